@@ -1,0 +1,158 @@
+package org.parley.server;
+
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.parley.server.auth.Authenticator;
+import org.parley.server.devices.ActivityTracker;
+import org.parley.server.devices.DeviceService;
+import org.parley.server.devices.LinkService;
+import org.parley.server.devices.UnlinkWarnings;
+import org.parley.server.keys.KeyService;
+import org.parley.server.messages.DeviceSessions;
+import org.parley.server.messages.MessageService;
+import org.parley.server.messages.Presence;
+import org.parley.server.registration.RegistrationService;
+import org.parley.server.registration.SmsSender;
+import org.parley.server.store.Storage;
+import org.parley.server.store.sqlite.SqliteStorage;
+import org.parley.server.transport.CompositeSessionListener;
+import org.parley.server.transport.RequestRouter;
+import org.parley.server.transport.WebSocketServer;
+
+/**
+ * A running relay: the store, the subsystems that answer requests, the housekeeping that runs on a
+ * timer, and the listening socket. Each subsystem registers its own requests with the router.
+ */
+public final class ParleyServer implements AutoCloseable {
+  private final ServerConfig config;
+  private final Storage storage;
+  private final ExecutorService blocking;
+  private final Housekeeping housekeeping;
+  private final WebSocketServer transport;
+
+  private ParleyServer(ServerConfig config, Clock clock, SmsSender sms) throws InterruptedException {
+    this.config = config;
+    checkBind(config);
+    SslContext ssl = ssl(config);
+    Limits limits = config.limits();
+    this.storage = new SqliteStorage(config.dataDirectory());
+    this.blocking = Executors.newVirtualThreadPerTaskExecutor();
+    try {
+      Presence presence = new Presence();
+      ActivityTracker activity = new ActivityTracker(storage.accounts(), clock, presence::connected);
+      DeviceSessions sessions =
+          new DeviceSessions(presence, storage.queues(), storage.keys(), activity, blocking, limits);
+      LinkService linking = new LinkService(storage.accounts(), clock, limits, config.maxCompanions());
+
+      RequestRouter router = new RequestRouter();
+      new RegistrationService(storage.accounts(), storage.verificationCodes(), presence, sms, clock, limits)
+          .routes(router);
+      new KeyService(storage.accounts(), storage.keys(), presence, clock, limits).routes(router);
+      new MessageService(storage.accounts(), storage.queues(), presence, clock, limits).routes(router);
+      new DeviceService(storage.accounts(), presence, clock, UnlinkWarnings.NONE).routes(router);
+      linking.routes(router);
+
+      this.housekeeping = new Housekeeping();
+      housekeeping.every(activityFlushPeriod(config), activity::flush);
+      housekeeping.every(
+          min(Duration.ofHours(1), config.queueTtl().dividedBy(10)),
+          () -> storage.queues().purgeStoredBefore(clock.millis() - config.queueTtl().toMillis()));
+
+      this.transport =
+          new WebSocketServer(
+              config.bindHost(),
+              config.port(),
+              ssl,
+              new Authenticator(storage.accounts()),
+              router,
+              new CompositeSessionListener(List.of(sessions, linking)),
+              sessions,
+              blocking,
+              limits,
+              List.of());
+    } catch (RuntimeException | InterruptedException e) {
+      storage.close();
+      blocking.shutdownNow();
+      throw e;
+    }
+  }
+
+  public static ParleyServer start(ServerConfig config, Clock clock, SmsSender sms)
+      throws InterruptedException {
+    return new ParleyServer(config, clock, sms);
+  }
+
+  public int port() {
+    return transport.port();
+  }
+
+  /** The address devices connect to, as printed in "listening on ...". */
+  public String url() {
+    return (config.tls() ? "wss://" : "ws://") + hostForUrl(config.bindHost()) + ":" + port();
+  }
+
+  /** For tests that must reach behind the protocol (a ghost device inserted into the store). */
+  public Storage storage() {
+    return storage;
+  }
+
+  @Override
+  public void close() {
+    transport.close();
+    housekeeping.close();
+    blocking.shutdown();
+    storage.close();
+  }
+
+  private static Duration activityFlushPeriod(ServerConfig config) {
+    Duration shortest = min(config.primaryInactivity(), config.companionInactivity());
+    Duration period = min(Duration.ofSeconds(5), shortest.dividedBy(10));
+    return period.compareTo(Duration.ofMillis(100)) < 0 ? Duration.ofMillis(100) : period;
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  private static void checkBind(ServerConfig config) {
+    if (config.tls() || config.insecureBind()) {
+      return;
+    }
+    try {
+      if (!InetAddress.getByName(config.bindHost()).isLoopbackAddress()) {
+        throw new IllegalArgumentException(
+            "refusing to serve unencrypted ws:// on " + config.bindHost()
+                + "; give --tls-cert and --tls-key, or --insecure-bind if a proxy terminates TLS");
+      }
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("unknown bind address " + config.bindHost());
+    }
+  }
+
+  private static SslContext ssl(ServerConfig config) {
+    if (!config.tls()) {
+      return null;
+    }
+    if (config.tlsKey() == null) {
+      throw new IllegalArgumentException("--tls-cert needs --tls-key");
+    }
+    try {
+      return SslContextBuilder.forServer(config.tlsCertificate().toFile(), config.tlsKey().toFile()).build();
+    } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "cannot use the TLS certificate " + config.tlsCertificate() + " and key " + config.tlsKey()
+              + ": " + e.getMessage());
+    }
+  }
+
+  private static String hostForUrl(String host) {
+    return host.contains(":") ? "[" + host + "]" : host;
+  }
+}

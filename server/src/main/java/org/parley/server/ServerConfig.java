@@ -1,0 +1,110 @@
+package org.parley.server;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * What {@code parley server} was told (DESIGN.md §12).
+ *
+ * @param tlsCertificate PEM certificate chain, or {@code null} for plain ws://
+ * @param insecureBind allow plain ws:// on an address other than loopback
+ * @param sms "console" or "webhook:URL"
+ */
+public record ServerConfig(
+    Path dataDirectory,
+    String bindHost,
+    int port,
+    Path tlsCertificate,
+    Path tlsKey,
+    boolean insecureBind,
+    Duration primaryInactivity,
+    Duration companionInactivity,
+    int maxCompanions,
+    Duration queueTtl,
+    String sms,
+    Limits limits) {
+
+  public static Builder builder(Path dataDirectory) {
+    return new Builder(dataDirectory);
+  }
+
+  public boolean tls() {
+    return tlsCertificate != null;
+  }
+
+  public static final class Builder {
+    private final Path dataDirectory;
+    private String bindHost = "127.0.0.1";
+    private int port = 8080;
+    private Path tlsCertificate;
+    private Path tlsKey;
+    private boolean insecureBind;
+    private Duration primaryInactivity = Duration.ofDays(14);
+    private Duration companionInactivity = Duration.ofDays(30);
+    private int maxCompanions = 4;
+    private Duration queueTtl = Duration.ofDays(30);
+    private String sms = "console";
+    private Limits limits = Limits.defaults();
+
+    private Builder(Path dataDirectory) {
+      this.dataDirectory = dataDirectory;
+    }
+
+    public Builder bind(String host) {
+      this.bindHost = host;
+      return this;
+    }
+
+    public Builder port(int value) {
+      this.port = value;
+      return this;
+    }
+
+    public Builder tls(Path certificate, Path key) {
+      this.tlsCertificate = certificate;
+      this.tlsKey = key;
+      return this;
+    }
+
+    public Builder insecureBind(boolean value) {
+      this.insecureBind = value;
+      return this;
+    }
+
+    public Builder primaryInactivity(Duration value) {
+      this.primaryInactivity = value;
+      return this;
+    }
+
+    public Builder companionInactivity(Duration value) {
+      this.companionInactivity = value;
+      return this;
+    }
+
+    public Builder maxCompanions(int value) {
+      this.maxCompanions = value;
+      return this;
+    }
+
+    public Builder queueTtl(Duration value) {
+      this.queueTtl = value;
+      return this;
+    }
+
+    public Builder sms(String value) {
+      this.sms = value;
+      return this;
+    }
+
+    public Builder limits(Limits value) {
+      this.limits = value;
+      return this;
+    }
+
+    public ServerConfig build() {
+      return new ServerConfig(
+          dataDirectory, bindHost, port, tlsCertificate, tlsKey, insecureBind, primaryInactivity,
+          companionInactivity, maxCompanions, queueTtl, sms, limits);
+    }
+  }
+}

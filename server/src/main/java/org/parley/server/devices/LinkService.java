@@ -1,0 +1,235 @@
+package org.parley.server.devices;
+
+import com.google.protobuf.ByteString;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.parley.protocol.DeviceListSignatures;
+import org.parley.protocol.DeviceListSignatures.VerifiedDeviceList;
+import org.parley.protocol.wire.CreateLinkToken;
+import org.parley.protocol.wire.DeviceListEntry;
+import org.parley.protocol.wire.LinkDevice;
+import org.parley.protocol.wire.LinkToken;
+import org.parley.protocol.wire.Linked;
+import org.parley.protocol.wire.ProvisioningAddress;
+import org.parley.protocol.wire.ProvisioningMessage;
+import org.parley.protocol.wire.ProvisioningRefused;
+import org.parley.protocol.wire.Push;
+import org.parley.protocol.wire.Request;
+import org.parley.protocol.wire.Response;
+import org.parley.protocol.wire.SendProvisioning;
+import org.parley.protocol.wire.Status;
+import org.parley.server.Limits;
+import org.parley.server.keys.KeyValidator;
+import org.parley.server.limits.RateLimiter;
+import org.parley.server.registration.NewDeviceValidator;
+import org.parley.server.store.Account;
+import org.parley.server.store.Accounts;
+import org.parley.server.store.DeviceRecord;
+import org.parley.server.transport.Access;
+import org.parley.server.transport.ApiException;
+import org.parley.server.transport.RequestRouter;
+import org.parley.server.transport.Session;
+import org.parley.server.transport.SessionListener;
+
+/**
+ * Linking a companion by QR code (DESIGN.md §4). The companion waits on an unauthenticated
+ * provisioning socket whose address is in its QR code; the primary gets a single-use link token,
+ * sends the encrypted provisioning message through the server, and the companion registers with the
+ * token and both halves of its linking proof. The QR code dies with its socket.
+ */
+public final class LinkService implements SessionListener {
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final int MAX_PROVISIONING_BODY = 64 * 1024;
+
+  private final Accounts accounts;
+  private final Clock clock;
+  private final Limits limits;
+  private final int maxCompanions;
+  private final NewDeviceValidator validator;
+  private final RateLimiter tokensPerAccount;
+  private final Map<String, Session> sockets = new ConcurrentHashMap<>();
+  private final Map<String, PendingLink> tokens = new ConcurrentHashMap<>();
+
+  private static final class PendingLink {
+    final UUID account;
+    final int deviceId;
+    final String address;
+    final long expiresAt;
+    volatile boolean used;
+
+    PendingLink(UUID account, int deviceId, String address, long expiresAt) {
+      this.account = account;
+      this.deviceId = deviceId;
+      this.address = address;
+      this.expiresAt = expiresAt;
+    }
+  }
+
+  public LinkService(Accounts accounts, Clock clock, Limits limits, int maxCompanions) {
+    this.accounts = accounts;
+    this.clock = clock;
+    this.limits = limits;
+    this.maxCompanions = maxCompanions;
+    this.validator = new NewDeviceValidator(limits);
+    this.tokensPerAccount =
+        new RateLimiter(clock, limits.linkTokensPerAccount(), java.time.Duration.ofMinutes(1));
+  }
+
+  public void routes(RequestRouter router) {
+    router
+        .on(Request.BodyCase.CREATE_LINK_TOKEN, Access.PRIMARY, (s, r) -> token(s, r.getCreateLinkToken()))
+        .on(Request.BodyCase.SEND_PROVISIONING, Access.PRIMARY, (s, r) -> relay(r.getSendProvisioning()))
+        .on(Request.BodyCase.LINK_DEVICE, Access.PROVISIONING, (s, r) -> link(s, r.getLinkDevice()));
+  }
+
+  @Override
+  public void opened(Session session) {
+    if (session.kind() != Session.Kind.PROVISIONING) {
+      return;
+    }
+    byte[] random = new byte[16];
+    RANDOM.nextBytes(random);
+    String address = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    session.attach(address);
+    sockets.put(address, session);
+    long ttl = limits.provisioningTtl().toMillis();
+    session.push(
+        Push.newBuilder()
+            .setProvisioningAddress(
+                ProvisioningAddress.newBuilder().setAddress(address).setExpiresAt(clock.millis() + ttl))
+            .build());
+    session.channel().eventLoop().schedule(session::close, ttl, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void closed(Session session) {
+    if (session.kind() == Session.Kind.PROVISIONING && session.attachment() instanceof String address) {
+      sockets.remove(address, session);
+    }
+  }
+
+  private CompletableFuture<Response.Builder> token(Session session, CreateLinkToken request)
+      throws ApiException {
+    UUID account = session.address().account();
+    Session companion = socket(request.getProvisioningAddress());
+    if (!tokensPerAccount.tryAcquire(account.toString())) {
+      throw new ApiException(Status.RATE_LIMITED, "too many link attempts; try again in a minute");
+    }
+    long companions = accounts.devices(account).stream().filter(d -> !d.isPrimary()).count();
+    if (companions >= maxCompanions) {
+      String why =
+          "this account already has " + companions + " linked companion devices, the most allowed;"
+              + " unlink one with 'parley unlink ID' on the primary first";
+      companion.push(
+          Push.newBuilder()
+              .setProvisioningRefused(
+                  ProvisioningRefused.newBuilder().setStatus(Status.LIMIT_REACHED).setMessage(why))
+              .build());
+      throw new ApiException(Status.LIMIT_REACHED, why);
+    }
+    long now = clock.millis();
+    tokens.values().removeIf(t -> t.expiresAt < now);
+    int deviceId = accounts.reserveDeviceId(account);
+    if (deviceId > 127) {
+      throw new ApiException(Status.LIMIT_REACHED, "this account has used up its device ids; register it again");
+    }
+    byte[] random = new byte[24];
+    RANDOM.nextBytes(random);
+    String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    long expiresAt = now + limits.linkTokenTtl().toMillis();
+    tokens.put(token, new PendingLink(account, deviceId, request.getProvisioningAddress(), expiresAt));
+    Account current = accounts.byId(account).orElseThrow();
+    return RequestRouter.ok(
+        Response.newBuilder()
+            .setLinkToken(
+                LinkToken.newBuilder()
+                    .setToken(token)
+                    .setDeviceId(deviceId)
+                    .setExpiresAt(expiresAt)
+                    .setNextDeviceListVersion(current.deviceListVersion() + 1)));
+  }
+
+  private CompletableFuture<Response.Builder> relay(SendProvisioning request) throws ApiException {
+    if (request.getBody().size() > MAX_PROVISIONING_BODY) {
+      throw new ApiException(Status.TOO_LARGE, "a provisioning message is at most 64 KiB");
+    }
+    socket(request.getAddress())
+        .push(
+            Push.newBuilder()
+                .setProvisioningMessage(ProvisioningMessage.newBuilder().setBody(request.getBody()))
+                .build());
+    return RequestRouter.ok();
+  }
+
+  private Session socket(String address) throws ApiException {
+    Session socket = sockets.get(address);
+    if (socket == null) {
+      throw new ApiException(
+          Status.NOT_FOUND,
+          "no device is waiting at that provisioning address; the QR code expired or was never"
+              + " shown by this server; run 'parley link' again for a fresh one");
+    }
+    return socket;
+  }
+
+  private CompletableFuture<Response.Builder> link(Session session, LinkDevice request)
+      throws ApiException {
+    PendingLink pending = tokens.get(request.getToken());
+    if (pending == null || !pending.address.equals(session.attachment())) {
+      throw new ApiException(Status.NOT_FOUND, "unknown link token");
+    }
+    synchronized (pending) {
+      if (pending.used) {
+        throw new ApiException(Status.CONFLICT, "this link token was already used; scan a new QR code");
+      }
+      if (pending.expiresAt < clock.millis()) {
+        throw new ApiException(Status.EXPIRED, "the link token expired; scan a new QR code");
+      }
+      pending.used = true;
+    }
+    NewDeviceValidator.Valid device = validator.validate(request.getDevice());
+    Account account = accounts.byId(pending.account).orElseThrow();
+    DeviceRecord primary =
+        accounts
+            .device(new org.parley.server.store.DeviceAddress(pending.account, 1))
+            .orElseThrow(() -> new ApiException(Status.NOT_FOUND, "the account has no primary device"));
+    VerifiedDeviceList list = DeviceListCheck.verify(account, primary, request.getDeviceList());
+    DeviceListEntry entry = list.entry(pending.deviceId);
+    if (entry == null || !entry.getIdentityKey().equals(ByteString.copyFrom(device.identityKey()))) {
+      throw new ApiException(
+          Status.BAD_SIGNATURE, "the signed device list does not name this device with its identity key");
+    }
+    if (!DeviceListSignatures.verifyDeviceSignature(
+        KeyValidator.identityKey(device.identityKey()),
+        entry.getAccountSignature().toByteArray(),
+        list.primaryIdentity(),
+        request.getDeviceSignature().toByteArray())) {
+      throw new ApiException(Status.BAD_SIGNATURE, "the device signature of the linking proof does not verify");
+    }
+    long now = clock.millis();
+    DeviceRecord record =
+        device.record(pending.account, pending.deviceId, now, request.getDeviceSignature().toByteArray());
+    Accounts.LinkResult result =
+        accounts.addCompanion(
+            record, device.keys(), list.version(), request.getDeviceList().toByteArray(), maxCompanions);
+    switch (result) {
+      case LINKED -> {}
+      case LIMIT_REACHED ->
+          throw new ApiException(
+              Status.LIMIT_REACHED, "the account already has the most companion devices allowed");
+      case STALE_VERSION ->
+          throw new ApiException(Status.STALE_VERSION, "the device list changed meanwhile; link again");
+      case DEVICE_ID_TAKEN -> throw new ApiException(Status.CONFLICT, "that device id is taken; link again");
+    }
+    session.channel().eventLoop().schedule(session::close, 2, TimeUnit.SECONDS);
+    return RequestRouter.ok(
+        Response.newBuilder()
+            .setLinked(Linked.newBuilder().setAccountId(pending.account.toString()).setDeviceId(pending.deviceId)));
+  }
+}

@@ -1,0 +1,194 @@
+package org.parley.server.keys;
+
+import com.google.protobuf.ByteString;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.parley.protocol.wire.DeviceKeys;
+import org.parley.protocol.wire.GetKeys;
+import org.parley.protocol.wire.KeyCounts;
+import org.parley.protocol.wire.Keys;
+import org.parley.protocol.wire.PreKey;
+import org.parley.protocol.wire.PreKeysLow;
+import org.parley.protocol.wire.Push;
+import org.parley.protocol.wire.Request;
+import org.parley.protocol.wire.Response;
+import org.parley.protocol.wire.SignedDeviceList;
+import org.parley.protocol.wire.SignedPreKey;
+import org.parley.protocol.wire.Status;
+import org.parley.server.Limits;
+import org.parley.server.limits.RateLimiter;
+import org.parley.server.messages.Presence;
+import org.parley.server.store.Account;
+import org.parley.server.store.Accounts;
+import org.parley.server.store.DeviceAddress;
+import org.parley.server.store.DeviceRecord;
+import org.parley.server.store.PreKeys;
+import org.parley.server.transport.Access;
+import org.parley.server.transport.ApiException;
+import org.parley.server.transport.RequestRouter;
+import org.parley.server.transport.Session;
+
+/** Pre-key upload by their owner and bundle fetch by whoever starts a session. */
+public final class KeyService {
+  private final Accounts accounts;
+  private final org.parley.server.store.Keys keys;
+  private final Presence presence;
+  private final KeyValidator validator;
+  private final Limits limits;
+  private final RateLimiter fetches;
+
+  public KeyService(
+      Accounts accounts, org.parley.server.store.Keys keys, Presence presence, Clock clock, Limits limits) {
+    this.accounts = accounts;
+    this.keys = keys;
+    this.presence = presence;
+    this.validator = new KeyValidator(limits);
+    this.limits = limits;
+    this.fetches = new RateLimiter(clock, limits.keyFetchesPerAccount(), Duration.ofMillis(100));
+  }
+
+  public void routes(RequestRouter router) {
+    router
+        .on(Request.BodyCase.UPLOAD_KEYS, Access.DEVICE, (s, r) -> upload(s, r))
+        .on(Request.BodyCase.GET_KEY_COUNTS, Access.DEVICE, (s, r) -> counts(s))
+        .on(Request.BodyCase.GET_KEYS, Access.DEVICE, (s, r) -> fetch(s, r.getGetKeys()));
+  }
+
+  private CompletableFuture<Response.Builder> upload(Session session, Request request) throws ApiException {
+    PreKeys.Upload upload =
+        validator.validate(
+            request.getUploadKeys().getKeys(),
+            KeyValidator.identityKey(session.device().identityKey()),
+            false);
+    PreKeys.Counts counts = keys.counts(session.address());
+    if (counts.preKeys() + upload.oneTimePreKeys().size() > limits.maxStoredOneTimeKeys()
+        || counts.kyberPreKeys() + upload.oneTimeKyberPreKeys().size() > limits.maxStoredOneTimeKeys()) {
+      throw new ApiException(
+          Status.LIMIT_REACHED,
+          "the server holds at most " + limits.maxStoredOneTimeKeys() + " one-time pre-keys of each kind per device");
+    }
+    keys.upload(session.address(), upload);
+    return RequestRouter.ok();
+  }
+
+  private CompletableFuture<Response.Builder> counts(Session session) {
+    PreKeys.Counts counts = keys.counts(session.address());
+    return RequestRouter.ok(
+        Response.newBuilder()
+            .setKeyCounts(
+                KeyCounts.newBuilder().setPreKeys(counts.preKeys()).setKyberPreKeys(counts.kyberPreKeys())));
+  }
+
+  private CompletableFuture<Response.Builder> fetch(Session session, GetKeys request) throws ApiException {
+    Account account = resolve(accounts, request.getAccountId(), request.getPhone());
+    List<DeviceRecord> devices = accounts.devices(account.id());
+    List<Integer> wanted = request.getDeviceIdsList();
+    Keys.Builder out =
+        Keys.newBuilder().setAccountId(account.id().toString()).setPhone(account.phone());
+    if (account.deviceList() != null) {
+      out.setDeviceList(parseList(account.deviceList()));
+    }
+    for (DeviceRecord device : devices) {
+      if (!wanted.isEmpty() && !wanted.contains(device.deviceId())) {
+        continue;
+      }
+      if (device.address().equals(session.address())) {
+        continue;
+      }
+      if (!fetches.tryAcquire(session.address().account().toString())) {
+        throw new ApiException(
+            Status.RATE_LIMITED,
+            "too many pre-key bundles fetched; try again in "
+                + (fetches.retryAfter(session.address().account().toString()).toSeconds() + 1) + " s");
+      }
+      Optional<PreKeys.Bundle> bundle = keys.take(device.address());
+      if (bundle.isEmpty()) {
+        continue;
+      }
+      out.addDevices(toWire(bundle.get()));
+      warnIfLow(device.address());
+    }
+    return RequestRouter.ok(Response.newBuilder().setKeys(out));
+  }
+
+  private void warnIfLow(DeviceAddress device) {
+    if (presence.session(device).isEmpty()) {
+      return;
+    }
+    PreKeys.Counts counts = keys.counts(device);
+    if (counts.preKeys() < limits.lowPreKeyThreshold() || counts.kyberPreKeys() < limits.lowPreKeyThreshold()) {
+      presence.push(
+          device,
+          Push.newBuilder()
+              .setPreKeysLow(
+                  PreKeysLow.newBuilder().setPreKeys(counts.preKeys()).setKyberPreKeys(counts.kyberPreKeys()))
+              .build());
+    }
+  }
+
+  private static DeviceKeys toWire(PreKeys.Bundle bundle) {
+    DeviceRecord device = bundle.device();
+    DeviceKeys.Builder out =
+        DeviceKeys.newBuilder()
+            .setDeviceId(device.deviceId())
+            .setRegistrationId(device.registrationId())
+            .setIdentityKey(ByteString.copyFrom(device.identityKey()))
+            .setSignedPreKey(signed(bundle.signedPreKey()))
+            .setKyberPreKey(signed(bundle.kyberPreKey()));
+    if (device.deviceSignature() != null) {
+      out.setDeviceSignature(ByteString.copyFrom(device.deviceSignature()));
+    }
+    if (bundle.preKey() != null) {
+      out.setPreKey(
+          PreKey.newBuilder()
+              .setId(bundle.preKey().id())
+              .setPublicKey(ByteString.copyFrom(bundle.preKey().publicKey())));
+    }
+    return out.build();
+  }
+
+  private static SignedPreKey signed(PreKeys.Key key) {
+    return SignedPreKey.newBuilder()
+        .setId(key.id())
+        .setPublicKey(ByteString.copyFrom(key.publicKey()))
+        .setSignature(ByteString.copyFrom(key.signature()))
+        .build();
+  }
+
+  public static SignedDeviceList parseList(byte[] stored) {
+    try {
+      return SignedDeviceList.parseFrom(stored);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalStateException("stored device list is corrupt", e);
+    }
+  }
+
+  /** Finds the account a request names by id or phone number. */
+  public static Account resolve(Accounts accounts, String accountId, String phone) throws ApiException {
+    Optional<Account> account;
+    if (!accountId.isEmpty()) {
+      UUID id;
+      try {
+        id = UUID.fromString(accountId);
+      } catch (IllegalArgumentException e) {
+        throw new ApiException(Status.BAD_REQUEST, "'" + accountId + "' is not an account id");
+      }
+      account = accounts.byId(id);
+    } else if (!phone.isEmpty()) {
+      account = accounts.byPhone(phone);
+    } else {
+      throw new ApiException(Status.BAD_REQUEST, "name the account by id or phone number");
+    }
+    if (account.isEmpty() || accounts.devices(account.get().id()).isEmpty()) {
+      throw new ApiException(
+          Status.NOT_FOUND,
+          (phone.isEmpty() ? "account " + accountId : phone) + " is not registered on this server");
+    }
+    return account.get();
+  }
+}

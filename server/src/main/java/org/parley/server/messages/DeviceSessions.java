@@ -1,0 +1,106 @@
+package org.parley.server.messages;
+
+import java.util.List;
+import java.util.concurrent.Executor;
+import org.parley.protocol.wire.Ack;
+import org.parley.protocol.wire.PreKeysLow;
+import org.parley.protocol.wire.Push;
+import org.parley.protocol.wire.Request;
+import org.parley.protocol.wire.Unlinked;
+import org.parley.server.Limits;
+import org.parley.server.devices.ActivityTracker;
+import org.parley.server.store.Keys;
+import org.parley.server.store.PreKeys;
+import org.parley.server.store.Queues;
+import org.parley.server.transport.DeliveryHooks;
+import org.parley.server.transport.Session;
+import org.parley.server.transport.SessionListener;
+import org.parley.server.transport.Unlinking;
+
+/**
+ * What happens when a device connects: it becomes the device's live connection, its queue starts
+ * flowing, it is told if it should upload pre-keys; a revoked device is told why it was unlinked.
+ */
+public final class DeviceSessions implements SessionListener, DeliveryHooks {
+  private final Presence presence;
+  private final Queues queues;
+  private final Keys keys;
+  private final ActivityTracker activity;
+  private final Executor blocking;
+  private final Limits limits;
+
+  public DeviceSessions(
+      Presence presence, Queues queues, Keys keys, ActivityTracker activity, Executor blocking, Limits limits) {
+    this.presence = presence;
+    this.queues = queues;
+    this.keys = keys;
+    this.activity = activity;
+    this.blocking = blocking;
+    this.limits = limits;
+  }
+
+  @Override
+  public void opened(Session session) {
+    switch (session.kind()) {
+      case DEVICE -> {
+        DeliveryPump pump = new DeliveryPump(session, queues, blocking, limits.deliveryWindow());
+        session.attach(pump);
+        presence.register(session);
+        activity.touch(session.address());
+        pump.start();
+        blocking.execute(() -> checkPreKeys(session));
+      }
+      case UNLINKED -> {
+        var tombstone = session.tombstone();
+        session.push(
+            Push.newBuilder()
+                .setUnlinked(
+                    Unlinked.newBuilder()
+                        .setReasonValue(tombstone.reason())
+                        .setAt(tombstone.at()))
+                .build());
+        org.slf4j.LoggerFactory.getLogger(DeviceSessions.class)
+            .debug("revoked device connected: {}", Unlinking.describe(tombstone));
+      }
+      default -> {}
+    }
+  }
+
+  @Override
+  public void closed(Session session) {
+    if (session.kind() == Session.Kind.DEVICE) {
+      presence.unregister(session);
+      activity.touch(session.address());
+    }
+  }
+
+  /** Tells the device to upload more one-time pre-keys when its supply on the server runs low. */
+  public void checkPreKeys(Session session) {
+    PreKeys.Counts counts = keys.counts(session.address());
+    if (counts.preKeys() < limits.lowPreKeyThreshold()
+        || counts.kyberPreKeys() < limits.lowPreKeyThreshold()) {
+      session.push(
+          Push.newBuilder()
+              .setPreKeysLow(
+                  PreKeysLow.newBuilder()
+                      .setPreKeys(counts.preKeys())
+                      .setKyberPreKeys(counts.kyberPreKeys()))
+              .build());
+    }
+  }
+
+  @Override
+  public void ack(Session session, Request request) {
+    Ack ack = request.getAck();
+    if (session.attachment() instanceof DeliveryPump pump && ack.getGuidsCount() > 0) {
+      pump.ack(List.copyOf(ack.getGuidsList()));
+    }
+  }
+
+  @Override
+  public void writable(Session session) {
+    if (session.attachment() instanceof DeliveryPump pump) {
+      pump.writable();
+    }
+  }
+}

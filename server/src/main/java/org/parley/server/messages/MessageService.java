@@ -1,0 +1,179 @@
+package org.parley.server.messages;
+
+import com.google.protobuf.ByteString;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import org.parley.protocol.wire.AccountMismatch;
+import org.parley.protocol.wire.DeviceMismatch;
+import org.parley.protocol.wire.DeviceRef;
+import org.parley.protocol.wire.Envelope;
+import org.parley.protocol.wire.OutgoingMessage;
+import org.parley.protocol.wire.Request;
+import org.parley.protocol.wire.Response;
+import org.parley.protocol.wire.SendMessage;
+import org.parley.protocol.wire.Sent;
+import org.parley.protocol.wire.Status;
+import org.parley.server.Limits;
+import org.parley.server.store.Accounts;
+import org.parley.server.store.DeviceAddress;
+import org.parley.server.store.DeviceRecord;
+import org.parley.server.store.NewEnvelope;
+import org.parley.server.store.Queues;
+import org.parley.server.transport.Access;
+import org.parley.server.transport.ApiException;
+import org.parley.server.transport.RequestRouter;
+import org.parley.server.transport.Session;
+
+/**
+ * Accepts a message: one request carries the envelopes for every device of the recipient and every
+ * other device of the sender. They are checked for exact coverage, committed durably together, and
+ * only then is the sender told "sent" and are the devices' connections woken.
+ */
+public final class MessageService {
+  private final Accounts accounts;
+  private final Queues queues;
+  private final Presence presence;
+  private final Clock clock;
+  private final Limits limits;
+
+  public MessageService(Accounts accounts, Queues queues, Presence presence, Clock clock, Limits limits) {
+    this.accounts = accounts;
+    this.queues = queues;
+    this.presence = presence;
+    this.clock = clock;
+    this.limits = limits;
+  }
+
+  public void routes(RequestRouter router) {
+    router.on(Request.BodyCase.SEND_MESSAGE, Access.DEVICE, (s, r) -> send(s, r.getSendMessage()));
+  }
+
+  CompletableFuture<Response.Builder> send(Session session, SendMessage send) throws ApiException {
+    List<OutgoingMessage> messages = send.getMessagesList();
+    if (messages.isEmpty()) {
+      throw new ApiException(Status.BAD_REQUEST, "a send needs at least one envelope");
+    }
+    if (messages.size() > limits.maxEnvelopesPerRequest()) {
+      throw new ApiException(
+          Status.TOO_LARGE, "at most " + limits.maxEnvelopesPerRequest() + " envelopes per send");
+    }
+    Map<UUID, Map<Integer, Integer>> addressed = new LinkedHashMap<>();
+    for (OutgoingMessage message : messages) {
+      if (message.getContent().size() > limits.maxEnvelopeBytes()) {
+        throw new ApiException(
+            Status.TOO_LARGE, "an envelope may carry at most " + limits.maxEnvelopeBytes() + " bytes");
+      }
+      UUID account = accountId(message.getDestinationAccount());
+      Integer previous =
+          addressed
+              .computeIfAbsent(account, a -> new HashMap<>())
+              .put(message.getDestinationDevice(), message.getDestinationRegistrationId());
+      if (previous != null) {
+        throw new ApiException(
+            Status.BAD_REQUEST, "device " + message.getDestinationDevice() + " is addressed twice");
+      }
+    }
+    Map<UUID, Set<Integer>> declined = new HashMap<>();
+    for (DeviceRef ref : send.getDeclinedList()) {
+      declined.computeIfAbsent(accountId(ref.getAccountId()), a -> new HashSet<>()).add(ref.getDeviceId());
+    }
+    DeviceAddress sender = session.address();
+    // The sender's other devices must always be covered, so every own device shows what was sent.
+    if (!send.getNoSync()) {
+      addressed.computeIfAbsent(sender.account(), a -> new HashMap<>());
+    }
+    declined.keySet().forEach(account -> addressed.computeIfAbsent(account, a -> new HashMap<>()));
+    checkCoverage(sender, addressed, declined);
+
+    long now = clock.millis();
+    List<NewEnvelope> envelopes = new ArrayList<>(messages.size());
+    for (OutgoingMessage message : messages) {
+      DeviceAddress destination =
+          new DeviceAddress(UUID.fromString(message.getDestinationAccount()), message.getDestinationDevice());
+      if (queues.length(destination) >= limits.maxQueueLength()) {
+        throw new ApiException(
+            Status.QUEUE_FULL,
+            "device " + message.getDestinationDevice() + " of that account has "
+                + limits.maxQueueLength() + " messages waiting; it must come online first");
+      }
+      byte[] guid = guid();
+      Envelope envelope =
+          Envelope.newBuilder()
+              .setGuid(ByteString.copyFrom(guid))
+              .setSourceAccount(sender.account().toString())
+              .setSourcePhone(session.phone())
+              .setSourceDevice(sender.device())
+              .setDestinationDevice(destination.device())
+              .setType(message.getType())
+              .setClientTimestamp(send.getTimestamp())
+              .setServerTimestamp(now)
+              .setContent(message.getContent())
+              .build();
+      envelopes.add(new NewEnvelope(destination, guid, now, envelope.toByteArray()));
+    }
+    return queues
+        .append(envelopes)
+        .thenApply(
+            stored -> {
+              presence.deliver(stored);
+              return Response.newBuilder()
+                  .setSent(Sent.newBuilder().setServerTimestamp(now).setEnvelopes(stored.size()));
+            });
+  }
+
+  private void checkCoverage(
+      DeviceAddress sender, Map<UUID, Map<Integer, Integer>> addressed, Map<UUID, Set<Integer>> declined)
+      throws ApiException {
+    List<AccountMismatch> mismatches = new ArrayList<>();
+    for (var entry : addressed.entrySet()) {
+      UUID account = entry.getKey();
+      List<DeviceRecord> current = new ArrayList<>(accounts.devices(account));
+      if (current.isEmpty()) {
+        throw new ApiException(Status.NOT_FOUND, "no account " + account);
+      }
+      if (account.equals(sender.account())) {
+        current.removeIf(d -> d.deviceId() == sender.device());
+      }
+      AccountMismatch mismatch =
+          Coverage.check(account.toString(), current, entry.getValue(), declined.getOrDefault(account, Set.of()));
+      if (mismatch != null) {
+        mismatches.add(mismatch);
+      }
+    }
+    if (mismatches.isEmpty()) {
+      return;
+    }
+    boolean onlyStale =
+        mismatches.stream().allMatch(m -> m.getMissingCount() == 0 && m.getExtraCount() == 0);
+    DeviceMismatch body = DeviceMismatch.newBuilder().addAllAccounts(mismatches).build();
+    throw new ApiException(
+        onlyStale ? Status.STALE_DEVICES : Status.MISMATCHED_DEVICES,
+        onlyStale
+            ? "some devices were registered again; refresh their sessions and send again"
+            : "the devices addressed are not the account's current devices; refresh and send again",
+        response -> response.setMismatch(body));
+  }
+
+  static UUID accountId(String text) throws ApiException {
+    try {
+      return UUID.fromString(text);
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(Status.BAD_REQUEST, "'" + text + "' is not an account id");
+    }
+  }
+
+  private static byte[] guid() {
+    byte[] guid = new byte[16];
+    ThreadLocalRandom.current().nextBytes(guid);
+    return guid;
+  }
+}

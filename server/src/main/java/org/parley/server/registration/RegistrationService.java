@@ -1,0 +1,159 @@
+package org.parley.server.registration;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.parley.protocol.PhoneNumbers;
+import org.parley.server.auth.Credentials;
+import org.parley.protocol.wire.Push;
+import org.parley.protocol.wire.Register;
+import org.parley.protocol.wire.Registered;
+import org.parley.protocol.wire.Request;
+import org.parley.protocol.wire.RequestCode;
+import org.parley.protocol.wire.Response;
+import org.parley.protocol.wire.Status;
+import org.parley.protocol.wire.UnlinkReason;
+import org.parley.protocol.wire.Unlinked;
+import org.parley.server.Limits;
+import org.parley.server.limits.RateLimiter;
+import org.parley.server.messages.Presence;
+import org.parley.server.store.Accounts;
+import org.parley.server.store.DeviceAddress;
+import org.parley.server.store.DeviceRecord;
+import org.parley.server.store.VerificationCodes;
+import org.parley.server.store.VerificationCodes.PendingCode;
+import org.parley.server.transport.Access;
+import org.parley.server.transport.ApiException;
+import org.parley.server.transport.RequestRouter;
+import org.parley.server.transport.Session;
+
+/**
+ * Registration by phone number: a code goes out by SMS, the device comes back with it and its keys,
+ * and becomes the account's primary. Codes expire, wrong guesses are counted, and requests are
+ * rate-limited per number and per remote address.
+ */
+public final class RegistrationService {
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final int MAX_REGISTRATION_ID = 16380;
+
+  private final Accounts accounts;
+  private final VerificationCodes codes;
+  private final Presence presence;
+  private final SmsSender sms;
+  private final Clock clock;
+  private final Limits limits;
+  private final NewDeviceValidator devices;
+  private final RateLimiter codesPerPhone;
+  private final RateLimiter perAddress;
+
+  public RegistrationService(
+      Accounts accounts,
+      VerificationCodes codes,
+      Presence presence,
+      SmsSender sms,
+      Clock clock,
+      Limits limits) {
+    this.accounts = accounts;
+    this.codes = codes;
+    this.presence = presence;
+    this.sms = sms;
+    this.clock = clock;
+    this.limits = limits;
+    this.devices = new NewDeviceValidator(limits);
+    this.codesPerPhone = new RateLimiter(clock, limits.codeRequestsPerPhone(), limits.codeRefill());
+    this.perAddress = new RateLimiter(clock, limits.requestsPerAddress(), Duration.ofSeconds(1));
+  }
+
+  public void routes(RequestRouter router) {
+    router
+        .on(Request.BodyCase.REQUEST_CODE, Access.ANYONE, (s, r) -> requestCode(s, r.getRequestCode()))
+        .on(Request.BodyCase.REGISTER, Access.ANYONE, (s, r) -> register(s, r.getRegister()));
+  }
+
+  private CompletableFuture<Response.Builder> requestCode(Session session, RequestCode request)
+      throws ApiException {
+    String phone = phone(request.getPhone());
+    limit(perAddress, session.remoteAddress(), "requests from your address");
+    limit(codesPerPhone, phone, "verification codes for " + phone);
+    String code = String.format("%06d", RANDOM.nextInt(1_000_000));
+    codes.put(new PendingCode(phone, hash(phone, code), clock.millis() + limits.codeTtl().toMillis(), 0));
+    sms.send(phone, code);
+    return RequestRouter.ok();
+  }
+
+  private CompletableFuture<Response.Builder> register(Session session, Register request)
+      throws ApiException {
+    String phone = phone(request.getPhone());
+    limit(perAddress, session.remoteAddress(), "requests from your address");
+    checkCode(phone, request.getCode());
+    NewDeviceValidator.Valid device = devices.validate(request.getDevice());
+    long now = clock.millis();
+    DeviceRecord primary = device.record(UUID.randomUUID(), 1, now, null);
+    Accounts.Registration registration =
+        accounts.registerPrimary(phone, primary, device.keys(), UnlinkReason.REREGISTERED_VALUE);
+    codes.delete(phone);
+    for (DeviceAddress removed : registration.removed()) {
+      presence.disconnect(
+          removed,
+          Push.newBuilder()
+              .setUnlinked(Unlinked.newBuilder().setReason(UnlinkReason.REREGISTERED).setAt(now))
+              .build());
+    }
+    return RequestRouter.ok(
+        Response.newBuilder()
+            .setRegistered(
+                Registered.newBuilder()
+                    .setAccountId(registration.account().id().toString())
+                    .setDeviceId(1)
+                    .setNextDeviceListVersion(registration.account().deviceListVersion() + 1)));
+  }
+
+  private void checkCode(String phone, String code) throws ApiException {
+    Optional<PendingCode> pending = codes.get(phone);
+    if (pending.isEmpty()) {
+      throw new ApiException(
+          Status.NOT_FOUND, "no verification code is pending for " + phone + "; request one with 'parley register'");
+    }
+    PendingCode current = pending.get();
+    if (current.expiresAt() < clock.millis()) {
+      codes.delete(phone);
+      throw new ApiException(Status.EXPIRED, "the verification code expired; request a new one with 'parley register'");
+    }
+    if (current.failedAttempts() >= limits.maxCodeAttempts()) {
+      throw new ApiException(
+          Status.RATE_LIMITED, "too many wrong codes; request a new one with 'parley register'");
+    }
+    if (!MessageDigest.isEqual(hash(phone, code), current.codeHash())) {
+      int failed = current.failedAttempts() + 1;
+      codes.put(new PendingCode(phone, current.codeHash(), current.expiresAt(), failed));
+      throw new ApiException(
+          Status.INVALID_CODE,
+          "wrong verification code (" + Math.max(0, limits.maxCodeAttempts() - failed) + " attempts left)");
+    }
+  }
+
+  private static void limit(RateLimiter limiter, String key, String what) throws ApiException {
+    if (!limiter.tryAcquire(key)) {
+      throw new ApiException(
+          Status.RATE_LIMITED,
+          "too many " + what + "; try again in " + (limiter.retryAfter(key).toSeconds() + 1) + " s");
+    }
+  }
+
+  private static String phone(String raw) throws ApiException {
+    try {
+      return PhoneNumbers.normalize(raw);
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(Status.BAD_REQUEST, e.getMessage());
+    }
+  }
+
+  private static byte[] hash(String phone, String code) {
+    return Credentials.hash((phone + ":" + code).getBytes(StandardCharsets.UTF_8));
+  }
+}

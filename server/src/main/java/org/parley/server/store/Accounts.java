@@ -1,0 +1,62 @@
+package org.parley.server.store;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Accounts, their devices, their signed device lists, and tombstones of unlinked devices. */
+public interface Accounts {
+  Optional<Account> byId(UUID id);
+
+  Optional<Account> byPhone(String phone);
+
+  /**
+   * Registers the phone number's primary device. A number registered before keeps its account id
+   * but loses every old device: credentials revoked (tombstoned with {@code reason}), keys and
+   * queues purged.
+   */
+  Registration registerPrimary(String phone, DeviceRecord primary, PreKeys.Upload keys, int reason);
+
+  record Registration(Account account, List<DeviceAddress> removed) {}
+
+  List<DeviceRecord> devices(UUID account);
+
+  Optional<DeviceRecord> device(DeviceAddress address);
+
+  Optional<Tombstone> tombstone(DeviceAddress address);
+
+  /** Stores a signed device list if its version is higher than the stored one. */
+  boolean putDeviceList(UUID account, long version, byte[] signedList);
+
+  /** Reserves a never-used companion device id (ids are not reused within an account). */
+  int reserveDeviceId(UUID account);
+
+  /**
+   * Adds a companion together with the list that vouches for it, in one commit.
+   *
+   * @return {@link LinkResult#LINKED}, or why nothing was stored
+   */
+  LinkResult addCompanion(
+      DeviceRecord device, PreKeys.Upload keys, long listVersion, byte[] signedList, int maxCompanions);
+
+  enum LinkResult {
+    LINKED,
+    LIMIT_REACHED,
+    STALE_VERSION,
+    DEVICE_ID_TAKEN
+  }
+
+  /**
+   * Unlinks devices: credentials revoked and tombstoned, keys and queues purged. When {@code
+   * signedList} is given it replaces the stored list in the same commit (if its version is higher).
+   *
+   * @return the devices actually removed
+   */
+  List<DeviceAddress> removeDevices(
+      UUID account, Collection<Integer> deviceIds, int reason, long now, long listVersion, byte[] signedList);
+
+  /** Records when devices were last active; never moves a time backwards. */
+  void recordActivity(Map<DeviceAddress, Long> lastSeen);
+}

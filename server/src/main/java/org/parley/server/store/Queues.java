@@ -1,0 +1,23 @@
+package org.parley.server.store;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Per-device queues of envelopes. Appends and deletes complete only once committed durably, so an
+ * answer of "stored" is never ahead of the disk.
+ */
+public interface Queues {
+  /** Appends the envelopes in one commit; the result holds their queue positions, in order. */
+  CompletableFuture<List<QueuedEnvelope>> append(List<NewEnvelope> envelopes);
+
+  /** Up to {@code limit} envelopes of the device after position {@code afterSeq}, oldest first. */
+  List<QueuedEnvelope> read(DeviceAddress device, long afterSeq, int limit);
+
+  CompletableFuture<Void> delete(DeviceAddress device, List<Long> seqs);
+
+  long length(DeviceAddress device);
+
+  /** Drops envelopes stored before the given server time; returns how many. */
+  int purgeStoredBefore(long serverTimestamp);
+}

@@ -1,0 +1,83 @@
+package org.parley.server.store.sqlite;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.parley.server.store.StorageException;
+
+/**
+ * One SQLite file in WAL mode: a group-commit writer for every change and a few readers beside it.
+ * synchronous=FULL: a commit is on disk before anyone is told it happened.
+ */
+final class SqliteDatabase implements AutoCloseable {
+  private static final int READERS = 4;
+
+  private final GroupCommitWriter writer;
+  private final ReaderPool readers;
+
+  SqliteDatabase(Path file) {
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      String url = "jdbc:sqlite:" + file.toAbsolutePath();
+      Connection writeConnection = open(url);
+      Migrations.apply(writeConnection);
+      this.writer = new GroupCommitWriter(writeConnection, "sqlite-writer");
+      List<Connection> readConnections = new ArrayList<>();
+      for (int i = 0; i < READERS; i++) {
+        readConnections.add(open(url));
+      }
+      this.readers = new ReaderPool(readConnections);
+    } catch (SQLException | java.io.IOException e) {
+      throw new StorageException("cannot open the database at " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Connection open(String url) throws SQLException {
+    Connection connection = DriverManager.getConnection(url);
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("PRAGMA journal_mode=WAL");
+      statement.execute("PRAGMA synchronous=FULL");
+      statement.execute("PRAGMA busy_timeout=10000");
+      statement.execute("PRAGMA cache_size=-16000");
+    }
+    return connection;
+  }
+
+  <T> T read(SqlWork<T> work) {
+    try {
+      return readers.read(work);
+    } catch (SQLException e) {
+      throw new StorageException("database read failed: " + e.getMessage(), e);
+    }
+  }
+
+  <T> CompletableFuture<T> write(SqlWork<T> work) {
+    return writer.submit(work);
+  }
+
+  /** Writes and waits for the commit; for callers already off the network threads. */
+  <T> T writeAndWait(SqlWork<T> work) {
+    try {
+      return writer.submit(work).join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new StorageException("database write failed: " + cause.getMessage(), cause);
+    }
+  }
+
+  @Override
+  public void close() {
+    writer.close();
+    readers.close();
+  }
+}

@@ -1,0 +1,191 @@
+package org.parley.server.store.sqlite;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.parley.server.store.DeviceAddress;
+import org.parley.server.store.NewEnvelope;
+import org.parley.server.store.QueuedEnvelope;
+import org.parley.server.store.Queues;
+
+final class SqliteQueues implements Queues {
+  private static final int PURGE_PAGE = 1000;
+
+  private final SqliteDatabase db;
+  /**
+   * Queue lengths, counted once per device and then kept up to date after each commit. Only this
+   * process writes the file, so the count can drift only by the writes racing a first count.
+   */
+  private final Map<DeviceAddress, AtomicLong> lengths = new ConcurrentHashMap<>();
+
+  SqliteQueues(SqliteDatabase db) {
+    this.db = db;
+  }
+
+  @Override
+  public CompletableFuture<List<QueuedEnvelope>> append(List<NewEnvelope> envelopes) {
+    return db.write(c -> insert(c, envelopes))
+        .thenApply(
+            stored -> {
+              for (QueuedEnvelope e : stored) {
+                AtomicLong length = lengths.get(e.destination());
+                if (length != null) {
+                  length.incrementAndGet();
+                }
+              }
+              return stored;
+            });
+  }
+
+  private static List<QueuedEnvelope> insert(Connection c, List<NewEnvelope> envelopes)
+      throws SQLException {
+    try (PreparedStatement insert =
+        c.prepareStatement(
+            "INSERT INTO queue (account_id, device_id, guid, server_ts, envelope) VALUES (?,?,?,?,?)")) {
+      for (NewEnvelope e : envelopes) {
+        insert.setString(1, e.destination().account().toString());
+        insert.setInt(2, e.destination().device());
+        insert.setBytes(3, e.guid());
+        insert.setLong(4, e.serverTimestamp());
+        insert.setBytes(5, e.envelope());
+        insert.addBatch();
+      }
+      insert.executeBatch();
+    }
+    long last;
+    try (Statement statement = c.createStatement();
+        ResultSet rs = statement.executeQuery("SELECT last_insert_rowid()")) {
+      rs.next();
+      last = rs.getLong(1);
+    }
+    // The only writer inserts these rows back to back, so AUTOINCREMENT numbered them consecutively.
+    long seq = last - envelopes.size() + 1;
+    List<QueuedEnvelope> stored = new ArrayList<>(envelopes.size());
+    for (NewEnvelope e : envelopes) {
+      stored.add(new QueuedEnvelope(seq++, e.destination(), e.guid(), e.serverTimestamp(), e.envelope()));
+    }
+    return stored;
+  }
+
+  @Override
+  public List<QueuedEnvelope> read(DeviceAddress device, long afterSeq, int limit) {
+    return db.read(
+        c -> {
+          try (PreparedStatement select =
+              c.prepareStatement(
+                  "SELECT seq, guid, server_ts, envelope FROM queue WHERE account_id = ? AND device_id = ? AND seq > ? ORDER BY seq LIMIT ?")) {
+            select.setString(1, device.account().toString());
+            select.setInt(2, device.device());
+            select.setLong(3, afterSeq);
+            select.setInt(4, limit);
+            List<QueuedEnvelope> out = new ArrayList<>();
+            try (ResultSet rs = select.executeQuery()) {
+              while (rs.next()) {
+                out.add(new QueuedEnvelope(rs.getLong(1), device, rs.getBytes(2), rs.getLong(3), rs.getBytes(4)));
+              }
+            }
+            return out;
+          }
+        });
+  }
+
+  @Override
+  public CompletableFuture<Void> delete(DeviceAddress device, List<Long> seqs) {
+    return db.write(
+            c -> {
+              int deleted = 0;
+              try (PreparedStatement delete =
+                  c.prepareStatement("DELETE FROM queue WHERE seq = ? AND account_id = ? AND device_id = ?")) {
+                for (long seq : seqs) {
+                  delete.setLong(1, seq);
+                  delete.setString(2, device.account().toString());
+                  delete.setInt(3, device.device());
+                  delete.addBatch();
+                }
+                for (int count : delete.executeBatch()) {
+                  deleted += Math.max(count, 0);
+                }
+              }
+              return deleted;
+            })
+        .thenAccept(
+            deleted -> {
+              AtomicLong length = lengths.get(device);
+              if (length != null) {
+                length.addAndGet(-deleted);
+              }
+            });
+  }
+
+  @Override
+  public long length(DeviceAddress device) {
+    return lengths.computeIfAbsent(device, d -> new AtomicLong(count(d))).get();
+  }
+
+  private long count(DeviceAddress device) {
+    return db.read(
+        c -> {
+          try (PreparedStatement count =
+              c.prepareStatement("SELECT COUNT(*) FROM queue WHERE account_id = ? AND device_id = ?")) {
+            count.setString(1, device.account().toString());
+            count.setInt(2, device.device());
+            try (ResultSet rs = count.executeQuery()) {
+              rs.next();
+              return rs.getLong(1);
+            }
+          }
+        });
+  }
+
+  /** Forget a device's count after a bulk delete (purge on unlink, re-registration). */
+  void forget(DeviceAddress device) {
+    lengths.remove(device);
+  }
+
+  static void purge(Connection c, DeviceAddress device) throws SQLException {
+    try (PreparedStatement delete =
+        c.prepareStatement("DELETE FROM queue WHERE account_id = ? AND device_id = ?")) {
+      delete.setString(1, device.account().toString());
+      delete.setInt(2, device.device());
+      delete.executeUpdate();
+    }
+  }
+
+  /**
+   * Queue positions follow commit order and server times follow it closely, so the oldest envelopes
+   * are found by walking positions from the start instead of keeping an index on time.
+   */
+  @Override
+  public int purgeStoredBefore(long serverTimestamp) {
+    int total = 0;
+    while (true) {
+      int deleted =
+          db.writeAndWait(
+              c -> {
+                try (PreparedStatement delete =
+                    c.prepareStatement(
+                        "DELETE FROM queue WHERE seq IN (SELECT seq FROM queue ORDER BY seq LIMIT ?) AND server_ts < ?")) {
+                  delete.setInt(1, PURGE_PAGE);
+                  delete.setLong(2, serverTimestamp);
+                  return delete.executeUpdate();
+                }
+              });
+      total += deleted;
+      if (deleted < PURGE_PAGE) {
+        break;
+      }
+    }
+    if (total > 0) {
+      lengths.clear();
+    }
+    return total;
+  }
+}

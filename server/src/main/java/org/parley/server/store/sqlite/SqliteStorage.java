@@ -1,0 +1,52 @@
+package org.parley.server.store.sqlite;
+
+import java.nio.file.Path;
+import org.parley.server.store.Accounts;
+import org.parley.server.store.Keys;
+import org.parley.server.store.Queues;
+import org.parley.server.store.Storage;
+import org.parley.server.store.VerificationCodes;
+
+/** The embedded store: one SQLite file ({@code parley.db}) in the server's data directory. */
+public final class SqliteStorage implements Storage {
+  public static final String FILE_NAME = "parley.db";
+
+  private final SqliteDatabase db;
+  private final SqliteAccounts accounts;
+  private final SqliteVerificationCodes codes;
+  private final SqliteKeys keys;
+  private final SqliteQueues queues;
+
+  public SqliteStorage(Path dataDirectory) {
+    this.db = new SqliteDatabase(dataDirectory.resolve(FILE_NAME));
+    this.queues = new SqliteQueues(db);
+    this.accounts = new SqliteAccounts(db, queues::forget);
+    this.codes = new SqliteVerificationCodes(db);
+    this.keys = new SqliteKeys(db);
+  }
+
+  @Override
+  public Accounts accounts() {
+    return accounts;
+  }
+
+  @Override
+  public VerificationCodes verificationCodes() {
+    return codes;
+  }
+
+  @Override
+  public Keys keys() {
+    return keys;
+  }
+
+  @Override
+  public Queues queues() {
+    return queues;
+  }
+
+  @Override
+  public void close() {
+    db.close();
+  }
+}

@@ -1,0 +1,59 @@
+package org.parley.server.store.sqlite;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.Optional;
+import org.parley.server.store.VerificationCodes;
+
+final class SqliteVerificationCodes implements VerificationCodes {
+  private final SqliteDatabase db;
+
+  SqliteVerificationCodes(SqliteDatabase db) {
+    this.db = db;
+  }
+
+  @Override
+  public void put(PendingCode code) {
+    db.writeAndWait(
+        c -> {
+          try (PreparedStatement put =
+              c.prepareStatement(
+                  "INSERT OR REPLACE INTO verification_codes (phone, code_hash, expires_at, failed_attempts) VALUES (?,?,?,?)")) {
+            put.setString(1, code.phone());
+            put.setBytes(2, code.codeHash());
+            put.setLong(3, code.expiresAt());
+            put.setInt(4, code.failedAttempts());
+            return put.executeUpdate();
+          }
+        });
+  }
+
+  @Override
+  public Optional<PendingCode> get(String phone) {
+    return db.read(
+        c -> {
+          try (PreparedStatement select =
+              c.prepareStatement(
+                  "SELECT code_hash, expires_at, failed_attempts FROM verification_codes WHERE phone = ?")) {
+            select.setString(1, phone);
+            try (ResultSet rs = select.executeQuery()) {
+              return rs.next()
+                  ? Optional.of(new PendingCode(phone, rs.getBytes(1), rs.getLong(2), rs.getInt(3)))
+                  : Optional.empty();
+            }
+          }
+        });
+  }
+
+  @Override
+  public void delete(String phone) {
+    db.writeAndWait(
+        c -> {
+          try (PreparedStatement delete =
+              c.prepareStatement("DELETE FROM verification_codes WHERE phone = ?")) {
+            delete.setString(1, phone);
+            return delete.executeUpdate();
+          }
+        });
+  }
+}

@@ -1,0 +1,46 @@
+package org.parley.server.transport;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.MessageToMessageCodec;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.io.IOException;
+import java.util.List;
+import org.parley.protocol.wire.Frame;
+
+/**
+ * Binary WebSocket messages to and from protocol Frames. A message that is not a Frame becomes a
+ * {@link MalformedFrame} so the connection can answer it instead of dying.
+ */
+@ChannelHandler.Sharable
+public final class FrameCodec extends MessageToMessageCodec<WebSocketFrame, Frame> {
+  /** What arrived instead of a valid frame, and why it was refused. */
+  public record MalformedFrame(String reason) {}
+
+  @Override
+  protected void encode(ChannelHandlerContext ctx, Frame frame, List<Object> out) throws IOException {
+    var buffer = ctx.alloc().buffer(frame.getSerializedSize());
+    try (var stream = new ByteBufOutputStream(buffer)) {
+      frame.writeTo(stream);
+    }
+    out.add(new BinaryWebSocketFrame(buffer));
+  }
+
+  @Override
+  protected void decode(ChannelHandlerContext ctx, WebSocketFrame message, List<Object> out)
+      throws IOException {
+    if (!(message instanceof BinaryWebSocketFrame)) {
+      out.add(new MalformedFrame("only binary frames carry requests"));
+      return;
+    }
+    try (var stream = new ByteBufInputStream(message.content())) {
+      out.add(Frame.parseFrom(stream));
+    } catch (InvalidProtocolBufferException e) {
+      out.add(new MalformedFrame("not a valid frame: " + e.getMessage()));
+    }
+  }
+}

@@ -1,0 +1,115 @@
+package org.parley.server.transport;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.parley.protocol.wire.Request;
+import org.parley.protocol.wire.Response;
+import org.parley.protocol.wire.Status;
+import org.parley.server.store.StorageException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Maps each kind of request to the subsystem that answers it, checking who may ask. */
+public final class RequestRouter {
+  private static final Logger log = LoggerFactory.getLogger(RequestRouter.class);
+
+  /** Answers one request; may complete later (a send completes once its commit is durable). */
+  @FunctionalInterface
+  public interface Handler {
+    CompletableFuture<Response.Builder> handle(Session session, Request request) throws ApiException;
+  }
+
+  private record Route(Access access, Handler handler) {}
+
+  private final Map<Request.BodyCase, Route> routes = new EnumMap<>(Request.BodyCase.class);
+
+  public RequestRouter on(Request.BodyCase body, Access access, Handler handler) {
+    if (routes.putIfAbsent(body, new Route(access, handler)) != null) {
+      throw new IllegalStateException(body + " has two handlers");
+    }
+    return this;
+  }
+
+  public static CompletableFuture<Response.Builder> ok() {
+    return CompletableFuture.completedFuture(Response.newBuilder());
+  }
+
+  public static CompletableFuture<Response.Builder> ok(Response.Builder body) {
+    return CompletableFuture.completedFuture(body);
+  }
+
+  CompletableFuture<Response> dispatch(Session session, Request request) {
+    long id = request.getId();
+    try {
+      Route route = routes.get(request.getBodyCase());
+      if (route == null) {
+        throw new ApiException(
+            Status.BAD_REQUEST,
+            request.getBodyCase() == Request.BodyCase.BODY_NOT_SET
+                ? "the request has no body"
+                : "this server does not handle " + request.getBodyCase());
+      }
+      checkAccess(session, route.access());
+      return route
+          .handler()
+          .handle(session, request)
+          .handle(
+              (body, failure) ->
+                  failure == null
+                      ? body.setId(id).setStatus(Status.OK).build()
+                      : refusal(id, failure, request));
+    } catch (ApiException | RuntimeException e) {
+      return CompletableFuture.completedFuture(refusal(id, e, request));
+    }
+  }
+
+  private static void checkAccess(Session session, Access access) throws ApiException {
+    if (session.kind() == Session.Kind.UNLINKED) {
+      throw new ApiException(Status.UNLINKED, Unlinking.describe(session.tombstone()));
+    }
+    switch (access) {
+      case ANYONE -> {}
+      case DEVICE, PRIMARY -> {
+        if (session.kind() != Session.Kind.DEVICE) {
+          throw new ApiException(
+              Status.UNAUTHENTICATED, "this request needs a registered device's credentials");
+        }
+        if (access == Access.PRIMARY && !session.device().isPrimary()) {
+          throw new ApiException(Status.FORBIDDEN, "only the account's primary device may do this");
+        }
+      }
+      case PROVISIONING -> {
+        if (session.kind() != Session.Kind.PROVISIONING) {
+          throw new ApiException(
+              Status.FORBIDDEN, "this request is only valid on the provisioning socket");
+        }
+      }
+    }
+  }
+
+  private static Response refusal(long id, Throwable failure, Request request) {
+    Throwable cause = failure;
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof ApiException api) {
+      return api.toResponse(id);
+    }
+    if (cause instanceof StorageException) {
+      log.error("storage failed while answering {}", request.getBodyCase(), cause);
+      return Response.newBuilder()
+          .setId(id)
+          .setStatus(Status.INTERNAL)
+          .setMessage("the server could not store or read data; try again later")
+          .build();
+    }
+    log.error("failed to answer {}", request.getBodyCase(), cause);
+    return Response.newBuilder()
+        .setId(id)
+        .setStatus(Status.INTERNAL)
+        .setMessage("internal server error; try again later")
+        .build();
+  }
+}

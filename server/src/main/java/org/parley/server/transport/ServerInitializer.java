@@ -1,0 +1,50 @@
+package org.parley.server.transport;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The pipeline of a new connection: [TLS] → HTTP → streaming HTTP endpoints (blobs) → aggregated
+ * HTTP → upgrade. After the upgrade the HTTP parts give way to WebSocket frames (see HttpHandler).
+ */
+final class ServerInitializer extends ChannelInitializer<SocketChannel> {
+  private static final int PING_AFTER_SECONDS = 30;
+  private static final int CLOSE_AFTER_SECONDS = 120;
+
+  private final SslContext ssl;
+  private final Endpoints endpoints;
+  private final List<Supplier<ChannelHandler>> streamingHttp;
+
+  ServerInitializer(SslContext ssl, Endpoints endpoints, List<Supplier<ChannelHandler>> streamingHttp) {
+    this.ssl = ssl;
+    this.endpoints = endpoints;
+    this.streamingHttp = streamingHttp;
+  }
+
+  @Override
+  protected void initChannel(SocketChannel channel) {
+    ChannelPipeline pipeline = channel.pipeline();
+    pipeline.addLast(new FlushConsolidationHandler(256, true));
+    if (ssl != null) {
+      pipeline.addLast(ssl.newHandler(channel.alloc()));
+    }
+    pipeline.addLast(
+        new IdleStateHandler(CLOSE_AFTER_SECONDS, PING_AFTER_SECONDS, 0, TimeUnit.SECONDS));
+    pipeline.addLast(new HttpServerCodec(4096, 8192, 8192));
+    for (Supplier<ChannelHandler> handler : streamingHttp) {
+      pipeline.addLast(handler.get());
+    }
+    pipeline.addLast(new HttpObjectAggregator(64 * 1024));
+    pipeline.addLast(new HttpHandler(endpoints));
+  }
+}

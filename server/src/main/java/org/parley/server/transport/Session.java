@@ -1,0 +1,114 @@
+package org.parley.server.transport;
+
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
+import java.util.concurrent.Executor;
+import org.parley.protocol.wire.Frame;
+import org.parley.protocol.wire.Push;
+import org.parley.protocol.wire.Response;
+import org.parley.server.store.DeviceAddress;
+import org.parley.server.store.DeviceRecord;
+import org.parley.server.store.Tombstone;
+
+/** One WebSocket connection and who is on the other end of it. */
+public final class Session {
+  static final AttributeKey<Session> KEY = AttributeKey.valueOf("parley.session");
+
+  public enum Kind {
+    /** No credentials: may only register. */
+    ANONYMOUS,
+    /** A linked device, authenticated by its credential. */
+    DEVICE,
+    /** A companion waiting to be linked. */
+    PROVISIONING,
+    /** A device whose credential was revoked: it is told why, and nothing else. */
+    UNLINKED
+  }
+
+  private final Channel channel;
+  private final Kind kind;
+  private final DeviceRecord device;
+  private final String phone;
+  private final Tombstone tombstone;
+  private final String remoteAddress;
+  private final SerialExecutor requests;
+  private volatile Object attachment;
+
+  Session(
+      Channel channel,
+      Kind kind,
+      DeviceRecord device,
+      String phone,
+      Tombstone tombstone,
+      String remoteAddress,
+      Executor requestExecutor) {
+    this.channel = channel;
+    this.kind = kind;
+    this.device = device;
+    this.phone = phone;
+    this.tombstone = tombstone;
+    this.remoteAddress = remoteAddress;
+    this.requests = new SerialExecutor(requestExecutor);
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  /** The authenticated device; only for {@link Kind#DEVICE} sessions. */
+  public DeviceRecord device() {
+    return device;
+  }
+
+  /** The account's phone number; only for {@link Kind#DEVICE} sessions. */
+  public String phone() {
+    return phone;
+  }
+
+  public DeviceAddress address() {
+    return device.address();
+  }
+
+  public Tombstone tombstone() {
+    return tombstone;
+  }
+
+  public String remoteAddress() {
+    return remoteAddress;
+  }
+
+  public Channel channel() {
+    return channel;
+  }
+
+  SerialExecutor requests() {
+    return requests;
+  }
+
+  /** Per-subsystem state of this connection (the delivery pump, the provisioning address). */
+  @SuppressWarnings("unchecked")
+  public <T> T attachment() {
+    return (T) attachment;
+  }
+
+  public void attach(Object value) {
+    this.attachment = value;
+  }
+
+  public void push(Push push) {
+    channel.writeAndFlush(Frame.newBuilder().setPush(push).build());
+  }
+
+  void reply(Response response) {
+    channel.writeAndFlush(Frame.newBuilder().setResponse(response).build());
+  }
+
+  public void close() {
+    channel.close();
+  }
+
+  @Override
+  public String toString() {
+    return kind + (device != null ? " " + device.address() : "") + " from " + remoteAddress;
+  }
+}

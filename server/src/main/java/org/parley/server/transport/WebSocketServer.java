@@ -1,0 +1,74 @@
+package org.parley.server.transport;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import org.parley.server.Limits;
+import org.parley.server.auth.Authenticator;
+
+/** Binds the listening socket and runs the event loops (epoll where the platform has it). */
+public final class WebSocketServer implements AutoCloseable {
+  private final EventLoopGroup group;
+  private final Channel channel;
+
+  public WebSocketServer(
+      String host,
+      int port,
+      SslContext ssl,
+      Authenticator authenticator,
+      RequestRouter router,
+      SessionListener listener,
+      DeliveryHooks acks,
+      Executor blocking,
+      Limits limits,
+      List<Supplier<ChannelHandler>> streamingHttp)
+      throws InterruptedException {
+    boolean epoll = Epoll.isAvailable();
+    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+    Class<? extends ServerChannel> channelType =
+        epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    this.group = new MultiThreadIoEventLoopGroup(io);
+    Endpoints endpoints =
+        new Endpoints(authenticator, router, listener, acks, new FrameCodec(), blocking, limits);
+    try {
+      this.channel =
+          new ServerBootstrap()
+              .group(group)
+              .channel(channelType)
+              .option(ChannelOption.SO_BACKLOG, 4096)
+              .childOption(ChannelOption.TCP_NODELAY, true)
+              .childHandler(new ServerInitializer(ssl, endpoints, streamingHttp))
+              .bind(host, port)
+              .sync()
+              .channel();
+    } catch (RuntimeException | InterruptedException e) {
+      group.shutdownGracefully();
+      throw e;
+    }
+  }
+
+  public int port() {
+    return ((InetSocketAddress) channel.localAddress()).getPort();
+  }
+
+  @Override
+  public void close() {
+    channel.close().syncUninterruptibly();
+    group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+  }
+}
