@@ -117,7 +117,7 @@ public final class KeyService {
   }
 
   private void warnIfLow(DeviceAddress device) {
-    if (presence.session(device).isEmpty()) {
+    if (!presence.isConnected(device)) {
       return;
     }
     PreKeys.Counts counts = keys.counts(device);

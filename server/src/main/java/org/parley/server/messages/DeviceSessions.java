@@ -43,11 +43,14 @@ public final class DeviceSessions implements SessionListener, DeliveryHooks {
   public void opened(Session session) {
     switch (session.kind()) {
       case DEVICE -> {
-        DeliveryPump pump = new DeliveryPump(session, queues, blocking, limits.deliveryWindow());
+        DeliveryPump pump =
+            session.receivesQueue() ? new DeliveryPump(session, queues, blocking, limits.deliveryWindow()) : null;
         session.attach(pump);
         presence.register(session);
         activity.touch(session.address());
-        pump.start();
+        if (pump != null) {
+          pump.start();
+        }
         blocking.execute(() -> checkPreKeys(session));
       }
       case UNLINKED -> {

@@ -43,19 +43,19 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       respond(ctx, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request");
       return;
     }
-    String path = new QueryStringDecoder(request.uri()).path();
-    switch (path) {
-      case WEBSOCKET_PATH -> device(ctx, request);
-      case PROVISIONING_PATH -> upgrade(ctx, request, Session.Kind.PROVISIONING, null, null, null);
+    QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+    switch (uri.path()) {
+      case WEBSOCKET_PATH -> device(ctx, request, !uri.parameters().getOrDefault("deliver", java.util.List.of("true")).contains("false"));
+      case PROVISIONING_PATH -> upgrade(ctx, request, Session.Kind.PROVISIONING, null, null, null, false);
       case "/health" -> respond(ctx, HttpResponseStatus.OK, "ok");
       default -> respond(ctx, HttpResponseStatus.NOT_FOUND, "no such endpoint");
     }
   }
 
-  private void device(ChannelHandlerContext ctx, FullHttpRequest request) {
+  private void device(ChannelHandlerContext ctx, FullHttpRequest request, boolean deliver) {
     String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
     if (authorization == null) {
-      upgrade(ctx, request, Session.Kind.ANONYMOUS, null, null, null);
+      upgrade(ctx, request, Session.Kind.ANONYMOUS, null, null, null, false);
       return;
     }
     request.retain();
@@ -71,9 +71,9 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         try {
           switch (checked) {
             case Authenticator.Authenticated ok ->
-                upgrade(ctx, request, Session.Kind.DEVICE, ok.device(), ok.phone(), null);
+                upgrade(ctx, request, Session.Kind.DEVICE, ok.device(), ok.phone(), null, deliver);
             case Authenticator.Revoked revoked ->
-                upgrade(ctx, request, Session.Kind.UNLINKED, null, null, revoked.tombstone());
+                upgrade(ctx, request, Session.Kind.UNLINKED, null, null, revoked.tombstone(), false);
             case Authenticator.Refused refused ->
                 respond(ctx, HttpResponseStatus.UNAUTHORIZED, refused.reason());
           }
@@ -90,7 +90,8 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       Session.Kind kind,
       DeviceRecord device,
       String phone,
-      Tombstone tombstone) {
+      Tombstone tombstone,
+      boolean deliver) {
     if (!HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(request.headers().get(HttpHeaderNames.UPGRADE))) {
       respond(ctx, HttpResponseStatus.BAD_REQUEST, "this endpoint takes a WebSocket upgrade");
       return;
@@ -105,7 +106,7 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
     var channel = ctx.channel();
     Session session =
-        new Session(channel, kind, device, phone, tombstone, remote(ctx), endpoints.blocking());
+        new Session(channel, kind, device, phone, tombstone, deliver, remote(ctx), endpoints.blocking());
     channel.attr(Session.KEY).set(session);
     channel
         .pipeline()

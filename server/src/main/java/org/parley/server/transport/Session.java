@@ -30,6 +30,7 @@ public final class Session {
   private final DeviceRecord device;
   private final String phone;
   private final Tombstone tombstone;
+  private final boolean receivesQueue;
   private final String remoteAddress;
   private final SerialExecutor requests;
   private volatile Object attachment;
@@ -40,6 +41,7 @@ public final class Session {
       DeviceRecord device,
       String phone,
       Tombstone tombstone,
+      boolean receivesQueue,
       String remoteAddress,
       Executor requestExecutor) {
     this.channel = channel;
@@ -47,6 +49,7 @@ public final class Session {
     this.device = device;
     this.phone = phone;
     this.tombstone = tombstone;
+    this.receivesQueue = receivesQueue;
     this.remoteAddress = remoteAddress;
     this.requests = new SerialExecutor(requestExecutor);
   }
@@ -67,6 +70,14 @@ public final class Session {
 
   public DeviceAddress address() {
     return device.address();
+  }
+
+  /**
+   * Whether the device's queue flows to this connection. A device may hold other connections at
+   * the same time (a one-off send from a script) that must not steal its queue.
+   */
+  public boolean receivesQueue() {
+    return receivesQueue;
   }
 
   public Tombstone tombstone() {

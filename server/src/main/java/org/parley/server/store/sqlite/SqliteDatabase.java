@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import org.parley.protocol.sql.SchemaMigrations;
 import org.parley.server.store.StorageException;
 
 /**
@@ -27,7 +28,7 @@ final class SqliteDatabase implements AutoCloseable {
       Files.createDirectories(file.toAbsolutePath().getParent());
       String url = "jdbc:sqlite:" + file.toAbsolutePath();
       Connection writeConnection = open(url);
-      Migrations.apply(writeConnection);
+      SchemaMigrations.apply(writeConnection, SqliteDatabase.class);
       this.writer = new GroupCommitWriter(writeConnection, "sqlite-writer");
       List<Connection> readConnections = new ArrayList<>();
       for (int i = 0; i < READERS; i++) {

@@ -1,4 +1,4 @@
-package org.parley.server.store.sqlite;
+package org.parley.protocol.sql;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,14 +9,16 @@ import java.sql.Statement;
 import java.util.List;
 
 /**
- * Applies the schema scripts listed, in order, in {@code migrations.txt} beside this class. The
- * count applied is kept in {@code PRAGMA user_version}; each script runs in its own transaction.
+ * Brings an SQLite file (the server's store, a device profile) up to the current schema: applies the
+ * scripts listed, in order, in {@code migrations.txt} beside the given class. The count applied is
+ * kept in {@code PRAGMA user_version}; each script runs in its own transaction.
  */
-final class Migrations {
-  private Migrations() {}
+public final class SchemaMigrations {
+  private SchemaMigrations() {}
 
-  static void apply(Connection connection) throws SQLException {
-    List<String> scripts = resource("migrations.txt").lines().map(String::strip).filter(s -> !s.isEmpty()).toList();
+  public static void apply(Connection connection, Class<?> scriptsBeside) throws SQLException {
+    List<String> scripts =
+        resource(scriptsBeside, "migrations.txt").lines().map(String::strip).filter(s -> !s.isEmpty()).toList();
     int applied;
     try (Statement statement = connection.createStatement();
         var rs = statement.executeQuery("PRAGMA user_version")) {
@@ -24,13 +26,13 @@ final class Migrations {
     }
     if (applied > scripts.size()) {
       throw new SQLException(
-          "the database was written by a newer Parley (schema " + applied + "); upgrade this server");
+          "this database was written by a newer Parley (schema " + applied + "); upgrade Parley");
     }
     boolean autoCommit = connection.getAutoCommit();
     connection.setAutoCommit(false);
     try (Statement statement = connection.createStatement()) {
       for (int i = applied; i < scripts.size(); i++) {
-        for (String sql : resource(scripts.get(i)).split(";\\s*(\\n|$)")) {
+        for (String sql : resource(scriptsBeside, scripts.get(i)).split(";\\s*(\\n|$)")) {
           if (!sql.isBlank()) {
             statement.execute(sql);
           }
@@ -46,8 +48,8 @@ final class Migrations {
     }
   }
 
-  private static String resource(String name) throws SQLException {
-    try (InputStream in = Migrations.class.getResourceAsStream(name)) {
+  private static String resource(Class<?> beside, String name) throws SQLException {
+    try (InputStream in = beside.getResourceAsStream(name)) {
       if (in == null) {
         throw new SQLException("schema script " + name + " is missing from the build");
       }

@@ -1,0 +1,429 @@
+package org.parley.client;
+
+import com.google.protobuf.ByteString;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.parley.client.events.ClientEvent;
+import org.parley.client.events.MessageEvent;
+import org.parley.client.events.UnlinkedEvent;
+import org.parley.client.events.WarningEvent;
+import org.parley.client.keys.PreKeys;
+import org.parley.client.messaging.ContentProcessor;
+import org.parley.client.messaging.DeviceDirectory;
+import org.parley.client.messaging.MessageReceiver;
+import org.parley.client.messaging.MessageSender;
+import org.parley.client.messaging.OwnDeviceList;
+import org.parley.client.messaging.ReceiptQueue;
+import org.parley.client.net.ServerConnection;
+import org.parley.client.store.Contacts;
+import org.parley.client.store.LocalDevice;
+import org.parley.client.store.MessageHistory;
+import org.parley.client.store.ProfileStore;
+import org.parley.client.store.SignalStore;
+import org.parley.protocol.PhoneNumbers;
+import org.parley.protocol.wire.Content;
+import org.parley.protocol.wire.DataMessage;
+import org.parley.protocol.wire.DeviceKind;
+import org.parley.protocol.wire.Envelope;
+import org.parley.protocol.wire.NewDevice;
+import org.parley.protocol.wire.Push;
+import org.parley.protocol.wire.ReceiptMessage;
+import org.parley.protocol.wire.ReceiptType;
+import org.parley.protocol.wire.Register;
+import org.parley.protocol.wire.Registered;
+import org.parley.protocol.wire.Request;
+import org.parley.protocol.wire.RequestCode;
+import org.parley.protocol.wire.SentTranscript;
+import org.parley.protocol.wire.SyncMessage;
+import org.parley.protocol.wire.UnlinkReason;
+import org.parley.protocol.wire.UploadKeys;
+import org.signal.libsignal.protocol.IdentityKeyPair;
+import org.signal.libsignal.protocol.util.KeyHelper;
+
+/**
+ * One device, as its owner uses it: register, send, receive, read its history. A profile directory
+ * holds everything it knows; the connection to the server is opened when first needed.
+ */
+public final class Device implements AutoCloseable {
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final Path directory;
+  private final ClientConfig config;
+  private final Clock clock;
+  private final ProfileStore profile;
+  private final SignalStore signal;
+  private final LocalDevice local;
+  private final Contacts contacts;
+  private final MessageHistory history;
+  private final ReceiptQueue receipts = new ReceiptQueue();
+  private final ExecutorService worker =
+      Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("parley-device").daemon().unstarted(r));
+  private final BlockingQueue<Push> inbox = new LinkedBlockingQueue<>();
+  private volatile Consumer<ClientEvent> events = event -> {};
+  private ServerConnection connection;
+  private boolean connectionDelivers;
+
+  private Device(Path directory, ClientConfig config) {
+    this.directory = directory;
+    this.config = config;
+    this.clock = config.clock();
+    this.profile = ProfileStore.open(directory);
+    this.signal = new SignalStore(profile);
+    this.local = new LocalDevice(profile);
+    this.contacts = new Contacts(profile);
+    this.history = new MessageHistory(profile);
+  }
+
+  public static Device open(Path directory, ClientConfig config) {
+    return new Device(directory, config);
+  }
+
+  public Path directory() {
+    return directory;
+  }
+
+  public LocalDevice local() {
+    return local;
+  }
+
+  /** Where warnings and other events go when no receive loop is running (default: nowhere). */
+  public void onEvent(Consumer<ClientEvent> listener) {
+    this.events = listener;
+  }
+
+  // ---------------------------------------------------------------- registration
+
+  /** Asks the server to send a verification code to the phone (step one of registration). */
+  public void requestCode(String serverUrl, String phone, String name) {
+    String number = PhoneNumbers.normalize(phone);
+    if (local.isRegistered() && local.unlinkedReason() == null) {
+      throw new ClientException(
+          "this profile is already registered as " + local.phone() + "; use another --profile for another device");
+    }
+    if (!signal.hasIdentity() || local.isRegistered()) {
+      signal.initialize(IdentityKeyPair.generate(), KeyHelper.generateRegistrationId(false));
+      byte[] credential = new byte[32];
+      RANDOM.nextBytes(credential);
+      profile.putSetting("pending_credential", credential);
+    }
+    local.prepare(serverUrl, number, name == null || name.isBlank() ? "primary" : name, DeviceKind.PHONE_VALUE);
+    try (ServerConnection anonymous = anonymous(serverUrl)) {
+      anonymous.call(Request.newBuilder().setRequestCode(RequestCode.newBuilder().setPhone(number)));
+    }
+  }
+
+  /** Finishes registration with the code: this device becomes the account's primary. */
+  public void verify(String code) {
+    String serverUrl = local.serverUrl();
+    byte[] credential = profile.setting("pending_credential");
+    if (serverUrl == null || credential == null) {
+      throw new ClientException("no registration is pending on this profile; run 'parley register' first");
+    }
+    NewDevice device =
+        NewDevice.newBuilder()
+            .setIdentityKey(ByteString.copyFrom(signal.getIdentityKeyPair().getPublicKey().serialize()))
+            .setRegistrationId(signal.getLocalRegistrationId())
+            .setCredential(ByteString.copyFrom(credential))
+            .setName(local.name())
+            .setKindValue(local.kind())
+            .setKeys(new PreKeys(profile, signal).initial(clock.millis()))
+            .build();
+    Registered registered;
+    try (ServerConnection anonymous = anonymous(serverUrl)) {
+      registered =
+          anonymous
+              .call(
+                  Request.newBuilder()
+                      .setRegister(
+                          Register.newBuilder().setPhone(local.phone()).setCode(code.strip()).setDevice(device)))
+              .getRegistered();
+    }
+    UUID account = UUID.fromString(registered.getAccountId());
+    local.registered(account, registered.getDeviceId(), local.phone(), credential);
+    contacts.pinPrimary(account, local.phone(), signal.getIdentityKeyPair().getPublicKey().serialize());
+    ownList().reconcile(online());
+  }
+
+  private OwnDeviceList ownList() {
+    return new OwnDeviceList(signal.getIdentityKeyPair(), local.account(), local.name(), local.kind(), clock);
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  /** What was sent: the message's id and when the server stored it for every device. */
+  public record SendResult(String messageId, long timestamp, long serverTimestamp, List<String> declined) {}
+
+  /** Sends a text to a contact's devices and a transcript to this account's other devices. */
+  public SendResult sendText(String phone, String body) {
+    String number = PhoneNumbers.normalize(phone);
+    ServerConnection server = online();
+    DeviceDirectory directory = deviceDirectory();
+    UUID recipient =
+        directory.cachedByPhone(number).map(DeviceDirectory.Account::id)
+            .orElseGet(() -> directory.refreshByPhone(server, number).id());
+    long now = clock.millis();
+    DataMessage data =
+        DataMessage.newBuilder().setId(UUID.randomUUID().toString()).setBody(body).setTimestamp(now).build();
+    List<MessageSender.Part> parts = new ArrayList<>();
+    parts.add(new MessageSender.Part(recipient, Content.newBuilder().setData(data).build()));
+    if (!recipient.equals(local.account())) {
+      parts.add(
+          new MessageSender.Part(
+              local.account(),
+              Content.newBuilder()
+                  .setSync(
+                      SyncMessage.newBuilder()
+                          .setSent(
+                              SentTranscript.newBuilder()
+                                  .setDestinationAccount(recipient.toString())
+                                  .setDestinationPhone(number)
+                                  .setMessage(data)))
+                  .build()));
+    }
+    MessageSender.Result result = sender().send(server, parts, now, false);
+    history.add(
+        new MessageHistory.Entry(
+            local.account(), data.getId(), local.deviceId(), recipient, null, true, body, now,
+            result.serverTimestamp(), "sent"));
+    return new SendResult(data.getId(), now, result.serverTimestamp(), result.declined());
+  }
+
+  // ---------------------------------------------------------------- receiving
+
+  /**
+   * Takes in what arrives, handing each event to the listener, until nothing has arrived for
+   * {@code idle} (after the waiting queue has been drained). Returns the number of events.
+   */
+  public int receive(Duration idle, Consumer<ClientEvent> listener) {
+    ServerConnection server = online(true);
+    MessageReceiver receiver = receiver();
+    List<byte[]> acks = new ArrayList<>();
+    int count = 0;
+    try {
+      while (true) {
+        Push push = inbox.poll(idle.toMillis(), TimeUnit.MILLISECONDS);
+        if (push == null) {
+          break;
+        }
+        if (push.hasEnvelope()) {
+          Envelope envelope = push.getEnvelope();
+          List<ClientEvent> produced = receiver.handle(server, envelope);
+          acks.add(envelope.getGuid().toByteArray());
+          for (ClientEvent event : produced) {
+            listener.accept(event);
+            count++;
+          }
+          if (inbox.isEmpty() || acks.size() >= 64) {
+            ack(server, acks);
+          }
+        } else if (push.hasQueueEmpty()) {
+          ack(server, acks);
+          sendReceipts(server);
+        } else if (push.hasUnlinked()) {
+          listener.accept(unlinked(push));
+          count++;
+          break;
+        } else if (push.hasConnectedElsewhere()) {
+          listener.accept(new WarningEvent("connected-elsewhere", "another connection of this device took over"));
+          break;
+        }
+        if (!server.isOpen() && inbox.isEmpty()) {
+          break;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      if (server.isOpen()) {
+        ack(server, acks);
+        sendReceipts(server);
+      }
+    }
+    return count;
+  }
+
+  private void ack(ServerConnection server, List<byte[]> guids) {
+    if (guids.isEmpty()) {
+      return;
+    }
+    org.parley.protocol.wire.Ack.Builder ack = org.parley.protocol.wire.Ack.newBuilder();
+    guids.forEach(g -> ack.addGuids(ByteString.copyFrom(g)));
+    server.sendOneWay(Request.newBuilder().setAck(ack));
+    guids.clear();
+  }
+
+  private void sendReceipts(ServerConnection server) {
+    for (Map.Entry<UUID, List<String>> owed : receipts.drain().entrySet()) {
+      Content receipt =
+          Content.newBuilder()
+              .setReceipt(
+                  ReceiptMessage.newBuilder()
+                      .setType(ReceiptType.DELIVERY)
+                      .addAllMessageIds(owed.getValue())
+                      .setTimestamp(clock.millis()))
+              .build();
+      try {
+        sender().send(server, List.of(new MessageSender.Part(owed.getKey(), receipt)), clock.millis(), true);
+      } catch (ClientException e) {
+        events.accept(new WarningEvent("receipt-failed", "a delivery receipt could not be sent: " + e.getMessage()));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- history
+
+  /** A chat's messages (or every chat's), oldest first, as events. */
+  public List<MessageEvent> history(String phone, String groupId, int limit) {
+    UUID chat = null;
+    if (phone != null) {
+      String number = PhoneNumbers.normalize(phone);
+      chat = contacts.byPhone(number).map(Contacts.Known::account).orElse(null);
+      if (chat == null) {
+        return List.of();
+      }
+    }
+    List<MessageEvent> out = new ArrayList<>();
+    for (MessageHistory.Entry entry : history.list(chat, groupId, limit)) {
+      String author = entry.outgoing() ? local.phone() : contacts.phoneOf(entry.author());
+      String to = entry.outgoing() && entry.chatAccount() != null ? contacts.phoneOf(entry.chatAccount()) : null;
+      out.add(ContentProcessor.event(entry, author, to));
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private DeviceDirectory deviceDirectory() {
+    return new DeviceDirectory(contacts, clock, e -> events.accept(e));
+  }
+
+  private MessageSender sender() {
+    return new MessageSender(profile, signal, deviceDirectory(), clock, local.account(), local.deviceId());
+  }
+
+  private MessageReceiver receiver() {
+    ContentProcessor processor = new ContentProcessor(history, contacts, receipts, local.account(), local.phone());
+    return new MessageReceiver(profile, signal, deviceDirectory(), contacts, history, processor, clock, local.account());
+  }
+
+  private ServerConnection anonymous(String serverUrl) {
+    return ServerConnection.open(ServerConnection.Target.anonymous(serverUrl, config.ssl()), push -> {});
+  }
+
+  /** The authenticated connection, opened on first use (without queue delivery). */
+  public ServerConnection online() {
+    return online(false);
+  }
+
+  private synchronized ServerConnection online(boolean deliver) {
+    requireLinked();
+    if (connection != null && connection.isOpen() && (connectionDelivers || !deliver)) {
+      return connection;
+    }
+    if (connection != null) {
+      connection.close();
+    }
+    connection =
+        ServerConnection.open(
+            ServerConnection.Target.device(
+                local.serverUrl(), local.account().toString(), local.deviceId(), local.credential(), config.ssl(), deliver),
+            this::onPush);
+    connectionDelivers = deliver;
+    return connection;
+  }
+
+  private void requireLinked() {
+    if (!local.isRegistered()) {
+      throw new ClientException(
+          "NOT_REGISTERED", "this profile is not registered; run 'parley register' or 'parley link' first", null);
+    }
+    if (local.unlinkedReason() != null) {
+      throw new ClientException(
+          "UNLINKED",
+          "this device was unlinked (" + local.unlinkedReason() + "); link it again with 'parley link'"
+              + " or register it with 'parley register'",
+          null);
+    }
+  }
+
+  /** Runs on the socket's reader thread: never block here. */
+  private void onPush(Push push) {
+    switch (push.getBodyCase()) {
+      case ENVELOPE, QUEUE_EMPTY, CONNECTED_ELSEWHERE -> inbox.add(push);
+      case PRE_KEYS_LOW -> worker.execute(() -> refill(push.getPreKeysLow()));
+      case UNLINKED -> {
+        UnlinkedEvent event = recordUnlinked(push);
+        inbox.add(push);
+        events.accept(event);
+      }
+      default -> {}
+    }
+  }
+
+  private void refill(org.parley.protocol.wire.PreKeysLow low) {
+    try {
+      int ec = low.getPreKeys() < PreKeys.BATCH ? PreKeys.BATCH - low.getPreKeys() : 0;
+      int kyber = low.getKyberPreKeys() < PreKeys.BATCH ? PreKeys.BATCH - low.getKyberPreKeys() : 0;
+      var upload = new PreKeys(profile, signal).refill(ec, kyber, clock.millis());
+      ServerConnection server = connection;
+      if (server != null && server.isOpen()) {
+        server.call(Request.newBuilder().setUploadKeys(UploadKeys.newBuilder().setKeys(upload)));
+      }
+    } catch (RuntimeException e) {
+      events.accept(new WarningEvent("pre-keys", "could not upload new pre-keys: " + e.getMessage()));
+    }
+  }
+
+  private UnlinkedEvent recordUnlinked(Push push) {
+    UnlinkedEvent event = unlinked(push);
+    local.unlinked(event.reason(), event.at());
+    return event;
+  }
+
+  private static UnlinkedEvent unlinked(Push push) {
+    UnlinkReason reason = push.getUnlinked().getReason();
+    String name =
+        switch (reason) {
+          case REMOVED_BY_PRIMARY -> "removed-by-primary";
+          case PRIMARY_INACTIVE -> "primary-inactive";
+          case COMPANION_INACTIVE -> "companion-inactive";
+          case UNLINKED_SELF -> "unlinked-self";
+          case REREGISTERED -> "reregistered";
+          default -> "unlinked";
+        };
+    return new UnlinkedEvent(
+        name,
+        push.getUnlinked().getAt(),
+        "this device was unlinked (" + name + "); link it again with 'parley link'");
+  }
+
+  /** Waits for pre-key uploads and other background work, then closes the connection and profile. */
+  @Override
+  public void close() {
+    worker.shutdown();
+    try {
+      worker.awaitTermination(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    synchronized (this) {
+      if (connection != null) {
+        connection.close();
+        connection = null;
+      }
+    }
+    profile.close();
+  }
+}

@@ -1,0 +1,9 @@
+package org.parley.client.events;
+
+/**
+ * This device was unlinked by the server.
+ *
+ * @param reason {@code removed-by-primary}, {@code primary-inactive}, {@code companion-inactive},
+ *     {@code unlinked-self} or {@code reregistered}
+ */
+public record UnlinkedEvent(String reason, long at, String message) implements ClientEvent {}

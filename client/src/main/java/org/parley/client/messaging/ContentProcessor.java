@@ -1,0 +1,137 @@
+package org.parley.client.messaging;
+
+import java.util.List;
+import java.util.UUID;
+import org.parley.client.events.ClientEvent;
+import org.parley.client.events.MessageEvent;
+import org.parley.client.events.ReadEvent;
+import org.parley.client.events.ReceiptEvent;
+import org.parley.client.store.Contacts;
+import org.parley.client.store.MessageHistory;
+import org.parley.client.store.MessageHistory.Entry;
+import org.parley.protocol.wire.Content;
+import org.parley.protocol.wire.DataMessage;
+import org.parley.protocol.wire.ReadMark;
+import org.parley.protocol.wire.ReceiptMessage;
+import org.parley.protocol.wire.ReceiptType;
+import org.parley.protocol.wire.SentTranscript;
+import org.parley.protocol.wire.SyncMessage;
+
+/**
+ * Applies decrypted content to the profile, inside the receiver's transaction: messages into the
+ * history, transcripts of what own devices sent, read marks, receipts. Sync content is believed only
+ * from the account's own devices.
+ */
+public class ContentProcessor {
+  private final MessageHistory history;
+  private final Contacts contacts;
+  private final ReceiptQueue receipts;
+  private final UUID ownAccount;
+  private final String ownPhone;
+
+  public ContentProcessor(
+      MessageHistory history, Contacts contacts, ReceiptQueue receipts, UUID ownAccount, String ownPhone) {
+    this.history = history;
+    this.contacts = contacts;
+    this.receipts = receipts;
+    this.ownAccount = ownAccount;
+    this.ownPhone = ownPhone;
+  }
+
+  public void apply(Incoming incoming, List<ClientEvent> events) {
+    Content content = incoming.content();
+    boolean own = incoming.sender().equals(ownAccount);
+    if (content.hasData() && !own) {
+      message(incoming, content.getData(), events);
+    }
+    if (content.hasSync() && own) {
+      sync(incoming, content.getSync(), events);
+    }
+    if (content.hasReceipt() && !own) {
+      receipt(incoming, content.getReceipt(), events);
+    }
+  }
+
+  protected void message(Incoming incoming, DataMessage data, List<ClientEvent> events) {
+    Entry entry =
+        new Entry(
+            incoming.sender(),
+            data.getId(),
+            incoming.senderDevice(),
+            incoming.sender(),
+            null,
+            false,
+            data.getBody(),
+            data.getTimestamp(),
+            incoming.envelope().getServerTimestamp(),
+            "unread");
+    if (history.add(entry)) {
+      events.add(event(entry, incoming.senderPhone(), null));
+    }
+    receipts.owe(incoming.sender(), data.getId());
+  }
+
+  protected void sync(Incoming incoming, SyncMessage sync, List<ClientEvent> events) {
+    switch (sync.getKindCase()) {
+      case SENT -> sent(incoming, sync.getSent(), events);
+      case READ -> {
+        for (ReadMark mark : sync.getRead().getMarksList()) {
+          UUID chat = mark.getChatAccount().isEmpty() ? null : UUID.fromString(mark.getChatAccount());
+          String group = mark.getGroupId().isEmpty() ? null : mark.getGroupId();
+          history.markRead(chat, group, mark.getUpToTimestamp());
+          events.add(
+              new ReadEvent(
+                  chat == null ? null : contacts.phoneOf(chat), group, mark.getUpToTimestamp(), incoming.senderDevice()));
+        }
+      }
+      default -> {}
+    }
+  }
+
+  private void sent(Incoming incoming, SentTranscript sent, List<ClientEvent> events) {
+    DataMessage data = sent.getMessage();
+    UUID chat =
+        sent.getDestinationAccount().isEmpty() ? null : UUID.fromString(sent.getDestinationAccount());
+    if (chat != null) {
+      contacts.notePhone(chat, sent.getDestinationPhone());
+    }
+    Entry entry =
+        new Entry(
+            ownAccount,
+            data.getId(),
+            incoming.senderDevice(),
+            chat,
+            data.getGroupId().isEmpty() ? null : data.getGroupId(),
+            true,
+            data.getBody(),
+            data.getTimestamp(),
+            incoming.envelope().getServerTimestamp(),
+            "sent");
+    if (history.add(entry)) {
+      events.add(event(entry, ownPhone, sent.getDestinationPhone().isEmpty() ? null : sent.getDestinationPhone()));
+    }
+  }
+
+  private void receipt(Incoming incoming, ReceiptMessage receipt, List<ClientEvent> events) {
+    String kind = receipt.getType() == ReceiptType.READ ? "read" : "delivery";
+    history.updateStatus(ownAccount, receipt.getMessageIdsList(), kind.equals("read") ? "read" : "delivered");
+    events.add(
+        new ReceiptEvent(
+            kind, incoming.senderPhone(), incoming.senderDevice(), List.copyOf(receipt.getMessageIdsList()),
+            receipt.getTimestamp()));
+  }
+
+  public static MessageEvent event(Entry entry, String fromPhone, String toPhone) {
+    return new MessageEvent(
+        entry.outgoing(),
+        entry.id(),
+        fromPhone,
+        entry.authorDevice(),
+        toPhone,
+        entry.groupId(),
+        entry.body(),
+        entry.timestamp(),
+        entry.serverTimestamp(),
+        entry.status());
+  }
+}

@@ -1,0 +1,167 @@
+package org.parley.client.messaging;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.parley.client.events.ClientEvent;
+import org.parley.client.events.WarningEvent;
+import org.parley.client.net.ServerConnection;
+import org.parley.client.store.Contacts;
+import org.parley.client.store.MessageHistory;
+import org.parley.client.store.ProfileStore;
+import org.parley.client.store.SignalStore;
+import org.parley.protocol.wire.Content;
+import org.parley.protocol.wire.Envelope;
+import org.signal.libsignal.protocol.DuplicateMessageException;
+import org.signal.libsignal.protocol.InvalidKeyException;
+import org.signal.libsignal.protocol.InvalidKeyIdException;
+import org.signal.libsignal.protocol.InvalidMessageException;
+import org.signal.libsignal.protocol.InvalidVersionException;
+import org.signal.libsignal.protocol.LegacyMessageException;
+import org.signal.libsignal.protocol.NoSessionException;
+import org.signal.libsignal.protocol.SessionCipher;
+import org.signal.libsignal.protocol.SignalProtocolAddress;
+import org.signal.libsignal.protocol.UntrustedIdentityException;
+import org.signal.libsignal.protocol.message.PreKeySignalMessage;
+import org.signal.libsignal.protocol.message.SignalMessage;
+
+/**
+ * Takes one envelope in (DESIGN.md §6): decrypt, apply what it says, and record its guid, all in one
+ * local transaction; only then may the caller ack it. A crash before the commit leaves the session
+ * untouched so the redelivery decrypts again; after it, the redelivery is a known guid and is just
+ * acked.
+ */
+public final class MessageReceiver {
+  private final ProfileStore profile;
+  private final SignalStore signal;
+  private final DeviceDirectory directory;
+  private final Contacts contacts;
+  private final MessageHistory history;
+  private final ContentProcessor processor;
+  private final Clock clock;
+  private final UUID ownAccount;
+
+  public MessageReceiver(
+      ProfileStore profile,
+      SignalStore signal,
+      DeviceDirectory directory,
+      Contacts contacts,
+      MessageHistory history,
+      ContentProcessor processor,
+      Clock clock,
+      UUID ownAccount) {
+    this.profile = profile;
+    this.signal = signal;
+    this.directory = directory;
+    this.contacts = contacts;
+    this.history = history;
+    this.processor = processor;
+    this.clock = clock;
+    this.ownAccount = ownAccount;
+  }
+
+  /**
+   * Handles an envelope. Returns the events it produced; when it returns (even with only warnings)
+   * the envelope is committed as processed and must be acked.
+   */
+  public List<ClientEvent> handle(ServerConnection server, Envelope envelope) {
+    byte[] guid = envelope.getGuid().toByteArray();
+    if (history.processed(guid)) {
+      return List.of();
+    }
+    UUID sender = UUID.fromString(envelope.getSourceAccount());
+    int device = envelope.getSourceDevice();
+    contacts.notePhone(sender, envelope.getSourcePhone());
+    List<ClientEvent> events = new ArrayList<>();
+    if (!vouched(server, sender, device)) {
+      events.add(
+          new WarningEvent(
+              "untrusted-device",
+              "dropped a message from device " + device + " of " + envelope.getSourcePhone()
+                  + ": that device is not vouched for by its primary's signed device list"));
+      history.markProcessed(guid, clock.millis());
+      return events;
+    }
+    try {
+      profile.transaction(c -> {
+        Content content = parse(unpad(decrypt(envelope, sender, device)));
+        processor.apply(
+            new Incoming(envelope, sender, device, envelope.getSourcePhone(), content), events);
+        history.markProcessed(guid, clock.millis());
+        return null;
+      });
+    } catch (Undecryptable e) {
+      events.clear();
+      events.add(
+          new WarningEvent(
+              "undecryptable",
+              "a message from " + envelope.getSourcePhone() + " device " + device
+                  + " could not be decrypted (" + e.getMessage() + ")"));
+      history.markProcessed(guid, clock.millis());
+    }
+    return events;
+  }
+
+  /** The sender must be on its account's verified list; a device not seen before is looked up. */
+  private boolean vouched(ServerConnection server, UUID sender, int device) {
+    if (directory.isTrusted(sender, device)) {
+      return true;
+    }
+    try {
+      return directory.refresh(server, sender).trusted().stream().anyMatch(d -> d.deviceId() == device);
+    } catch (RuntimeException e) {
+      // Unknown right now (network, account gone): refuse rather than believe an unvouched device.
+      return false;
+    }
+  }
+
+  private byte[] decrypt(Envelope envelope, UUID sender, int device) {
+    SignalProtocolAddress address = new SignalProtocolAddress(sender.toString(), device);
+    SessionCipher cipher = new SessionCipher(signal, address);
+    byte[] bytes = envelope.getContent().toByteArray();
+    try {
+      return switch (envelope.getType()) {
+        case PREKEY -> cipher.decrypt(new PreKeySignalMessage(bytes));
+        case WHISPER -> cipher.decrypt(new SignalMessage(bytes));
+        default -> throw new Undecryptable("unsupported envelope type " + envelope.getType());
+      };
+    } catch (DuplicateMessageException e) {
+      throw new Undecryptable("a duplicate of a message already received");
+    } catch (InvalidMessageException
+        | InvalidKeyIdException
+        | InvalidKeyException
+        | InvalidVersionException
+        | LegacyMessageException
+        | NoSessionException
+        | UntrustedIdentityException
+        | org.signal.libsignal.protocol.InvalidSessionException e) {
+      throw new Undecryptable(e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+  }
+
+  private static byte[] unpad(byte[] padded) {
+    try {
+      return Padding.unpad(padded);
+    } catch (IllegalArgumentException e) {
+      throw new Undecryptable("invalid padding");
+    }
+  }
+
+  /** A message that can never be decrypted; it is recorded and acked so it does not come back. */
+  static final class Undecryptable extends RuntimeException {
+    Undecryptable(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private static Content parse(byte[] plaintext) {
+    try {
+      return Content.parseFrom(plaintext);
+    } catch (InvalidProtocolBufferException e) {
+      throw new Undecryptable("the decrypted content is not a valid message");
+    }
+  }
+}

@@ -1,0 +1,230 @@
+package org.parley.client.messaging;
+
+import com.google.protobuf.ByteString;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.parley.client.ClientException;
+import org.parley.client.messaging.DeviceDirectory.Account;
+import org.parley.client.net.ServerConnection;
+import org.parley.client.net.ServerException;
+import org.parley.client.store.Contacts.KnownDevice;
+import org.parley.client.store.ProfileStore;
+import org.parley.client.store.SignalStore;
+import org.parley.protocol.wire.AccountMismatch;
+import org.parley.protocol.wire.CiphertextType;
+import org.parley.protocol.wire.Content;
+import org.parley.protocol.wire.DeviceKeys;
+import org.parley.protocol.wire.DeviceRef;
+import org.parley.protocol.wire.GetKeys;
+import org.parley.protocol.wire.Keys;
+import org.parley.protocol.wire.OutgoingMessage;
+import org.parley.protocol.wire.Request;
+import org.parley.protocol.wire.Response;
+import org.parley.protocol.wire.SendMessage;
+import org.parley.protocol.wire.Status;
+import org.signal.libsignal.protocol.IdentityKey;
+import org.signal.libsignal.protocol.InvalidKeyException;
+import org.signal.libsignal.protocol.SessionBuilder;
+import org.signal.libsignal.protocol.SessionCipher;
+import org.signal.libsignal.protocol.SignalProtocolAddress;
+import org.signal.libsignal.protocol.UntrustedIdentityException;
+import org.signal.libsignal.protocol.ecc.ECPublicKey;
+import org.signal.libsignal.protocol.kem.KEMPublicKey;
+import org.signal.libsignal.protocol.message.CiphertextMessage;
+import org.signal.libsignal.protocol.state.PreKeyBundle;
+
+/**
+ * Encrypts one piece of content per device and submits every envelope of a message in one request
+ * (DESIGN.md §5). Device lists are cached; when the server answers that they are out of date
+ * (mismatched or stale devices) the affected accounts are refreshed and the send is tried again.
+ */
+public final class MessageSender {
+  /** The first try plus one retry after a mismatch, as the protocol expects. */
+  private static final int ATTEMPTS = 2;
+
+  private final ProfileStore profile;
+  private final SignalStore signal;
+  private final DeviceDirectory directory;
+  private final Clock clock;
+  private final UUID ownAccount;
+  private final int ownDevice;
+
+  public MessageSender(
+      ProfileStore profile, SignalStore signal, DeviceDirectory directory, Clock clock, UUID ownAccount, int ownDevice) {
+    this.profile = profile;
+    this.signal = signal;
+    this.directory = directory;
+    this.clock = clock;
+    this.ownAccount = ownAccount;
+    this.ownDevice = ownDevice;
+  }
+
+  /** What to send to one account: its devices all get the same content. */
+  public record Part(UUID account, Content content) {}
+
+  /** The outcome: the server's time of storing, and devices that got nothing because unvouched. */
+  public record Result(long serverTimestamp, int envelopes, List<String> declined) {}
+
+  /**
+   * Sends {@code parts} (one per account) in one request.
+   *
+   * @param noSync leave out the sender's own other devices (receipts), unless a part names them
+   */
+  public Result send(ServerConnection server, List<Part> parts, long timestamp, boolean noSync) {
+    ServerException last = null;
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+      List<Account> targets = new ArrayList<>();
+      for (Part part : parts) {
+        targets.add(target(server, part.account()));
+      }
+      ensureSessions(server, targets);
+      SendMessage request = encrypt(parts, targets, timestamp, noSync);
+      try {
+        Response response = server.call(Request.newBuilder().setSendMessage(request));
+        List<String> declined = new ArrayList<>();
+        for (Account target : targets) {
+          target.declined().forEach(d -> declined.add(target.phone() + " device " + d.deviceId()));
+        }
+        return new Result(response.getSent().getServerTimestamp(), response.getSent().getEnvelopes(), declined);
+      } catch (ServerException e) {
+        if (e.status() != Status.MISMATCHED_DEVICES && e.status() != Status.STALE_DEVICES) {
+          throw e;
+        }
+        last = e;
+        for (AccountMismatch mismatch : e.response().getMismatch().getAccountsList()) {
+          UUID account = UUID.fromString(mismatch.getAccountId());
+          for (int stale : mismatch.getStaleList()) {
+            signal.deleteSession(new SignalProtocolAddress(account.toString(), stale));
+          }
+          for (int extra : mismatch.getExtraList()) {
+            signal.deleteSession(new SignalProtocolAddress(account.toString(), extra));
+          }
+          directory.refresh(server, account);
+        }
+      }
+    }
+    throw new ClientException(
+        "MISMATCHED_DEVICES",
+        "the recipient's devices changed while sending and did not settle; try again ("
+            + last.getMessage() + ")",
+        last);
+  }
+
+  private Account target(ServerConnection server, UUID account) {
+    return directory.cached(account).orElseGet(() -> directory.refresh(server, account));
+  }
+
+  /** Fetches pre-key bundles for the trusted devices that have no session yet, and starts sessions. */
+  private void ensureSessions(ServerConnection server, List<Account> targets) {
+    for (Account target : targets) {
+      List<Integer> missing = new ArrayList<>();
+      Map<Integer, KnownDevice> byId = new HashMap<>();
+      for (KnownDevice device : target.trusted()) {
+        if (target.id().equals(ownAccount) && device.deviceId() == ownDevice) {
+          continue;
+        }
+        byId.put(device.deviceId(), device);
+        if (!signal.containsSession(address(target.id(), device.deviceId()))) {
+          missing.add(device.deviceId());
+        }
+      }
+      if (missing.isEmpty()) {
+        continue;
+      }
+      Keys keys =
+          server
+              .call(
+                  Request.newBuilder()
+                      .setGetKeys(
+                          GetKeys.newBuilder().setAccountId(target.id().toString()).addAllDeviceIds(missing)))
+              .getKeys();
+      for (DeviceKeys bundle : keys.getDevicesList()) {
+        KnownDevice known = byId.get(bundle.getDeviceId());
+        if (known == null || !java.util.Arrays.equals(known.identityKey(), bundle.getIdentityKey().toByteArray())) {
+          // The bundle's identity is not the one the primary vouched for: never start a session.
+          continue;
+        }
+        startSession(target.id(), bundle);
+      }
+    }
+  }
+
+  private void startSession(UUID account, DeviceKeys keys) {
+    try {
+      PreKeyBundle bundle =
+          new PreKeyBundle(
+              keys.getRegistrationId(),
+              keys.getDeviceId(),
+              keys.hasPreKey() ? keys.getPreKey().getId() : PreKeyBundle.NULL_PRE_KEY_ID,
+              keys.hasPreKey() ? new ECPublicKey(keys.getPreKey().getPublicKey().toByteArray()) : null,
+              keys.getSignedPreKey().getId(),
+              new ECPublicKey(keys.getSignedPreKey().getPublicKey().toByteArray()),
+              keys.getSignedPreKey().getSignature().toByteArray(),
+              new IdentityKey(keys.getIdentityKey().toByteArray()),
+              keys.getKyberPreKey().getId(),
+              new KEMPublicKey(keys.getKyberPreKey().getPublicKey().toByteArray()),
+              keys.getKyberPreKey().getSignature().toByteArray());
+      new SessionBuilder(signal, address(account, keys.getDeviceId())).process(bundle, Instant.ofEpochMilli(clock.millis()));
+    } catch (InvalidKeyException | UntrustedIdentityException e) {
+      throw new ClientException(
+          "the pre-keys of device " + keys.getDeviceId() + " are invalid (" + e.getMessage() + "); not sending to it",
+          e);
+    }
+  }
+
+  private SendMessage encrypt(List<Part> parts, List<Account> targets, long timestamp, boolean noSync) {
+    return profile.transaction(c -> {
+      SendMessage.Builder request = SendMessage.newBuilder().setTimestamp(timestamp).setNoSync(noSync);
+      for (int i = 0; i < parts.size(); i++) {
+        Part part = parts.get(i);
+        Account target = targets.get(i);
+        byte[] padded = Padding.pad(part.content().toByteArray());
+        for (KnownDevice device : target.trusted()) {
+          if (target.id().equals(ownAccount) && device.deviceId() == ownDevice) {
+            continue;
+          }
+          SignalProtocolAddress address = address(target.id(), device.deviceId());
+          if (!signal.containsSession(address)) {
+            request.addDeclined(ref(target.id(), device.deviceId()));
+            continue;
+          }
+          request.addMessages(encryptOne(address, padded));
+        }
+        for (KnownDevice device : target.declined()) {
+          request.addDeclined(ref(target.id(), device.deviceId()));
+        }
+      }
+      return request.build();
+    });
+  }
+
+  private OutgoingMessage encryptOne(SignalProtocolAddress address, byte[] padded) {
+    try {
+      SessionCipher cipher = new SessionCipher(signal, address);
+      CiphertextMessage message = cipher.encrypt(padded, Instant.ofEpochMilli(clock.millis()));
+      return OutgoingMessage.newBuilder()
+          .setDestinationAccount(address.getName())
+          .setDestinationDevice(address.getDeviceId())
+          .setDestinationRegistrationId(cipher.getRemoteRegistrationId())
+          .setType(
+              message.getType() == CiphertextMessage.PREKEY_TYPE ? CiphertextType.PREKEY : CiphertextType.WHISPER)
+          .setContent(ByteString.copyFrom(message.serialize()))
+          .build();
+    } catch (org.signal.libsignal.protocol.NoSessionException | UntrustedIdentityException e) {
+      throw new ClientException("cannot encrypt to " + address + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static DeviceRef ref(UUID account, int device) {
+    return DeviceRef.newBuilder().setAccountId(account.toString()).setDeviceId(device).build();
+  }
+
+  static SignalProtocolAddress address(UUID account, int device) {
+    return new SignalProtocolAddress(account.toString(), device);
+  }
+}

@@ -1,0 +1,287 @@
+package org.parley.client.net;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+import org.parley.client.ClientException;
+import org.parley.protocol.wire.Frame;
+import org.parley.protocol.wire.Push;
+import org.parley.protocol.wire.Request;
+import org.parley.protocol.wire.Response;
+import org.parley.protocol.wire.Status;
+
+/**
+ * One WebSocket to the server: requests matched to responses by id, pushes handed to a listener.
+ * Pushes are delivered one at a time on the socket's reader thread, in the order they arrived.
+ */
+public final class ServerConnection implements AutoCloseable {
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+
+  private final WebSocket socket;
+  private final Map<Long, CompletableFuture<Response>> pending = new ConcurrentHashMap<>();
+  private final AtomicLong ids = new AtomicLong();
+  private final CompletableFuture<String> closed = new CompletableFuture<>();
+  private final Object sendLock = new Object();
+  private CompletableFuture<WebSocket> lastSend = CompletableFuture.completedFuture(null);
+  private volatile Consumer<Push> pushes = push -> {};
+
+  private ServerConnection(WebSocket socket) {
+    this.socket = socket;
+  }
+
+  /** Where and as whom to connect. */
+  public record Target(String serverUrl, String path, String authorization, SSLContext ssl) {
+    /**
+     * @param deliver whether the server should push this device's queue on this connection; a
+     *     connection made only to send leaves the queue for the device's receiving connection
+     */
+    public static Target device(
+        String serverUrl, String account, int device, byte[] secret, SSLContext ssl, boolean deliver) {
+      String credentials =
+          account + "." + device + ":" + Base64.getEncoder().encodeToString(secret);
+      return new Target(
+          serverUrl,
+          deliver ? "/v1/websocket" : "/v1/websocket?deliver=false",
+          "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)),
+          ssl);
+    }
+
+    public static Target anonymous(String serverUrl, SSLContext ssl) {
+      return new Target(serverUrl, "/v1/websocket", null, ssl);
+    }
+
+    public static Target provisioning(String serverUrl, SSLContext ssl) {
+      return new Target(serverUrl, "/v1/provisioning", null, ssl);
+    }
+  }
+
+  public static ServerConnection open(Target target, Consumer<Push> pushes) {
+    HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+    if (target.ssl() != null) {
+      http.sslContext(target.ssl());
+    }
+    Reader reader = new Reader();
+    WebSocket.Builder builder = http.build().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+    if (target.authorization() != null) {
+      builder.header("Authorization", target.authorization());
+    }
+    URI uri = URI.create(stripSlash(target.serverUrl()) + target.path());
+    WebSocket socket;
+    try {
+      socket = builder.buildAsync(uri, reader).join();
+    } catch (CompletionException e) {
+      throw connectFailure(target, e.getCause());
+    } catch (IllegalArgumentException e) {
+      throw new ClientException("'" + target.serverUrl() + "' is not a server address; use ws://HOST:PORT or wss://HOST:PORT");
+    }
+    ServerConnection connection = new ServerConnection(socket);
+    connection.pushes = pushes;
+    reader.attach(connection);
+    return connection;
+  }
+
+  private static String stripSlash(String url) {
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  }
+
+  private static ClientException connectFailure(Target target, Throwable cause) {
+    if (cause instanceof WebSocketHandshakeException handshake) {
+      int status = handshake.getResponse().statusCode();
+      Object body = handshake.getResponse().body();
+      String detail = body instanceof String text && !text.isBlank() ? ": " + text.strip() : "";
+      if (status == 401) {
+        return new ClientException(
+            "UNAUTHENTICATED",
+            "the server at " + target.serverUrl() + " does not accept this device's credentials" + detail
+                + "; register or link this profile again",
+            cause);
+      }
+      return new ClientException(
+          "the server at " + target.serverUrl() + " refused the connection (HTTP " + status + ")" + detail, cause);
+    }
+    return new ClientException(
+        "cannot connect to " + target.serverUrl() + " (" + cause.getMessage() + "); is 'parley server' running there?",
+        cause);
+  }
+
+  public void onPush(Consumer<Push> listener) {
+    this.pushes = listener;
+  }
+
+  /** Sends a request; the future fails with {@link ServerException} if the server refuses it. */
+  public CompletableFuture<Response> request(Request.Builder request) {
+    long id = ids.incrementAndGet();
+    CompletableFuture<Response> answer = new CompletableFuture<>();
+    pending.put(id, answer);
+    send(Frame.newBuilder().setRequest(request.setId(id)).build())
+        .exceptionally(
+            failure -> {
+              fail(id, new ClientException("the connection to the server broke: " + failure.getMessage(), failure));
+              return null;
+            });
+    return answer
+        .orTimeout(REQUEST_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
+        .whenComplete((r, e) -> pending.remove(id))
+        .thenApply(
+            response -> {
+              if (response.getStatus() != Status.OK) {
+                throw new ServerException(response);
+              }
+              return response;
+            });
+  }
+
+  /** Sends a request and waits for its answer; refusals surface as {@link ServerException}. */
+  public Response call(Request.Builder request) {
+    try {
+      return request(request).join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof ClientException client) {
+        throw client;
+      }
+      if (e.getCause() instanceof java.util.concurrent.TimeoutException) {
+        throw new ClientException("the server did not answer within " + REQUEST_TIMEOUT.toSeconds() + " s");
+      }
+      throw new ClientException("request failed: " + e.getCause(), e.getCause());
+    }
+  }
+
+  /** Sends without waiting for (or expecting) an answer: acks. */
+  public CompletableFuture<WebSocket> sendOneWay(Request.Builder request) {
+    return send(Frame.newBuilder().setRequest(request.setId(ids.incrementAndGet())).build());
+  }
+
+  /** The JDK socket takes one outgoing message at a time, so sends are chained. */
+  private CompletableFuture<WebSocket> send(Frame frame) {
+    ByteBuffer bytes = ByteBuffer.wrap(frame.toByteArray());
+    synchronized (sendLock) {
+      lastSend = lastSend.handle((ok, failure) -> null).thenCompose(ignored -> socket.sendBinary(bytes, true));
+      return lastSend;
+    }
+  }
+
+  /** Completes with the reason once the socket has closed, from either side. */
+  public CompletableFuture<String> closed() {
+    return closed;
+  }
+
+  public boolean isOpen() {
+    return !closed.isDone();
+  }
+
+  private void fail(long id, Throwable failure) {
+    CompletableFuture<Response> answer = pending.remove(id);
+    if (answer != null) {
+      answer.completeExceptionally(failure);
+    }
+  }
+
+  private void onFrame(Frame frame) {
+    switch (frame.getKindCase()) {
+      case RESPONSE -> {
+        Response response = frame.getResponse();
+        CompletableFuture<Response> answer = pending.remove(response.getId());
+        if (answer != null) {
+          answer.complete(response);
+        }
+      }
+      case PUSH -> pushes.accept(frame.getPush());
+      default -> {}
+    }
+  }
+
+  private void onClosed(String reason) {
+    if (closed.complete(reason)) {
+      ClientException failure = new ClientException("the connection to the server closed: " + reason);
+      pending.values().forEach(answer -> answer.completeExceptionally(failure));
+      pending.clear();
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (sendLock) {
+      lastSend
+          .handle((ok, failure) -> null)
+          .thenCompose(ignored -> socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye"))
+          .orTimeout(5, TimeUnit.SECONDS)
+          .exceptionally(failure -> null)
+          .join();
+    }
+    try {
+      closed.get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      socket.abort();
+    }
+    onClosed("closed by this device");
+  }
+
+  /** Reassembles messages split into parts and parses them as frames. */
+  private static final class Reader implements WebSocket.Listener {
+    private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
+    private final CompletableFuture<ServerConnection> connection = new CompletableFuture<>();
+
+    void attach(ServerConnection owner) {
+      connection.complete(owner);
+    }
+
+    @Override
+    public void onOpen(WebSocket webSocket) {
+      webSocket.request(1);
+    }
+
+    @Override
+    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+      byte[] chunk = new byte[data.remaining()];
+      data.get(chunk);
+      partial.writeBytes(chunk);
+      if (last) {
+        byte[] message = partial.toByteArray();
+        partial.reset();
+        ServerConnection owner = connection.join();
+        try {
+          owner.onFrame(Frame.parseFrom(message));
+        } catch (InvalidProtocolBufferException e) {
+          // The server only sends frames; a broken one is dropped rather than killing the socket.
+        } catch (RuntimeException e) {
+          org.slf4j.LoggerFactory.getLogger(ServerConnection.class).warn("push handler failed", e);
+        }
+      }
+      webSocket.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+      webSocket.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+      connection.thenAccept(owner -> owner.onClosed(statusCode + (reason.isEmpty() ? "" : " " + reason)));
+      return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+      connection.thenAccept(owner -> owner.onClosed(String.valueOf(error.getMessage())));
+    }
+  }
+}

@@ -1,0 +1,171 @@
+package org.parley.client.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/** The local message history: every chat as this device has seen it. */
+public final class MessageHistory {
+  private final ProfileStore store;
+
+  public MessageHistory(ProfileStore store) {
+    this.store = store;
+  }
+
+  /**
+   * One message as stored.
+   *
+   * @param chatAccount the other account of a 1:1 chat, {@code null} for a group message
+   * @param status for outgoing: sent, delivered, read; for incoming: unread, read
+   */
+  public record Entry(
+      UUID author,
+      String id,
+      int authorDevice,
+      UUID chatAccount,
+      String groupId,
+      boolean outgoing,
+      String body,
+      long timestamp,
+      long serverTimestamp,
+      String status) {}
+
+  /** Adds a message unless it is already there (same author and id); true if it was new. */
+  public boolean add(Entry entry) {
+    return store.transaction(c -> insert(c, entry));
+  }
+
+  static boolean insert(Connection c, Entry entry) throws SQLException {
+    try (PreparedStatement insert =
+        c.prepareStatement(
+            "INSERT OR IGNORE INTO messages (author_account, id, author_device, chat_account, group_id, outgoing,"
+                + " body, timestamp, server_timestamp, status) VALUES (?,?,?,?,?,?,?,?,?,?)")) {
+      insert.setString(1, entry.author().toString());
+      insert.setString(2, entry.id());
+      insert.setInt(3, entry.authorDevice());
+      insert.setString(4, entry.chatAccount() == null ? null : entry.chatAccount().toString());
+      insert.setString(5, entry.groupId());
+      insert.setInt(6, entry.outgoing() ? 1 : 0);
+      insert.setString(7, entry.body());
+      insert.setLong(8, entry.timestamp());
+      insert.setLong(9, entry.serverTimestamp());
+      insert.setString(10, entry.status());
+      return insert.executeUpdate() == 1;
+    }
+  }
+
+  /** Raises the status of messages this account sent (delivered, then read; never back). */
+  public int updateStatus(UUID author, List<String> ids, String status) {
+    return store.transaction(c -> {
+      int changed = 0;
+      try (PreparedStatement update =
+          c.prepareStatement(
+              "UPDATE messages SET status = ? WHERE author_account = ? AND id = ? AND outgoing = 1"
+                  + " AND (status = 'sent' OR (status = 'delivered' AND ? = 'read'))")) {
+        for (String id : ids) {
+          update.setString(1, status);
+          update.setString(2, author.toString());
+          update.setString(3, id);
+          update.setString(4, status);
+          changed += update.executeUpdate();
+        }
+      }
+      return changed;
+    });
+  }
+
+  /** Marks the incoming messages of a chat read up to a time; returns those newly read. */
+  public List<Entry> markRead(UUID chatAccount, String groupId, long upTo) {
+    return store.transaction(c -> {
+      List<Entry> unread = query(c, chatAccount, groupId, Integer.MAX_VALUE, " AND outgoing = 0 AND status = 'unread' AND timestamp <= " + upTo);
+      try (PreparedStatement update =
+          c.prepareStatement(
+              "UPDATE messages SET status = 'read' WHERE outgoing = 0 AND status = 'unread' AND timestamp <= ? AND "
+                  + (groupId != null ? "group_id = ?" : "chat_account = ? AND group_id IS NULL"))) {
+        update.setLong(1, upTo);
+        update.setString(2, groupId != null ? groupId : chatAccount.toString());
+        update.executeUpdate();
+      }
+      return unread;
+    });
+  }
+
+  /** The last {@code limit} messages of a chat (or of all chats), oldest first. */
+  public List<Entry> list(UUID chatAccount, String groupId, int limit) {
+    return store.read(c -> query(c, chatAccount, groupId, limit, ""));
+  }
+
+  private static List<Entry> query(Connection c, UUID chatAccount, String groupId, int limit, String extra)
+      throws SQLException {
+    String where;
+    String key;
+    if (groupId != null) {
+      where = "group_id = ?";
+      key = groupId;
+    } else if (chatAccount != null) {
+      where = "chat_account = ? AND group_id IS NULL";
+      key = chatAccount.toString();
+    } else {
+      where = "1 = 1";
+      key = null;
+    }
+    String sql =
+        "SELECT author_account, id, author_device, chat_account, group_id, outgoing, body, timestamp,"
+            + " server_timestamp, status FROM (SELECT * FROM messages WHERE " + where + extra
+            + " ORDER BY timestamp DESC, server_timestamp DESC LIMIT ?) ORDER BY timestamp, server_timestamp";
+    try (PreparedStatement select = c.prepareStatement(sql)) {
+      int i = 1;
+      if (key != null) {
+        select.setString(i++, key);
+      }
+      select.setInt(i, limit);
+      List<Entry> out = new ArrayList<>();
+      try (ResultSet rs = select.executeQuery()) {
+        while (rs.next()) {
+          String chat = rs.getString(4);
+          out.add(
+              new Entry(
+                  UUID.fromString(rs.getString(1)),
+                  rs.getString(2),
+                  rs.getInt(3),
+                  chat == null ? null : UUID.fromString(chat),
+                  rs.getString(5),
+                  rs.getInt(6) == 1,
+                  rs.getString(7),
+                  rs.getLong(8),
+                  rs.getLong(9),
+                  rs.getString(10)));
+        }
+      }
+      return out;
+    }
+  }
+
+  /** Whether an envelope was already taken into this profile. */
+  public boolean processed(byte[] guid) {
+    return store.read(c -> {
+      try (PreparedStatement select = c.prepareStatement("SELECT 1 FROM processed WHERE guid = ?")) {
+        select.setBytes(1, guid);
+        try (ResultSet rs = select.executeQuery()) {
+          return rs.next();
+        }
+      }
+    });
+  }
+
+  /** Records an envelope as taken; call inside the transaction that applied it. */
+  public void markProcessed(byte[] guid, long now) {
+    store.transaction(c -> {
+      try (PreparedStatement insert =
+          c.prepareStatement("INSERT OR IGNORE INTO processed (guid, at) VALUES (?, ?)")) {
+        insert.setBytes(1, guid);
+        insert.setLong(2, now);
+        return insert.executeUpdate();
+      }
+    });
+  }
+}
