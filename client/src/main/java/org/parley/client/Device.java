@@ -303,6 +303,34 @@ public final class Device implements AutoCloseable {
     return out;
   }
 
+  // ---------------------------------------------------------------- devices
+
+  /** One of the account's devices as the server lists it. */
+  public record DeviceView(
+      int id, String name, String kind, long linkedAt, long lastSeen, boolean primary, boolean current, long unlinkAt) {}
+
+  /** The account's devices, primary first. */
+  public List<DeviceView> devices() {
+    org.parley.protocol.wire.Devices devices =
+        online()
+            .call(Request.newBuilder().setGetDevices(org.parley.protocol.wire.GetDevices.getDefaultInstance()))
+            .getDevices();
+    List<DeviceView> out = new ArrayList<>();
+    for (org.parley.protocol.wire.DeviceInfo info : devices.getDevicesList()) {
+      out.add(
+          new DeviceView(
+              info.getDeviceId(),
+              info.getName(),
+              info.getKind() == DeviceKind.DEVICE_KIND_UNSPECIFIED ? "phone" : info.getKind().name().toLowerCase(java.util.Locale.ROOT),
+              info.getCreatedAt(),
+              info.getLastSeen(),
+              info.getDeviceId() == 1,
+              info.getDeviceId() == local.deviceId(),
+              info.getUnlinkAt()));
+    }
+    return out;
+  }
+
   // ---------------------------------------------------------------- plumbing
 
   private DeviceDirectory deviceDirectory() {

@@ -33,7 +33,7 @@ import org.parley.protocol.wire.Status;
 public final class ServerConnection implements AutoCloseable {
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
 
-  private final WebSocket socket;
+  private volatile WebSocket socket;
   private final Map<Long, CompletableFuture<Response>> pending = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private final CompletableFuture<String> closed = new CompletableFuture<>();
@@ -41,8 +41,8 @@ public final class ServerConnection implements AutoCloseable {
   private CompletableFuture<WebSocket> lastSend = CompletableFuture.completedFuture(null);
   private volatile Consumer<Push> pushes = push -> {};
 
-  private ServerConnection(WebSocket socket) {
-    this.socket = socket;
+  private ServerConnection(Consumer<Push> pushes) {
+    this.pushes = pushes;
   }
 
   /** Where and as whom to connect. */
@@ -76,23 +76,20 @@ public final class ServerConnection implements AutoCloseable {
     if (target.ssl() != null) {
       http.sslContext(target.ssl());
     }
-    Reader reader = new Reader();
+    ServerConnection connection = new ServerConnection(pushes);
+    Reader reader = new Reader(connection);
     WebSocket.Builder builder = http.build().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
     if (target.authorization() != null) {
       builder.header("Authorization", target.authorization());
     }
     URI uri = URI.create(stripSlash(target.serverUrl()) + target.path());
-    WebSocket socket;
     try {
-      socket = builder.buildAsync(uri, reader).join();
+      connection.socket = builder.buildAsync(uri, reader).join();
     } catch (CompletionException e) {
       throw connectFailure(target, e.getCause());
     } catch (IllegalArgumentException e) {
       throw new ClientException("'" + target.serverUrl() + "' is not a server address; use ws://HOST:PORT or wss://HOST:PORT");
     }
-    ServerConnection connection = new ServerConnection(socket);
-    connection.pushes = pushes;
-    reader.attach(connection);
     return connection;
   }
 
@@ -232,17 +229,21 @@ public final class ServerConnection implements AutoCloseable {
     onClosed("closed by this device");
   }
 
-  /** Reassembles messages split into parts and parses them as frames. */
+  /**
+   * Reassembles messages split into parts and parses them as frames. It may be called before
+   * {@code buildAsync} has returned (the server pushes at once), so it must never wait for that.
+   */
   private static final class Reader implements WebSocket.Listener {
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
-    private final CompletableFuture<ServerConnection> connection = new CompletableFuture<>();
+    private final ServerConnection owner;
 
-    void attach(ServerConnection owner) {
-      connection.complete(owner);
+    Reader(ServerConnection owner) {
+      this.owner = owner;
     }
 
     @Override
     public void onOpen(WebSocket webSocket) {
+      owner.socket = webSocket;
       webSocket.request(1);
     }
 
@@ -254,7 +255,6 @@ public final class ServerConnection implements AutoCloseable {
       if (last) {
         byte[] message = partial.toByteArray();
         partial.reset();
-        ServerConnection owner = connection.join();
         try {
           owner.onFrame(Frame.parseFrom(message));
         } catch (InvalidProtocolBufferException e) {
@@ -275,13 +275,13 @@ public final class ServerConnection implements AutoCloseable {
 
     @Override
     public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-      connection.thenAccept(owner -> owner.onClosed(statusCode + (reason.isEmpty() ? "" : " " + reason)));
+      owner.onClosed(statusCode + (reason.isEmpty() ? "" : " " + reason));
       return null;
     }
 
     @Override
     public void onError(WebSocket webSocket, Throwable error) {
-      connection.thenAccept(owner -> owner.onClosed(String.valueOf(error.getMessage())));
+      owner.onClosed(String.valueOf(error.getMessage()));
     }
   }
 }

@@ -1,0 +1,116 @@
+package org.parley.cli;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import org.parley.cli.commands.DevicesCommand;
+import org.parley.cli.commands.HistoryCommand;
+import org.parley.cli.commands.ReceiveCommand;
+import org.parley.cli.commands.RegisterCommand;
+import org.parley.cli.commands.SendCommand;
+import org.parley.cli.commands.ServerCommand;
+import org.parley.cli.commands.VerifyCommand;
+import org.parley.client.ClientException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/** The {@code parley} command (DESIGN.md §12). */
+@Command(
+    name = "parley",
+    mixinStandardHelpOptions = true,
+    version = "parley 0.1.0",
+    description = "Self-hosted, end-to-end encrypted messenger: one account, a primary phone and up to four linked devices.",
+    subcommands = {
+      ServerCommand.class,
+      RegisterCommand.class,
+      VerifyCommand.class,
+      DevicesCommand.class,
+      SendCommand.class,
+      ReceiveCommand.class,
+      HistoryCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Main implements Runnable {
+  @Option(
+      names = "--profile",
+      scope = ScopeType.INHERIT,
+      paramLabel = "DIR",
+      description = "This device's profile directory (default: $PARLEY_PROFILE or ~/.parley/default).")
+  Path profile;
+
+  @Option(
+      names = "--trust-cert",
+      scope = ScopeType.INHERIT,
+      paramLabel = "PEM",
+      description = "Trust this certificate for wss:// (a server with a self-signed certificate).")
+  Path trustCertificate;
+
+  private final Context context;
+
+  public Main(Context context) {
+    this.context = context;
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(new CommandLine(this), "name a command; see 'parley --help'");
+  }
+
+  public Context context() {
+    return context;
+  }
+
+  /** The profile directory from the option, the environment, or the default. */
+  public Path profileDirectory() {
+    if (profile != null) {
+      return profile;
+    }
+    String fromEnvironment = context.environment().get("PARLEY_PROFILE");
+    if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+      return Path.of(fromEnvironment);
+    }
+    return Path.of(System.getProperty("user.home"), ".parley", "default");
+  }
+
+  public Path trustCertificate() {
+    return trustCertificate;
+  }
+
+  /** Streams, clock and environment of one run, so tests can run commands in-process. */
+  public record Context(PrintStream out, PrintStream err, Clock clock, Map<String, String> environment) {
+    public static Context system() {
+      return new Context(System.out, System.err, Clock.systemUTC(), System.getenv());
+    }
+  }
+
+  public static CommandLine commandLine(Context context) {
+    CommandLine commandLine = new CommandLine(new Main(context));
+    commandLine.setOut(new PrintWriter(context.out(), true));
+    commandLine.setErr(new PrintWriter(context.err(), true));
+    commandLine.setExecutionExceptionHandler(
+        (failure, cmd, parsed) -> {
+          context.err().println("parley: " + reason(failure));
+          return failure instanceof IllegalArgumentException ? 2 : 1;
+        });
+    return commandLine;
+  }
+
+  private static String reason(Exception failure) {
+    if (failure instanceof ClientException || failure instanceof IllegalArgumentException) {
+      return failure.getMessage();
+    }
+    return failure.getClass().getSimpleName() + ": " + failure.getMessage();
+  }
+
+  public static int run(Context context, String... args) {
+    return commandLine(context).execute(args);
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(Context.system(), args));
+  }
+}

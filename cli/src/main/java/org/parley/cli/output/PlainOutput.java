@@ -1,0 +1,75 @@
+package org.parley.cli.output;
+
+import java.io.PrintStream;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.parley.client.events.ClientEvent;
+import org.parley.client.events.HistorySyncEvent;
+import org.parley.client.events.MessageEvent;
+import org.parley.client.events.ReadEvent;
+import org.parley.client.events.ReceiptEvent;
+import org.parley.client.events.UnlinkedEvent;
+import org.parley.client.events.WarningEvent;
+
+/** Lines for people: one per message or event, times in the local zone. */
+public final class PlainOutput implements Output {
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
+
+  private final PrintStream out;
+  private final PrintStream err;
+
+  public PlainOutput(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  @Override
+  public void event(ClientEvent event) {
+    switch (event) {
+      case MessageEvent m -> {
+        String where = m.group() != null ? " in group " + m.group() : "";
+        if (m.outgoing()) {
+          out.printf("%s  me (device %d) → %s%s: %s%n", time(m.timestamp()), m.fromDevice(),
+              m.to() != null ? m.to() : "group", where, m.body());
+        } else {
+          out.printf("%s  %s (device %d)%s: %s%n", time(m.timestamp()), m.from(), m.fromDevice(), where, m.body());
+        }
+      }
+      case ReceiptEvent r ->
+          out.printf("%s receipt from %s (device %d) for %d message(s)%n", r.kind(), r.from(), r.fromDevice(),
+              r.messageIds().size());
+      case ReadEvent r ->
+          out.printf("read on device %d: chat %s up to %s%n", r.byDevice(), r.chat() != null ? r.chat() : r.group(),
+              time(r.upToTimestamp()));
+      case UnlinkedEvent u -> err.println("unlinked: " + u.message());
+      case WarningEvent w -> err.println("warning: " + w.message());
+      case HistorySyncEvent h ->
+          out.printf("history sync %s: part %d, %d of %d records%n", h.state(), h.part(), h.imported(), h.records());
+    }
+    out.flush();
+  }
+
+  @Override
+  public void record(String type, Map<String, Object> fields) {
+    out.println(
+        fields.entrySet().stream()
+            .filter(e -> e.getValue() != null)
+            .map(e -> e.getKey() + ": " + e.getValue())
+            .collect(Collectors.joining("  ")));
+    out.flush();
+  }
+
+  @Override
+  public void note(String text) {
+    out.println(text);
+    out.flush();
+  }
+
+  static String time(long epochMillis) {
+    return epochMillis <= 0 ? "-" : TIME.format(Instant.ofEpochMilli(epochMillis));
+  }
+}
