@@ -26,6 +26,7 @@ import org.parley.client.messaging.MessageReceiver;
 import org.parley.client.messaging.MessageSender;
 import org.parley.client.messaging.OwnDeviceList;
 import org.parley.client.messaging.ReceiptQueue;
+import org.parley.client.messaging.ReceiveHooks;
 import org.parley.client.net.ServerConnection;
 import org.parley.client.store.Contacts;
 import org.parley.client.store.LocalDevice;
@@ -72,6 +73,7 @@ public final class Device implements AutoCloseable {
       Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("parley-device").daemon().unstarted(r));
   private final BlockingQueue<Push> inbox = new LinkedBlockingQueue<>();
   private volatile Consumer<ClientEvent> events = event -> {};
+  private volatile ReceiveHooks hooks = ReceiveHooks.NONE;
   private ServerConnection connection;
   private boolean connectionDelivers;
 
@@ -101,6 +103,21 @@ public final class Device implements AutoCloseable {
   /** Where warnings and other events go when no receive loop is running (default: nowhere). */
   public void onEvent(Consumer<ClientEvent> listener) {
     this.events = listener;
+  }
+
+  /** For tests that simulate a crash while an envelope is being taken in. */
+  void hooks(ReceiveHooks value) {
+    this.hooks = value;
+  }
+
+  /** Drops the connection without a goodbye, as a dying process would. */
+  void abortConnection() {
+    synchronized (this) {
+      if (connection != null) {
+        connection.abort();
+        connection = null;
+      }
+    }
   }
 
   // ---------------------------------------------------------------- registration
@@ -220,6 +237,7 @@ public final class Device implements AutoCloseable {
         if (push.hasEnvelope()) {
           Envelope envelope = push.getEnvelope();
           List<ClientEvent> produced = receiver.handle(server, envelope);
+          hooks.committed(envelope);
           acks.add(envelope.getGuid().toByteArray());
           for (ClientEvent event : produced) {
             listener.accept(event);
@@ -343,7 +361,8 @@ public final class Device implements AutoCloseable {
 
   private MessageReceiver receiver() {
     ContentProcessor processor = new ContentProcessor(history, contacts, receipts, local.account(), local.phone());
-    return new MessageReceiver(profile, signal, deviceDirectory(), contacts, history, processor, clock, local.account());
+    return new MessageReceiver(
+        profile, signal, deviceDirectory(), contacts, history, processor, clock, local.account(), hooks);
   }
 
   private ServerConnection anonymous(String serverUrl) {

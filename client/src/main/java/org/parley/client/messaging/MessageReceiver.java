@@ -43,6 +43,7 @@ public final class MessageReceiver {
   private final ContentProcessor processor;
   private final Clock clock;
   private final UUID ownAccount;
+  private final ReceiveHooks hooks;
 
   public MessageReceiver(
       ProfileStore profile,
@@ -52,7 +53,8 @@ public final class MessageReceiver {
       MessageHistory history,
       ContentProcessor processor,
       Clock clock,
-      UUID ownAccount) {
+      UUID ownAccount,
+      ReceiveHooks hooks) {
     this.profile = profile;
     this.signal = signal;
     this.directory = directory;
@@ -61,6 +63,7 @@ public final class MessageReceiver {
     this.processor = processor;
     this.clock = clock;
     this.ownAccount = ownAccount;
+    this.hooks = hooks;
   }
 
   /**
@@ -91,6 +94,7 @@ public final class MessageReceiver {
         processor.apply(
             new Incoming(envelope, sender, device, envelope.getSourcePhone(), content), events);
         history.markProcessed(guid, clock.millis());
+        hooks.decrypted(envelope);
         return null;
       });
     } catch (Undecryptable e) {

@@ -211,6 +211,12 @@ public final class ServerConnection implements AutoCloseable {
     }
   }
 
+  /** Drops the socket at once: no close handshake, nothing more sent (a crash). */
+  public void abort() {
+    socket.abort();
+    onClosed("aborted");
+  }
+
   @Override
   public void close() {
     synchronized (sendLock) {

@@ -61,8 +61,8 @@ public final class Authenticator {
         return new Authenticated(device.get(), account.get().phone());
       }
     }
-    Optional<Tombstone> tombstone = accounts.tombstone(address);
-    if (tombstone.isPresent() && Credentials.matches(secret, tombstone.get().credentialHash())) {
+    Optional<Tombstone> tombstone = accounts.tombstone(address, Credentials.hash(secret));
+    if (tombstone.isPresent()) {
       return new Revoked(tombstone.get());
     }
     return new Refused("unknown device or wrong credentials");

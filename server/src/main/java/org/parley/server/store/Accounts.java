@@ -25,7 +25,8 @@ public interface Accounts {
 
   Optional<DeviceRecord> device(DeviceAddress address);
 
-  Optional<Tombstone> tombstone(DeviceAddress address);
+  /** The tombstone left when the device holding this credential was unlinked, if any. */
+  Optional<Tombstone> tombstone(DeviceAddress address, byte[] credentialHash);
 
   /** Stores a signed device list if its version is higher than the stored one. */
   boolean putDeviceList(UUID account, long version, byte[] signedList);

@@ -51,6 +51,7 @@ public final class WebSocketServer implements AutoCloseable {
               .group(group)
               .channel(channelType)
               .option(ChannelOption.SO_BACKLOG, 4096)
+              .option(ChannelOption.SO_REUSEADDR, true)
               .childOption(ChannelOption.TCP_NODELAY, true)
               .childHandler(new ServerInitializer(ssl, endpoints, streamingHttp))
               .bind(host, port)

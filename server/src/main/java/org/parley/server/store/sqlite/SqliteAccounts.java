@@ -104,7 +104,6 @@ final class SqliteAccounts implements Accounts {
                       primary.lastSeen(),
                       primary.deviceSignature());
               insertDevice(c, device);
-              deleteTombstone(c, device.address());
               SqliteKeys.store(c, device.address(), keys);
               return new Registration(account(c, "id", id.toString()).orElseThrow(), removed);
             });
@@ -127,15 +126,6 @@ final class SqliteAccounts implements Accounts {
       insert.setLong(9, device.lastSeen());
       insert.setBytes(10, device.deviceSignature());
       insert.executeUpdate();
-    }
-  }
-
-  private static void deleteTombstone(Connection c, DeviceAddress address) throws SQLException {
-    try (PreparedStatement delete =
-        c.prepareStatement("DELETE FROM tombstones WHERE account_id = ? AND device_id = ?")) {
-      delete.setString(1, address.account().toString());
-      delete.setInt(2, address.device());
-      delete.executeUpdate();
     }
   }
 
@@ -191,14 +181,16 @@ final class SqliteAccounts implements Accounts {
   }
 
   @Override
-  public Optional<Tombstone> tombstone(DeviceAddress address) {
+  public Optional<Tombstone> tombstone(DeviceAddress address, byte[] credentialHash) {
     return db.read(
         c -> {
           try (PreparedStatement select =
               c.prepareStatement(
-                  "SELECT credential_hash, reason, at FROM tombstones WHERE account_id = ? AND device_id = ?")) {
+                  "SELECT credential_hash, reason, at FROM tombstones WHERE account_id = ? AND device_id = ?"
+                      + " AND credential_hash = ?")) {
             select.setString(1, address.account().toString());
             select.setInt(2, address.device());
+            select.setBytes(3, credentialHash);
             try (ResultSet rs = select.executeQuery()) {
               return rs.next()
                   ? Optional.of(new Tombstone(address, rs.getBytes(1), rs.getInt(2), rs.getLong(3)))
@@ -261,7 +253,6 @@ final class SqliteAccounts implements Accounts {
             return LinkResult.STALE_VERSION;
           }
           insertDevice(c, device);
-          deleteTombstone(c, device.address());
           SqliteKeys.store(c, device.address(), keys);
           return LinkResult.LINKED;
         });

@@ -21,13 +21,15 @@ CREATE TABLE devices (
   PRIMARY KEY (account_id, device_id)
 ) WITHOUT ROWID;
 
+-- Unlinked devices, by credential: device 1 of a re-registered number is a new device with the same
+-- id, and the old one must still be told why it was cut off.
 CREATE TABLE tombstones (
   account_id TEXT NOT NULL,
   device_id INTEGER NOT NULL,
   credential_hash BLOB NOT NULL,
   reason INTEGER NOT NULL,
   at INTEGER NOT NULL,
-  PRIMARY KEY (account_id, device_id)
+  PRIMARY KEY (account_id, device_id, credential_hash)
 ) WITHOUT ROWID;
 
 -- kind 0: signed EC pre-key, kind 1: Kyber last-resort pre-key
