@@ -1,0 +1,134 @@
+package org.parley.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.parley.server.testing.TestServer;
+
+/** The command contract of DESIGN.md §12, run as a user would, with a real server behind it. */
+class CommandLineIT {
+  static final String ALICE = "+15550000501";
+  static final String BOB = "+15550000502";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+  TestServer server;
+
+  @BeforeEach
+  void startServer() {
+    server = TestServer.start(dir.resolve("server"));
+  }
+
+  @AfterEach
+  void stopServer() {
+    server.close();
+  }
+
+  record Run(int code, String out, String err) {
+    List<JsonNode> json() throws Exception {
+      List<JsonNode> objects = new ArrayList<>();
+      for (String line : out.split("\n")) {
+        if (!line.isBlank()) {
+          objects.add(JSON.readTree(line));
+        }
+      }
+      return objects;
+    }
+  }
+
+  Run parley(String profile, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    List<String> all = new ArrayList<>(List.of("--profile", dir.resolve(profile).toString()));
+    all.addAll(List.of(args));
+    int code =
+        Main.run(
+            new Main.Context(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                Clock.systemUTC(),
+                Map.of()),
+            all.toArray(String[]::new));
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  void registerAs(String profile, String phone) {
+    assertThat(parley(profile, "register", "--server", server.url(), "--phone", phone).code()).isZero();
+    Run verified = parley(profile, "verify", server.sms().codeFor(phone));
+    assertThat(verified.code()).as(verified.err()).isZero();
+  }
+
+  @Test
+  void registerSendReceiveAndReadTheHistoryAsJson() throws Exception {
+    registerAs("alice", ALICE);
+    registerAs("bob", BOB);
+
+    Run sent = parley("alice", "send", "--to", BOB, "hello from the command line");
+    assertThat(sent.code()).as(sent.err()).isZero();
+
+    Run received = parley("bob", "receive", "--timeout", "1s", "--json");
+    assertThat(received.code()).isZero();
+    JsonNode message = received.json().get(0);
+    assertThat(message.get("type").asText()).isEqualTo("message");
+    assertThat(message.get("from").asText()).isEqualTo(ALICE);
+    assertThat(message.get("fromDevice").asInt()).isEqualTo(1);
+    assertThat(message.get("body").asText()).isEqualTo("hello from the command line");
+    assertThat(message.get("group").isNull()).isTrue();
+    assertThat(message.get("timestamp").asLong()).isPositive();
+    assertThat(message.get("id").asText()).isNotBlank();
+
+    JsonNode mine = parley("alice", "history", "--with", BOB, "--json").json().get(0);
+    assertThat(mine.get("type").asText()).isEqualTo("sent");
+    assertThat(mine.get("to").asText()).isEqualTo(BOB);
+    assertThat(mine.get("id").asText()).isEqualTo(message.get("id").asText());
+
+    List<JsonNode> devices = parley("bob", "devices", "--json").json();
+    assertThat(devices).singleElement().satisfies(d -> {
+      assertThat(d.get("id").asInt()).isEqualTo(1);
+      assertThat(d.get("primary").asBoolean()).isTrue();
+      assertThat(d.get("kind").asText()).isEqualTo("phone");
+    });
+  }
+
+  @Test
+  void failuresSayWhyOnOneLineAndExitNonZero() {
+    Run unregistered = parley("nobody", "send", "--to", BOB, "hi");
+    assertThat(unregistered.code()).isEqualTo(1);
+    assertThat(unregistered.err().strip()).startsWith("parley: ").contains("not registered").doesNotContain("\n");
+
+    registerAs("alice", ALICE);
+    Run unknown = parley("alice", "send", "--to", "+15559999999", "hi");
+    assertThat(unknown.code()).isEqualTo(1);
+    assertThat(unknown.err()).contains("not registered on this server");
+
+    Run badPhone = parley("carol", "register", "--server", server.url(), "--phone", "12345");
+    assertThat(badPhone.code()).isNotZero();
+    assertThat(badPhone.err()).contains("E.164");
+
+    Run badDuration = parley("alice", "receive", "--timeout", "5 minutes");
+    assertThat(badDuration.code()).isEqualTo(2);
+    assertThat(badDuration.err()).contains("is not a duration");
+  }
+
+  @Test
+  void everyCommandHasHelp() {
+    for (String command : List.of("server", "register", "verify", "send", "receive", "history", "devices")) {
+      Run help = parley("x", command, "--help");
+      assertThat(help.code()).as(command).isZero();
+      assertThat(help.out()).as(command).contains("Usage: parley " + command);
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package org.parley.cli;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code parley server} as its own operating-system process, so a test can kill it the hard way
+ * (SIGKILL, no shutdown hook) and start it again on the same data directory and port.
+ */
+final class ServerProcess implements AutoCloseable {
+  private static final Pattern CODE = Pattern.compile("verification code for (\\+\\d+): (\\d{6})");
+
+  private final Path data;
+  private final int port;
+  private final List<String> extraArgs;
+  private final Map<String, String> codes = new ConcurrentHashMap<>();
+  private final List<String> output = new CopyOnWriteArrayList<>();
+  private Process process;
+
+  private ServerProcess(Path data, int port, List<String> extraArgs) {
+    this.data = data;
+    this.port = port;
+    this.extraArgs = extraArgs;
+  }
+
+  static ServerProcess start(Path data, String... extraArgs) throws IOException {
+    ServerProcess server = new ServerProcess(data, freePort(), List.of(extraArgs));
+    server.start();
+    return server;
+  }
+
+  void start() throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.add("--enable-native-access=ALL-UNNAMED");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Main.class.getName());
+    command.add("server");
+    command.add("--data");
+    command.add(data.toString());
+    command.add("--port");
+    command.add(Integer.toString(port));
+    command.addAll(extraArgs);
+    output.clear();
+    process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    Thread.ofPlatform().daemon().start(this::readOutput);
+    await().atMost(Duration.ofSeconds(60)).until(() -> output.stream().anyMatch(l -> l.startsWith("listening on ")));
+  }
+
+  private void readOutput() {
+    try (BufferedReader reader =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = reader.readLine()) != null) {
+        output.add(line);
+        Matcher m = CODE.matcher(line);
+        if (m.find()) {
+          codes.put(m.group(1), m.group(2));
+        }
+      }
+    } catch (IOException e) {
+      // the process died; that is what some tests want
+    }
+  }
+
+  String url() {
+    return "ws://127.0.0.1:" + port;
+  }
+
+  String codeFor(String phone) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> codes.containsKey(phone));
+    return codes.remove(phone);
+  }
+
+  List<String> output() {
+    return List.copyOf(output);
+  }
+
+  /** SIGKILL: no shutdown hook runs, nothing is flushed or closed. */
+  void killHard() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
+  @Override
+  public void close() {
+    if (process != null && process.isAlive()) {
+      process.destroy();
+      try {
+        process.waitFor();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
