@@ -5,12 +5,17 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
+import org.parley.cli.commands.AddDeviceCommand;
 import org.parley.cli.commands.DevicesCommand;
 import org.parley.cli.commands.HistoryCommand;
+import org.parley.cli.commands.LinkCommand;
+import org.parley.cli.commands.ReadCommand;
 import org.parley.cli.commands.ReceiveCommand;
 import org.parley.cli.commands.RegisterCommand;
+import org.parley.cli.commands.SafetyNumberCommand;
 import org.parley.cli.commands.SendCommand;
 import org.parley.cli.commands.ServerCommand;
+import org.parley.cli.commands.UnlinkCommand;
 import org.parley.cli.commands.VerifyCommand;
 import org.parley.client.ClientException;
 import picocli.CommandLine;
@@ -28,10 +33,15 @@ import picocli.CommandLine.ScopeType;
       ServerCommand.class,
       RegisterCommand.class,
       VerifyCommand.class,
+      LinkCommand.class,
+      AddDeviceCommand.class,
       DevicesCommand.class,
+      UnlinkCommand.class,
       SendCommand.class,
       ReceiveCommand.class,
       HistoryCommand.class,
+      ReadCommand.class,
+      SafetyNumberCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

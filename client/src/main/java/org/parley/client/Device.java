@@ -20,6 +20,9 @@ import org.parley.client.events.MessageEvent;
 import org.parley.client.events.UnlinkedEvent;
 import org.parley.client.events.WarningEvent;
 import org.parley.client.keys.PreKeys;
+import org.parley.client.linking.CompanionLinker;
+import org.parley.client.linking.LinkUri;
+import org.parley.client.linking.PrimaryLinker;
 import org.parley.client.messaging.ContentProcessor;
 import org.parley.client.messaging.DeviceDirectory;
 import org.parley.client.messaging.MessageReceiver;
@@ -210,6 +213,12 @@ public final class Device implements AutoCloseable {
                   .build()));
     }
     MessageSender.Result result = sender().send(server, parts, now, false);
+    if (result.unreachable().contains(recipient)) {
+      throw new ClientException(
+          "UNTRUSTED",
+          "nothing was sent: no device of " + number + " is vouched for by its primary's signed device list",
+          null);
+    }
     history.add(
         new MessageHistory.Entry(
             local.account(), data.getId(), local.deviceId(), recipient, null, true, body, now,
@@ -300,6 +309,46 @@ public final class Device implements AutoCloseable {
     }
   }
 
+  // ---------------------------------------------------------------- reading
+
+  /**
+   * Marks a chat read up to now: on this device, on the account's other devices (read sync), and
+   * for the senders (read receipts). Returns how many messages became read.
+   */
+  public int markRead(String phone) {
+    String number = PhoneNumbers.normalize(phone);
+    UUID chat =
+        contacts.byPhone(number).map(Contacts.Known::account)
+            .orElseThrow(() -> new ClientException("there is no chat with " + number));
+    long now = clock.millis();
+    List<MessageHistory.Entry> read = history.markRead(chat, null, now);
+    ServerConnection server = online();
+    Content sync =
+        Content.newBuilder()
+            .setSync(
+                SyncMessage.newBuilder()
+                    .setRead(
+                        org.parley.protocol.wire.ReadSync.newBuilder()
+                            .addMarks(
+                                org.parley.protocol.wire.ReadMark.newBuilder()
+                                    .setChatAccount(chat.toString())
+                                    .setUpToTimestamp(now))))
+            .build();
+    sender().send(server, List.of(new MessageSender.Part(local.account(), sync)), now, false);
+    if (!read.isEmpty()) {
+      Content receipt =
+          Content.newBuilder()
+              .setReceipt(
+                  ReceiptMessage.newBuilder()
+                      .setType(ReceiptType.READ)
+                      .addAllMessageIds(read.stream().map(MessageHistory.Entry::id).toList())
+                      .setTimestamp(now))
+              .build();
+      sender().send(server, List.of(new MessageSender.Part(chat, receipt)), now, true);
+    }
+    return read.size();
+  }
+
   // ---------------------------------------------------------------- history
 
   /** A chat's messages (or every chat's), oldest first, as events. */
@@ -319,6 +368,112 @@ public final class Device implements AutoCloseable {
       out.add(ContentProcessor.event(entry, author, to));
     }
     return out;
+  }
+
+  // ---------------------------------------------------------------- linking
+
+  /**
+   * Becomes a companion: shows the QR code (through {@code show}) and waits until a primary adds
+   * this device. Returns the device id this device got.
+   */
+  public CompanionLinker.Result link(
+      String serverUrl, String name, DeviceKind kind, Consumer<CompanionLinker.Invitation> show) {
+    CompanionLinker.Result result =
+        new CompanionLinker(profile, signal, local, contacts, clock, config.ssl())
+            .link(serverUrl, name == null || name.isBlank() ? kind.name().toLowerCase(java.util.Locale.ROOT) : name, kind, show);
+    // Learn the account's devices now, so the first message from here reaches every one of them.
+    deviceDirectory().refresh(online(), result.account());
+    return result;
+  }
+
+  /** On the primary: links the device that shows this QR code (its {@code parley://link?} line). */
+  public PrimaryLinker.Linked addDevice(String linkUri) {
+    requirePrimary("add devices");
+    ServerConnection server = online();
+    PrimaryLinker.Linked linked =
+        new PrimaryLinker(
+                signal.getIdentityKeyPair(), local.account(), local.phone(), local.serverUrl(), ownList(), clock)
+            .add(server, LinkUri.parse(linkUri));
+    deviceDirectory().refresh(server, local.account());
+    return linked;
+  }
+
+  /** On the primary: unlinks a companion and signs the list without it. */
+  public void unlink(int deviceId) {
+    requirePrimary("unlink other devices");
+    if (deviceId == local.deviceId()) {
+      throw new ClientException("the primary cannot unlink itself; register the number on a new phone instead");
+    }
+    ServerConnection server = online();
+    org.parley.protocol.wire.SignedDeviceList current =
+        server.call(Request.newBuilder().setGetDevices(org.parley.protocol.wire.GetDevices.getDefaultInstance()))
+            .getDevices().getDeviceList();
+    org.parley.protocol.wire.SignedDeviceList next;
+    try {
+      long version =
+          org.parley.protocol.DeviceListSignatures.verify(
+                  current, local.account(), signal.getIdentityKeyPair().getPublicKey())
+              .version();
+      next = ownList().without(current, deviceId, version + 1);
+    } catch (org.parley.protocol.DeviceListException e) {
+      throw new ClientException("this account's device list does not verify (" + e.getMessage() + ")", e);
+    }
+    server.call(
+        Request.newBuilder()
+            .setUnlinkDevice(
+                org.parley.protocol.wire.UnlinkDevice.newBuilder().setDeviceId(deviceId).setDeviceList(next)));
+    deviceDirectory().refresh(server, local.account());
+  }
+
+  /** On a companion: unlinks this device. */
+  public void unlinkSelf() {
+    if (local.isPrimary()) {
+      throw new ClientException("this is the primary device; it cannot unlink itself");
+    }
+    online().call(Request.newBuilder().setUnlinkDevice(org.parley.protocol.wire.UnlinkDevice.getDefaultInstance()));
+    local.unlinked("unlinked-self", clock.millis());
+    abortConnection();
+  }
+
+  private void requirePrimary(String what) {
+    requireLinked();
+    if (!local.isPrimary()) {
+      throw new ClientException("only the primary device may " + what + "; run this on the phone that registered");
+    }
+  }
+
+  /**
+   * The safety number of this account and a contact: libsignal's fingerprint over the two
+   * accounts' primary identity keys, so it stays the same when companions come and go.
+   */
+  public String safetyNumber(String phone) {
+    String number = PhoneNumbers.normalize(phone);
+    DeviceDirectory.Account contact = deviceDirectory().refreshByPhone(online(), number);
+    byte[] theirs = contacts.byAccount(contact.id()).map(Contacts.Known::primaryIdentity).orElse(null);
+    byte[] mine = contacts.byAccount(local.account()).map(Contacts.Known::primaryIdentity).orElse(null);
+    if (theirs == null || mine == null) {
+      throw new ClientException(number + " has no verified primary identity yet; try again when its primary is online");
+    }
+    try {
+      return new org.signal.libsignal.protocol.fingerprint.NumericFingerprintGenerator(5200)
+          .createFor(
+              2,
+              uuidBytes(local.account()),
+              new org.signal.libsignal.protocol.IdentityKey(mine),
+              uuidBytes(contact.id()),
+              new org.signal.libsignal.protocol.IdentityKey(theirs))
+          .getDisplayableFingerprint()
+          .getDisplayText();
+    } catch (org.signal.libsignal.protocol.InvalidKeyException e) {
+      throw new ClientException("a stored identity key is damaged", e);
+    }
+  }
+
+  private static byte[] uuidBytes(UUID id) {
+    return java.nio.ByteBuffer.allocate(16)
+        .putLong(id.getMostSignificantBits())
+        .putLong(id.getLeastSignificantBits())
+        .array();
   }
 
   // ---------------------------------------------------------------- devices

@@ -4,9 +4,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.parley.client.events.ClientEvent;
 import org.parley.client.events.MessageEvent;
+import org.parley.client.linking.QrCodes;
+import org.parley.protocol.wire.DeviceKind;
 import org.parley.server.testing.TestServer;
 
 /** Test helpers: devices registered against a test server, and what they receive. */
@@ -18,6 +22,30 @@ final class Accounts {
     device.requestCode(server.url(), phone, "phone of " + phone);
     device.verify(server.sms().codeFor(phone));
     return device;
+  }
+
+  /**
+   * Links a new companion to the primary the way a user does: the companion shows its QR code as a
+   * PNG, the primary reads the PNG. Returns the linked companion.
+   */
+  static Device link(TestServer server, Device primary, Path profile, String name) {
+    Device companion = Device.open(profile, ClientConfig.defaults());
+    Path png = profile.resolveSibling(profile.getFileName() + "-qr.png");
+    CompletableFuture<Path> shown = new CompletableFuture<>();
+    CompletableFuture<Void> linking =
+        CompletableFuture.runAsync(
+            () -> companion.link(server.url(), name, DeviceKind.DESKTOP, invitation -> {
+              QrCodes.writePng(invitation.uri(), png);
+              shown.complete(png);
+            }));
+    try {
+      primary.addDevice(QrCodes.readPng(shown.get(30, TimeUnit.SECONDS)));
+      linking.get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      companion.close();
+      throw new IllegalStateException("linking " + name + " failed", e);
+    }
+    return companion;
   }
 
   /** Receives until the device has been quiet for a short while; returns every event. */

@@ -67,8 +67,11 @@ public final class MessageSender {
   /** What to send to one account: its devices all get the same content. */
   public record Part(UUID account, Content content) {}
 
-  /** The outcome: the server's time of storing, and devices that got nothing because unvouched. */
-  public record Result(long serverTimestamp, int envelopes, List<String> declined) {}
+  /**
+   * The outcome: the server's time of storing, devices that got nothing because unvouched, and the
+   * (other) accounts none of whose devices could be reached.
+   */
+  public record Result(long serverTimestamp, int envelopes, List<String> declined, List<UUID> unreachable) {}
 
   /**
    * Sends {@code parts} (one per account) in one request.
@@ -84,13 +87,22 @@ public final class MessageSender {
       }
       ensureSessions(server, targets);
       SendMessage request = encrypt(parts, targets, timestamp, noSync);
+      List<String> declined = new ArrayList<>();
+      List<UUID> unreachable = new ArrayList<>();
+      for (Account target : targets) {
+        target.declined().forEach(d -> declined.add(target.phone() + " device " + d.deviceId()));
+        if (!target.id().equals(ownAccount) && target.trusted().isEmpty()) {
+          unreachable.add(target.id());
+        }
+      }
+      if (request.getMessagesCount() == 0) {
+        // Nobody to encrypt to (an account with only unvouched devices, no other own devices).
+        return new Result(0, 0, declined, unreachable);
+      }
       try {
         Response response = server.call(Request.newBuilder().setSendMessage(request));
-        List<String> declined = new ArrayList<>();
-        for (Account target : targets) {
-          target.declined().forEach(d -> declined.add(target.phone() + " device " + d.deviceId()));
-        }
-        return new Result(response.getSent().getServerTimestamp(), response.getSent().getEnvelopes(), declined);
+        return new Result(
+            response.getSent().getServerTimestamp(), response.getSent().getEnvelopes(), declined, unreachable);
       } catch (ServerException e) {
         if (e.status() != Status.MISMATCHED_DEVICES && e.status() != Status.STALE_DEVICES) {
           throw e;

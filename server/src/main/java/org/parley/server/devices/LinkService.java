@@ -181,12 +181,15 @@ public final class LinkService implements SessionListener {
   private CompletableFuture<Response.Builder> link(Session session, LinkDevice request)
       throws ApiException {
     PendingLink pending = tokens.get(request.getToken());
-    if (pending == null || !pending.address.equals(session.attachment())) {
-      throw new ApiException(Status.NOT_FOUND, "unknown link token");
+    if (pending == null) {
+      throw new ApiException(Status.NOT_FOUND, "unknown link token; scan a new QR code");
     }
     synchronized (pending) {
       if (pending.used) {
         throw new ApiException(Status.CONFLICT, "this link token was already used; scan a new QR code");
+      }
+      if (!pending.address.equals(session.attachment())) {
+        throw new ApiException(Status.FORBIDDEN, "this link token was issued for another QR code");
       }
       if (pending.expiresAt < clock.millis()) {
         throw new ApiException(Status.EXPIRED, "the link token expired; scan a new QR code");

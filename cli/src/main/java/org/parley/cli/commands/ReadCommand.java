@@ -1,0 +1,22 @@
+package org.parley.cli.commands;
+
+import org.parley.cli.output.Output;
+import org.parley.client.Device;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "read",
+    mixinStandardHelpOptions = true,
+    description = "Mark a chat read: on this device, on the account's other devices, and for the senders.")
+public final class ReadCommand extends DeviceCommand {
+  @Option(names = "--with", required = true, paramLabel = "+E164", description = "The 1:1 chat with this contact.")
+  String with;
+
+  @Override
+  protected int run(Device device, Output output) {
+    int read = device.markRead(with);
+    output.note(read + " message(s) marked read");
+    return 0;
+  }
+}

@@ -1,0 +1,95 @@
+package org.parley.client.linking;
+
+import com.google.zxing.BarcodeFormat;
+import com.google.zxing.BinaryBitmap;
+import com.google.zxing.DecodeHintType;
+import com.google.zxing.EncodeHintType;
+import com.google.zxing.NotFoundException;
+import com.google.zxing.ChecksumException;
+import com.google.zxing.FormatException;
+import com.google.zxing.WriterException;
+import com.google.zxing.client.j2se.BufferedImageLuminanceSource;
+import com.google.zxing.client.j2se.MatrixToImageWriter;
+import com.google.zxing.common.BitMatrix;
+import com.google.zxing.common.HybridBinarizer;
+import com.google.zxing.qrcode.QRCodeReader;
+import com.google.zxing.qrcode.QRCodeWriter;
+import com.google.zxing.qrcode.decoder.ErrorCorrectionLevel;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.parley.client.ClientException;
+
+/** QR codes with ZXing: drawn in a terminal, written as PNG, read back from a PNG. */
+public final class QrCodes {
+  private static final int QUIET_ZONE = 4;
+  private static final int PNG_SIZE = 480;
+
+  private QrCodes() {}
+
+  private static BitMatrix encode(String text, int size) {
+    try {
+      return new QRCodeWriter()
+          .encode(
+              text,
+              BarcodeFormat.QR_CODE,
+              size,
+              size,
+              Map.of(
+                  EncodeHintType.ERROR_CORRECTION, ErrorCorrectionLevel.M,
+                  EncodeHintType.MARGIN, QUIET_ZONE,
+                  EncodeHintType.CHARACTER_SET, "UTF-8"));
+    } catch (WriterException e) {
+      throw new ClientException("cannot draw the QR code: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The code in Unicode half blocks, two modules per character cell. Light modules are drawn and
+   * dark ones left as background, which reads right on the usual dark terminal.
+   */
+  public static String terminal(String text) {
+    BitMatrix matrix = encode(text, 0);
+    StringBuilder out = new StringBuilder();
+    for (int y = 0; y < matrix.getHeight(); y += 2) {
+      for (int x = 0; x < matrix.getWidth(); x++) {
+        boolean topLight = !matrix.get(x, y);
+        boolean bottomLight = y + 1 >= matrix.getHeight() || !matrix.get(x, y + 1);
+        out.append(topLight ? (bottomLight ? '█' : '▀') : (bottomLight ? '▄' : ' '));
+      }
+      out.append('\n');
+    }
+    return out.toString();
+  }
+
+  public static void writePng(String text, Path file) {
+    try {
+      MatrixToImageWriter.writeToPath(encode(text, PNG_SIZE), "PNG", file);
+    } catch (IOException e) {
+      throw new ClientException("cannot write the QR code to " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  public static String readPng(Path file) {
+    BufferedImage image;
+    try {
+      image = ImageIO.read(file.toFile());
+    } catch (IOException e) {
+      throw new ClientException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    if (image == null) {
+      throw new ClientException(file + " is not an image");
+    }
+    try {
+      return new QRCodeReader()
+          .decode(
+              new BinaryBitmap(new HybridBinarizer(new BufferedImageLuminanceSource(image))),
+              Map.of(DecodeHintType.TRY_HARDER, Boolean.TRUE))
+          .getText();
+    } catch (NotFoundException | ChecksumException | FormatException e) {
+      throw new ClientException("no readable QR code in " + file);
+    }
+  }
+}
