@@ -104,6 +104,44 @@ class CommandLineIT {
   }
 
   @Test
+  void linkACompanionThroughAQrCodePngWithTheCommands() throws Exception {
+    registerAs("alice", ALICE);
+    registerAs("bob", BOB);
+    Path png = dir.resolve("qr.png");
+    java.util.concurrent.CompletableFuture<Run> linking =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> parley("laptop", "link", "--server", server.url(), "--name", "laptop", "--kind", "desktop",
+                "--qr-png", png.toString()),
+            // Its own thread: the link command waits, and must not hold up the shared pool that the
+            // JDK's WebSocket client uses for opening other connections.
+            task -> Thread.ofPlatform().daemon().start(task));
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> java.nio.file.Files.exists(png));
+
+    Run added = parley("alice", "add-device", "--qr-png", png.toString());
+    assertThat(added.code()).as(added.err()).isZero();
+    Run linked = linking.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(linked.code()).as(linked.err()).isZero();
+    assertThat(linked.out()).contains("parley://link?v=1&addr=").contains("█").contains("linked as device 2");
+
+    List<JsonNode> devices = parley("laptop", "devices", "--json").json();
+    assertThat(devices).extracting(d -> d.get("id").asInt()).containsExactly(1, 2);
+    assertThat(devices.get(1).get("thisDevice").asBoolean()).isTrue();
+    assertThat(devices.get(1).get("kind").asText()).isEqualTo("desktop");
+
+    assertThat(parley("bob", "send", "--to", ALICE, "to both").code()).isZero();
+    assertThat(parley("laptop", "receive", "--timeout", "1s", "--json").json())
+        .extracting(m -> m.get("body").asText()).containsExactly("to both");
+
+    assertThat(parley("laptop", "safety-number", BOB).out())
+        .isEqualTo(parley("alice", "safety-number", BOB).out());
+    Run unlink = parley("alice", "unlink", "2");
+    assertThat(unlink.code()).as(unlink.err()).isZero();
+    Run refused = parley("laptop", "send", "--to", BOB, "still here?");
+    assertThat(refused.code()).isEqualTo(1);
+    assertThat(refused.err()).contains("unlinked");
+  }
+
+  @Test
   void failuresSayWhyOnOneLineAndExitNonZero() {
     Run unregistered = parley("nobody", "send", "--to", BOB, "hi");
     assertThat(unregistered.code()).isEqualTo(1);
@@ -125,7 +163,9 @@ class CommandLineIT {
 
   @Test
   void everyCommandHasHelp() {
-    for (String command : List.of("server", "register", "verify", "send", "receive", "history", "devices")) {
+    for (String command :
+        List.of("server", "register", "verify", "link", "add-device", "devices", "unlink", "send", "receive",
+            "history", "read", "safety-number")) {
       Run help = parley("x", command, "--help");
       assertThat(help.code()).as(command).isZero();
       assertThat(help.out()).as(command).contains("Usage: parley " + command);

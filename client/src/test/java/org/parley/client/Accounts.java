@@ -37,7 +37,10 @@ final class Accounts {
             () -> companion.link(server.url(), name, DeviceKind.DESKTOP, invitation -> {
               QrCodes.writePng(invitation.uri(), png);
               shown.complete(png);
-            }));
+            }),
+            // Its own thread: linking waits, and must not hold up the shared pool that the JDK's
+            // WebSocket client uses for opening other connections.
+            task -> Thread.ofPlatform().daemon().start(task));
     try {
       primary.addDevice(QrCodes.readPng(shown.get(30, TimeUnit.SECONDS)));
       linking.get(30, TimeUnit.SECONDS);

@@ -91,7 +91,8 @@ class LinkingIT {
     CompletableFuture<String> shown = new CompletableFuture<>();
     CompletableFuture<CompanionLinker.Result> waiting =
         CompletableFuture.supplyAsync(
-            () -> fifth.link(server.url(), "one too many", DeviceKind.PHONE, i -> shown.complete(i.uri())));
+            () -> fifth.link(server.url(), "one too many", DeviceKind.PHONE, i -> shown.complete(i.uri())),
+            task -> Thread.ofPlatform().daemon().start(task));
     assertThatThrownBy(() -> alice.addDevice(shown.get(30, TimeUnit.SECONDS)))
         .isInstanceOf(ClientException.class)
         .hasMessageContaining("the most allowed");

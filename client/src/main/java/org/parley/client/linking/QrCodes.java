@@ -64,9 +64,13 @@ public final class QrCodes {
     return out.toString();
   }
 
+  /** Writes the image under a temporary name first, so whoever waits for the file never reads half. */
   public static void writePng(String text, Path file) {
+    Path partial = file.resolveSibling(file.getFileName() + ".partial");
     try {
-      MatrixToImageWriter.writeToPath(encode(text, PNG_SIZE), "PNG", file);
+      MatrixToImageWriter.writeToPath(encode(text, PNG_SIZE), "PNG", partial);
+      java.nio.file.Files.move(
+          partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new ClientException("cannot write the QR code to " + file + ": " + e.getMessage(), e);
     }
