@@ -65,6 +65,8 @@ class RelayRobustnessIT {
         .startsWith("HTTP/1.1 400");
     assertThat(rawExchange("GET /v1/websocket HTTP/1.1\r\nHost: x\r\nbroken header line\r\n\r\n"))
         .startsWith("HTTP/1.1 400");
+    assertThat(rawExchange("GARBAGE\r\n\r\n")).startsWith("HTTP/1.1 400");
+    assertThat(rawExchange("\u0000\u0001\u0002\u0003 binary without a line end")).startsWith("HTTP/1.1 400");
     assertBystanderIsAnswered();
   }
 
