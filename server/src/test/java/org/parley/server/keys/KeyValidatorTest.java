@@ -3,6 +3,7 @@ package org.parley.server.keys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import org.junit.jupiter.api.Test;
 import org.parley.protocol.wire.KeyUpload;
 import org.parley.protocol.wire.Status;
@@ -70,7 +71,7 @@ class KeyValidatorTest {
             .build();
     KeyUpload oneTimeGarbage =
         device.upload(0, 0).toBuilder()
-            .addOneTimePreKeys(device.oneTimePreKey().toBuilder().setPublicKey(com.google.protobuf.ByteString.copyFrom(garbage)))
+            .addOneTimePreKeys(device.oneTimePreKey().toBuilder().setPublicKey(ByteString.copyFrom(garbage)))
             .build();
 
     assertRefused(signedGarbage, true, Status.BAD_REQUEST);

@@ -56,8 +56,8 @@ class AccountsContractTest {
   void registeringANumberAgainKeepsTheAccountIdAndReplacesEveryOldDevice(Storage storage) {
     Accounts accounts = storage.accounts();
     byte[] oldPrimaryCredential = credentialHash();
-    UUID id = accounts.registerPrimary(PHONE, primary(UUID.randomUUID(), oldPrimaryCredential, 1_000), keys(1, 2, 2), REREGISTERED)
-        .account().id();
+    DeviceRecord lostPhone = primary(UUID.randomUUID(), oldPrimaryCredential, 1_000);
+    UUID id = accounts.registerPrimary(PHONE, lostPhone, keys(1, 2, 2), REREGISTERED).account().id();
     DeviceRecord desktop = link(storage, id);
     DeviceRecord laptop = link(storage, id);
     long listVersion = accounts.byId(id).orElseThrow().deviceListVersion();

@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.parley.protocol.wire.UnlinkReason;
 
 class KeysContractTest {
   private static final String PHONE = "+15550002001";
@@ -92,7 +93,7 @@ class KeysContractTest {
     DeviceRecord bare =
         StoreFixtures.primary(UUID.randomUUID(), StoreFixtures.credentialHash(), 1_000);
     UUID bareAccount =
-        storage.accounts().registerPrimary("+15550002002", bare, null, 5).account().id();
+        storage.accounts().registerPrimary("+15550002002", bare, null, UnlinkReason.REREGISTERED_VALUE).account().id();
 
     assertThat(storage.keys().take(unknown)).isEmpty();
     assertThat(storage.keys().counts(unknown)).isEqualTo(new PreKeys.Counts(0, 0));
@@ -139,7 +140,7 @@ class KeysContractTest {
   private static DeviceAddress deviceWith(Storage storage, PreKeys.Upload upload) {
     DeviceRecord primary = StoreFixtures.primary(UUID.randomUUID(), StoreFixtures.credentialHash(), 1_000);
     return new DeviceAddress(
-        storage.accounts().registerPrimary(PHONE, primary, upload, 5).account().id(), 1);
+        storage.accounts().registerPrimary(PHONE, primary, upload, UnlinkReason.REREGISTERED_VALUE).account().id(), 1);
   }
 
   /** The bundle served once every one-time key is gone: only the long-lived keys are left in it. */

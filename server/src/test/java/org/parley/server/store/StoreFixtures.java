@@ -53,7 +53,10 @@ public final class StoreFixtures {
   /** Only one-time keys, as a refill uploads them. */
   public static PreKeys.Upload oneTimeOnly(int firstId, int oneTime, int oneTimeKyber) {
     return new PreKeys.Upload(
-        null, null, oneTimeKeys(firstId, oneTime, 33, false), oneTimeKeys(firstId, oneTimeKyber, 1569, true));
+        null,
+        null,
+        oneTimeKeys(firstId, oneTime, 33, false),
+        oneTimeKeys(firstId, oneTimeKyber, 1569, true));
   }
 
   private static List<PreKeys.Key> oneTimeKeys(int firstId, int count, int size, boolean signed) {

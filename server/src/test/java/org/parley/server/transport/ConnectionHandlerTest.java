@@ -17,6 +17,7 @@ import org.parley.protocol.wire.RequestCode;
 import org.parley.protocol.wire.Response;
 import org.parley.protocol.wire.Sent;
 import org.parley.protocol.wire.Status;
+import org.parley.server.store.DeviceRecord;
 import org.parley.server.store.StoreFixtures;
 
 class ConnectionHandlerTest {
@@ -104,7 +105,8 @@ class ConnectionHandlerTest {
   @Test
   void requestsBeyondTheInFlightLimitAreRefusedAsRateLimited() {
     List<Runnable> stalled = new ArrayList<>();
-    attach(TestSessions.device(channel, StoreFixtures.primary(UUID.randomUUID(), StoreFixtures.credentialHash(), 1), stalled::add));
+    DeviceRecord primary = StoreFixtures.primary(UUID.randomUUID(), StoreFixtures.credentialHash(), 1);
+    attach(TestSessions.device(channel, primary, stalled::add));
 
     for (int id = 1; id <= MAX_IN_FLIGHT; id++) {
       channel.writeInbound(requestCode(id));

@@ -5,16 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.parley.protocol.wire.AccountMismatch;
+import org.parley.protocol.wire.CreateGroup;
 import org.parley.protocol.wire.DeviceMismatch;
 import org.parley.protocol.wire.GetKeyCounts;
 import org.parley.protocol.wire.KeyCounts;
 import org.parley.protocol.wire.LinkDevice;
 import org.parley.protocol.wire.PutDeviceList;
+import org.parley.protocol.wire.Register;
 import org.parley.protocol.wire.Request;
 import org.parley.protocol.wire.RequestCode;
 import org.parley.protocol.wire.Response;
@@ -38,7 +41,7 @@ class RequestRouterTest {
           })
           .on(Request.BodyCase.UPLOAD_KEYS, Access.ANYONE, (session, request) ->
               CompletableFuture.failedFuture(
-                  new StorageException("disk full at /var/lib/parley", new java.io.IOException("ENOSPC"))))
+                  new StorageException("disk full at /var/lib/parley", new IOException("ENOSPC"))))
           .on(Request.BodyCase.REGISTER, Access.ANYONE, (session, request) -> {
             throw new ApiException(
                 Status.MISMATCHED_DEVICES,
@@ -104,7 +107,7 @@ class RequestRouterTest {
   @Test
   void aRequestWithoutABodyOrWithOneNobodyHandlesIsABadRequest() throws Exception {
     Request empty = Request.newBuilder().setId(3).build();
-    Request unrouted = Request.newBuilder().setId(4).setCreateGroup(org.parley.protocol.wire.CreateGroup.getDefaultInstance()).build();
+    Request unrouted = Request.newBuilder().setId(4).setCreateGroup(CreateGroup.getDefaultInstance()).build();
     // A body from a newer protocol: field 99 is unknown to this server.
     Request unknown = Request.parseFrom(ByteString.copyFrom(new byte[] {0x08, 0x05, (byte) 0x9a, 0x06, 0x00}));
 
@@ -140,7 +143,7 @@ class RequestRouterTest {
 
   @Test
   void aRefusalCarriesItsStatusSentenceAndBody() {
-    Request register = Request.newBuilder().setId(12).setRegister(org.parley.protocol.wire.Register.getDefaultInstance()).build();
+    Request register = Request.newBuilder().setId(12).setRegister(Register.getDefaultInstance()).build();
 
     Response response = dispatch(TestSessions.anonymous(channel), register);
 

@@ -23,11 +23,13 @@ final class TestSessions {
   }
 
   static Session primary(Channel channel) {
-    return device(channel, StoreFixtures.primary(UUID.randomUUID(), StoreFixtures.credentialHash(), 1_000), Runnable::run);
+    DeviceRecord primary = StoreFixtures.primary(UUID.randomUUID(), StoreFixtures.credentialHash(), 1_000);
+    return device(channel, primary, Runnable::run);
   }
 
   static Session companion(Channel channel) {
-    return device(channel, StoreFixtures.companion(UUID.randomUUID(), 2, StoreFixtures.credentialHash(), 1_000), Runnable::run);
+    DeviceRecord companion = StoreFixtures.companion(UUID.randomUUID(), 2, StoreFixtures.credentialHash(), 1_000);
+    return device(channel, companion, Runnable::run);
   }
 
   static Session device(Channel channel, DeviceRecord device, Executor requests) {
