@@ -103,6 +103,8 @@ final class SqliteAccounts implements Accounts {
                       primary.createdAt(),
                       primary.lastSeen(),
                       primary.deviceSignature());
+              // The old primary's tombstone stays beside the new device 1: the phone that lost the
+              // number still shows its old credential and must be told why it no longer works.
               insertDevice(c, device);
               SqliteKeys.store(c, device.address(), keys);
               return new Registration(account(c, "id", id.toString()).orElseThrow(), removed);

@@ -160,32 +160,53 @@ final class SqliteQueues implements Queues {
   }
 
   /**
-   * Queue positions follow commit order and server times follow it closely, so the oldest envelopes
-   * are found by walking positions from the start instead of keeping an index on time.
+   * Walks the whole queue in position order, one page per commit, so a purge never holds the writer
+   * for long and needs no index on time. It cannot stop at the first page without old envelopes:
+   * server times only roughly follow positions (sends stamped in one order can commit in the other,
+   * clocks get stepped), so old envelopes can sit behind newer ones.
    */
   @Override
   public int purgeStoredBefore(long serverTimestamp) {
     int total = 0;
+    long after = 0;
     while (true) {
-      int deleted =
+      long from = after;
+      PurgedPage page =
           db.writeAndWait(
               c -> {
-                try (PreparedStatement delete =
+                long last;
+                try (PreparedStatement bound =
                     c.prepareStatement(
-                        "DELETE FROM queue WHERE seq IN (SELECT seq FROM queue ORDER BY seq LIMIT ?) AND server_ts < ?")) {
-                  delete.setInt(1, PURGE_PAGE);
-                  delete.setLong(2, serverTimestamp);
-                  return delete.executeUpdate();
+                        "SELECT MAX(seq) FROM (SELECT seq FROM queue WHERE seq > ? ORDER BY seq LIMIT ?)")) {
+                  bound.setLong(1, from);
+                  bound.setInt(2, PURGE_PAGE);
+                  try (ResultSet rs = bound.executeQuery()) {
+                    rs.next();
+                    last = rs.getLong(1);
+                    if (rs.wasNull()) {
+                      return null;
+                    }
+                  }
+                }
+                try (PreparedStatement delete =
+                    c.prepareStatement("DELETE FROM queue WHERE seq > ? AND seq <= ? AND server_ts < ?")) {
+                  delete.setLong(1, from);
+                  delete.setLong(2, last);
+                  delete.setLong(3, serverTimestamp);
+                  return new PurgedPage(last, delete.executeUpdate());
                 }
               });
-      total += deleted;
-      if (deleted < PURGE_PAGE) {
+      if (page == null) {
         break;
       }
+      after = page.last();
+      total += page.deleted();
     }
     if (total > 0) {
       lengths.clear();
     }
     return total;
   }
+
+  private record PurgedPage(long last, int deleted) {}
 }

@@ -1,0 +1,145 @@
+package org.parley.server.store.sqlite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GroupCommitWriterTest {
+  @TempDir Path dir;
+  private GroupCommitWriter writer;
+  private Connection reader;
+
+  @BeforeEach
+  void open() throws SQLException {
+    String url = "jdbc:sqlite:" + dir.resolve("writer.db");
+    Connection connection = DriverManager.getConnection(url);
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("PRAGMA journal_mode=WAL");
+      statement.execute("CREATE TABLE rows (name TEXT PRIMARY KEY)");
+    }
+    writer = new GroupCommitWriter(connection, "test-writer");
+    reader = DriverManager.getConnection(url);
+  }
+
+  @AfterEach
+  void close() throws SQLException {
+    writer.close();
+    reader.close();
+  }
+
+  @Test
+  void oneFailingTaskDoesNotUndoTheOthersInItsBatch() throws Exception {
+    Gate gate = holdTheWriter();
+    CompletableFuture<Integer> first = writer.submit(c -> insert(c, "first"));
+    CompletableFuture<Integer> failing = writer.submit(c -> {
+      insert(c, "half-done");
+      throw new SQLException("second statement of the task failed");
+    });
+    CompletableFuture<Integer> duplicate = writer.submit(c -> insert(c, "first"));
+    CompletableFuture<Integer> last = writer.submit(c -> insert(c, "last"));
+    gate.release();
+
+    assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+    assertThat(last.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+    assertThatThrownBy(failing::join).hasRootCauseMessage("second statement of the task failed");
+    assertThatThrownBy(duplicate::join).hasRootCauseInstanceOf(SQLException.class);
+    assertThat(committedRows()).containsExactlyInAnyOrder("first", "last");
+  }
+
+  @Test
+  void aFutureCompletesOnlyAfterTheCommitOfItsWholeBatch() throws Exception {
+    Gate gate = holdTheWriter();
+    CompletableFuture<Integer> early = writer.submit(c -> insert(c, "early"));
+    List<String> seenByTheLateTask = new ArrayList<>();
+    CompletableFuture<Integer> late = writer.submit(c -> {
+      // Still inside the batch: the early task's work is done but not yet committed.
+      seenByTheLateTask.add("early future done: " + early.isDone());
+      seenByTheLateTask.add("committed: " + committedRows());
+      return insert(c, "late");
+    });
+    gate.release();
+
+    late.get(10, TimeUnit.SECONDS);
+    assertThat(seenByTheLateTask).containsExactly("early future done: false", "committed: []");
+    assertThat(early).isDone();
+    assertThat(committedRows()).containsExactlyInAnyOrder("early", "late");
+  }
+
+  @Test
+  void aCompletedWriteIsVisibleToOtherConnections() throws Exception {
+    List<String> seenOnCompletion = new ArrayList<>();
+
+    writer.submit(c -> insert(c, "visible")).thenRun(() -> seenOnCompletion.addAll(committedRows()))
+        .get(10, TimeUnit.SECONDS);
+
+    assertThat(seenOnCompletion).containsExactly("visible");
+  }
+
+  @Test
+  void workSubmittedAfterCloseIsRefused() {
+    writer.close();
+
+    assertThatThrownBy(() -> writer.submit(c -> insert(c, "too late")).join())
+        .hasRootCauseInstanceOf(IllegalStateException.class);
+  }
+
+  /** A task that keeps the writer busy, so everything submitted meanwhile lands in one batch. */
+  private Gate holdTheWriter() throws InterruptedException {
+    Gate gate = new Gate();
+    writer.submit(c -> {
+      gate.running.countDown();
+      try {
+        gate.open.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return null;
+    });
+    assertThat(gate.running.await(10, TimeUnit.SECONDS)).isTrue();
+    return gate;
+  }
+
+  private static final class Gate {
+    final CountDownLatch running = new CountDownLatch(1);
+    final CountDownLatch open = new CountDownLatch(1);
+
+    void release() {
+      open.countDown();
+    }
+  }
+
+  private static int insert(Connection c, String name) throws SQLException {
+    try (PreparedStatement insert = c.prepareStatement("INSERT INTO rows (name) VALUES (?)")) {
+      insert.setString(1, name);
+      return insert.executeUpdate();
+    }
+  }
+
+  private List<String> committedRows() {
+    try (Statement select = reader.createStatement(); ResultSet rs = select.executeQuery("SELECT name FROM rows")) {
+      List<String> names = new ArrayList<>();
+      while (rs.next()) {
+        names.add(rs.getString(1));
+      }
+      return names;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,56 @@
+package org.parley.server.testing;
+
+import java.util.UUID;
+import org.parley.protocol.wire.DeviceKind;
+import org.parley.protocol.wire.Register;
+import org.parley.protocol.wire.Request;
+import org.parley.protocol.wire.RequestCode;
+import org.parley.protocol.wire.Response;
+import org.parley.protocol.wire.Status;
+
+/** A device registered through the wire protocol, as a test holds it: who it is and its keys. */
+public record TestDevice(String phone, UUID account, int deviceId, TestKeys keys) {
+
+  /**
+   * Registers {@code phone} the way a new primary does (DESIGN.md §2): asks for a verification
+   * code on an anonymous socket, reads it from the captured SMS and registers with fresh keys.
+   */
+  public static TestDevice registerPrimary(TestServer server, String phone) {
+    TestKeys keys = TestKeys.generate();
+    try (RawClient anonymous = RawClient.anonymous(server.url())) {
+      ok(anonymous.call(Request.newBuilder().setRequestCode(RequestCode.newBuilder().setPhone(phone))));
+      Response registered =
+          ok(
+              anonymous.call(
+                  Request.newBuilder()
+                      .setRegister(
+                          Register.newBuilder()
+                              .setPhone(phone)
+                              .setCode(server.sms().codeFor(phone))
+                              .setDevice(keys.newDevice("primary of " + phone, DeviceKind.PHONE)))));
+      return new TestDevice(
+          phone,
+          UUID.fromString(registered.getRegistered().getAccountId()),
+          registered.getRegistered().getDeviceId(),
+          keys);
+    }
+  }
+
+  /** The {@code Authorization} header this device shows at the upgrade. */
+  public String authorization() {
+    return RawClient.authorization(account, deviceId, keys.credential());
+  }
+
+  /** Opens this device's authenticated socket. */
+  public RawClient connect(TestServer server) {
+    return RawClient.device(server.url(), account, deviceId, keys.credential());
+  }
+
+  private static Response ok(Response response) {
+    if (response.getStatus() != Status.OK) {
+      throw new AssertionError(
+          "registration step refused: " + response.getStatus() + " " + response.getMessage());
+    }
+    return response;
+  }
+}

@@ -1,0 +1,177 @@
+package org.parley.server.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.parley.protocol.wire.Ack;
+import org.parley.protocol.wire.Frame;
+import org.parley.protocol.wire.Request;
+import org.parley.protocol.wire.RequestCode;
+import org.parley.protocol.wire.Response;
+import org.parley.protocol.wire.Sent;
+import org.parley.protocol.wire.Status;
+import org.parley.server.store.DeviceRecord;
+import org.parley.server.store.StoreFixtures;
+
+class ConnectionHandlerTest {
+  /** The handler's tolerance (ConnectionHandler.MAX_MALFORMED); one more closes the connection. */
+  private static final int TOLERATED_MALFORMED = 16;
+  /** ConnectionHandler.MAX_PENDING_REQUESTS. */
+  private static final int MAX_IN_FLIGHT = 256;
+
+  private final EmbeddedChannel channel = new EmbeddedChannel();
+  private final List<Request> handled = new ArrayList<>();
+  private final RecordingHooks hooks = new RecordingHooks();
+  private final RequestRouter router =
+      new RequestRouter()
+          .on(Request.BodyCase.REQUEST_CODE, Access.ANYONE, (session, request) -> {
+            handled.add(request);
+            return RequestRouter.ok(Response.newBuilder().setSent(Sent.newBuilder().setEnvelopes(3)));
+          });
+
+  @AfterEach
+  void releaseLeftovers() {
+    channel.finishAndReleaseAll();
+  }
+
+  @Test
+  void aRequestIsDispatchedAndAnsweredUnderItsId() {
+    attach(TestSessions.anonymous(channel));
+
+    channel.writeInbound(requestCode(42));
+
+    assertThat(handled).extracting(Request::getId).containsExactly(42L);
+    Response response = nextResponse();
+    assertThat(response.getId()).isEqualTo(42);
+    assertThat(response.getStatus()).isEqualTo(Status.OK);
+    assertThat(response.getSent().getEnvelopes()).isEqualTo(3);
+  }
+
+  @Test
+  void aMalformedFrameIsAnsweredWithBadRequestAndTheConnectionStaysUp() {
+    attach(TestSessions.anonymous(channel));
+
+    channel.writeInbound(new FrameCodec.MalformedFrame("not a valid frame: truncated"));
+
+    Response response = nextResponse();
+    assertThat(response.getStatus()).isEqualTo(Status.BAD_REQUEST);
+    assertThat(response.getMessage()).isEqualTo("not a valid frame: truncated");
+    assertThat(channel.isOpen()).isTrue();
+    channel.writeInbound(requestCode(5));
+    assertThat(nextResponse().getStatus()).isEqualTo(Status.OK);
+  }
+
+  @Test
+  void aFrameThatIsNotARequestIsRefused() {
+    attach(TestSessions.anonymous(channel));
+
+    channel.writeInbound(Frame.newBuilder().setResponse(Response.newBuilder().setId(3)).build());
+    channel.writeInbound(Frame.getDefaultInstance());
+
+    assertThat(nextResponse().getStatus()).isEqualTo(Status.BAD_REQUEST);
+    assertThat(nextResponse().getStatus()).isEqualTo(Status.BAD_REQUEST);
+    assertThat(handled).isEmpty();
+  }
+
+  @Test
+  void tooManyMalformedFramesCloseTheConnectionWithPolicyViolation() {
+    attach(TestSessions.anonymous(channel));
+
+    for (int i = 0; i < TOLERATED_MALFORMED; i++) {
+      channel.writeInbound(new FrameCodec.MalformedFrame("bad " + i));
+      assertThat(nextResponse().getStatus()).isEqualTo(Status.BAD_REQUEST);
+    }
+    assertThat(channel.isOpen()).as("still tolerated").isTrue();
+
+    channel.writeInbound(new FrameCodec.MalformedFrame("one too many"));
+
+    assertThat(nextResponse().getStatus()).as("the last one is answered too").isEqualTo(Status.BAD_REQUEST);
+    CloseWebSocketFrame close = channel.readOutbound();
+    try {
+      assertThat(close.statusCode()).isEqualTo(WebSocketCloseStatus.POLICY_VIOLATION.code());
+    } finally {
+      close.release();
+    }
+    assertThat(channel.isOpen()).isFalse();
+  }
+
+  @Test
+  void requestsBeyondTheInFlightLimitAreRefusedAsRateLimited() {
+    List<Runnable> stalled = new ArrayList<>();
+    DeviceRecord primary = StoreFixtures.primary(UUID.randomUUID(), StoreFixtures.credentialHash(), 1);
+    attach(TestSessions.device(channel, primary, stalled::add));
+
+    for (int id = 1; id <= MAX_IN_FLIGHT; id++) {
+      channel.writeInbound(requestCode(id));
+    }
+    assertThat((Object) channel.readOutbound()).as("nothing answered while the requests are stalled").isNull();
+
+    channel.writeInbound(requestCode(MAX_IN_FLIGHT + 1));
+
+    Response refused = nextResponse();
+    assertThat(refused.getId()).isEqualTo(MAX_IN_FLIGHT + 1);
+    assertThat(refused.getStatus()).isEqualTo(Status.RATE_LIMITED);
+    stalled.forEach(Runnable::run);
+    assertThat(handled).hasSize(MAX_IN_FLIGHT);
+  }
+
+  @Test
+  void acksOfADeviceGoToItsDeliveryAndAreNotAnswered() {
+    Session device = TestSessions.primary(channel);
+    attach(device);
+    Request ack = Request.newBuilder().setId(11).setAck(Ack.newBuilder()).build();
+
+    channel.writeInbound(Frame.newBuilder().setRequest(ack).build());
+
+    assertThat(hooks.acks).containsExactly(ack);
+    assertThat((Object) channel.readOutbound()).isNull();
+  }
+
+  @Test
+  void aWritableSocketWakesTheDeviceDelivery() {
+    Session device = TestSessions.primary(channel);
+    attach(device);
+
+    channel.pipeline().fireChannelWritabilityChanged();
+
+    assertThat(hooks.writable).containsExactly(device);
+  }
+
+  private void attach(Session session) {
+    channel.pipeline().addLast(new ConnectionHandler(session, router, hooks));
+  }
+
+  private static Frame requestCode(long id) {
+    return Frame.newBuilder()
+        .setRequest(Request.newBuilder().setId(id).setRequestCode(RequestCode.newBuilder().setPhone("+15550100123")))
+        .build();
+  }
+
+  private Response nextResponse() {
+    Object out = channel.readOutbound();
+    assertThat(out).isInstanceOf(Frame.class);
+    return ((Frame) out).getResponse();
+  }
+
+  private static final class RecordingHooks implements DeliveryHooks {
+    final List<Request> acks = new ArrayList<>();
+    final List<Session> writable = new ArrayList<>();
+
+    @Override
+    public void ack(Session session, Request request) {
+      acks.add(request);
+    }
+
+    @Override
+    public void writable(Session session) {
+      writable.add(session);
+    }
+  }
+}

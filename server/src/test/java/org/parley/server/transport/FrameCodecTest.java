@@ -1,0 +1,79 @@
+package org.parley.server.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.parley.protocol.wire.Frame;
+import org.parley.protocol.wire.Request;
+import org.parley.protocol.wire.RequestCode;
+import org.parley.protocol.wire.Response;
+import org.parley.protocol.wire.Status;
+
+class FrameCodecTest {
+  private final EmbeddedChannel channel = new EmbeddedChannel(new FrameCodec());
+
+  @AfterEach
+  void releaseLeftovers() {
+    channel.finishAndReleaseAll();
+  }
+
+  @Test
+  void aBinaryMessageHoldingAFrameBecomesThatFrame() {
+    Frame frame =
+        Frame.newBuilder()
+            .setRequest(Request.newBuilder().setId(7).setRequestCode(RequestCode.newBuilder().setPhone("+15550100123")))
+            .build();
+    BinaryWebSocketFrame message = new BinaryWebSocketFrame(Unpooled.wrappedBuffer(frame.toByteArray()));
+
+    channel.writeInbound(message);
+
+    assertThat((Object) channel.readInbound()).isEqualTo(frame);
+    assertThat(message.refCnt()).as("the message buffer is released").isZero();
+  }
+
+  @Test
+  void garbageBytesBecomeAMalformedFrame() {
+    // Field 1 announces 127 bytes of request and then the message ends.
+    BinaryWebSocketFrame garbage = new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {0x0a, 0x7f, 0x01}));
+
+    channel.writeInbound(garbage);
+
+    Object decoded = channel.readInbound();
+    assertThat(decoded).isInstanceOfSatisfying(
+        FrameCodec.MalformedFrame.class, bad -> assertThat(bad.reason()).startsWith("not a valid frame"));
+    assertThat(garbage.refCnt()).isZero();
+  }
+
+  @Test
+  void aTextMessageBecomesAMalformedFrame() {
+    channel.writeInbound(new TextWebSocketFrame("{\"request\": 1}"));
+
+    Object decoded = channel.readInbound();
+    assertThat(decoded).isInstanceOfSatisfying(
+        FrameCodec.MalformedFrame.class, bad -> assertThat(bad.reason()).contains("binary"));
+  }
+
+  @Test
+  void anOutgoingFrameLeavesAsOneBinaryMessage() throws Exception {
+    Frame frame =
+        Frame.newBuilder()
+            .setResponse(Response.newBuilder().setId(9).setStatus(Status.NOT_FOUND).setMessage("no such account"))
+            .build();
+
+    channel.writeOutbound(frame);
+
+    BinaryWebSocketFrame message = channel.readOutbound();
+    try {
+      assertThat(message.isFinalFragment()).isTrue();
+      assertThat(Frame.parseFrom(ByteBufUtil.getBytes(message.content()))).isEqualTo(frame);
+    } finally {
+      message.release();
+    }
+  }
+}
