@@ -36,7 +36,7 @@ class AccountsContractTest {
     assertThat(storage.accounts().byPhone(PHONE)).get().usingRecursiveComparison().isEqualTo(expected);
     assertThat(storage.accounts().devices(id)).singleElement().usingRecursiveComparison().isEqualTo(primary);
     assertThat(storage.accounts().device(primary.address())).get().usingRecursiveComparison().isEqualTo(primary);
-    assertThat(storage.accounts().tombstone(primary.address())).isEmpty();
+    assertThat(storage.accounts().tombstone(primary.address(), primary.credentialHash())).isEmpty();
     assertThat(storage.keys().counts(primary.address())).isEqualTo(new PreKeys.Counts(2, 3));
   }
 
@@ -49,7 +49,7 @@ class AccountsContractTest {
     assertThat(storage.accounts().byPhone(PHONE)).isEmpty();
     assertThat(storage.accounts().devices(nobody)).isEmpty();
     assertThat(storage.accounts().device(address)).isEmpty();
-    assertThat(storage.accounts().tombstone(address)).isEmpty();
+    assertThat(storage.accounts().tombstone(address, new byte[32])).isEmpty();
   }
 
   @StorageTest
@@ -83,11 +83,11 @@ class AccountsContractTest {
       assertThat(device.credentialHash()).isEqualTo(newPrimary.credentialHash());
       assertThat(device.identityKey()).isEqualTo(newPrimary.identityKey());
     });
-    assertThat(accounts.tombstone(desktop.address())).get().usingRecursiveComparison()
+    assertThat(accounts.tombstone(desktop.address(), desktop.credentialHash())).get().usingRecursiveComparison()
         .isEqualTo(new Tombstone(desktop.address(), desktop.credentialHash(), REREGISTERED, 9_000));
-    assertThat(accounts.tombstone(laptop.address())).get().usingRecursiveComparison()
+    assertThat(accounts.tombstone(laptop.address(), laptop.credentialHash())).get().usingRecursiveComparison()
         .isEqualTo(new Tombstone(laptop.address(), laptop.credentialHash(), REREGISTERED, 9_000));
-    assertThat(accounts.tombstone(oldPrimary))
+    assertThat(accounts.tombstone(oldPrimary, oldPrimaryCredential))
         .as("the old primary's credential is revoked too, so that phone can be told why")
         .get().usingRecursiveComparison()
         .isEqualTo(new Tombstone(oldPrimary, oldPrimaryCredential, REREGISTERED, 9_000));
@@ -221,9 +221,9 @@ class AccountsContractTest {
 
     assertThat(removed).as("only devices that existed").containsExactly(gone.address());
     assertThat(accounts.device(gone.address())).isEmpty();
-    assertThat(accounts.tombstone(gone.address())).get().usingRecursiveComparison()
+    assertThat(accounts.tombstone(gone.address(), gone.credentialHash())).get().usingRecursiveComparison()
         .isEqualTo(new Tombstone(gone.address(), gone.credentialHash(), REMOVED_BY_PRIMARY, 5_000));
-    assertThat(accounts.tombstone(new DeviceAddress(id, 99))).isEmpty();
+    assertThat(accounts.tombstone(new DeviceAddress(id, 99), gone.credentialHash())).isEmpty();
     assertThat(storage.keys().take(gone.address())).isEmpty();
     assertThat(storage.keys().counts(gone.address())).isEqualTo(new PreKeys.Counts(0, 0));
     assertThat(storage.queues().read(gone.address(), 0, 10)).isEmpty();

@@ -44,7 +44,7 @@ class DurabilityContractTest {
     assertThat(reopened.deviceList()).isEqualTo(list);
     assertThat(after.accounts().devices(account)).usingRecursiveFieldByFieldElementComparator()
         .containsExactlyElementsOf(devices);
-    assertThat(after.accounts().tombstone(unlinked.address())).get()
+    assertThat(after.accounts().tombstone(unlinked.address(), unlinked.credentialHash())).get()
         .extracting(Tombstone::reason).isEqualTo(UnlinkReason.UNLINKED_SELF_VALUE);
     assertThat(after.keys().counts(companion.address())).isEqualTo(keys);
     assertThat(after.verificationCodes().get(code.phone())).get().usingRecursiveComparison().isEqualTo(code);
