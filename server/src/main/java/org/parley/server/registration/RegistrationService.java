@@ -113,8 +113,9 @@ public final class RegistrationService {
                     .setNextDeviceListVersion(registration.account().deviceListVersion() + 1)));
   }
 
+  /** Every attempt is counted before the code is compared, so parallel guesses cannot pass the limit. */
   private void checkCode(String phone, String code) throws ApiException {
-    Optional<PendingCode> pending = codes.get(phone);
+    Optional<PendingCode> pending = codes.attempt(phone);
     if (pending.isEmpty()) {
       throw new ApiException(
           Status.NOT_FOUND, "no verification code is pending for " + phone + "; request one with 'parley register'");
@@ -124,16 +125,14 @@ public final class RegistrationService {
       codes.delete(phone);
       throw new ApiException(Status.EXPIRED, "the verification code expired; request a new one with 'parley register'");
     }
-    if (current.failedAttempts() >= limits.maxCodeAttempts()) {
+    if (current.failedAttempts() > limits.maxCodeAttempts()) {
       throw new ApiException(
           Status.RATE_LIMITED, "too many wrong codes; request a new one with 'parley register'");
     }
     if (!MessageDigest.isEqual(hash(phone, code), current.codeHash())) {
-      int failed = current.failedAttempts() + 1;
-      codes.put(new PendingCode(phone, current.codeHash(), current.expiresAt(), failed));
       throw new ApiException(
           Status.INVALID_CODE,
-          "wrong verification code (" + Math.max(0, limits.maxCodeAttempts() - failed) + " attempts left)");
+          "wrong verification code (" + (limits.maxCodeAttempts() - current.failedAttempts()) + " attempts left)");
     }
   }
 

@@ -11,4 +11,10 @@ public interface VerificationCodes {
   Optional<PendingCode> get(String phone);
 
   void delete(String phone);
+
+  /**
+   * Counts one more attempt at the phone's code and returns the code with the new count, in one
+   * atomic step, so guesses racing on parallel connections are all counted.
+   */
+  Optional<PendingCode> attempt(String phone);
 }

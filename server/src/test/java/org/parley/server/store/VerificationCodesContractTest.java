@@ -43,4 +43,30 @@ class VerificationCodesContractTest {
     assertThat(storage.verificationCodes().get(PHONE)).isEmpty();
     assertThat(storage.verificationCodes().get(OTHER)).isPresent();
   }
+
+  @StorageTest
+  void everyAttemptIsCountedAtomically(Storage storage) throws Exception {
+    byte[] hash = bytes(32);
+    storage.verificationCodes().put(new PendingCode(PHONE, hash, 60_000, 0));
+
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      var attempts = new java.util.ArrayList<java.util.concurrent.Future<?>>();
+      for (int i = 0; i < 40; i++) {
+        attempts.add(pool.submit(() -> storage.verificationCodes().attempt(PHONE)));
+      }
+      for (var attempt : attempts) {
+        attempt.get();
+      }
+    } finally {
+      pool.shutdown();
+    }
+
+    assertThat(storage.verificationCodes().get(PHONE)).get()
+        .satisfies(code -> {
+          assertThat(code.failedAttempts()).isEqualTo(40);
+          assertThat(code.codeHash()).isEqualTo(hash);
+        });
+    assertThat(storage.verificationCodes().attempt(OTHER)).isEmpty();
+  }
 }

@@ -90,6 +90,10 @@ final class GroupCommitWriter implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    // Work submitted while closing may have missed the writer's last look at the queue.
+    for (Task<?> late; (late = tasks.poll()) != null; ) {
+      late.future.completeExceptionally(new IllegalStateException("storage is closed"));
+    }
     try {
       connection.close();
     } catch (SQLException e) {

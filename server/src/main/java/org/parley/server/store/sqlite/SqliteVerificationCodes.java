@@ -46,6 +46,24 @@ final class SqliteVerificationCodes implements VerificationCodes {
   }
 
   @Override
+  public Optional<PendingCode> attempt(String phone) {
+    return db.writeAndWait(
+        c -> {
+          try (PreparedStatement update =
+              c.prepareStatement(
+                  "UPDATE verification_codes SET failed_attempts = failed_attempts + 1 WHERE phone = ?"
+                      + " RETURNING code_hash, expires_at, failed_attempts")) {
+            update.setString(1, phone);
+            try (ResultSet rs = update.executeQuery()) {
+              return rs.next()
+                  ? Optional.of(new PendingCode(phone, rs.getBytes(1), rs.getLong(2), rs.getInt(3)))
+                  : Optional.empty();
+            }
+          }
+        });
+  }
+
+  @Override
   public void delete(String phone) {
     db.writeAndWait(
         c -> {
