@@ -43,6 +43,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     Request request = frame.getRequest();
+    String unknown = UnknownFields.find(frame);
+    if (unknown != null) {
+      log.info("refused a request from {} with an unknown field {}", session, unknown);
+      refuse(
+          ctx,
+          request.getId(),
+          Status.BAD_REQUEST,
+          "unknown field " + unknown + "; this server does not understand it (is the client newer than the server?)");
+      return;
+    }
     if (request.getBodyCase() == Request.BodyCase.ACK && session.kind() == Session.Kind.DEVICE) {
       acks.ack(session, request);
       return;

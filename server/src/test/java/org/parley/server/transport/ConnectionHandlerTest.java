@@ -55,6 +55,32 @@ class ConnectionHandlerTest {
   }
 
   @Test
+  void aRequestWithAFieldThisServerDoesNotKnowIsRefusedNotSilentlyCut() {
+    attach(TestSessions.anonymous(channel));
+    Frame withUnknown =
+        Frame.newBuilder()
+            .setRequest(
+                Request.newBuilder()
+                    .setId(7)
+                    .setRequestCode(
+                        RequestCode.newBuilder()
+                            .setPhone("+15550000000")
+                            .setUnknownFields(
+                                com.google.protobuf.UnknownFieldSet.newBuilder()
+                                    .addField(99, com.google.protobuf.UnknownFieldSet.Field.newBuilder().addVarint(1).build())
+                                    .build())))
+            .build();
+
+    channel.writeInbound(withUnknown);
+
+    assertThat(handled).isEmpty();
+    Response response = nextResponse();
+    assertThat(response.getId()).isEqualTo(7);
+    assertThat(response.getStatus()).isEqualTo(Status.BAD_REQUEST);
+    assertThat(response.getMessage()).contains("unknown field Frame.request.request_code.#99");
+  }
+
+  @Test
   void aMalformedFrameIsAnsweredWithBadRequestAndTheConnectionStaysUp() {
     attach(TestSessions.anonymous(channel));
 
