@@ -3,15 +3,9 @@ package org.parley.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,7 +16,6 @@ import org.parley.server.testing.TestServer;
 class CommandLineIT {
   static final String ALICE = "+15550000501";
   static final String BOB = "+15550000502";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
   TestServer server;
@@ -37,37 +30,13 @@ class CommandLineIT {
     server.close();
   }
 
-  record Run(int code, String out, String err) {
-    List<JsonNode> json() throws Exception {
-      List<JsonNode> objects = new ArrayList<>();
-      for (String line : out.split("\n")) {
-        if (!line.isBlank()) {
-          objects.add(JSON.readTree(line));
-        }
-      }
-      return objects;
-    }
-  }
-
-  Run parley(String profile, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    List<String> all = new ArrayList<>(List.of("--profile", dir.resolve(profile).toString()));
-    all.addAll(List.of(args));
-    int code =
-        Main.run(
-            new Main.Context(
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8),
-                Clock.systemUTC(),
-                Map.of()),
-            all.toArray(String[]::new));
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  Cli.Run parley(String profile, String... args) {
+    return new Cli(dir).parley(profile, args);
   }
 
   void registerAs(String profile, String phone) {
     assertThat(parley(profile, "register", "--server", server.url(), "--phone", phone).code()).isZero();
-    Run verified = parley(profile, "verify", server.sms().codeFor(phone));
+    Cli.Run verified = parley(profile, "verify", server.sms().codeFor(phone));
     assertThat(verified.code()).as(verified.err()).isZero();
   }
 
@@ -76,10 +45,10 @@ class CommandLineIT {
     registerAs("alice", ALICE);
     registerAs("bob", BOB);
 
-    Run sent = parley("alice", "send", "--to", BOB, "hello from the command line");
+    Cli.Run sent = parley("alice", "send", "--to", BOB, "hello from the command line");
     assertThat(sent.code()).as(sent.err()).isZero();
 
-    Run received = parley("bob", "receive", "--timeout", "1s", "--json");
+    Cli.Run received = parley("bob", "receive", "--timeout", "1s", "--json");
     assertThat(received.code()).isZero();
     JsonNode message = received.json().get(0);
     assertThat(message.get("type").asText()).isEqualTo("message");
@@ -108,7 +77,7 @@ class CommandLineIT {
     registerAs("alice", ALICE);
     registerAs("bob", BOB);
     Path png = dir.resolve("qr.png");
-    java.util.concurrent.CompletableFuture<Run> linking =
+    java.util.concurrent.CompletableFuture<Cli.Run> linking =
         java.util.concurrent.CompletableFuture.supplyAsync(
             () -> parley("laptop", "link", "--server", server.url(), "--name", "laptop", "--kind", "desktop",
                 "--qr-png", png.toString()),
@@ -117,9 +86,9 @@ class CommandLineIT {
             task -> Thread.ofPlatform().daemon().start(task));
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> java.nio.file.Files.exists(png));
 
-    Run added = parley("alice", "add-device", "--qr-png", png.toString());
+    Cli.Run added = parley("alice", "add-device", "--qr-png", png.toString());
     assertThat(added.code()).as(added.err()).isZero();
-    Run linked = linking.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    Cli.Run linked = linking.get(60, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(linked.code()).as(linked.err()).isZero();
     assertThat(linked.out()).contains("parley://link?v=1&addr=").contains("█").contains("linked as device 2");
 
@@ -134,29 +103,29 @@ class CommandLineIT {
 
     assertThat(parley("laptop", "safety-number", BOB).out())
         .isEqualTo(parley("alice", "safety-number", BOB).out());
-    Run unlink = parley("alice", "unlink", "2");
+    Cli.Run unlink = parley("alice", "unlink", "2");
     assertThat(unlink.code()).as(unlink.err()).isZero();
-    Run refused = parley("laptop", "send", "--to", BOB, "still here?");
+    Cli.Run refused = parley("laptop", "send", "--to", BOB, "still here?");
     assertThat(refused.code()).isEqualTo(1);
     assertThat(refused.err()).contains("unlinked");
   }
 
   @Test
   void failuresSayWhyOnOneLineAndExitNonZero() {
-    Run unregistered = parley("nobody", "send", "--to", BOB, "hi");
+    Cli.Run unregistered = parley("nobody", "send", "--to", BOB, "hi");
     assertThat(unregistered.code()).isEqualTo(1);
     assertThat(unregistered.err().strip()).startsWith("parley: ").contains("not registered").doesNotContain("\n");
 
     registerAs("alice", ALICE);
-    Run unknown = parley("alice", "send", "--to", "+15559999999", "hi");
+    Cli.Run unknown = parley("alice", "send", "--to", "+15559999999", "hi");
     assertThat(unknown.code()).isEqualTo(1);
     assertThat(unknown.err()).contains("not registered on this server");
 
-    Run badPhone = parley("carol", "register", "--server", server.url(), "--phone", "12345");
+    Cli.Run badPhone = parley("carol", "register", "--server", server.url(), "--phone", "12345");
     assertThat(badPhone.code()).isNotZero();
     assertThat(badPhone.err()).contains("E.164");
 
-    Run badDuration = parley("alice", "receive", "--timeout", "5 minutes");
+    Cli.Run badDuration = parley("alice", "receive", "--timeout", "5 minutes");
     assertThat(badDuration.code()).isEqualTo(2);
     assertThat(badDuration.err()).contains("is not a duration");
   }
@@ -166,7 +135,7 @@ class CommandLineIT {
     for (String command :
         List.of("server", "register", "verify", "link", "add-device", "devices", "unlink", "send", "receive",
             "history", "read", "safety-number")) {
-      Run help = parley("x", command, "--help");
+      Cli.Run help = parley("x", command, "--help");
       assertThat(help.code()).as(command).isZero();
       assertThat(help.out()).as(command).contains("Usage: parley " + command);
     }

@@ -79,6 +79,8 @@ public final class Device implements AutoCloseable {
   private volatile ReceiveHooks hooks = ReceiveHooks.NONE;
   private ServerConnection connection;
   private boolean connectionDelivers;
+  private boolean listReconciled;
+  private volatile boolean receiving;
 
   private Device(Path directory, ClientConfig config) {
     this.directory = directory;
@@ -173,7 +175,8 @@ public final class Device implements AutoCloseable {
     UUID account = UUID.fromString(registered.getAccountId());
     local.registered(account, registered.getDeviceId(), local.phone(), credential);
     contacts.pinPrimary(account, local.phone(), signal.getIdentityKeyPair().getPublicKey().serialize());
-    ownList().reconcile(online());
+    // Connecting as the primary publishes the first signed device list.
+    online();
   }
 
   private OwnDeviceList ownList() {
@@ -233,7 +236,15 @@ public final class Device implements AutoCloseable {
    * {@code idle} (after the waiting queue has been drained). Returns the number of events.
    */
   public int receive(Duration idle, Consumer<ClientEvent> listener) {
-    ServerConnection server = online(true);
+    // Set before connecting: what the server says on connect (unlinked, a warning) belongs here.
+    receiving = true;
+    ServerConnection server;
+    try {
+      server = online(true);
+    } catch (RuntimeException e) {
+      receiving = false;
+      throw e;
+    }
     MessageReceiver receiver = receiver();
     List<byte[]> acks = new ArrayList<>();
     int count = 0;
@@ -262,6 +273,9 @@ public final class Device implements AutoCloseable {
           listener.accept(unlinked(push));
           count++;
           break;
+        } else if (push.hasInactivityWarning()) {
+          listener.accept(warning(push));
+          count++;
         } else if (push.hasConnectedElsewhere()) {
           listener.accept(new WarningEvent("connected-elsewhere", "another connection of this device took over"));
           break;
@@ -273,6 +287,7 @@ public final class Device implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
+      receiving = false;
       if (server.isOpen()) {
         ack(server, acks);
         sendReceipts(server);
@@ -543,6 +558,11 @@ public final class Device implements AutoCloseable {
                 local.serverUrl(), local.account().toString(), local.deviceId(), local.credential(), config.ssl(), deliver),
             this::onPush);
     connectionDelivers = deliver;
+    if (local.isPrimary() && !listReconciled) {
+      // Back online, the primary re-signs the list if companions went away meanwhile.
+      ownList().reconcile(connection);
+      listReconciled = true;
+    }
     return connection;
   }
 
@@ -560,18 +580,43 @@ public final class Device implements AutoCloseable {
     }
   }
 
-  /** Runs on the socket's reader thread: never block here. */
+  /**
+   * Runs on the socket's reader thread: never block here. What the user should see goes to the
+   * receive loop when one runs, else to the event listener.
+   */
   private void onPush(Push push) {
     switch (push.getBodyCase()) {
       case ENVELOPE, QUEUE_EMPTY, CONNECTED_ELSEWHERE -> inbox.add(push);
       case PRE_KEYS_LOW -> worker.execute(() -> refill(push.getPreKeysLow()));
       case UNLINKED -> {
         UnlinkedEvent event = recordUnlinked(push);
-        inbox.add(push);
-        events.accept(event);
+        if (receiving) {
+          inbox.add(push);
+        } else {
+          events.accept(event);
+        }
+      }
+      case INACTIVITY_WARNING -> {
+        if (receiving) {
+          inbox.add(push);
+        } else {
+          events.accept(warning(push));
+        }
       }
       default -> {}
     }
+  }
+
+  private static WarningEvent warning(Push push) {
+    var warning = push.getInactivityWarning();
+    boolean primary = warning.getReason() == UnlinkReason.PRIMARY_INACTIVE;
+    return new WarningEvent(
+        primary ? "primary-inactive" : "companion-inactive",
+        "this device will be unlinked at " + java.time.Instant.ofEpochMilli(warning.getUnlinkAt())
+            + (primary
+                ? " because the primary device has not been online; open Parley on the primary to keep it linked"
+                : " because it has not been online; use it to keep it linked"),
+        warning.getUnlinkAt());
   }
 
   private void refill(org.parley.protocol.wire.PreKeysLow low) {

@@ -12,8 +12,9 @@ import java.util.concurrent.Executors;
 import org.parley.server.auth.Authenticator;
 import org.parley.server.devices.ActivityTracker;
 import org.parley.server.devices.DeviceService;
+import org.parley.server.devices.InactivityPolicy;
+import org.parley.server.devices.InactivityReaper;
 import org.parley.server.devices.LinkService;
-import org.parley.server.devices.UnlinkWarnings;
 import org.parley.server.keys.KeyService;
 import org.parley.server.messages.DeviceSessions;
 import org.parley.server.messages.MessageService;
@@ -35,6 +36,8 @@ public final class ParleyServer implements AutoCloseable {
   private final Storage storage;
   private final ExecutorService blocking;
   private final Housekeeping housekeeping;
+  private final ActivityTracker activity;
+  private final InactivityReaper inactivity;
   private final WebSocketServer transport;
 
   private ParleyServer(ServerConfig config, Clock clock, SmsSender sms) throws InterruptedException {
@@ -46,7 +49,11 @@ public final class ParleyServer implements AutoCloseable {
     this.blocking = Executors.newVirtualThreadPerTaskExecutor();
     try {
       Presence presence = new Presence();
-      ActivityTracker activity = new ActivityTracker(storage.accounts(), clock, presence::connected);
+      this.activity = new ActivityTracker(storage.accounts(), clock, presence::connected);
+      InactivityPolicy policy =
+          new InactivityPolicy(clock, config.primaryInactivity(), config.companionInactivity());
+      this.inactivity =
+          new InactivityReaper(storage.accounts(), activity, presence, policy, clock, blocking);
       DeviceSessions sessions =
           new DeviceSessions(presence, storage.queues(), storage.keys(), activity, blocking, limits);
       LinkService linking = new LinkService(storage.accounts(), clock, limits, config.maxCompanions());
@@ -56,11 +63,12 @@ public final class ParleyServer implements AutoCloseable {
           .routes(router);
       new KeyService(storage.accounts(), storage.keys(), presence, clock, limits).routes(router);
       new MessageService(storage.accounts(), storage.queues(), presence, clock, limits).routes(router);
-      new DeviceService(storage.accounts(), presence, clock, UnlinkWarnings.NONE).routes(router);
+      new DeviceService(storage.accounts(), presence, clock, policy).routes(router);
       linking.routes(router);
 
       this.housekeeping = new Housekeeping();
       housekeeping.every(activityFlushPeriod(config), activity::flush);
+      housekeeping.every(reaperPeriod(config), inactivity::reap);
       housekeeping.every(
           min(Duration.ofHours(1), config.queueTtl().dividedBy(10)),
           () -> storage.queues().purgeStoredBefore(clock.millis() - config.queueTtl().toMillis()));
@@ -72,7 +80,7 @@ public final class ParleyServer implements AutoCloseable {
               ssl,
               new Authenticator(storage.accounts()),
               router,
-              new CompositeSessionListener(List.of(sessions, linking)),
+              new CompositeSessionListener(List.of(sessions, linking, inactivity)),
               sessions,
               blocking,
               limits,
@@ -103,10 +111,17 @@ public final class ParleyServer implements AutoCloseable {
     return storage;
   }
 
+  /** The inactivity reaper, for tests that move a clock and want a pass now. */
+  public InactivityReaper inactivity() {
+    return inactivity;
+  }
+
   @Override
   public void close() {
     transport.close();
     housekeeping.close();
+    // Last-seen times are what the reaper decides by: keep them across a restart.
+    activity.flush();
     blocking.shutdown();
     storage.close();
   }
@@ -115,6 +130,13 @@ public final class ParleyServer implements AutoCloseable {
     Duration shortest = min(config.primaryInactivity(), config.companionInactivity());
     Duration period = min(Duration.ofSeconds(5), shortest.dividedBy(10));
     return period.compareTo(Duration.ofMillis(100)) < 0 ? Duration.ofMillis(100) : period;
+  }
+
+  /** Often enough that an unlink lands within a twentieth of its window, and at least once a minute. */
+  private static Duration reaperPeriod(ServerConfig config) {
+    Duration period =
+        min(Duration.ofMinutes(1), min(config.primaryInactivity(), config.companionInactivity()).dividedBy(20));
+    return period.compareTo(Duration.ofMillis(50)) < 0 ? Duration.ofMillis(50) : period;
   }
 
   private static Duration min(Duration a, Duration b) {

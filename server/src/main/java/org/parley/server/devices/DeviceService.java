@@ -59,7 +59,9 @@ public final class DeviceService {
     if (account.deviceList() != null) {
       out.setDeviceList(KeyService.parseList(account.deviceList()));
     }
-    for (DeviceRecord device : accounts.devices(account.id())) {
+    List<DeviceRecord> all = accounts.devices(account.id());
+    DeviceRecord primary = all.stream().filter(DeviceRecord::isPrimary).findFirst().orElse(null);
+    for (DeviceRecord device : all) {
       DeviceInfo.Builder info =
           DeviceInfo.newBuilder()
               .setDeviceId(device.deviceId())
@@ -74,7 +76,7 @@ public final class DeviceService {
       if (own) {
         // Activity and pending unlinks are the account's own business, not its contacts'.
         info.setLastSeen(device.lastSeen());
-        info.setUnlinkAt(warnings.unlinkAt(device));
+        info.setUnlinkAt(warnings.unlinkAt(device, primary));
       }
       out.addDevices(info);
     }

@@ -2,10 +2,13 @@ package org.parley.server.devices;
 
 import org.parley.server.store.DeviceRecord;
 
-/** When the server will unlink a device unless it (or its primary) is seen again; 0 for never. */
+/**
+ * When the server will unlink a device unless it (or its primary) is seen again, once that is near
+ * enough to warn about; 0 for no warning.
+ */
 @FunctionalInterface
 public interface UnlinkWarnings {
-  long unlinkAt(DeviceRecord device);
+  long unlinkAt(DeviceRecord device, DeviceRecord primary);
 
-  UnlinkWarnings NONE = device -> 0;
+  UnlinkWarnings NONE = (device, primary) -> 0;
 }

@@ -58,6 +58,12 @@ public interface Accounts {
   List<DeviceAddress> removeDevices(
       UUID account, Collection<Integer> deviceIds, int reason, long now, long listVersion, byte[] signedList);
 
+  /** Primaries not seen since the given time whose accounts still have companions. */
+  List<DeviceRecord> idlePrimaries(long seenBefore);
+
+  /** Companions not seen since the given time. */
+  List<DeviceRecord> idleCompanions(long seenBefore);
+
   /** Records when devices were last active; never moves a time backwards. */
   void recordActivity(Map<DeviceAddress, Long> lastSeen);
 }

@@ -312,6 +312,36 @@ final class SqliteAccounts implements Accounts {
   }
 
   @Override
+  public List<DeviceRecord> idlePrimaries(long seenBefore) {
+    return idle(
+        "device_id = 1 AND last_seen < ? AND EXISTS"
+            + " (SELECT 1 FROM devices c WHERE c.account_id = devices.account_id AND c.device_id != 1)",
+        seenBefore);
+  }
+
+  @Override
+  public List<DeviceRecord> idleCompanions(long seenBefore) {
+    return idle("device_id != 1 AND last_seen < ?", seenBefore);
+  }
+
+  private List<DeviceRecord> idle(String where, long seenBefore) {
+    return db.read(
+        c -> {
+          try (PreparedStatement select =
+              c.prepareStatement("SELECT " + DEVICE_COLUMNS + " FROM devices WHERE " + where)) {
+            select.setLong(1, seenBefore);
+            List<DeviceRecord> out = new ArrayList<>();
+            try (ResultSet rs = select.executeQuery()) {
+              while (rs.next()) {
+                out.add(device(rs));
+              }
+            }
+            return out;
+          }
+        });
+  }
+
+  @Override
   public void recordActivity(Map<DeviceAddress, Long> lastSeen) {
     if (lastSeen.isEmpty()) {
       return;
