@@ -559,9 +559,16 @@ public final class Device implements AutoCloseable {
             this::onPush);
     connectionDelivers = deliver;
     if (local.isPrimary() && !listReconciled) {
-      // Back online, the primary re-signs the list if companions went away meanwhile.
-      ownList().reconcile(connection);
-      listReconciled = true;
+      // Back online, the primary re-signs the list if companions went away meanwhile. Not a reason
+      // to fail what the user asked for: an unlinked primary hears why from the server's push.
+      try {
+        ownList().reconcile(connection);
+        listReconciled = true;
+      } catch (ClientException e) {
+        if (!"UNLINKED".equals(e.code())) {
+          events.accept(new WarningEvent("device-list", "could not publish this account's device list: " + e.getMessage()));
+        }
+      }
     }
     return connection;
   }

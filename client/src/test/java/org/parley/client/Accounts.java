@@ -54,7 +54,7 @@ final class Accounts {
   /** Receives until the device has been quiet for a short while; returns every event. */
   static List<ClientEvent> receive(Device device) {
     List<ClientEvent> events = new CopyOnWriteArrayList<>();
-    device.receive(Duration.ofMillis(1500), events::add);
+    device.receive(Duration.ofMillis(600), events::add);
     return new ArrayList<>(events);
   }
 
