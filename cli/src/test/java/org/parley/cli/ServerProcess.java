@@ -78,8 +78,13 @@ final class ServerProcess implements AutoCloseable {
     }
   }
 
+  /** The address the server printed ("listening on ws://..." or "wss://..."). */
   String url() {
-    return "ws://127.0.0.1:" + port;
+    return output.stream()
+        .filter(l -> l.startsWith("listening on "))
+        .map(l -> l.substring("listening on ".length()).strip())
+        .findFirst()
+        .orElseThrow();
   }
 
   String codeFor(String phone) {

@@ -38,6 +38,7 @@ public final class ParleyServer implements AutoCloseable {
   private final Housekeeping housekeeping;
   private final ActivityTracker activity;
   private final InactivityReaper inactivity;
+  private final Clock clock;
   private final WebSocketServer transport;
 
   private ParleyServer(ServerConfig config, Clock clock, SmsSender sms) throws InterruptedException {
@@ -69,9 +70,8 @@ public final class ParleyServer implements AutoCloseable {
       this.housekeeping = new Housekeeping();
       housekeeping.every(activityFlushPeriod(config), activity::flush);
       housekeeping.every(reaperPeriod(config), inactivity::reap);
-      housekeeping.every(
-          min(Duration.ofHours(1), config.queueTtl().dividedBy(10)),
-          () -> storage.queues().purgeStoredBefore(clock.millis() - config.queueTtl().toMillis()));
+      this.clock = clock;
+      housekeeping.every(min(Duration.ofHours(1), config.queueTtl().dividedBy(10)), this::expireQueues);
 
       this.transport =
           new WebSocketServer(
@@ -109,6 +109,11 @@ public final class ParleyServer implements AutoCloseable {
   /** For tests that must reach behind the protocol (a ghost device inserted into the store). */
   public Storage storage() {
     return storage;
+  }
+
+  /** Drops envelopes older than the queue TTL (30 days by default); returns how many. */
+  public int expireQueues() {
+    return storage.queues().purgeStoredBefore(clock.millis() - config.queueTtl().toMillis());
   }
 
   /** The inactivity reaper, for tests that move a clock and want a pass now. */
