@@ -6,13 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.parley.server.testing.TestServer;
+import org.parley.server.testing.WithTestServer;
 
 /** The command contract of DESIGN.md §12, run as a user would, with a real server behind it. */
+@WithTestServer
 class CommandLineIT {
   static final String ALICE = "+15550000501";
   static final String BOB = "+15550000502";
@@ -21,13 +22,8 @@ class CommandLineIT {
   TestServer server;
 
   @BeforeEach
-  void startServer() {
-    server = TestServer.start(dir.resolve("server"));
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
+  void useServer(TestServer server) {
+    this.server = server;
   }
 
   Cli.Run parley(String profile, String... args) {

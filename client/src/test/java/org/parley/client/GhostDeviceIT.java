@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +31,7 @@ import org.parley.server.store.DeviceAddress;
 import org.parley.server.store.DeviceRecord;
 import org.parley.server.store.PreKeys;
 import org.parley.server.testing.TestServer;
+import org.parley.server.testing.WithTestServer;
 import org.signal.libsignal.protocol.IdentityKeyPair;
 import org.signal.libsignal.protocol.ecc.ECKeyPair;
 import org.signal.libsignal.protocol.kem.KEMKeyPair;
@@ -42,6 +42,7 @@ import org.signal.libsignal.protocol.kem.KEMKeyType;
  * server's record but not vouched for by the primary's signed list gets nothing from anyone, and
  * what it sends is dropped; a list with a broken signature or an older version is refused.
  */
+@WithTestServer
 class GhostDeviceIT {
   static final String ALICE = "+15550000701";
   static final String BOB = "+15550000702";
@@ -52,13 +53,8 @@ class GhostDeviceIT {
   TestServer server;
 
   @BeforeEach
-  void startServer() {
-    server = TestServer.start(dir.resolve("server"));
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
+  void useServer(TestServer server) {
+    this.server = server;
   }
 
   @Test

@@ -7,7 +7,6 @@ import static org.parley.client.Accounts.register;
 
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,7 +14,9 @@ import org.parley.client.events.ClientEvent;
 import org.parley.client.events.MessageEvent;
 import org.parley.client.events.ReceiptEvent;
 import org.parley.server.testing.TestServer;
+import org.parley.server.testing.WithTestServer;
 
+@WithTestServer
 class MessagingIT {
   static final String ALICE = "+15550000001";
   static final String BOB = "+15550000002";
@@ -24,13 +25,8 @@ class MessagingIT {
   TestServer server;
 
   @BeforeEach
-  void startServer() {
-    server = TestServer.start(dir.resolve("server"));
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
+  void useServer(TestServer server) {
+    this.server = server;
   }
 
   @Test

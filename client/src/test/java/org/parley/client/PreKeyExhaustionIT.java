@@ -8,7 +8,6 @@ import static org.parley.client.Accounts.register;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,8 +18,10 @@ import org.parley.protocol.wire.GetKeys;
 import org.parley.protocol.wire.KeyCounts;
 import org.parley.protocol.wire.Request;
 import org.parley.server.testing.TestServer;
+import org.parley.server.testing.WithTestServer;
 
 /** Sessions still start once one-time pre-keys run out (last-resort keys), and the owner refills. */
+@WithTestServer
 class PreKeyExhaustionIT {
   static final String ALICE = "+15550000301";
   static final String BOB = "+15550000302";
@@ -30,13 +31,8 @@ class PreKeyExhaustionIT {
   TestServer server;
 
   @BeforeEach
-  void startServer() {
-    server = TestServer.start(dir.resolve("server"));
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
+  void useServer(TestServer server) {
+    this.server = server;
   }
 
   @Test

@@ -8,7 +8,6 @@ import static org.parley.client.Accounts.register;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,11 +15,13 @@ import org.parley.client.events.MessageEvent;
 import org.parley.client.messaging.ReceiveHooks;
 import org.parley.protocol.wire.Envelope;
 import org.parley.server.testing.TestServer;
+import org.parley.server.testing.WithTestServer;
 
 /**
  * DESIGN.md §6: a device that dies while taking a message in loses nothing and shows nothing twice,
  * and its sessions keep working in both directions.
  */
+@WithTestServer
 class ReceiverCrashIT {
   static final String ALICE = "+15550000101";
   static final String BOB = "+15550000102";
@@ -29,13 +30,8 @@ class ReceiverCrashIT {
   TestServer server;
 
   @BeforeEach
-  void startServer() {
-    server = TestServer.start(dir.resolve("server"));
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
+  void useServer(TestServer server) {
+    this.server = server;
   }
 
   /** Thrown by a hook after it dropped the connection, to stop the receive loop where a crash would. */

@@ -8,7 +8,6 @@ import static org.parley.client.Accounts.register;
 
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,8 +16,10 @@ import org.parley.client.events.MessageEvent;
 import org.parley.client.events.UnlinkedEvent;
 import org.parley.client.events.WarningEvent;
 import org.parley.server.testing.TestServer;
+import org.parley.server.testing.WithTestServer;
 
 /** DESIGN.md §5: a sender whose view of the recipient's devices is stale refreshes and gets through. */
+@WithTestServer
 class StaleDevicesIT {
   static final String ALICE = "+15550000201";
   static final String BOB = "+15550000202";
@@ -27,13 +28,8 @@ class StaleDevicesIT {
   TestServer server;
 
   @BeforeEach
-  void startServer() {
-    server = TestServer.start(dir.resolve("server"));
-  }
-
-  @AfterEach
-  void stopServer() {
-    server.close();
+  void useServer(TestServer server) {
+    this.server = server;
   }
 
   @Test
