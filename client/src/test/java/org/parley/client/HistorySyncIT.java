@@ -228,7 +228,7 @@ class HistorySyncIT {
       assertThatThrownBy(() -> importer.importFile(rest.file(), rest.announcement(), e -> {}))
           .isInstanceOf(ClientException.class)
           .hasMessageContaining("nothing of it imported")
-          .satisfies(e -> assertThat(((ClientException) e).code()).isEqualTo("HISTORY_CORRUPT"));
+          .satisfies(e -> assertThat(((ClientException) e).code()).isEqualTo(HistoryImporter.CORRUPT));
       assertThat(new MessageHistory(companion).list(null, null, 1)).as("nothing half-imported").isEmpty();
     }
 
@@ -240,10 +240,25 @@ class HistorySyncIT {
     }
     assertThatThrownBy(() -> importer.importBundle(announced, blobs, e -> {}))
         .isInstanceOf(ClientException.class)
-        .hasMessageContaining("does not match the size and SHA-256");
+        .hasMessageContaining("does not match the size and SHA-256")
+        .satisfies(e -> assertThat(((ClientException) e).code()).isEqualTo(HistoryImporter.DAMAGED_DOWNLOAD));
     assertThat(new MessageHistory(companion).list(null, null, 1)).isEmpty();
 
+    // Arrived intact but does not decrypt (here: the wrong key): refused for good, not retried.
     Files.write(rest.file(), original);
+    HistorySync wrongKey;
+    try (ServerConnection connection = connect()) {
+      wrongKey =
+          rest.announcement().toBuilder()
+              .setBlobId(blobs.upload(connection, rest.file()))
+              .setKey(com.google.protobuf.ByteString.copyFrom(new byte[32]))
+              .build();
+    }
+    assertThatThrownBy(() -> importer.importBundle(wrongKey, blobs, e -> {}))
+        .hasMessageContaining("failed authentication");
+    assertThat(importer.pending()).extracting(HistorySync::getBlobId).containsExactly(announced.getBlobId());
+    assertThat(new MessageHistory(companion).list(null, null, 1)).isEmpty();
+
     assertThat(importer.importFile(rest.file(), rest.announcement(), e -> {}).records()).isEqualTo(rest.announcement().getRecordCount());
   }
 

@@ -1,6 +1,5 @@
 package org.parley.client.history;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,12 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -23,9 +17,7 @@ import org.parley.client.events.HistorySyncEvent;
 import org.parley.client.store.ProfileStore;
 import org.parley.protocol.history.BundleException;
 import org.parley.protocol.history.BundleReader;
-import org.parley.protocol.wire.HistoryContact;
 import org.parley.protocol.wire.HistoryHeader;
-import org.parley.protocol.wire.HistoryMessage;
 import org.parley.protocol.wire.HistoryRecord;
 import org.parley.protocol.wire.HistorySync;
 
@@ -40,19 +32,24 @@ import org.parley.protocol.wire.HistorySync;
  * exported one.
  */
 public final class HistoryImporter {
+  /** The {@link ClientException#code()} of a bundle refused for good: the primary must export again. */
+  public static final String CORRUPT = "HISTORY_CORRUPT";
+  /** The code of a download that does not match its announcement: importing again fetches it anew. */
+  public static final String DAMAGED_DOWNLOAD = "HISTORY_DOWNLOAD_DAMAGED";
+
   private final ProfileStore store;
   private final UUID account;
   private final int device;
-  private final Clock clock;
   private final Path workDirectory;
+  private final AnnouncedBundles bundles;
 
   /** @param workDirectory where downloads are kept until their bundle has been imported */
   public HistoryImporter(ProfileStore store, UUID account, int device, Clock clock, Path workDirectory) {
     this.store = store;
     this.account = account;
     this.device = device;
-    this.clock = clock;
     this.workDirectory = workDirectory;
+    this.bundles = new AnnouncedBundles(store, clock);
   }
 
   public enum Outcome {
@@ -80,49 +77,30 @@ public final class HistoryImporter {
   }
 
   /**
-   * Remembers an announcement so that its import can be retried after a crash; call it in the
-   * transaction that takes in the message carrying it. False if it was known already.
+   * Remembers an announcement for this device so that its import can be retried after a crash;
+   * call it in the transaction that takes in the message carrying it. False if it was known
+   * already or is for another device.
    */
   public boolean remember(HistorySync announcement) {
-    return store.transaction(c -> {
-      try (PreparedStatement insert =
-          c.prepareStatement(
-              "INSERT OR IGNORE INTO history_bundles (blob_id, part, announcement, received_at) VALUES (?,?,?,?)")) {
-        insert.setString(1, announcement.getBlobId());
-        insert.setInt(2, announcement.getPart());
-        insert.setBytes(3, announcement.toByteArray());
-        insert.setLong(4, clock.millis());
-        return insert.executeUpdate() == 1;
-      }
-    });
+    return isForThisDevice(announcement) && bundles.remember(announcement);
   }
 
-  /** Announcements remembered but not imported yet, in part order: what to retry on start. */
+  /** Announcements remembered but neither imported nor refused yet, in part order: what to retry on start. */
   public List<HistorySync> pending() {
-    return store.read(c -> {
-      List<HistorySync> pending = new ArrayList<>();
-      try (PreparedStatement select =
-              c.prepareStatement(
-                  "SELECT announcement FROM history_bundles WHERE imported_at IS NULL ORDER BY part, received_at");
-          ResultSet rs = select.executeQuery()) {
-        while (rs.next()) {
-          try {
-            pending.add(HistorySync.parseFrom(rs.getBytes(1)));
-          } catch (InvalidProtocolBufferException e) {
-            throw new SQLException("a remembered history announcement is damaged", e);
-          }
-        }
-      }
-      return pending;
-    });
+    return bundles.pending();
   }
 
-  /** Downloads, verifies and imports one announced bundle; progress goes to {@code progress}. */
+  /**
+   * Downloads, verifies and imports one announced bundle; progress goes to {@code progress}. A
+   * download that breaks off, or arrives damaged, is taken up again by the next call; a bundle that
+   * arrives intact but does not decrypt or does not add up is refused for good ({@code
+   * HISTORY_CORRUPT}): the primary has to export again.
+   */
   public Result importBundle(HistorySync announcement, BlobTransfer blobs, Consumer<HistorySyncEvent> progress) {
     if (!isForThisDevice(announcement)) {
       return Result.skipped(Outcome.NOT_FOR_THIS_DEVICE);
     }
-    if (imported(announcement.getBlobId())) {
+    if (bundles.imported(announcement.getBlobId())) {
       return Result.skipped(Outcome.ALREADY_IMPORTED);
     }
     remember(announcement);
@@ -134,12 +112,17 @@ public final class HistoryImporter {
     } catch (ClientException e) {
       // harmless: the server deletes it at expiry anyway
     }
-    Result result = importFile(downloaded.file(), announcement, progress);
+    Result result;
     try {
-      Files.deleteIfExists(downloaded.file());
-    } catch (IOException e) {
-      // the import is committed; a leftover download only takes disk space
+      result = importFile(downloaded.file(), announcement, progress);
+    } catch (ClientException e) {
+      if (e.code().equals(CORRUPT)) {
+        bundles.markFailed(announcement, e.getMessage());
+        deleteQuietly(downloaded.file());
+      }
+      throw e;
     }
+    deleteQuietly(downloaded.file());
     return new Result(
         result.outcome(), result.records(), result.messagesAdded(), result.contactsAdded(), downloaded.resumedAt());
   }
@@ -176,7 +159,7 @@ public final class HistoryImporter {
       if (size != announcement.getSize() || !MessageDigest.isEqual(sha256.digest(), announcement.getSha256().toByteArray())) {
         Files.deleteIfExists(file);
         throw new ClientException(
-            "HISTORY_CORRUPT",
+            DAMAGED_DOWNLOAD,
             "the downloaded history bundle (part " + announcement.getPart() + ") does not match the size and SHA-256"
                 + " its announcement gives; it was removed, run the import again to download it anew",
             null);
@@ -200,10 +183,10 @@ public final class HistoryImporter {
         BundleReader reader = new BundleReader(in, announcement.getKey().toByteArray())) {
       check(reader.header(), announcement);
       Result result = store.transaction(c -> {
-        Counts counts = new Counts();
-        try (Statements statements = new Statements(c)) {
+        RecordImport.Counts counts = new RecordImport.Counts();
+        try (RecordImport records = new RecordImport(c)) {
           for (HistoryRecord record = next(reader); record != null; record = next(reader)) {
-            statements.apply(record, counts);
+            records.apply(record, counts);
             if (++counts.records % step == 0) {
               progress.accept(event("importing", announcement, counts.records, announcement.getSize()));
             }
@@ -211,12 +194,12 @@ public final class HistoryImporter {
         }
         if (counts.records != total) {
           throw new ClientException(
-              "HISTORY_CORRUPT",
+              CORRUPT,
               "history bundle part " + announcement.getPart() + " holds " + counts.records
                   + " records but was announced with " + total + "; nothing of it was imported",
               null);
         }
-        markImported(c, announcement, counts.records);
+        bundles.markImported(c, announcement, counts.records);
         return new Result(Outcome.IMPORTED, counts.records, counts.messages, counts.contacts, 0);
       });
       progress.accept(event("imported", announcement, total, announcement.getSize()));
@@ -231,7 +214,7 @@ public final class HistoryImporter {
   private static ClientException refused(HistorySync announcement, IOException e) {
     if (e instanceof BundleException) {
       return new ClientException(
-          "HISTORY_CORRUPT",
+          CORRUPT,
           "history bundle part " + announcement.getPart() + " was refused and nothing of it imported: " + e.getMessage(),
           e);
     }
@@ -256,32 +239,11 @@ public final class HistoryImporter {
     }
   }
 
-  private boolean imported(String blobId) {
-    return store.read(c -> {
-      try (PreparedStatement select =
-          c.prepareStatement("SELECT 1 FROM history_bundles WHERE blob_id = ? AND imported_at IS NOT NULL")) {
-        select.setString(1, blobId);
-        try (ResultSet rs = select.executeQuery()) {
-          return rs.next();
-        }
-      }
-    });
-  }
-
-  private void markImported(Connection c, HistorySync announcement, long records) throws SQLException {
-    try (PreparedStatement upsert =
-        c.prepareStatement(
-            "INSERT INTO history_bundles (blob_id, part, announcement, received_at, imported_at, records)"
-                + " VALUES (?,?,?,?,?,?) ON CONFLICT (blob_id) DO UPDATE SET imported_at = excluded.imported_at,"
-                + " records = excluded.records")) {
-      long now = clock.millis();
-      upsert.setString(1, announcement.getBlobId());
-      upsert.setInt(2, announcement.getPart());
-      upsert.setBytes(3, announcement.toByteArray());
-      upsert.setLong(4, now);
-      upsert.setLong(5, now);
-      upsert.setLong(6, records);
-      upsert.executeUpdate();
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      // a leftover download only takes disk space
     }
   }
 
@@ -304,82 +266,5 @@ public final class HistoryImporter {
         downloaded,
         announcement.getFromTimestamp(),
         announcement.getToTimestamp());
-  }
-
-  private static final class Counts {
-    long records;
-    long messages;
-    long contacts;
-  }
-
-  /** The statements of one import, prepared once for every record. */
-  private static final class Statements implements AutoCloseable {
-    private final PreparedStatement insert;
-    private final PreparedStatement advance;
-    private final PreparedStatement contact;
-
-    Statements(Connection c) throws SQLException {
-      this.insert =
-          c.prepareStatement(
-              "INSERT OR IGNORE INTO messages (author_account, id, author_device, chat_account, group_id, outgoing,"
-                  + " body, timestamp, server_timestamp, status) VALUES (?,?,?,?,?,?,?,?,?,?)");
-      this.advance =
-          c.prepareStatement(
-              "UPDATE messages SET status = ? WHERE author_account = ? AND id = ?"
-                  + " AND " + Statuses.rank("?") + " > " + Statuses.rank("status"));
-      this.contact =
-          c.prepareStatement(
-              "INSERT INTO accounts (account_id, phone) VALUES (?, ?)"
-                  + " ON CONFLICT (account_id) DO UPDATE SET phone = excluded.phone WHERE accounts.phone IS NULL");
-    }
-
-    void apply(HistoryRecord record, Counts counts) throws SQLException {
-      switch (record.getKindCase()) {
-        case MESSAGE -> counts.messages += message(record.getMessage()) ? 1 : 0;
-        case CONTACT -> counts.contacts += contact(record.getContact()) ? 1 : 0;
-        // Chats are derived from their messages here; groups do not exist yet. Both are skipped.
-        default -> {}
-      }
-    }
-
-    /** Adds the message unless it is here; if it is, only lets its status advance. True if added. */
-    private boolean message(HistoryMessage m) throws SQLException {
-      String status = Statuses.fromBundle(m.getStatus(), m.getOutgoing());
-      insert.setString(1, m.getAuthorAccount());
-      insert.setString(2, m.getId());
-      insert.setInt(3, m.getAuthorDevice());
-      insert.setString(4, m.getChatAccount().isEmpty() ? null : m.getChatAccount());
-      insert.setString(5, m.getGroupId().isEmpty() ? null : m.getGroupId());
-      insert.setInt(6, m.getOutgoing() ? 1 : 0);
-      insert.setString(7, m.getBody());
-      insert.setLong(8, m.getTimestamp());
-      insert.setLong(9, m.getServerTimestamp());
-      insert.setString(10, status);
-      if (insert.executeUpdate() == 1) {
-        return true;
-      }
-      advance.setString(1, status);
-      advance.setString(2, m.getAuthorAccount());
-      advance.setString(3, m.getId());
-      advance.setString(4, status);
-      advance.executeUpdate();
-      return false;
-    }
-
-    private boolean contact(HistoryContact c) throws SQLException {
-      contact.setString(1, c.getAccountId());
-      contact.setString(2, c.getPhone());
-      return contact.executeUpdate() == 1;
-    }
-
-    @Override
-    public void close() throws SQLException {
-      try {
-        insert.close();
-        advance.close();
-      } finally {
-        contact.close();
-      }
-    }
   }
 }

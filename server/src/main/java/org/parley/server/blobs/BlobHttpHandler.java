@@ -29,14 +29,15 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayDeque;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.parley.server.auth.Authenticator;
+import org.parley.server.blobs.BlobAccess.Answer;
+import org.parley.server.blobs.BlobAccess.Decision;
+import org.parley.server.blobs.BlobAccess.Receive;
+import org.parley.server.blobs.BlobAccess.Send;
 import org.parley.server.blobs.BlobStore.Blob;
-import org.parley.server.store.DeviceRecord;
-import org.parley.server.transport.Unlinking;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +63,7 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
   private static final long LINGER_SECONDS = 5;
 
   private final BlobStore store;
-  private final Authenticator authenticator;
+  private final BlobAccess access;
   private final Executor blocking;
   private final Clock clock;
 
@@ -80,24 +81,10 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
 
   BlobHttpHandler(BlobStore store, Authenticator authenticator, Executor blocking, Clock clock) {
     this.store = store;
-    this.authenticator = authenticator;
+    this.access = new BlobAccess(store, authenticator, clock);
     this.blocking = blocking;
     this.clock = clock;
   }
-
-  /** What a blob request comes to, once credentials and the blob's state have been checked. */
-  private sealed interface Decision {}
-
-  private record Answer(HttpResponseStatus status, String text, String contentRange) implements Decision {
-    Answer(HttpResponseStatus status, String text) {
-      this(status, text, null);
-    }
-  }
-
-  private record Receive(Blob blob, BlobStore.Upload upload) implements Decision {}
-
-  private record Send(Blob blob, int device, InputStream bytes, long from, long to, boolean partial)
-      implements Decision {}
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -144,7 +131,7 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
     blocking.execute(() -> {
       Decision decision;
       try {
-        decision = decide(method, id, authorization, range, length);
+        decision = access.decide(method, id, authorization, range, length);
       } catch (IOException | RuntimeException e) {
         log.error("the blob store failed on {} {}", method, id, e);
         decision = new Answer(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the server's blob store failed; try again later");
@@ -152,115 +139,6 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
       Decision decided = decision;
       ctx.executor().execute(() -> act(ctx, decided, expectContinue));
     });
-  }
-
-  // ---------------------------------------------------------------- deciding (blocking executor)
-
-  private Decision decide(HttpMethod method, String id, String authorization, String range, String length)
-      throws IOException {
-    DeviceRecord device;
-    switch (authenticator.authenticate(authorization)) {
-      case Authenticator.Authenticated ok -> device = ok.device();
-      case Authenticator.Revoked revoked -> {
-        return new Answer(HttpResponseStatus.UNAUTHORIZED, Unlinking.describe(revoked.tombstone()));
-      }
-      case Authenticator.Refused refused -> {
-        return new Answer(
-            HttpResponseStatus.UNAUTHORIZED,
-            refused.reason() + "; blobs need the device's credentials as HTTP Basic authorization");
-      }
-    }
-    Optional<Blob> found = store.find(id);
-    if (found.isPresent() && found.get().expiresAt() <= clock.millis()) {
-      store.delete(id);
-      found = Optional.empty();
-    }
-    if (found.isEmpty()) {
-      return new Answer(
-          HttpResponseStatus.NOT_FOUND, "no such blob: it expired, was fetched and deleted, or never existed");
-    }
-    Blob blob = found.get();
-    if (!blob.account().equals(device.account())) {
-      return new Answer(HttpResponseStatus.FORBIDDEN, "this blob belongs to another account");
-    }
-    if (method.equals(HttpMethod.PUT)) {
-      return receive(blob, device, length);
-    }
-    if (method.equals(HttpMethod.GET)) {
-      return send(blob, device, range);
-    }
-    store.delete(id);
-    return new Answer(HttpResponseStatus.OK, "deleted");
-  }
-
-  private Decision receive(Blob blob, DeviceRecord device, String length) throws IOException {
-    if (device.deviceId() != blob.uploader()) {
-      return new Answer(HttpResponseStatus.FORBIDDEN, "only the device that reserved this blob may upload it");
-    }
-    if (blob.uploaded()) {
-      return new Answer(HttpResponseStatus.CONFLICT, "this blob has been uploaded already");
-    }
-    if (length != null) {
-      long declared;
-      try {
-        declared = Long.parseLong(length.strip());
-      } catch (NumberFormatException e) {
-        return new Answer(HttpResponseStatus.BAD_REQUEST, "Content-Length is not a number");
-      }
-      if (declared > blob.size()) {
-        return new Answer(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, tooLarge(blob));
-      }
-      if (declared < blob.size()) {
-        return new Answer(HttpResponseStatus.BAD_REQUEST, wrongSize(blob, declared));
-      }
-    }
-    try {
-      return new Receive(blob, store.upload(blob.id()));
-    } catch (BlobStore.StateException e) {
-      return new Answer(HttpResponseStatus.CONFLICT, e.getMessage());
-    }
-  }
-
-  private Decision send(Blob blob, DeviceRecord device, String range) throws IOException {
-    if (!blob.uploaded()) {
-      return new Answer(
-          HttpResponseStatus.CONFLICT, "this blob has not been uploaded completely yet; fetch it once it has");
-    }
-    long from = 0;
-    long to = blob.size();
-    if (range != null) {
-      long[] parsed = parseRange(range, blob.size());
-      if (parsed == null) {
-        return new Answer(
-            HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
-            "the blob has " + blob.size() + " bytes; ask for one range 'bytes=N-' or 'bytes=N-M' within them",
-            "bytes */" + blob.size());
-      }
-      from = parsed[0];
-      to = parsed[1];
-    }
-    return new Send(blob, device.deviceId(), store.open(blob.id(), from), from, to, range != null);
-  }
-
-  /** {@code bytes=N-} or {@code bytes=N-M} as [from, to), or null if unsupported or outside the blob. */
-  static long[] parseRange(String header, long size) {
-    String spec = header.strip();
-    if (!spec.startsWith("bytes=") || spec.indexOf(',') >= 0) {
-      return null;
-    }
-    spec = spec.substring("bytes=".length()).strip();
-    int dash = spec.indexOf('-');
-    if (dash <= 0) {
-      return null;
-    }
-    try {
-      long from = Long.parseLong(spec.substring(0, dash).strip());
-      String last = spec.substring(dash + 1).strip();
-      long to = last.isEmpty() ? size : Math.min(size, Long.parseLong(last) + 1);
-      return from < 0 || from >= size || to <= from ? null : new long[] {from, to};
-    } catch (NumberFormatException e) {
-      return null;
-    }
   }
 
   // ---------------------------------------------------------------- acting (event loop)
@@ -308,7 +186,7 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
     received += bytes;
     if (received > blob.size()) {
       content.release();
-      answer(ctx, new Answer(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, tooLarge(blob)));
+      answer(ctx, new Answer(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, BlobAccess.tooLarge(blob)));
       return;
     }
     boolean last = content instanceof LastHttpContent;
@@ -485,14 +363,6 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
     } catch (IOException e) {
       log.debug("closing after an abandoned blob transfer failed", e);
     }
-  }
-
-  private static String tooLarge(Blob blob) {
-    return "the body is larger than the " + blob.size() + " bytes reserved for this blob";
-  }
-
-  private static String wrongSize(Blob blob, long declared) {
-    return "the body has " + declared + " bytes but this blob was reserved for exactly " + blob.size();
   }
 
   @Override
