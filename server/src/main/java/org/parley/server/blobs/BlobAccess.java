@@ -56,7 +56,9 @@ final class BlobAccess {
       case Authenticator.Refused refused -> {
         return new Answer(
             HttpResponseStatus.UNAUTHORIZED,
-            refused.reason() + "; blobs need the device's credentials as HTTP Basic authorization");
+            authorization == null
+                ? "blobs need the device's credentials as HTTP Basic authorization"
+                : refused.reason() + "; register or link this device again");
       }
     }
     Optional<Blob> found = store.find(id);

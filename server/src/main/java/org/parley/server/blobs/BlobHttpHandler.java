@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -318,17 +319,23 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
 
   /**
    * Closing a socket with request bytes still unread makes the kernel reset the connection, and the
-   * client may lose the answer with it (a refused upload is mid-body). So stop writing, take in and
-   * drop whatever the client still sends, and close once it does, or after a few seconds.
+   * client may lose the answer with it (a refused upload is mid-body). So end only the output (with
+   * TLS, by its close_notify), take in and drop whatever the client still sends, and close once it
+   * does, or after a few seconds.
    */
   private static void linger(ChannelHandlerContext ctx) {
-    if (ctx.channel() instanceof DuplexChannel duplex && duplex.isActive()) {
-      duplex.shutdownOutput();
-      duplex.config().setAutoRead(true);
-      ctx.executor().schedule(() -> ctx.close(), LINGER_SECONDS, TimeUnit.SECONDS);
-    } else {
+    if (!(ctx.channel() instanceof DuplexChannel duplex) || !duplex.isActive()) {
       ctx.close();
+      return;
     }
+    SslHandler tls = ctx.pipeline().get(SslHandler.class);
+    if (tls != null) {
+      tls.closeOutbound();
+    } else {
+      duplex.shutdownOutput();
+    }
+    duplex.config().setAutoRead(true);
+    ctx.executor().schedule(() -> ctx.close(), LINGER_SECONDS, TimeUnit.SECONDS);
   }
 
   /** Drops whatever is left of the request; completes once an unfinished upload has been discarded. */

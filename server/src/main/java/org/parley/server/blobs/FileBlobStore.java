@@ -43,6 +43,12 @@ public final class FileBlobStore implements BlobStore {
 
   public FileBlobStore(Path directory) throws IOException {
     this.directory = Files.createDirectories(directory);
+    // No upload survives a restart; its leftover bytes would block the blob's next upload.
+    try (DirectoryStream<Path> parts = Files.newDirectoryStream(directory, "*" + PART)) {
+      for (Path part : parts) {
+        Files.deleteIfExists(part);
+      }
+    }
   }
 
   /** Whether a string can be a blob id at all (so no request can name a path outside the store). */
