@@ -268,11 +268,11 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
         }
         remaining -= read;
       }
-      if (written(ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT))
-          && send.to() == sent.size()
-          && send.device() != sent.uploader()) {
+      // Every byte is out; the client may already have closed, so the empty end marker is not waited for.
+      if (send.to() == sent.size() && send.device() != sent.uploader()) {
         store.expireBy(sent.id(), clock.millis() + BlobService.FETCHED_GRACE.toMillis());
       }
+      ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
     } catch (IOException | RuntimeException e) {
       log.warn("sending blob {} failed", sent.id(), e);
     } finally {
