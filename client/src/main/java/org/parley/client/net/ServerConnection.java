@@ -236,9 +236,22 @@ public final class ServerConnection implements AutoCloseable {
   private static final class Reader implements WebSocket.Listener {
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
     private final CompletableFuture<ServerConnection> connection = new CompletableFuture<>();
+    private final Object lock = new Object();
+    private final java.util.List<Frame> early = new java.util.ArrayList<>();
+    private ServerConnection owner;
 
-    void attach(ServerConnection owner) {
-      connection.complete(owner);
+    /**
+     * The JDK may hand over the first frame from inside the opening handshake, before buildAsync
+     * has returned (a delivering connection gets its queue at once). Waiting for the owner there
+     * would deadlock the opening, so such frames wait here and are handed over, in order, now.
+     */
+    void attach(ServerConnection connection) {
+      synchronized (lock) {
+        owner = connection;
+        early.forEach(frame -> dispatch(connection, frame));
+        early.clear();
+      }
+      this.connection.complete(connection);
     }
 
     @Override
@@ -254,17 +267,29 @@ public final class ServerConnection implements AutoCloseable {
       if (last) {
         byte[] message = partial.toByteArray();
         partial.reset();
-        ServerConnection owner = connection.join();
         try {
-          owner.onFrame(Frame.parseFrom(message));
+          Frame frame = Frame.parseFrom(message);
+          synchronized (lock) {
+            if (owner == null) {
+              early.add(frame);
+            } else {
+              dispatch(owner, frame);
+            }
+          }
         } catch (InvalidProtocolBufferException e) {
           // The server only sends frames; a broken one is dropped rather than killing the socket.
-        } catch (RuntimeException e) {
-          org.slf4j.LoggerFactory.getLogger(ServerConnection.class).warn("push handler failed", e);
         }
       }
       webSocket.request(1);
       return null;
+    }
+
+    private static void dispatch(ServerConnection owner, Frame frame) {
+      try {
+        owner.onFrame(frame);
+      } catch (RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(ServerConnection.class).warn("push handler failed", e);
+      }
     }
 
     @Override
