@@ -9,7 +9,9 @@ import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -237,7 +239,7 @@ public final class ServerConnection implements AutoCloseable {
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
     private final CompletableFuture<ServerConnection> connection = new CompletableFuture<>();
     private final Object lock = new Object();
-    private final java.util.List<Frame> early = new java.util.ArrayList<>();
+    private final List<Frame> early = new ArrayList<>();
     private ServerConnection owner;
 
     /**
