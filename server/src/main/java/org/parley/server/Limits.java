@@ -17,6 +17,9 @@ import java.time.Duration;
  * @param requestsPerAddress unauthenticated requests per remote address (burst; one more per second)
  * @param keyFetchesPerAccount pre-key bundles per account (burst; refills ten per second)
  * @param linkTokensPerAccount link tokens per account (burst; one more per minute)
+ * @param maxBlobBytes largest blob (history bundle, attachment) one upload may reserve
+ * @param blobTtl how long an unfetched blob is kept
+ * @param maxBlobsPerAccount blobs an account may have reserved or stored at once
  */
 public record Limits(
     int maxFrameBytes,
@@ -37,7 +40,9 @@ public record Limits(
     Duration linkTokenTtl,
     Duration provisioningTtl,
     int maxGroupMembers,
-    long maxBlobBytes) {
+    long maxBlobBytes,
+    Duration blobTtl,
+    int maxBlobsPerAccount) {
 
   public static Limits defaults() {
     return new Limits(
@@ -59,7 +64,9 @@ public record Limits(
         Duration.ofMinutes(5),
         Duration.ofSeconds(60),
         1024,
-        512L * 1024 * 1024);
+        512L * 1024 * 1024,
+        Duration.ofHours(24),
+        64);
   }
 
   public Builder toBuilder() {
@@ -87,6 +94,8 @@ public record Limits(
     private Duration provisioningTtl;
     private int maxGroupMembers;
     private long maxBlobBytes;
+    private Duration blobTtl;
+    private int maxBlobsPerAccount;
 
     private Builder(Limits from) {
       maxFrameBytes = from.maxFrameBytes;
@@ -108,6 +117,8 @@ public record Limits(
       provisioningTtl = from.provisioningTtl;
       maxGroupMembers = from.maxGroupMembers;
       maxBlobBytes = from.maxBlobBytes;
+      blobTtl = from.blobTtl;
+      maxBlobsPerAccount = from.maxBlobsPerAccount;
     }
 
     public Builder maxFrameBytes(int value) {
@@ -205,9 +216,19 @@ public record Limits(
       return this;
     }
 
+    public Builder blobTtl(Duration value) {
+      blobTtl = value;
+      return this;
+    }
+
+    public Builder maxBlobsPerAccount(int value) {
+      maxBlobsPerAccount = value;
+      return this;
+    }
+
     public Limits build() {
       return new Limits(
-          maxFrameBytes, maxEnvelopeBytes, maxEnvelopesPerRequest, maxQueueLength, maxOneTimeKeysPerUpload, maxStoredOneTimeKeys, lowPreKeyThreshold, deliveryWindow, codeRequestsPerPhone, codeRefill, codeTtl, maxCodeAttempts, requestsPerAddress, keyFetchesPerAccount, linkTokensPerAccount, linkTokenTtl, provisioningTtl, maxGroupMembers, maxBlobBytes);
+          maxFrameBytes, maxEnvelopeBytes, maxEnvelopesPerRequest, maxQueueLength, maxOneTimeKeysPerUpload, maxStoredOneTimeKeys, lowPreKeyThreshold, deliveryWindow, codeRequestsPerPhone, codeRefill, codeTtl, maxCodeAttempts, requestsPerAddress, keyFetchesPerAccount, linkTokensPerAccount, linkTokenTtl, provisioningTtl, maxGroupMembers, maxBlobBytes, blobTtl, maxBlobsPerAccount);
     }
   }
 }

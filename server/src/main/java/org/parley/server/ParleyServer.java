@@ -2,6 +2,8 @@ package org.parley.server;
 
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
@@ -10,6 +12,8 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.parley.server.auth.Authenticator;
+import org.parley.server.blobs.BlobService;
+import org.parley.server.blobs.FileBlobStore;
 import org.parley.server.devices.ActivityTracker;
 import org.parley.server.devices.DeviceService;
 import org.parley.server.devices.InactivityPolicy;
@@ -66,25 +70,29 @@ public final class ParleyServer implements AutoCloseable {
       new MessageService(storage.accounts(), storage.queues(), presence, clock, limits).routes(router);
       new DeviceService(storage.accounts(), presence, clock, policy).routes(router);
       linking.routes(router);
+      BlobService blobs = new BlobService(blobStore(config), clock, limits);
+      blobs.routes(router);
+      Authenticator authenticator = new Authenticator(storage.accounts());
 
       this.housekeeping = new Housekeeping();
       housekeeping.every(activityFlushPeriod(config), activity::flush);
       housekeeping.every(reaperPeriod(config), inactivity::reap);
       this.clock = clock;
       housekeeping.every(min(Duration.ofHours(1), config.queueTtl().dividedBy(10)), this::expireQueues);
+      housekeeping.every(blobs.expiryPeriod(), blobs::expire);
 
       this.transport =
           new WebSocketServer(
               config.bindHost(),
               config.port(),
               ssl,
-              new Authenticator(storage.accounts()),
+              authenticator,
               router,
               new CompositeSessionListener(List.of(sessions, linking, inactivity)),
               sessions,
               blocking,
               limits,
-              List.of());
+              List.of(blobs.httpEndpoint(authenticator, blocking)));
     } catch (RuntimeException | InterruptedException e) {
       storage.close();
       blocking.shutdownNow();
@@ -129,6 +137,16 @@ public final class ParleyServer implements AutoCloseable {
     activity.flush();
     blocking.shutdown();
     storage.close();
+  }
+
+  /** Embedded: blobs as files beside the SQLite file (DESIGN.md §10). */
+  private static FileBlobStore blobStore(ServerConfig config) {
+    try {
+      return new FileBlobStore(config.dataDirectory().resolve("blobs"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot create the blob directory in " + config.dataDirectory() + ": " + e.getMessage(), e);
+    }
   }
 
   private static Duration activityFlushPeriod(ServerConfig config) {

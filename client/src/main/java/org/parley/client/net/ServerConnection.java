@@ -34,6 +34,7 @@ public final class ServerConnection implements AutoCloseable {
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
 
   private volatile WebSocket socket;
+  private HttpClient http;
   private final Map<Long, CompletableFuture<Response>> pending = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private final CompletableFuture<String> closed = new CompletableFuture<>();
@@ -78,7 +79,8 @@ public final class ServerConnection implements AutoCloseable {
     }
     ServerConnection connection = new ServerConnection(pushes);
     Reader reader = new Reader(connection);
-    WebSocket.Builder builder = http.build().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+    connection.http = http.build();
+    WebSocket.Builder builder = connection.http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
     if (target.authorization() != null) {
       builder.header("Authorization", target.authorization());
     }
@@ -86,8 +88,10 @@ public final class ServerConnection implements AutoCloseable {
     try {
       connection.socket = builder.buildAsync(uri, reader).join();
     } catch (CompletionException e) {
+      connection.http.shutdownNow();
       throw connectFailure(target, e.getCause());
     } catch (IllegalArgumentException e) {
+      connection.http.shutdownNow();
       throw new ClientException("'" + target.serverUrl() + "' is not a server address; use ws://HOST:PORT or wss://HOST:PORT");
     }
     return connection;
@@ -215,6 +219,7 @@ public final class ServerConnection implements AutoCloseable {
   public void abort() {
     socket.abort();
     onClosed("aborted");
+    http.shutdownNow();
   }
 
   @Override
@@ -233,6 +238,8 @@ public final class ServerConnection implements AutoCloseable {
       socket.abort();
     }
     onClosed("closed by this device");
+    // Each connection has its own client; its selector thread would otherwise outlive it.
+    http.shutdownNow();
   }
 
   /**

@@ -1,0 +1,198 @@
+package org.parley.client.history;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.UUID;
+import java.util.function.LongConsumer;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import org.parley.client.ClientException;
+import org.parley.client.net.ServerConnection;
+import org.parley.client.store.LocalDevice;
+import org.parley.protocol.wire.BlobUpload;
+import org.parley.protocol.wire.CreateBlobUpload;
+import org.parley.protocol.wire.Request;
+
+/**
+ * Moves blobs between a file and the server's blob store over HTTP(S), with the device's own
+ * credentials (HTTP Basic, as on its WebSocket). Bodies stream from and to files: a bundle is never
+ * held in memory. A download continues from the bytes already in its file.
+ */
+public final class BlobTransfer implements AutoCloseable {
+  private static final Pattern BLOB_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  private static final int COPY_BYTES = 64 * 1024;
+
+  private final String httpBase;
+  private final String authorization;
+  private final HttpClient http;
+
+  public BlobTransfer(String serverUrl, UUID account, int device, byte[] credential, SSLContext ssl) {
+    this.httpBase = httpBase(serverUrl);
+    String credentials = account + "." + device + ":" + Base64.getEncoder().encodeToString(credential);
+    this.authorization =
+        "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
+    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+    if (ssl != null) {
+      builder.sslContext(ssl);
+    }
+    this.http = builder.build();
+  }
+
+  /** As this device, on its server. */
+  public static BlobTransfer forDevice(LocalDevice local, SSLContext ssl) {
+    if (!local.isRegistered()) {
+      throw new ClientException("this profile is not registered; run 'parley register' or 'parley link' first");
+    }
+    return new BlobTransfer(local.serverUrl(), local.account(), local.deviceId(), local.credential(), ssl);
+  }
+
+  /** Reserves a blob for the file (over the WebSocket), uploads it, and returns the blob's id. */
+  public String upload(ServerConnection server, Path file) {
+    long size;
+    try {
+      size = Files.size(file);
+    } catch (IOException e) {
+      throw new ClientException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    BlobUpload reserved =
+        server.call(Request.newBuilder().setCreateBlobUpload(CreateBlobUpload.newBuilder().setSize(size))).getBlobUpload();
+    HttpResponse<String> response;
+    try {
+      response =
+          http.send(
+              request(reserved.getBlobId())
+                  .expectContinue(true)
+                  .PUT(HttpRequest.BodyPublishers.ofFile(file))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new ClientException("uploading to " + httpBase + " failed (" + e.getMessage() + "); try again", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ClientException("the upload was interrupted", e);
+    }
+    if (response.statusCode() != 201) {
+      throw refused("upload", response.statusCode(), response.body());
+    }
+    return reserved.getBlobId();
+  }
+
+  /**
+   * Downloads a blob into {@code file}, continuing after the bytes already there; {@code progress}
+   * hears the bytes held so far. Returns the offset the download started at (0 unless resumed).
+   */
+  public long download(String blobId, Path file, long size, LongConsumer progress) {
+    checkId(blobId);
+    try {
+      long held = Files.exists(file) ? Files.size(file) : 0;
+      if (held > size) {
+        Files.delete(file);
+        held = 0;
+      }
+      if (held == size) {
+        progress.accept(held);
+        return held;
+      }
+      HttpRequest.Builder request = request(blobId).GET();
+      if (held > 0) {
+        request.header("Range", "bytes=" + held + "-");
+      }
+      HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+      try (InputStream body = response.body()) {
+        long from;
+        if (response.statusCode() == 206 && response.headers().firstValue("Content-Range").orElse("").startsWith("bytes " + held + "-")) {
+          from = held;
+        } else if (response.statusCode() == 200) {
+          from = 0;
+        } else {
+          throw refused("download", response.statusCode(), new String(body.readNBytes(4096), StandardCharsets.UTF_8));
+        }
+        copy(body, file, from, progress);
+        return from;
+      }
+    } catch (IOException e) {
+      throw new ClientException(
+          "downloading from " + httpBase + " broke off (" + e.getMessage() + "); run the import again to resume it", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ClientException("the download was interrupted; run the import again to resume it", e);
+    }
+  }
+
+  private static void copy(InputStream body, Path file, long from, LongConsumer progress) throws IOException {
+    StandardOpenOption mode = from > 0 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
+    try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode)) {
+      byte[] buffer = new byte[COPY_BYTES];
+      long held = from;
+      for (int n; (n = body.read(buffer)) != -1; ) {
+        out.write(buffer, 0, n);
+        held += n;
+        progress.accept(held);
+      }
+    }
+  }
+
+  /** Tells the server the blob has arrived whole, so it can delete it now rather than at expiry. */
+  public void confirm(String blobId) {
+    checkId(blobId);
+    try {
+      HttpResponse<String> response = http.send(request(blobId).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200 && response.statusCode() != 404) {
+        throw refused("deletion", response.statusCode(), response.body());
+      }
+    } catch (IOException e) {
+      throw new ClientException("could not tell the server to delete the blob: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ClientException("interrupted", e);
+    }
+  }
+
+  private HttpRequest.Builder request(String blobId) {
+    return HttpRequest.newBuilder(URI.create(httpBase + "/v1/blobs/" + blobId)).header("Authorization", authorization);
+  }
+
+  private static void checkId(String blobId) {
+    if (blobId == null || !BLOB_ID.matcher(blobId).matches()) {
+      throw new ClientException("'" + blobId + "' is not a blob id");
+    }
+  }
+
+  private ClientException refused(String what, int status, String body) {
+    String reason = body == null || body.isBlank() ? "" : ": " + body.strip();
+    String next =
+        switch (status) {
+          case 404 -> "; the blob was fetched already or has expired, so have the primary send history again";
+          case 401 -> "; this device's credentials are no longer accepted";
+          default -> "";
+        };
+    return new ClientException("the server refused the " + what + " (HTTP " + status + ")" + reason + next);
+  }
+
+  static String httpBase(String serverUrl) {
+    String base = serverUrl.endsWith("/") ? serverUrl.substring(0, serverUrl.length() - 1) : serverUrl;
+    if (base.startsWith("wss://")) {
+      return "https://" + base.substring("wss://".length());
+    }
+    if (base.startsWith("ws://")) {
+      return "http://" + base.substring("ws://".length());
+    }
+    return base;
+  }
+
+  @Override
+  public void close() {
+    http.close();
+  }
+}

@@ -1,0 +1,90 @@
+package org.parley.client.history;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import org.parley.protocol.wire.HistoryContact;
+import org.parley.protocol.wire.HistoryMessage;
+import org.parley.protocol.wire.HistoryRecord;
+
+/**
+ * Applies a bundle's records to the profile, inside the import's one transaction, with statements
+ * prepared once per bundle. Nothing is overwritten: a message already here keeps its content and
+ * its status may only advance; a contact's known number stays.
+ */
+final class RecordImport implements AutoCloseable {
+  /** What an import did so far. */
+  static final class Counts {
+    long records;
+    long messages;
+    long contacts;
+  }
+
+  private final PreparedStatement insert;
+  private final PreparedStatement advance;
+  private final PreparedStatement contact;
+
+  RecordImport(Connection c) throws SQLException {
+    this.insert =
+        c.prepareStatement(
+            "INSERT OR IGNORE INTO messages (author_account, id, author_device, chat_account, group_id, outgoing,"
+                + " body, timestamp, server_timestamp, status) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    this.advance =
+        c.prepareStatement(
+            "UPDATE messages SET status = ? WHERE author_account = ? AND id = ?"
+                + " AND " + Statuses.rank("?") + " > " + Statuses.rank("status"));
+    this.contact =
+        c.prepareStatement(
+            "INSERT INTO accounts (account_id, phone) VALUES (?, ?)"
+                + " ON CONFLICT (account_id) DO UPDATE SET phone = excluded.phone WHERE accounts.phone IS NULL");
+  }
+
+  void apply(HistoryRecord record, Counts counts) throws SQLException {
+    switch (record.getKindCase()) {
+      case MESSAGE -> counts.messages += message(record.getMessage()) ? 1 : 0;
+      case CONTACT -> counts.contacts += contact(record.getContact()) ? 1 : 0;
+      // Chats are derived from their messages here; groups do not exist yet. Both are skipped.
+      default -> {}
+    }
+  }
+
+  /** Adds the message unless it is here; if it is, only lets its status advance. True if added. */
+  private boolean message(HistoryMessage m) throws SQLException {
+    String status = Statuses.fromBundle(m.getStatus(), m.getOutgoing());
+    insert.setString(1, m.getAuthorAccount());
+    insert.setString(2, m.getId());
+    insert.setInt(3, m.getAuthorDevice());
+    insert.setString(4, m.getChatAccount().isEmpty() ? null : m.getChatAccount());
+    insert.setString(5, m.getGroupId().isEmpty() ? null : m.getGroupId());
+    insert.setInt(6, m.getOutgoing() ? 1 : 0);
+    insert.setString(7, m.getBody());
+    insert.setLong(8, m.getTimestamp());
+    insert.setLong(9, m.getServerTimestamp());
+    insert.setString(10, status);
+    if (insert.executeUpdate() == 1) {
+      return true;
+    }
+    advance.setString(1, status);
+    advance.setString(2, m.getAuthorAccount());
+    advance.setString(3, m.getId());
+    advance.setString(4, status);
+    advance.executeUpdate();
+    return false;
+  }
+
+  private boolean contact(HistoryContact c) throws SQLException {
+    contact.setString(1, c.getAccountId());
+    contact.setString(2, c.getPhone());
+    return contact.executeUpdate() == 1;
+  }
+
+  @Override
+  public void close() throws SQLException {
+    try {
+      insert.close();
+      advance.close();
+    } finally {
+      contact.close();
+    }
+  }
+}

@@ -1,0 +1,401 @@
+package org.parley.server.blobs;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.parley.server.auth.Authenticator;
+import org.parley.server.blobs.BlobAccess.Answer;
+import org.parley.server.blobs.BlobAccess.Decision;
+import org.parley.server.blobs.BlobAccess.Receive;
+import org.parley.server.blobs.BlobAccess.Send;
+import org.parley.server.blobs.BlobStore.Blob;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code PUT}, {@code GET} and {@code DELETE /v1/blobs/ID}, authenticated with the device's HTTP
+ * Basic credentials, streamed both ways so no blob sits whole in memory. It stands before the HTTP
+ * aggregator and hands on every request that is not for a blob. One blob request per connection:
+ * the answer closes it, which keeps the state of an abandoned upload out of the next request.
+ *
+ * <p>The event loop never blocks: credentials are checked, and bytes written and read, on the
+ * blocking executor; reading from the socket pauses while too much of an upload waits for the
+ * disk. A fetched blob is not deleted on the spot: only the client knows it got every byte, so it
+ * confirms with DELETE, and a blob fetched to its end expires {@link BlobService#FETCHED_GRACE}
+ * later in case the client never does.
+ */
+final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
+  static final String PATH_PREFIX = "/v1/blobs/";
+  private static final Logger log = LoggerFactory.getLogger(BlobHttpHandler.class);
+  private static final int CHUNK_BYTES = 64 * 1024;
+  private static final long PAUSE_READING_ABOVE = 1024 * 1024;
+  private static final long RESUME_READING_BELOW = 256 * 1024;
+  private static final long WRITE_TIMEOUT_SECONDS = 120;
+  private static final long LINGER_SECONDS = 5;
+
+  private final BlobStore store;
+  private final BlobAccess access;
+  private final Executor blocking;
+  private final Clock clock;
+
+  // Touched on the event loop only, except where noted.
+  private boolean ours;
+  private boolean decided;
+  private boolean sending;
+  private volatile boolean finished;
+  private final ArrayDeque<HttpContent> early = new ArrayDeque<>();
+  private BlobStore.Upload upload;
+  private Blob blob;
+  private long received;
+  private long queued;
+  private CompletableFuture<Void> disk = CompletableFuture.completedFuture(null);
+
+  BlobHttpHandler(BlobStore store, Authenticator authenticator, Executor blocking, Clock clock) {
+    this.store = store;
+    this.access = new BlobAccess(store, authenticator, clock);
+    this.blocking = blocking;
+    this.clock = clock;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (ours) {
+      if (msg instanceof HttpContent content && !(msg instanceof HttpRequest)) {
+        body(ctx, content);
+      } else {
+        ReferenceCountUtil.release(msg);
+      }
+      return;
+    }
+    if (msg instanceof HttpRequest request
+        && new QueryStringDecoder(request.uri()).path().startsWith(PATH_PREFIX)) {
+      ours = true;
+      begin(ctx, request);
+      if (msg instanceof HttpContent content) {
+        body(ctx, content);
+      }
+      return;
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  private void begin(ChannelHandlerContext ctx, HttpRequest request) {
+    ctx.channel().config().setAutoRead(false);
+    if (!request.decoderResult().isSuccess()) {
+      answer(ctx, new Answer(HttpResponseStatus.BAD_REQUEST, "malformed HTTP request"));
+      return;
+    }
+    HttpMethod method = request.method();
+    if (!method.equals(HttpMethod.PUT) && !method.equals(HttpMethod.GET) && !method.equals(HttpMethod.DELETE)) {
+      answer(
+          ctx,
+          new Answer(
+              HttpResponseStatus.METHOD_NOT_ALLOWED,
+              "a blob takes PUT (upload), GET (download) or DELETE (fetched, no longer needed)"));
+      return;
+    }
+    String id = new QueryStringDecoder(request.uri()).path().substring(PATH_PREFIX.length());
+    String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+    String range = request.headers().get(HttpHeaderNames.RANGE);
+    String length = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+    boolean expectContinue = HttpUtil.is100ContinueExpected(request);
+    blocking.execute(() -> {
+      Decision decision;
+      try {
+        decision = access.decide(method, id, authorization, range, length);
+      } catch (IOException | RuntimeException e) {
+        log.error("the blob store failed on {} {}", method, id, e);
+        decision = new Answer(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the server's blob store failed; try again later");
+      }
+      Decision decided = decision;
+      ctx.executor().execute(() -> act(ctx, decided, expectContinue));
+    });
+  }
+
+  // ---------------------------------------------------------------- acting (event loop)
+
+  private void act(ChannelHandlerContext ctx, Decision decision, boolean expectContinue) {
+    decided = true;
+    if (finished || !ctx.channel().isActive()) {
+      discard(decision);
+      return;
+    }
+    switch (decision) {
+      case Answer answer -> answer(ctx, answer);
+      case Receive receive -> {
+        blob = receive.blob();
+        upload = receive.upload();
+        if (expectContinue) {
+          ctx.writeAndFlush(
+              new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+        }
+        while (!early.isEmpty() && !finished) {
+          body(ctx, early.poll());
+        }
+        if (!finished && queued < PAUSE_READING_ABOVE) {
+          ctx.channel().config().setAutoRead(true);
+        }
+      }
+      case Send send -> {
+        sending = true;
+        releaseEarly();
+        blocking.execute(() -> pump(ctx, send));
+      }
+    }
+  }
+
+  private void body(ChannelHandlerContext ctx, HttpContent content) {
+    if (finished || (decided && upload == null)) {
+      content.release();
+      return;
+    }
+    if (upload == null) {
+      early.add(content);
+      return;
+    }
+    int bytes = content.content().readableBytes();
+    received += bytes;
+    if (received > blob.size()) {
+      content.release();
+      answer(ctx, new Answer(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, BlobAccess.tooLarge(blob)));
+      return;
+    }
+    boolean last = content instanceof LastHttpContent;
+    queued += bytes;
+    if (queued > PAUSE_READING_ABOVE) {
+      ctx.channel().config().setAutoRead(false);
+    }
+    BlobStore.Upload target = upload;
+    disk = disk.thenRunAsync(() -> write(ctx, target, content, bytes, last), blocking);
+  }
+
+  /** On the blocking executor, one piece at a time in arrival order. */
+  private void write(ChannelHandlerContext ctx, BlobStore.Upload target, HttpContent content, int bytes, boolean last) {
+    Answer outcome = null;
+    try {
+      if (!finished) {
+        for (ByteBuffer buffer : content.content().nioBuffers()) {
+          target.write(buffer);
+        }
+        if (last) {
+          target.complete();
+          outcome = new Answer(HttpResponseStatus.CREATED, "stored " + target.written() + " bytes");
+        }
+      }
+    } catch (BlobStore.StateException e) {
+      outcome = new Answer(HttpResponseStatus.BAD_REQUEST, e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      log.error("could not store blob {}", blob.id(), e);
+      outcome = new Answer(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the server could not store the blob; try again later");
+    } finally {
+      content.release();
+    }
+    Answer answer = outcome;
+    ctx.executor().execute(() -> {
+      queued -= bytes;
+      if (answer != null) {
+        answer(ctx, answer);
+      } else if (!finished && queued < RESUME_READING_BELOW && !ctx.channel().config().isAutoRead()) {
+        ctx.channel().config().setAutoRead(true);
+      }
+    });
+  }
+
+  /** On the blocking executor: the response, chunk by chunk, each written before the next is read. */
+  private void pump(ChannelHandlerContext ctx, Send send) {
+    Blob sent = send.blob();
+    try (InputStream in = send.bytes()) {
+      HttpResponse head =
+          new DefaultHttpResponse(
+              HttpVersion.HTTP_1_1, send.partial() ? HttpResponseStatus.PARTIAL_CONTENT : HttpResponseStatus.OK);
+      head.headers()
+          .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM)
+          .set(HttpHeaderNames.CONTENT_LENGTH, send.to() - send.from())
+          .set(HttpHeaderNames.ACCEPT_RANGES, HttpHeaderValues.BYTES)
+          .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      if (send.partial()) {
+        head.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes " + send.from() + "-" + (send.to() - 1) + "/" + sent.size());
+      }
+      if (!written(ctx.writeAndFlush(head))) {
+        return;
+      }
+      for (long remaining = send.to() - send.from(); remaining > 0; ) {
+        int want = (int) Math.min(CHUNK_BYTES, remaining);
+        ByteBuf chunk = ctx.alloc().buffer(want);
+        int read;
+        try {
+          read = chunk.writeBytes(in, want);
+        } catch (IOException | RuntimeException e) {
+          chunk.release();
+          throw e;
+        }
+        if (read <= 0) {
+          chunk.release();
+          throw new IOException("blob " + sent.id() + " is shorter on disk than its recorded " + sent.size() + " bytes");
+        }
+        if (!written(ctx.writeAndFlush(new DefaultHttpContent(chunk)))) {
+          return;
+        }
+        remaining -= read;
+      }
+      // Every byte is out; the client may already have closed, so the empty end marker is not waited for.
+      if (send.to() == sent.size() && send.device() != sent.uploader()) {
+        store.expireBy(sent.id(), clock.millis() + BlobService.FETCHED_GRACE.toMillis());
+      }
+      ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+    } catch (IOException | RuntimeException e) {
+      log.warn("sending blob {} failed", sent.id(), e);
+    } finally {
+      ctx.close();
+    }
+  }
+
+  private static boolean written(ChannelFuture write) {
+    try {
+      if (write.await(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS) && write.isSuccess()) {
+        return true;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    write.channel().close();
+    return false;
+  }
+
+  // ---------------------------------------------------------------- ending
+
+  /**
+   * Answers (success or refusal) with a line of text and closes the connection; an unfinished
+   * upload is discarded first, so that whoever hears the answer can upload again at once.
+   */
+  private void answer(ChannelHandlerContext ctx, Answer answer) {
+    if (finished) {
+      return;
+    }
+    finish().thenRun(() -> ctx.executor().execute(() -> {
+      FullHttpResponse response =
+          new DefaultFullHttpResponse(
+              HttpVersion.HTTP_1_1, answer.status(), Unpooled.copiedBuffer(answer.text() + "\n", StandardCharsets.UTF_8));
+      response.headers()
+          .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+          .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
+          .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      if (answer.contentRange() != null) {
+        response.headers().set(HttpHeaderNames.CONTENT_RANGE, answer.contentRange());
+      }
+      ctx.writeAndFlush(response).addListener(written -> linger(ctx));
+    }));
+  }
+
+  /**
+   * Closing a socket with request bytes still unread makes the kernel reset the connection, and the
+   * client may lose the answer with it (a refused upload is mid-body). So end only the output (with
+   * TLS, by its close_notify), take in and drop whatever the client still sends, and close once it
+   * does, or after a few seconds.
+   */
+  private static void linger(ChannelHandlerContext ctx) {
+    if (!(ctx.channel() instanceof DuplexChannel duplex) || !duplex.isActive()) {
+      ctx.close();
+      return;
+    }
+    SslHandler tls = ctx.pipeline().get(SslHandler.class);
+    if (tls != null) {
+      tls.closeOutbound();
+    } else {
+      duplex.shutdownOutput();
+    }
+    duplex.config().setAutoRead(true);
+    ctx.executor().schedule(() -> ctx.close(), LINGER_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /** Drops whatever is left of the request; completes once an unfinished upload has been discarded. */
+  private CompletableFuture<Void> finish() {
+    finished = true;
+    releaseEarly();
+    BlobStore.Upload unfinished = upload;
+    if (unfinished != null) {
+      disk = disk.thenRunAsync(() -> closeQuietly(unfinished), blocking);
+    }
+    return disk;
+  }
+
+  private void releaseEarly() {
+    HttpContent content;
+    while ((content = early.poll()) != null) {
+      content.release();
+    }
+  }
+
+  private void discard(Decision decision) {
+    switch (decision) {
+      case Receive receive -> closeQuietly(receive.upload());
+      case Send send -> closeQuietly(send.bytes());
+      case Answer answer -> {}
+    }
+  }
+
+  private static void closeQuietly(java.io.Closeable closeable) {
+    try {
+      closeable.close();
+    } catch (IOException e) {
+      log.debug("closing after an abandoned blob transfer failed", e);
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (ours) {
+      finish();
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    // A download reads nothing from the client for as long as it takes; only its writes time out.
+    if (sending && event instanceof IdleStateEvent) {
+      return;
+    }
+    ctx.fireUserEventTriggered(event);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (!ours) {
+      ctx.fireExceptionCaught(cause);
+      return;
+    }
+    log.debug("blob connection failed", cause);
+    ctx.close();
+  }
+}
