@@ -1,0 +1,45 @@
+package org.parley.bench;
+
+import org.parley.bench.modes.ConnectionsMode;
+import org.parley.bench.modes.DrainMode;
+import org.parley.bench.modes.LaterMode;
+import org.parley.bench.modes.RelayMode;
+import org.parley.bench.server.BenchServer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code parley-bench MODE [options]}: every mode prints a table and one JSON line. */
+@Command(
+    name = "parley-bench",
+    mixinStandardHelpOptions = true,
+    description = "Load generator and benchmarks for the Parley relay (see BENCHMARKS.md).",
+    subcommands = {
+      RelayMode.class,
+      ConnectionsMode.class,
+      DrainMode.class,
+      LaterMode.History.class,
+      LaterMode.Group.class,
+      BenchServer.class,
+    })
+public final class BenchMain implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.err);
+  }
+
+  public static void main(String[] args) {
+    CommandLine line = new CommandLine(new BenchMain());
+    line.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println("parley-bench " + cmd.getCommandName() + ": " + e.getMessage());
+      if (System.getenv("PARLEY_BENCH_TRACE") != null) {
+        e.printStackTrace(cmd.getErr());
+      } else {
+        cmd.getErr().println("(set PARLEY_BENCH_TRACE=1 for the stack trace)");
+      }
+      return 1;
+    });
+    System.exit(line.execute(args));
+  }
+}
