@@ -12,7 +12,10 @@ import picocli.CommandLine.Command;
 @Command(
     name = "parley-bench",
     mixinStandardHelpOptions = true,
-    description = "Load generator and benchmarks for the Parley relay (see BENCHMARKS.md).",
+    description = {
+      "Load generator and benchmarks for the Parley relay (see BENCHMARKS.md).",
+      "'parley-bench jmh [JMH options]' runs the JMH benchmarks of the client send path (jmh -h for JMH's options)."
+    },
     subcommands = {
       RelayMode.class,
       ConnectionsMode.class,
@@ -29,7 +32,12 @@ public final class BenchMain implements Runnable {
     spec.commandLine().usage(System.err);
   }
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("jmh")) {
+      // JMH has its own command line (-h lists it); it forks JVMs with this class path.
+      org.openjdk.jmh.Main.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
     CommandLine line = new CommandLine(new BenchMain());
     line.setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("parley-bench " + cmd.getCommandName() + ": " + e.getMessage());
