@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
       DrainMode.class,
       LaterMode.History.class,
       LaterMode.Group.class,
+      org.parley.bench.xmpp.XmppMode.class,
+      org.parley.bench.report.Table.class,
       BenchServer.class,
     })
 public final class BenchMain implements Runnable {

@@ -50,6 +50,9 @@ public final class RelayMode implements Callable<Integer> {
   @Option(names = "--duration", defaultValue = "20", description = "Seconds measured (default ${DEFAULT-VALUE}).")
   double duration;
 
+  @Option(names = "--complete-on", defaultValue = "sent", description = "Closed loop: a message is done at the server's 'sent' answer (sent) or once every device has it (delivered, as the XMPP driver counts); default ${DEFAULT-VALUE}.")
+  String completeOn;
+
   @Option(names = "--register-parallel", defaultValue = "32", description = "Registrations in flight (default ${DEFAULT-VALUE}).")
   int registerParallel;
 
@@ -61,6 +64,14 @@ public final class RelayMode implements Callable<Integer> {
     return common.run(this::measure);
   }
 
+  private boolean completeOnDelivery() {
+    return switch (completeOn) {
+      case "sent" -> false;
+      case "delivered" -> true;
+      default -> throw new IllegalArgumentException("--complete-on is 'sent' or 'delivered'");
+    };
+  }
+
   /** Registers the population and measures; usable against any server (the smoke test's in-process one). */
   public Result measure(ServerHandle server, WsClient client) throws Exception {
     long t0 = System.nanoTime();
@@ -69,7 +80,7 @@ public final class RelayMode implements Callable<Integer> {
     double registerSeconds = (System.nanoTime() - t0) / 1e9;
     System.err.printf("registered %d accounts x %d devices in %.1f s; measuring%n", users, devices, registerSeconds);
     Result result =
-        new RelayRun(population, payload, rate, inFlight, maxOutstanding).run(server, client, warmup, duration, 200);
+        new RelayRun(population, payload, rate, inFlight, maxOutstanding, completeOnDelivery()).run(server, client, warmup, duration, 200);
     result.put("registration_s", RelayRun.round(registerSeconds));
     return result;
   }

@@ -62,7 +62,9 @@ final class RelayRun {
 
   private final ConcurrentHistogram delivery = new ConcurrentHistogram(3);
   private final ConcurrentHistogram submit = new ConcurrentHistogram(3);
+  /** Envelopes still to arrive, per message number; negative counts mark unmeasured messages. */
   private final Map<Long, AtomicInteger> undelivered = new ConcurrentHashMap<>();
+  private final boolean completeOnDelivery;
   private final AtomicLong sequence = new AtomicLong();
   private final LongAdder outstanding = new LongAdder();
   private final LongAdder messagesSent = new LongAdder();
@@ -76,8 +78,11 @@ final class RelayRun {
   /**
    * @param rate messages per second (open loop), or 0 for closed loop with {@code inFlight} sends
    *     outstanding at all times
+   * @param completeOnDelivery closed loop: a send is done when its last envelope arrived (as the
+   *     XMPP driver must count, having no "sent" answer) instead of when the server answered
    */
-  RelayRun(List<BenchUser> users, int payloadBytes, double rate, int inFlight, long maxOutstanding) {
+  RelayRun(
+      List<BenchUser> users, int payloadBytes, double rate, int inFlight, long maxOutstanding, boolean completeOnDelivery) {
     if (users.size() < 2) {
       throw new IllegalArgumentException("the relay mode needs at least 2 users");
     }
@@ -86,6 +91,7 @@ final class RelayRun {
     this.rate = rate;
     this.inFlight = inFlight;
     this.maxOutstanding = maxOutstanding;
+    this.completeOnDelivery = completeOnDelivery;
   }
 
   Result run(ServerHandle server, WsClient client, double warmupSeconds, double durationSeconds, int connectParallel)
@@ -131,7 +137,7 @@ final class RelayRun {
     }
     // Let what was sent in the window arrive; whatever has not after 15 s counts as lost.
     long settleBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while ((outstanding.sum() > 0 || !undelivered.isEmpty()) && System.nanoTime() < settleBy) {
+    while ((outstanding.sum() > 0 || measuredUndelivered()) && System.nanoTime() < settleBy) {
       Thread.sleep(20);
     }
 
@@ -142,7 +148,7 @@ final class RelayRun {
     result.put("envelopes_per_message", 2 * users.get(0).devices().size() - 1);
     result.put("payload_bytes", payloadBytes);
     result.put("payload", "pre-encrypted (random bytes; the relay never reads them)");
-    result.put("load", rate > 0 ? "open loop, " + rate + " messages/s" : "closed loop, " + inFlight + " sends in flight");
+    result.put("load", load(rate, inFlight, completeOnDelivery));
     result.put("duration_s", durationSeconds);
     result.put("messages_sent", messagesSent.sum());
     result.put("messages_committed", messagesCommitted.sum());
@@ -212,8 +218,8 @@ final class RelayRun {
     boolean measured = due >= measureStart && due < measureEnd;
     if (measured) {
       messagesSent.increment();
-      undelivered.put(seq, new AtomicInteger(message.getMessagesCount()));
     }
+    undelivered.put(seq, new AtomicInteger(measured ? message.getMessagesCount() : -message.getMessagesCount()));
     outstanding.increment();
     connections
         .get(from)
@@ -234,7 +240,8 @@ final class RelayRun {
       envelopesCommitted.add(response.getSent().getEnvelopes());
       submit.recordValue(Math.max(0, (now - due) / 1000));
     }
-    if (rate <= 0 && !stopping && now < measureEnd) {
+    boolean failed = failure != null || response.getStatus() != Status.OK;
+    if (rate <= 0 && (!completeOnDelivery || failed) && !stopping && now < measureEnd) {
       send(now);
     }
   }
@@ -251,16 +258,37 @@ final class RelayRun {
     ByteBuffer header = push.getEnvelope().getContent().substring(0, HEADER).asReadOnlyByteBuffer();
     long due = header.getLong();
     long seq = header.getLong();
-    if (due < measureStart || due >= measureEnd) {
+    boolean measured = due >= measureStart && due < measureEnd;
+    if (measured) {
+      envelopesDelivered.increment();
+      delivery.recordValue(Math.max(0, (now - due) / 1000));
+    }
+    AtomicInteger left = undelivered.get(seq);
+    if (left == null) {
       return;
     }
-    envelopesDelivered.increment();
-    delivery.recordValue(Math.max(0, (now - due) / 1000));
-    AtomicInteger left = undelivered.get(seq);
-    if (left != null && left.decrementAndGet() == 0) {
+    int remaining = measured ? left.decrementAndGet() : left.incrementAndGet();
+    if (remaining == 0) {
       undelivered.remove(seq);
-      messagesDelivered.increment();
+      if (measured) {
+        messagesDelivered.increment();
+      }
+      if (completeOnDelivery && rate <= 0 && !stopping && now < measureEnd) {
+        send(now);
+      }
     }
+  }
+
+  private boolean measuredUndelivered() {
+    return undelivered.values().stream().anyMatch(left -> left.get() > 0);
+  }
+
+  static String load(double rate, int inFlight, boolean completeOnDelivery) {
+    if (rate > 0) {
+      return "open loop, " + rate + " messages/s";
+    }
+    return "closed loop, " + inFlight + " messages in flight until "
+        + (completeOnDelivery ? "delivered to every device" : "the server's sent answer");
   }
 
   private static ByteString header(long due, long seq) {

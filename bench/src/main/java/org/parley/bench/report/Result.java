@@ -25,7 +25,17 @@ public final class Result {
   public Result(String mode) {
     fields.put("mode", mode);
     fields.put("date", Instant.now().toString());
-    fields.put("cores", Runtime.getRuntime().availableProcessors());
+    fields.put("machine_cpus", machineCpus());
+    // Fewer when the bench runs under taskset (the side by side pins it to one CPU).
+    fields.put("bench_cpus", Runtime.getRuntime().availableProcessors());
+  }
+
+  private static long machineCpus() {
+    try (var lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+      return lines.filter(l -> l.startsWith("processor")).count();
+    } catch (IOException e) {
+      return -1;
+    }
   }
 
   public Result put(String key, Object value) {
