@@ -96,7 +96,11 @@ public final class BenchServer implements Callable<Integer> {
             ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
                 .mapToLong(java.lang.management.BufferPoolMXBean::getMemoryUsed)
                 .sum();
-        long netty = io.netty.buffer.PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory();
+        // Netty 4.2's default allocator (adaptive) keeps its own count, outside the JDK's pools.
+        long netty =
+            io.netty.buffer.ByteBufAllocator.DEFAULT instanceof io.netty.buffer.ByteBufAllocatorMetricProvider metered
+                ? metered.metric().usedDirectMemory()
+                : 0;
         System.out.println("stats heap_used=" + used + " direct_used=" + (direct + netty));
         System.out.flush();
       }
