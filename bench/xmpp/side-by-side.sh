@@ -61,6 +61,10 @@ cp "$here/ejabberd.yml" "$ej/ejabberd.yml"
 # Debian's ejabberdctl.cfg names its own ejabberd.yml (overriding --config); give it one that does not.
 printf 'ERL_OPTIONS="-env ERL_CRASH_DUMP_BYTES 0"\nEJABBERD_PID_PATH=%s/ejabberd.pid\n' "$ej" > "$ej/ejabberdctl.cfg"
 chown -R ejabberd:ejabberd "$ej"
+# ejabberdctl runs the node as user ejabberd through su, whose PAM session resets the open-files
+# limit to 1024: too few for a thousand clients ("Failed TCP accept: too many open files").
+nofile="$(ulimit -Hn)"
+printf 'ejabberd soft nofile %s\nejabberd hard nofile %s\n' "$nofile" "$nofile" > /etc/security/limits.d/parley-bench-ejabberd.conf
 ejctl=(ejabberdctl --config "$ej/ejabberd.yml" --ctl-config "$ej/ejabberdctl.cfg" --spool "$ej/spool" --logs "$ej/logs")
 taskset -c "$server_cpu" "${ejctl[@]}" start
 "${ejctl[@]}" started
