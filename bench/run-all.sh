@@ -36,8 +36,9 @@ log "jmh: client send path"
 "$b" jmh -rf json -rff "$out/jmh.json" SendPathBenchmark > "$out/jmh.txt" 2>&1
 
 log "side by side with ejabberd and Prosody"
-WORK="$out/side-by-side-work" "$here/xmpp/side-by-side.sh" --users 500 --devices 2 --warmup 15 --duration 30 --in-flight 128 \
+WORK=/tmp/parley-side-by-side "$here/xmpp/side-by-side.sh" --users 500 --devices 2 --warmup 15 --duration 30 --in-flight 128 \
   > "$out/side-by-side.md" 2> "$out/side-by-side.log"
+cp /tmp/parley-side-by-side/results.jsonl "$out/side-by-side.jsonl"
 
 uptime >> "$out/machine.txt"
 log "done: $out"
