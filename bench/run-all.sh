@@ -21,6 +21,11 @@ half_rate="$(python3 -c "print(round($max_env / 2 / 3))")"
 log "relay: latency at half of that ($half_rate messages/s = $(python3 -c "print(round($max_env/2))") envelopes/s), open loop"
 "$b" relay --users 500 --devices 2 --warmup 15 --duration 30 --rate "$half_rate" --out "$out/relay-half.jsonl" > "$out/relay-half.txt"
 
+log "relay: open-loop sweep, the highest rate with p99 under 50 ms"
+for rate in 1000 2000 3000 4000; do
+  "$b" relay --users 500 --devices 2 --warmup 10 --duration 20 --rate "$rate" --out "$out/relay-sweep.jsonl" > "$out/relay-sweep-$rate.txt"
+done
+
 log "relay: 200 users x 5 devices (1,000 connected, 9 envelopes per message), closed loop"
 "$b" relay --users 200 --devices 5 --warmup 15 --duration 30 --in-flight 256 --out "$out/relay-5dev.jsonl" > "$out/relay-5dev.txt"
 
