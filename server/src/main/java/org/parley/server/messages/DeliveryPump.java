@@ -44,6 +44,8 @@ final class DeliveryPump {
   private final int window;
 
   private final Map<ByteString, Long> inflight = new LinkedHashMap<>();
+  /** Offered out of order below the read position and not in flight: pushed as soon as there is room. */
+  private final java.util.ArrayDeque<QueuedEnvelope> late = new java.util.ArrayDeque<>();
   private long lastPushed;
   private boolean reading;
   private boolean dirty;
@@ -67,6 +69,16 @@ final class DeliveryPump {
   void offer(QueuedEnvelope envelope) {
     channel.eventLoop().execute(() -> {
       if (envelope.seq() <= lastPushed) {
+        // Offers can come out of commit order: a commit that completes before its sender chained
+        // the delivery callback runs that callback on the sender's thread, after later commits were
+        // offered. Below the read position and not in flight, the envelope was either pushed and
+        // acked already or never pushed; the reads (after lastPushed) would never find it again, so
+        // push it. A duplicate is harmless: devices drop what they already have by guid.
+        if (!inflight.containsKey(ByteString.copyFrom(envelope.guid()))) {
+          log.debug("late offer of {} below {} for {}", envelope.seq(), lastPushed, device);
+          late.add(envelope);
+          pushLate();
+        }
         return;
       }
       if (caughtUp && canPush()) {
@@ -88,6 +100,7 @@ final class DeliveryPump {
           done.add(seq);
         }
       }
+      pushLate();
       if (!done.isEmpty()) {
         queues.delete(device, done).exceptionally(failure -> {
           // The envelopes stay queued and come again on the next connection; the device drops them
@@ -104,10 +117,17 @@ final class DeliveryPump {
 
   void writable() {
     channel.eventLoop().execute(() -> {
+      pushLate();
       if (!caughtUp) {
         readIfRoom();
       }
     });
+  }
+
+  private void pushLate() {
+    while (!late.isEmpty() && canPush() && channel.isActive()) {
+      push(late.removeFirst());
+    }
   }
 
   private boolean canPush() {

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Every figure of BENCHMARKS.md in one go (about 20 minutes on the 2-core machine).
+#   bench/run-all.sh [OUT_DIR]      (default: bench-results/<UTC date>)
+# Run it on a quiet machine: 'uptime' before and after is recorded next to the results, because
+# two cores shared with anything else give noisy figures.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+b="$here/parley-bench"
+out="${1:-$here/../bench-results/$(date -u +%Y%m%dT%H%M%SZ)}"
+mkdir -p "$out"
+log() { echo "[$(date -u +%T)] $*" | tee -a "$out/run.log" >&2; }
+field() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readlines()[-1])[sys.argv[2]])" "$1" "$2"; }
+
+{ date -u; nproc; lscpu | grep 'Model name'; uptime; } > "$out/machine.txt"
+
+log "relay: maximum durable rate, 500 users x 2 devices (1,000 connected), closed loop"
+"$b" relay --users 500 --devices 2 --warmup 15 --duration 30 --in-flight 512 --out "$out/relay-max.jsonl" > "$out/relay-max.txt"
+max_env="$(field "$out/relay-max.jsonl" envelopes_committed_per_s)"
+half_rate="$(python3 -c "print(round($max_env / 2 / 3))")"
+
+log "relay: latency at half of that ($half_rate messages/s = $(python3 -c "print(round($max_env/2))") envelopes/s), open loop"
+"$b" relay --users 500 --devices 2 --warmup 15 --duration 30 --rate "$half_rate" --out "$out/relay-half.jsonl" > "$out/relay-half.txt"
+
+log "relay: open-loop sweep, the highest rate with p99 under 50 ms"
+for rate in 1000 2000 3000 4000; do
+  "$b" relay --users 500 --devices 2 --warmup 10 --duration 20 --rate "$rate" --out "$out/relay-sweep.jsonl" > "$out/relay-sweep-$rate.txt"
+done
+
+log "relay: 200 users x 5 devices (1,000 connected, 9 envelopes per message), closed loop"
+"$b" relay --users 200 --devices 5 --warmup 15 --duration 30 --in-flight 256 --out "$out/relay-5dev.jsonl" > "$out/relay-5dev.txt"
+
+log "drain: 10,000 queued envelopes, 5 rounds"
+"$b" drain --envelopes 10000 --rounds 5 --out "$out/drain.jsonl" > "$out/drain.txt"
+
+log "connections: 19,000 idle devices held past the server's 120 s idle timeout"
+"$b" connections --devices 19000 --source-addresses 2 --hold 150 --out "$out/connections.jsonl" > "$out/connections.txt"
+"$b" connections --devices 19000 --source-addresses 2 --hold 10 --server-jvm "-Xms1g -Xmx1g -XX:+AlwaysPreTouch" \
+  --out "$out/connections-fixed-heap.jsonl" > "$out/connections-fixed-heap.txt"
+
+log "jmh: client send path"
+"$b" jmh -rf json -rff "$out/jmh.json" SendPathBenchmark > "$out/jmh.txt" 2>&1
+
+log "side by side with ejabberd and Prosody"
+WORK=/tmp/parley-side-by-side "$here/xmpp/side-by-side.sh" --users 500 --devices 2 --warmup 15 --duration 30 --in-flight 128 \
+  > "$out/side-by-side.md" 2> "$out/side-by-side.log"
+cp /tmp/parley-side-by-side/results.jsonl "$out/side-by-side.jsonl"
+
+uptime >> "$out/machine.txt"
+log "done: $out"

@@ -1,0 +1,109 @@
+package org.parley.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.parley.bench.net.WsClient;
+import org.parley.bench.report.Result;
+import org.parley.bench.server.ExternalServer;
+import org.parley.bench.server.ServerHandle;
+import org.parley.bench.server.SpawnedServer;
+import picocli.CommandLine.Option;
+
+/** How every mode finds (or starts) its server and how it connects to it. */
+public final class CommonOptions {
+  @Option(
+      names = "--server",
+      description = "Drive a running server at this ws:// URL instead of starting one. It must run with"
+          + " raised rate limits (parley-bench server does) and print its codes to --codes.")
+  String serverUrl;
+
+  @Option(names = "--codes", description = "With --server: the file the server's stdout goes to (verification codes are read from it).")
+  Path codesFile;
+
+  @Option(names = "--server-pid", defaultValue = "0", description = "With --server: its pid, for CPU and memory figures.")
+  long serverPid;
+
+  @Option(names = "--server-data", description = "Data directory of the server the bench starts (default: a fresh one under /tmp, deleted afterwards).")
+  Path serverData;
+
+  @Option(names = "--server-jvm", defaultValue = "", description = "Extra JVM options of the server the bench starts, space separated (e.g. \"-Xmx4g -XX:StartFlightRecording=filename=relay.jfr\").")
+  String serverJvm;
+
+  @Option(names = "--server-cpus", description = "Pin the server the bench starts to these CPUs (taskset list, e.g. 0).")
+  String serverCpus;
+
+  @Option(names = "--client-threads", defaultValue = "2", description = "Event loop threads of the bench's WebSocket client (default ${DEFAULT-VALUE}).")
+  int clientThreads;
+
+  @Option(names = "--source-addresses", defaultValue = "1", description = "Spread connections over 127.0.0.1..127.0.0.N (each has ~28,000 ephemeral ports; default ${DEFAULT-VALUE}).")
+  int sourceAddresses;
+
+  @Option(names = "--out", description = "Also append the JSON result line to this file.")
+  Path out;
+
+  private Path madeData;
+
+  public ServerHandle startServer() throws IOException {
+    if (serverUrl != null) {
+      if (codesFile == null) {
+        throw new IllegalArgumentException(
+            "--server needs --codes FILE: the file the server's stdout (its verification codes) goes to");
+      }
+      return new ExternalServer(serverUrl, codesFile, serverPid);
+    }
+    Path data = serverData;
+    if (data == null) {
+      data = Files.createTempDirectory("parley-bench-server");
+      madeData = data;
+    }
+    List<String> jvm = serverJvm.isBlank() ? List.of() : Arrays.asList(serverJvm.strip().split("\\s+"));
+    return new SpawnedServer(data, jvm, serverCpus);
+  }
+
+  /** Removes the data directory the bench made for its own server. */
+  void cleanUp() {
+    if (madeData == null) {
+      return;
+    }
+    try (var paths = Files.walk(madeData)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      System.err.println("could not delete " + madeData + ": " + e.getMessage());
+    }
+  }
+
+  public WsClient client(ServerHandle server) {
+    return new WsClient(URI.create(server.url()), clientThreads, WsClient.loopbackSources(sourceAddresses));
+  }
+
+  public int sourceAddresses() {
+    return sourceAddresses;
+  }
+
+  public Path out() {
+    return out;
+  }
+
+  /** A mode's measurement, given its server and a client connected to it. */
+  @FunctionalInterface
+  public interface Measurement {
+    Result measure(ServerHandle server, WsClient client) throws Exception;
+  }
+
+  /** Starts (or finds) the server, measures, prints the table and the JSON line, cleans up. */
+  public int run(Measurement measurement) throws Exception {
+    try (ServerHandle server = startServer();
+        WsClient client = client(server)) {
+      Result result = measurement.measure(server, client);
+      result.put("server", serverUrl != null ? "external " + serverUrl : "spawned (parley-bench server, rate limits raised)");
+      result.print(System.out, out);
+      return 0;
+    } finally {
+      cleanUp();
+    }
+  }
+}

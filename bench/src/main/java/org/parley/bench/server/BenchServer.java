@@ -1,0 +1,113 @@
+package org.parley.bench.server;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.parley.server.Limits;
+import org.parley.server.ParleyServer;
+import org.parley.server.ServerConfig;
+import org.parley.server.registration.ConsoleSmsSender;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Starts the relay exactly as {@code parley server} does (embedded SQLite, console SMS), except
+ * that the per-address, per-phone and per-account rate limits are raised: a benchmark registers
+ * thousands of accounts from one address, which the defaults rightly refuse.
+ *
+ * <p>Prints {@code listening on ws://HOST:PORT} when ready. With {@code --control-stdin} it also
+ * takes commands on stdin ({@code stats}: collect garbage and print the heap in use) and exits
+ * when stdin closes, so a server spawned by the bench never outlives it.
+ */
+@Command(
+    name = "server",
+    mixinStandardHelpOptions = true,
+    description = "Run a Parley relay for benchmarking (rate limits raised; everything else default).")
+public final class BenchServer implements Callable<Integer> {
+  @Option(names = "--data", required = true, description = "Data directory (SQLite file parley.db).")
+  Path data;
+
+  @Option(names = "--bind", defaultValue = "127.0.0.1", description = "Address to bind (default ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Option(names = "--port", defaultValue = "8080", description = "Port; 0 picks a free one (default ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--default-limits", description = "Keep the default rate limits (bulk registration will be refused).")
+  boolean defaultLimits;
+
+  @Option(names = "--control-stdin", description = "Take 'stats' on stdin and exit when stdin closes.")
+  boolean controlStdin;
+
+  /** The limits a benchmark needs: everything as shipped but the rate limits on bulk actions. */
+  public static Limits benchLimits() {
+    return Limits.defaults().toBuilder()
+        .requestsPerAddress(Integer.MAX_VALUE / 2)
+        .codeRequestsPerPhone(1_000)
+        // refilled at once, so the limiter forgets the bucket instead of sweeping thousands of them
+        .codeRefill(Duration.ofMillis(1))
+        .keyFetchesPerAccount(Integer.MAX_VALUE / 2)
+        .linkTokensPerAccount(1_000)
+        .build();
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Files.createDirectories(data);
+    ServerConfig config =
+        ServerConfig.builder(data)
+            .bind(bind)
+            .port(port)
+            .limits(defaultLimits ? Limits.defaults() : benchLimits())
+            .build();
+    ParleyServer server = ParleyServer.start(config, Clock.systemUTC(), new ConsoleSmsSender(System.out));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      stopped.countDown();
+    }));
+    System.out.println("listening on " + server.url());
+    System.out.flush();
+    if (controlStdin) {
+      readCommands();
+      System.exit(0);
+    }
+    stopped.await();
+    return 0;
+  }
+
+  private static void readCommands() throws java.io.IOException {
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    String line;
+    while ((line = in.readLine()) != null) {
+      if (line.strip().equals("stats")) {
+        // Twice: the first collection may leave work for finalisation/cleaners.
+        System.gc();
+        System.gc();
+        long used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        long direct =
+            ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
+                .mapToLong(java.lang.management.BufferPoolMXBean::getMemoryUsed)
+                .sum();
+        // Netty 4.2's default allocator (adaptive) keeps its own count, outside the JDK's pools.
+        long netty =
+            io.netty.buffer.ByteBufAllocator.DEFAULT instanceof io.netty.buffer.ByteBufAllocatorMetricProvider metered
+                ? metered.metric().usedDirectMemory()
+                : 0;
+        System.out.println("stats heap_used=" + used + " direct_used=" + (direct + netty));
+        System.out.flush();
+      }
+    }
+  }
+
+  public static void main(String[] args) {
+    System.exit(new picocli.CommandLine(new BenchServer()).execute(args));
+  }
+}

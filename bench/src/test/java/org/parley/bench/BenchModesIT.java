@@ -1,0 +1,84 @@
+package org.parley.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.parley.bench.modes.ConnectionsMode;
+import org.parley.bench.modes.DrainMode;
+import org.parley.bench.modes.RelayMode;
+import org.parley.bench.net.WsClient;
+import org.parley.bench.report.Result;
+import org.parley.bench.server.InProcessServer;
+import picocli.CommandLine;
+
+/**
+ * Runs every mode for about a second against an in-process relay, so that a protocol or server
+ * change that breaks the bench shows up in the build instead of on benchmark day. No figures.
+ */
+class BenchModesIT {
+  @TempDir Path dir;
+  InProcessServer server;
+  WsClient client;
+
+  @BeforeEach
+  void start() throws InterruptedException {
+    server = new InProcessServer(dir);
+    client = new WsClient(URI.create(server.url()), 1, List.of());
+  }
+
+  @AfterEach
+  void stop() {
+    client.close();
+    server.close();
+  }
+
+  @Test
+  void relayDeliversEveryCommittedEnvelopeToEveryDevice() throws Exception {
+    RelayMode relay = parse(new RelayMode(), "--users", "4", "--devices", "3", "--warmup", "0.3", "--duration", "1", "--in-flight", "16");
+    Result result = relay.measure(server, client);
+
+    assertThat((Long) result.get("envelopes_committed")).isPositive();
+    assertThat(result.get("envelopes_lost")).isEqualTo(0L);
+    assertThat(result.get("envelopes_per_message")).isEqualTo(5);
+    assertThat((Map<?, ?>) result.get("errors")).isEmpty();
+    assertThat(result.json()).contains("\"submit_to_delivered_ms\"");
+  }
+
+  @Test
+  void openLoopRelayKeepsItsRate() throws Exception {
+    RelayMode relay = parse(new RelayMode(), "--users", "3", "--devices", "1", "--warmup", "0.2", "--duration", "1", "--rate", "50");
+    Result result = relay.measure(server, client);
+
+    assertThat((Long) result.get("messages_committed")).isBetween(40L, 60L);
+    assertThat(result.get("envelopes_lost")).isEqualTo(0L);
+  }
+
+  @Test
+  void connectionsHoldsEveryDevice() throws Exception {
+    ConnectionsMode connections = parse(new ConnectionsMode(), "--devices", "20", "--hold", "0.2");
+    Result result = connections.measure(server, client);
+
+    assertThat(result.get("still_open_after_hold")).isEqualTo(20L);
+  }
+
+  @Test
+  void drainTakesTheWholeQueue() throws Exception {
+    DrainMode drain = parse(new DrainMode(), "--envelopes", "300", "--rounds", "2");
+    Result result = drain.measure(server, client);
+
+    // Every round counts its own 300 (a round that missed one would time out and fail the run).
+    assertThat((List<?>) result.get("drain_ms")).hasSize(2);
+  }
+
+  private static <T> T parse(T command, String... args) {
+    new CommandLine(command).parseArgs(args);
+    return command;
+  }
+}
