@@ -32,6 +32,7 @@ import org.parley.protocol.wire.Status;
  */
 public final class ServerConnection implements AutoCloseable {
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(30);
 
   private volatile WebSocket socket;
   private HttpClient http;
@@ -86,10 +87,20 @@ public final class ServerConnection implements AutoCloseable {
     }
     URI uri = URI.create(stripSlash(target.serverUrl()) + target.path());
     try {
-      connection.socket = builder.buildAsync(uri, reader).join();
-    } catch (CompletionException e) {
+      // Bounded: the connect timeout covers TCP only, not a server that never answers the upgrade.
+      connection.socket = builder.buildAsync(uri, reader).get(OPEN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
       connection.http.shutdownNow();
       throw connectFailure(target, e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
+      connection.http.shutdownNow();
+      throw new ClientException(
+          "the server at " + target.serverUrl() + " accepted the connection but did not answer within "
+              + OPEN_TIMEOUT.toSeconds() + " s; try again");
+    } catch (InterruptedException e) {
+      connection.http.shutdownNow();
+      Thread.currentThread().interrupt();
+      throw new ClientException("interrupted while connecting to " + target.serverUrl());
     } catch (IllegalArgumentException e) {
       connection.http.shutdownNow();
       throw new ClientException("'" + target.serverUrl() + "' is not a server address; use ws://HOST:PORT or wss://HOST:PORT");

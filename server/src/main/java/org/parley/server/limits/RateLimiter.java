@@ -12,11 +12,13 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class RateLimiter {
   private static final int SWEEP_ABOVE = 10_000;
+  private static final long SWEEP_EVERY_NANOS = 10_000_000_000L;
 
   private final Clock clock;
   private final int capacity;
   private final long refillNanos;
   private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong lastSweep = new java.util.concurrent.atomic.AtomicLong();
 
   public RateLimiter(Clock clock, int capacity, Duration refillEvery) {
     this.clock = clock;
@@ -26,10 +28,12 @@ public final class RateLimiter {
 
   /** Takes one token; false when the key has none left. */
   public boolean tryAcquire(String key) {
-    if (buckets.size() > SWEEP_ABOVE) {
+    long now = nanos();
+    long swept = lastSweep.get();
+    // At most one sweep per interval: under a flood of distinct keys, each call must stay cheap.
+    if (buckets.size() > SWEEP_ABOVE && now - swept > SWEEP_EVERY_NANOS && lastSweep.compareAndSet(swept, now)) {
       sweep();
     }
-    long now = nanos();
     Bucket bucket = buckets.computeIfAbsent(key, k -> new Bucket(capacity, now));
     synchronized (bucket) {
       bucket.refill(now, capacity, refillNanos);
