@@ -86,7 +86,9 @@ class CommandLineIT {
     assertThat(added.code()).as(added.err()).isZero();
     Cli.Run linked = linking.get(60, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(linked.code()).as(linked.err()).isZero();
-    assertThat(linked.out()).contains("parley://link?v=1&addr=").contains("█").contains("linked as device 2");
+    assertThat(linked.out()).contains("parley://link?v=1&addr=").contains("█").contains("linked as device 2")
+        .contains("history imported");
+    assertThat(linked.err()).as("the progress bar").contains("history part 1 imported").contains("100%");
 
     List<JsonNode> devices = parley("laptop", "devices", "--json").json();
     assertThat(devices).extracting(d -> d.get("id").asInt()).containsExactly(1, 2);

@@ -19,6 +19,8 @@ import org.parley.client.events.ClientEvent;
 import org.parley.client.events.MessageEvent;
 import org.parley.client.events.UnlinkedEvent;
 import org.parley.client.events.WarningEvent;
+import org.parley.client.history.HistoryExporter;
+import org.parley.client.history.HistoryHandoff;
 import org.parley.client.keys.PreKeys;
 import org.parley.client.linking.CompanionLinker;
 import org.parley.client.linking.LinkUri;
@@ -81,6 +83,7 @@ public final class Device implements AutoCloseable {
   private boolean connectionDelivers;
   private boolean listReconciled;
   private volatile boolean receiving;
+  private boolean historyComplete;
 
   private Device(Path directory, ClientConfig config) {
     this.directory = directory;
@@ -236,6 +239,21 @@ public final class Device implements AutoCloseable {
    * {@code idle} (after the waiting queue has been drained). Returns the number of events.
    */
   public int receive(Duration idle, Consumer<ClientEvent> listener) {
+    return receive(idle, listener, false);
+  }
+
+  /**
+   * On a newly linked companion: takes in what arrives until the primary's history has been
+   * imported (progress as {@code history-sync} events), or nothing has come for {@code idle}.
+   * Returns whether the history arrived.
+   */
+  public boolean awaitHistory(Duration idle, Consumer<ClientEvent> listener) {
+    historyComplete = false;
+    receive(idle, listener, true);
+    return historyComplete;
+  }
+
+  private int receive(Duration idle, Consumer<ClientEvent> listener, boolean untilHistory) {
     // Set before connecting: what the server says on connect (unlinked, a warning) belongs here.
     receiving = true;
     ServerConnection server;
@@ -245,11 +263,14 @@ public final class Device implements AutoCloseable {
       receiving = false;
       throw e;
     }
-    MessageReceiver receiver = receiver();
+    HistoryHandoff handoff = historyHandoff();
+    MessageReceiver receiver = receiver(handoff);
     List<byte[]> acks = new ArrayList<>();
     int count = 0;
     try {
-      while (true) {
+      // An import cut short by a crash is taken up first.
+      historyComplete |= handoff.importPending(listener);
+      while (!(untilHistory && historyComplete)) {
         Push push = inbox.poll(idle.toMillis(), TimeUnit.MILLISECONDS);
         if (push == null) {
           break;
@@ -266,6 +287,7 @@ public final class Device implements AutoCloseable {
           if (inbox.isEmpty() || acks.size() >= 64) {
             ack(server, acks);
           }
+          historyComplete |= handoff.importPending(listener);
         } else if (push.hasQueueEmpty()) {
           ack(server, acks);
           sendReceipts(server);
@@ -401,15 +423,29 @@ public final class Device implements AutoCloseable {
     return result;
   }
 
-  /** On the primary: links the device that shows this QR code (its {@code parley://link?} line). */
+  /** On the primary: links the device that shows this QR code and sends it a year of history. */
   public PrimaryLinker.Linked addDevice(String linkUri) {
+    return addDevice(linkUri, HistoryExporter.DEFAULT_DAYS);
+  }
+
+  /**
+   * On the primary: links the device that shows this QR code (its {@code parley://link?} line),
+   * then exports the last {@code historyDays} days of history to it.
+   */
+  public PrimaryLinker.Linked addDevice(String linkUri, int historyDays) {
     requirePrimary("add devices");
+    if (historyDays < 1) {
+      throw new ClientException("--history-days must be at least 1");
+    }
     ServerConnection server = online();
     PrimaryLinker.Linked linked =
         new PrimaryLinker(
                 signal.getIdentityKeyPair(), local.account(), local.phone(), local.serverUrl(), ownList(), clock)
             .add(server, LinkUri.parse(linkUri));
+    // The companion is on the signed list now: whatever arrives from here on reaches it directly,
+    // and everything before is in the export.
     deviceDirectory().refresh(server, local.account());
+    historyHandoff().send(server, sender(), linked.deviceId(), historyDays);
     return linked;
   }
 
@@ -529,8 +565,13 @@ public final class Device implements AutoCloseable {
     return new MessageSender(profile, signal, deviceDirectory(), clock, local.account(), local.deviceId());
   }
 
-  private MessageReceiver receiver() {
-    ContentProcessor processor = new ContentProcessor(history, contacts, receipts, local.account(), local.phone());
+  private HistoryHandoff historyHandoff() {
+    return new HistoryHandoff(profile, local, clock, config.ssl(), directory.resolve("history"));
+  }
+
+  private MessageReceiver receiver(HistoryHandoff handoff) {
+    ContentProcessor processor =
+        new ContentProcessor(history, contacts, receipts, local.account(), local.phone(), handoff::remember);
     return new MessageReceiver(
         profile, signal, deviceDirectory(), contacts, history, processor, clock, local.account(), hooks);
   }

@@ -1,9 +1,13 @@
 package org.parley.cli.commands;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import org.parley.cli.output.Output;
+import org.parley.cli.output.ProgressBar;
 import org.parley.client.Device;
+import org.parley.client.events.HistorySyncEvent;
+import org.parley.client.events.WarningEvent;
 import org.parley.client.linking.CompanionLinker;
 import org.parley.client.linking.LinkUri;
 import org.parley.client.linking.QrCodes;
@@ -33,12 +37,28 @@ public final class LinkCommand extends DeviceCommand {
   @Option(names = "--qr-png", paramLabel = "FILE", description = "Also write the QR code as a PNG image.")
   Path qrPng;
 
+  /** How long to wait for the primary's history after linking (it exports first). */
+  private static final Duration HISTORY_WAIT = Duration.ofSeconds(60);
+
   @Override
   protected int run(Device device, Output output) {
     CompanionLinker.Result linked =
         device.link(server, name, LinkUri.kind(kind), invitation -> show(invitation, output));
     output.note(
         "linked as device " + linked.deviceId() + " of " + linked.phone() + " (account " + linked.account() + ")");
+    ProgressBar progress = new ProgressBar(main().context().err());
+    boolean imported =
+        device.awaitHistory(HISTORY_WAIT, event -> {
+          if (event instanceof HistorySyncEvent history) {
+            progress.show(history);
+          } else if (event instanceof WarningEvent) {
+            output.event(event);
+          }
+        });
+    output.note(
+        imported
+            ? "history imported; this device is ready"
+            : "no history arrived yet; 'parley receive' will import it when the primary sends it");
     return 0;
   }
 

@@ -65,6 +65,8 @@ final class Events {
         out.put("lastPart", h.lastPart());
         out.put("records", h.records());
         out.put("imported", h.imported());
+        out.put("bytes", h.bytes());
+        out.put("downloaded", h.downloaded());
         out.put("from", h.fromTimestamp());
         out.put("to", h.toTimestamp());
       }

@@ -47,8 +47,11 @@ public final class PlainOutput implements Output {
               time(r.upToTimestamp()));
       case UnlinkedEvent u -> err.println("unlinked: " + u.message());
       case WarningEvent w -> err.println("warning: " + w.message());
-      case HistorySyncEvent h ->
-          out.printf("history sync %s: part %d, %d of %d records%n", h.state(), h.part(), h.imported(), h.records());
+      case HistorySyncEvent h -> {
+        if (h.state().equals("imported")) {
+          out.printf("history part %d imported: %d records%n", h.part() + 1, h.records());
+        }
+      }
     }
     out.flush();
   }

@@ -2,6 +2,7 @@ package org.parley.client.messaging;
 
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.parley.client.events.ClientEvent;
 import org.parley.client.events.MessageEvent;
 import org.parley.client.events.ReadEvent;
@@ -11,6 +12,7 @@ import org.parley.client.store.MessageHistory;
 import org.parley.client.store.MessageHistory.Entry;
 import org.parley.protocol.wire.Content;
 import org.parley.protocol.wire.DataMessage;
+import org.parley.protocol.wire.HistorySync;
 import org.parley.protocol.wire.ReadMark;
 import org.parley.protocol.wire.ReceiptMessage;
 import org.parley.protocol.wire.ReceiptType;
@@ -28,14 +30,21 @@ public class ContentProcessor {
   private final ReceiptQueue receipts;
   private final UUID ownAccount;
   private final String ownPhone;
+  private final Consumer<HistorySync> historyAnnounced;
 
   public ContentProcessor(
-      MessageHistory history, Contacts contacts, ReceiptQueue receipts, UUID ownAccount, String ownPhone) {
+      MessageHistory history,
+      Contacts contacts,
+      ReceiptQueue receipts,
+      UUID ownAccount,
+      String ownPhone,
+      Consumer<HistorySync> historyAnnounced) {
     this.history = history;
     this.contacts = contacts;
     this.receipts = receipts;
     this.ownAccount = ownAccount;
     this.ownPhone = ownPhone;
+    this.historyAnnounced = historyAnnounced;
   }
 
   public void apply(Incoming incoming, List<ClientEvent> events) {
@@ -82,6 +91,12 @@ public class ContentProcessor {
           events.add(
               new ReadEvent(
                   chat == null ? null : contacts.phoneOf(chat), group, mark.getUpToTimestamp(), incoming.senderDevice()));
+        }
+      }
+      case HISTORY -> {
+        // Only the primary exports history (DESIGN.md §7).
+        if (incoming.senderDevice() == 1) {
+          historyAnnounced.accept(sync.getHistory());
         }
       }
       default -> {}
