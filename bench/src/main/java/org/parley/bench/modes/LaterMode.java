@@ -8,18 +8,6 @@ public final class LaterMode {
   private LaterMode() {}
 
   @Command(
-      name = "history",
-      mixinStandardHelpOptions = true,
-      description = "History sync to a newly linked companion (a year of chats). Comes with the history-sync issue (#4).")
-  public static final class History implements Callable<Integer> {
-    @Override
-    public Integer call() {
-      System.err.println("the history mode is not built yet: it comes with history sync (issue #4)");
-      return 2;
-    }
-  }
-
-  @Command(
       name = "group",
       mixinStandardHelpOptions = true,
       description = "Group fan-out with sender keys to every member device. Comes with the groups issue (#6).")
