@@ -14,8 +14,11 @@ import org.parley.server.devices.ActivityTracker;
 import org.parley.server.devices.DeviceService;
 import org.parley.server.devices.LinkService;
 import org.parley.server.devices.UnlinkWarnings;
+import org.parley.server.groups.GroupService;
 import org.parley.server.keys.KeyService;
 import org.parley.server.messages.DeviceSessions;
+import org.parley.server.messages.GroupFanout;
+import org.parley.server.messages.GroupMessageService;
 import org.parley.server.messages.MessageService;
 import org.parley.server.messages.Presence;
 import org.parley.server.registration.RegistrationService;
@@ -58,6 +61,9 @@ public final class ParleyServer implements AutoCloseable {
       new MessageService(storage.accounts(), storage.queues(), presence, clock, limits).routes(router);
       new DeviceService(storage.accounts(), presence, clock, UnlinkWarnings.NONE).routes(router);
       linking.routes(router);
+      GroupFanout fanout = new GroupFanout(storage.queues(), presence, limits);
+      new GroupService(storage.accounts(), storage.groups(), fanout, clock, limits).routes(router);
+      new GroupMessageService(storage.groups(), fanout, clock, limits).routes(router);
 
       this.housekeeping = new Housekeeping();
       housekeeping.every(activityFlushPeriod(config), activity::flush);
