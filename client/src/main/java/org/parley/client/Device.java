@@ -234,9 +234,10 @@ public final class Device implements AutoCloseable {
   public GroupChats groups() {
     GroupStore groups = new GroupStore(profile, contacts);
     GroupRoster roster = new GroupRoster(groups, local.account());
+    MessageSender pairwise = sender();
     GroupSender groupSender =
-        new GroupSender(signal, groups, roster, deviceDirectory(), sender(), clock, local.account(), local.deviceId());
-    return new GroupChats(local, groups, roster, groupSender, history, clock, this::online);
+        new GroupSender(signal, groups, roster, deviceDirectory(), pairwise, clock, local.account(), local.deviceId());
+    return new GroupChats(local, groups, roster, groupSender, pairwise, history, clock, this::online);
   }
 
   // ---------------------------------------------------------------- receiving

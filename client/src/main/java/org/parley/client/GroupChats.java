@@ -7,6 +7,7 @@ import java.util.UUID;
 import java.util.function.Supplier;
 import org.parley.client.messaging.GroupRoster;
 import org.parley.client.messaging.GroupSender;
+import org.parley.client.messaging.MessageSender;
 import org.parley.client.net.ServerConnection;
 import org.parley.client.store.GroupStore;
 import org.parley.client.store.GroupStore.LocalGroup;
@@ -18,8 +19,11 @@ import org.parley.protocol.wire.Content;
 import org.parley.protocol.wire.CreateGroup;
 import org.parley.protocol.wire.DataMessage;
 import org.parley.protocol.wire.LeaveGroup;
+import org.parley.protocol.wire.ReadMark;
+import org.parley.protocol.wire.ReadSync;
 import org.parley.protocol.wire.RemoveMember;
 import org.parley.protocol.wire.Request;
+import org.parley.protocol.wire.SyncMessage;
 
 /**
  * A device's group chats (DESIGN.md §9): the server keeps who is in each group; this device keeps
@@ -30,6 +34,7 @@ public final class GroupChats {
   private final GroupStore groups;
   private final GroupRoster roster;
   private final GroupSender sender;
+  private final MessageSender pairwise;
   private final MessageHistory history;
   private final Clock clock;
   private final Supplier<ServerConnection> server;
@@ -39,6 +44,7 @@ public final class GroupChats {
       GroupStore groups,
       GroupRoster roster,
       GroupSender sender,
+      MessageSender pairwise,
       MessageHistory history,
       Clock clock,
       Supplier<ServerConnection> server) {
@@ -46,6 +52,7 @@ public final class GroupChats {
     this.groups = groups;
     this.roster = roster;
     this.sender = sender;
+    this.pairwise = pairwise;
     this.history = history;
     this.clock = clock;
     this.server = server;
@@ -117,6 +124,23 @@ public final class GroupChats {
             local.account(), data.getId(), local.deviceId(), null, groupId, true, body, now,
             result.serverTimestamp(), "sent"));
     return new Device.SendResult(data.getId(), now, result.serverTimestamp(), result.declined());
+  }
+
+  /**
+   * Marks a group chat read up to now, here and on this account's other devices (read sync). No read
+   * receipts go to the group: a thousand members need not learn who read what.
+   */
+  public int markRead(String groupId) {
+    long now = clock.millis();
+    int read = history.markRead(null, groupId, now).size();
+    Content sync =
+        Content.newBuilder()
+            .setSync(
+                SyncMessage.newBuilder()
+                    .setRead(ReadSync.newBuilder().addMarks(ReadMark.newBuilder().setGroupId(groupId).setUpToTimestamp(now))))
+            .build();
+    pairwise.send(server.get(), List.of(new MessageSender.Part(local.account(), sync)), now, false);
+    return read;
   }
 
   private GroupView view(LocalGroup group) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
+import static org.parley.client.Accounts.linkByUri;
 import static org.parley.client.Accounts.messages;
 import static org.parley.client.Accounts.register;
 
@@ -16,9 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,13 +25,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.parley.client.events.ClientEvent;
 import org.parley.client.events.GroupEvent;
 import org.parley.client.events.MessageEvent;
+import org.parley.client.events.ReadEvent;
 import org.parley.client.events.WarningEvent;
 import org.parley.client.net.ServerException;
 import org.parley.client.store.ProfileStore;
 import org.parley.client.store.SignalStore;
 import org.parley.protocol.wire.AddMembers;
 import org.parley.protocol.wire.CiphertextType;
-import org.parley.protocol.wire.DeviceKind;
 import org.parley.protocol.wire.Envelope;
 import org.parley.protocol.wire.GetGroup;
 import org.parley.protocol.wire.RemoveMember;
@@ -82,7 +81,7 @@ class GroupsIT {
   @Test
   void aMessageFromAnyDeviceReachesEveryOtherDeviceOfEveryMemberAndShowsAsSentOnTheSendersOthers() {
     Device alice = keep(register(server, dir.resolve("alice"), ALICE));
-    Device laptop = keep(linkByUri(alice, dir.resolve("alice-laptop")));
+    Device laptop = keep(linkByUri(server, alice, dir.resolve("alice-laptop"), "laptop"));
     Device bob = keep(register(server, dir.resolve("bob"), BOB));
     Device carol = keep(register(server, dir.resolve("carol"), CAROL));
 
@@ -123,6 +122,14 @@ class GroupsIT {
           .containsExactly("from alice's phone", "from bob", "from alice's laptop");
     }
     assertThat(alice.history(BOB, null, 10)).as("group messages stay out of the 1:1 chat").isEmpty();
+
+    // Reading the group on the laptop marks it read on the phone too (read sync with the group's id).
+    assertThat(laptop.groups().markRead(id)).isEqualTo(1);
+    assertThat(receiveUntil(alice, e -> e.stream().anyMatch(ReadEvent.class::isInstance)))
+        .filteredOn(ReadEvent.class::isInstance).singleElement()
+        .satisfies(e -> assertThat(((ReadEvent) e).group()).isEqualTo(id));
+    assertThat(alice.history(null, id, 10)).filteredOn(m -> m.type().equals("message"))
+        .extracting(MessageEvent::status).containsExactly("read");
   }
 
   @Test
@@ -198,7 +205,7 @@ class GroupsIT {
     alice.groups().sendText(id, "before the laptop");
     receiveMessages(bob, 1);
 
-    Device laptop = keep(linkByUri(bob, dir.resolve("bob-laptop")));
+    Device laptop = keep(linkByUri(server, bob, dir.resolve("bob-laptop"), "laptop"));
     // Alice's view of Bob's devices is out of date: the server refuses, she refreshes, hands her key
     // to the laptop and sends again.
     alice.groups().sendText(id, "after the laptop");
@@ -285,24 +292,6 @@ class GroupsIT {
       return done.test(events);
     });
     return new ArrayList<>(events);
-  }
-
-  /** Links a companion by its link URI (the QR code's content; LinkingIT covers the PNG). */
-  Device linkByUri(Device primary, Path profile) {
-    Device companion = Device.open(profile, ClientConfig.defaults());
-    CompletableFuture<String> shown = new CompletableFuture<>();
-    CompletableFuture<Void> linking =
-        CompletableFuture.runAsync(
-            () -> companion.link(server.url(), "laptop", DeviceKind.DESKTOP, i -> shown.complete(i.uri())),
-            task -> Thread.ofPlatform().daemon().start(task));
-    try {
-      primary.addDevice(shown.get(30, TimeUnit.SECONDS));
-      linking.get(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      companion.close();
-      throw new IllegalStateException("linking failed", e);
-    }
-    return companion;
   }
 
   UUID account(String phone) {
