@@ -222,6 +222,26 @@ class GroupsIT {
   }
 
   @Test
+  void aMemberWhoRegistersAgainGetsTheKeysOnItsNewPhoneAndTheOldPhoneNothingNew() {
+    Device alice = keep(register(server, dir.resolve("alice"), ALICE));
+    String id;
+    try (Device oldBob = register(server, dir.resolve("bob-old"), BOB)) {
+      id = alice.groups().create("same number", List.of(BOB)).id();
+      alice.groups().sendText(id, "to the old phone");
+      assertThat(messages(receiveMessages(oldBob, 1))).extracting(MessageEvent::body).containsExactly("to the old phone");
+    }
+    Device newBob = keep(register(server, dir.resolve("bob-new"), BOB));
+
+    // The old phone held Alice's key: the server says "stale", she rotates and hands the new key over.
+    alice.groups().sendText(id, "to the new phone");
+    assertThat(messages(receiveMessages(newBob, 1)))
+        .singleElement().satisfies(m -> assertMessage(m, "message", ALICE, 1, id, "to the new phone"));
+    newBob.groups().sendText(id, "new phone, same group");
+    assertThat(messages(receiveUntil(alice, e -> !messages(e).isEmpty()))).extracting(MessageEvent::body)
+        .containsExactly("new phone, same group");
+  }
+
+  @Test
   void nonMembersCannotPostOrReadTheGroupAndNonAdminsCannotChangeIt() {
     Device alice = keep(register(server, dir.resolve("alice"), ALICE));
     Device bob = keep(register(server, dir.resolve("bob"), BOB));

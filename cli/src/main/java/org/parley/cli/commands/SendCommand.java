@@ -1,5 +1,6 @@
 package org.parley.cli.commands;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.parley.cli.output.Output;
 import org.parley.client.Device;
@@ -43,7 +44,7 @@ public final class SendCommand extends DeviceCommand {
       output.note("warning: not sent to " + declined + ": not vouched for by its primary");
     }
     if (json) {
-      Map<String, Object> fields = new java.util.LinkedHashMap<>();
+      Map<String, Object> fields = new LinkedHashMap<>();
       fields.put("id", sent.messageId());
       fields.put("to", target.to);
       fields.put("group", target.group);
