@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.util.Map;
 import org.parley.cli.commands.AddDeviceCommand;
 import org.parley.cli.commands.DevicesCommand;
+import org.parley.cli.commands.GroupsCommand;
 import org.parley.cli.commands.HistoryCommand;
 import org.parley.cli.commands.LinkCommand;
 import org.parley.cli.commands.ReadCommand;
@@ -40,6 +41,7 @@ import picocli.CommandLine.ScopeType;
       SendCommand.class,
       ReceiveCommand.class,
       HistoryCommand.class,
+      GroupsCommand.class,
       ReadCommand.class,
       SafetyNumberCommand.class,
       CommandLine.HelpCommand.class

@@ -27,6 +27,9 @@ import org.parley.client.linking.LinkUri;
 import org.parley.client.linking.PrimaryLinker;
 import org.parley.client.messaging.ContentProcessor;
 import org.parley.client.messaging.DeviceDirectory;
+import org.parley.client.messaging.GroupInbox;
+import org.parley.client.messaging.GroupRoster;
+import org.parley.client.messaging.GroupSender;
 import org.parley.client.messaging.MessageReceiver;
 import org.parley.client.messaging.MessageSender;
 import org.parley.client.messaging.OwnDeviceList;
@@ -34,6 +37,7 @@ import org.parley.client.messaging.ReceiptQueue;
 import org.parley.client.messaging.ReceiveHooks;
 import org.parley.client.net.ServerConnection;
 import org.parley.client.store.Contacts;
+import org.parley.client.store.GroupStore;
 import org.parley.client.store.LocalDevice;
 import org.parley.client.store.MessageHistory;
 import org.parley.client.store.ProfileStore;
@@ -230,6 +234,16 @@ public final class Device implements AutoCloseable {
             local.account(), data.getId(), local.deviceId(), recipient, null, true, body, now,
             result.serverTimestamp(), "sent"));
     return new SendResult(data.getId(), now, result.serverTimestamp(), result.declined());
+  }
+
+  /** Group chats (DESIGN.md §9): create and change groups, list them, send to them. */
+  public GroupChats groups() {
+    GroupStore groups = new GroupStore(profile, contacts);
+    GroupRoster roster = new GroupRoster(groups, local.account());
+    MessageSender pairwise = sender();
+    GroupSender groupSender =
+        new GroupSender(signal, groups, roster, deviceDirectory(), pairwise, clock, local.account(), local.deviceId());
+    return new GroupChats(local, groups, roster, groupSender, pairwise, history, clock, this::online);
   }
 
   // ---------------------------------------------------------------- receiving
@@ -572,8 +586,11 @@ public final class Device implements AutoCloseable {
   private MessageReceiver receiver(HistoryHandoff handoff) {
     ContentProcessor processor =
         new ContentProcessor(history, contacts, receipts, local.account(), local.phone(), handoff::remember);
+    GroupStore groups = new GroupStore(profile, contacts);
+    GroupInbox groupInbox =
+        new GroupInbox(signal, groups, new GroupRoster(groups, local.account()), history, local.account(), local.phone());
     return new MessageReceiver(
-        profile, signal, deviceDirectory(), contacts, history, processor, clock, local.account(), hooks);
+        profile, signal, deviceDirectory(), contacts, history, processor, groupInbox, clock, local.account(), hooks);
   }
 
   private ServerConnection anonymous(String serverUrl) {

@@ -51,6 +51,27 @@ final class Accounts {
     return companion;
   }
 
+  /**
+   * Links a new companion by the content of its QR code (the {@code parley://link?} URI) rather than
+   * through a PNG, for tests about something else than the QR code itself.
+   */
+  static Device linkByUri(TestServer server, Device primary, Path profile, String name) {
+    Device companion = Device.open(profile, ClientConfig.defaults());
+    CompletableFuture<String> shown = new CompletableFuture<>();
+    CompletableFuture<Void> linking =
+        CompletableFuture.runAsync(
+            () -> companion.link(server.url(), name, DeviceKind.DESKTOP, invitation -> shown.complete(invitation.uri())),
+            task -> Thread.ofPlatform().daemon().start(task));
+    try {
+      primary.addDevice(shown.get(30, TimeUnit.SECONDS));
+      linking.get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      companion.close();
+      throw new IllegalStateException("linking " + name + " failed", e);
+    }
+    return companion;
+  }
+
   /** Receives until the device has been quiet for a short while; returns every event. */
   static List<ClientEvent> receive(Device device) {
     List<ClientEvent> events = new CopyOnWriteArrayList<>();

@@ -19,8 +19,11 @@ import org.parley.server.devices.DeviceService;
 import org.parley.server.devices.InactivityPolicy;
 import org.parley.server.devices.InactivityReaper;
 import org.parley.server.devices.LinkService;
+import org.parley.server.groups.GroupService;
 import org.parley.server.keys.KeyService;
 import org.parley.server.messages.DeviceSessions;
+import org.parley.server.messages.GroupFanout;
+import org.parley.server.messages.GroupMessageService;
 import org.parley.server.messages.MessageService;
 import org.parley.server.messages.Presence;
 import org.parley.server.registration.RegistrationService;
@@ -73,6 +76,9 @@ public final class ParleyServer implements AutoCloseable {
       BlobService blobs = new BlobService(blobStore(config), clock, limits);
       blobs.routes(router);
       Authenticator authenticator = new Authenticator(storage.accounts());
+      GroupFanout fanout = new GroupFanout(storage.queues(), presence, limits);
+      new GroupService(storage.accounts(), storage.groups(), fanout, clock, limits).routes(router);
+      new GroupMessageService(storage.groups(), fanout, clock, limits).routes(router);
 
       this.housekeeping = new Housekeeping();
       housekeeping.every(activityFlushPeriod(config), activity::flush);

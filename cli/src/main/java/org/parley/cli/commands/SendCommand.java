@@ -1,5 +1,6 @@
 package org.parley.cli.commands;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.parley.cli.output.Output;
 import org.parley.client.Device;
@@ -37,18 +38,19 @@ public final class SendCommand extends DeviceCommand {
 
   @Override
   protected int run(Device device, Output output) {
-    if (target.group != null) {
-      throw new IllegalArgumentException("group messages come with groups; use --to +E164");
-    }
-    Device.SendResult sent = device.sendText(target.to, text);
+    Device.SendResult sent =
+        target.group != null ? device.groups().sendText(target.group, text) : device.sendText(target.to, text);
     for (String declined : sent.declined()) {
       output.note("warning: not sent to " + declined + ": not vouched for by its primary");
     }
     if (json) {
-      output.record(
-          "sent",
-          Map.of("id", sent.messageId(), "to", target.to, "timestamp", sent.timestamp(),
-              "serverTimestamp", sent.serverTimestamp()));
+      Map<String, Object> fields = new LinkedHashMap<>();
+      fields.put("id", sent.messageId());
+      fields.put("to", target.to);
+      fields.put("group", target.group);
+      fields.put("timestamp", sent.timestamp());
+      fields.put("serverTimestamp", sent.serverTimestamp());
+      output.record("sent", fields);
     }
     return 0;
   }

@@ -3,6 +3,7 @@ package org.parley.cli.output;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.parley.client.events.ClientEvent;
+import org.parley.client.events.GroupEvent;
 import org.parley.client.events.HistorySyncEvent;
 import org.parley.client.events.MessageEvent;
 import org.parley.client.events.ReadEvent;
@@ -57,6 +58,17 @@ final class Events {
         if (w.until() > 0) {
           out.put("unlinkAt", w.until());
         }
+      }
+      case GroupEvent g -> {
+        out.put("type", "group");
+        out.put("kind", g.kind());
+        out.put("group", g.group());
+        out.put("name", g.name());
+        out.put("by", g.by());
+        out.put("added", g.added());
+        out.put("removed", g.removed());
+        out.put("version", g.version());
+        out.put("timestamp", g.timestamp());
       }
       case HistorySyncEvent h -> {
         out.put("type", "history-sync");

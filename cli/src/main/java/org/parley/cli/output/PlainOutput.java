@@ -7,6 +7,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.parley.client.events.ClientEvent;
+import org.parley.client.events.GroupEvent;
 import org.parley.client.events.HistorySyncEvent;
 import org.parley.client.events.MessageEvent;
 import org.parley.client.events.ReadEvent;
@@ -47,6 +48,10 @@ public final class PlainOutput implements Output {
               time(r.upToTimestamp()));
       case UnlinkedEvent u -> err.println("unlinked: " + u.message());
       case WarningEvent w -> err.println("warning: " + w.message());
+      case GroupEvent g ->
+          out.printf("group %s (%s): %s by %s%s%s%n", g.name(), g.group(), g.kind(), g.by(),
+              g.added().isEmpty() ? "" : "; added " + String.join(", ", g.added()),
+              g.removed().isEmpty() ? "" : "; removed " + String.join(", ", g.removed()));
       case HistorySyncEvent h -> {
         if (h.state().equals("imported")) {
           out.printf("history part %d imported: %d records%n", h.part() + 1, h.records());

@@ -13,6 +13,7 @@ import org.parley.client.store.Contacts;
 import org.parley.client.store.MessageHistory;
 import org.parley.client.store.ProfileStore;
 import org.parley.client.store.SignalStore;
+import org.parley.protocol.wire.CiphertextType;
 import org.parley.protocol.wire.Content;
 import org.parley.protocol.wire.Envelope;
 import org.signal.libsignal.protocol.DuplicateMessageException;
@@ -41,6 +42,7 @@ public final class MessageReceiver {
   private final Contacts contacts;
   private final MessageHistory history;
   private final ContentProcessor processor;
+  private final GroupInbox groups;
   private final Clock clock;
   private final UUID ownAccount;
   private final ReceiveHooks hooks;
@@ -52,6 +54,7 @@ public final class MessageReceiver {
       Contacts contacts,
       MessageHistory history,
       ContentProcessor processor,
+      GroupInbox groups,
       Clock clock,
       UUID ownAccount,
       ReceiveHooks hooks) {
@@ -61,6 +64,7 @@ public final class MessageReceiver {
     this.contacts = contacts;
     this.history = history;
     this.processor = processor;
+    this.groups = groups;
     this.clock = clock;
     this.ownAccount = ownAccount;
     this.hooks = hooks;
@@ -74,6 +78,13 @@ public final class MessageReceiver {
     byte[] guid = envelope.getGuid().toByteArray();
     if (history.processed(guid)) {
       return List.of();
+    }
+    if (envelope.getType() == CiphertextType.SERVER) {
+      return profile.transaction(c -> {
+        List<ClientEvent> events = groups.notice(envelope);
+        history.markProcessed(guid, clock.millis());
+        return events;
+      });
     }
     UUID sender = UUID.fromString(envelope.getSourceAccount());
     int device = envelope.getSourceDevice();
@@ -91,8 +102,10 @@ public final class MessageReceiver {
     try {
       profile.transaction(c -> {
         Content content = parse(unpad(decrypt(envelope, sender, device)));
-        processor.apply(
-            new Incoming(envelope, sender, device, envelope.getSourcePhone(), content), events);
+        Incoming incoming = new Incoming(envelope, sender, device, envelope.getSourcePhone(), content);
+        if (!groups.take(incoming, events)) {
+          processor.apply(incoming, events);
+        }
         history.markProcessed(guid, clock.millis());
         hooks.decrypted(envelope);
         return null;
@@ -130,6 +143,7 @@ public final class MessageReceiver {
       return switch (envelope.getType()) {
         case PREKEY -> cipher.decrypt(new PreKeySignalMessage(bytes));
         case WHISPER -> cipher.decrypt(new SignalMessage(bytes));
+        case SENDER_KEY -> groups.decrypt(address, bytes);
         default -> throw new Undecryptable("unsupported envelope type " + envelope.getType());
       };
     } catch (DuplicateMessageException e) {

@@ -68,10 +68,14 @@ public final class MessageSender {
   public record Part(UUID account, Content content) {}
 
   /**
-   * The outcome: the server's time of storing, devices that got nothing because unvouched, and the
-   * (other) accounts none of whose devices could be reached.
+   * The outcome: the server's time of storing, devices that got nothing because unvouched, the
+   * (other) accounts none of whose devices could be reached, and the devices that were.
    */
-  public record Result(long serverTimestamp, int envelopes, List<String> declined, List<UUID> unreachable) {}
+  public record Result(
+      long serverTimestamp, int envelopes, List<String> declined, List<UUID> unreachable, List<Reached> reached) {}
+
+  /** A device the content was encrypted to, under the registration id its session holds. */
+  public record Reached(UUID account, int deviceId, int registrationId) {}
 
   /**
    * Sends {@code parts} (one per account) in one request.
@@ -97,12 +101,21 @@ public final class MessageSender {
       }
       if (request.getMessagesCount() == 0) {
         // Nobody to encrypt to (an account with only unvouched devices, no other own devices).
-        return new Result(0, 0, declined, unreachable);
+        return new Result(0, 0, declined, unreachable, List.of());
       }
       try {
         Response response = server.call(Request.newBuilder().setSendMessage(request));
+        List<Reached> reached = new ArrayList<>(request.getMessagesCount());
+        for (OutgoingMessage message : request.getMessagesList()) {
+          reached.add(
+              new Reached(
+                  UUID.fromString(message.getDestinationAccount()),
+                  message.getDestinationDevice(),
+                  message.getDestinationRegistrationId()));
+        }
         return new Result(
-            response.getSent().getServerTimestamp(), response.getSent().getEnvelopes(), declined, unreachable);
+            response.getSent().getServerTimestamp(), response.getSent().getEnvelopes(), declined, unreachable,
+            reached);
       } catch (ServerException e) {
         if (e.status() != Status.MISMATCHED_DEVICES && e.status() != Status.STALE_DEVICES) {
           throw e;

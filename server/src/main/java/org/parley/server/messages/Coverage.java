@@ -7,7 +7,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.parley.protocol.wire.AccountMismatch;
+import org.parley.protocol.wire.DeviceMismatch;
+import org.parley.protocol.wire.Status;
 import org.parley.server.store.DeviceRecord;
+import org.parley.server.transport.ApiException;
 
 /**
  * Whether a send covers exactly the current devices of an account (DESIGN.md §5): every device
@@ -52,5 +55,21 @@ final class Coverage {
         .addAllExtra(extra)
         .addAllStale(stale)
         .build();
+  }
+
+  /**
+   * The refusal of a send that does not cover its accounts exactly: STALE_DEVICES when only
+   * registration ids are out of date (refresh sessions), MISMATCHED_DEVICES otherwise (refresh lists).
+   */
+  static ApiException refusal(List<AccountMismatch> mismatches) {
+    boolean onlyStale =
+        mismatches.stream().allMatch(m -> m.getMissingCount() == 0 && m.getExtraCount() == 0);
+    DeviceMismatch body = DeviceMismatch.newBuilder().addAllAccounts(mismatches).build();
+    return new ApiException(
+        onlyStale ? Status.STALE_DEVICES : Status.MISMATCHED_DEVICES,
+        onlyStale
+            ? "some devices were registered again; refresh their sessions and send again"
+            : "the devices addressed are not the current devices of the group's members; refresh and send again",
+        response -> response.setMismatch(body));
   }
 }

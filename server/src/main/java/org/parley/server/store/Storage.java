@@ -13,6 +13,8 @@ public interface Storage extends AutoCloseable {
 
   Queues queues();
 
+  Groups groups();
+
   @Override
   void close();
 }

@@ -19,7 +19,7 @@ import org.parley.server.store.PreKeys;
 import org.parley.server.store.Tombstone;
 
 final class SqliteAccounts implements Accounts {
-  private static final String DEVICE_COLUMNS =
+  static final String DEVICE_COLUMNS =
       "account_id, device_id, registration_id, identity_key, credential_hash, name, kind, created_at, last_seen, device_signature";
 
   private final SqliteDatabase db;
@@ -168,7 +168,7 @@ final class SqliteAccounts implements Accounts {
     }
   }
 
-  private static DeviceRecord device(ResultSet rs) throws SQLException {
+  static DeviceRecord device(ResultSet rs) throws SQLException {
     return new DeviceRecord(
         UUID.fromString(rs.getString(1)),
         rs.getInt(2),

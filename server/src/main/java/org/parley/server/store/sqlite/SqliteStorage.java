@@ -2,6 +2,7 @@ package org.parley.server.store.sqlite;
 
 import java.nio.file.Path;
 import org.parley.server.store.Accounts;
+import org.parley.server.store.Groups;
 import org.parley.server.store.Keys;
 import org.parley.server.store.Queues;
 import org.parley.server.store.Storage;
@@ -16,6 +17,7 @@ public final class SqliteStorage implements Storage {
   private final SqliteVerificationCodes codes;
   private final SqliteKeys keys;
   private final SqliteQueues queues;
+  private final SqliteGroups groups;
 
   public SqliteStorage(Path dataDirectory) {
     this.db = new SqliteDatabase(dataDirectory.resolve(FILE_NAME));
@@ -23,6 +25,7 @@ public final class SqliteStorage implements Storage {
     this.accounts = new SqliteAccounts(db, queues::forget);
     this.codes = new SqliteVerificationCodes(db);
     this.keys = new SqliteKeys(db);
+    this.groups = new SqliteGroups(db);
   }
 
   @Override
@@ -43,6 +46,11 @@ public final class SqliteStorage implements Storage {
   @Override
   public Queues queues() {
     return queues;
+  }
+
+  @Override
+  public Groups groups() {
+    return groups;
   }
 
   @Override

@@ -1,0 +1,157 @@
+package org.parley.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.parley.server.testing.TestServer;
+
+/** {@code parley groups ...}, {@code send --group} and {@code history --group} (DESIGN.md §12). */
+class GroupCommandsIT {
+  static final String ALICE = "+15550000901";
+  static final String BOB = "+15550000902";
+  static final String CAROL = "+15550000903";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+  TestServer server;
+
+  @BeforeEach
+  void startServer() {
+    server = TestServer.start(dir.resolve("server"));
+  }
+
+  @AfterEach
+  void stopServer() {
+    server.close();
+  }
+
+  record Run(int code, String out, String err) {
+    List<JsonNode> json() throws Exception {
+      List<JsonNode> objects = new ArrayList<>();
+      for (String line : out.split("\n")) {
+        if (!line.isBlank()) {
+          objects.add(JSON.readTree(line));
+        }
+      }
+      return objects;
+    }
+  }
+
+  Run parley(String profile, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    List<String> all = new ArrayList<>(List.of("--profile", dir.resolve(profile).toString()));
+    all.addAll(List.of(args));
+    int code =
+        Main.run(
+            new Main.Context(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                Clock.systemUTC(),
+                Map.of()),
+            all.toArray(String[]::new));
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  Run ok(String profile, String... args) {
+    Run run = parley(profile, args);
+    assertThat(run.code()).as("parley %s: %s", String.join(" ", args), run.err()).isZero();
+    return run;
+  }
+
+  void registerAs(String profile, String phone) {
+    ok(profile, "register", "--server", server.url(), "--phone", phone);
+    ok(profile, "verify", server.sms().codeFor(phone));
+  }
+
+  @Test
+  void createAGroupSendToItAndChangeItWithTheCommands() throws Exception {
+    registerAs("alice", ALICE);
+    registerAs("bob", BOB);
+    registerAs("carol", CAROL);
+
+    String id = ok("alice", "groups", "create", "book club", "--member", BOB, "--member", CAROL).out().strip();
+    assertThat(UUID.fromString(id)).as("create prints the new group's ID and nothing else").isNotNull();
+
+    JsonNode listed = ok("alice", "groups", "list", "--json").json().getFirst();
+    assertThat(listed.get("type").asText()).isEqualTo("group");
+    assertThat(listed.get("id").asText()).isEqualTo(id);
+    assertThat(listed.get("name").asText()).isEqualTo("book club");
+    assertThat(listed.get("admin").asBoolean()).isTrue();
+    assertThat(listed.get("members")).extracting(m -> m.get("phone").asText() + ":" + m.get("admin").asBoolean())
+        .containsExactly(ALICE + ":true", BOB + ":false", CAROL + ":false");
+
+    JsonNode sent = ok("alice", "send", "--group", id, "--json", "chapter one").json().getFirst();
+    assertThat(sent.get("group").asText()).isEqualTo(id);
+
+    List<JsonNode> atBob = ok("bob", "receive", "--timeout", "1s", "--json").json();
+    assertThat(atBob).filteredOn(o -> o.get("type").asText().equals("group")).singleElement()
+        .satisfies(o -> {
+          assertThat(o.get("kind").asText()).isEqualTo("created");
+          assertThat(o.get("group").asText()).isEqualTo(id);
+          assertThat(o.get("by").asText()).isEqualTo(ALICE);
+        });
+    assertThat(atBob).filteredOn(o -> o.get("type").asText().equals("message")).singleElement()
+        .satisfies(o -> {
+          assertThat(o.get("group").asText()).isEqualTo(id);
+          assertThat(o.get("from").asText()).isEqualTo(ALICE);
+          assertThat(o.get("body").asText()).isEqualTo("chapter one");
+          assertThat(o.get("id").asText()).isEqualTo(sent.get("id").asText());
+        });
+
+    Run refused = parley("bob", "groups", "remove", id, CAROL);
+    assertThat(refused.code()).isEqualTo(1);
+    assertThat(refused.err().strip()).startsWith("parley: ").contains("only an admin").doesNotContain("\n");
+
+    JsonNode changed = ok("alice", "groups", "remove", id, CAROL, "--json").json().getFirst();
+    assertThat(changed.get("members")).extracting(m -> m.get("phone").asText()).containsExactly(ALICE, BOB);
+    assertThat(ok("alice", "groups", "add", id, CAROL).out()).contains("added " + CAROL);
+
+    ok("bob", "send", "--group", id, "chapter two");
+    List<JsonNode> history = ok("bob", "history", "--group", id, "--json").json();
+    assertThat(history).extracting(o -> o.get("type").asText(), o -> o.get("body").asText(), o -> o.get("group").asText())
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("message", "chapter one", id),
+            org.assertj.core.groups.Tuple.tuple("sent", "chapter two", id));
+
+    List<JsonNode> atCarol = ok("carol", "receive", "--timeout", "1s", "--json").json();
+    assertThat(atCarol).filteredOn(o -> o.get("type").asText().equals("group"))
+        .extracting(o -> o.get("kind").asText()).containsExactly("created", "removed", "added");
+    assertThat(atCarol).filteredOn(o -> o.get("type").asText().equals("message"))
+        .extracting(o -> o.get("body").asText()).containsExactly("chapter one", "chapter two");
+    assertThat(atCarol).filteredOn(o -> o.get("type").asText().equals("warning")).isEmpty();
+
+    ok("carol", "groups", "leave", id);
+    assertThat(ok("carol", "groups", "list", "--json").out()).isBlank();
+    Run outsider = parley("carol", "send", "--group", id, "back again?");
+    assertThat(outsider.code()).isEqualTo(1);
+    assertThat(outsider.err()).contains("not a member");
+  }
+
+  @Test
+  void everyGroupsCommandHasHelp() {
+    for (List<String> command :
+        List.of(List.of("groups"), List.of("groups", "create"), List.of("groups", "add"), List.of("groups", "remove"),
+            List.of("groups", "leave"), List.of("groups", "list"))) {
+      List<String> args = new ArrayList<>(command);
+      args.add("--help");
+      Run help = parley("x", args.toArray(String[]::new));
+      assertThat(help.code()).as(String.join(" ", command)).isZero();
+      assertThat(help.out()).as(String.join(" ", command)).contains("Usage: parley " + String.join(" ", command));
+    }
+  }
+}

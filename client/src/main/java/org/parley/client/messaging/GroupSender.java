@@ -1,0 +1,238 @@
+package org.parley.client.messaging;
+
+import com.google.protobuf.ByteString;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.parley.client.ClientException;
+import org.parley.client.messaging.DeviceDirectory.Account;
+import org.parley.client.net.ServerConnection;
+import org.parley.client.net.ServerException;
+import org.parley.client.store.Contacts.KnownDevice;
+import org.parley.client.store.GroupStore;
+import org.parley.client.store.GroupStore.LocalGroup;
+import org.parley.client.store.GroupStore.Member;
+import org.parley.client.store.GroupStore.Share;
+import org.parley.client.store.SignalStore;
+import org.parley.protocol.wire.AccountMismatch;
+import org.parley.protocol.wire.Content;
+import org.parley.protocol.wire.DeviceRef;
+import org.parley.protocol.wire.GroupRecipient;
+import org.parley.protocol.wire.Request;
+import org.parley.protocol.wire.Response;
+import org.parley.protocol.wire.SendGroupMessage;
+import org.parley.protocol.wire.Status;
+import org.signal.libsignal.protocol.NoSessionException;
+import org.signal.libsignal.protocol.SignalProtocolAddress;
+import org.signal.libsignal.protocol.groups.GroupCipher;
+import org.signal.libsignal.protocol.groups.GroupSessionBuilder;
+import org.signal.libsignal.protocol.message.SenderKeyDistributionMessage;
+
+/**
+ * Sends to a group with Sender Keys (DESIGN.md §9). This device keeps one sender key per group. Before
+ * a message it hands that key (a libsignal SenderKeyDistributionMessage, pairwise encrypted by {@link
+ * MessageSender}) to every vouched-for device of every member that does not hold it yet, its own
+ * other devices included; then it encrypts the message once and submits that one ciphertext, which
+ * the server fans out after checking that it covers every member device.
+ *
+ * <p>Rotation: when a device that holds the current key is no longer a recipient (its account was
+ * removed or left, it was unlinked, it registered again) the key is retired and a new one, under a
+ * new distribution id, goes to the remaining devices before the message. The old key cannot open
+ * anything sent after that.
+ */
+public final class GroupSender {
+  /** A send refused for out-of-date devices is refreshed and tried again this often in all. */
+  private static final int ATTEMPTS = 3;
+  /** Key handovers per request, under the server's bound of envelopes per request. */
+  private static final int HANDOVERS_PER_REQUEST = 500;
+
+  private final SignalStore signal;
+  private final GroupStore groups;
+  private final GroupRoster roster;
+  private final DeviceDirectory directory;
+  private final MessageSender pairwise;
+  private final Clock clock;
+  private final UUID ownAccount;
+  private final int ownDevice;
+  private final SignalProtocolAddress self;
+
+  public GroupSender(
+      SignalStore signal,
+      GroupStore groups,
+      GroupRoster roster,
+      DeviceDirectory directory,
+      MessageSender pairwise,
+      Clock clock,
+      UUID ownAccount,
+      int ownDevice) {
+    this.signal = signal;
+    this.groups = groups;
+    this.roster = roster;
+    this.directory = directory;
+    this.pairwise = pairwise;
+    this.clock = clock;
+    this.ownAccount = ownAccount;
+    this.ownDevice = ownDevice;
+    this.self = MessageSender.address(ownAccount, ownDevice);
+  }
+
+  /** The server's time of storing, how many devices it stored for, and the devices left out (why). */
+  public record Result(long serverTimestamp, int envelopes, List<String> declined) {}
+
+  /** An account's devices as this send treats them: given the key (or to be), or declined. */
+  private record Target(UUID account, String phone, List<KnownDevice> trusted, List<KnownDevice> declined) {}
+
+  public Result send(ServerConnection server, String groupId, Content content, long timestamp) {
+    LocalGroup group =
+        groups.get(groupId).filter(LocalGroup::member).orElseGet(() -> roster.refresh(server, groupId));
+    ServerException last = null;
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+      List<Target> targets = targets(server, group);
+      UUID distributionId = currentKey(groupId, targets);
+      Set<Share> holders = handOver(server, groupId, distributionId, targets);
+      SendGroupMessage.Builder request = SendGroupMessage.newBuilder().setGroupId(groupId).setTimestamp(timestamp);
+      List<String> declined = new ArrayList<>();
+      for (Target target : targets) {
+        for (KnownDevice device : target.trusted()) {
+          if (holders.contains(share(target, device))) {
+            request.addRecipients(
+                GroupRecipient.newBuilder()
+                    .setAccountId(target.account().toString())
+                    .setDeviceId(device.deviceId())
+                    .setRegistrationId(device.registrationId()));
+          } else {
+            // Vouched for, but no session could be started to hand it the key: it cannot read this.
+            request.addDeclined(ref(target.account(), device.deviceId()));
+            declined.add(target.phone() + " device " + device.deviceId() + " (no session)");
+          }
+        }
+        for (KnownDevice device : target.declined()) {
+          request.addDeclined(ref(target.account(), device.deviceId()));
+          declined.add(target.phone() + " device " + device.deviceId());
+        }
+      }
+      request.setContent(encrypt(distributionId, content));
+      try {
+        Response response = server.call(Request.newBuilder().setSendGroupMessage(request));
+        return new Result(response.getSent().getServerTimestamp(), response.getSent().getEnvelopes(), declined);
+      } catch (ServerException e) {
+        if (e.status() != Status.MISMATCHED_DEVICES && e.status() != Status.STALE_DEVICES) {
+          throw e;
+        }
+        last = e;
+        for (AccountMismatch mismatch : e.response().getMismatch().getAccountsList()) {
+          UUID account = UUID.fromString(mismatch.getAccountId());
+          for (int stale : mismatch.getStaleList()) {
+            // Registered again: the old session is useless; the next handover starts a new one.
+            signal.deleteSession(MessageSender.address(account, stale));
+          }
+          directory.refresh(server, account);
+        }
+        // Members may have come or gone as well.
+        group = roster.refresh(server, groupId);
+      }
+    }
+    throw new ClientException(
+        "MISMATCHED_DEVICES",
+        "the devices of the group's members changed while sending and did not settle; try again ("
+            + last.getMessage() + ")",
+        last);
+  }
+
+  /** Every member account's devices, from the verified cache or, for accounts not seen yet, the server. */
+  private List<Target> targets(ServerConnection server, LocalGroup group) {
+    List<Target> targets = new ArrayList<>(group.members().size());
+    for (Member member : group.members()) {
+      Account account =
+          directory.cached(member.account()).orElseGet(() -> directory.refresh(server, member.account()));
+      List<KnownDevice> trusted = account.trusted();
+      if (account.id().equals(ownAccount)) {
+        trusted = trusted.stream().filter(d -> d.deviceId() != ownDevice).toList();
+      }
+      targets.add(new Target(account.id(), account.phone(), trusted, account.declined()));
+    }
+    return targets;
+  }
+
+  /** The distribution id to send under: the current one, unless a holder is no longer a recipient. */
+  private UUID currentKey(String groupId, List<Target> targets) {
+    Optional<UUID> current = groups.distributionId(groupId);
+    if (current.isPresent()) {
+      Set<Share> recipients = new HashSet<>();
+      for (Target target : targets) {
+        target.trusted().forEach(device -> recipients.add(share(target, device)));
+      }
+      if (recipients.containsAll(groups.shares(groupId, current.get()))) {
+        return current.get();
+      }
+    }
+    return groups.newDistribution(groupId);
+  }
+
+  /**
+   * Hands the sender key to every recipient device that does not hold it, in batches of whole
+   * accounts (the server checks coverage per account). Returns every holder afterwards.
+   */
+  private Set<Share> handOver(ServerConnection server, String groupId, UUID distributionId, List<Target> targets) {
+    Set<Share> holders = new HashSet<>(groups.shares(groupId, distributionId));
+    List<List<Target>> batches = new ArrayList<>();
+    List<Target> batch = new ArrayList<>();
+    int devices = 0;
+    for (Target target : targets) {
+      if (target.trusted().stream().allMatch(device -> holders.contains(share(target, device)))) {
+        continue;
+      }
+      if (!batch.isEmpty() && devices + target.trusted().size() > HANDOVERS_PER_REQUEST) {
+        batches.add(batch);
+        batch = new ArrayList<>();
+        devices = 0;
+      }
+      batch.add(target);
+      devices += target.trusted().size();
+    }
+    if (!batch.isEmpty()) {
+      batches.add(batch);
+    }
+    if (batches.isEmpty()) {
+      return holders;
+    }
+    SenderKeyDistributionMessage key = new GroupSessionBuilder(signal).create(self, distributionId);
+    Content handover =
+        Content.newBuilder().setSenderKeyDistribution(ByteString.copyFrom(key.serialize())).build();
+    for (List<Target> accounts : batches) {
+      List<MessageSender.Part> parts = new ArrayList<>();
+      boolean own = false;
+      for (Target target : accounts) {
+        parts.add(new MessageSender.Part(target.account(), handover));
+        own |= target.account().equals(ownAccount);
+      }
+      MessageSender.Result result = pairwise.send(server, parts, clock.millis(), !own);
+      List<Share> reached =
+          result.reached().stream().map(r -> new Share(r.account(), r.deviceId(), r.registrationId())).toList();
+      groups.shared(groupId, distributionId, reached);
+      holders.addAll(reached);
+    }
+    return holders;
+  }
+
+  private ByteString encrypt(UUID distributionId, Content content) {
+    try {
+      return ByteString.copyFrom(
+          new GroupCipher(signal, self).encrypt(distributionId, Padding.pad(content.toByteArray())).serialize());
+    } catch (NoSessionException e) {
+      throw new ClientException("this device's sender key for the group is missing: " + e.getMessage(), e);
+    }
+  }
+
+  private static Share share(Target target, KnownDevice device) {
+    return new Share(target.account(), device.deviceId(), device.registrationId());
+  }
+
+  private static DeviceRef ref(UUID account, int device) {
+    return DeviceRef.newBuilder().setAccountId(account.toString()).setDeviceId(device).build();
+  }
+}

@@ -1,0 +1,225 @@
+package org.parley.client.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The groups this device knows and, per group, its own current sender key: which distribution id it
+ * sends under and which devices were handed that key. The libsignal key material itself lives in the
+ * sender_keys table of {@link SignalStore}.
+ */
+public final class GroupStore {
+  private final ProfileStore store;
+  private final Contacts contacts;
+
+  public GroupStore(ProfileStore store, Contacts contacts) {
+    this.store = store;
+    this.contacts = contacts;
+  }
+
+  /**
+   * A group as last described by the server.
+   *
+   * @param member false once this account left or was removed
+   * @param members in the order they joined, with the numbers this device knows for them
+   */
+  public record LocalGroup(String id, String name, long version, boolean member, List<Member> members) {
+    public boolean isAdmin(UUID account) {
+      return members.stream().anyMatch(m -> m.account().equals(account) && m.admin());
+    }
+  }
+
+  public record Member(UUID account, String phone, boolean admin) {}
+
+  /** A device that holds this device's sender key: who, and under which registration. */
+  public record Share(UUID account, int deviceId, int registrationId) {}
+
+  public Optional<LocalGroup> get(String groupId) {
+    return store.read(c -> load(c, groupId));
+  }
+
+  public List<LocalGroup> all() {
+    return store.read(c -> {
+      List<String> ids = new ArrayList<>();
+      try (PreparedStatement select = c.prepareStatement("SELECT group_id FROM chat_groups ORDER BY name, group_id");
+          ResultSet rs = select.executeQuery()) {
+        while (rs.next()) {
+          ids.add(rs.getString(1));
+        }
+      }
+      List<LocalGroup> out = new ArrayList<>();
+      for (String id : ids) {
+        load(c, id).ifPresent(out::add);
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Stores the server's description of a group unless a newer one is already known.
+   *
+   * @param members account, phone and admin flag of each member, in joining order
+   * @return whether it was stored
+   */
+  public boolean update(String groupId, String name, long version, boolean member, List<Member> members) {
+    return store.transaction(c -> {
+      Optional<LocalGroup> known = load(c, groupId);
+      if (known.isPresent() && known.get().version() > version) {
+        return false;
+      }
+      try (PreparedStatement upsert =
+          c.prepareStatement(
+              "INSERT INTO chat_groups (group_id, name, version, member) VALUES (?,?,?,?)"
+                  + " ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, version = excluded.version,"
+                  + " member = excluded.member")) {
+        upsert.setString(1, groupId);
+        upsert.setString(2, name);
+        upsert.setLong(3, version);
+        upsert.setInt(4, member ? 1 : 0);
+        upsert.executeUpdate();
+      }
+      try (PreparedStatement delete = c.prepareStatement("DELETE FROM group_members WHERE group_id = ?")) {
+        delete.setString(1, groupId);
+        delete.executeUpdate();
+      }
+      try (PreparedStatement insert =
+          c.prepareStatement("INSERT INTO group_members (group_id, account_id, admin, position) VALUES (?,?,?,?)")) {
+        int position = 0;
+        for (Member m : members) {
+          insert.setString(1, groupId);
+          insert.setString(2, m.account().toString());
+          insert.setInt(3, m.admin() ? 1 : 0);
+          insert.setInt(4, position++);
+          insert.addBatch();
+          // Members' numbers, so that their messages show who wrote them.
+          contacts.notePhone(m.account(), m.phone());
+        }
+        insert.executeBatch();
+      }
+      return true;
+    });
+  }
+
+  /** The group's current distribution id of this device's sender key, if one is in use. */
+  public Optional<UUID> distributionId(String groupId) {
+    return store.read(c -> {
+      try (PreparedStatement select =
+          c.prepareStatement("SELECT distribution_id FROM chat_groups WHERE group_id = ?")) {
+        select.setString(1, groupId);
+        try (ResultSet rs = select.executeQuery()) {
+          return rs.next() && rs.getString(1) != null ? Optional.of(UUID.fromString(rs.getString(1))) : Optional.empty();
+        }
+      }
+    });
+  }
+
+  /** Starts a new sender key for the group: a fresh distribution id, held by nobody yet. */
+  public UUID newDistribution(String groupId) {
+    UUID id = UUID.randomUUID();
+    setDistribution(groupId, id);
+    return id;
+  }
+
+  /** Drops the current sender key, so that the next message starts a new one (rotation). */
+  public void retireSenderKey(String groupId) {
+    setDistribution(groupId, null);
+  }
+
+  private void setDistribution(String groupId, UUID id) {
+    store.transaction(c -> {
+      try (PreparedStatement update =
+          c.prepareStatement("UPDATE chat_groups SET distribution_id = ? WHERE group_id = ?")) {
+        update.setString(1, id == null ? null : id.toString());
+        update.setString(2, groupId);
+        if (update.executeUpdate() != 1) {
+          throw new SQLException("no group " + groupId + " is known on this device");
+        }
+      }
+      try (PreparedStatement delete = c.prepareStatement("DELETE FROM sender_key_shares WHERE group_id = ?")) {
+        delete.setString(1, groupId);
+        delete.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  public Set<Share> shares(String groupId, UUID distributionId) {
+    return store.read(c -> {
+      try (PreparedStatement select =
+          c.prepareStatement(
+              "SELECT account_id, device_id, registration_id FROM sender_key_shares"
+                  + " WHERE group_id = ? AND distribution_id = ?")) {
+        select.setString(1, groupId);
+        select.setString(2, distributionId.toString());
+        Set<Share> out = new HashSet<>();
+        try (ResultSet rs = select.executeQuery()) {
+          while (rs.next()) {
+            out.add(new Share(UUID.fromString(rs.getString(1)), rs.getInt(2), rs.getInt(3)));
+          }
+        }
+        return out;
+      }
+    });
+  }
+
+  /** Records that these devices were handed the sender key with this distribution id. */
+  public void shared(String groupId, UUID distributionId, Collection<Share> holders) {
+    store.transaction(c -> {
+      try (PreparedStatement insert =
+          c.prepareStatement(
+              "INSERT OR REPLACE INTO sender_key_shares (group_id, distribution_id, account_id, device_id,"
+                  + " registration_id) VALUES (?,?,?,?,?)")) {
+        for (Share share : holders) {
+          insert.setString(1, groupId);
+          insert.setString(2, distributionId.toString());
+          insert.setString(3, share.account().toString());
+          insert.setInt(4, share.deviceId());
+          insert.setInt(5, share.registrationId());
+          insert.addBatch();
+        }
+        insert.executeBatch();
+      }
+      return null;
+    });
+  }
+
+  private static Optional<LocalGroup> load(Connection c, String groupId) throws SQLException {
+    String name;
+    long version;
+    boolean member;
+    try (PreparedStatement select =
+        c.prepareStatement("SELECT name, version, member FROM chat_groups WHERE group_id = ?")) {
+      select.setString(1, groupId);
+      try (ResultSet rs = select.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        name = rs.getString(1);
+        version = rs.getLong(2);
+        member = rs.getInt(3) == 1;
+      }
+    }
+    List<Member> members = new ArrayList<>();
+    try (PreparedStatement select =
+        c.prepareStatement(
+            "SELECT m.account_id, a.phone, m.admin FROM group_members m LEFT JOIN accounts a"
+                + " ON a.account_id = m.account_id WHERE m.group_id = ? ORDER BY m.position")) {
+      select.setString(1, groupId);
+      try (ResultSet rs = select.executeQuery()) {
+        while (rs.next()) {
+          members.add(new Member(UUID.fromString(rs.getString(1)), rs.getString(2), rs.getInt(3) == 1));
+        }
+      }
+    }
+    return Optional.of(new LocalGroup(groupId, name, version, member, List.copyOf(members)));
+  }
+}
