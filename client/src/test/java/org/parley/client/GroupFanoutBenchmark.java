@@ -407,6 +407,21 @@ class GroupFanoutBenchmark {
 
     private final class Counter extends SimpleChannelInboundHandler<BinaryWebSocketFrame> {
       @Override
+      public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+          // The server pushes nothing before a client's first frame: an empty ack says hello.
+          Frame hello =
+              Frame.newBuilder()
+                  .setRequest(
+                      org.parley.protocol.wire.Request.newBuilder()
+                          .setAck(org.parley.protocol.wire.Ack.getDefaultInstance()))
+                  .build();
+          ctx.writeAndFlush(new BinaryWebSocketFrame(io.netty.buffer.Unpooled.wrappedBuffer(hello.toByteArray())));
+        }
+        ctx.fireUserEventTriggered(event);
+      }
+
+      @Override
       protected void channelRead0(ChannelHandlerContext ctx, BinaryWebSocketFrame message) throws Exception {
         Frame frame = Frame.parseFrom(ByteBufUtil.getBytes(message.content()));
         if (frame.getPush().hasQueueEmpty()) {

@@ -142,6 +142,10 @@ public final class WsConnection {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
       if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+        // The server pushes nothing before the client's first frame: an empty ack says hello.
+        write(ctx.channel(), Frame.newBuilder()
+            .setRequest(Request.newBuilder().setId(ids.incrementAndGet()).setAck(org.parley.protocol.wire.Ack.getDefaultInstance()))
+            .build());
         opened.complete(WsConnection.this);
       } else if (evt == ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
         opened.completeExceptionally(new IOException("the WebSocket upgrade timed out"));

@@ -11,6 +11,7 @@ import com.google.zxing.WriterException;
 import com.google.zxing.client.j2se.BufferedImageLuminanceSource;
 import com.google.zxing.client.j2se.MatrixToImageWriter;
 import com.google.zxing.common.BitMatrix;
+import com.google.zxing.common.GlobalHistogramBinarizer;
 import com.google.zxing.common.HybridBinarizer;
 import com.google.zxing.qrcode.QRCodeReader;
 import com.google.zxing.qrcode.QRCodeWriter;
@@ -18,6 +19,7 @@ import com.google.zxing.qrcode.decoder.ErrorCorrectionLevel;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.parley.client.ClientException;
@@ -86,14 +88,25 @@ public final class QrCodes {
     if (image == null) {
       throw new ClientException(file + " is not an image");
     }
-    try {
-      return new QRCodeReader()
-          .decode(
-              new BinaryBitmap(new HybridBinarizer(new BufferedImageLuminanceSource(image))),
-              Map.of(DecodeHintType.TRY_HARDER, Boolean.TRUE))
-          .getText();
-    } catch (NotFoundException | ChecksumException | FormatException e) {
-      throw new ClientException("no readable QR code in " + file);
+    // A clean rendering (a PNG written by 'parley link') reads best as a pure barcode; a photo or a
+    // screenshot needs the finder-pattern search. The detector misses now and then on either kind,
+    // so each way is tried, with both binarizers.
+    BufferedImageLuminanceSource source = new BufferedImageLuminanceSource(image);
+    List<BinaryBitmap> bitmaps =
+        List.of(new BinaryBitmap(new HybridBinarizer(source)), new BinaryBitmap(new GlobalHistogramBinarizer(source)));
+    List<Map<DecodeHintType, Object>> ways =
+        List.of(
+            Map.of(DecodeHintType.PURE_BARCODE, Boolean.TRUE),
+            Map.of(DecodeHintType.TRY_HARDER, Boolean.TRUE));
+    for (Map<DecodeHintType, Object> hints : ways) {
+      for (BinaryBitmap bitmap : bitmaps) {
+        try {
+          return new QRCodeReader().decode(bitmap, hints).getText();
+        } catch (NotFoundException | ChecksumException | FormatException e) {
+          // try the next way
+        }
+      }
     }
+    throw new ClientException("no readable QR code in " + file + "; pass the 'parley://link?' line with --uri instead");
   }
 }

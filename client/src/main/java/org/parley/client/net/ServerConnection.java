@@ -89,6 +89,8 @@ public final class ServerConnection implements AutoCloseable {
     try {
       // Bounded: the connect timeout covers TCP only, not a server that never answers the upgrade.
       connection.socket = builder.buildAsync(uri, reader).get(OPEN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      // The server says nothing until we have spoken (see Ack in wire.proto): say hello.
+      connection.sendOneWay(Request.newBuilder().setAck(org.parley.protocol.wire.Ack.getDefaultInstance()));
     } catch (java.util.concurrent.ExecutionException e) {
       connection.http.shutdownNow();
       throw connectFailure(target, e.getCause());
@@ -255,7 +257,7 @@ public final class ServerConnection implements AutoCloseable {
 
   /**
    * Reassembles messages split into parts and parses them as frames. It may be called before
-   * {@code buildAsync} has returned (the server pushes at once), so it must never wait for that.
+   * {@code buildAsync} has returned, so it must never wait for that.
    */
   private static final class Reader implements WebSocket.Listener {
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();

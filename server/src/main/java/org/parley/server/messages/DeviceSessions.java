@@ -49,7 +49,7 @@ public final class DeviceSessions implements SessionListener, DeliveryHooks {
         presence.register(session);
         activity.touch(session.address());
         if (pump != null) {
-          pump.start();
+          session.whenReady(pump::start);
         }
         blocking.execute(() -> checkPreKeys(session));
       }

@@ -34,6 +34,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    session.markReady();
     if (msg instanceof FrameCodec.MalformedFrame bad) {
       refuse(ctx, 0, Status.BAD_REQUEST, bad.reason());
       return;
@@ -53,8 +54,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
           "unknown field " + unknown + "; this server does not understand it (is the client newer than the server?)");
       return;
     }
-    if (request.getBodyCase() == Request.BodyCase.ACK && session.kind() == Session.Kind.DEVICE) {
-      acks.ack(session, request);
+    if (request.getBodyCase() == Request.BodyCase.ACK) {
+      // Also the "hello" every client sends first (an empty ack), on any kind of connection.
+      if (session.kind() == Session.Kind.DEVICE) {
+        acks.ack(session, request);
+      }
       return;
     }
     if (session.requests().pending() >= MAX_PENDING_REQUESTS) {

@@ -34,6 +34,9 @@ public final class Session {
   private final String remoteAddress;
   private final SerialExecutor requests;
   private volatile Object attachment;
+  /** Pushes and work held until the client has spoken first (see {@link #markReady}). */
+  private java.util.List<Object> beforeReady = new java.util.ArrayList<>();
+  private static final int MAX_HELD = 64;
 
   Session(
       Channel channel,
@@ -106,8 +109,52 @@ public final class Session {
     this.attachment = value;
   }
 
+  /**
+   * Sends a push now, or once the client has spoken first. Several WebSocket clients (the JDK's
+   * among them, now and then) lose frames that arrive in the same read as the upgrade response, so
+   * the server says nothing until the client's first frame proves it is reading.
+   */
   public void push(Push push) {
-    channel.writeAndFlush(Frame.newBuilder().setPush(push).build());
+    Frame frame = Frame.newBuilder().setPush(push).build();
+    synchronized (this) {
+      if (beforeReady != null) {
+        if (beforeReady.size() < MAX_HELD) {
+          beforeReady.add(frame);
+        }
+        return;
+      }
+    }
+    channel.writeAndFlush(frame);
+  }
+
+  /** Runs work (starting the delivery of a queue) once the client has spoken first. */
+  public void whenReady(Runnable task) {
+    synchronized (this) {
+      if (beforeReady != null) {
+        beforeReady.add(task);
+        return;
+      }
+    }
+    task.run();
+  }
+
+  /** The client's first frame arrived: what was held goes out, in order. */
+  void markReady() {
+    java.util.List<Object> held;
+    synchronized (this) {
+      if (beforeReady == null) {
+        return;
+      }
+      held = beforeReady;
+      beforeReady = null;
+    }
+    for (Object item : held) {
+      if (item instanceof Runnable task) {
+        task.run();
+      } else {
+        channel.writeAndFlush(item);
+      }
+    }
   }
 
   void reply(Response response) {

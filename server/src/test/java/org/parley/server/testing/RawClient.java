@@ -100,7 +100,10 @@ public final class RawClient implements AutoCloseable {
     }
     try {
       WebSocket socket = builder.buildAsync(URI.create(serverUrl + path), inbox).join();
-      return new RawClient(http, socket, inbox);
+      RawClient client = new RawClient(http, socket, inbox);
+      // The server pushes nothing before the client's first frame: say hello, as every client does.
+      client.send(Request.newBuilder().setAck(org.parley.protocol.wire.Ack.getDefaultInstance()));
+      return client;
     } catch (CompletionException e) {
       http.shutdownNow();
       if (e.getCause() instanceof WebSocketHandshakeException refused) {
