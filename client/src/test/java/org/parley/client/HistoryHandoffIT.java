@@ -54,6 +54,11 @@ class HistoryHandoffIT {
       receive(alice);
       alice.sendText(CAROL, "hello carol");
       receive(alice);
+      String group = alice.groups().create("shop staff", List.of(BOB, CAROL)).id();
+      alice.groups().sendText(group, "welcome to the group");
+      receive(bob);
+      bob.groups().sendText(group, "thanks alice");
+      receive(alice);
       seedOldMessage(dir.resolve("alice"), BOB);
 
       try (Device laptop = link(server, alice, dir.resolve("alice-laptop"), "laptop")) {
@@ -68,6 +73,21 @@ class HistoryHandoffIT {
               .isEqualTo(view(alice.history(contact, null, 100)).stream()
                   .filter(m -> !m.contains("from last year")).toList());
         }
+        assertThat(view(laptop.history(null, group, 100)))
+            .as("the group chat")
+            .isEqualTo(view(alice.history(null, group, 100)))
+            .hasSize(2);
+        try (ProfileStore store = ProfileStore.open(dir.resolve("alice-laptop"))) {
+          var known = new org.parley.client.store.GroupStore(store, new org.parley.client.store.Contacts(store)).get(group);
+          assertThat(known).get().satisfies(g -> {
+            assertThat(g.name()).isEqualTo("shop staff");
+            assertThat(g.member()).isTrue();
+            assertThat(g.members()).extracting(m -> m.phone()).containsExactlyInAnyOrder(ALICE, BOB, CAROL);
+          });
+        }
+        laptop.groups().sendText(group, "hello from the laptop");
+        assertThat(Accounts.messages(receive(carol))).extracting(MessageEvent::body)
+            .contains("welcome to the group", "thanks alice", "hello from the laptop");
         assertThat(view(alice.history(BOB, null, 100))).anyMatch(m -> m.contains("from last year"));
         assertThat(laptop.history(BOB, null, 100)).extracting(MessageEvent::body).doesNotContain("from last year");
 

@@ -23,6 +23,7 @@ import org.parley.protocol.history.BundleFormat;
 import org.parley.protocol.history.BundleWriter;
 import org.parley.protocol.wire.HistoryChat;
 import org.parley.protocol.wire.HistoryContact;
+import org.parley.protocol.wire.HistoryGroup;
 import org.parley.protocol.wire.HistoryHeader;
 import org.parley.protocol.wire.HistoryMessage;
 import org.parley.protocol.wire.HistoryRecord;
@@ -150,6 +151,9 @@ public final class HistoryExporter {
       for (HistoryContact contact : contacts()) {
         writing.record(HistoryRecord.newBuilder().setContact(contact).build());
       }
+      for (HistoryGroup group : groups()) {
+        writing.record(HistoryRecord.newBuilder().setGroup(group).build());
+      }
       for (Chat chat : chats) {
         HistoryChat.Builder record =
             HistoryChat.newBuilder().setLastTimestamp(chat.last()).setMessageCount(chat.count());
@@ -230,6 +234,39 @@ public final class HistoryExporter {
         }
       }
       return contacts;
+    });
+  }
+
+  /**
+   * The groups this account is in, with their members, so a companion can send to them at once.
+   * Sender keys are not exported: each device has its own and hands it out when it first sends.
+   */
+  private List<HistoryGroup> groups() {
+    return store.read(c -> {
+      java.util.Map<String, HistoryGroup.Builder> groups = new java.util.LinkedHashMap<>();
+      try (PreparedStatement select =
+              c.prepareStatement("SELECT group_id, name, version FROM chat_groups WHERE member = 1 ORDER BY group_id");
+          ResultSet rs = select.executeQuery()) {
+        while (rs.next()) {
+          groups.put(
+              rs.getString(1),
+              HistoryGroup.newBuilder().setGroupId(rs.getString(1)).setName(rs.getString(2)).setVersion(rs.getLong(3)));
+        }
+      }
+      try (PreparedStatement select =
+              c.prepareStatement("SELECT group_id, account_id, admin FROM group_members ORDER BY group_id, position");
+          ResultSet rs = select.executeQuery()) {
+        while (rs.next()) {
+          HistoryGroup.Builder group = groups.get(rs.getString(1));
+          if (group != null) {
+            group.addMemberAccounts(rs.getString(2));
+            if (rs.getInt(3) == 1) {
+              group.addAdminAccounts(rs.getString(2));
+            }
+          }
+        }
+      }
+      return groups.values().stream().map(HistoryGroup.Builder::build).toList();
     });
   }
 

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import org.parley.protocol.wire.HistoryContact;
+import org.parley.protocol.wire.HistoryGroup;
 import org.parley.protocol.wire.HistoryMessage;
 import org.parley.protocol.wire.HistoryRecord;
 
@@ -23,6 +24,9 @@ final class RecordImport implements AutoCloseable {
   private final PreparedStatement insert;
   private final PreparedStatement advance;
   private final PreparedStatement contact;
+  private final PreparedStatement group;
+  private final PreparedStatement clearMembers;
+  private final PreparedStatement member;
 
   RecordImport(Connection c) throws SQLException {
     this.insert =
@@ -37,13 +41,24 @@ final class RecordImport implements AutoCloseable {
         c.prepareStatement(
             "INSERT INTO accounts (account_id, phone) VALUES (?, ?)"
                 + " ON CONFLICT (account_id) DO UPDATE SET phone = excluded.phone WHERE accounts.phone IS NULL");
+    // A group the companion learned live (a newer version) is left as it is.
+    this.group =
+        c.prepareStatement(
+            "INSERT INTO chat_groups (group_id, name, version, member, distribution_id) VALUES (?, ?, ?, 1, NULL)"
+                + " ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, version = excluded.version,"
+                + " member = 1 WHERE excluded.version > chat_groups.version");
+    this.clearMembers = c.prepareStatement("DELETE FROM group_members WHERE group_id = ?");
+    this.member =
+        c.prepareStatement(
+            "INSERT OR REPLACE INTO group_members (group_id, account_id, admin, position) VALUES (?, ?, ?, ?)");
   }
 
   void apply(HistoryRecord record, Counts counts) throws SQLException {
     switch (record.getKindCase()) {
       case MESSAGE -> counts.messages += message(record.getMessage()) ? 1 : 0;
       case CONTACT -> counts.contacts += contact(record.getContact()) ? 1 : 0;
-      // Chats are derived from their messages here; groups do not exist yet. Both are skipped.
+      case GROUP -> group(record.getGroup());
+      // Chats are derived from their messages here.
       default -> {}
     }
   }
@@ -72,6 +87,27 @@ final class RecordImport implements AutoCloseable {
     return false;
   }
 
+  private void group(HistoryGroup g) throws SQLException {
+    group.setString(1, g.getGroupId());
+    group.setString(2, g.getName());
+    group.setLong(3, g.getVersion());
+    if (group.executeUpdate() == 0) {
+      return;
+    }
+    clearMembers.setString(1, g.getGroupId());
+    clearMembers.executeUpdate();
+    java.util.Set<String> admins = new java.util.HashSet<>(g.getAdminAccountsList());
+    int position = 0;
+    for (String account : g.getMemberAccountsList()) {
+      member.setString(1, g.getGroupId());
+      member.setString(2, account);
+      member.setInt(3, admins.contains(account) ? 1 : 0);
+      member.setInt(4, position++);
+      member.addBatch();
+    }
+    member.executeBatch();
+  }
+
   private boolean contact(HistoryContact c) throws SQLException {
     contact.setString(1, c.getAccountId());
     contact.setString(2, c.getPhone());
@@ -80,11 +116,13 @@ final class RecordImport implements AutoCloseable {
 
   @Override
   public void close() throws SQLException {
-    try {
-      insert.close();
-      advance.close();
-    } finally {
-      contact.close();
+    try (insert;
+        advance;
+        contact;
+        group;
+        clearMembers;
+        member) {
+      // closed in reverse order by the try
     }
   }
 }
