@@ -1,0 +1,150 @@
+package org.parley.client;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.parley.client.events.MessageEvent;
+import org.parley.client.messaging.ContentProcessor;
+import org.parley.client.messaging.DeviceDirectory;
+import org.parley.client.messaging.MessageSender;
+import org.parley.client.net.ServerConnection;
+import org.parley.client.store.Contacts;
+import org.parley.client.store.MessageHistory;
+import org.parley.protocol.PhoneNumbers;
+import org.parley.protocol.wire.Content;
+import org.parley.protocol.wire.DataMessage;
+import org.parley.protocol.wire.ReadMark;
+import org.parley.protocol.wire.ReadSync;
+import org.parley.protocol.wire.ReceiptMessage;
+import org.parley.protocol.wire.ReceiptType;
+import org.parley.protocol.wire.SentTranscript;
+import org.parley.protocol.wire.SyncMessage;
+import org.signal.libsignal.protocol.IdentityKey;
+import org.signal.libsignal.protocol.InvalidKeyException;
+import org.signal.libsignal.protocol.fingerprint.NumericFingerprintGenerator;
+
+/** One-to-one chats: sending, reading (with read sync and receipts), the history, safety numbers. */
+final class Chats {
+  private final DeviceContext device;
+  private final Online online;
+
+  Chats(DeviceContext device, Online online) {
+    this.device = device;
+    this.online = online;
+  }
+
+  Device.SendResult sendText(String phone, String body) {
+    String number = PhoneNumbers.normalize(phone);
+    ServerConnection server = online.connection(false);
+    DeviceDirectory directory = device.directory();
+    UUID recipient =
+        directory.cachedByPhone(number).map(DeviceDirectory.Account::id)
+            .orElseGet(() -> directory.refreshByPhone(server, number).id());
+    var local = device.local;
+    long now = device.clock.millis();
+    DataMessage data =
+        DataMessage.newBuilder().setId(UUID.randomUUID().toString()).setBody(body).setTimestamp(now).build();
+    List<MessageSender.Part> parts = new ArrayList<>();
+    parts.add(new MessageSender.Part(recipient, Content.newBuilder().setData(data).build()));
+    if (!recipient.equals(local.account())) {
+      SentTranscript transcript =
+          SentTranscript.newBuilder()
+              .setDestinationAccount(recipient.toString())
+              .setDestinationPhone(number)
+              .setMessage(data)
+              .build();
+      parts.add(
+          new MessageSender.Part(
+              local.account(), Content.newBuilder().setSync(SyncMessage.newBuilder().setSent(transcript)).build()));
+    }
+    MessageSender.Result result = device.sender().send(server, parts, now, false);
+    if (result.unreachable().contains(recipient)) {
+      throw new ClientException(
+          "UNTRUSTED",
+          "nothing was sent: no device of " + number + " is vouched for by its primary's signed device list",
+          null);
+    }
+    device.history.add(
+        new MessageHistory.Entry(
+            local.account(), data.getId(), local.deviceId(), recipient, null, true, body, now,
+            result.serverTimestamp(), "sent"));
+    return new Device.SendResult(data.getId(), now, result.serverTimestamp(), result.declined());
+  }
+
+  int markRead(String phone) {
+    String number = PhoneNumbers.normalize(phone);
+    UUID chat =
+        device.contacts.byPhone(number).map(Contacts.Known::account)
+            .orElseThrow(() -> new ClientException("there is no chat with " + number));
+    long now = device.clock.millis();
+    List<MessageHistory.Entry> read = device.history.markRead(chat, null, now);
+    ServerConnection server = online.connection(false);
+    MessageSender sender = device.sender();
+    Content sync =
+        Content.newBuilder()
+            .setSync(
+                SyncMessage.newBuilder()
+                    .setRead(
+                        ReadSync.newBuilder()
+                            .addMarks(ReadMark.newBuilder().setChatAccount(chat.toString()).setUpToTimestamp(now))))
+            .build();
+    sender.send(server, List.of(new MessageSender.Part(device.local.account(), sync)), now, false);
+    if (!read.isEmpty()) {
+      Content receipt =
+          Content.newBuilder()
+              .setReceipt(
+                  ReceiptMessage.newBuilder()
+                      .setType(ReceiptType.READ)
+                      .addAllMessageIds(read.stream().map(MessageHistory.Entry::id).toList())
+                      .setTimestamp(now))
+              .build();
+      sender.send(server, List.of(new MessageSender.Part(chat, receipt)), now, true);
+    }
+    return read.size();
+  }
+
+  List<MessageEvent> history(String phone, String groupId, int limit) {
+    UUID chat = null;
+    if (phone != null) {
+      chat = device.contacts.byPhone(PhoneNumbers.normalize(phone)).map(Contacts.Known::account).orElse(null);
+      if (chat == null) {
+        return List.of();
+      }
+    }
+    List<MessageEvent> out = new ArrayList<>();
+    for (MessageHistory.Entry entry : device.history.list(chat, groupId, limit)) {
+      String author = entry.outgoing() ? device.local.phone() : device.contacts.phoneOf(entry.author());
+      String to =
+          entry.outgoing() && entry.chatAccount() != null ? device.contacts.phoneOf(entry.chatAccount()) : null;
+      out.add(ContentProcessor.event(entry, author, to));
+    }
+    return out;
+  }
+
+  /**
+   * libsignal's fingerprint over the two accounts' primary identity keys, so it stays the same
+   * when companions come and go.
+   */
+  String safetyNumber(String phone) {
+    String number = PhoneNumbers.normalize(phone);
+    DeviceDirectory.Account contact = device.directory().refreshByPhone(online.connection(false), number);
+    byte[] theirs = device.contacts.byAccount(contact.id()).map(Contacts.Known::primaryIdentity).orElse(null);
+    byte[] mine = device.contacts.byAccount(device.local.account()).map(Contacts.Known::primaryIdentity).orElse(null);
+    if (theirs == null || mine == null) {
+      throw new ClientException(number + " has no verified primary identity yet; try again when its primary is online");
+    }
+    try {
+      return new NumericFingerprintGenerator(5200)
+          .createFor(2, bytes(device.local.account()), new IdentityKey(mine), bytes(contact.id()), new IdentityKey(theirs))
+          .getDisplayableFingerprint()
+          .getDisplayText();
+    } catch (InvalidKeyException e) {
+      throw new ClientException("a stored identity key is damaged", e);
+    }
+  }
+
+  private static byte[] bytes(UUID id) {
+    return ByteBuffer.allocate(16).putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits()).array();
+  }
+}

@@ -1,0 +1,99 @@
+package org.parley.client;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.function.Consumer;
+import org.parley.client.events.ClientEvent;
+import org.parley.client.history.HistoryHandoff;
+import org.parley.client.messaging.DeviceDirectory;
+import org.parley.client.messaging.MessageSender;
+import org.parley.client.messaging.OwnDeviceList;
+import org.parley.client.net.ServerConnection;
+import org.parley.client.store.Contacts;
+import org.parley.client.store.GroupStore;
+import org.parley.client.store.LocalDevice;
+import org.parley.client.store.MessageHistory;
+import org.parley.client.store.ProfileStore;
+import org.parley.client.store.SignalStore;
+
+/**
+ * What every part of a device shares: its profile and the stores on it, the clock, how to reach
+ * the server, and where to report what the user should see. Builds the short-lived helpers that
+ * read the current state (the signed-list directory, the sender).
+ */
+final class DeviceContext {
+  final Path directory;
+  final ClientConfig config;
+  final Clock clock;
+  final ProfileStore profile;
+  final SignalStore signal;
+  final LocalDevice local;
+  final Contacts contacts;
+  final MessageHistory history;
+  private volatile Consumer<ClientEvent> events = event -> {};
+
+  DeviceContext(Path directory, ClientConfig config) {
+    this.directory = directory;
+    this.config = config;
+    this.clock = config.clock();
+    this.profile = ProfileStore.open(directory);
+    this.signal = new SignalStore(profile);
+    this.local = new LocalDevice(profile);
+    this.contacts = new Contacts(profile);
+    this.history = new MessageHistory(profile);
+  }
+
+  void onEvent(Consumer<ClientEvent> listener) {
+    this.events = listener;
+  }
+
+  /** Something the user should see when no receive loop is running (warnings, mostly). */
+  void tell(ClientEvent event) {
+    events.accept(event);
+  }
+
+  DeviceDirectory directory() {
+    return new DeviceDirectory(contacts, clock, this::tell);
+  }
+
+  MessageSender sender() {
+    return new MessageSender(profile, signal, directory(), clock, local.account(), local.deviceId());
+  }
+
+  OwnDeviceList ownList() {
+    return new OwnDeviceList(signal.getIdentityKeyPair(), local.account(), local.name(), local.kind(), clock);
+  }
+
+  GroupStore groupStore() {
+    return new GroupStore(profile, contacts);
+  }
+
+  HistoryHandoff historyHandoff() {
+    return new HistoryHandoff(profile, local, clock, config.ssl(), directory.resolve("history"));
+  }
+
+  ServerConnection anonymous(String serverUrl) {
+    return ServerConnection.open(ServerConnection.Target.anonymous(serverUrl, config.ssl()), push -> {});
+  }
+
+  void requireLinked() {
+    if (!local.isRegistered()) {
+      throw new ClientException(
+          "NOT_REGISTERED", "this profile is not registered; run 'parley register' or 'parley link' first", null);
+    }
+    if (local.unlinkedReason() != null) {
+      throw new ClientException(
+          "UNLINKED",
+          "this device was unlinked (" + local.unlinkedReason() + "); link it again with 'parley link'"
+              + " or register it with 'parley register'",
+          null);
+    }
+  }
+
+  void requirePrimary(String what) {
+    requireLinked();
+    if (!local.isPrimary()) {
+      throw new ClientException("only the primary device may " + what + "; run this on the phone that registered");
+    }
+  }
+}

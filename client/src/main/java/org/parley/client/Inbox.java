@@ -1,0 +1,170 @@
+package org.parley.client;
+
+import com.google.protobuf.ByteString;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.parley.client.events.ClientEvent;
+import org.parley.client.events.WarningEvent;
+import org.parley.client.history.HistoryHandoff;
+import org.parley.client.messaging.ContentProcessor;
+import org.parley.client.messaging.GroupInbox;
+import org.parley.client.messaging.GroupRoster;
+import org.parley.client.messaging.MessageReceiver;
+import org.parley.client.messaging.MessageSender;
+import org.parley.client.messaging.ReceiptQueue;
+import org.parley.client.messaging.ReceiveHooks;
+import org.parley.client.net.ServerConnection;
+import org.parley.client.store.GroupStore;
+import org.parley.protocol.wire.Ack;
+import org.parley.protocol.wire.Content;
+import org.parley.protocol.wire.Envelope;
+import org.parley.protocol.wire.Push;
+import org.parley.protocol.wire.ReceiptMessage;
+import org.parley.protocol.wire.ReceiptType;
+import org.parley.protocol.wire.Request;
+
+/**
+ * The receive loop: takes envelopes in order (each committed locally before its ack), imports
+ * announced history, and afterwards sends the delivery receipts it owes.
+ */
+final class Inbox {
+  private static final int ACK_BATCH = 64;
+
+  private final DeviceContext device;
+  private final Online online;
+  private final ReceiptQueue receipts = new ReceiptQueue();
+  private volatile ReceiveHooks hooks = ReceiveHooks.NONE;
+  private boolean historyComplete;
+
+  Inbox(DeviceContext device, Online online) {
+    this.device = device;
+    this.online = online;
+  }
+
+  void hooks(ReceiveHooks value) {
+    this.hooks = value;
+  }
+
+  int receive(Duration idle, Consumer<ClientEvent> listener) {
+    return receive(idle, listener, false);
+  }
+
+  boolean awaitHistory(Duration idle, Consumer<ClientEvent> listener) {
+    historyComplete = false;
+    receive(idle, listener, true);
+    return historyComplete;
+  }
+
+  private int receive(Duration idle, Consumer<ClientEvent> listener, boolean untilHistory) {
+    // Set before connecting: what the server says on connect (unlinked, a warning) belongs here.
+    online.receiving(true);
+    ServerConnection server;
+    try {
+      server = online.connection(true);
+    } catch (RuntimeException e) {
+      online.receiving(false);
+      throw e;
+    }
+    HistoryHandoff handoff = device.historyHandoff();
+    MessageReceiver receiver = receiver(handoff);
+    List<byte[]> acks = new ArrayList<>();
+    int count = 0;
+    try {
+      // An import cut short by a crash is taken up first.
+      historyComplete |= handoff.importPending(listener);
+      while (!(untilHistory && historyComplete)) {
+        Push push = online.inbox().poll(idle.toMillis(), TimeUnit.MILLISECONDS);
+        if (push == null) {
+          break;
+        }
+        if (push.hasEnvelope()) {
+          Envelope envelope = push.getEnvelope();
+          List<ClientEvent> produced = receiver.handle(server, envelope);
+          hooks.committed(envelope);
+          acks.add(envelope.getGuid().toByteArray());
+          for (ClientEvent event : produced) {
+            listener.accept(event);
+            count++;
+          }
+          if (online.inbox().isEmpty() || acks.size() >= ACK_BATCH) {
+            ack(server, acks);
+          }
+          historyComplete |= handoff.importPending(listener);
+        } else if (push.hasQueueEmpty()) {
+          ack(server, acks);
+          sendReceipts(server);
+        } else if (push.hasUnlinked()) {
+          listener.accept(Online.unlinked(push));
+          count++;
+          break;
+        } else if (push.hasInactivityWarning()) {
+          listener.accept(Online.warning(push));
+          count++;
+        } else if (push.hasConnectedElsewhere()) {
+          listener.accept(new WarningEvent("connected-elsewhere", "another connection of this device took over"));
+          break;
+        }
+        if (!server.isOpen() && online.inbox().isEmpty()) {
+          break;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      online.receiving(false);
+      if (server.isOpen()) {
+        ack(server, acks);
+        sendReceipts(server);
+      }
+    }
+    return count;
+  }
+
+  private MessageReceiver receiver(HistoryHandoff handoff) {
+    var local = device.local;
+    ContentProcessor processor =
+        new ContentProcessor(device.history, device.contacts, receipts, local.account(), local.phone(), handoff::remember);
+    GroupStore groups = device.groupStore();
+    GroupInbox groupInbox =
+        new GroupInbox(
+            device.signal, groups, new GroupRoster(groups, local.account()), device.history, local.account(),
+            local.phone());
+    return new MessageReceiver(
+        device.profile, device.signal, device.directory(), device.contacts, device.history, processor, groupInbox,
+        device.clock, local.account(), hooks);
+  }
+
+  private static void ack(ServerConnection server, List<byte[]> guids) {
+    if (guids.isEmpty()) {
+      return;
+    }
+    Ack.Builder ack = Ack.newBuilder();
+    guids.forEach(g -> ack.addGuids(ByteString.copyFrom(g)));
+    server.sendOneWay(Request.newBuilder().setAck(ack));
+    guids.clear();
+  }
+
+  private void sendReceipts(ServerConnection server) {
+    for (Map.Entry<UUID, List<String>> owed : receipts.drain().entrySet()) {
+      Content receipt =
+          Content.newBuilder()
+              .setReceipt(
+                  ReceiptMessage.newBuilder()
+                      .setType(ReceiptType.DELIVERY)
+                      .addAllMessageIds(owed.getValue())
+                      .setTimestamp(device.clock.millis()))
+              .build();
+      try {
+        device.sender().send(
+            server, List.of(new MessageSender.Part(owed.getKey(), receipt)), device.clock.millis(), true);
+      } catch (ClientException e) {
+        device.tell(new WarningEvent("receipt-failed", "a delivery receipt could not be sent: " + e.getMessage()));
+      }
+    }
+  }
+}
