@@ -2,7 +2,6 @@ package org.parley.bench;
 
 import org.parley.bench.modes.ConnectionsMode;
 import org.parley.bench.modes.DrainMode;
-import org.parley.bench.modes.LaterMode;
 import org.parley.bench.modes.RelayMode;
 import org.parley.bench.server.BenchServer;
 import picocli.CommandLine;
@@ -22,7 +21,7 @@ import picocli.CommandLine.Command;
       DrainMode.class,
       org.parley.bench.modes.DeviceModes.Link.class,
       org.parley.bench.modes.DeviceModes.History.class,
-      LaterMode.Group.class,
+      org.parley.bench.modes.GroupMode.class,
       org.parley.bench.xmpp.XmppMode.class,
       org.parley.bench.report.Table.class,
       BenchServer.class,

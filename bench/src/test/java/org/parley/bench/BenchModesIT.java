@@ -77,6 +77,23 @@ class BenchModesIT {
     assertThat((List<?>) result.get("drain_ms")).hasSize(2);
   }
 
+  @Test
+  void linkTimesACompanionUntilItsFirstMessage() throws Exception {
+    var link = parse(new org.parley.bench.modes.DeviceModes.Link(), "--rounds", "1");
+    Result result = link.measure(server);
+
+    assertThat((List<?>) result.get("add_device_to_first_send_ms")).hasSize(1);
+  }
+
+  @Test
+  void historyHandsTheWholeHistoryToTheCompanion() throws Exception {
+    var history = parse(new org.parley.bench.modes.DeviceModes.History(), "--messages", "500", "--chats", "10");
+    Result result = history.measure(server);
+
+    assertThat(result.get("complete")).isEqualTo(true);
+    assertThat(result.get("messages_on_companion")).isEqualTo(500L);
+  }
+
   private static <T> T parse(T command, String... args) {
     new CommandLine(command).parseArgs(args);
     return command;

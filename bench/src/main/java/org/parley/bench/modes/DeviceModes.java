@@ -102,7 +102,7 @@ public final class DeviceModes {
       return common.run((server, client) -> measure(server));
     }
 
-    Result measure(ServerHandle server) throws Exception {
+    public Result measure(ServerHandle server) throws Exception {
       List<Double> toLinked = new ArrayList<>();
       List<Double> toSent = new ArrayList<>();
       try (Devices devices = new Devices(server)) {
@@ -153,7 +153,7 @@ public final class DeviceModes {
       return common.run((server, client) -> measure(server));
     }
 
-    Result measure(ServerHandle server) throws Exception {
+    public Result measure(ServerHandle server) throws Exception {
       try (Devices devices = new Devices(server)) {
         Device primary = devices.register("+15553100000");
         long seedStart = System.nanoTime();

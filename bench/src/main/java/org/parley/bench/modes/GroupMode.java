@@ -1,4 +1,4 @@
-package org.parley.client;
+package org.parley.bench.modes;
 
 import com.google.protobuf.ByteString;
 import io.netty.bootstrap.Bootstrap;
@@ -39,8 +39,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import org.parley.client.ClientConfig;
+import org.parley.client.Device;
 import org.parley.protocol.DeviceListSignatures;
 import org.parley.protocol.wire.CiphertextType;
 import org.parley.protocol.wire.DeviceKind;
@@ -62,6 +64,8 @@ import org.parley.server.store.Storage;
 import org.parley.server.testing.RawClient;
 import org.parley.server.testing.TestServer;
 import org.signal.libsignal.protocol.IdentityKeyPair;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import org.signal.libsignal.protocol.ecc.ECKeyPair;
 import org.signal.libsignal.protocol.kem.KEMKeyPair;
 import org.signal.libsignal.protocol.kem.KEMKeyType;
@@ -83,27 +87,32 @@ import org.signal.libsignal.protocol.kem.KEMKeyType;
  * device lists, so the real client verifies and encrypts to them as to any account; their devices
  * are Netty WebSocket clients on one event loop that only count pushes (the JDK's WebSocket client,
  * a thousand at a time, now and then never delivered the first pushes after the upgrade to its
- * listener, though the server had written them). Not part of the build's test runs (the name matches
- * neither *Test nor *IT); {@code -Dmembers=N -Drounds=N} change the size; run it with
- * {@code ./mvnw -o -q -B -pl client -am verify -Dtest=None -Dit.test=GroupFanoutBenchmark
- * -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false}, or call
- * {@link #main} with the test classpath. Results go to stdout and to target/group-fanout-benchmark.txt.
+ * listener, though the server had written them). Run it with
+ * {@code bench/parley-bench group [--members N] [--rounds N]}.
  */
-class GroupFanoutBenchmark {
-  private static final int MEMBERS = Integer.getInteger("members", 1024);
-  private static final int ROUNDS = Integer.getInteger("rounds", 7);
+@Command(
+    name = "group",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Group fan-out (issue #6): one message to a group of --members members with two devices each.",
+      "Sender CPU and wall time with sender keys already handed out, and server time until every",
+      "envelope is committed and pushed to the connected devices. The server runs in this JVM,",
+      "because the other members are written straight into its store."
+    })
+public final class GroupMode implements Callable<Integer> {
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  @TempDir Path dir;
+  @Option(names = "--members", defaultValue = "1024", description = "Members of the group (default ${DEFAULT-VALUE}).")
+  int members;
 
-  public static void main(String[] args) throws Exception {
+  @Option(names = "--rounds", defaultValue = "7", description = "Measured messages (default ${DEFAULT-VALUE}).")
+  int rounds;
+
+  @Override
+  public Integer call() throws Exception {
     Path dir = Files.createTempDirectory("parley-group-benchmark-");
-    new GroupFanoutBenchmark().run(dir);
-  }
-
-  @Test
-  void oneMessageToTheLargestGroup() throws Exception {
     run(dir);
+    return 0;
   }
 
   void run(Path dir) throws Exception {
@@ -114,10 +123,10 @@ class GroupFanoutBenchmark {
             // The first message hands the sender key to 2,047 devices: one bundle fetch each.
             b -> b.limits(Limits.defaults().toBuilder().keyFetchesPerAccount(1_000_000).build()))) {
       long setup = System.nanoTime();
-      Device sender = Accounts.register(server, dir.resolve("sender"), "+15552000000");
-      Device senderLaptop = Accounts.linkByUri(server, sender, dir.resolve("sender-laptop"), "laptop");
+      Device sender = register(server, dir.resolve("sender"), "+15552000000");
+      Device senderLaptop = linkByUri(server, sender, dir.resolve("sender-laptop"), "laptop");
       senderLaptop.close();
-      List<Synthetic> others = createAccounts(server.server().storage(), MEMBERS - 1);
+      List<Synthetic> others = createAccounts(server.server().storage(), members - 1);
       List<String> phones = others.stream().map(Synthetic::phone).toList();
       String group = sender.groups().create("benchmark", phones).id();
       long handover = System.nanoTime();
@@ -125,7 +134,7 @@ class GroupFanoutBenchmark {
       report.add(
           String.format(
               Locale.ROOT, "setup %.1f s; first message (sender key to %d devices) %.1f s",
-              seconds(handover - setup), 2 * MEMBERS - 1, seconds(System.nanoTime() - handover)));
+              seconds(handover - setup), 2 * members - 1, seconds(System.nanoTime() - handover)));
 
       List<Receiver> receivers = new ArrayList<>();
       receivers.add(Receiver.of(sender.local().account(), 2, credential(dir.resolve("sender-laptop"))));
@@ -135,10 +144,10 @@ class GroupFanoutBenchmark {
       }
       try (Pushes pushes = Pushes.connect(server.url(), receivers)) {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        long[] cpu = new long[ROUNDS];
-        long[] wall = new long[ROUNDS];
-        long[] delivered = new long[ROUNDS];
-        for (int i = 0; i < ROUNDS; i++) {
+        long[] cpu = new long[rounds];
+        long[] wall = new long[rounds];
+        long[] delivered = new long[rounds];
+        for (int i = 0; i < rounds; i++) {
           Pushes.Round round = pushes.start();
           long cpu0 = threads.getCurrentThreadCpuTime();
           long t0 = System.nanoTime();
@@ -152,13 +161,13 @@ class GroupFanoutBenchmark {
         report.add(line("sendText start to last push", delivered));
 
         SendGroupMessage.Builder prepared = prepared(server, sender, group);
-        long[] committed = new long[ROUNDS];
-        long[] pushed = new long[ROUNDS];
+        long[] committed = new long[rounds];
+        long[] pushed = new long[rounds];
         try (RawClient raw =
             RawClient.connect(
                 server.url(), "/v1/websocket?deliver=false",
                 RawClient.authorization(sender.local().account(), 1, sender.local().credential()))) {
-          for (int i = 0; i < ROUNDS; i++) {
+          for (int i = 0; i < rounds; i++) {
             Pushes.Round round = pushes.start();
             long t0 = System.nanoTime();
             Response answer = raw.call(Request.newBuilder().setSendGroupMessage(prepared.setTimestamp(i)));
@@ -177,12 +186,28 @@ class GroupFanoutBenchmark {
     report.addFirst(
         String.format(
             Locale.ROOT, "group of %d members x 2 devices, one message = %d envelopes; %d rounds; %d cores",
-            MEMBERS, 2 * MEMBERS - 1, ROUNDS, Runtime.getRuntime().availableProcessors()));
+            members, 2 * members - 1, rounds, Runtime.getRuntime().availableProcessors()));
     report.forEach(System.out::println);
-    Path out = Path.of("target", "group-fanout-benchmark.txt");
-    if (Files.isDirectory(out.getParent())) {
-      Files.write(out, report);
-    }
+
+  }
+
+  private static Device register(TestServer server, Path profile, String phone) {
+    Device device = Device.open(profile, ClientConfig.defaults());
+    device.requestCode(server.url(), phone, "benchmark sender");
+    device.verify(server.sms().codeFor(phone));
+    return device;
+  }
+
+  private static Device linkByUri(TestServer server, Device primary, Path profile, String name) throws Exception {
+    Device companion = Device.open(profile, ClientConfig.defaults());
+    CompletableFuture<String> shown = new CompletableFuture<>();
+    CompletableFuture<Void> linking =
+        CompletableFuture.runAsync(
+            () -> companion.link(server.url(), name, DeviceKind.DESKTOP, invitation -> shown.complete(invitation.uri())),
+            task -> Thread.ofPlatform().daemon().start(task));
+    primary.addDevice(shown.get(30, TimeUnit.SECONDS));
+    linking.get(30, TimeUnit.SECONDS);
+    return companion;
   }
 
   /** The same request the client sends, with stand-in bytes for the ciphertext (the server never reads it). */
