@@ -69,7 +69,8 @@ final class Coverage {
         onlyStale ? Status.STALE_DEVICES : Status.MISMATCHED_DEVICES,
         onlyStale
             ? "some devices were registered again; refresh their sessions and send again"
-            : "the devices addressed are not the current devices of the group's members; refresh and send again",
+            : "the devices addressed are not the current devices of the accounts (or the group's members);"
+                + " refresh and send again",
         response -> response.setMismatch(body));
   }
 }

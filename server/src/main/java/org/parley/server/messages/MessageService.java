@@ -13,7 +13,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import org.parley.protocol.wire.AccountMismatch;
-import org.parley.protocol.wire.DeviceMismatch;
 import org.parley.protocol.wire.DeviceRef;
 import org.parley.protocol.wire.Envelope;
 import org.parley.protocol.wire.OutgoingMessage;
@@ -149,18 +148,9 @@ public final class MessageService {
         mismatches.add(mismatch);
       }
     }
-    if (mismatches.isEmpty()) {
-      return;
+    if (!mismatches.isEmpty()) {
+      throw Coverage.refusal(mismatches);
     }
-    boolean onlyStale =
-        mismatches.stream().allMatch(m -> m.getMissingCount() == 0 && m.getExtraCount() == 0);
-    DeviceMismatch body = DeviceMismatch.newBuilder().addAllAccounts(mismatches).build();
-    throw new ApiException(
-        onlyStale ? Status.STALE_DEVICES : Status.MISMATCHED_DEVICES,
-        onlyStale
-            ? "some devices were registered again; refresh their sessions and send again"
-            : "the devices addressed are not the account's current devices; refresh and send again",
-        response -> response.setMismatch(body));
   }
 
   static UUID accountId(String text) throws ApiException {
