@@ -1,19 +1,24 @@
 package org.parley.server.transport;
 
+import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Finds a field this server does not know anywhere in a request (DESIGN.md §11: unknown fields are
  * refused, not silently dropped, so a client never believes the server acted on something it
- * ignored). Opaque bytes (ciphertexts) are not looked into.
+ * ignored). Opaque bytes (ciphertexts) are not looked into. Runs on every request, so it visits
+ * only the fields that can hold messages, listed once per message type.
  */
 final class UnknownFields {
+  private static final Map<Descriptor, List<FieldDescriptor>> NESTED = new ConcurrentHashMap<>();
+
   private UnknownFields() {}
 
-  /** The path to the first unknown field, like "Request.send_message.#17", or {@code null}. */
+  /** The path to the first unknown field, like "Frame.request.request_code.#99", or {@code null}. */
   static String find(Message message) {
     return find(message, message.getDescriptorForType().getName());
   }
@@ -22,25 +27,28 @@ final class UnknownFields {
     if (!message.getUnknownFields().asMap().isEmpty()) {
       return path + ".#" + message.getUnknownFields().asMap().keySet().iterator().next();
     }
-    for (Map.Entry<FieldDescriptor, Object> field : message.getAllFields().entrySet()) {
-      if (field.getKey().getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
-        continue;
-      }
-      String here = path + "." + field.getKey().getName();
-      if (field.getKey().isRepeated()) {
-        for (Object element : (List<?>) field.getValue()) {
-          String found = find((Message) element, here);
+    for (FieldDescriptor field : nested(message.getDescriptorForType())) {
+      if (field.isRepeated()) {
+        int count = message.getRepeatedFieldCount(field);
+        for (int i = 0; i < count; i++) {
+          String found = find((Message) message.getRepeatedField(field, i), path + "." + field.getName());
           if (found != null) {
             return found;
           }
         }
-      } else {
-        String found = find((Message) field.getValue(), here);
+      } else if (message.hasField(field)) {
+        String found = find((Message) message.getField(field), path + "." + field.getName());
         if (found != null) {
           return found;
         }
       }
     }
     return null;
+  }
+
+  private static List<FieldDescriptor> nested(Descriptor type) {
+    return NESTED.computeIfAbsent(
+        type,
+        t -> t.getFields().stream().filter(f -> f.getJavaType() == FieldDescriptor.JavaType.MESSAGE).toList());
   }
 }
