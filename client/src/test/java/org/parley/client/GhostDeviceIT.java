@@ -87,6 +87,21 @@ class GhostDeviceIT {
   }
 
   @Test
+  void aGhostInAMembersAccountGetsNoGroupMessageNorSenderKey() {
+    try (Device alice = register(server, dir.resolve("alice"), ALICE);
+        Device bob = register(server, dir.resolve("bob"), BOB)) {
+      String group = alice.groups().create("with a ghost", List.of(BOB)).id();
+      slipInGhost(BOB);
+
+      Device.SendResult sent = alice.groups().sendText(group, "members only");
+
+      assertThat(sent.declined()).contains(BOB + " device " + GHOST);
+      assertThat(server.server().storage().queues().length(ghostAddress(BOB))).isZero();
+      assertThat(messages(receive(bob))).extracting(MessageEvent::body).containsExactly("members only");
+    }
+  }
+
+  @Test
   void aListWithABrokenSignatureOrAnOlderVersionIsRefused() {
     try (Device alice = register(server, dir.resolve("alice"), ALICE);
         Device bob = register(server, dir.resolve("bob"), BOB);
