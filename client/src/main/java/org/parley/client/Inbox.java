@@ -34,6 +34,8 @@ import org.parley.protocol.wire.Request;
  */
 final class Inbox {
   private static final int ACK_BATCH = 64;
+  /** Longer than any server keeps an undelivered envelope (30 days by default). */
+  private static final Duration REMEMBER_PROCESSED = Duration.ofDays(90);
 
   private final DeviceContext device;
   private final Online online;
@@ -70,6 +72,7 @@ final class Inbox {
       online.receiving(false);
       throw e;
     }
+    device.history.forgetProcessedBefore(device.clock.millis() - REMEMBER_PROCESSED.toMillis());
     HistoryHandoff handoff = device.historyHandoff();
     MessageReceiver receiver = receiver(handoff);
     List<byte[]> acks = new ArrayList<>();

@@ -157,6 +157,19 @@ public final class MessageHistory {
     });
   }
 
+  /**
+   * Forgets envelopes taken before a time. The server drops what it could not deliver after its
+   * queue TTL (30 days by default), so a guid older than that can never come again.
+   */
+  public int forgetProcessedBefore(long time) {
+    return store.transaction(c -> {
+      try (PreparedStatement delete = c.prepareStatement("DELETE FROM processed WHERE at < ?")) {
+        delete.setLong(1, time);
+        return delete.executeUpdate();
+      }
+    });
+  }
+
   /** Records an envelope as taken; call inside the transaction that applied it. */
   public void markProcessed(byte[] guid, long now) {
     store.transaction(c -> {

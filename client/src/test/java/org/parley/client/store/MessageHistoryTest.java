@@ -1,0 +1,46 @@
+package org.parley.client.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MessageHistoryTest {
+  @TempDir Path dir;
+
+  @Test
+  void aMessageIsKeptOnceAndItsStatusOnlyAdvances() {
+    try (ProfileStore store = ProfileStore.open(dir)) {
+      MessageHistory history = new MessageHistory(store);
+      UUID me = UUID.randomUUID();
+      UUID bob = UUID.randomUUID();
+      MessageHistory.Entry sent = new MessageHistory.Entry(me, "m1", 1, bob, null, true, "hi", 10, 11, "sent");
+
+      assertThat(history.add(sent)).isTrue();
+      assertThat(history.add(sent)).isFalse();
+      history.updateStatus(me, List.of("m1"), "read");
+      history.updateStatus(me, List.of("m1"), "delivered");
+
+      assertThat(history.list(bob, null, 10)).singleElement().satisfies(e -> assertThat(e.status()).isEqualTo("read"));
+    }
+  }
+
+  @Test
+  void processedEnvelopesAreForgottenOnlyOnceOlderThanAskedFor() {
+    try (ProfileStore store = ProfileStore.open(dir)) {
+      MessageHistory history = new MessageHistory(store);
+      byte[] old = {1};
+      byte[] recent = {2};
+      history.markProcessed(old, 1_000);
+      history.markProcessed(recent, 5_000);
+
+      assertThat(history.forgetProcessedBefore(2_000)).isEqualTo(1);
+
+      assertThat(history.processed(old)).isFalse();
+      assertThat(history.processed(recent)).isTrue();
+    }
+  }
+}
