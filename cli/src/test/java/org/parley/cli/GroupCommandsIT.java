@@ -3,72 +3,37 @@ package org.parley.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.parley.server.testing.TestServer;
+import org.parley.server.testing.WithTestServer;
 
 /** {@code parley groups ...}, {@code send --group} and {@code history --group} (DESIGN.md §12). */
+@WithTestServer
 class GroupCommandsIT {
   static final String ALICE = "+15550000901";
   static final String BOB = "+15550000902";
   static final String CAROL = "+15550000903";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
   TestServer server;
 
   @BeforeEach
-  void startServer() {
-    server = TestServer.start(dir.resolve("server"));
+  void useServer(TestServer server) {
+    this.server = server;
   }
 
-  @AfterEach
-  void stopServer() {
-    server.close();
+  Cli.Run parley(String profile, String... args) {
+    return new Cli(dir).parley(profile, args);
   }
 
-  record Run(int code, String out, String err) {
-    List<JsonNode> json() throws Exception {
-      List<JsonNode> objects = new ArrayList<>();
-      for (String line : out.split("\n")) {
-        if (!line.isBlank()) {
-          objects.add(JSON.readTree(line));
-        }
-      }
-      return objects;
-    }
-  }
-
-  Run parley(String profile, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    List<String> all = new ArrayList<>(List.of("--profile", dir.resolve(profile).toString()));
-    all.addAll(List.of(args));
-    int code =
-        Main.run(
-            new Main.Context(
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8),
-                Clock.systemUTC(),
-                Map.of()),
-            all.toArray(String[]::new));
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
-  Run ok(String profile, String... args) {
-    Run run = parley(profile, args);
+  Cli.Run ok(String profile, String... args) {
+    Cli.Run run = parley(profile, args);
     assertThat(run.code()).as("parley %s: %s", String.join(" ", args), run.err()).isZero();
     return run;
   }
@@ -113,7 +78,7 @@ class GroupCommandsIT {
           assertThat(o.get("id").asText()).isEqualTo(sent.get("id").asText());
         });
 
-    Run refused = parley("bob", "groups", "remove", id, CAROL);
+    Cli.Run refused = parley("bob", "groups", "remove", id, CAROL);
     assertThat(refused.code()).isEqualTo(1);
     assertThat(refused.err().strip()).startsWith("parley: ").contains("only an admin").doesNotContain("\n");
 
@@ -137,7 +102,7 @@ class GroupCommandsIT {
 
     ok("carol", "groups", "leave", id);
     assertThat(ok("carol", "groups", "list", "--json").out()).isBlank();
-    Run outsider = parley("carol", "send", "--group", id, "back again?");
+    Cli.Run outsider = parley("carol", "send", "--group", id, "back again?");
     assertThat(outsider.code()).isEqualTo(1);
     assertThat(outsider.err()).contains("not a member");
   }
@@ -149,7 +114,7 @@ class GroupCommandsIT {
             List.of("groups", "leave"), List.of("groups", "list"))) {
       List<String> args = new ArrayList<>(command);
       args.add("--help");
-      Run help = parley("x", args.toArray(String[]::new));
+      Cli.Run help = parley("x", args.toArray(String[]::new));
       assertThat(help.code()).as(String.join(" ", command)).isZero();
       assertThat(help.out()).as(String.join(" ", command)).contains("Usage: parley " + String.join(" ", command));
     }
