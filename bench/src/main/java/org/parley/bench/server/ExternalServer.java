@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -57,16 +56,6 @@ public final class ExternalServer implements ServerHandle {
   @Override
   public ProcessStats stats() {
     return stats;
-  }
-
-  @Override
-  public OptionalLong heapAfterGc() {
-    return OptionalLong.empty();
-  }
-
-  @Override
-  public OptionalLong directMemory() {
-    return OptionalLong.empty();
   }
 
   @Override

@@ -2,7 +2,6 @@ package org.parley.bench.server;
 
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import org.parley.server.ParleyServer;
 import org.parley.server.ServerConfig;
@@ -37,16 +36,6 @@ public final class InProcessServer implements ServerHandle {
   @Override
   public ProcessStats stats() {
     return stats;
-  }
-
-  @Override
-  public OptionalLong heapAfterGc() {
-    return OptionalLong.empty();
-  }
-
-  @Override
-  public OptionalLong directMemory() {
-    return OptionalLong.empty();
   }
 
   @Override

@@ -15,10 +15,14 @@ public interface ServerHandle extends AutoCloseable {
   ProcessStats stats();
 
   /** Heap in use after a full collection, in bytes, when the server takes commands. */
-  OptionalLong heapAfterGc();
+  default OptionalLong heapAfterGc() {
+    return OptionalLong.empty();
+  }
 
   /** Direct (off-heap buffer) memory in use, in bytes, as last reported with the heap. */
-  OptionalLong directMemory();
+  default OptionalLong directMemory() {
+    return OptionalLong.empty();
+  }
 
   @Override
   void close();
