@@ -13,13 +13,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import org.parley.bench.net.WsClient;
 import org.parley.bench.net.WsConnection;
 import org.parley.bench.population.BenchDevice;
 import org.parley.bench.population.BenchUser;
+import org.parley.bench.report.OpenLoop;
 import org.parley.bench.report.Result;
 import org.parley.bench.server.ProcessStats;
 import org.parley.bench.server.ServerHandle;
@@ -172,26 +172,13 @@ final class RelayRun {
   }
 
   private void openLoop() {
-    long start = System.nanoTime();
-    double intervalNanos = 1e9 / rate;
-    long sent = 0;
-    while (!stopping) {
-      long due = start + (long) (sent * intervalNanos);
-      long now = System.nanoTime();
-      if (due > now) {
-        LockSupport.parkNanos(Math.min(due - now, 1_000_000));
-        continue;
-      }
-      if (due >= measureEnd) {
-        break;
-      }
+    OpenLoop.run(rate, measureEnd, () -> stopping, due -> {
       if (outstanding.sum() >= maxOutstanding) {
         skipped.increment();
       } else {
         send(due);
       }
-      sent++;
-    }
+    });
   }
 
   /** Sends one message; {@code due} is when it was meant to go (latency counts from there). */

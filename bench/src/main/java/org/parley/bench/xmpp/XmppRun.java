@@ -11,7 +11,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.jivesoftware.smack.filter.StanzaTypeFilter;
 import org.jivesoftware.smack.packet.Message;
@@ -20,6 +19,7 @@ import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smackx.carbons.packet.CarbonExtension;
 import org.jxmpp.jid.EntityBareJid;
 import org.jxmpp.jid.impl.JidCreate;
+import org.parley.bench.report.OpenLoop;
 import org.parley.bench.report.Result;
 import org.parley.bench.server.ProcessStats;
 
@@ -126,22 +126,7 @@ final class XmppRun {
   }
 
   private void openLoop() {
-    long start = System.nanoTime();
-    double interval = 1e9 / rate;
-    long sent = 0;
-    while (!stopping) {
-      long due = start + (long) (sent * interval);
-      long now = System.nanoTime();
-      if (due > now) {
-        LockSupport.parkNanos(Math.min(due - now, 1_000_000));
-        continue;
-      }
-      if (due >= measureEnd) {
-        break;
-      }
-      send(due);
-      sent++;
-    }
+    OpenLoop.run(rate, measureEnd, () -> stopping, this::send);
   }
 
   private void send(long due) {
