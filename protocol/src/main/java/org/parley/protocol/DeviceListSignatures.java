@@ -4,7 +4,6 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
@@ -220,10 +219,5 @@ public final class DeviceListSignatures {
       return ids;
     }
 
-    public Map<Integer, DeviceListEntry> entries() {
-      Map<Integer, DeviceListEntry> byId = new java.util.TreeMap<>();
-      list.getEntriesList().forEach(e -> byId.put(e.getDeviceId(), e));
-      return byId;
-    }
   }
 }

@@ -99,16 +99,6 @@ public final class ProfileStore implements AutoCloseable {
     }
   }
 
-  /** Runs a task with the store locked, so that no other thread's work interleaves with it. */
-  public void exclusively(Runnable task) {
-    lock.lock();
-    try {
-      task.run();
-    } finally {
-      lock.unlock();
-    }
-  }
-
   public byte[] setting(String name) {
     return read(c -> {
       try (PreparedStatement select = c.prepareStatement("SELECT value FROM settings WHERE name = ?")) {

@@ -9,6 +9,4 @@ import org.parley.server.store.DeviceRecord;
 @FunctionalInterface
 public interface UnlinkWarnings {
   long unlinkAt(DeviceRecord device, DeviceRecord primary);
-
-  UnlinkWarnings NONE = (device, primary) -> 0;
 }

@@ -22,6 +22,8 @@ import org.parley.server.transport.Unlinking;
  * flowing, it is told if it should upload pre-keys; a revoked device is told why it was unlinked.
  */
 public final class DeviceSessions implements SessionListener, DeliveryHooks {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DeviceSessions.class);
+
   private final Presence presence;
   private final Queues queues;
   private final Keys keys;
@@ -62,8 +64,7 @@ public final class DeviceSessions implements SessionListener, DeliveryHooks {
                         .setReasonValue(tombstone.reason())
                         .setAt(tombstone.at()))
                 .build());
-        org.slf4j.LoggerFactory.getLogger(DeviceSessions.class)
-            .debug("revoked device connected: {}", Unlinking.describe(tombstone));
+        log.debug("revoked device connected: {}", Unlinking.describe(tombstone));
       }
       default -> {}
     }

@@ -286,22 +286,22 @@ final class SqliteAccounts implements Accounts {
               "DELETE FROM devices WHERE account_id = ? AND device_id = ? RETURNING credential_hash")) {
         delete.setString(1, account.toString());
         delete.setInt(2, deviceId);
+        byte[] credentialHash;
         try (ResultSet rs = delete.executeQuery()) {
           if (!rs.next()) {
             continue;
           }
-          byte[] credentialHash = rs.getBytes(1);
-          rs.close();
-          try (PreparedStatement tombstone =
-              c.prepareStatement(
-                  "INSERT OR REPLACE INTO tombstones (account_id, device_id, credential_hash, reason, at) VALUES (?,?,?,?,?)")) {
-            tombstone.setString(1, account.toString());
-            tombstone.setInt(2, deviceId);
-            tombstone.setBytes(3, credentialHash);
-            tombstone.setInt(4, reason);
-            tombstone.setLong(5, now);
-            tombstone.executeUpdate();
-          }
+          credentialHash = rs.getBytes(1);
+        }
+        try (PreparedStatement tombstone =
+            c.prepareStatement(
+                "INSERT OR REPLACE INTO tombstones (account_id, device_id, credential_hash, reason, at) VALUES (?,?,?,?,?)")) {
+          tombstone.setString(1, account.toString());
+          tombstone.setInt(2, deviceId);
+          tombstone.setBytes(3, credentialHash);
+          tombstone.setInt(4, reason);
+          tombstone.setLong(5, now);
+          tombstone.executeUpdate();
         }
       }
       SqliteKeys.purge(c, address);
