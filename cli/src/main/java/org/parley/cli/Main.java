@@ -103,6 +103,7 @@ public final class Main implements Runnable {
     CommandLine commandLine = new CommandLine(new Main(context));
     commandLine.setOut(new PrintWriter(context.out(), true));
     commandLine.setErr(new PrintWriter(context.err(), true));
+    ServerCommand.configurable(commandLine.getSubcommands().get("server"), context.environment());
     commandLine.setExecutionExceptionHandler(
         (failure, cmd, parsed) -> {
           context.err().println("parley: " + reason(failure));

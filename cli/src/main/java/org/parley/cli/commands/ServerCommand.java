@@ -2,13 +2,16 @@ package org.parley.cli.commands;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.parley.cli.Durations;
 import org.parley.cli.Main;
+import org.parley.cli.config.OptionSources;
 import org.parley.server.ParleyServer;
 import org.parley.server.ServerConfig;
 import org.parley.server.registration.SmsSenders;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -24,14 +27,24 @@ import picocli.CommandLine.Spec;
 public final class ServerCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--data", paramLabel = "DIR", description = "Data directory (default: ${DEFAULT-VALUE}).")
-  Path data = Path.of("parley-data");
+  @Option(
+      names = OptionSources.CONFIG_OPTION,
+      paramLabel = "FILE",
+      description = {
+        "Config file of 'key = value' lines; a key is an option's name without '--'.",
+        "Each option can also come from the environment: --queue-ttl from PARLEY_QUEUE_TTL.",
+        "The command line wins over the environment, which wins over the file (also: $PARLEY_CONFIG)."
+      })
+  Path config;
 
-  @Option(names = "--bind", paramLabel = "HOST", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
-  String bind = "127.0.0.1";
+  @Option(names = "--data", paramLabel = "DIR", defaultValue = "parley-data", description = "Data directory (default: ${DEFAULT-VALUE}).")
+  Path data;
 
-  @Option(names = "--port", paramLabel = "N", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
-  int port = 8080;
+  @Option(names = "--bind", paramLabel = "HOST", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Option(names = "--port", paramLabel = "N", defaultValue = "8080", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  int port;
 
   @Option(names = "--tls-cert", paramLabel = "PEM", description = "Certificate chain: serve wss://.")
   Path tlsCertificate;
@@ -48,52 +61,69 @@ public final class ServerCommand implements Callable<Integer> {
       names = "--primary-inactivity",
       paramLabel = "DURATION",
       converter = Durations.class,
-      description = "Unlink every companion when the primary is away this long (default: 14d).")
-  Duration primaryInactivity = Duration.ofDays(14);
+      defaultValue = "14d",
+      description = "Unlink every companion when the primary is away this long (default: ${DEFAULT-VALUE}).")
+  Duration primaryInactivity;
 
   @Option(
       names = "--companion-inactivity",
       paramLabel = "DURATION",
       converter = Durations.class,
-      description = "Unlink a companion away this long (default: 30d).")
-  Duration companionInactivity = Duration.ofDays(30);
+      defaultValue = "30d",
+      description = "Unlink a companion away this long (default: ${DEFAULT-VALUE}).")
+  Duration companionInactivity;
 
-  @Option(names = "--max-companions", paramLabel = "N", description = "Companions per account (default: ${DEFAULT-VALUE}).")
-  int maxCompanions = 4;
+  @Option(names = "--max-companions", paramLabel = "N", defaultValue = "4", description = "Companions per account (default: ${DEFAULT-VALUE}).")
+  int maxCompanions;
 
   @Option(
       names = "--queue-ttl",
       paramLabel = "DURATION",
       converter = Durations.class,
-      description = "Drop undelivered envelopes after this long (default: 30d).")
-  Duration queueTtl = Duration.ofDays(30);
+      defaultValue = "30d",
+      description = "Drop undelivered envelopes after this long (default: ${DEFAULT-VALUE}).")
+  Duration queueTtl;
 
   @Option(
       names = "--sms",
       paramLabel = "console|webhook:URL",
+      defaultValue = "console",
       description = "How verification codes are sent (default: ${DEFAULT-VALUE}).")
-  String sms = "console";
+  String sms;
 
-  @Override
-  public Integer call() throws InterruptedException {
+  /**
+   * Lets every option of this command come from the environment or the config file (see {@link
+   * OptionSources}); called once when the command line is built.
+   */
+  public static void configurable(CommandLine server, Map<String, String> environment) {
+    ServerCommand command = server.getCommand();
+    server.setDefaultValueProvider(new OptionSources(server.getCommandSpec(), environment, () -> command.config));
+  }
+
+  /** What the options say, checked. */
+  public ServerConfig serverConfig() {
     if (maxCompanions < 0 || maxCompanions > 126) {
       throw new IllegalArgumentException("--max-companions must be between 0 and 126");
     }
+    return ServerConfig.builder(data)
+        .bind(bind)
+        .port(port)
+        .tls(tlsCertificate, tlsKey)
+        .insecureBind(insecureBind)
+        .primaryInactivity(primaryInactivity)
+        .companionInactivity(companionInactivity)
+        .maxCompanions(maxCompanions)
+        .queueTtl(queueTtl)
+        .sms(sms)
+        .build();
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    ServerConfig settings = serverConfig();
     Main.Context context = ((Main) spec.root().userObject()).context();
-    ServerConfig config =
-        ServerConfig.builder(data)
-            .bind(bind)
-            .port(port)
-            .tls(tlsCertificate, tlsKey)
-            .insecureBind(insecureBind)
-            .primaryInactivity(primaryInactivity)
-            .companionInactivity(companionInactivity)
-            .maxCompanions(maxCompanions)
-            .queueTtl(queueTtl)
-            .sms(sms)
-            .build();
     ParleyServer server =
-        ParleyServer.start(config, context.clock(), SmsSenders.fromOption(sms, context.out()));
+        ParleyServer.start(settings, context.clock(), SmsSenders.fromOption(sms, context.out()));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
