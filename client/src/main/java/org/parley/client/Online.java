@@ -1,6 +1,7 @@
 package org.parley.client;
 
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -10,6 +11,7 @@ import org.parley.client.events.UnlinkedEvent;
 import org.parley.client.events.WarningEvent;
 import org.parley.client.keys.PreKeys;
 import org.parley.client.net.ServerConnection;
+import org.parley.protocol.wire.KeyUpload;
 import org.parley.protocol.wire.PreKeysLow;
 import org.parley.protocol.wire.Push;
 import org.parley.protocol.wire.Request;
@@ -52,6 +54,7 @@ final class Online implements AutoCloseable {
                 device.config.ssl(), deliver),
             this::onPush);
     connectionDelivers = deliver;
+    worker.execute(this::rotateKeys);
     if (local.isPrimary() && !listReconciled) {
       // Back online, the primary re-signs the list if companions went away meanwhile. Not a reason
       // to fail what the user asked for: an unlinked primary hears why from the server's push.
@@ -124,6 +127,27 @@ final class Online implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       device.tell(new WarningEvent("pre-keys", "could not upload new pre-keys: " + e.getMessage()));
+    }
+  }
+
+  /** Replaces week-old signed and last-resort pre-keys, and deletes replaced ones whose time is up. */
+  private void rotateKeys() {
+    try {
+      PreKeys keys = new PreKeys(device.profile, device.signal);
+      long now = device.clock.millis();
+      keys.forgetReplaced(now);
+      Optional<KeyUpload> upload = keys.rotation(now);
+      ServerConnection server;
+      synchronized (this) {
+        server = connection;
+      }
+      if (upload.isPresent() && server != null && server.isOpen()) {
+        server.call(Request.newBuilder().setUploadKeys(UploadKeys.newBuilder().setKeys(upload.get())));
+        keys.uploaded(upload.get());
+      }
+    } catch (RuntimeException e) {
+      // The keys stay unconfirmed and are uploaded on the next connection.
+      device.tell(new WarningEvent("pre-keys", "could not upload new signed pre-keys: " + e.getMessage()));
     }
   }
 

@@ -18,7 +18,11 @@ final class Accounts {
   private Accounts() {}
 
   static Device register(TestServer server, Path profile, String phone) {
-    Device device = Device.open(profile, ClientConfig.defaults());
+    return register(server, profile, phone, ClientConfig.defaults());
+  }
+
+  static Device register(TestServer server, Path profile, String phone, ClientConfig config) {
+    Device device = Device.open(profile, config);
     device.requestCode(server.url(), phone, "phone of " + phone);
     device.verify(server.sms().codeFor(phone));
     return device;

@@ -242,6 +242,27 @@ public final class SignalStore implements SignalProtocolStore {
     return blob("SELECT record FROM kyber_pre_keys WHERE id = ?", kyberPreKeyId) != null;
   }
 
+  /** The ids of the Kyber last-resort keys this device holds (the current one and replaced ones). */
+  public List<Integer> lastResortKyberPreKeyIds() {
+    return store.read(c -> {
+      List<Integer> ids = new ArrayList<>();
+      try (PreparedStatement select =
+              c.prepareStatement("SELECT id FROM kyber_pre_keys WHERE last_resort = 1 ORDER BY id");
+          ResultSet rs = select.executeQuery()) {
+        while (rs.next()) {
+          ids.add(rs.getInt(1));
+        }
+      }
+      return ids;
+    });
+  }
+
+  /** Deletes a (replaced) Kyber key and the base keys remembered against it. */
+  public void removeKyberPreKey(int kyberPreKeyId) {
+    update("DELETE FROM kyber_base_keys WHERE kyber_id = ?", kyberPreKeyId);
+    update("DELETE FROM kyber_pre_keys WHERE id = ?", kyberPreKeyId);
+  }
+
   /** A one-time key is deleted; a last-resort key remembers the base key, so a replay is refused. */
   @Override
   public void markKyberPreKeyUsed(int kyberPreKeyId, int signedPreKeyId, ECPublicKey baseKey)
