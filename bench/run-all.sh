@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Every figure of BENCHMARKS.md in one go (about 20 minutes on the 2-core machine).
+# Every figure of BENCHMARKS.md in one go (about 25 minutes on the 2-core machine).
 #   bench/run-all.sh [OUT_DIR]      (default: bench-results/<UTC date>)
 # Run it on a quiet machine: 'uptime' before and after is recorded next to the results, because
 # two cores shared with anything else give noisy figures.
+# Every figure lands in OUT_DIR as JSON lines (one file per set); at the end they are compared with
+# the last recorded run (the newest bench/results/DATE) and every figure more than 10 % worse is
+# flagged in OUT_DIR/compare.md (also: bench/parley-bench compare RECORDED_DIR OUT_DIR). To record a
+# run, copy its directory to bench/results/DATE.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 b="$here/parley-bench"
@@ -40,15 +44,21 @@ log "connections: 19,000 idle devices held past the server's 120 s idle timeout"
 log "link, history, group: real devices"
 "$b" link --rounds 4 --out "$out/link.jsonl" > "$out/link.txt"
 "$b" history --messages 100000 --chats 200 --out "$out/history.jsonl" > "$out/history.txt"
-"$b" group --members 1024 --rounds 7 > "$out/group.txt"
+"$b" group --members 1024 --rounds 7 --out "$out/group.jsonl" > "$out/group.txt"
 
 log "jmh: client send path"
 "$b" jmh -rf json -rff "$out/jmh.json" SendPathBenchmark > "$out/jmh.txt" 2>&1
 
 log "side by side with ejabberd and Prosody"
-WORK=/tmp/parley-side-by-side "$here/xmpp/side-by-side.sh" --users 500 --devices 2 --warmup 15 --duration 30 --in-flight 128 \
+WORK=/tmp/parley-side-by-side "$here/xmpp/side-by-side.sh" --users 500 --devices 2 --warmup 15 --duration 30 --in-flight 128 --rounds 3 \
   > "$out/side-by-side.md" 2> "$out/side-by-side.log"
 cp /tmp/parley-side-by-side/results.jsonl "$out/side-by-side.jsonl"
 
 uptime >> "$out/machine.txt"
+
+recorded="$(for d in "$here"/results/*/; do [[ "$(realpath "$d")" != "$(realpath "$out")" ]] && echo "$d"; done | sort | tail -1)"
+if [[ -n "$recorded" ]]; then
+  log "compare with the last recorded run, $recorded"
+  "$b" compare "$recorded" "$out" > "$out/compare.md" || log "some figures are more than 10 % worse than $recorded: see $out/compare.md"
+fi
 log "done: $out"

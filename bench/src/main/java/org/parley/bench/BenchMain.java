@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       org.parley.bench.modes.GroupMode.class,
       org.parley.bench.xmpp.XmppMode.class,
       org.parley.bench.report.Table.class,
+      org.parley.bench.report.Compare.class,
       BenchServer.class,
     })
 public final class BenchMain implements Runnable {

@@ -65,6 +65,7 @@ import org.parley.server.testing.RawClient;
 import org.parley.server.testing.TestServer;
 import org.signal.libsignal.protocol.IdentityKeyPair;
 import picocli.CommandLine.Command;
+import org.parley.bench.report.Result;
 import picocli.CommandLine.Option;
 import org.signal.libsignal.protocol.ecc.ECKeyPair;
 import org.signal.libsignal.protocol.kem.KEMKeyPair;
@@ -108,6 +109,9 @@ public final class GroupMode implements Callable<Integer> {
   @Option(names = "--rounds", defaultValue = "7", description = "Measured messages (default ${DEFAULT-VALUE}).")
   int rounds;
 
+  @Option(names = "--out", description = "Also append the JSON result line to this file.")
+  Path out;
+
   @Override
   public Integer call() throws Exception {
     Path dir = Files.createTempDirectory("parley-group-benchmark-");
@@ -117,6 +121,10 @@ public final class GroupMode implements Callable<Integer> {
 
   void run(Path dir) throws Exception {
     List<String> report = new ArrayList<>();
+    Result result = new Result("group");
+    result.put("members", members);
+    result.put("envelopes_per_message", 2 * members - 1);
+    result.put("rounds", rounds);
     try (TestServer server =
         TestServer.start(
             dir.resolve("server"), Clock.systemUTC(),
@@ -131,6 +139,7 @@ public final class GroupMode implements Callable<Integer> {
       String group = sender.groups().create("benchmark", phones).id();
       long handover = System.nanoTime();
       sender.groups().sendText(group, "the first message hands the sender key to every device");
+      result.put("first_message_ms", Math.round(millis(System.nanoTime() - handover)));
       report.add(
           String.format(
               Locale.ROOT, "setup %.1f s; first message (sender key to %d devices) %.1f s",
@@ -159,6 +168,9 @@ public final class GroupMode implements Callable<Integer> {
         report.add(line("sender CPU (sendText)", cpu));
         report.add(line("sender wall until stored", wall));
         report.add(line("sendText start to last push", delivered));
+        result.put("sender_cpu_ms_median", medianMillis(cpu));
+        result.put("sender_wall_ms_median", medianMillis(wall));
+        result.put("send_to_last_push_ms_median", medianMillis(delivered));
 
         SendGroupMessage.Builder prepared = prepared(server, sender, group);
         long[] committed = new long[rounds];
@@ -180,6 +192,8 @@ public final class GroupMode implements Callable<Integer> {
         }
         report.add(line("server: request to all committed (answer)", committed));
         report.add(line("server: request to last device pushed", pushed));
+        result.put("server_committed_ms_median", medianMillis(committed));
+        result.put("server_last_push_ms_median", medianMillis(pushed));
       }
       sender.close();
     }
@@ -188,7 +202,7 @@ public final class GroupMode implements Callable<Integer> {
             Locale.ROOT, "group of %d members x 2 devices, one message = %d envelopes; %d rounds; %d cores",
             members, 2 * members - 1, rounds, Runtime.getRuntime().availableProcessors()));
     report.forEach(System.out::println);
-
+    result.print(System.out, out);
   }
 
   private static Device register(TestServer server, Path profile, String phone) {
@@ -469,6 +483,12 @@ public final class GroupMode implements Callable<Integer> {
     return String.format(
         Locale.ROOT, "%-44s median %7.1f ms   min %7.1f ms   max %7.1f ms",
         what, millis(sorted[sorted.length / 2]), millis(sorted[0]), millis(sorted[sorted.length - 1]));
+  }
+
+  private static double medianMillis(long[] nanos) {
+    long[] sorted = nanos.clone();
+    Arrays.sort(sorted);
+    return Math.round(millis(sorted[sorted.length / 2]) * 10) / 10.0;
   }
 
   private static double millis(long nanos) {

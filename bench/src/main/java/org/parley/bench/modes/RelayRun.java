@@ -19,9 +19,9 @@ import org.parley.bench.net.WsClient;
 import org.parley.bench.net.WsConnection;
 import org.parley.bench.population.BenchDevice;
 import org.parley.bench.population.BenchUser;
+import org.parley.bench.report.CpuWatch;
 import org.parley.bench.report.OpenLoop;
 import org.parley.bench.report.Result;
-import org.parley.bench.server.ProcessStats;
 import org.parley.bench.server.ServerHandle;
 import org.parley.protocol.wire.CiphertextType;
 import org.parley.protocol.wire.OutgoingMessage;
@@ -115,7 +115,6 @@ final class RelayRun {
       k += user.devices().size();
     }
 
-    ProcessStats self = new ProcessStats(ProcessHandle.current().pid());
     long start = System.nanoTime();
     measureStart = start + (long) (warmupSeconds * 1e9);
     measureEnd = measureStart + (long) (durationSeconds * 1e9);
@@ -127,10 +126,10 @@ final class RelayRun {
     }
     sleepUntil(measureStart);
     long serverCpu0 = server.stats().cpuMillis();
-    long clientCpu0 = self.cpuMillis();
+    CpuWatch self = CpuWatch.self();
     sleepUntil(measureEnd);
     long serverCpu1 = server.stats().cpuMillis();
-    long clientCpu1 = self.cpuMillis();
+    self.close();
     stopping = true;
     if (driver != null) {
       driver.join();
@@ -166,7 +165,7 @@ final class RelayRun {
     long cpuWindowMs = (long) (durationSeconds * 1000);
     result.put("server_cpu_pct", serverCpu0 < 0 ? null : round(100.0 * (serverCpu1 - serverCpu0) / cpuWindowMs));
     result.put("server_peak_rss_mb", server.stats().peakRssBytes() < 0 ? null : server.stats().peakRssBytes() >> 20);
-    result.put("client_cpu_pct", round(100.0 * (clientCpu1 - clientCpu0) / cpuWindowMs));
+    self.report(result);
     flat.forEach(WsConnection::close);
     return result;
   }

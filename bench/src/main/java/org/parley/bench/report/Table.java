@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -22,8 +25,9 @@ public final class Table implements Callable<Integer> {
   public Integer call() throws Exception {
     ObjectMapper json = new ObjectMapper();
     List<String> lines = Files.readAllLines(file).stream().filter(l -> l.startsWith("{")).toList();
-    System.out.println("| server | devices | envelopes/msg | load | delivered msgs/s | delivered envelopes/s | p50 ms | p99 ms | p99.9 ms | server CPU % | server CPU ms per 1000 msgs | msgs/s per server core | server peak RSS MB | load generator CPU % |");
+    System.out.println("| server | devices | envelopes/msg | load | delivered msgs/s | delivered envelopes/s | p50 ms | p99 ms | p99.9 ms | server CPU % | server CPU ms per 1000 msgs | msgs/s per server core | server peak RSS MB | load generator CPU % (busiest second) |");
     System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    Map<String, List<Double>> perCoreByServer = new TreeMap<>();
     for (String line : lines) {
       JsonNode r = json.readTree(line);
       String mode = r.path("mode").asText();
@@ -37,13 +41,51 @@ public final class Table implements Callable<Integer> {
       // CPU per message normalises away a load generator that could not saturate the server.
       String cpuPerThousand = msgs > 0 && cpu > 0 ? String.format("%.0f", cpu * 10 / msgs * 1000) : "";
       String perCore = msgs > 0 && cpu > 0 ? String.format("%.0f", msgs / (cpu / 100)) : "";
+      if (msgs > 0 && cpu > 0) {
+        perCoreByServer.computeIfAbsent(server, s -> new ArrayList<>()).add(msgs / (cpu / 100));
+      }
       System.out.printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
           server, r.path("connected_devices").asText(), r.path("envelopes_per_message").asText(),
           r.path("load").asText(), r.path("messages_delivered_per_s").asText(),
           r.path("envelopes_delivered_per_s").asText(), latency.path("p50").asText(),
           latency.path("p99").asText(), latency.path("p99_9").asText(), r.path("server_cpu_pct").asText(),
-          cpuPerThousand, perCore, r.path("server_peak_rss_mb").asText(), r.path("client_cpu_pct").asText());
+          cpuPerThousand, perCore, r.path("server_peak_rss_mb").asText(), generator(r));
     }
+    summary(perCoreByServer);
     return 0;
+  }
+
+  /** With several rounds: the median per server core of each server, and Parley's ratio to it. */
+  private static void summary(Map<String, List<Double>> perCore) {
+    if (perCore.values().stream().allMatch(runs -> runs.size() < 2)) {
+      return;
+    }
+    Double parley = perCore.containsKey("Parley") ? median(perCore.get("Parley")) : null;
+    System.out.println();
+    System.out.println("| server | runs | median msgs/s per server core | min–max | Parley per core ÷ this |");
+    System.out.println("|---|---|---|---|---|");
+    perCore.forEach((server, runs) -> {
+      double median = median(runs);
+      System.out.printf("| %s | %d | %.0f | %.0f–%.0f | %s |%n", server, runs.size(), median,
+          runs.stream().mapToDouble(Double::doubleValue).min().orElse(0),
+          runs.stream().mapToDouble(Double::doubleValue).max().orElse(0),
+          parley == null ? "" : String.format("%.2f×", parley / median));
+    });
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = values.stream().sorted().toList();
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+
+  /** The generator's CPU, flagged when its busiest second passed the limit (it may have held the server back). */
+  private static String generator(JsonNode r) {
+    String average = r.path("client_cpu_pct").asText();
+    if (!r.has("client_cpu_max_1s_pct")) {
+      return average;
+    }
+    String text = average + " (" + r.path("client_cpu_max_1s_pct").asText() + ")";
+    return r.path("client_cpu_over_limit").asBoolean() ? text + " **over " + (int) CpuWatch.LIMIT_PCT + " %**" : text;
   }
 }

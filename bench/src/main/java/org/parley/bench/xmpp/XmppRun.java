@@ -1,24 +1,15 @@
 package org.parley.bench.xmpp;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
-import org.HdrHistogram.ConcurrentHistogram;
-import org.jivesoftware.smack.filter.StanzaTypeFilter;
-import org.jivesoftware.smack.packet.Message;
-import org.jivesoftware.smack.packet.Stanza;
-import org.jivesoftware.smack.tcp.XMPPTCPConnection;
-import org.jivesoftware.smackx.carbons.packet.CarbonExtension;
-import org.jxmpp.jid.EntityBareJid;
-import org.jxmpp.jid.impl.JidCreate;
+import org.HdrHistogram.Histogram;
+import org.parley.bench.report.CpuWatch;
 import org.parley.bench.report.OpenLoop;
 import org.parley.bench.report.Result;
 import org.parley.bench.server.ProcessStats;
@@ -29,78 +20,98 @@ import org.parley.bench.server.ProcessStats;
  * when each receiving resource (the recipient's resources, the sender's other resources through
  * carbons) read it. XMPP has no "stored" answer, so a closed loop counts a message done when every
  * copy has arrived.
+ *
+ * <p>Stanzas are prebuilt: per recipient the bytes up to the body, then "due:seq:" and padding.
+ * Everything runs on the client's one event loop, so the bookkeeping is plain fields and arrays.
  */
-final class XmppRun {
-  private final List<List<XMPPTCPConnection>> users;
-  private final List<EntityBareJid> jids;
+final class XmppRun implements XmppLink.Bodies {
+  /** Messages that may be outstanding at once (open loop backlog included); a power of two. */
+  private static final int SLOTS = 1 << 22;
+
+  private final EventLoop loop;
   private final int payload;
   private final double rate;
   private final int inFlight;
   private final int copiesPerMessage;
-  private final String padding;
+  private final byte[][] openTo;
+  private final byte[] close = "</body></message>".getBytes(StandardCharsets.US_ASCII);
+  private final byte[] padding;
+  private List<List<XmppLink>> users;
 
   private volatile long measureStart = Long.MAX_VALUE;
   private volatile long measureEnd = Long.MAX_VALUE;
   private volatile boolean stopping;
 
-  private final ConcurrentHistogram delivery = new ConcurrentHistogram(3);
-  private final Map<Long, AtomicInteger> undelivered = new ConcurrentHashMap<>();
-  private final AtomicLong sequence = new AtomicLong();
-  private final LongAdder messagesSent = new LongAdder();
-  private final LongAdder copiesDelivered = new LongAdder();
-  private final LongAdder messagesDelivered = new LongAdder();
-  private final LongAdder sendFailures = new LongAdder();
-  private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("xmpp-sender").unstarted(r));
+  // Event loop only.
+  private final SplittableRandom random = new SplittableRandom();
+  private final Histogram delivery = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
+  /** Copies still to arrive, by message number; negative for messages outside the window. */
+  private final int[] left = new int[SLOTS];
+  private long sequence;
+  private long messagesSent;
+  private long copiesDelivered;
+  private long messagesDelivered;
+  private long strays;
+  private volatile long measuredOutstanding;
 
-  XmppRun(List<List<XMPPTCPConnection>> users, String domain, String prefix, int payload, double rate, int inFlight)
-      throws Exception {
-    this.users = users;
-    this.jids = new java.util.ArrayList<>();
-    for (int u = 0; u < users.size(); u++) {
-      jids.add(JidCreate.entityBareFrom(prefix + u + "@" + domain));
-    }
+  XmppRun(EventLoop loop, int userCount, int devices, String domain, String prefix, int payload, double rate, int inFlight) {
+    this.loop = loop;
     this.payload = payload;
     this.rate = rate;
     this.inFlight = inFlight;
-    this.copiesPerMessage = 2 * users.get(0).size() - 1;
-    this.padding = "x".repeat(payload);
+    this.copiesPerMessage = 2 * devices - 1;
+    this.openTo = new byte[userCount][];
+    for (int u = 0; u < userCount; u++) {
+      openTo[u] = ("<message type='chat' to='" + prefix + u + "@" + domain + "'><body>").getBytes(StandardCharsets.US_ASCII);
+    }
+    this.padding = new byte[payload];
+    Arrays.fill(padding, (byte) 'x');
   }
 
-  Result run(ProcessStats server, double warmupSeconds, double durationSeconds) throws InterruptedException {
-    for (List<XMPPTCPConnection> user : users) {
-      for (XMPPTCPConnection connection : user) {
-        connection.addSyncStanzaListener(this::onStanza, StanzaTypeFilter.MESSAGE);
-      }
-    }
-    ProcessStats self = new ProcessStats(ProcessHandle.current().pid());
+  void attach(List<List<XmppLink>> connected) {
+    this.users = connected;
+  }
+
+  Result run(ProcessStats server, double warmupSeconds, double durationSeconds) throws Exception {
     long start = System.nanoTime();
     measureStart = start + (long) (warmupSeconds * 1e9);
     measureEnd = measureStart + (long) (durationSeconds * 1e9);
-    Thread driver = null;
+    Thread pacer = null;
     if (rate > 0) {
-      driver = Thread.ofPlatform().name("open-loop").start(this::openLoop);
+      pacer = Thread.ofPlatform().name("open-loop").start(
+          () -> OpenLoop.run(rate, measureEnd, () -> stopping, due -> loop.execute(() -> send(due))));
     } else {
-      for (int i = 0; i < inFlight; i++) {
-        sender.execute(() -> send(System.nanoTime()));
-      }
+      loop.execute(() -> {
+        for (int i = 0; i < inFlight; i++) {
+          send(System.nanoTime());
+        }
+      });
     }
     sleepUntil(measureStart);
     long serverCpu0 = server.cpuMillis();
-    long clientCpu0 = self.cpuMillis();
+    CpuWatch self = CpuWatch.self();
     sleepUntil(measureEnd);
     long serverCpu1 = server.cpuMillis();
-    long clientCpu1 = self.cpuMillis();
+    self.close();
     stopping = true;
-    if (driver != null) {
-      driver.join();
+    if (pacer != null) {
+      pacer.join();
     }
     long settleBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (undelivered.values().stream().anyMatch(left -> left.get() > 0) && System.nanoTime() < settleBy) {
+    while (measuredOutstanding > 0 && System.nanoTime() < settleBy) {
       Thread.sleep(20);
     }
-    sender.shutdownNow();
+    Result result = loop.submit(() -> result(durationSeconds)).get();
+    long windowMs = (long) (durationSeconds * 1000);
+    result.put("server_cpu_pct", serverCpu0 < 0 ? null : round(100.0 * (serverCpu1 - serverCpu0) / windowMs));
+    result.put("server_peak_rss_mb", server.peakRssBytes() < 0 ? null : server.peakRssBytes() >> 20);
+    self.report(result);
+    return result;
+  }
 
+  private Result result(double durationSeconds) {
     Result result = new Result("xmpp");
+    result.put("driver", "lean (Netty epoll, one event loop, prebuilt stanzas, no XML parser)");
     result.put("users", users.size());
     result.put("devices_per_user", users.get(0).size());
     result.put("connected_devices", users.size() * users.get(0).size());
@@ -108,95 +119,60 @@ final class XmppRun {
     result.put("payload_bytes", payload);
     result.put("load", rate > 0 ? "open loop, " + rate + " messages/s" : "closed loop, " + inFlight + " messages in flight until delivered to every device");
     result.put("duration_s", durationSeconds);
-    result.put("messages_sent", messagesSent.sum());
-    result.put("messages_delivered_per_s", round(messagesDelivered.sum() / durationSeconds));
-    result.put("envelopes_delivered_per_s", round(copiesDelivered.sum() / durationSeconds));
-    result.put("messages_not_fully_delivered", messagesSent.sum() - messagesDelivered.sum());
-    Map<String, Long> errors = new TreeMap<>();
-    if (sendFailures.sum() > 0) {
-      errors.put("send", sendFailures.sum());
-    }
-    result.put("errors", errors);
+    result.put("messages_sent", messagesSent);
+    result.put("messages_delivered_per_s", round(messagesDelivered / durationSeconds));
+    result.put("envelopes_delivered_per_s", round(copiesDelivered / durationSeconds));
+    result.put("messages_not_fully_delivered", messagesSent - messagesDelivered);
+    result.put("bodies_not_ours", strays);
     result.latency("submit_to_delivered_ms", delivery);
-    long windowMs = (long) (durationSeconds * 1000);
-    result.put("server_cpu_pct", serverCpu0 < 0 ? null : round(100.0 * (serverCpu1 - serverCpu0) / windowMs));
-    result.put("server_peak_rss_mb", server.peakRssBytes() < 0 ? null : server.peakRssBytes() >> 20);
-    result.put("client_cpu_pct", round(100.0 * (clientCpu1 - clientCpu0) / windowMs));
     return result;
   }
 
-  private void openLoop() {
-    OpenLoop.run(rate, measureEnd, () -> stopping, this::send);
-  }
-
+  /** Sends one message; {@code due} is when it was meant to go (latency counts from there). */
   private void send(long due) {
-    ThreadLocalRandom random = ThreadLocalRandom.current();
     int from = random.nextInt(users.size());
     int to = random.nextInt(users.size() - 1);
     if (to >= from) {
       to++;
     }
-    List<XMPPTCPConnection> resources = users.get(from);
-    XMPPTCPConnection connection = resources.get(random.nextInt(resources.size()));
-    long seq = sequence.incrementAndGet();
+    List<XmppLink> resources = users.get(from);
+    Channel channel = resources.get(random.nextInt(resources.size())).channel();
+    long seq = ++sequence;
     boolean measured = due >= measureStart && due < measureEnd;
+    int slot = (int) (seq & (SLOTS - 1));
+    left[slot] = measured ? copiesPerMessage : -copiesPerMessage;
     if (measured) {
-      messagesSent.increment();
+      messagesSent++;
+      measuredOutstanding++;
     }
-    undelivered.put(seq, new AtomicInteger(measured ? copiesPerMessage : -copiesPerMessage));
-    String header = due + ":" + seq + ":";
-    String body = header + padding.substring(0, Math.max(0, payload - header.length()));
-    Message message =
-        connection.getStanzaFactory().buildMessageStanza().to(jids.get(to)).ofType(Message.Type.chat).setBody(body).build();
-    try {
-      connection.sendStanza(message);
-    } catch (Exception e) {
-      sendFailures.increment();
-      undelivered.remove(seq);
-    }
+    byte[] header = (due + ":" + seq + ":").getBytes(StandardCharsets.US_ASCII);
+    ByteBuf stanza = channel.alloc().buffer(openTo[to].length + payload + close.length);
+    stanza.writeBytes(openTo[to]).writeBytes(header);
+    stanza.writeBytes(padding, 0, Math.max(0, payload - header.length)).writeBytes(close);
+    channel.writeAndFlush(stanza, channel.voidPromise());
   }
 
-  private void onStanza(Stanza stanza) {
+  @Override
+  public void arrived(long due, long seq) {
     long now = System.nanoTime();
-    Message message = (Message) stanza;
-    CarbonExtension carbon = CarbonExtension.from(message);
-    if (carbon != null && carbon.getForwarded().getForwardedStanza() instanceof Message copied) {
-      message = copied;
-    }
-    String body = message.getBody();
-    if (body == null) {
-      return;
-    }
-    int first = body.indexOf(':');
-    int second = body.indexOf(':', first + 1);
-    if (first < 0 || second < 0) {
-      return;
-    }
-    long due;
-    long seq;
-    try {
-      due = Long.parseLong(body, 0, first, 10);
-      seq = Long.parseLong(body, first + 1, second, 10);
-    } catch (NumberFormatException e) {
-      return;
-    }
     boolean measured = due >= measureStart && due < measureEnd;
     if (measured) {
-      copiesDelivered.increment();
-      delivery.recordValue(Math.max(0, (now - due) / 1000));
+      copiesDelivered++;
+      delivery.recordValue(Math.min(delivery.getHighestTrackableValue(), Math.max(0, (now - due) / 1000)));
     }
-    AtomicInteger left = undelivered.get(seq);
-    if (left == null) {
+    int slot = (int) (seq & (SLOTS - 1));
+    if (seq > sequence || left[slot] == 0) {
+      strays++;
       return;
     }
-    int remaining = measured ? left.decrementAndGet() : left.incrementAndGet();
+    int remaining = measured ? --left[slot] : ++left[slot];
     if (remaining == 0) {
-      undelivered.remove(seq);
       if (measured) {
-        messagesDelivered.increment();
+        messagesDelivered++;
+        measuredOutstanding--;
       }
       if (rate <= 0 && !stopping && now < measureEnd) {
-        sender.execute(() -> send(System.nanoTime()));
+        send(now);
       }
     }
   }
@@ -208,7 +184,7 @@ final class XmppRun {
     }
   }
 
-  private static double round(double value) {
+  static double round(double value) {
     return Math.round(value * 10) / 10.0;
   }
 }
