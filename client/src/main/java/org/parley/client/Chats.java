@@ -1,13 +1,14 @@
 package org.parley.client;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.parley.client.events.MessageEvent;
 import org.parley.client.messaging.ContentProcessor;
 import org.parley.client.messaging.DeviceDirectory;
+import org.parley.client.messaging.IdentityNotices;
 import org.parley.client.messaging.MessageSender;
+import org.parley.client.messaging.SafetyNumbers;
 import org.parley.client.net.ServerConnection;
 import org.parley.client.store.Contacts;
 import org.parley.client.store.MessageHistory;
@@ -20,9 +21,6 @@ import org.parley.protocol.wire.ReceiptMessage;
 import org.parley.protocol.wire.ReceiptType;
 import org.parley.protocol.wire.SentTranscript;
 import org.parley.protocol.wire.SyncMessage;
-import org.signal.libsignal.protocol.IdentityKey;
-import org.signal.libsignal.protocol.InvalidKeyException;
-import org.signal.libsignal.protocol.fingerprint.NumericFingerprintGenerator;
 
 /** One-to-one chats: sending, reading (with read sync and receipts), the history, safety numbers. */
 final class Chats {
@@ -58,7 +56,12 @@ final class Chats {
           new MessageSender.Part(
               local.account(), Content.newBuilder().setSync(SyncMessage.newBuilder().setSent(transcript)).build()));
     }
-    MessageSender.Result result = device.sender().send(server, parts, now, false);
+    MessageSender.Result result;
+    try {
+      result = device.sender().send(server, parts, now, false);
+    } finally {
+      tellIdentityChange(recipient);
+    }
     if (result.unreachable().contains(recipient)) {
       throw new ClientException(
           "UNTRUSTED",
@@ -70,6 +73,16 @@ final class Chats {
             local.account(), data.getId(), local.deviceId(), recipient, null, true, body, now,
             result.serverTimestamp(), "sent"));
     return new Device.SendResult(data.getId(), now, result.serverTimestamp(), result.declined());
+  }
+
+  /**
+   * A change of the contact's identity seen while sending is told at once; the receive stream still
+   * shows it before the first message under the new key.
+   */
+  private void tellIdentityChange(UUID contact) {
+    device.contacts.byAccount(contact)
+        .filter(known -> known.changedFrom() != null)
+        .ifPresent(known -> device.tell(new IdentityNotices(device.contacts, device.local.account()).changed(known)));
   }
 
   int markRead(String phone) {
@@ -123,28 +136,18 @@ final class Chats {
   }
 
   /**
-   * libsignal's fingerprint over the two accounts' primary identity keys, so it stays the same
-   * when companions come and go.
+   * The safety number with a contact (DESIGN.md §2). While a new identity of theirs is held, the one
+   * to compare is the new one.
    */
   String safetyNumber(String phone) {
     String number = PhoneNumbers.normalize(phone);
     DeviceDirectory.Account contact = device.directory().refreshByPhone(online.connection(false), number);
-    byte[] theirs = device.contacts.byAccount(contact.id()).map(Contacts.Known::primaryIdentity).orElse(null);
+    Contacts.Known known = device.contacts.byAccount(contact.id()).orElse(null);
+    byte[] theirs = known == null ? null : known.held() ? known.pendingIdentity() : known.primaryIdentity();
     byte[] mine = device.contacts.byAccount(device.local.account()).map(Contacts.Known::primaryIdentity).orElse(null);
     if (theirs == null || mine == null) {
       throw new ClientException(number + " has no verified primary identity yet; try again when its primary is online");
     }
-    try {
-      return new NumericFingerprintGenerator(5200)
-          .createFor(2, bytes(device.local.account()), new IdentityKey(mine), bytes(contact.id()), new IdentityKey(theirs))
-          .getDisplayableFingerprint()
-          .getDisplayText();
-    } catch (InvalidKeyException e) {
-      throw new ClientException("a stored identity key is damaged", e);
-    }
-  }
-
-  private static byte[] bytes(UUID id) {
-    return ByteBuffer.allocate(16).putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits()).array();
+    return SafetyNumbers.of(device.local.account(), mine, contact.id(), theirs);
   }
 }

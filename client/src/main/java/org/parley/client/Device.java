@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.parley.client.events.ClientEvent;
 import org.parley.client.events.MessageEvent;
+import org.parley.client.events.UntrustedEvent;
 import org.parley.client.history.HistoryExporter;
 import org.parley.client.linking.CompanionLinker;
 import org.parley.client.linking.PrimaryLinker;
@@ -16,6 +17,7 @@ import org.parley.client.messaging.ReceiveHooks;
 import org.parley.client.net.ServerConnection;
 import org.parley.client.store.GroupStore;
 import org.parley.client.store.LocalDevice;
+import org.parley.client.store.Quarantine;
 import org.parley.protocol.wire.DeviceKind;
 
 /**
@@ -127,6 +129,17 @@ public final class Device implements AutoCloseable {
    */
   public boolean awaitHistory(Duration idle, Consumer<ClientEvent> listener) {
     return inbox.awaitHistory(idle, listener);
+  }
+
+  /**
+   * Envelopes kept in quarantine because their sender could not be believed (DESIGN.md §3), oldest
+   * first, as the events that reported them.
+   */
+  public List<UntrustedEvent> quarantined() {
+    return new Quarantine(device.profile).all().stream()
+        .map(q -> new UntrustedEvent(
+            q.reason(), q.envelope().getSourcePhone(), q.deviceId(), q.envelope().getServerTimestamp(), q.detail()))
+        .toList();
   }
 
   // ---------------------------------------------------------------- devices

@@ -15,6 +15,7 @@ import org.parley.client.store.LocalDevice;
 import org.parley.client.store.MessageHistory;
 import org.parley.client.store.ProfileStore;
 import org.parley.client.store.SignalStore;
+import org.parley.client.store.TrustPolicy;
 
 /**
  * What every part of a device shares: its profile and the stores on it, the clock, how to reach
@@ -37,7 +38,7 @@ final class DeviceContext {
     this.config = config;
     this.clock = config.clock();
     this.profile = ProfileStore.open(directory);
-    this.signal = new SignalStore(profile);
+    this.signal = new SignalStore(profile, clock);
     this.local = new LocalDevice(profile);
     this.contacts = new Contacts(profile);
     this.history = new MessageHistory(profile);
@@ -53,7 +54,7 @@ final class DeviceContext {
   }
 
   DeviceDirectory directory() {
-    return new DeviceDirectory(contacts, clock, this::tell);
+    return new DeviceDirectory(contacts, signal, TrustPolicy.of(profile), clock, this::tell);
   }
 
   MessageSender sender() {

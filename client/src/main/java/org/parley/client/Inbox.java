@@ -11,9 +11,11 @@ import java.util.function.Consumer;
 import org.parley.client.events.ClientEvent;
 import org.parley.client.events.WarningEvent;
 import org.parley.client.history.HistoryHandoff;
+import org.parley.client.messaging.CheckUnavailable;
 import org.parley.client.messaging.ContentProcessor;
 import org.parley.client.messaging.GroupInbox;
 import org.parley.client.messaging.GroupRoster;
+import org.parley.client.messaging.IdentityNotices;
 import org.parley.client.messaging.MessageReceiver;
 import org.parley.client.messaging.MessageSender;
 import org.parley.client.messaging.ReceiptQueue;
@@ -36,6 +38,8 @@ final class Inbox {
   private static final int ACK_BATCH = 64;
   /** Longer than any server keeps an undelivered envelope (30 days by default). */
   private static final Duration REMEMBER_PROCESSED = Duration.ofDays(90);
+  /** Reconnects after a sender could not be checked, within one receive, before giving up. */
+  private static final int CHECK_RETRIES = 3;
 
   private final DeviceContext device;
   private final Online online;
@@ -77,9 +81,18 @@ final class Inbox {
     MessageReceiver receiver = receiver(handoff);
     List<byte[]> acks = new ArrayList<>();
     int count = 0;
+    int retries = 0;
     try {
-      // An import cut short by a crash is taken up first.
+      // An import cut short by a crash is taken up first, then what was held for identities trusted since.
       historyComplete |= handoff.importPending(listener);
+      try {
+        for (ClientEvent event : receiver.releaseHeld(server)) {
+          listener.accept(event);
+          count++;
+        }
+      } catch (CheckUnavailable e) {
+        listener.accept(new WarningEvent("sender-check", e.getMessage() + "; held messages are taken in later"));
+      }
       while (!(untilHistory && historyComplete)) {
         Push push = online.inbox().poll(idle.toMillis(), TimeUnit.MILLISECONDS);
         if (push == null) {
@@ -87,7 +100,22 @@ final class Inbox {
         }
         if (push.hasEnvelope()) {
           Envelope envelope = push.getEnvelope();
-          List<ClientEvent> produced = receiver.handle(server, envelope);
+          List<ClientEvent> produced;
+          try {
+            produced = receiver.handle(server, envelope);
+          } catch (CheckUnavailable e) {
+            // Not acked: it stays queued. Everything after it waits too (order matters within a
+            // session), so drop this connection and take the queue again on a new one.
+            listener.accept(
+                new WarningEvent("sender-check", e.getMessage() + "; the message stays on the server and is taken again"));
+            count++;
+            if (++retries > CHECK_RETRIES) {
+              break;
+            }
+            ack(server, acks);
+            server = reconnect(retries);
+            continue;
+          }
           hooks.committed(envelope);
           acks.add(envelope.getGuid().toByteArray());
           for (ClientEvent event : produced) {
@@ -128,6 +156,14 @@ final class Inbox {
     return count;
   }
 
+  /** A fresh connection after a pause; what the old one pushed and was not acked comes again. */
+  private ServerConnection reconnect(int attempt) throws InterruptedException {
+    online.abort();
+    online.inbox().clear();
+    TimeUnit.MILLISECONDS.sleep(250L << Math.min(attempt, 4));
+    return online.connection(true);
+  }
+
   private MessageReceiver receiver(HistoryHandoff handoff) {
     var local = device.local;
     ContentProcessor processor =
@@ -139,7 +175,7 @@ final class Inbox {
             local.phone());
     return new MessageReceiver(
         device.profile, device.signal, device.directory(), device.contacts, device.history, processor, groupInbox,
-        device.clock, local.account(), hooks);
+        device.clock, local.account(), hooks, new IdentityNotices(device.contacts, local.account()));
   }
 
   private static void ack(ServerConnection server, List<byte[]> guids) {

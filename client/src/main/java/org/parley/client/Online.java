@@ -158,7 +158,7 @@ final class Online implements AutoCloseable {
           case PRIMARY_INACTIVE -> "primary-inactive";
           case COMPANION_INACTIVE -> "companion-inactive";
           case UNLINKED_SELF -> "unlinked-self";
-          case REREGISTERED -> "reregistered";
+          case REREGISTERED -> "re-registered";
           default -> "unlinked";
         };
     return new UnlinkedEvent(

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.parley.client.events.ClientEvent;
 import org.parley.client.events.MessageEvent;
+import org.parley.client.events.UntrustedEvent;
 import org.parley.client.events.WarningEvent;
 import org.parley.client.net.ServerConnection;
 import org.parley.protocol.wire.CiphertextType;
@@ -76,13 +77,15 @@ class GhostDeviceIT {
       assertThat(messages(receive(alice))).extracting(MessageEvent::body).containsExactly("meant for alice only");
       assertThat(server.server().storage().queues().length(ghostAddress(ALICE))).isZero();
 
-      // The ghost speaks: Bob drops it, because Alice's primary never vouched for it.
+      // The ghost speaks: Bob quarantines it, because Alice's primary never vouched for it.
       sendAsGhost(ALICE, ghostSecret, BOB);
       List<ClientEvent> atBob = receive(bob);
       assertThat(messages(atBob)).extracting(MessageEvent::body)
           .containsExactly("and my own devices are not fooled either");
-      assertThat(atBob).filteredOn(WarningEvent.class::isInstance)
-          .extracting(e -> ((WarningEvent) e).message()).anyMatch(m -> m.contains("dropped a message from device " + GHOST));
+      assertThat(atBob).filteredOn(UntrustedEvent.class::isInstance).map(UntrustedEvent.class::cast)
+          .singleElement()
+          .satisfies(e -> assertThat(e.reason()).isEqualTo("unvouched-device"))
+          .satisfies(e -> assertThat(e.fromDevice()).isEqualTo(GHOST));
     }
   }
 

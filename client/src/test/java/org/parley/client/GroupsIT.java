@@ -170,7 +170,7 @@ class GroupsIT {
     // Carol's keys as they stood, copied, so that trying them leaves her own device untouched.
     Path snapshot = copy(dir.resolve("carol"), dir.resolve("carol-snapshot"));
     try (ProfileStore profile = ProfileStore.open(snapshot)) {
-      SignalStore carolsKeys = new SignalStore(profile);
+      SignalStore carolsKeys = new SignalStore(profile, java.time.Clock.systemUTC());
       SignalProtocolAddress aliceDevice = new SignalProtocolAddress(account(ALICE).toString(), 1);
       SignalProtocolAddress bobDevice = new SignalProtocolAddress(account(BOB).toString(), 1);
       assertThat(new GroupCipher(carolsKeys, aliceDevice).decrypt(beforeRemoval)).isNotEmpty();

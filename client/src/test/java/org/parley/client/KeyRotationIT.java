@@ -122,7 +122,7 @@ class KeyRotationIT {
   /** Whether the (closed) profile still holds the private half of a signed pre-key. */
   private static boolean held(Path profile, int signedPreKeyId) {
     try (ProfileStore store = ProfileStore.open(profile)) {
-      SignalStore signal = new SignalStore(store);
+      SignalStore signal = new SignalStore(store, java.time.Clock.systemUTC());
       return signal.containsSignedPreKey(signedPreKeyId);
     }
   }

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.parley.bench.server.InProcessServer;
 import org.parley.client.ClientConfig;
 import org.parley.client.Device;
+import org.parley.client.store.Contacts;
 import org.parley.client.store.ProfileStore;
 import org.parley.client.store.SignalStore;
 import org.signal.libsignal.protocol.IdentityKeyPair;
@@ -79,11 +80,18 @@ public class SendPathBenchmark {
     final List<SignalProtocolAddress> devices = new ArrayList<>();
 
     void establish(SignalProtocolStore sender) throws Exception {
+      establish(sender, (address, identity) -> {});
+    }
+
+    /** {@code vouch} is told each peer's device and identity before a session with it is built. */
+    void establish(SignalProtocolStore sender, java.util.function.BiConsumer<SignalProtocolAddress, IdentityKeyPair> vouch)
+        throws Exception {
       plaintext = new byte[PAYLOAD];
       ThreadLocalRandom.current().nextBytes(plaintext);
       for (int d = 1; d <= ENVELOPES; d++) {
-        SignalProtocolAddress address = new SignalProtocolAddress("peer-" + d, 1);
+        SignalProtocolAddress address = new SignalProtocolAddress(java.util.UUID.randomUUID().toString(), 1);
         InMemorySignalProtocolStore peer = new InMemorySignalProtocolStore(IdentityKeyPair.generate(), KeyHelper.generateRegistrationId(false));
+        vouch.accept(address, peer.getIdentityKeyPair());
         new SessionBuilder(sender, address).process(bundle(peer), Instant.now());
         SignalProtocolAddress senderAddress = new SignalProtocolAddress("sender", 1);
         SessionCipher toPeer = new SessionCipher(sender, address);
@@ -133,9 +141,17 @@ public class SendPathBenchmark {
     public void setUp() throws Exception {
       directory = Files.createTempDirectory("parley-jmh-profile");
       profile = ProfileStore.open(directory);
-      store = new SignalStore(profile);
+      store = new SignalStore(profile, java.time.Clock.systemUTC());
       store.initialize(IdentityKeyPair.generate(), KeyHelper.generateRegistrationId(false));
-      establish(store);
+      // Identity pinning: the store trusts only keys a verified device list vouched for.
+      Contacts contacts = new Contacts(profile);
+      establish(store, (address, identity) -> {
+        byte[] key = identity.getPublicKey().serialize();
+        contacts.verified(
+            java.util.UUID.fromString(address.getName()), "+1555000000" + address.getDeviceId(),
+            new Contacts.Verification(key, null, 1, new byte[32], false, null), System.currentTimeMillis(),
+            List.of(new Contacts.KnownDevice(address.getDeviceId(), 1, key, true, "peer", 1)));
+      });
     }
 
     @TearDown(Level.Trial)

@@ -5,10 +5,12 @@ import java.util.Map;
 import org.parley.client.events.ClientEvent;
 import org.parley.client.events.GroupEvent;
 import org.parley.client.events.HistorySyncEvent;
+import org.parley.client.events.IdentityChangedEvent;
 import org.parley.client.events.MessageEvent;
 import org.parley.client.events.ReadEvent;
 import org.parley.client.events.ReceiptEvent;
 import org.parley.client.events.UnlinkedEvent;
+import org.parley.client.events.UntrustedEvent;
 import org.parley.client.events.WarningEvent;
 
 /** The fields of each event, in the order DESIGN.md §12 names them. */
@@ -69,6 +71,22 @@ final class Events {
         out.put("removed", g.removed());
         out.put("version", g.version());
         out.put("timestamp", g.timestamp());
+      }
+      case UntrustedEvent u -> {
+        out.put("type", "untrusted");
+        out.put("reason", u.reason());
+        out.put("from", u.from());
+        out.put("fromDevice", u.fromDevice());
+        out.put("timestamp", u.timestamp());
+        out.put("message", u.message());
+      }
+      case IdentityChangedEvent i -> {
+        out.put("type", "identity-changed");
+        out.put("phone", i.phone());
+        out.put("oldSafetyNumber", i.oldSafetyNumber());
+        out.put("newSafetyNumber", i.newSafetyNumber());
+        out.put("held", i.held());
+        out.put("timestamp", i.timestamp());
       }
       case HistorySyncEvent h -> {
         out.put("type", "history-sync");

@@ -9,10 +9,12 @@ import java.util.stream.Collectors;
 import org.parley.client.events.ClientEvent;
 import org.parley.client.events.GroupEvent;
 import org.parley.client.events.HistorySyncEvent;
+import org.parley.client.events.IdentityChangedEvent;
 import org.parley.client.events.MessageEvent;
 import org.parley.client.events.ReadEvent;
 import org.parley.client.events.ReceiptEvent;
 import org.parley.client.events.UnlinkedEvent;
+import org.parley.client.events.UntrustedEvent;
 import org.parley.client.events.WarningEvent;
 
 /** Lines for people: one per message or event, times in the local zone. */
@@ -48,6 +50,15 @@ public final class PlainOutput implements Output {
               time(r.upToTimestamp()));
       case UnlinkedEvent u -> err.println("unlinked: " + u.message());
       case WarningEvent w -> err.println("warning: " + w.message());
+      case UntrustedEvent u ->
+          err.printf("untrusted: a message claiming to be from %s (device %d) was quarantined: %s%n", u.from(),
+              u.fromDevice(), u.message());
+      case IdentityChangedEvent i ->
+          out.printf("%s  the safety number with %s changed (was %s, now %s)%s%n", time(i.timestamp()), i.phone(),
+              i.oldSafetyNumber(), i.newSafetyNumber(),
+              i.held()
+                  ? "; held: nothing is sent or shown until you run 'parley trust " + i.phone() + "'"
+                  : "; compare it in person with 'parley safety-number " + i.phone() + "'");
       case GroupEvent g ->
           out.printf("group %s (%s): %s by %s%s%s%n", g.name(), g.group(), g.kind(), g.by(),
               g.added().isEmpty() ? "" : "; added " + String.join(", ", g.added()),

@@ -5,13 +5,14 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.Consumer;
 import org.parley.client.events.ClientEvent;
+import org.parley.client.events.UntrustedEvent;
 import org.parley.client.events.WarningEvent;
 import org.parley.client.net.ServerConnection;
 import org.parley.client.store.Contacts;
 import org.parley.client.store.MessageHistory;
 import org.parley.client.store.ProfileStore;
+import org.parley.client.store.Quarantine;
 import org.parley.client.store.SignalStore;
 import org.parley.protocol.wire.CiphertextType;
 import org.parley.protocol.wire.Content;
@@ -46,6 +47,9 @@ public final class MessageReceiver {
   private final Clock clock;
   private final UUID ownAccount;
   private final ReceiveHooks hooks;
+  private final Quarantine quarantine;
+  private final SenderCheck check;
+  private final IdentityNotices notices;
 
   public MessageReceiver(
       ProfileStore profile,
@@ -57,7 +61,8 @@ public final class MessageReceiver {
       GroupInbox groups,
       Clock clock,
       UUID ownAccount,
-      ReceiveHooks hooks) {
+      ReceiveHooks hooks,
+      IdentityNotices notices) {
     this.profile = profile;
     this.signal = signal;
     this.directory = directory;
@@ -68,11 +73,16 @@ public final class MessageReceiver {
     this.clock = clock;
     this.ownAccount = ownAccount;
     this.hooks = hooks;
+    this.quarantine = new Quarantine(profile);
+    this.check = new SenderCheck(directory, contacts, signal);
+    this.notices = notices;
   }
 
   /**
    * Handles an envelope. Returns the events it produced; when it returns (even with only warnings)
-   * the envelope is committed as processed and must be acked.
+   * the envelope is committed as processed (or quarantined) and must be acked.
+   *
+   * @throws CheckUnavailable when the sender could not be checked for now: do not ack
    */
   public List<ClientEvent> handle(ServerConnection server, Envelope envelope) {
     byte[] guid = envelope.getGuid().toByteArray();
@@ -86,17 +96,44 @@ public final class MessageReceiver {
         return events;
       });
     }
+    contacts.notePhone(UUID.fromString(envelope.getSourceAccount()), envelope.getSourcePhone());
+    return take(server, envelope);
+  }
+
+  /**
+   * Takes in again what was held for a new identity the user has trusted since (in arrival order).
+   * Returns the events, as {@link #handle} would have.
+   */
+  public List<ClientEvent> releaseHeld(ServerConnection server) {
+    List<ClientEvent> events = new ArrayList<>();
+    for (Quarantine.Entry held : quarantine.held()) {
+      if (contacts.byAccount(held.account()).map(Contacts.Known::held).orElse(true)) {
+        continue;
+      }
+      quarantine.release(held.envelope());
+      events.addAll(take(server, held.envelope()));
+    }
+    return events;
+  }
+
+  private List<ClientEvent> take(ServerConnection server, Envelope envelope) {
+    byte[] guid = envelope.getGuid().toByteArray();
     UUID sender = UUID.fromString(envelope.getSourceAccount());
     int device = envelope.getSourceDevice();
-    contacts.notePhone(sender, envelope.getSourcePhone());
+    SenderCheck.Refusal refusal = check.check(server, envelope);
     List<ClientEvent> events = new ArrayList<>();
-    if (!vouched(server, sender, device)) {
-      events.add(
-          new WarningEvent(
-              "untrusted-device",
-              "dropped a message from device " + device + " of " + envelope.getSourcePhone()
-                  + ": that device is not vouched for by its primary's signed device list"));
-      history.markProcessed(guid, clock.millis());
+    if (refusal != null) {
+      // Kept, never applied; no session exists for the key it speaks with. Acked only after this commit.
+      profile.transaction(c -> {
+        quarantine.keep(envelope, refusal.reason(), refusal.detail(), clock.millis());
+        history.markProcessed(guid, clock.millis());
+        events.add(
+            new UntrustedEvent(
+                refusal.reason(), envelope.getSourcePhone(), device, envelope.getServerTimestamp(),
+                "not shown: " + refusal.detail()));
+        owedNotice(sender, events);
+        return null;
+      });
       return events;
     }
     try {
@@ -106,11 +143,13 @@ public final class MessageReceiver {
         if (!groups.take(incoming, events)) {
           processor.apply(incoming, events);
         }
+        owedNotice(sender, events);
         history.markProcessed(guid, clock.millis());
         hooks.decrypted(envelope);
         return null;
       });
     } catch (Undecryptable e) {
+      // Given up for good: recorded and acked. (Issue 10's retry requests hook in here.)
       events.clear();
       events.add(
           new WarningEvent(
@@ -122,17 +161,17 @@ public final class MessageReceiver {
     return events;
   }
 
-  /** The sender must be on its account's verified list; a device not seen before is looked up. */
-  private boolean vouched(ServerConnection server, UUID sender, int device) {
-    if (directory.isTrusted(sender, device)) {
-      return true;
+  /**
+   * The first event from an account whose identity changed is preceded by the identity-changed
+   * notice, shown once (DESIGN.md §3).
+   */
+  private void owedNotice(UUID sender, List<ClientEvent> events) {
+    Contacts.Known known = contacts.byAccount(sender).orElse(null);
+    if (known == null || known.changedFrom() == null || events.isEmpty()) {
+      return;
     }
-    try {
-      return directory.refresh(server, sender).trusted().stream().anyMatch(d -> d.deviceId() == device);
-    } catch (RuntimeException e) {
-      // Unknown right now (network, account gone): refuse rather than believe an unvouched device.
-      return false;
-    }
+    events.addFirst(notices.changed(known));
+    contacts.noticeShown(sender);
   }
 
   private byte[] decrypt(Envelope envelope, UUID sender, int device) {

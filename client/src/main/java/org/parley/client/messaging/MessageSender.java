@@ -87,7 +87,11 @@ public final class MessageSender {
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
       List<Account> targets = new ArrayList<>();
       for (Part part : parts) {
-        targets.add(target(server, part.account()));
+        Account target = target(server, part.account());
+        if (target.held()) {
+          throw held(target.phone());
+        }
+        targets.add(target);
       }
       ensureSessions(server, targets);
       SendMessage request = encrypt(parts, targets, timestamp, noSync);
@@ -138,6 +142,16 @@ public final class MessageSender {
         "the recipient's devices changed while sending and did not settle; try again ("
             + last.getMessage() + ")",
         last);
+  }
+
+  /** Nothing goes to an account whose new identity waits for the user (DESIGN.md §3). */
+  public static ClientException held(String phone) {
+    return new ClientException(
+        "IDENTITY_HELD",
+        "not sent: the safety number with " + phone + " changed (the number was registered again) and is held until"
+            + " you accept it; compare it with 'parley safety-number " + phone + "', then run 'parley trust " + phone
+            + " --verified SAFETY_NUMBER' (or 'parley trust " + phone + "' to accept it unverified)",
+        null);
   }
 
   private Account target(ServerConnection server, UUID account) {

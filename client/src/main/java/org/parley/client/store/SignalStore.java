@@ -4,7 +4,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.signal.libsignal.protocol.IdentityKey;
@@ -28,20 +30,25 @@ import org.signal.libsignal.protocol.state.SignedPreKeyRecord;
  * connection, so a decrypt that runs inside {@link ProfileStore#transaction} commits the ratchet
  * step together with the message it produced, or neither.
  *
- * <p>Identity trust is not decided here: a device is trusted because the primary's signed device
- * list vouches for it (see DeviceDirectory), so this store accepts the keys it is shown and records
- * them.
+ * <p>Identity pinning (DESIGN.md §3): libsignal asks {@link #isTrustedIdentity} before it builds a
+ * session, decrypts or encrypts, and the answer comes only from the primary-signed device lists as
+ * last verified ({@link Contacts#vouchedKey}): a key is trusted, in either direction, exactly when it
+ * is the one the list vouches for at that device, and the account's identity is not held.
  */
 public final class SignalStore implements SignalProtocolStore {
   static final String IDENTITY_KEY_PAIR = "identity_key_pair";
   static final String REGISTRATION_ID = "registration_id";
 
   private final ProfileStore store;
+  private final Contacts contacts;
+  private final Clock clock;
   private IdentityKeyPair identity;
   private int registrationId;
 
-  public SignalStore(ProfileStore store) {
+  public SignalStore(ProfileStore store, Clock clock) {
     this.store = store;
+    this.contacts = new Contacts(store);
+    this.clock = clock;
   }
 
   /** Sets this device's identity (registration or linking). */
@@ -95,7 +102,7 @@ public final class SignalStore implements SignalProtocolStore {
         put.setString(1, address.getName());
         put.setInt(2, address.getDeviceId());
         put.setBytes(3, identityKey.serialize());
-        put.setLong(4, System.currentTimeMillis());
+        put.setLong(4, clock.millis());
         return put.executeUpdate();
       }
     });
@@ -105,7 +112,8 @@ public final class SignalStore implements SignalProtocolStore {
   @Override
   public boolean isTrustedIdentity(
       SignalProtocolAddress address, IdentityKey identityKey, Direction direction) {
-    return true;
+    byte[] vouched = contacts.vouchedKey(address.getName(), address.getDeviceId());
+    return vouched != null && Arrays.equals(vouched, identityKey.serialize());
   }
 
   @Override
