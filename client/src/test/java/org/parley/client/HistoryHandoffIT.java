@@ -5,13 +5,11 @@ import static org.parley.client.Accounts.link;
 import static org.parley.client.Accounts.receive;
 import static org.parley.client.Accounts.register;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -118,11 +116,7 @@ class HistoryHandoffIT {
     }
   }
 
-  private List<Path> blobFiles() throws Exception {
-    Path blobs = server.data().resolve("blobs");
-    assertThat(blobs).isDirectory();
-    try (Stream<Path> files = Files.list(blobs)) {
-      return files.toList();
-    }
+  private List<String> blobFiles() {
+    return server.blobFiles();
   }
 }

@@ -349,8 +349,8 @@ class HistorySyncIT {
         e.serverTimestamp(), status);
   }
 
-  private List<String> blobFilesOnServer() throws IOException {
-    return filesIn(dir.resolve("server").resolve("blobs"));
+  private List<String> blobFilesOnServer() {
+    return server.blobFiles();
   }
 
   private static List<String> filesIn(Path directory) throws IOException {

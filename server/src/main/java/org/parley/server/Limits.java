@@ -17,9 +17,8 @@ import java.time.Duration;
  * @param requestsPerAddress unauthenticated requests per remote address (burst; one more per second)
  * @param keyFetchesPerAccount pre-key bundles per account (burst; refills ten per second)
  * @param linkTokensPerAccount link tokens per account (burst; one more per minute)
- * @param maxBlobBytes largest blob (history bundle, attachment) one upload may reserve
- * @param blobTtl how long an unfetched blob is kept
- * @param maxBlobsPerAccount blobs an account may have reserved or stored at once
+ *
+ * <p>Bounds on blobs are in {@link org.parley.server.blobs.BlobLimits}.
  */
 public record Limits(
     int maxFrameBytes,
@@ -39,10 +38,7 @@ public record Limits(
     int linkTokensPerAccount,
     Duration linkTokenTtl,
     Duration provisioningTtl,
-    int maxGroupMembers,
-    long maxBlobBytes,
-    Duration blobTtl,
-    int maxBlobsPerAccount) {
+    int maxGroupMembers) {
 
   public static Limits defaults() {
     return new Limits(
@@ -63,10 +59,7 @@ public record Limits(
         10,
         Duration.ofMinutes(5),
         Duration.ofSeconds(60),
-        1024,
-        512L * 1024 * 1024,
-        Duration.ofHours(24),
-        64);
+        1024);
   }
 
   public Builder toBuilder() {
@@ -93,9 +86,6 @@ public record Limits(
     private Duration linkTokenTtl;
     private Duration provisioningTtl;
     private int maxGroupMembers;
-    private long maxBlobBytes;
-    private Duration blobTtl;
-    private int maxBlobsPerAccount;
 
     private Builder(Limits from) {
       maxFrameBytes = from.maxFrameBytes;
@@ -116,9 +106,6 @@ public record Limits(
       linkTokenTtl = from.linkTokenTtl;
       provisioningTtl = from.provisioningTtl;
       maxGroupMembers = from.maxGroupMembers;
-      maxBlobBytes = from.maxBlobBytes;
-      blobTtl = from.blobTtl;
-      maxBlobsPerAccount = from.maxBlobsPerAccount;
     }
 
     public Builder maxFrameBytes(int value) {
@@ -211,24 +198,9 @@ public record Limits(
       return this;
     }
 
-    public Builder maxBlobBytes(long value) {
-      maxBlobBytes = value;
-      return this;
-    }
-
-    public Builder blobTtl(Duration value) {
-      blobTtl = value;
-      return this;
-    }
-
-    public Builder maxBlobsPerAccount(int value) {
-      maxBlobsPerAccount = value;
-      return this;
-    }
-
     public Limits build() {
       return new Limits(
-          maxFrameBytes, maxEnvelopeBytes, maxEnvelopesPerRequest, maxQueueLength, maxOneTimeKeysPerUpload, maxStoredOneTimeKeys, lowPreKeyThreshold, deliveryWindow, codeRequestsPerPhone, codeRefill, codeTtl, maxCodeAttempts, requestsPerAddress, keyFetchesPerAccount, linkTokensPerAccount, linkTokenTtl, provisioningTtl, maxGroupMembers, maxBlobBytes, blobTtl, maxBlobsPerAccount);
+          maxFrameBytes, maxEnvelopeBytes, maxEnvelopesPerRequest, maxQueueLength, maxOneTimeKeysPerUpload, maxStoredOneTimeKeys, lowPreKeyThreshold, deliveryWindow, codeRequestsPerPhone, codeRefill, codeTtl, maxCodeAttempts, requestsPerAddress, keyFetchesPerAccount, linkTokensPerAccount, linkTokenTtl, provisioningTtl, maxGroupMembers);
     }
   }
 }

@@ -2,8 +2,6 @@ package org.parley.server;
 
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
@@ -13,7 +11,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.parley.server.auth.Authenticator;
 import org.parley.server.blobs.BlobService;
-import org.parley.server.blobs.FileBlobStore;
+import org.parley.server.blobs.BlobStore;
+import org.parley.server.blobs.BlobStores;
 import org.parley.server.devices.ActivityTracker;
 import org.parley.server.devices.DeviceService;
 import org.parley.server.devices.InactivityPolicy;
@@ -41,6 +40,7 @@ import org.parley.server.transport.WebSocketServer;
 public final class ParleyServer implements AutoCloseable {
   private final ServerConfig config;
   private final Storage storage;
+  private final BlobStore blobStore;
   private final ExecutorService blocking;
   private final Housekeeping housekeeping;
   private final ActivityTracker activity;
@@ -55,7 +55,11 @@ public final class ParleyServer implements AutoCloseable {
     Limits limits = config.limits();
     this.storage = new SqliteStorage(config.dataDirectory());
     this.blocking = Executors.newVirtualThreadPerTaskExecutor();
+    BlobStore blobStore = null;
     try {
+      blobStore = BlobStores.open(config);
+      this.blobStore = blobStore;
+      BlobService blobs = new BlobService(blobStore, clock, config.blobLimits());
       Presence presence = new Presence();
       this.activity = new ActivityTracker(storage.accounts(), clock, presence::connected);
       InactivityPolicy policy =
@@ -70,15 +74,14 @@ public final class ParleyServer implements AutoCloseable {
       new RegistrationService(storage.accounts(), storage.verificationCodes(), presence, sms, clock, limits)
           .routes(router);
       new KeyService(storage.accounts(), storage.keys(), presence, clock, limits).routes(router);
-      new MessageService(storage.accounts(), storage.queues(), presence, clock, limits).routes(router);
+      new MessageService(storage.accounts(), storage.queues(), presence, clock, limits, blobs).routes(router);
       new DeviceService(storage.accounts(), presence, clock, policy).routes(router);
       linking.routes(router);
-      BlobService blobs = new BlobService(blobStore(config), clock, limits);
       blobs.routes(router);
       Authenticator authenticator = new Authenticator(storage.accounts());
       GroupFanout fanout = new GroupFanout(storage.queues(), presence, limits);
       new GroupService(storage.accounts(), storage.groups(), fanout, clock, limits).routes(router);
-      new GroupMessageService(storage.groups(), fanout, clock, limits).routes(router);
+      new GroupMessageService(storage.groups(), fanout, clock, limits, blobs).routes(router);
 
       this.housekeeping = new Housekeeping();
       housekeeping.every(activityFlushPeriod(config), activity::flush);
@@ -100,6 +103,9 @@ public final class ParleyServer implements AutoCloseable {
               limits,
               List.of(blobs.httpEndpoint(authenticator, blocking)));
     } catch (RuntimeException | InterruptedException e) {
+      if (blobStore != null) {
+        blobStore.close();
+      }
       storage.close();
       blocking.shutdownNow();
       throw e;
@@ -142,17 +148,8 @@ public final class ParleyServer implements AutoCloseable {
     // Last-seen times are what the reaper decides by: keep them across a restart.
     activity.flush();
     blocking.shutdown();
+    blobStore.close();
     storage.close();
-  }
-
-  /** Embedded: blobs as files beside the SQLite file (DESIGN.md §10). */
-  private static FileBlobStore blobStore(ServerConfig config) {
-    try {
-      return new FileBlobStore(config.dataDirectory().resolve("blobs"));
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "cannot create the blob directory in " + config.dataDirectory() + ": " + e.getMessage(), e);
-    }
   }
 
   private static Duration activityFlushPeriod(ServerConfig config) {

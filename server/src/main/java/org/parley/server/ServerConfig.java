@@ -2,6 +2,7 @@ package org.parley.server;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import org.parley.server.blobs.BlobLimits;
 
 /**
  * What {@code parley server} was told (DESIGN.md §12).
@@ -22,7 +23,8 @@ public record ServerConfig(
     int maxCompanions,
     Duration queueTtl,
     String sms,
-    Limits limits) {
+    Limits limits,
+    BlobLimits blobLimits) {
 
   public static Builder builder(Path dataDirectory) {
     return new Builder(dataDirectory);
@@ -45,6 +47,7 @@ public record ServerConfig(
     private Duration queueTtl = Duration.ofDays(30);
     private String sms = "console";
     private Limits limits = Limits.defaults();
+    private BlobLimits blobLimits = BlobLimits.defaults();
 
     private Builder(Path dataDirectory) {
       this.dataDirectory = dataDirectory;
@@ -101,10 +104,15 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder blobLimits(BlobLimits value) {
+      this.blobLimits = value;
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(
           dataDirectory, bindHost, port, tlsCertificate, tlsKey, insecureBind, primaryInactivity,
-          companionInactivity, maxCompanions, queueTtl, sms, limits);
+          companionInactivity, maxCompanions, queueTtl, sms, limits, blobLimits);
     }
   }
 }

@@ -13,6 +13,7 @@ import org.parley.server.ServerConfig;
 import org.parley.server.registration.SmsSenders;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -91,6 +92,8 @@ public final class ServerCommand implements Callable<Integer> {
       description = "How verification codes are sent (default: ${DEFAULT-VALUE}).")
   String sms;
 
+  @Mixin BlobOptions blobs;
+
   /**
    * Lets every option of this command come from the environment or the config file (see {@link
    * OptionSources}); called once when the command line is built.
@@ -115,6 +118,7 @@ public final class ServerCommand implements Callable<Integer> {
         .maxCompanions(maxCompanions)
         .queueTtl(queueTtl)
         .sms(sms)
+        .blobLimits(blobs.limits())
         .build();
   }
 

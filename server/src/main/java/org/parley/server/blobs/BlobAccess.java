@@ -5,50 +5,69 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.parley.server.auth.Authenticator;
 import org.parley.server.blobs.BlobStore.Blob;
+import org.parley.server.blobs.BlobStore.Kind;
 import org.parley.server.store.DeviceRecord;
 import org.parley.server.transport.Unlinking;
 
 /**
  * Who may do what with a blob: the rules of the blob endpoints, apart from the bytes. Runs on the
- * blocking executor (credentials and blob state are reads from disk). Blobs are account-internal;
- * only the device that reserved a blob uploads it, once; anyone of the account fetches or deletes it.
+ * blocking executor (credentials and blob state are reads from disk).
+ *
+ * <p>Only the device that reserved a blob uploads it. A history bundle is account-internal: any
+ * device of the account fetches or deletes it. An attachment may be fetched by the uploader's account
+ * and by every account its message was addressed to (so a companion linked later can fetch it from
+ * the pointer history sync gave it); each addressed device that fetched it says so (DELETE), and the
+ * blob goes once all have.
  */
 final class BlobAccess {
+  static final String UPLOAD_OFFSET = "Upload-Offset";
+  static final String UPLOAD_LENGTH = "Upload-Length";
+  static final String TUS_RESUMABLE = "Tus-Resumable";
+  static final String TUS_VERSION = "1.0.0";
+  static final String OFFSET_CONTENT_TYPE = "application/offset+octet-stream";
+
   private final BlobStore store;
   private final Authenticator authenticator;
   private final Clock clock;
+  private final BlobLimits limits;
 
-  BlobAccess(BlobStore store, Authenticator authenticator, Clock clock) {
+  BlobAccess(BlobStore store, Authenticator authenticator, Clock clock, BlobLimits limits) {
     this.store = store;
     this.authenticator = authenticator;
     this.clock = clock;
+    this.limits = limits;
   }
+
+  /** The request's headers that matter here (any may be null). */
+  record Headers(String authorization, String range, String length, String uploadOffset, String contentType) {}
 
   /** What a blob request comes to, once credentials and the blob's state have been checked. */
   sealed interface Decision {}
 
-  /** Answer with a line of text (every refusal, and the end of a delete). */
-  record Answer(HttpResponseStatus status, String text, String contentRange) implements Decision {
+  /** Answer with a line of text (every refusal, a delete, a HEAD) and these headers. */
+  record Answer(HttpResponseStatus status, String text, Map<String, String> headers) implements Decision {
     Answer(HttpResponseStatus status, String text) {
-      this(status, text, null);
+      this(status, text, Map.of());
     }
   }
 
-  /** Take the body into this upload. */
-  record Receive(Blob blob, BlobStore.Upload upload) implements Decision {}
+  /**
+   * Take the body into this upload. {@code whole}: a PUT, which must bring every byte (answered 201);
+   * otherwise a PATCH, answered 204 with the offset reached, which may bring only some.
+   */
+  record Receive(Blob blob, BlobStore.Upload upload, boolean whole, long expiresAtCompletion) implements Decision {}
 
   /** Send bytes [from, to) of the blob to {@code device} ({@code partial}: as a 206 range). */
-  record Send(Blob blob, int device, InputStream bytes, long from, long to, boolean partial)
-      implements Decision {}
+  record Send(Blob blob, int device, InputStream bytes, long from, long to, boolean partial) implements Decision {}
 
-  /** @param length the Content-Length header, range the Range header (either may be null) */
-  Decision decide(HttpMethod method, String id, String authorization, String range, String length)
-      throws IOException {
+  Decision decide(HttpMethod method, String id, Headers headers) throws IOException {
     DeviceRecord device;
-    switch (authenticator.authenticate(authorization)) {
+    switch (authenticator.authenticate(headers.authorization())) {
       case Authenticator.Authenticated ok -> device = ok.device();
       case Authenticator.Revoked revoked -> {
         return new Answer(HttpResponseStatus.UNAUTHORIZED, Unlinking.describe(revoked.tombstone()));
@@ -56,7 +75,7 @@ final class BlobAccess {
       case Authenticator.Refused refused -> {
         return new Answer(
             HttpResponseStatus.UNAUTHORIZED,
-            authorization == null
+            headers.authorization() == null
                 ? "blobs need the device's credentials as HTTP Basic authorization"
                 : refused.reason() + "; register or link this device again");
       }
@@ -71,45 +90,73 @@ final class BlobAccess {
           HttpResponseStatus.NOT_FOUND, "no such blob: it expired, was fetched and deleted, or never existed");
     }
     Blob blob = found.get();
-    if (!blob.account().equals(device.account())) {
-      return new Answer(HttpResponseStatus.FORBIDDEN, "this blob belongs to another account");
+    boolean owner = blob.account().equals(device.account());
+    if (!owner && (blob.kind() == Kind.HISTORY || !store.addressed(id, device.account()))) {
+      return new Answer(
+          HttpResponseStatus.FORBIDDEN,
+          blob.kind() == Kind.HISTORY
+              ? "this blob belongs to another account"
+              : "this attachment was not sent to this account");
     }
-    if (method.equals(HttpMethod.PUT)) {
-      return receive(blob, device, length);
+    if (method.equals(HttpMethod.PUT) || method.equals(HttpMethod.PATCH)) {
+      return receive(blob, device, headers, method.equals(HttpMethod.PUT));
+    }
+    if (method.equals(HttpMethod.HEAD)) {
+      return head(blob);
     }
     if (method.equals(HttpMethod.GET)) {
-      return send(blob, device, range);
+      return send(blob, device, headers.range());
     }
-    store.delete(id);
-    return new Answer(HttpResponseStatus.OK, "deleted");
+    return delete(blob, device);
   }
 
-  private Decision receive(Blob blob, DeviceRecord device, String length) throws IOException {
-    if (device.deviceId() != blob.uploader()) {
+  private Decision receive(Blob blob, DeviceRecord device, Headers headers, boolean whole) throws IOException {
+    if (device.deviceId() != blob.uploader() || !blob.account().equals(device.account())) {
       return new Answer(HttpResponseStatus.FORBIDDEN, "only the device that reserved this blob may upload it");
     }
     if (blob.uploaded()) {
-      return new Answer(HttpResponseStatus.CONFLICT, "this blob has been uploaded already");
+      return new Answer(HttpResponseStatus.CONFLICT, "this blob has been uploaded already", offset(blob.size(), blob));
     }
-    if (length != null) {
-      long declared;
-      try {
-        declared = Long.parseLong(length.strip());
-      } catch (NumberFormatException e) {
+    long offset = 0;
+    if (!whole) {
+      if (headers.contentType() == null || !headers.contentType().strip().equalsIgnoreCase(OFFSET_CONTENT_TYPE)) {
+        return new Answer(
+            HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, "a PATCH carries Content-Type: " + OFFSET_CONTENT_TYPE);
+      }
+      Long parsed = number(headers.uploadOffset());
+      if (parsed == null) {
+        return new Answer(HttpResponseStatus.BAD_REQUEST, "a PATCH names where it continues in " + UPLOAD_OFFSET);
+      }
+      offset = parsed;
+      if (offset != blob.received()) {
+        return new Answer(
+            HttpResponseStatus.CONFLICT,
+            "the server holds " + blob.received() + " bytes of this blob; continue from there (HEAD tells the offset)",
+            offset(blob.received(), blob));
+      }
+    }
+    if (headers.length() != null) {
+      Long declared = number(headers.length());
+      if (declared == null) {
         return new Answer(HttpResponseStatus.BAD_REQUEST, "Content-Length is not a number");
       }
-      if (declared > blob.size()) {
+      if (offset + declared > blob.size()) {
         return new Answer(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, tooLarge(blob));
       }
-      if (declared < blob.size()) {
+      if (whole && declared < blob.size()) {
         return new Answer(HttpResponseStatus.BAD_REQUEST, wrongSize(blob, declared));
       }
     }
     try {
-      return new Receive(blob, store.upload(blob.id()));
+      return new Receive(blob, store.upload(blob.id(), offset), whole, clock.millis() + ttl(blob.kind()).toMillis());
     } catch (BlobStore.StateException e) {
-      return new Answer(HttpResponseStatus.CONFLICT, e.getMessage());
+      return new Answer(HttpResponseStatus.CONFLICT, e.getMessage(), offset(store.find(blob.id()).map(Blob::received).orElse(0L), blob));
     }
+  }
+
+  private Decision head(Blob blob) {
+    Map<String, String> headers = new LinkedHashMap<>(offset(blob.received(), blob));
+    return new Answer(HttpResponseStatus.OK, "", headers);
   }
 
   private Decision send(Blob blob, DeviceRecord device, String range) throws IOException {
@@ -125,12 +172,71 @@ final class BlobAccess {
         return new Answer(
             HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
             "the blob has " + blob.size() + " bytes; ask for one range 'bytes=N-' or 'bytes=N-M' within them",
-            "bytes */" + blob.size());
+            Map.of("Content-Range", "bytes */" + blob.size()));
       }
       from = parsed[0];
       to = parsed[1];
     }
     return new Send(blob, device.deviceId(), store.open(blob.id(), from), from, to, range != null);
+  }
+
+  private Decision delete(Blob blob, DeviceRecord device) throws IOException {
+    boolean uploader = blob.account().equals(device.account()) && blob.uploader() == device.deviceId();
+    if (blob.kind() == Kind.HISTORY || uploader) {
+      store.delete(blob.id());
+      return new Answer(HttpResponseStatus.OK, "deleted");
+    }
+    int remaining = store.fetched(blob.id(), device.address());
+    if (remaining == 0) {
+      store.delete(blob.id());
+      return new Answer(HttpResponseStatus.OK, "deleted: every device it was sent to has it");
+    }
+    return new Answer(
+        HttpResponseStatus.OK,
+        remaining < 0
+            ? "kept: it was not sent to this device, so this device's fetch does not count"
+            : "noted; kept until the " + remaining + " other device(s) it was sent to have fetched it");
+  }
+
+  /**
+   * After every byte of a blob went to a device: a history bundle lingers a little (the client
+   * confirms with DELETE); an attachment notes the device, and lingers a little once every
+   * addressed device has it.
+   */
+  void fetchedToTheEnd(Blob blob, int device) throws IOException {
+    if (device == blob.uploader()) {
+      return;
+    }
+    long linger = clock.millis() + BlobService.FETCHED_GRACE.toMillis();
+    if (blob.kind() == Kind.HISTORY) {
+      store.expireBy(blob.id(), linger);
+    }
+    // An attachment is noted as fetched by its DELETE: only the device knows that what it got verified.
+  }
+
+  java.time.Duration ttl(Kind kind) {
+    return kind == Kind.HISTORY ? limits.historyTtl() : limits.attachmentTtl();
+  }
+
+  private static Map<String, String> offset(long offset, Blob blob) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put(UPLOAD_OFFSET, Long.toString(offset));
+    headers.put(UPLOAD_LENGTH, Long.toString(blob.size()));
+    headers.put(TUS_RESUMABLE, TUS_VERSION);
+    headers.put("Cache-Control", "no-store");
+    return headers;
+  }
+
+  private static Long number(String header) {
+    if (header == null) {
+      return null;
+    }
+    try {
+      long value = Long.parseLong(header.strip());
+      return value < 0 ? null : value;
+    } catch (NumberFormatException e) {
+      return null;
+    }
   }
 
   /** {@code bytes=N-} or {@code bytes=N-M} as [from, to), or null if unsupported or outside the blob. */

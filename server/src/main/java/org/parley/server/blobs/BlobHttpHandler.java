@@ -28,12 +28,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
+import java.util.Map;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import org.parley.server.auth.Authenticator;
 import org.parley.server.blobs.BlobAccess.Answer;
 import org.parley.server.blobs.BlobAccess.Decision;
 import org.parley.server.blobs.BlobAccess.Receive;
@@ -43,10 +42,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code PUT}, {@code GET} and {@code DELETE /v1/blobs/ID}, authenticated with the device's HTTP
- * Basic credentials, streamed both ways so no blob sits whole in memory. It stands before the HTTP
- * aggregator and hands on every request that is not for a blob. One blob request per connection:
- * the answer closes it, which keeps the state of an abandoned upload out of the next request.
+ * {@code /v1/blobs/ID}, authenticated with the device's HTTP Basic credentials, streamed both ways
+ * so no blob sits whole in memory: {@code PUT} (the whole body), {@code PATCH} with {@code
+ * Upload-Offset} and {@code HEAD} (resumable uploads, as in the tus 1.0 core protocol: what arrived
+ * before a connection broke stays, and the upload continues after it), {@code GET} with {@code
+ * Range}, and {@code DELETE}. It stands before the HTTP aggregator and hands on every request that is
+ * not for a blob. One blob request per connection: the answer closes it, which keeps the state of an
+ * abandoned upload out of the next request.
  *
  * <p>The event loop never blocks: credentials are checked, and bytes written and read, on the
  * blocking executor; reading from the socket pauses while too much of an upload waits for the
@@ -62,11 +64,12 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
   private static final long RESUME_READING_BELOW = 256 * 1024;
   private static final long WRITE_TIMEOUT_SECONDS = 120;
   private static final long LINGER_SECONDS = 5;
+  private static final java.util.Set<HttpMethod> METHODS =
+      java.util.Set.of(HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.HEAD, HttpMethod.GET, HttpMethod.DELETE);
 
   private final BlobStore store;
   private final BlobAccess access;
   private final Executor blocking;
-  private final Clock clock;
 
   // Touched on the event loop only, except where noted.
   private boolean ours;
@@ -75,16 +78,16 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
   private volatile boolean finished;
   private final ArrayDeque<HttpContent> early = new ArrayDeque<>();
   private BlobStore.Upload upload;
+  private Receive receiving;
   private Blob blob;
   private long received;
   private long queued;
   private CompletableFuture<Void> disk = CompletableFuture.completedFuture(null);
 
-  BlobHttpHandler(BlobStore store, Authenticator authenticator, Executor blocking, Clock clock) {
+  BlobHttpHandler(BlobStore store, BlobAccess access, Executor blocking) {
     this.store = store;
-    this.access = new BlobAccess(store, authenticator, clock);
+    this.access = access;
     this.blocking = blocking;
-    this.clock = clock;
   }
 
   @Override
@@ -116,23 +119,28 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     HttpMethod method = request.method();
-    if (!method.equals(HttpMethod.PUT) && !method.equals(HttpMethod.GET) && !method.equals(HttpMethod.DELETE)) {
+    if (!METHODS.contains(method)) {
       answer(
           ctx,
           new Answer(
               HttpResponseStatus.METHOD_NOT_ALLOWED,
-              "a blob takes PUT (upload), GET (download) or DELETE (fetched, no longer needed)"));
+              "a blob takes PUT (upload), PATCH with Upload-Offset (continue an upload), HEAD (the offset held),"
+                  + " GET (download) or DELETE (fetched, no longer needed)"));
       return;
     }
     String id = new QueryStringDecoder(request.uri()).path().substring(PATH_PREFIX.length());
-    String authorization = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-    String range = request.headers().get(HttpHeaderNames.RANGE);
-    String length = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+    BlobAccess.Headers headers =
+        new BlobAccess.Headers(
+            request.headers().get(HttpHeaderNames.AUTHORIZATION),
+            request.headers().get(HttpHeaderNames.RANGE),
+            request.headers().get(HttpHeaderNames.CONTENT_LENGTH),
+            request.headers().get(BlobAccess.UPLOAD_OFFSET),
+            request.headers().get(HttpHeaderNames.CONTENT_TYPE));
     boolean expectContinue = HttpUtil.is100ContinueExpected(request);
     blocking.execute(() -> {
       Decision decision;
       try {
-        decision = access.decide(method, id, authorization, range, length);
+        decision = access.decide(method, id, headers);
       } catch (IOException | RuntimeException e) {
         log.error("the blob store failed on {} {}", method, id, e);
         decision = new Answer(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the server's blob store failed; try again later");
@@ -153,8 +161,11 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
     switch (decision) {
       case Answer answer -> answer(ctx, answer);
       case Receive receive -> {
+        receiving = receive;
         blob = receive.blob();
         upload = receive.upload();
+        // a PATCH continues after the bytes held: the reserved size bounds both together
+        received = upload.written();
         if (expectContinue) {
           ctx.writeAndFlush(
               new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
@@ -195,28 +206,31 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
     if (queued > PAUSE_READING_ABOVE) {
       ctx.channel().config().setAutoRead(false);
     }
-    BlobStore.Upload target = upload;
+    Receive target = receiving;
     disk = disk.thenRunAsync(() -> write(ctx, target, content, bytes, last), blocking);
   }
 
   /** On the blocking executor, one piece at a time in arrival order. */
-  private void write(ChannelHandlerContext ctx, BlobStore.Upload target, HttpContent content, int bytes, boolean last) {
+  private void write(ChannelHandlerContext ctx, Receive target, HttpContent content, int bytes, boolean last) {
     Answer outcome = null;
+    BlobStore.Upload into = target.upload();
     try {
-      if (!finished) {
-        for (ByteBuffer buffer : content.content().nioBuffers()) {
-          target.write(buffer);
-        }
-        if (last) {
-          target.complete();
-          outcome = new Answer(HttpResponseStatus.CREATED, "stored " + target.written() + " bytes");
-        }
+      // Written even when the connection has gone meanwhile: what arrived is what a resumed upload continues after.
+      for (ByteBuffer buffer : content.content().nioBuffers()) {
+        into.write(buffer);
+      }
+      if (last) {
+        outcome = ended(target);
       }
     } catch (BlobStore.StateException e) {
       outcome = new Answer(HttpResponseStatus.BAD_REQUEST, e.getMessage());
     } catch (IOException | RuntimeException e) {
+      boolean full = e.getMessage() != null && e.getMessage().contains("No space left");
       log.error("could not store blob {}", blob.id(), e);
-      outcome = new Answer(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the server could not store the blob; try again later");
+      outcome =
+          full
+              ? new Answer(HttpResponseStatus.INSUFFICIENT_STORAGE, "the server's disk is full; try again later")
+              : new Answer(HttpResponseStatus.INTERNAL_SERVER_ERROR, "the server could not store the blob; try again later");
     } finally {
       content.release();
     }
@@ -229,6 +243,28 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
         ctx.channel().config().setAutoRead(true);
       }
     });
+  }
+
+  /**
+   * The body is all here: a PUT must have brought the whole blob; a PATCH may have brought only part
+   * of it, and is told the offset reached. The blob completes once every byte is held.
+   */
+  private static Answer ended(Receive target) throws IOException {
+    BlobStore.Upload into = target.upload();
+    long held = into.written();
+    long size = target.blob().size();
+    if (held == size) {
+      into.complete(target.expiresAtCompletion());
+    } else if (target.whole()) {
+      throw new BlobStore.StateException("the upload has " + held + " bytes but " + size + " were reserved");
+    } else {
+      into.close();
+    }
+    Map<String, String> headers =
+        Map.of(BlobAccess.UPLOAD_OFFSET, Long.toString(held), BlobAccess.TUS_RESUMABLE, BlobAccess.TUS_VERSION);
+    return target.whole()
+        ? new Answer(HttpResponseStatus.CREATED, "stored " + held + " bytes", headers)
+        : new Answer(HttpResponseStatus.NO_CONTENT, "", headers);
   }
 
   /** On the blocking executor: the response, chunk by chunk, each written before the next is read. */
@@ -269,8 +305,8 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
         remaining -= read;
       }
       // Every byte is out; the client may already have closed, so the empty end marker is not waited for.
-      if (send.to() == sent.size() && send.device() != sent.uploader()) {
-        store.expireBy(sent.id(), clock.millis() + BlobService.FETCHED_GRACE.toMillis());
+      if (send.to() == sent.size()) {
+        access.fetchedToTheEnd(sent, send.device());
       }
       ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
     } catch (IOException | RuntimeException e) {
@@ -303,16 +339,18 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     finish().thenRun(() -> ctx.executor().execute(() -> {
+      // 204 and HEAD answers have no body; the others a line of text.
+      String text = answer.text().isEmpty() ? "" : answer.text() + "\n";
       FullHttpResponse response =
           new DefaultFullHttpResponse(
-              HttpVersion.HTTP_1_1, answer.status(), Unpooled.copiedBuffer(answer.text() + "\n", StandardCharsets.UTF_8));
-      response.headers()
-          .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
-          .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
-          .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-      if (answer.contentRange() != null) {
-        response.headers().set(HttpHeaderNames.CONTENT_RANGE, answer.contentRange());
+              HttpVersion.HTTP_1_1, answer.status(), Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      if (!answer.status().equals(HttpResponseStatus.NO_CONTENT)) {
+        response.headers()
+            .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+            .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
       }
+      answer.headers().forEach((name, value) -> response.headers().set(name, value));
       ctx.writeAndFlush(response).addListener(written -> linger(ctx));
     }));
   }

@@ -5,16 +5,19 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
+import org.parley.protocol.wire.BlobKind;
 import org.parley.protocol.wire.BlobUpload;
 import org.parley.protocol.wire.CreateBlobUpload;
 import org.parley.protocol.wire.Request;
 import org.parley.protocol.wire.Response;
 import org.parley.protocol.wire.Status;
-import org.parley.server.Limits;
 import org.parley.server.auth.Authenticator;
+import org.parley.server.blobs.BlobStore.Kind;
 import org.parley.server.store.DeviceAddress;
 import org.parley.server.store.StorageException;
 import org.parley.server.transport.Access;
@@ -25,20 +28,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The blob store's front (DESIGN.md §7, §10): a device reserves a blob over its WebSocket, then
- * moves the bytes over HTTP(S) on the same port ({@link BlobHttpHandler}). Blobs are
- * account-internal, leave once fetched, and expire after {@link Limits#blobTtl()} regardless.
+ * The blob store's front (DESIGN.md §7, §10, §15): a device reserves an upload slot over its
+ * WebSocket, then moves the bytes over HTTP(S) on the same port ({@link BlobHttpHandler}); a message
+ * that points to attachments names them, so that the devices it goes to may fetch them ({@link
+ * #grant}). Every quota on blobs is checked here, at reservation, before a byte moves.
  */
 public final class BlobService {
   private static final Logger log = LoggerFactory.getLogger(BlobService.class);
   /** How long a fully fetched blob stays, so that a download cut off at its very end can resume. */
   static final Duration FETCHED_GRACE = Duration.ofMinutes(10);
+  /** Attachments one message may point to. */
+  static final int MAX_ATTACHMENTS_PER_MESSAGE = 32;
 
   private final BlobStore store;
   private final Clock clock;
-  private final Limits limits;
+  private final BlobLimits limits;
 
-  public BlobService(BlobStore store, Clock clock, Limits limits) {
+  public BlobService(BlobStore store, Clock clock, BlobLimits limits) {
     this.store = store;
     this.clock = clock;
     this.limits = limits;
@@ -53,10 +59,45 @@ public final class BlobService {
 
   /** The HTTP endpoint, one handler per connection, for the pipeline's streaming list. */
   public Supplier<ChannelHandler> httpEndpoint(Authenticator authenticator, Executor blocking) {
-    return () -> new BlobHttpHandler(store, authenticator, blocking, clock);
+    return () -> new BlobHttpHandler(store, new BlobAccess(store, authenticator, clock, limits), blocking);
   }
 
-  /** Housekeeping: deletes expired blobs. */
+  /**
+   * Lets the devices a message goes to fetch the attachments it points to. Called by the message
+   * services after their coverage check and before the commit: a message is only stored with blobs
+   * that are this account's uploaded attachments, and its recipients can fetch them the moment it
+   * arrives.
+   */
+  public void grant(DeviceAddress sender, List<String> blobIds, Collection<DeviceAddress> recipients)
+      throws ApiException {
+    if (blobIds.isEmpty()) {
+      return;
+    }
+    if (blobIds.size() > MAX_ATTACHMENTS_PER_MESSAGE) {
+      throw new ApiException(
+          Status.TOO_LARGE, "a message may point to at most " + MAX_ATTACHMENTS_PER_MESSAGE + " attachments");
+    }
+    try {
+      for (String id : blobIds) {
+        BlobStore.Blob blob =
+            store.find(id)
+                .filter(b -> b.kind() == Kind.ATTACHMENT && b.account().equals(sender.account()))
+                .orElseThrow(() -> new ApiException(
+                    Status.BAD_REQUEST, "'" + id + "' is not an attachment this account uploaded (or it expired)"));
+        if (!blob.uploaded()) {
+          throw new ApiException(
+              Status.CONFLICT, "attachment " + id + " has not been uploaded completely; finish the upload first");
+        }
+      }
+      for (String id : blobIds) {
+        store.address(id, recipients);
+      }
+    } catch (IOException e) {
+      throw new StorageException("the blob store failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Housekeeping: deletes expired blobs (and bytes left without an index entry). */
   public void expire() {
     try {
       int expired = store.expire(clock.millis());
@@ -70,31 +111,56 @@ public final class BlobService {
 
   /** How often {@link #expire} should run: often enough that a blob outlives its TTL by a tenth at most. */
   public Duration expiryPeriod() {
-    Duration period = limits.blobTtl().dividedBy(10);
+    Duration shortest = limits.historyTtl();
+    for (Duration ttl : List.of(limits.attachmentTtl(), limits.uploadWindow())) {
+      shortest = ttl.compareTo(shortest) < 0 ? ttl : shortest;
+    }
+    Duration period = shortest.dividedBy(10);
     return period.compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : period;
   }
 
   private CompletableFuture<Response.Builder> reserve(Session session, CreateBlobUpload request)
       throws ApiException {
     long size = request.getSize();
+    Kind kind = request.getKind() == BlobKind.BLOB_KIND_ATTACHMENT ? Kind.ATTACHMENT : Kind.HISTORY;
     if (size <= 0) {
       throw new ApiException(Status.BAD_REQUEST, "a blob must have a size of at least one byte");
     }
-    if (size > limits.maxBlobBytes()) {
+    if (kind == Kind.HISTORY && size > limits.maxHistoryBytes()) {
       throw new ApiException(
           Status.TOO_LARGE,
-          "a blob of " + size + " bytes is larger than this server accepts (" + limits.maxBlobBytes() + " bytes)");
+          "a history bundle of " + size + " bytes is larger than this server accepts ("
+              + limits.maxHistoryBytes() + " bytes)");
+    }
+    if (kind == Kind.ATTACHMENT && size > limits.maxAttachmentBlobBytes()) {
+      throw new ApiException(
+          Status.TOO_LARGE,
+          "this server takes attachments of at most " + mib(limits.maxAttachmentBytes()) + " ("
+              + limits.maxAttachmentBytes() + " bytes); send a smaller file");
     }
     DeviceAddress device = session.address();
     try {
-      if (store.count(device.account()) >= limits.maxBlobsPerAccount()) {
+      BlobStore.Usage usage = store.usage(device.account());
+      if (usage.blobs() >= limits.maxBlobsPerAccount()) {
         throw new ApiException(
             Status.LIMIT_REACHED,
-            "this account already has " + limits.maxBlobsPerAccount() + " blobs waiting on the server;"
-                + " try again once they have been fetched or have expired");
+            "this account already has " + usage.blobs() + " blobs waiting on the server (at most "
+                + limits.maxBlobsPerAccount() + "); try again once they have been fetched or have expired");
       }
-      long expiresAt = clock.millis() + limits.blobTtl().toMillis();
-      BlobStore.Blob blob = store.reserve(device.account(), device.device(), size, expiresAt);
+      if (usage.bytes() + size > limits.maxBytesPerAccount()) {
+        throw new ApiException(
+            Status.LIMIT_REACHED,
+            "this account already has " + mib(usage.bytes()) + " of blobs waiting on the server and may have at most "
+                + mib(limits.maxBytesPerAccount()) + "; try again once they have been fetched or have expired");
+      }
+      long free = store.freeSpace();
+      if (free - size < limits.minFreeDiskBytes()) {
+        log.warn("refusing a blob of {} bytes: {} bytes free, {} kept free", size, free, limits.minFreeDiskBytes());
+        throw new ApiException(
+            Status.STORAGE_FULL, "the server's disk is nearly full, so it takes no new files now; try again later");
+      }
+      long expiresAt = clock.millis() + limits.uploadWindow().toMillis();
+      BlobStore.Blob blob = store.reserve(device.account(), device.device(), kind, size, expiresAt);
       return RequestRouter.ok(
           Response.newBuilder()
               .setBlobUpload(
@@ -105,5 +171,9 @@ public final class BlobService {
     } catch (IOException e) {
       throw new StorageException("the blob store failed: " + e.getMessage(), e);
     }
+  }
+
+  private static String mib(long bytes) {
+    return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024));
   }
 }

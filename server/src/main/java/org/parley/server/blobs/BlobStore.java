@@ -4,40 +4,73 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.util.Collection;
 import java.util.Optional;
 import java.util.UUID;
+import org.parley.server.store.DeviceAddress;
 
 /**
- * Encrypted blobs (history bundles, later attachments) between upload and fetch. The store only
- * keeps bytes and who may have them; deciding who may do what, and when a blob has lived long
- * enough, is the caller's. Embedded: files beside the database ({@link FileBlobStore}); a clustered
- * store (object storage) implements the same interface.
+ * Encrypted blobs (history bundles, attachments) between upload and fetch: their bytes, who owns
+ * them and who they were sent to. The store keeps state; deciding who may do what, and when a blob
+ * has lived long enough, is {@link BlobAccess}'s and {@link BlobService}'s. Embedded: {@link
+ * FileBlobStore}; a clustered store (every node reaching the same blobs) implements the same
+ * interface and passes the same contract suite.
  */
-public interface BlobStore {
+public interface BlobStore extends AutoCloseable {
+  enum Kind {
+    /** A history bundle (DESIGN.md §7): for the account's own devices. */
+    HISTORY,
+    /** An attachment (§15): for the devices its message was addressed to. */
+    ATTACHMENT
+  }
+
   /**
    * A reserved or uploaded blob.
    *
    * @param uploader the device that reserved it; only it may upload
-   * @param uploaded whether all {@code size} bytes are stored (until then nobody may fetch it)
+   * @param received the bytes held so far (an upload resumes after them)
+   * @param uploaded whether all {@code size} bytes are stored for good (until then nobody may fetch it)
    */
-  record Blob(String id, UUID account, int uploader, long size, long expiresAt, boolean uploaded) {}
+  record Blob(
+      String id, UUID account, int uploader, Kind kind, long size, long received, long expiresAt, boolean uploaded) {}
 
-  /** Reserves a new blob id (random, unguessable) for {@code size} bytes. */
-  Blob reserve(UUID account, int uploader, long size, long expiresAt) throws IOException;
+  /** What an account holds: blobs reserved or stored and not yet deleted, and their reserved bytes. */
+  record Usage(int blobs, long bytes) {}
+
+  /** Reserves a new blob (random, unguessable id, {@link BlobIds}) for exactly {@code size} bytes. */
+  Blob reserve(UUID account, int uploader, Kind kind, long size, long expiresAt) throws IOException;
 
   Optional<Blob> find(String id) throws IOException;
 
-  /** Blobs of an account that are reserved or stored and not yet deleted. */
-  int count(UUID account) throws IOException;
+  Usage usage(UUID account) throws IOException;
 
   /**
-   * Starts receiving a reserved blob's bytes. Refused while another upload of it is under way or
-   * once it is stored.
+   * Bytes that new blobs may still take: the free space where bytes go, less what reserved blobs
+   * may still write. {@link Long#MAX_VALUE} if the store cannot tell.
    */
-  Upload upload(String id) throws IOException;
+  long freeSpace() throws IOException;
+
+  /**
+   * Starts or continues receiving a reserved blob's bytes at {@code offset}, which must be the bytes
+   * held ({@link Blob#received}) or 0 to start over. A newer upload of a blob supersedes an older one
+   * still open: the older one's next write fails. Refused once the blob is uploaded.
+   */
+  Upload upload(String id, long offset) throws IOException;
 
   /** The stored bytes from {@code offset} on. */
   InputStream open(String id, long offset) throws IOException;
+
+  /** Adds devices an attachment was sent to (idempotent): they may fetch it, and it waits for them. */
+  void address(String id, Collection<DeviceAddress> devices) throws IOException;
+
+  /** Whether any device of the account was addressed. */
+  boolean addressed(String id, UUID account) throws IOException;
+
+  /**
+   * Notes that an addressed device has the blob. Returns how many addressed devices do not have it
+   * yet, or -1 if the device was not addressed (nothing noted).
+   */
+  int fetched(String id, DeviceAddress device) throws IOException;
 
   /** Brings a blob's expiry forward (never back): a fetched blob lingers only to let a cut download resume. */
   void expireBy(String id, long expiresAt) throws IOException;
@@ -48,15 +81,23 @@ public interface BlobStore {
   /** Deletes every blob that expired at or before {@code now}; returns how many. */
   int expire(long now) throws IOException;
 
-  /** The bytes of one upload, in order. Closing it before {@link #complete} discards them. */
+  @Override
+  void close();
+
+  /** The bytes of one upload, in order, from its starting offset. */
   interface Upload extends Closeable {
     void write(ByteBuffer bytes) throws IOException;
 
+    /** The bytes the blob holds now: the starting offset plus what this upload wrote. */
     long written();
 
-    /** Makes the blob fetchable once exactly its reserved size has been written, durably. */
-    void complete() throws IOException;
+    /**
+     * Makes the blob fetchable, durably, once exactly its reserved size is held; from then on it
+     * expires at {@code expiresAt}.
+     */
+    void complete(long expiresAt) throws IOException;
 
+    /** Ends the upload; what was written stays held (durably) for a later upload to continue. */
     @Override
     void close() throws IOException;
   }

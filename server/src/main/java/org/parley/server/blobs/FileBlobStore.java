@@ -2,128 +2,162 @@ package org.parley.server.blobs;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.Reader;
-import java.io.Writer;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
-import java.util.Base64;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Pattern;
+import org.parley.protocol.sql.SchemaMigrations;
+import org.parley.server.store.DeviceAddress;
 
 /**
- * Blobs as files in one directory beside the database: {@code ID.meta} (owner, size, expiry) from
- * the reservation on, {@code ID.part} while an upload runs, {@code ID.blob} once it completed. A
- * blob exists exactly as long as its meta file does; bytes are written and read outside the lock,
- * the small state changes (reserve, complete, delete, expire) under it.
+ * The embedded blob store: bytes as files in one directory beside the database ({@code ID.part}
+ * while an upload runs or waits to be resumed, {@code ID.blob} once complete) and what is known
+ * about each blob in a small SQLite index in the same directory ({@code index.db}). A blob exists
+ * exactly as long as its index row does; files without one are swept away by {@link #expire}.
+ * Bytes move outside the lock; the small state changes happen under it.
  */
 public final class FileBlobStore implements BlobStore {
-  private static final SecureRandom RANDOM = new SecureRandom();
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{32}");
-  private static final String META = ".meta";
+  static final String INDEX = "index.db";
   private static final String PART = ".part";
   private static final String BLOB = ".blob";
 
   private final Path directory;
+  private final Connection index;
   private final ReentrantLock lock = new ReentrantLock();
+  /** Uploads open now, by blob id: a newer upload of the same blob supersedes the older one. */
+  private final Map<String, FileUpload> active = new HashMap<>();
 
   public FileBlobStore(Path directory) throws IOException {
     this.directory = Files.createDirectories(directory);
-    // No upload survives a restart; its leftover bytes would block the blob's next upload.
-    try (DirectoryStream<Path> parts = Files.newDirectoryStream(directory, "*" + PART)) {
-      for (Path part : parts) {
-        Files.deleteIfExists(part);
+    try {
+      this.index = DriverManager.getConnection("jdbc:sqlite:" + directory.resolve(INDEX).toAbsolutePath());
+      try (Statement statement = index.createStatement()) {
+        statement.execute("PRAGMA journal_mode=WAL");
+        // A blob is promised as stored, or as fetched by everyone, only once that is on disk.
+        statement.execute("PRAGMA synchronous=FULL");
+        statement.execute("PRAGMA busy_timeout=10000");
       }
+      SchemaMigrations.apply(index, FileBlobStore.class);
+    } catch (SQLException e) {
+      throw new IOException("cannot open the blob index in " + directory + ": " + e.getMessage(), e);
     }
-  }
-
-  /** Whether a string can be a blob id at all (so no request can name a path outside the store). */
-  public static boolean isId(String id) {
-    return id != null && ID.matcher(id).matches();
   }
 
   @Override
-  public Blob reserve(UUID account, int uploader, long size, long expiresAt) throws IOException {
-    byte[] random = new byte[24];
-    RANDOM.nextBytes(random);
-    String id = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-    Blob blob = new Blob(id, account, uploader, size, expiresAt, false);
-    lock.lock();
-    try {
-      writeMeta(blob);
-    } finally {
-      lock.unlock();
-    }
-    return blob;
+  public Blob reserve(UUID account, int uploader, Kind kind, long size, long expiresAt) throws IOException {
+    String id = BlobIds.random();
+    sql(c -> {
+      try (PreparedStatement insert =
+          c.prepareStatement(
+              "INSERT INTO blobs (id, account, uploader, kind, size, uploaded, expires_at) VALUES (?,?,?,?,?,0,?)")) {
+        insert.setString(1, id);
+        insert.setString(2, account.toString());
+        insert.setInt(3, uploader);
+        insert.setString(4, kind.name());
+        insert.setLong(5, size);
+        insert.setLong(6, expiresAt);
+        return insert.executeUpdate();
+      }
+    });
+    return new Blob(id, account, uploader, kind, size, 0, expiresAt, false);
   }
 
   @Override
   public Optional<Blob> find(String id) throws IOException {
-    if (!isId(id)) {
+    if (!BlobIds.valid(id)) {
       return Optional.empty();
     }
-    lock.lock();
-    try {
-      return readMeta(id);
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> row(id));
   }
 
   @Override
-  public int count(UUID account) throws IOException {
-    lock.lock();
-    try {
-      int count = 0;
-      for (String id : ids()) {
-        Optional<Blob> blob = readMeta(id);
-        if (blob.isPresent() && blob.get().account().equals(account)) {
-          count++;
+  public Usage usage(UUID account) throws IOException {
+    return sql(c -> {
+      try (PreparedStatement select =
+          c.prepareStatement("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM blobs WHERE account = ?")) {
+        select.setString(1, account.toString());
+        try (ResultSet rs = select.executeQuery()) {
+          rs.next();
+          return new Usage(rs.getInt(1), rs.getLong(2));
         }
       }
-      return count;
-    } finally {
-      lock.unlock();
-    }
+    });
   }
 
   @Override
-  public Upload upload(String id) throws IOException {
-    lock.lock();
-    try {
-      Blob blob = readMeta(id).orElseThrow(() -> new StateException("no such blob"));
+  public long freeSpace() throws IOException {
+    Map<String, Long> unfinished =
+        sql(c -> {
+          Map<String, Long> sizes = new HashMap<>();
+          try (Statement select = c.createStatement();
+              ResultSet rs = select.executeQuery("SELECT id, size FROM blobs WHERE uploaded = 0")) {
+            while (rs.next()) {
+              sizes.put(rs.getString(1), rs.getLong(2));
+            }
+          }
+          return sizes;
+        });
+    long promised = 0;
+    for (var entry : unfinished.entrySet()) {
+      promised += Math.max(0, entry.getValue() - length(file(entry.getKey(), PART)));
+    }
+    return Files.getFileStore(directory).getUsableSpace() - promised;
+  }
+
+  @Override
+  public Upload upload(String id, long offset) throws IOException {
+    return locked(() -> {
+      Blob blob = row(id).orElseThrow(() -> new StateException("no such blob"));
       if (blob.uploaded()) {
         throw new StateException("this blob has been uploaded already");
       }
-      try {
-        FileChannel channel =
-            FileChannel.open(file(id, PART), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        return new FileUpload(blob, channel);
-      } catch (FileAlreadyExistsException e) {
-        throw new StateException("another upload of this blob is under way");
+      FileUpload previous = active.remove(id);
+      if (previous != null) {
+        previous.supersede();
       }
-    } finally {
-      lock.unlock();
-    }
+      long held = length(file(id, PART));
+      if (offset != 0 && offset != held) {
+        throw new StateException(
+            "the server holds " + held + " bytes of this blob; continue at that offset (or start over at 0)");
+      }
+      FileChannel channel = FileChannel.open(file(id, PART), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      try {
+        channel.truncate(offset);
+        channel.position(offset);
+      } catch (IOException e) {
+        channel.close();
+        throw e;
+      }
+      FileUpload upload = new FileUpload(blob, channel, offset);
+      active.put(id, upload);
+      return upload;
+    });
   }
 
   @Override
   public InputStream open(String id, long offset) throws IOException {
-    if (!isId(id)) {
+    if (!BlobIds.valid(id)) {
       throw new NoSuchFileException(id);
     }
     FileChannel channel = FileChannel.open(file(id, BLOB), StandardOpenOption.READ);
@@ -132,120 +166,260 @@ public final class FileBlobStore implements BlobStore {
   }
 
   @Override
-  public void expireBy(String id, long expiresAt) throws IOException {
-    lock.lock();
-    try {
-      Optional<Blob> blob = readMeta(id);
-      if (blob.isPresent() && blob.get().expiresAt() > expiresAt) {
-        Blob b = blob.get();
-        writeMeta(new Blob(b.id(), b.account(), b.uploader(), b.size(), expiresAt, b.uploaded()));
+  public void address(String id, Collection<DeviceAddress> devices) throws IOException {
+    sql(c -> {
+      boolean autoCommit = c.getAutoCommit();
+      c.setAutoCommit(false);
+      try (PreparedStatement insert =
+          c.prepareStatement(
+              "INSERT OR IGNORE INTO blob_recipients (blob_id, account, device, fetched) VALUES (?,?,?,0)")) {
+        for (DeviceAddress device : devices) {
+          insert.setString(1, id);
+          insert.setString(2, device.account().toString());
+          insert.setInt(3, device.device());
+          insert.addBatch();
+        }
+        insert.executeBatch();
+        c.commit();
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(autoCommit);
       }
-    } finally {
-      lock.unlock();
-    }
+      return null;
+    });
+  }
+
+  @Override
+  public boolean addressed(String id, UUID account) throws IOException {
+    return sql(c -> {
+      try (PreparedStatement select =
+          c.prepareStatement("SELECT 1 FROM blob_recipients WHERE blob_id = ? AND account = ? LIMIT 1")) {
+        select.setString(1, id);
+        select.setString(2, account.toString());
+        try (ResultSet rs = select.executeQuery()) {
+          return rs.next();
+        }
+      }
+    });
+  }
+
+  @Override
+  public int fetched(String id, DeviceAddress device) throws IOException {
+    return sql(c -> {
+      try (PreparedStatement mark =
+          c.prepareStatement(
+              "UPDATE blob_recipients SET fetched = 1 WHERE blob_id = ? AND account = ? AND device = ?")) {
+        mark.setString(1, id);
+        mark.setString(2, device.account().toString());
+        mark.setInt(3, device.device());
+        if (mark.executeUpdate() == 0) {
+          return -1;
+        }
+      }
+      try (PreparedStatement count =
+          c.prepareStatement("SELECT COUNT(*) FROM blob_recipients WHERE blob_id = ? AND fetched = 0")) {
+        count.setString(1, id);
+        try (ResultSet rs = count.executeQuery()) {
+          rs.next();
+          return rs.getInt(1);
+        }
+      }
+    });
+  }
+
+  @Override
+  public void expireBy(String id, long expiresAt) throws IOException {
+    sql(c -> {
+      try (PreparedStatement update =
+          c.prepareStatement("UPDATE blobs SET expires_at = ? WHERE id = ? AND expires_at > ?")) {
+        update.setLong(1, expiresAt);
+        update.setString(2, id);
+        update.setLong(3, expiresAt);
+        return update.executeUpdate();
+      }
+    });
   }
 
   @Override
   public boolean delete(String id) throws IOException {
-    if (!isId(id)) {
+    if (!BlobIds.valid(id)) {
       return false;
     }
-    lock.lock();
-    try {
-      boolean existed = Files.deleteIfExists(file(id, META));
-      Files.deleteIfExists(file(id, BLOB));
-      Files.deleteIfExists(file(id, PART));
-      Files.deleteIfExists(file(id, META + ".tmp"));
-      return existed;
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> deleteLocked(id));
   }
 
   @Override
   public int expire(long now) throws IOException {
-    lock.lock();
-    try {
-      int expired = 0;
-      for (String id : ids()) {
-        Optional<Blob> blob = readMeta(id);
-        // bytes without a meta file are left over from a delete that raced an upload, or a crash
-        if (blob.isEmpty() || blob.get().expiresAt() <= now) {
-          expired += delete(id) ? 1 : 0;
+    return locked(() -> {
+      List<String> expired = new ArrayList<>();
+      try (PreparedStatement select = index.prepareStatement("SELECT id FROM blobs WHERE expires_at <= ?")) {
+        select.setLong(1, now);
+        try (ResultSet rs = select.executeQuery()) {
+          while (rs.next()) {
+            expired.add(rs.getString(1));
+          }
         }
       }
-      return expired;
+      int count = 0;
+      for (String id : expired) {
+        count += deleteLocked(id) ? 1 : 0;
+      }
+      sweepOrphans();
+      return count;
+    });
+  }
+
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      for (FileUpload upload : active.values()) {
+        upload.supersede();
+      }
+      active.clear();
+      index.close();
+    } catch (SQLException e) {
+      // closing anyway
     } finally {
       lock.unlock();
     }
   }
 
-  private Set<String> ids() throws IOException {
-    Set<String> ids = new HashSet<>();
+  // ---------------------------------------------------------------- under the lock
+
+  private Optional<Blob> row(String id) throws SQLException, IOException {
+    try (PreparedStatement select =
+        index.prepareStatement(
+            "SELECT account, uploader, kind, size, uploaded, expires_at FROM blobs WHERE id = ?")) {
+      select.setString(1, id);
+      try (ResultSet rs = select.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        boolean uploaded = rs.getInt(5) == 1;
+        long size = rs.getLong(4);
+        return Optional.of(
+            new Blob(
+                id,
+                UUID.fromString(rs.getString(1)),
+                rs.getInt(2),
+                Kind.valueOf(rs.getString(3)),
+                size,
+                uploaded ? size : length(file(id, PART)),
+                rs.getLong(6),
+                uploaded));
+      }
+    }
+  }
+
+  private boolean deleteLocked(String id) throws SQLException, IOException {
+    FileUpload running = active.remove(id);
+    if (running != null) {
+      running.supersede();
+    }
+    int rows;
+    boolean autoCommit = index.getAutoCommit();
+    index.setAutoCommit(false);
+    try (PreparedStatement recipients = index.prepareStatement("DELETE FROM blob_recipients WHERE blob_id = ?");
+        PreparedStatement blob = index.prepareStatement("DELETE FROM blobs WHERE id = ?")) {
+      recipients.setString(1, id);
+      recipients.executeUpdate();
+      blob.setString(1, id);
+      rows = blob.executeUpdate();
+      index.commit();
+    } catch (SQLException e) {
+      index.rollback();
+      throw e;
+    } finally {
+      index.setAutoCommit(autoCommit);
+    }
+    Files.deleteIfExists(file(id, BLOB));
+    Files.deleteIfExists(file(id, PART));
+    return rows == 1;
+  }
+
+  /** Bytes without an index row: left by a crash between the two, or by an older layout (meta files). */
+  private void sweepOrphans() throws SQLException, IOException {
+    Set<String> known = new HashSet<>();
+    try (Statement select = index.createStatement(); ResultSet rs = select.executeQuery("SELECT id FROM blobs")) {
+      while (rs.next()) {
+        known.add(rs.getString(1));
+      }
+    }
     try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
       for (Path file : files) {
         String name = file.getFileName().toString();
         int dot = name.indexOf('.');
-        if (dot > 0 && isId(name.substring(0, dot))) {
-          ids.add(name.substring(0, dot));
+        String id = dot > 0 ? name.substring(0, dot) : name;
+        if (BlobIds.valid(id) && !known.contains(id)) {
+          Files.deleteIfExists(file);
         }
       }
     }
-    return ids;
   }
+
+  // ---------------------------------------------------------------- helpers
 
   private Path file(String id, String suffix) {
     return directory.resolve(id + suffix);
   }
 
-  private Optional<Blob> readMeta(String id) throws IOException {
-    Properties meta = new Properties();
-    try (Reader in = Files.newBufferedReader(file(id, META), StandardCharsets.UTF_8)) {
-      meta.load(in);
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    }
+  private static long length(Path file) throws IOException {
     try {
-      return Optional.of(
-          new Blob(
-              id,
-              UUID.fromString(meta.getProperty("account")),
-              Integer.parseInt(meta.getProperty("uploader")),
-              Long.parseLong(meta.getProperty("size")),
-              Long.parseLong(meta.getProperty("expires_at")),
-              Files.exists(file(id, BLOB))));
-    } catch (RuntimeException e) {
-      throw new IOException("the meta file of blob " + id + " is damaged: " + e.getMessage(), e);
+      return Files.size(file);
+    } catch (NoSuchFileException e) {
+      return 0;
     }
   }
 
-  /** Written whole to a temporary file and moved into place, so a reader never sees half of it. */
-  private void writeMeta(Blob blob) throws IOException {
-    Properties meta = new Properties();
-    meta.setProperty("account", blob.account().toString());
-    meta.setProperty("uploader", Integer.toString(blob.uploader()));
-    meta.setProperty("size", Long.toString(blob.size()));
-    meta.setProperty("expires_at", Long.toString(blob.expiresAt()));
-    Path temporary = file(blob.id(), META + ".tmp");
-    try (Writer out = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
-      meta.store(out, null);
+  @FunctionalInterface
+  private interface Locked<T> {
+    T run() throws SQLException, IOException;
+  }
+
+  private <T> T locked(Locked<T> work) throws IOException {
+    lock.lock();
+    try {
+      return work.run();
+    } catch (SQLException e) {
+      throw new IOException("the blob index failed: " + e.getMessage(), e);
+    } finally {
+      lock.unlock();
     }
-    Files.move(temporary, file(blob.id(), META), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  @FunctionalInterface
+  private interface Sql<T> {
+    T apply(Connection connection) throws SQLException;
+  }
+
+  private <T> T sql(Sql<T> work) throws IOException {
+    return locked(() -> work.apply(index));
   }
 
   private final class FileUpload implements Upload {
     private final Blob blob;
     private final FileChannel channel;
     private long written;
-    private boolean completed;
+    private boolean ended;
+    private boolean superseded;
 
-    FileUpload(Blob blob, FileChannel channel) {
+    FileUpload(Blob blob, FileChannel channel, long offset) {
       this.blob = blob;
       this.channel = channel;
+      this.written = offset;
     }
 
     @Override
-    public void write(ByteBuffer bytes) throws IOException {
+    public synchronized void write(ByteBuffer bytes) throws IOException {
+      if (superseded) {
+        throw new StateException("a newer upload of this blob took over");
+      }
+      if (ended) {
+        throw new StateException("this upload has ended");
+      }
       if (written + bytes.remaining() > blob.size()) {
         throw new StateException("the upload is larger than the " + blob.size() + " bytes reserved");
       }
@@ -255,35 +429,70 @@ public final class FileBlobStore implements BlobStore {
     }
 
     @Override
-    public long written() {
+    public synchronized long written() {
       return written;
     }
 
+    // complete and close take the store's lock only after leaving this upload's monitor: supersede
+    // is called under the store's lock and takes the monitor, so the other order would deadlock.
+
     @Override
-    public void complete() throws IOException {
-      if (written != blob.size()) {
-        throw new StateException(
-            "the upload has " + written + " bytes but " + blob.size() + " were reserved");
+    public void complete(long expiresAt) throws IOException {
+      synchronized (this) {
+        if (superseded || ended) {
+          throw new StateException("this upload has ended or a newer one took over");
+        }
+        if (written != blob.size()) {
+          throw new StateException("the upload has " + written + " bytes but " + blob.size() + " were reserved");
+        }
+        channel.force(true);
+        channel.close();
+        ended = true;
       }
-      channel.force(true);
-      channel.close();
-      lock.lock();
-      try {
-        if (readMeta(blob.id()).isEmpty()) {
+      locked(() -> {
+        active.remove(blob.id(), this);
+        if (row(blob.id()).isEmpty()) {
           throw new StateException("the blob expired or was deleted while it was being uploaded");
         }
         Files.move(file(blob.id(), PART), file(blob.id(), BLOB), StandardCopyOption.ATOMIC_MOVE);
-        completed = true;
-      } finally {
-        lock.unlock();
-      }
+        try (PreparedStatement update =
+            index.prepareStatement("UPDATE blobs SET uploaded = 1, expires_at = ? WHERE id = ?")) {
+          update.setLong(1, expiresAt);
+          update.setString(2, blob.id());
+          update.executeUpdate();
+        }
+        return null;
+      });
     }
 
+    /** What arrived so far goes to disk, so that the offset told to a resuming client holds after a crash. */
     @Override
     public void close() throws IOException {
-      channel.close();
-      if (!completed) {
-        Files.deleteIfExists(file(blob.id(), PART));
+      synchronized (this) {
+        if (ended) {
+          return;
+        }
+        ended = true;
+        try {
+          channel.force(false);
+        } finally {
+          channel.close();
+        }
+      }
+      locked(() -> active.remove(blob.id(), this));
+    }
+
+    /** Called under the store's lock: waits for a write under way, then stops this upload for good. */
+    synchronized void supersede() {
+      superseded = true;
+      if (!ended) {
+        ended = true;
+        try {
+          channel.force(false);
+          channel.close();
+        } catch (IOException e) {
+          // the newer upload continues from whatever the file holds
+        }
       }
     }
   }

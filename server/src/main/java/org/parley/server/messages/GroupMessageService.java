@@ -21,6 +21,7 @@ import org.parley.protocol.wire.SendGroupMessage;
 import org.parley.protocol.wire.Sent;
 import org.parley.protocol.wire.Status;
 import org.parley.server.Limits;
+import org.parley.server.blobs.BlobService;
 import org.parley.server.store.DeviceAddress;
 import org.parley.server.store.DeviceRecord;
 import org.parley.server.store.GroupRecord;
@@ -42,12 +43,14 @@ public final class GroupMessageService {
   private final GroupFanout fanout;
   private final Clock clock;
   private final Limits limits;
+  private final BlobService blobs;
 
-  public GroupMessageService(Groups groups, GroupFanout fanout, Clock clock, Limits limits) {
+  public GroupMessageService(Groups groups, GroupFanout fanout, Clock clock, Limits limits, BlobService blobs) {
     this.groups = groups;
     this.fanout = fanout;
     this.clock = clock;
     this.limits = limits;
+    this.blobs = blobs;
   }
 
   public void routes(RequestRouter router) {
@@ -101,6 +104,8 @@ public final class GroupMessageService {
     for (GroupRecipient recipient : send.getRecipientsList()) {
       destinations.add(new DeviceAddress(UUID.fromString(recipient.getAccountId()), recipient.getDeviceId()));
     }
+    // One upload serves the whole group: every member device the message goes to may fetch it.
+    blobs.grant(sender, send.getAttachmentBlobIdsList(), destinations);
     return fanout
         .commit(fanout.copies(prototype, destinations))
         .thenApply(

@@ -22,6 +22,7 @@ import org.parley.protocol.wire.SendMessage;
 import org.parley.protocol.wire.Sent;
 import org.parley.protocol.wire.Status;
 import org.parley.server.Limits;
+import org.parley.server.blobs.BlobService;
 import org.parley.server.store.Accounts;
 import org.parley.server.store.DeviceAddress;
 import org.parley.server.store.DeviceRecord;
@@ -43,13 +44,16 @@ public final class MessageService {
   private final Presence presence;
   private final Clock clock;
   private final Limits limits;
+  private final BlobService blobs;
 
-  public MessageService(Accounts accounts, Queues queues, Presence presence, Clock clock, Limits limits) {
+  public MessageService(
+      Accounts accounts, Queues queues, Presence presence, Clock clock, Limits limits, BlobService blobs) {
     this.accounts = accounts;
     this.queues = queues;
     this.presence = presence;
     this.clock = clock;
     this.limits = limits;
+    this.blobs = blobs;
   }
 
   public void routes(RequestRouter router) {
@@ -119,6 +123,7 @@ public final class MessageService {
               .build();
       envelopes.add(new NewEnvelope(destination, guid, now, envelope.toByteArray()));
     }
+    blobs.grant(sender, send.getAttachmentBlobIdsList(), envelopes.stream().map(NewEnvelope::destination).toList());
     return queues
         .append(envelopes)
         .thenApply(

@@ -19,6 +19,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.parley.protocol.wire.BlobKind;
 import org.parley.protocol.wire.CreateBlobUpload;
 import org.parley.protocol.wire.Frame;
 import org.parley.protocol.wire.Request;
@@ -92,17 +93,42 @@ final class BlobClient implements AutoCloseable {
     return "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** CreateBlobUpload over the WebSocket; the response whatever its status. */
+  /** CreateBlobUpload (a history bundle) over the WebSocket; the response whatever its status. */
   Response reserve(long size) {
+    return reserve(size, BlobKind.BLOB_KIND_HISTORY);
+  }
+
+  Response reserve(long size, BlobKind kind) {
+    return call(Request.newBuilder().setCreateBlobUpload(CreateBlobUpload.newBuilder().setSize(size).setKind(kind)));
+  }
+
+  /** Any request over the WebSocket; the response whatever its status. */
+  Response call(Request.Builder request) {
     long id = ids.incrementAndGet();
     CompletableFuture<Response> answer = new CompletableFuture<>();
     pending.put(id, answer);
-    Frame frame =
-        Frame.newBuilder()
-            .setRequest(Request.newBuilder().setId(id).setCreateBlobUpload(CreateBlobUpload.newBuilder().setSize(size)))
-            .build();
+    Frame frame = Frame.newBuilder().setRequest(request.setId(id)).build();
     socket.sendBinary(ByteBuffer.wrap(frame.toByteArray()), true).join();
     return answer.orTimeout(10, TimeUnit.SECONDS).join();
+  }
+
+  /** PATCH (tus-style) the bytes at an offset. */
+  HttpResponse<String> patch(String path, long offset, byte[] body) throws Exception {
+    return http.send(
+        request(path)
+            .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(body))
+            .header("Upload-Offset", Long.toString(offset))
+            .header("Content-Type", "application/offset+octet-stream")
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> head(String path) throws Exception {
+    return http.send(request(path).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  String authorization() {
+    return authorization;
   }
 
   HttpResponse<String> put(String path, byte[] body) throws Exception {

@@ -23,7 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.parley.protocol.wire.BlobUpload;
 import org.parley.protocol.wire.Response;
 import org.parley.protocol.wire.Status;
-import org.parley.server.Limits;
 import org.parley.server.testing.MutableClock;
 import org.parley.server.testing.TestServer;
 
@@ -38,15 +37,15 @@ class BlobStoreIT {
   BlobClient aliceLaptop;
   BlobClient bob;
 
-  void start(Limits limits) {
-    server = TestServer.start(dir.resolve("server"), clock, b -> b.limits(limits));
+  void start(BlobLimits limits) {
+    server = TestServer.start(dir.resolve("server"), clock, b -> b.blobLimits(limits));
     alice = BlobClient.primary(server, "+15550000001");
     aliceLaptop = alice.companion(server, 2);
     bob = BlobClient.primary(server, "+15550000002");
   }
 
   void start() {
-    start(Limits.defaults());
+    start(BlobLimits.defaults());
   }
 
   @AfterEach
@@ -83,9 +82,10 @@ class BlobStoreIT {
     BlobUpload blob = uploaded();
     assertThat(aliceLaptop.get(blob.getPath()).body()).isEqualTo(bytes);
     // the server notes the fetch once its last write has gone out, which may be after the client has it all
-    FileBlobStore files = new FileBlobStore(dir.resolve("server").resolve("blobs"));
-    await().atMost(Duration.ofSeconds(5))
-        .until(() -> files.find(blob.getBlobId()).orElseThrow().expiresAt() < blob.getExpiresAt());
+    try (FileBlobStore files = new FileBlobStore(dir.resolve("server").resolve("blobs"))) {
+      await().atMost(Duration.ofSeconds(5))
+          .until(() -> files.find(blob.getBlobId()).orElseThrow().expiresAt() < blob.getExpiresAt());
+    }
 
     // kept a little while, so that a download cut off at its very end can still resume
     clock.advance(Duration.ofMinutes(5));
@@ -103,8 +103,9 @@ class BlobStoreIT {
     // read to the end of the connection: the server closes it only after it has noted (or not) a fetch
     String response = raw("GET " + blob.getPath() + " HTTP/1.1\r\nHost: x\r\nAuthorization: " + authorization(alice) + "\r\n\r\n");
     assertThat(response).startsWith("HTTP/1.1 200");
-    FileBlobStore files = new FileBlobStore(dir.resolve("server").resolve("blobs"));
-    assertThat(files.find(blob.getBlobId()).orElseThrow().expiresAt()).isEqualTo(blob.getExpiresAt());
+    try (FileBlobStore files = new FileBlobStore(dir.resolve("server").resolve("blobs"))) {
+      assertThat(files.find(blob.getBlobId()).orElseThrow().expiresAt()).isEqualTo(blob.getExpiresAt());
+    }
     clock.advance(Duration.ofHours(1));
     assertThat(aliceLaptop.get(blob.getPath()).body()).isEqualTo(bytes);
   }
@@ -143,18 +144,20 @@ class BlobStoreIT {
 
   @Test
   void housekeepingDeletesExpiredBlobsNobodyAsksFor() throws Exception {
-    start(Limits.defaults().toBuilder().blobTtl(Duration.ofSeconds(2)).build());
+    start(BlobLimits.defaults().withHistoryTtl(Duration.ofSeconds(2)).withUploadWindow(Duration.ofSeconds(2)));
     uploaded();
     Response reservedOnly = alice.reserve(10);
     assertThat(reservedOnly.getStatus()).isEqualTo(Status.OK);
-    assertThat(blobFiles()).hasSize(3);
+    assertThat(alice.patch(reservedOnly.getBlobUpload().getPath(), 0, new byte[4]).statusCode()).isEqualTo(204);
+    assertThat(blobFiles()).hasSize(2);
     clock.advance(Duration.ofSeconds(3));
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(blobFiles()).isEmpty());
+    assertThat(alice.head(reservedOnly.getBlobUpload().getPath()).statusCode()).isEqualTo(404);
   }
 
   @Test
   void aReservationLargerThanTheLimitOrEmptyIsRefused() {
-    start(Limits.defaults().toBuilder().maxBlobBytes(1000).build());
+    start(BlobLimits.defaults().withMaxHistoryBytes(1000));
     Response tooLarge = alice.reserve(1001);
     assertThat(tooLarge.getStatus()).isEqualTo(Status.TOO_LARGE);
     assertThat(tooLarge.getMessage()).contains("1000 bytes");
@@ -164,7 +167,7 @@ class BlobStoreIT {
 
   @Test
   void anAccountCannotHoardBlobs() {
-    start(Limits.defaults().toBuilder().maxBlobsPerAccount(2).build());
+    start(BlobLimits.defaults().withMaxBlobsPerAccount(2));
     assertThat(alice.reserve(10).getStatus()).isEqualTo(Status.OK);
     assertThat(aliceLaptop.reserve(10).getStatus()).isEqualTo(Status.OK);
     Response third = alice.reserve(10);
@@ -258,6 +261,7 @@ class BlobStoreIT {
         alice.send(alice.request(blob.getPath()).POST(HttpRequest.BodyPublishers.ofString("x")).build());
     assertThat(post.statusCode()).isEqualTo(405);
     assertThat(alice.get("/v1/blobs/../../parley.db").statusCode()).isIn(400, 404);
+    assertThat(alice.get("/v1/blobs/index.db").statusCode()).isEqualTo(404);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -270,9 +274,10 @@ class BlobStoreIT {
     return reserved.getBlobUpload();
   }
 
+  /** The files holding blob bytes (the index beside them aside). */
   private java.util.List<String> blobFiles() throws Exception {
     try (Stream<Path> files = Files.list(dir.resolve("server").resolve("blobs"))) {
-      return files.map(f -> f.getFileName().toString()).toList();
+      return files.map(f -> f.getFileName().toString()).filter(name -> !name.startsWith(FileBlobStore.INDEX)).toList();
     }
   }
 

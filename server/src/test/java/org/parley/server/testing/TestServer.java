@@ -71,6 +71,19 @@ public final class TestServer implements AutoCloseable {
     return data;
   }
 
+  /** The files holding blob bytes (uploaded or being uploaded) in the data directory; the blob index aside. */
+  public java.util.List<String> blobFiles() {
+    Path blobs = data.resolve("blobs");
+    if (!Files.isDirectory(blobs)) {
+      return java.util.List.of();
+    }
+    try (java.util.stream.Stream<Path> files = Files.list(blobs)) {
+      return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".blob") || n.endsWith(".part")).toList();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   @Override
   public void close() {
     if (server != null) {

@@ -1,0 +1,242 @@
+package org.parley.server.blobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.parley.protocol.wire.BlobKind;
+import org.parley.protocol.wire.BlobUpload;
+import org.parley.protocol.wire.CiphertextType;
+import org.parley.protocol.wire.OutgoingMessage;
+import org.parley.protocol.wire.Request;
+import org.parley.protocol.wire.Response;
+import org.parley.protocol.wire.SendMessage;
+import org.parley.protocol.wire.Status;
+import org.parley.server.testing.MutableClock;
+import org.parley.server.testing.TestServer;
+
+/**
+ * Attachment blobs on a real server: resumable uploads (HEAD, PATCH with Upload-Offset), who may
+ * fetch them (the accounts their message went to), when they go (once every addressed device has
+ * them, or after 30 days), and the quotas, each refused with a reason.
+ */
+class AttachmentBlobsIT {
+  static final int SIZE = 400_000;
+
+  @TempDir Path dir;
+  final MutableClock clock = MutableClock.now();
+  final byte[] bytes = random(SIZE);
+  TestServer server;
+  BlobClient alice;
+  BlobClient aliceLaptop;
+  BlobClient bob;
+  BlobClient carol;
+
+  void start(BlobLimits limits) {
+    server = TestServer.start(dir.resolve("server"), clock, b -> b.blobLimits(limits));
+    alice = BlobClient.primary(server, "+15550000001");
+    aliceLaptop = alice.companion(server, 2);
+    bob = BlobClient.primary(server, "+15550000002");
+    carol = BlobClient.primary(server, "+15550000003");
+  }
+
+  @AfterEach
+  void stop() {
+    Stream.of(alice, aliceLaptop, bob, carol).filter(c -> c != null).forEach(BlobClient::close);
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  @Test
+  void anUploadCutOffHalfWayContinuesFromTheOffsetTheServerHolds() throws Exception {
+    start(BlobLimits.defaults());
+    BlobUpload slot = reserve(alice, SIZE);
+    // the connection dies after 150,000 of the bytes it announced
+    try (Socket socket = new Socket("127.0.0.1", server.port())) {
+      OutputStream out = socket.getOutputStream();
+      out.write(("PATCH " + slot.getPath() + " HTTP/1.1\r\nHost: x\r\nAuthorization: " + alice.authorization()
+              + "\r\nUpload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: " + SIZE
+              + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(bytes, 0, 150_000);
+      out.flush();
+    }
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> alice.head(slot.getPath()).headers().firstValue("Upload-Offset").orElse(""), "150000"::equals);
+    HttpResponse<String> head = alice.head(slot.getPath());
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.headers().firstValue("Upload-Length")).hasValue(Integer.toString(SIZE));
+    assertThat(head.headers().firstValue("Tus-Resumable")).hasValue("1.0.0");
+    assertThat(bob.head(slot.getPath()).statusCode()).isEqualTo(403);
+
+    HttpResponse<String> wrongOffset = alice.patch(slot.getPath(), 100_000, Arrays.copyOfRange(bytes, 100_000, SIZE));
+    assertThat(wrongOffset.statusCode()).isEqualTo(409);
+    assertThat(wrongOffset.headers().firstValue("Upload-Offset")).hasValue("150000");
+    assertThat(wrongOffset.body()).contains("holds 150000 bytes");
+    HttpResponse<String> wrongType =
+        alice.send(alice.request(slot.getPath()).method("PATCH", java.net.http.HttpRequest.BodyPublishers.ofString("x"))
+            .header("Upload-Offset", "150000").build());
+    assertThat(wrongType.statusCode()).isEqualTo(415);
+
+    // a PATCH may bring only part of the rest; each answers with the offset reached
+    HttpResponse<String> part = alice.patch(slot.getPath(), 150_000, Arrays.copyOfRange(bytes, 150_000, 300_000));
+    assertThat(part.statusCode()).isEqualTo(204);
+    assertThat(part.headers().firstValue("Upload-Offset")).hasValue("300000");
+    assertThat(aliceLaptop.get(slot.getPath()).statusCode()).as("not fetchable before it is whole").isEqualTo(409);
+    HttpResponse<String> rest = alice.patch(slot.getPath(), 300_000, Arrays.copyOfRange(bytes, 300_000, SIZE));
+    assertThat(rest.statusCode()).isEqualTo(204);
+    assertThat(rest.headers().firstValue("Upload-Offset")).hasValue(Integer.toString(SIZE));
+
+    assertThat(aliceLaptop.get(slot.getPath()).body()).isEqualTo(bytes);
+    assertThat(alice.patch(slot.getPath(), SIZE, new byte[0]).statusCode()).isEqualTo(409);
+  }
+
+  @Test
+  void anAttachmentIsFetchedByTheDevicesItsMessageWentToAndGoesOnceAllHaveIt() throws Exception {
+    start(BlobLimits.defaults());
+    BlobUpload blob = uploaded(alice);
+    HttpResponse<byte[]> early = bob.get(blob.getPath());
+    assertThat(early.statusCode()).isEqualTo(403);
+    assertThat(new String(early.body(), StandardCharsets.UTF_8)).contains("not sent to this account");
+
+    assertThat(sendToBob(alice, blob.getBlobId()).getStatus()).isEqualTo(Status.OK);
+
+    assertThat(bob.get(blob.getPath()).body()).isEqualTo(bytes);
+    assertThat(carol.get(blob.getPath()).statusCode()).isEqualTo(403);
+    assertThat(carol.delete(blob.getPath()).statusCode()).isEqualTo(403);
+    // the uploader reading its own blob counts for nothing
+    assertThat(alice.get(blob.getPath()).body()).isEqualTo(bytes);
+
+    HttpResponse<String> bobDone = bob.delete(blob.getPath());
+    assertThat(bobDone.statusCode()).isEqualTo(200);
+    assertThat(bobDone.body()).contains("kept until the 1 other");
+    assertThat(aliceLaptop.get(blob.getPath()).body()).isEqualTo(bytes);
+    assertThat(aliceLaptop.delete(blob.getPath()).body()).contains("every device it was sent to has it");
+
+    assertThat(bob.get(blob.getPath()).statusCode()).isEqualTo(404);
+    assertThat(blobFiles()).isEmpty();
+  }
+
+  @Test
+  void anAttachmentNotEveryoneFetchedGoesAfterThirtyDaysAndAnUnfinishedUploadAfterADay() throws Exception {
+    start(BlobLimits.defaults());
+    BlobUpload blob = uploaded(alice);
+    sendToBob(alice, blob.getBlobId());
+    BlobUpload unfinished = reserve(alice, SIZE);
+    assertThat(alice.patch(unfinished.getPath(), 0, Arrays.copyOf(bytes, 1000)).statusCode()).isEqualTo(204);
+
+    clock.advance(Duration.ofHours(25));
+    assertThat(alice.head(unfinished.getPath()).statusCode()).isEqualTo(404);
+    assertThat(bob.get(blob.getPath(), "bytes=0-9").statusCode()).isEqualTo(206);
+    clock.advance(Duration.ofDays(29));
+    assertThat(bob.get(blob.getPath()).statusCode()).isEqualTo(404);
+    assertThat(blobFiles()).isEmpty();
+  }
+
+  @Test
+  void aMessageMayPointOnlyToAttachmentsItsAccountUploaded() throws Exception {
+    start(BlobLimits.defaults());
+    BlobUpload bobs = uploaded(bob);
+    Response stolen = sendToBob(alice, bobs.getBlobId());
+    assertThat(stolen.getStatus()).isEqualTo(Status.BAD_REQUEST);
+    assertThat(stolen.getMessage()).contains("not an attachment this account uploaded");
+
+    BlobUpload history = alice.reserve(10).getBlobUpload();
+    assertThat(alice.put(history.getPath(), new byte[10]).statusCode()).isEqualTo(201);
+    assertThat(sendToBob(alice, history.getBlobId()).getStatus()).isEqualTo(Status.BAD_REQUEST);
+
+    BlobUpload unfinished = reserve(alice, SIZE);
+    Response early = sendToBob(alice, unfinished.getBlobId());
+    assertThat(early.getStatus()).isEqualTo(Status.CONFLICT);
+    assertThat(early.getMessage()).contains("finish the upload first");
+    assertThat(bob.get(unfinished.getPath()).statusCode()).isEqualTo(403);
+  }
+
+  @Test
+  void quotasAreRefusedWithAReason() {
+    BlobLimits limits = BlobLimits.defaults().withMaxAttachmentBytes(100_000).withMaxBytesPerAccount(300_000);
+    start(limits);
+    Response tooLarge = alice.reserve(limits.maxAttachmentBlobBytes() + 1, BlobKind.BLOB_KIND_ATTACHMENT);
+    assertThat(tooLarge.getStatus()).isEqualTo(Status.TOO_LARGE);
+    assertThat(tooLarge.getMessage()).contains("attachments of at most 0.1 MiB (100000 bytes)");
+    assertThat(alice.reserve(limits.maxAttachmentBlobBytes(), BlobKind.BLOB_KIND_ATTACHMENT).getStatus())
+        .isEqualTo(Status.OK);
+
+    assertThat(alice.reserve(100_000, BlobKind.BLOB_KIND_ATTACHMENT).getStatus()).isEqualTo(Status.OK);
+    Response overQuota = aliceLaptop.reserve(100_000, BlobKind.BLOB_KIND_ATTACHMENT);
+    assertThat(overQuota.getStatus()).isEqualTo(Status.LIMIT_REACHED);
+    assertThat(overQuota.getMessage()).contains("may have at most 0.3 MiB");
+    assertThat(bob.reserve(100_000, BlobKind.BLOB_KIND_ATTACHMENT).getStatus()).isEqualTo(Status.OK);
+  }
+
+  @Test
+  void noNewUploadWhenTheDiskIsNearlyFull() throws Exception {
+    // keep free more than this disk has: as if it were nearly full
+    start(BlobLimits.defaults().withMinFreeDiskBytes(Files.getFileStore(dir).getTotalSpace()));
+    Response refused = alice.reserve(1000, BlobKind.BLOB_KIND_ATTACHMENT);
+    assertThat(refused.getStatus()).isEqualTo(Status.STORAGE_FULL);
+    assertThat(refused.getMessage()).contains("disk is nearly full");
+    assertThat(alice.reserve(1000).getStatus()).isEqualTo(Status.STORAGE_FULL);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private BlobUpload reserve(BlobClient client, long size) {
+    Response reserved = client.reserve(size, BlobKind.BLOB_KIND_ATTACHMENT);
+    assertThat(reserved.getStatus()).as(reserved.getMessage()).isEqualTo(Status.OK);
+    return reserved.getBlobUpload();
+  }
+
+  private BlobUpload uploaded(BlobClient client) throws Exception {
+    BlobUpload slot = reserve(client, SIZE);
+    HttpResponse<String> patch = client.patch(slot.getPath(), 0, bytes);
+    assertThat(patch.statusCode()).as(patch.body()).isEqualTo(204);
+    return slot;
+  }
+
+  /** A message from alice's phone to bob's phone and alice's laptop, pointing to the blob. */
+  private Response sendToBob(BlobClient from, String blobId) {
+    SendMessage.Builder send =
+        SendMessage.newBuilder()
+            .setTimestamp(clock.millis())
+            .addMessages(envelope(bob, 1))
+            .addMessages(envelope(aliceLaptop, 2))
+            .addAttachmentBlobIds(blobId);
+    return from.call(Request.newBuilder().setSendMessage(send));
+  }
+
+  private static OutgoingMessage envelope(BlobClient to, int device) {
+    return OutgoingMessage.newBuilder()
+        .setDestinationAccount(to.account.toString())
+        .setDestinationDevice(device)
+        .setDestinationRegistrationId(1000 + device)
+        .setType(CiphertextType.WHISPER)
+        .setContent(ByteString.copyFromUtf8("opaque to the server"))
+        .build();
+  }
+
+  private java.util.List<String> blobFiles() throws Exception {
+    try (Stream<Path> files = Files.list(dir.resolve("server").resolve("blobs"))) {
+      return files.map(f -> f.getFileName().toString()).filter(name -> !name.startsWith(FileBlobStore.INDEX)).toList();
+    }
+  }
+
+  private static byte[] random(int n) {
+    byte[] bytes = new byte[n];
+    new Random(n).nextBytes(bytes);
+    return bytes;
+  }
+}
