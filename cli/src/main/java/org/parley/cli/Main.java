@@ -22,7 +22,6 @@ import org.parley.client.ClientException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ScopeType;
 
 /** The {@code parley} command (DESIGN.md §12). */
 @Command(
@@ -47,18 +46,18 @@ import picocli.CommandLine.ScopeType;
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
+  // Device options may come before the command, as DESIGN.md §12 writes them. They are not
+  // inherited: only device commands take (and list) them, so 'parley server --help' does not.
   @Option(
       names = "--profile",
-      scope = ScopeType.INHERIT,
       paramLabel = "DIR",
-      description = "This device's profile directory (default: $PARLEY_PROFILE or ~/.parley/default).")
+      description = "A device command's profile directory (default: $PARLEY_PROFILE or ~/.parley/default).")
   Path profile;
 
   @Option(
       names = "--trust-cert",
-      scope = ScopeType.INHERIT,
       paramLabel = "PEM",
-      description = "Trust this certificate for wss:// (a server with a self-signed certificate).")
+      description = "For a device command: trust this certificate for wss:// (the profile remembers it).")
   Path trustCertificate;
 
   private final Context context;
@@ -76,19 +75,13 @@ public final class Main implements Runnable {
     return context;
   }
 
-  /** The profile directory from the option, the environment, or the default. */
-  public Path profileDirectory() {
-    if (profile != null) {
-      return profile;
-    }
-    String fromEnvironment = context.environment().get("PARLEY_PROFILE");
-    if (fromEnvironment != null && !fromEnvironment.isBlank()) {
-      return Path.of(fromEnvironment);
-    }
-    return Path.of(System.getProperty("user.home"), ".parley", "default");
+  /** {@code --profile} as given before the command, or {@code null}. */
+  public Path profileBeforeCommand() {
+    return profile;
   }
 
-  public Path trustCertificate() {
+  /** {@code --trust-cert} as given before the command, or {@code null}. */
+  public Path trustCertificateBeforeCommand() {
     return trustCertificate;
   }
 

@@ -132,10 +132,14 @@ class CommandLineIT {
   void everyCommandHasHelp() {
     for (String command :
         List.of("server", "register", "verify", "link", "add-device", "devices", "unlink", "send", "receive",
-            "history", "read", "safety-number")) {
-      Cli.Run help = parley("x", command, "--help");
+            "history", "read", "safety-number", "groups create", "groups list")) {
+      List<String> args = new ArrayList<>(List.of(command.split(" ")));
+      args.add("--help");
+      Cli.Run help = parley("x", args.toArray(String[]::new));
       assertThat(help.code()).as(command).isZero();
       assertThat(help.out()).as(command).contains("Usage: parley " + command);
+      assertThat(help.out()).as(command).contains(command.equals("server") ? "--data" : "--profile");
     }
+    assertThat(parley("x", "server", "--help").out()).doesNotContain("--profile").doesNotContain("--trust-cert");
   }
 }

@@ -68,10 +68,15 @@ final class Chats {
           "nothing was sent: no device of " + number + " is vouched for by its primary's signed device list",
           null);
     }
-    device.history.add(
+    MessageHistory.Entry entry =
         new MessageHistory.Entry(
             local.account(), data.getId(), local.deviceId(), recipient, null, true, body, now,
-            result.serverTimestamp(), "sent"));
+            result.serverTimestamp(), "sent");
+    device.profile.transaction(c -> {
+      device.history.add(entry);
+      device.events.append(ContentProcessor.event(entry, local.phone(), number));
+      return null;
+    });
     return new Device.SendResult(data.getId(), now, result.serverTimestamp(), result.declined());
   }
 

@@ -31,7 +31,7 @@ final class Companions {
   CompanionLinker.Result link(String serverUrl, String name, DeviceKind kind, Consumer<CompanionLinker.Invitation> show) {
     String shown = name == null || name.isBlank() ? kind.name().toLowerCase(Locale.ROOT) : name;
     CompanionLinker.Result result =
-        new CompanionLinker(device.profile, device.signal, device.local, device.contacts, device.clock, device.config.ssl())
+        new CompanionLinker(device.profile, device.signal, device.local, device.contacts, device.clock, device.ssl)
             .link(serverUrl, shown, kind, show);
     // Learn the account's devices now, so the first message from here reaches every one of them.
     device.directory().refresh(online.connection(false), result.account());

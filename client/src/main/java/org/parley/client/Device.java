@@ -3,6 +3,7 @@ package org.parley.client;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.parley.client.events.ClientEvent;
 import org.parley.client.events.MessageEvent;
@@ -15,6 +16,7 @@ import org.parley.client.messaging.GroupSender;
 import org.parley.client.messaging.MessageSender;
 import org.parley.client.messaging.ReceiveHooks;
 import org.parley.client.net.ServerConnection;
+import org.parley.client.store.EventLog;
 import org.parley.client.store.GroupStore;
 import org.parley.client.store.LocalDevice;
 import org.parley.client.store.Quarantine;
@@ -32,6 +34,7 @@ public final class Device implements AutoCloseable {
   private final Chats chats;
   private final Inbox inbox;
   private final Companions companions;
+  private CompletableFuture<CompanionLinker.Result> pendingLink;
 
   private Device(Path directory, ClientConfig config) {
     this.device = new DeviceContext(directory, config);
@@ -52,6 +55,14 @@ public final class Device implements AutoCloseable {
 
   public LocalDevice local() {
     return device.local;
+  }
+
+  /**
+   * The profile's event log: every event this device produced, numbered ({@code eventId}), kept
+   * for consumers that were away (DESIGN.md §13).
+   */
+  public EventLog events() {
+    return device.events;
   }
 
   /** Where warnings and other events go when no receive loop is running (default: nowhere). */
@@ -109,7 +120,8 @@ public final class Device implements AutoCloseable {
         new GroupSender(
             device.signal, groups, roster, device.directory(), pairwise, device.clock, local.account(),
             local.deviceId());
-    return new GroupChats(local, groups, roster, groupSender, pairwise, device.history, device.clock, this::online);
+    return new GroupChats(
+        device.profile, local, groups, roster, groupSender, pairwise, device.history, device.events, device.clock, this::online);
   }
 
   // ---------------------------------------------------------------- receiving
@@ -155,6 +167,52 @@ public final class Device implements AutoCloseable {
   public CompanionLinker.Result link(
       String serverUrl, String name, DeviceKind kind, Consumer<CompanionLinker.Invitation> show) {
     return companions.link(serverUrl, name, kind, show);
+  }
+
+  /**
+   * Becomes a companion in two steps, for callers that show the QR code elsewhere (the daemon's
+   * {@code startLink}/{@code finishLink}, a web page): opens the provisioning socket and returns
+   * the invitation at once, while waiting for the primary goes on in the background.
+   */
+  public synchronized CompanionLinker.Invitation startLink(String serverUrl, String name, DeviceKind kind) {
+    if (pendingLink != null && !pendingLink.isDone()) {
+      throw new ClientException("a link is already waiting for the primary; finish it first");
+    }
+    CompletableFuture<CompanionLinker.Invitation> shown = new CompletableFuture<>();
+    CompletableFuture<CompanionLinker.Result> linked = new CompletableFuture<>();
+    Thread.ofPlatform().daemon().name("parley-link").start(() -> {
+      try {
+        linked.complete(companions.link(serverUrl, name, kind, shown::complete));
+      } catch (RuntimeException e) {
+        linked.completeExceptionally(e);
+        shown.completeExceptionally(e);
+      }
+    });
+    pendingLink = linked;
+    return join(shown);
+  }
+
+  /** Waits until the primary has added this device (after {@link #startLink}); returns what it became. */
+  public CompanionLinker.Result finishLink() {
+    CompletableFuture<CompanionLinker.Result> linked;
+    synchronized (this) {
+      linked = pendingLink;
+    }
+    if (linked == null) {
+      throw new ClientException("no link is waiting; start one first (startLink)");
+    }
+    return join(linked);
+  }
+
+  private static <T> T join(CompletableFuture<T> future) {
+    try {
+      return future.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException failure) {
+        throw failure;
+      }
+      throw e;
+    }
   }
 
   /** On the primary: links the device that shows this QR code and sends it a year of history. */

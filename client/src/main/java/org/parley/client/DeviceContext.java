@@ -8,8 +8,11 @@ import org.parley.client.history.HistoryHandoff;
 import org.parley.client.messaging.DeviceDirectory;
 import org.parley.client.messaging.MessageSender;
 import org.parley.client.messaging.OwnDeviceList;
+import org.parley.client.net.Trust;
 import org.parley.client.net.ServerConnection;
+import org.parley.client.events.HistorySyncEvent;
 import org.parley.client.store.Contacts;
+import org.parley.client.store.EventLog;
 import org.parley.client.store.GroupStore;
 import org.parley.client.store.LocalDevice;
 import org.parley.client.store.MessageHistory;
@@ -26,31 +29,62 @@ final class DeviceContext {
   final Path directory;
   final ClientConfig config;
   final Clock clock;
+  /** TLS trust for the server: as configured, else as the profile remembers it. */
+  final javax.net.ssl.SSLContext ssl;
   final ProfileStore profile;
   final SignalStore signal;
   final LocalDevice local;
   final Contacts contacts;
   final MessageHistory history;
-  private volatile Consumer<ClientEvent> events = event -> {};
+  final EventLog events;
+  private volatile Consumer<ClientEvent> listener = event -> {};
 
   DeviceContext(Path directory, ClientConfig config) {
     this.directory = directory;
     this.config = config;
     this.clock = config.clock();
     this.profile = ProfileStore.open(directory);
+    this.ssl = trust(config, profile);
     this.signal = new SignalStore(profile, clock);
     this.local = new LocalDevice(profile);
     this.contacts = new Contacts(profile);
     this.history = new MessageHistory(profile);
+    this.events = new EventLog(profile, clock);
+  }
+
+  private static final String TRUSTED_CERTIFICATE = "trusted_certificate";
+
+  /** A certificate given once (at register or link) is remembered for every later command. */
+  private static javax.net.ssl.SSLContext trust(ClientConfig config, ProfileStore profile) {
+    if (config.trustedCertificate() != null) {
+      profile.putSetting(TRUSTED_CERTIFICATE, config.trustedCertificate());
+      return config.ssl();
+    }
+    if (config.ssl() != null) {
+      return config.ssl();
+    }
+    byte[] remembered = profile.setting(TRUSTED_CERTIFICATE);
+    return remembered == null ? null : Trust.of(remembered, "the certificate this profile was told to trust");
   }
 
   void onEvent(Consumer<ClientEvent> listener) {
-    this.events = listener;
+    this.listener = listener;
   }
 
-  /** Something the user should see when no receive loop is running (warnings, mostly). */
+  /**
+   * Something the user should see, outside the transaction of an envelope (warnings, mostly): logged
+   * (unless it is a progress step), then shown to the listener.
+   */
   void tell(ClientEvent event) {
-    events.accept(event);
+    if (!(event instanceof HistorySyncEvent history && history.progress())) {
+      events.append(event);
+    }
+    show(event);
+  }
+
+  /** Shows an event that is already logged (or a progress step) to the listener. */
+  void show(ClientEvent event) {
+    listener.accept(event);
   }
 
   DeviceDirectory directory() {
@@ -70,11 +104,11 @@ final class DeviceContext {
   }
 
   HistoryHandoff historyHandoff() {
-    return new HistoryHandoff(profile, local, clock, config.ssl(), directory.resolve("history"));
+    return new HistoryHandoff(profile, local, clock, ssl, directory.resolve("history"), events);
   }
 
   ServerConnection anonymous(String serverUrl) {
-    return ServerConnection.open(ServerConnection.Target.anonymous(serverUrl, config.ssl()), push -> {});
+    return ServerConnection.open(ServerConnection.Target.anonymous(serverUrl, ssl), push -> {});
   }
 
   void requireLinked() {

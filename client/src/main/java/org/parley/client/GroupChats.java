@@ -5,14 +5,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Supplier;
+import org.parley.client.messaging.ContentProcessor;
 import org.parley.client.messaging.GroupRoster;
 import org.parley.client.messaging.GroupSender;
 import org.parley.client.messaging.MessageSender;
 import org.parley.client.net.ServerConnection;
+import org.parley.client.store.EventLog;
 import org.parley.client.store.GroupStore;
 import org.parley.client.store.GroupStore.LocalGroup;
 import org.parley.client.store.LocalDevice;
 import org.parley.client.store.MessageHistory;
+import org.parley.client.store.ProfileStore;
 import org.parley.protocol.PhoneNumbers;
 import org.parley.protocol.wire.AddMembers;
 import org.parley.protocol.wire.Content;
@@ -30,30 +33,36 @@ import org.parley.protocol.wire.SyncMessage;
  * what it last heard about them, its own sender key per group, and the messages.
  */
 public final class GroupChats {
+  private final ProfileStore profile;
   private final LocalDevice local;
   private final GroupStore groups;
   private final GroupRoster roster;
   private final GroupSender sender;
   private final MessageSender pairwise;
   private final MessageHistory history;
+  private final EventLog log;
   private final Clock clock;
   private final Supplier<ServerConnection> server;
 
   GroupChats(
+      ProfileStore profile,
       LocalDevice local,
       GroupStore groups,
       GroupRoster roster,
       GroupSender sender,
       MessageSender pairwise,
       MessageHistory history,
+      EventLog log,
       Clock clock,
       Supplier<ServerConnection> server) {
+    this.profile = profile;
     this.local = local;
     this.groups = groups;
     this.roster = roster;
     this.sender = sender;
     this.pairwise = pairwise;
     this.history = history;
+    this.log = log;
     this.clock = clock;
     this.server = server;
   }
@@ -119,10 +128,15 @@ public final class GroupChats {
             .build();
     GroupSender.Result result =
         sender.send(server.get(), groupId, Content.newBuilder().setData(data).build(), now);
-    history.add(
+    MessageHistory.Entry entry =
         new MessageHistory.Entry(
             local.account(), data.getId(), local.deviceId(), null, groupId, true, body, now,
-            result.serverTimestamp(), "sent"));
+            result.serverTimestamp(), "sent");
+    profile.transaction(c -> {
+      history.add(entry);
+      log.append(ContentProcessor.event(entry, local.phone(), null));
+      return null;
+    });
     return new Device.SendResult(data.getId(), now, result.serverTimestamp(), result.declined());
   }
 

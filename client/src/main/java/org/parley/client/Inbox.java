@@ -91,7 +91,7 @@ final class Inbox {
           count++;
         }
       } catch (CheckUnavailable e) {
-        listener.accept(new WarningEvent("sender-check", e.getMessage() + "; held messages are taken in later"));
+        warn(listener, new WarningEvent("sender-check", e.getMessage() + "; held messages are taken in later"));
       }
       while (!(untilHistory && historyComplete)) {
         Push push = online.inbox().poll(idle.toMillis(), TimeUnit.MILLISECONDS);
@@ -106,7 +106,8 @@ final class Inbox {
           } catch (CheckUnavailable e) {
             // Not acked: it stays queued. Everything after it waits too (order matters within a
             // session), so drop this connection and take the queue again on a new one.
-            listener.accept(
+            warn(
+                listener,
                 new WarningEvent("sender-check", e.getMessage() + "; the message stays on the server and is taken again"));
             count++;
             if (++retries > CHECK_RETRIES) {
@@ -137,7 +138,7 @@ final class Inbox {
           listener.accept(Online.warning(push));
           count++;
         } else if (push.hasConnectedElsewhere()) {
-          listener.accept(new WarningEvent("connected-elsewhere", "another connection of this device took over"));
+          warn(listener, new WarningEvent("connected-elsewhere", "another connection of this device took over"));
           break;
         }
         if (!server.isOpen() && online.inbox().isEmpty()) {
@@ -164,6 +165,12 @@ final class Inbox {
     return online.connection(true);
   }
 
+  /** A warning of the receive loop itself: logged, then handed to the loop's listener. */
+  private void warn(Consumer<ClientEvent> listener, WarningEvent warning) {
+    device.events.append(warning);
+    listener.accept(warning);
+  }
+
   private MessageReceiver receiver(HistoryHandoff handoff) {
     var local = device.local;
     ContentProcessor processor =
@@ -175,7 +182,8 @@ final class Inbox {
             local.phone());
     return new MessageReceiver(
         device.profile, device.signal, device.directory(), device.contacts, device.history, processor, groupInbox,
-        device.clock, local.account(), hooks, new IdentityNotices(device.contacts, local.account()));
+        device.clock, local.account(), hooks, new IdentityNotices(device.contacts, local.account()),
+        device.events);
   }
 
   private static void ack(ServerConnection server, List<byte[]> guids) {

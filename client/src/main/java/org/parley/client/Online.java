@@ -51,7 +51,7 @@ final class Online implements AutoCloseable {
         ServerConnection.open(
             ServerConnection.Target.device(
                 local.serverUrl(), local.account().toString(), local.deviceId(), local.credential(),
-                device.config.ssl(), deliver),
+                device.ssl, deliver),
             this::onPush);
     connectionDelivers = deliver;
     worker.execute(this::rotateKeys);
@@ -95,18 +95,24 @@ final class Online implements AutoCloseable {
       case PRE_KEYS_LOW -> worker.execute(() -> refill(push.getPreKeysLow()));
       case UNLINKED -> {
         UnlinkedEvent event = unlinked(push);
-        device.local.unlinked(event.reason(), event.at());
+        device.profile.transaction(c -> {
+          device.local.unlinked(event.reason(), event.at());
+          device.events.append(event);
+          return null;
+        });
         if (receiving) {
           inbox.add(push);
         } else {
-          device.tell(event);
+          device.show(event);
         }
       }
       case INACTIVITY_WARNING -> {
+        WarningEvent event = warning(push);
+        device.events.append(event);
         if (receiving) {
           inbox.add(push);
         } else {
-          device.tell(warning(push));
+          device.show(event);
         }
       }
       default -> {}

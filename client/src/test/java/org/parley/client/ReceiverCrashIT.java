@@ -56,6 +56,8 @@ class ReceiverCrashIT {
         assertThat(messages(receive(alice))).extracting(MessageEvent::body).containsExactly("reply");
         alice.sendText(BOB, "and again");
         assertThat(messages(receive(bob))).extracting(MessageEvent::body).containsExactly("and again");
+        // The event log, which the daemon streams from, holds each message once too.
+        assertThat(loggedBodies(bob)).containsExactly("first words", "reply", "and again");
       }
     }
   }
@@ -74,10 +76,19 @@ class ReceiverCrashIT {
       }
       try (Device bob = Device.open(dir.resolve("bob"), ClientConfig.defaults())) {
         assertThat(messages(receive(bob))).extracting(MessageEvent::body).containsExactly("opening", "second");
+        assertThat(loggedBodies(bob)).containsExactly("opening", "second");
         bob.sendText(ALICE, "got both");
         assertThat(messages(receive(alice))).extracting(MessageEvent::body).containsExactly("got both");
       }
     }
+  }
+
+  private static java.util.List<String> loggedBodies(Device device) {
+    return device.events().after(0, 100).stream()
+        .map(e -> e.event())
+        .filter(e -> e instanceof MessageEvent)
+        .map(e -> ((MessageEvent) e).body())
+        .toList();
   }
 
   private static ReceiveHooks crashAt(Device device, boolean afterCommit) {

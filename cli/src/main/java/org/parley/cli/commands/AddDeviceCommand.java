@@ -1,8 +1,9 @@
 package org.parley.cli.commands;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.parley.cli.output.Output;
-import org.parley.client.Device;
 import org.parley.client.linking.PrimaryLinker;
 import org.parley.client.linking.QrCodes;
 import picocli.CommandLine.ArgGroup;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Option;
     name = "add-device",
     mixinStandardHelpOptions = true,
     description = "On the primary: link the device that shows this QR code and send it the history.")
-public final class AddDeviceCommand extends DeviceCommand {
+public final class AddDeviceCommand extends DeviceCommand<AddDeviceCommand.Added> {
   static final class Code {
     @Option(names = "--qr-png", required = true, paramLabel = "FILE", description = "A PNG image of the QR code.")
     Path png;
@@ -31,11 +32,36 @@ public final class AddDeviceCommand extends DeviceCommand {
       description = "Send the new device this many days of history (default: ${DEFAULT-VALUE}).")
   int historyDays = 365;
 
+  /** @param uri the {@code parley://link?} line the new device shows */
+  public record Params(String uri, Integer historyDays) {}
+
+  public record Added(int deviceId, String name, String kind) {}
+
+  /** {@code addDevice}: on the primary, links the device that shows this QR code and sends it the history. */
+  public static final Handler<Params, Added> ADD_DEVICE =
+      Handler.of("addDevice", Params.class, Added.class, (device, p, caller) -> {
+        PrimaryLinker.Linked linked =
+            device.addDevice(Require.text(p.uri(), "uri"), p.historyDays() == null ? 365 : p.historyDays());
+        return new Added(linked.deviceId(), linked.name(), linked.kind());
+      });
+
   @Override
-  protected int run(Device device, Output output) {
+  protected Added run(Invoker invoker, Output output) {
+    // The image is read here: the file is on this side even when a daemon does the linking.
     String uri = code.uri != null ? code.uri : QrCodes.readPng(code.png);
-    PrimaryLinker.Linked linked = device.addDevice(uri, historyDays);
-    output.note("linked device " + linked.deviceId() + " (" + linked.name() + ", " + linked.kind() + ")");
-    return 0;
+    return invoker.call(ADD_DEVICE, new Params(uri, historyDays));
+  }
+
+  @Override
+  protected void render(Added result, Output output) {
+    if (output.json()) {
+      Map<String, Object> fields = new LinkedHashMap<>();
+      fields.put("deviceId", result.deviceId());
+      fields.put("name", result.name());
+      fields.put("kind", result.kind());
+      output.record("device-added", fields);
+    } else {
+      output.note("linked device " + result.deviceId() + " (" + result.name() + ", " + result.kind() + ")");
+    }
   }
 }

@@ -1,5 +1,6 @@
 package org.parley.cli.commands;
 
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.parley.cli.Main;
 import org.parley.cli.output.JsonOutput;
@@ -7,38 +8,122 @@ import org.parley.cli.output.Output;
 import org.parley.cli.output.PlainOutput;
 import org.parley.client.ClientConfig;
 import org.parley.client.Device;
+import org.parley.client.events.ClientEvent;
+import org.parley.client.events.LoggedEvent;
 import org.parley.client.net.Trust;
+import org.parley.client.store.EventLog;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** A command acting on this device's profile: opens it, runs, closes it. */
-abstract class DeviceCommand implements Callable<Integer> {
+/**
+ * A command acting on this device's profile: it builds its handlers' parameters from its options
+ * ({@link #run}), and renders the result ({@link #render}) with the plain or the JSON writer. The
+ * handlers run on the device opened here, or on the daemon that holds the profile.
+ *
+ * @param <R> what {@link #run} returns for {@link #render}
+ */
+public abstract class DeviceCommand<R> implements Callable<Integer> {
+  /** The event log cursor of the {@code receive} command: what it has printed so far. */
+  public static final String RECEIVE_CURSOR = "receive";
+
   @Spec CommandSpec spec;
+
+  @Mixin ProfileOptions profileOptions;
+
+  @Mixin JsonOption jsonOption;
+
+  /**
+   * Calls the command's handler(s) with the parameters its options give. It runs in this process
+   * in both modes (only the handlers may run in the daemon), so what it prints between two calls
+   * ({@code link}'s QR code) prints the same either way; everything else belongs in {@link #render}.
+   */
+  protected abstract R run(Invoker invoker, Output output);
+
+  /** Prints the result: sentences and records in plain form, one JSON object per record with --json. */
+  protected abstract void render(R result, Output output);
+
+  protected int exitCode(R result) {
+    return 0;
+  }
+
+  /**
+   * Whether events the device reports while the command runs (a warning during a send) are printed
+   * as they come. {@code receive} says no: it prints everything from the event log, in order.
+   */
+  protected boolean showsLiveEvents() {
+    return true;
+  }
+
+  /** Where the handlers' events go while they run; {@code link} draws a progress bar instead. */
+  protected Caller caller(Output output) {
+    return new Caller() {
+      @Override
+      public void event(LoggedEvent event) {
+        output.event(event);
+      }
+
+      @Override
+      public void live(ClientEvent event) {
+        output.event(event);
+      }
+    };
+  }
 
   protected Main main() {
     return (Main) spec.root().userObject();
   }
 
   @Override
-  public final Integer call() throws Exception {
+  public final Integer call() {
     Main main = main();
-    ClientConfig config = new ClientConfig(main.context().clock(), Trust.of(main.trustCertificate()));
-    try (Device device = Device.open(main.profileDirectory(), config)) {
-      Output output = output(json());
-      device.onEvent(output::event);
-      return run(device, output);
+    Main.Context context = main.context();
+    Output output =
+        jsonOption.json()
+            ? new JsonOutput(context.out(), context.err())
+            : new PlainOutput(context.out(), context.err());
+    Caller caller = caller(output);
+    Path directory = profileOptions.directory(main.profileBeforeCommand(), context.environment());
+    Path pem = profileOptions.trustCertificate(main.trustCertificateBeforeCommand());
+    ClientConfig config =
+        pem == null
+            ? new ClientConfig(context.clock(), null)
+            : ClientConfig.trusting(context.clock(), Trust.read(pem), pem.toString());
+    R result;
+    try (Device device = Device.open(directory, config)) {
+      if (showsLiveEvents()) {
+        device.onEvent(caller::live);
+      }
+      result = standalone(device, caller, output);
+      render(result, output);
+    }
+    return exitCode(result);
+  }
+
+  /**
+   * Runs here. What this command showed as it ran does not come again in the next {@code receive}:
+   * the receive cursor moves past the events it produced, unless some were waiting before it began
+   * (logged while a daemon ran), which {@code receive} still owes the user.
+   */
+  private R standalone(Device device, Caller caller, Output output) {
+    Invoker here =
+        new Invoker() {
+          @Override
+          public <P, T> T call(Handler<P, T> handler, P params) {
+            return handler.handle(device, params, caller);
+          }
+        };
+    if (!showsLiveEvents()) {
+      return run(here, output);
+    }
+    EventLog log = device.events();
+    boolean caughtUp = log.cursor(RECEIVE_CURSOR) >= log.lastId();
+    try {
+      return run(here, output);
+    } finally {
+      if (caughtUp) {
+        log.advance(RECEIVE_CURSOR, log.lastId());
+      }
     }
   }
-
-  /** Commands that read override this with their {@code --json} option. */
-  protected boolean json() {
-    return false;
-  }
-
-  protected Output output(boolean json) {
-    Main.Context context = main().context();
-    return json ? new JsonOutput(context.out(), context.err()) : new PlainOutput(context.out(), context.err());
-  }
-
-  protected abstract int run(Device device, Output output) throws Exception;
 }

@@ -2,28 +2,32 @@ package org.parley.cli.commands;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.parley.cli.output.Output;
 import org.parley.client.Device;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 @Command(
     name = "devices",
     mixinStandardHelpOptions = true,
     description = "List the account's devices: id, name, kind, linked, last seen, and which is the primary.")
-public final class DevicesCommand extends DeviceCommand {
-  @Option(names = "--json", description = "One JSON object per line.")
-  boolean json;
+public final class DevicesCommand extends DeviceCommand<DevicesCommand.Devices> {
+  public record Devices(List<Device.DeviceView> devices) {}
+
+  /** {@code listDevices}: the account's devices, primary first. */
+  public static final Handler<Handler.None, Devices> LIST_DEVICES =
+      Handler.of("listDevices", Handler.None.class, Devices.class, (device, p, caller) -> new Devices(device.devices()));
 
   @Override
-  protected boolean json() {
-    return json;
+  protected Devices run(Invoker invoker, Output output) {
+    return invoker.call(LIST_DEVICES, new Handler.None());
   }
 
   @Override
-  protected int run(Device device, Output output) {
-    for (Device.DeviceView view : device.devices()) {
+  protected void render(Devices result, Output output) {
+    boolean json = output.json();
+    for (Device.DeviceView view : result.devices()) {
       Map<String, Object> fields = new LinkedHashMap<>();
       fields.put("id", view.id());
       fields.put("name", view.name());
@@ -37,7 +41,6 @@ public final class DevicesCommand extends DeviceCommand {
       }
       output.record("device", fields);
     }
-    return 0;
   }
 
   private static String time(long millis) {

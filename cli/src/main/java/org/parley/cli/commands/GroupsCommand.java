@@ -1,11 +1,12 @@
 package org.parley.cli.commands;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.parley.cli.output.Output;
-import org.parley.client.Device;
+import org.parley.client.GroupChats;
 import org.parley.client.GroupChats.GroupView;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,7 +14,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code parley groups create|add|remove|leave|list} (DESIGN.md §12). */
+/**
+ * {@code parley groups create|add|remove|leave|list} (DESIGN.md §12). Create, add and remove are
+ * one JSON-RPC method, signal-cli's {@code updateGroup}.
+ */
 @Command(
     name = "groups",
     mixinStandardHelpOptions = true,
@@ -33,42 +37,85 @@ public final class GroupsCommand implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "name a groups command; see 'parley groups --help'");
   }
 
-  /** The base of the subcommands: {@code --json} prints the group as one JSON object. */
-  abstract static class GroupCommand extends DeviceCommand {
-    @Option(names = "--json", description = "Print the group as a JSON object.")
-    boolean json;
+  /**
+   * Without {@code groupId}: creates a group named {@code name} with {@code members}. With it: adds
+   * {@code members} and removes {@code removeMembers} (admins only).
+   */
+  public record UpdateParams(String groupId, String name, List<String> members, List<String> removeMembers) {}
 
-    @Override
-    protected boolean json() {
-      return json;
-    }
+  public record Groups(List<GroupView> groups) {}
 
-    void print(Output output, GroupView group) {
-      Map<String, Object> fields = new LinkedHashMap<>();
-      fields.put("id", group.id());
-      fields.put("name", group.name());
-      fields.put("version", group.version());
-      fields.put("admin", group.admin());
-      if (json) {
-        fields.put(
-            "members",
-            group.members().stream().map(m -> Map.<String, Object>of("phone", m.phone(), "admin", m.admin())).toList());
-      } else {
-        fields.put(
-            "members",
-            group.members().stream()
-                .map(m -> m.phone() + (m.admin() ? " (admin)" : ""))
-                .collect(Collectors.joining(", ")));
+  public record GroupParams(String groupId) {}
+
+  public record Left(String groupId) {}
+
+  /** {@code updateGroup}: creates a group, or adds and removes members. */
+  public static final Handler<UpdateParams, GroupView> UPDATE_GROUP =
+      Handler.of("updateGroup", UpdateParams.class, GroupView.class, (device, p, caller) -> {
+        List<String> add = p.members() == null ? List.of() : p.members();
+        List<String> remove = p.removeMembers() == null ? List.of() : p.removeMembers();
+        GroupChats groups = device.groups();
+        if (p.groupId() == null) {
+          if (!remove.isEmpty()) {
+            throw new IllegalArgumentException("a new group has no members to remove");
+          }
+          return groups.create(Require.text(p.name(), "name"), add);
+        }
+        if (p.name() != null) {
+          throw new IllegalArgumentException("a group cannot be renamed");
+        }
+        if (add.isEmpty() && remove.isEmpty()) {
+          throw new IllegalArgumentException("give 'members' to add or 'removeMembers' to remove");
+        }
+        GroupView view = null;
+        for (String member : add) {
+          view = groups.add(p.groupId(), member);
+        }
+        for (String member : remove) {
+          view = groups.remove(p.groupId(), member);
+        }
+        return view;
+      });
+
+  /** {@code quitGroup}: leaves a group. */
+  public static final Handler<GroupParams, Left> QUIT_GROUP =
+      Handler.of("quitGroup", GroupParams.class, Left.class, (device, p, caller) -> {
+        device.groups().leave(Require.text(p.groupId(), "groupId"));
+        return new Left(p.groupId());
+      });
+
+  /** {@code listGroups}: this account's groups as the server lists them now. */
+  public static final Handler<Handler.None, Groups> LIST_GROUPS =
+      Handler.of("listGroups", Handler.None.class, Groups.class, (device, p, caller) -> new Groups(device.groups().list()));
+
+  /** A group as one record: members with their admin mark in plain form, a list in JSON. */
+  static void print(Output output, GroupView group) {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("id", group.id());
+    fields.put("name", group.name());
+    fields.put("version", group.version());
+    fields.put("admin", group.admin());
+    if (output.json()) {
+      List<Map<String, Object>> members = new ArrayList<>();
+      for (GroupChats.MemberView m : group.members()) {
+        members.add(Map.of("phone", m.phone(), "admin", m.admin()));
       }
-      output.record("group", fields);
+      fields.put("members", members);
+    } else {
+      fields.put(
+          "members",
+          group.members().stream()
+              .map(m -> m.phone() + (m.admin() ? " (admin)" : ""))
+              .collect(Collectors.joining(", ")));
     }
+    output.record("group", fields);
   }
 
   @Command(
       name = "create",
       mixinStandardHelpOptions = true,
       description = "Create a group with you as its admin; prints the new group's ID.")
-  static final class Create extends GroupCommand {
+  static final class Create extends DeviceCommand<GroupView> {
     @Parameters(paramLabel = "NAME", description = "The group's name.")
     String name;
 
@@ -76,19 +123,22 @@ public final class GroupsCommand implements Runnable {
     List<String> members;
 
     @Override
-    protected int run(Device device, Output output) {
-      GroupView group = device.groups().create(name, members);
-      if (json) {
+    protected GroupView run(Invoker invoker, Output output) {
+      return invoker.call(UPDATE_GROUP, new UpdateParams(null, name, members, null));
+    }
+
+    @Override
+    protected void render(GroupView group, Output output) {
+      if (output.json()) {
         print(output, group);
       } else {
         output.note(group.id());
       }
-      return 0;
     }
   }
 
   @Command(name = "add", mixinStandardHelpOptions = true, description = "Add a member to a group (admins only).")
-  static final class Add extends GroupCommand {
+  static final class Add extends DeviceCommand<GroupView> {
     @Parameters(index = "0", paramLabel = "ID", description = "The group's ID.")
     String group;
 
@@ -96,14 +146,17 @@ public final class GroupsCommand implements Runnable {
     String phone;
 
     @Override
-    protected int run(Device device, Output output) {
-      GroupView changed = device.groups().add(group, phone);
-      if (json) {
+    protected GroupView run(Invoker invoker, Output output) {
+      return invoker.call(UPDATE_GROUP, new UpdateParams(group, null, List.of(phone), null));
+    }
+
+    @Override
+    protected void render(GroupView changed, Output output) {
+      if (output.json()) {
         print(output, changed);
       } else {
         output.note("added " + phone + " to group " + group);
       }
-      return 0;
     }
   }
 
@@ -111,7 +164,7 @@ public final class GroupsCommand implements Runnable {
       name = "remove",
       mixinStandardHelpOptions = true,
       description = "Remove a member from a group (admins only); it cannot read what is sent after.")
-  static final class Remove extends GroupCommand {
+  static final class Remove extends DeviceCommand<GroupView> {
     @Parameters(index = "0", paramLabel = "ID", description = "The group's ID.")
     String group;
 
@@ -119,38 +172,50 @@ public final class GroupsCommand implements Runnable {
     String phone;
 
     @Override
-    protected int run(Device device, Output output) {
-      GroupView changed = device.groups().remove(group, phone);
-      if (json) {
+    protected GroupView run(Invoker invoker, Output output) {
+      return invoker.call(UPDATE_GROUP, new UpdateParams(group, null, null, List.of(phone)));
+    }
+
+    @Override
+    protected void render(GroupView changed, Output output) {
+      if (output.json()) {
         print(output, changed);
       } else {
         output.note("removed " + phone + " from group " + group);
       }
-      return 0;
     }
   }
 
   @Command(name = "leave", mixinStandardHelpOptions = true, description = "Leave a group.")
-  static final class Leave extends DeviceCommand {
+  static final class Leave extends DeviceCommand<Left> {
     @Parameters(paramLabel = "ID", description = "The group's ID.")
     String group;
 
     @Override
-    protected int run(Device device, Output output) {
-      device.groups().leave(group);
-      output.note("left group " + group);
-      return 0;
+    protected Left run(Invoker invoker, Output output) {
+      return invoker.call(QUIT_GROUP, new GroupParams(group));
+    }
+
+    @Override
+    protected void render(Left left, Output output) {
+      if (output.json()) {
+        output.record("left", Map.of("group", left.groupId()));
+      } else {
+        output.note("left group " + left.groupId());
+      }
     }
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List your groups and their members.")
-  static final class ListGroups extends GroupCommand {
+  static final class ListGroups extends DeviceCommand<Groups> {
     @Override
-    protected int run(Device device, Output output) {
-      for (GroupView group : device.groups().list()) {
-        print(output, group);
-      }
-      return 0;
+    protected Groups run(Invoker invoker, Output output) {
+      return invoker.call(LIST_GROUPS, new Handler.None());
+    }
+
+    @Override
+    protected void render(Groups result, Output output) {
+      result.groups().forEach(group -> print(output, group));
     }
   }
 }

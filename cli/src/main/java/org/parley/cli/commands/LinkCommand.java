@@ -3,10 +3,13 @@ package org.parley.cli.commands;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.parley.cli.output.Output;
 import org.parley.cli.output.ProgressBar;
-import org.parley.client.Device;
+import org.parley.client.events.ClientEvent;
 import org.parley.client.events.HistorySyncEvent;
+import org.parley.client.events.LoggedEvent;
 import org.parley.client.events.WarningEvent;
 import org.parley.client.linking.CompanionLinker;
 import org.parley.client.linking.LinkUri;
@@ -21,7 +24,7 @@ import picocli.CommandLine.Option;
       "Become a companion device: print the QR code and its 'parley://link?' line, wait until the",
       "primary adds this device ('parley add-device' there), import the history, exit 0."
     })
-public final class LinkCommand extends DeviceCommand {
+public final class LinkCommand extends DeviceCommand<LinkCommand.Linked> {
   @Option(names = "--server", required = true, paramLabel = "URL", description = "The server, e.g. ws://127.0.0.1:8080.")
   String server;
 
@@ -40,29 +43,46 @@ public final class LinkCommand extends DeviceCommand {
   /** How long to wait for the primary's history after linking (it exports first). */
   private static final Duration HISTORY_WAIT = Duration.ofSeconds(60);
 
-  @Override
-  protected int run(Device device, Output output) {
-    CompanionLinker.Result linked =
-        device.link(server, name, LinkUri.kind(kind), invitation -> show(invitation, output));
-    output.note(
-        "linked as device " + linked.deviceId() + " of " + linked.phone() + " (account " + linked.account() + ")");
-    ProgressBar progress = new ProgressBar(main().context().err());
-    boolean imported =
-        device.awaitHistory(HISTORY_WAIT, event -> {
-          if (event instanceof HistorySyncEvent history) {
-            progress.show(history);
-          } else if (event instanceof WarningEvent) {
-            output.event(event);
-          }
-        });
-    output.note(
-        imported
-            ? "history imported; this device is ready"
-            : "no history arrived yet; 'parley receive' will import it when the primary sends it");
-    return 0;
-  }
+  public record StartParams(String server, String name, String kind) {}
 
-  private void show(CompanionLinker.Invitation invitation, Output output) {
+  public record Invitation(String uri, long expiresAt) {}
+
+  public record Linked(int deviceId, String phone, String account, boolean historyImported) {}
+
+  /** {@code startLink}: opens the provisioning socket; returns the QR code's line to show. */
+  public static final Handler<StartParams, Invitation> START_LINK =
+      Handler.of("startLink", StartParams.class, Invitation.class, (device, p, caller) -> {
+        CompanionLinker.Invitation invitation =
+            device.startLink(
+                Require.text(p.server(), "server"), p.name(), LinkUri.kind(p.kind() == null ? "desktop" : p.kind()));
+        return new Invitation(invitation.uri(), invitation.expiresAt());
+      });
+
+  /** {@code finishLink}: waits until the primary adds this device (after {@code startLink}). */
+  public static final Handler<Handler.None, Linked> FINISH_LINK =
+      Handler.of("finishLink", Handler.None.class, Linked.class, (device, p, caller) -> {
+        CompanionLinker.Result linked = device.finishLink();
+        return new Linked(linked.deviceId(), linked.phone(), linked.account().toString(), false);
+      });
+
+  public record AwaitParams(Double timeout) {}
+
+  public record HistoryWait(boolean imported) {}
+
+  /**
+   * {@code awaitHistory}: on a new companion, takes in what arrives until the primary's history is
+   * imported or nothing has come for {@code timeout} seconds; progress is handed on as live {@code
+   * history-sync} events.
+   */
+  public static final Handler<AwaitParams, HistoryWait> AWAIT_HISTORY =
+      Handler.of("awaitHistory", AwaitParams.class, HistoryWait.class, (device, p, caller) -> {
+        Duration idle = p.timeout() == null ? HISTORY_WAIT : Duration.ofMillis((long) (p.timeout() * 1000));
+        return new HistoryWait(device.awaitHistory(idle, caller::live));
+      });
+
+  @Override
+  protected Linked run(Invoker invoker, Output output) {
+    Invitation invitation = invoker.call(START_LINK, new StartParams(server, name, kind));
     output.note(QrCodes.terminal(invitation.uri()));
     if (qrPng != null) {
       QrCodes.writePng(invitation.uri(), qrPng);
@@ -72,5 +92,49 @@ public final class LinkCommand extends DeviceCommand {
     output.note(
         "scan it with the primary ('parley add-device --qr-png FILE' or '--uri LINE'); it expires at "
             + Instant.ofEpochMilli(invitation.expiresAt()));
+    Linked linked = invoker.call(FINISH_LINK, new Handler.None());
+    if (!output.json()) {
+      output.note(
+          "linked as device " + linked.deviceId() + " of " + linked.phone() + " (account " + linked.account() + ")");
+    }
+    boolean imported = invoker.call(AWAIT_HISTORY, new AwaitParams(null)).imported();
+    return new Linked(linked.deviceId(), linked.phone(), linked.account(), imported);
+  }
+
+  @Override
+  protected Caller caller(Output output) {
+    ProgressBar progress = new ProgressBar(main().context().err());
+    return new Caller() {
+      @Override
+      public void event(LoggedEvent event) {
+        live(event.event());
+      }
+
+      @Override
+      public void live(ClientEvent event) {
+        if (event instanceof HistorySyncEvent history) {
+          progress.show(history);
+        } else if (event instanceof WarningEvent) {
+          output.event(event);
+        }
+      }
+    };
+  }
+
+  @Override
+  protected void render(Linked result, Output output) {
+    if (output.json()) {
+      Map<String, Object> fields = new LinkedHashMap<>();
+      fields.put("deviceId", result.deviceId());
+      fields.put("phone", result.phone());
+      fields.put("account", result.account());
+      fields.put("historyImported", result.historyImported());
+      output.record("linked", fields);
+      return;
+    }
+    output.note(
+        result.historyImported()
+            ? "history imported; this device is ready"
+            : "no history arrived yet; 'parley receive' will import it when the primary sends it");
   }
 }

@@ -1,7 +1,7 @@
 package org.parley.cli.commands;
 
+import java.util.Map;
 import org.parley.cli.output.Output;
-import org.parley.client.Device;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
     name = "read",
     mixinStandardHelpOptions = true,
     description = "Mark a chat read: on this device, on the account's other devices, and for the senders.")
-public final class ReadCommand extends DeviceCommand {
+public final class ReadCommand extends DeviceCommand<ReadCommand.Read> {
   static final class Chat {
     @Option(names = "--with", required = true, paramLabel = "+E164", description = "The 1:1 chat with this contact.")
     String with;
@@ -22,10 +22,31 @@ public final class ReadCommand extends DeviceCommand {
   @ArgGroup(exclusive = true, multiplicity = "1")
   Chat chat;
 
+  public record Params(String recipient, String groupId) {}
+
+  public record Read(int read) {}
+
+  /**
+   * {@code markRead}: marks a chat read up to now, here and on the account's other devices, and
+   * sends read receipts to the sender (not to a group's members).
+   */
+  public static final Handler<Params, Read> MARK_READ =
+      Handler.of("markRead", Params.class, Read.class, (device, p, caller) -> {
+        Require.oneOf(p.recipient(), "recipient", p.groupId(), "groupId");
+        return new Read(p.groupId() != null ? device.groups().markRead(p.groupId()) : device.markRead(p.recipient()));
+      });
+
   @Override
-  protected int run(Device device, Output output) {
-    int read = chat.group != null ? device.groups().markRead(chat.group) : device.markRead(chat.with);
-    output.note(read + " message(s) marked read");
-    return 0;
+  protected Read run(Invoker invoker, Output output) {
+    return invoker.call(MARK_READ, new Params(chat.with, chat.group));
+  }
+
+  @Override
+  protected void render(Read result, Output output) {
+    if (output.json()) {
+      output.record("read", Map.of("read", result.read()));
+    } else {
+      output.note(result.read() + " message(s) marked read");
+    }
   }
 }

@@ -3,15 +3,19 @@ package org.parley.cli.commands;
 import java.time.Duration;
 import org.parley.cli.Durations;
 import org.parley.cli.output.Output;
-import org.parley.client.Device;
+import org.parley.client.events.LoggedEvent;
+import org.parley.client.store.EventLog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(
     name = "receive",
     mixinStandardHelpOptions = true,
-    description = "Take and print what arrives until nothing has come for the timeout.")
-public final class ReceiveCommand extends DeviceCommand {
+    description = {
+      "Print what arrived since the last 'receive' (also what a daemon took in meanwhile), then take",
+      "and print what arrives until nothing has come for the timeout."
+    })
+public final class ReceiveCommand extends DeviceCommand<ReceiveCommand.Received> {
   @Option(
       names = "--timeout",
       paramLabel = "DURATION",
@@ -19,17 +23,70 @@ public final class ReceiveCommand extends DeviceCommand {
       description = "Stop after this long without anything arriving (default: 5s).")
   Duration timeout = Duration.ofSeconds(5);
 
-  @Option(names = "--json", description = "One JSON object per line.")
-  boolean json;
+  /** @param timeout seconds without anything arriving before the call returns (default 5) */
+  public record Params(Double timeout) {}
 
-  @Override
-  protected boolean json() {
-    return json;
+  /** @param events how many events were handed on; @param unlinked whether this device is unlinked */
+  public record Received(int events, boolean unlinked) {}
+
+  /**
+   * {@code receive}: hands on, as events, everything in the event log after the {@code receive}
+   * cursor, then what arrives until nothing has come for the timeout; the cursor follows.
+   */
+  public static final Handler<Params, Received> RECEIVE =
+      Handler.of("receive", Params.class, Received.class, (device, p, caller) -> {
+        double seconds = p.timeout() == null ? 5 : p.timeout();
+        if (seconds < 0 || seconds > 3600) {
+          throw new IllegalArgumentException("timeout must be between 0 and 3600 seconds");
+        }
+        Drain drain = new Drain(device.events(), caller);
+        drain.run();
+        device.receive(Duration.ofMillis((long) (seconds * 1000)), event -> drain.run());
+        drain.run();
+        return new Received(drain.count, device.local().unlinkedReason() != null);
+      });
+
+  /** Hands on the log's events after the cursor, moving it past each one handed on. */
+  private static final class Drain {
+    private final EventLog log;
+    private final Caller caller;
+    private int count;
+
+    Drain(EventLog log, Caller caller) {
+      this.log = log;
+      this.caller = caller;
+    }
+
+    synchronized void run() {
+      for (var batch = log.after(log.cursor(RECEIVE_CURSOR), 256);
+          !batch.isEmpty();
+          batch = log.after(log.cursor(RECEIVE_CURSOR), 256)) {
+        for (LoggedEvent event : batch) {
+          caller.event(event);
+          log.advance(RECEIVE_CURSOR, event.eventId());
+          count++;
+        }
+      }
+    }
   }
 
   @Override
-  protected int run(Device device, Output output) {
-    device.receive(timeout, output::event);
-    return device.local().unlinkedReason() != null ? 1 : 0;
+  protected boolean showsLiveEvents() {
+    return false;
+  }
+
+  @Override
+  protected Received run(Invoker invoker, Output output) {
+    return invoker.call(RECEIVE, new Params(timeout.toMillis() / 1000.0));
+  }
+
+  @Override
+  protected void render(Received result, Output output) {
+    // The events were printed as they came.
+  }
+
+  @Override
+  protected int exitCode(Received result) {
+    return result.unlinked() ? 1 : 0;
   }
 }

@@ -1,6 +1,7 @@
 package org.parley.cli.commands;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.parley.cli.output.Output;
 import org.parley.client.Device;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Parameters;
     name = "send",
     mixinStandardHelpOptions = true,
     description = "Send a text; exits 0 once the server has stored it for every device.")
-public final class SendCommand extends DeviceCommand {
+public final class SendCommand extends DeviceCommand<SendCommand.Sent> {
   static final class Target {
     @Option(names = "--to", required = true, paramLabel = "+E164", description = "The contact's phone number.")
     String to;
@@ -28,30 +29,42 @@ public final class SendCommand extends DeviceCommand {
   @Parameters(paramLabel = "TEXT", description = "The message.")
   String text;
 
-  @Option(names = "--json", description = "Print the sent message as a JSON object.")
-  boolean json;
+  /** signal-cli's names: one of {@code recipient} (a number) and {@code groupId}, and the {@code message}. */
+  public record Params(String recipient, String groupId, String message) {}
+
+  /** @param declined devices that got nothing because their primary did not vouch for them */
+  public record Sent(
+      String id, String to, String group, long timestamp, long serverTimestamp, List<String> declined) {}
+
+  /** {@code send}: a text to a contact or a group; returns once the server has stored it for every device. */
+  public static final Handler<Params, Sent> SEND =
+      Handler.of("send", Params.class, Sent.class, (device, p, caller) -> {
+        Require.oneOf(p.recipient(), "recipient", p.groupId(), "groupId");
+        String message = p.message() == null ? "" : p.message();
+        Device.SendResult sent =
+            p.groupId() != null ? device.groups().sendText(p.groupId(), message) : device.sendText(p.recipient(), message);
+        return new Sent(
+            sent.messageId(), p.recipient(), p.groupId(), sent.timestamp(), sent.serverTimestamp(), sent.declined());
+      });
 
   @Override
-  protected boolean json() {
-    return json;
+  protected Sent run(Invoker invoker, Output output) {
+    return invoker.call(SEND, new Params(target.to, target.group, text));
   }
 
   @Override
-  protected int run(Device device, Output output) {
-    Device.SendResult sent =
-        target.group != null ? device.groups().sendText(target.group, text) : device.sendText(target.to, text);
+  protected void render(Sent sent, Output output) {
     for (String declined : sent.declined()) {
       output.note("warning: not sent to " + declined + ": not vouched for by its primary");
     }
-    if (json) {
+    if (output.json()) {
       Map<String, Object> fields = new LinkedHashMap<>();
-      fields.put("id", sent.messageId());
-      fields.put("to", target.to);
-      fields.put("group", target.group);
+      fields.put("id", sent.id());
+      fields.put("to", sent.to());
+      fields.put("group", sent.group());
       fields.put("timestamp", sent.timestamp());
       fields.put("serverTimestamp", sent.serverTimestamp());
       output.record("sent", fields);
     }
-    return 0;
   }
 }

@@ -6,10 +6,13 @@ import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.parley.client.events.ClientEvent;
+import org.parley.client.events.EventJson;
+import org.parley.client.events.LoggedEvent;
 
 /** One JSON object per line on stdout; sentences for people go to stderr. */
 public final class JsonOutput implements Output {
   private final ObjectMapper json = new ObjectMapper();
+  private final EventJson events = new EventJson();
   private final PrintStream out;
   private final PrintStream err;
 
@@ -19,8 +22,18 @@ public final class JsonOutput implements Output {
   }
 
   @Override
+  public boolean json() {
+    return true;
+  }
+
+  @Override
+  public void event(LoggedEvent event) {
+    line(events.write(event));
+  }
+
+  @Override
   public void event(ClientEvent event) {
-    write(Events.fields(event));
+    line(events.write(event));
   }
 
   @Override
@@ -28,20 +41,21 @@ public final class JsonOutput implements Output {
     Map<String, Object> object = new LinkedHashMap<>();
     object.put("type", type);
     object.putAll(fields);
-    write(object);
+    try {
+      line(json.writeValueAsString(object));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Override
   public void note(String text) {
     err.println(text);
+    err.flush();
   }
 
-  private void write(Map<String, Object> object) {
-    try {
-      out.println(json.writeValueAsString(object));
-      out.flush();
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+  private synchronized void line(String text) {
+    out.println(text);
+    out.flush();
   }
 }

@@ -10,6 +10,7 @@ import org.parley.client.events.ClientEvent;
 import org.parley.client.events.GroupEvent;
 import org.parley.client.events.HistorySyncEvent;
 import org.parley.client.events.IdentityChangedEvent;
+import org.parley.client.events.LoggedEvent;
 import org.parley.client.events.MessageEvent;
 import org.parley.client.events.ReadEvent;
 import org.parley.client.events.ReceiptEvent;
@@ -31,7 +32,17 @@ public final class PlainOutput implements Output {
   }
 
   @Override
-  public void event(ClientEvent event) {
+  public boolean json() {
+    return false;
+  }
+
+  @Override
+  public void event(LoggedEvent event) {
+    event(event.event());
+  }
+
+  @Override
+  public synchronized void event(ClientEvent event) {
     switch (event) {
       case MessageEvent m -> {
         String where = m.group() != null ? " in group " + m.group() : "";
@@ -64,7 +75,7 @@ public final class PlainOutput implements Output {
               g.added().isEmpty() ? "" : "; added " + String.join(", ", g.added()),
               g.removed().isEmpty() ? "" : "; removed " + String.join(", ", g.removed()));
       case HistorySyncEvent h -> {
-        if (h.state().equals("imported")) {
+        if (!h.progress()) {
           out.printf("history part %d imported: %d records%n", h.part() + 1, h.records());
         }
       }
@@ -73,7 +84,7 @@ public final class PlainOutput implements Output {
   }
 
   @Override
-  public void record(String type, Map<String, Object> fields) {
+  public synchronized void record(String type, Map<String, Object> fields) {
     out.println(
         fields.entrySet().stream()
             .filter(e -> e.getValue() != null)
@@ -83,7 +94,7 @@ public final class PlainOutput implements Output {
   }
 
   @Override
-  public void note(String text) {
+  public synchronized void note(String text) {
     out.println(text);
     out.flush();
   }

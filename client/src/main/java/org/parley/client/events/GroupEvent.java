@@ -13,4 +13,9 @@ import java.util.List;
 public record GroupEvent(
     String kind, String group, String name, String by, List<String> added, List<String> removed, long version,
     long timestamp)
-    implements ClientEvent {}
+    implements ClientEvent {
+  @Override
+  public String type() {
+    return "group";
+  }
+}

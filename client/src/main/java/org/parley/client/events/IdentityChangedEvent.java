@@ -12,4 +12,9 @@ package org.parley.client.events;
  */
 public record IdentityChangedEvent(
     String phone, String oldSafetyNumber, String newSafetyNumber, boolean held, long timestamp)
-    implements ClientEvent {}
+    implements ClientEvent {
+  @Override
+  public String type() {
+    return "identity-changed";
+  }
+}

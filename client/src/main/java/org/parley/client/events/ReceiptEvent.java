@@ -4,4 +4,9 @@ import java.util.List;
 
 /** A contact's device took ({@code delivery}) or showed ({@code read}) messages this account sent. */
 public record ReceiptEvent(String kind, String from, int fromDevice, List<String> messageIds, long timestamp)
-    implements ClientEvent {}
+    implements ClientEvent {
+  @Override
+  public String type() {
+    return "receipt";
+  }
+}

@@ -6,4 +6,9 @@ package org.parley.client.events;
  * @param reason {@code removed-by-primary}, {@code primary-inactive}, {@code companion-inactive},
  *     {@code unlinked-self} or {@code re-registered}
  */
-public record UnlinkedEvent(String reason, long at, String message) implements ClientEvent {}
+public record UnlinkedEvent(String reason, long at, String message) implements ClientEvent {
+  @Override
+  public String type() {
+    return "unlinked";
+  }
+}

@@ -12,4 +12,9 @@ package org.parley.client.events;
  * @param timestamp when the server took the envelope (epoch ms)
  */
 public record UntrustedEvent(String reason, String from, int fromDevice, long timestamp, String message)
-    implements ClientEvent {}
+    implements ClientEvent {
+  @Override
+  public String type() {
+    return "untrusted";
+  }
+}

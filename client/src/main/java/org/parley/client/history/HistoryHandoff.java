@@ -11,6 +11,7 @@ import org.parley.client.events.ClientEvent;
 import org.parley.client.events.WarningEvent;
 import org.parley.client.messaging.MessageSender;
 import org.parley.client.net.ServerConnection;
+import org.parley.client.store.EventLog;
 import org.parley.client.store.LocalDevice;
 import org.parley.client.store.ProfileStore;
 import org.parley.protocol.wire.Content;
@@ -29,16 +30,19 @@ public final class HistoryHandoff {
   private final SSLContext ssl;
   private final Path workDirectory;
   private final HistoryImporter importer;
+  private final EventLog log;
 
-  public HistoryHandoff(ProfileStore profile, LocalDevice local, Clock clock, SSLContext ssl, Path workDirectory) {
+  public HistoryHandoff(
+      ProfileStore profile, LocalDevice local, Clock clock, SSLContext ssl, Path workDirectory, EventLog log) {
     this.profile = profile;
     this.local = local;
     this.clock = clock;
     this.ssl = ssl;
     this.workDirectory = workDirectory;
+    this.log = log;
     this.importer =
         local.isRegistered()
-            ? new HistoryImporter(profile, local.account(), local.deviceId(), clock, workDirectory)
+            ? new HistoryImporter(profile, local.account(), local.deviceId(), clock, workDirectory, log)
             : null;
   }
 
@@ -67,8 +71,9 @@ public final class HistoryHandoff {
   }
 
   /**
-   * Imports every announced bundle not imported yet, reporting progress as events. Returns true
-   * once the last part of an export has been imported.
+   * Imports every announced bundle not imported yet, reporting progress as events (a part's
+   * {@code imported} event and any warning are logged; progress steps are not). Returns true once
+   * the last part of an export has been imported.
    */
   public boolean importPending(Consumer<ClientEvent> events) {
     if (importer == null) {
@@ -85,7 +90,10 @@ public final class HistoryHandoff {
           importer.importBundle(part, blobs, events::accept);
           complete |= part.getLastPart();
         } catch (ClientException e) {
-          events.accept(new WarningEvent("history-sync", "history part " + part.getPart() + ": " + e.getMessage()));
+          WarningEvent warning =
+              new WarningEvent("history-sync", "history part " + part.getPart() + ": " + e.getMessage());
+          log.append(warning);
+          events.accept(warning);
           // A bundle refused for good ends the wait too: the primary must export again.
           complete |= part.getLastPart() && HistoryImporter.CORRUPT.equals(e.code());
         }

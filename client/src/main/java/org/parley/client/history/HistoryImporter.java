@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.function.Consumer;
 import org.parley.client.ClientException;
 import org.parley.client.events.HistorySyncEvent;
+import org.parley.client.store.EventLog;
 import org.parley.client.store.ProfileStore;
 import org.parley.protocol.history.BundleException;
 import org.parley.protocol.history.BundleReader;
@@ -42,9 +43,17 @@ public final class HistoryImporter {
   private final int device;
   private final Path workDirectory;
   private final AnnouncedBundles bundles;
+  private final EventLog log;
 
   /** @param workDirectory where downloads are kept until their bundle has been imported */
   public HistoryImporter(ProfileStore store, UUID account, int device, Clock clock, Path workDirectory) {
+    this(store, account, device, clock, workDirectory, new EventLog(store, clock));
+  }
+
+  /** {@code log} gets each bundle's {@code imported} event in the bundle's own transaction. */
+  public HistoryImporter(
+      ProfileStore store, UUID account, int device, Clock clock, Path workDirectory, EventLog log) {
+    this.log = log;
     this.store = store;
     this.account = account;
     this.device = device;
@@ -179,6 +188,7 @@ public final class HistoryImporter {
     long total = announcement.getRecordCount();
     long step = Math.max(1, total / 100);
     progress.accept(event("importing", announcement, 0, announcement.getSize()));
+    HistorySyncEvent imported = event(HistorySyncEvent.IMPORTED, announcement, total, announcement.getSize());
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024);
         BundleReader reader = new BundleReader(in, announcement.getKey().toByteArray())) {
       check(reader.header(), announcement);
@@ -200,9 +210,10 @@ public final class HistoryImporter {
               null);
         }
         bundles.markImported(c, announcement, counts.records);
+        log.append(imported);
         return new Result(Outcome.IMPORTED, counts.records, counts.messages, counts.contacts, 0);
       });
-      progress.accept(event("imported", announcement, total, announcement.getSize()));
+      progress.accept(imported);
       return result;
     } catch (UncheckedIOException e) {
       throw refused(announcement, e.getCause());

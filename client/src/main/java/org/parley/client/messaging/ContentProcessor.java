@@ -137,7 +137,7 @@ public class ContentProcessor {
   }
 
   public static MessageEvent event(Entry entry, String fromPhone, String toPhone) {
-    return new MessageEvent(
+    return MessageEvent.of(
         entry.outgoing(),
         entry.id(),
         fromPhone,

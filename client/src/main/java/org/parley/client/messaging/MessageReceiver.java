@@ -10,6 +10,7 @@ import org.parley.client.events.UntrustedEvent;
 import org.parley.client.events.WarningEvent;
 import org.parley.client.net.ServerConnection;
 import org.parley.client.store.Contacts;
+import org.parley.client.store.EventLog;
 import org.parley.client.store.MessageHistory;
 import org.parley.client.store.ProfileStore;
 import org.parley.client.store.Quarantine;
@@ -47,6 +48,7 @@ public final class MessageReceiver {
   private final Clock clock;
   private final UUID ownAccount;
   private final ReceiveHooks hooks;
+  private final EventLog log;
   private final Quarantine quarantine;
   private final SenderCheck check;
   private final IdentityNotices notices;
@@ -62,7 +64,8 @@ public final class MessageReceiver {
       Clock clock,
       UUID ownAccount,
       ReceiveHooks hooks,
-      IdentityNotices notices) {
+      IdentityNotices notices,
+      EventLog log) {
     this.profile = profile;
     this.signal = signal;
     this.directory = directory;
@@ -76,11 +79,13 @@ public final class MessageReceiver {
     this.quarantine = new Quarantine(profile);
     this.check = new SenderCheck(directory, contacts, signal);
     this.notices = notices;
+    this.log = log;
   }
 
   /**
    * Handles an envelope. Returns the events it produced; when it returns (even with only warnings)
-   * the envelope is committed as processed (or quarantined) and must be acked.
+   * the envelope is committed as processed (or quarantined), in the same transaction as its events'
+   * entries in the event log, and must be acked.
    *
    * @throws CheckUnavailable when the sender could not be checked for now: do not ack
    */
@@ -92,7 +97,7 @@ public final class MessageReceiver {
     if (envelope.getType() == CiphertextType.SERVER) {
       return profile.transaction(c -> {
         List<ClientEvent> events = groups.notice(envelope);
-        history.markProcessed(guid, clock.millis());
+        processed(guid, events);
         return events;
       });
     }
@@ -126,13 +131,12 @@ public final class MessageReceiver {
       // Kept, never applied; no session exists for the key it speaks with. Acked only after this commit.
       profile.transaction(c -> {
         quarantine.keep(envelope, refusal.reason(), refusal.detail(), clock.millis());
-        history.markProcessed(guid, clock.millis());
         events.add(
             new UntrustedEvent(
                 refusal.reason(), envelope.getSourcePhone(), device, envelope.getServerTimestamp(),
                 "not shown: " + refusal.detail()));
         owedNotice(sender, events);
-        return null;
+        return processed(guid, events);
       });
       return events;
     }
@@ -144,7 +148,7 @@ public final class MessageReceiver {
           processor.apply(incoming, events);
         }
         owedNotice(sender, events);
-        history.markProcessed(guid, clock.millis());
+        processed(guid, events);
         hooks.decrypted(envelope);
         return null;
       });
@@ -156,9 +160,16 @@ public final class MessageReceiver {
               "undecryptable",
               "a message from " + envelope.getSourcePhone() + " device " + device
                   + " could not be decrypted (" + e.getMessage() + ")"));
-      history.markProcessed(guid, clock.millis());
+      profile.transaction(c -> processed(guid, events));
     }
     return events;
+  }
+
+  /** Inside the envelope's transaction: the guid is taken, and what it produced is logged. */
+  private Void processed(byte[] guid, List<ClientEvent> events) {
+    history.markProcessed(guid, clock.millis());
+    events.forEach(log::append);
+    return null;
   }
 
   /**

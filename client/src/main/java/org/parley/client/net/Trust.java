@@ -1,5 +1,6 @@
 package org.parley.client.net;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -21,7 +22,21 @@ public final class Trust {
     if (pem == null) {
       return null;
     }
-    try (InputStream in = Files.newInputStream(pem)) {
+    return of(read(pem), pem.toString());
+  }
+
+  /** The bytes of a PEM file, or a sentence saying why it cannot be read. */
+  public static byte[] read(Path pem) {
+    try {
+      return Files.readAllBytes(pem);
+    } catch (IOException e) {
+      throw new ClientException("cannot read the certificate " + pem + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** An SSL context trusting the PEM certificate(s) given; {@code source} names them in errors. */
+  public static SSLContext of(byte[] pem, String source) {
+    try (InputStream in = new ByteArrayInputStream(pem)) {
       KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
       store.load(null, null);
       int i = 0;
@@ -29,7 +44,7 @@ public final class Trust {
         store.setCertificateEntry("parley-" + i++, certificate);
       }
       if (i == 0) {
-        throw new ClientException(pem + " holds no PEM certificate");
+        throw new ClientException(source + " holds no PEM certificate");
       }
       TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       trust.init(store);
@@ -37,7 +52,7 @@ public final class Trust {
       context.init(null, trust.getTrustManagers(), null);
       return context;
     } catch (IOException | GeneralSecurityException e) {
-      throw new ClientException("cannot use " + pem + " as a trusted certificate: " + e.getMessage(), e);
+      throw new ClientException("cannot use " + source + " as a trusted certificate: " + e.getMessage(), e);
     }
   }
 }

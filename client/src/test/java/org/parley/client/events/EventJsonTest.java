@@ -1,0 +1,64 @@
+package org.parley.client.events;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class EventJsonTest {
+  final EventJson json = new EventJson();
+
+  static List<ClientEvent> oneOfEach() {
+    return List.of(
+        MessageEvent.of(false, "m1", "+15550000001", 2, null, null, "hi", 10, 11, "unread"),
+        MessageEvent.of(true, "m2", "+15550000002", 1, "+15550000001", null, "yo", 12, 13, "sent"),
+        new ReceiptEvent("delivery", "+15550000001", 1, List.of("m2"), 14),
+        new ReadEvent("+15550000001", null, 15, 2),
+        new UnlinkedEvent("primary-inactive", 16, "this device was unlinked"),
+        new WarningEvent("companion-inactive", "soon", 17),
+        new WarningEvent("untrusted-device", "dropped"),
+        new GroupEvent("added", "g1", "climbing", "+15550000001", List.of("+15550000003"), List.of(), 2, 18),
+        new HistorySyncEvent("imported", 0, true, 5, 5, 100, 100, 1, 2),
+        new UntrustedEvent("identity-not-vouched", "+15550000001", 2, 19, "not shown: ..."),
+        new IdentityChangedEvent("+15550000001", "1234", "5678", false, 20));
+  }
+
+  @Test
+  void everyKindOfEventIsRegisteredAndReadsBackAsItWasWritten() {
+    List<Class<?>> covered = new ArrayList<>();
+    for (ClientEvent event : oneOfEach()) {
+      assertThat(EventJson.TYPES).containsEntry(event.type(), event.getClass());
+      assertThat(json.read(json.write(event))).isEqualTo(event);
+      covered.add(event.getClass());
+    }
+    assertThat(covered).containsAll(List.of(ClientEvent.class.getPermittedSubclasses()));
+  }
+
+  @Test
+  void typeComesFirstThenTheEventIdThenTheFieldsUnderTheirDesignNames() {
+    ObjectNode object = json.toJson(new LoggedEvent(42, 1, new ReadEvent("+15550000001", null, 15, 2)));
+    assertThat(object.fieldNames()).toIterable().containsExactly("type", "eventId", "chat", "group", "upTo", "byDevice");
+    assertThat(object.get("type").asText()).isEqualTo("read");
+    assertThat(object.get("eventId").asLong()).isEqualTo(42);
+
+    ObjectNode message = json.toJson(oneOfEach().get(0));
+    assertThat(message.fieldNames()).toIterable()
+        .containsExactly("type", "id", "from", "fromDevice", "to", "group", "body", "timestamp", "serverTimestamp", "status");
+    assertThat(json.toJson(new WarningEvent("x", "y")).has("unlinkAt")).isFalse();
+    assertThat(json.toJson(new WarningEvent("x", "y", 9)).get("unlinkAt").asLong()).isEqualTo(9);
+    ObjectNode history = json.toJson(oneOfEach().get(8));
+    assertThat(history.has("from")).isTrue();
+    assertThat(history.has("progress")).isFalse();
+  }
+
+  @Test
+  void unknownTypesAreRefusedAndUnknownFieldsIgnored() {
+    assertThatThrownBy(() -> json.read("{\"type\":\"nonsense\"}")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> json.read("not json")).isInstanceOf(IllegalArgumentException.class);
+    assertThat(json.read("{\"type\":\"read\",\"chat\":\"+1\",\"upTo\":3,\"byDevice\":2,\"later\":true}"))
+        .isEqualTo(new ReadEvent("+1", null, 3, 2));
+  }
+}

@@ -1,0 +1,70 @@
+package org.parley.client.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.parley.client.events.LoggedEvent;
+import org.parley.client.events.WarningEvent;
+
+class EventLogTest {
+  @TempDir Path dir;
+
+  @Test
+  void anEventIsLoggedOnlyIfItsTransactionCommits() {
+    try (ProfileStore store = ProfileStore.open(dir)) {
+      EventLog log = new EventLog(store, Clock.systemUTC());
+      assertThatThrownBy(() -> store.transaction(c -> {
+            log.append(new WarningEvent("a", "rolled back"));
+            throw new IllegalStateException("crash");
+          }))
+          .isInstanceOf(IllegalStateException.class);
+      LoggedEvent kept = store.transaction(c -> log.append(new WarningEvent("b", "kept")));
+
+      assertThat(log.after(0, 10)).singleElement().satisfies(e -> {
+        assertThat(e.eventId()).isEqualTo(kept.eventId());
+        assertThat(e.event()).isEqualTo(new WarningEvent("b", "kept"));
+      });
+    }
+  }
+
+  @Test
+  void idsOnlyGrowEvenAfterOldEventsAreForgottenAndAcrossReopening() {
+    Clock early = Clock.fixed(Instant.ofEpochMilli(1_000), ZoneOffset.UTC);
+    long last;
+    try (ProfileStore store = ProfileStore.open(dir)) {
+      EventLog log = new EventLog(store, early);
+      log.append(new WarningEvent("a", "1"));
+      last = log.append(new WarningEvent("a", "2")).eventId();
+      assertThat(log.forgetBefore(2_000)).isEqualTo(2);
+      assertThat(log.lastId()).isEqualTo(last);
+      assertThat(log.firstId()).isZero();
+    }
+    try (ProfileStore store = ProfileStore.open(dir)) {
+      EventLog log = new EventLog(store, early);
+      assertThat(log.append(new WarningEvent("a", "3")).eventId()).isGreaterThan(last);
+      assertThat(log.after(last, 10)).extracting(e -> ((WarningEvent) e.event()).message()).containsExactly("3");
+    }
+  }
+
+  @Test
+  void cursorsMoveOnlyForwardAndAppendsWakeListeners() {
+    try (ProfileStore store = ProfileStore.open(dir)) {
+      EventLog log = new EventLog(store, Clock.systemUTC());
+      AtomicInteger woken = new AtomicInteger();
+      log.onAppend(woken::incrementAndGet);
+      assertThat(log.cursor("receive")).isZero();
+      log.advance("receive", 5);
+      log.advance("receive", 3);
+      assertThat(log.cursor("receive")).isEqualTo(5);
+      log.append(new WarningEvent("a", "b"));
+      assertThat(woken).hasValue(1);
+    }
+  }
+}
