@@ -8,8 +8,7 @@ import org.parley.client.linking.CompanionLinker;
 import org.parley.client.linking.LinkUri;
 import org.parley.client.linking.PrimaryLinker;
 import org.parley.client.net.ServerConnection;
-import org.parley.protocol.DeviceListException;
-import org.parley.protocol.DeviceListSignatures;
+import org.parley.client.messaging.OwnDeviceList;
 import org.parley.protocol.wire.DeviceInfo;
 import org.parley.protocol.wire.DeviceKind;
 import org.parley.protocol.wire.Devices;
@@ -64,18 +63,12 @@ final class Companions {
       throw new ClientException("the primary cannot unlink itself; register the number on a new phone instead");
     }
     ServerConnection server = online.connection(false);
-    SignedDeviceList current = devices(server).getDeviceList();
-    SignedDeviceList next;
-    try {
-      long version =
-          DeviceListSignatures.verify(current, local.account(), device.signal.getIdentityKeyPair().getPublicKey())
-              .version();
-      next = device.ownList().without(current, deviceId, version + 1);
-    } catch (DeviceListException e) {
-      throw new ClientException("this account's device list does not verify (" + e.getMessage() + ")", e);
-    }
+    OwnDeviceList own = device.ownList();
+    own.reconcile(server);
+    SignedDeviceList next = own.without(deviceId, own.current().version() + 1);
     server.call(
         Request.newBuilder().setUnlinkDevice(UnlinkDevice.newBuilder().setDeviceId(deviceId).setDeviceList(next)));
+    own.published(next);
     device.directory().refresh(server, local.account());
   }
 

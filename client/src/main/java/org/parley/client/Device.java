@@ -14,6 +14,7 @@ import org.parley.client.linking.PrimaryLinker;
 import org.parley.client.messaging.GroupRoster;
 import org.parley.client.messaging.GroupSender;
 import org.parley.client.messaging.MessageSender;
+import org.parley.client.messaging.OwnDeviceList;
 import org.parley.client.messaging.ReceiveHooks;
 import org.parley.client.net.ServerConnection;
 import org.parley.client.store.EventLog;
@@ -243,6 +244,19 @@ public final class Device implements AutoCloseable {
     return companions.devices();
   }
 
+  /** The last time this primary refused the server's copy of its device list, and why. */
+  public record DeviceListIncident(long at, String message) {}
+
+  /** When the server last offered a device list this primary had not published, or {@code null}. */
+  public DeviceListIncident deviceListIncident() {
+    String stored = OwnDeviceList.incident(device.profile);
+    if (stored == null) {
+      return null;
+    }
+    int space = stored.indexOf(' ');
+    return new DeviceListIncident(Long.parseLong(stored.substring(0, space)), stored.substring(space + 1));
+  }
+
   // ---------------------------------------------------------------- connection
 
   /** The authenticated connection, opened on first use (without queue delivery). */
@@ -253,6 +267,11 @@ public final class Device implements AutoCloseable {
   /** For tests that simulate a crash while an envelope is being taken in. */
   void hooks(ReceiveHooks value) {
     inbox.hooks(value);
+  }
+
+  /** This device's identity key pair, for tests that play a primary signing what it should not. */
+  org.signal.libsignal.protocol.IdentityKeyPair identityForTests() {
+    return device.signal.getIdentityKeyPair();
   }
 
   /** Drops the connection without a goodbye, as a dying process would. */

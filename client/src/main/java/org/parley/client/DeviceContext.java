@@ -96,7 +96,8 @@ final class DeviceContext {
   }
 
   OwnDeviceList ownList() {
-    return new OwnDeviceList(signal.getIdentityKeyPair(), local.account(), local.name(), local.kind(), clock);
+    return new OwnDeviceList(
+        profile, signal.getIdentityKeyPair(), local.account(), local.name(), local.kind(), clock, this::tell);
   }
 
   GroupStore groupStore() {

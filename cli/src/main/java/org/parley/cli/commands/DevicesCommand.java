@@ -13,11 +13,17 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = "List the account's devices: id, name, kind, linked, last seen, and which is the primary.")
 public final class DevicesCommand extends DeviceCommand<DevicesCommand.Devices> {
-  public record Devices(List<Device.DeviceView> devices) {}
+  /**
+   * @param listRefused the last time this primary refused the server's copy of its device list
+   *     (DESIGN.md §3: the primary's own list is the truth), or {@code null}
+   */
+  public record Devices(List<Device.DeviceView> devices, Device.DeviceListIncident listRefused) {}
 
   /** {@code listDevices}: the account's devices, primary first. */
   public static final Handler<Handler.None, Devices> LIST_DEVICES =
-      Handler.of("listDevices", Handler.None.class, Devices.class, (device, p, caller) -> new Devices(device.devices()));
+      Handler.of(
+          "listDevices", Handler.None.class, Devices.class,
+          (device, p, caller) -> new Devices(device.devices(), device.deviceListIncident()));
 
   @Override
   protected Devices run(Invoker invoker, Output output) {
@@ -40,6 +46,14 @@ public final class DevicesCommand extends DeviceCommand<DevicesCommand.Devices> 
         fields.put("unlinkAt", json ? (Object) view.unlinkAt() : time(view.unlinkAt()));
       }
       output.record("device", fields);
+    }
+    Device.DeviceListIncident refused = result.listRefused();
+    if (refused != null) {
+      Map<String, Object> fields = new LinkedHashMap<>();
+      fields.put("type", "device-list-refused");
+      fields.put("at", json ? (Object) refused.at() : time(refused.at()));
+      fields.put("message", refused.message());
+      output.record("device-list-refused", fields);
     }
   }
 

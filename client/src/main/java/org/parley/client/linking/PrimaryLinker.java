@@ -9,7 +9,6 @@ import java.util.UUID;
 import org.parley.client.ClientException;
 import org.parley.client.messaging.OwnDeviceList;
 import org.parley.client.net.ServerConnection;
-import org.parley.protocol.DeviceListException;
 import org.parley.protocol.DeviceListSignatures;
 import org.parley.protocol.ProvisioningCipher;
 import org.parley.protocol.wire.CreateLinkToken;
@@ -71,15 +70,9 @@ public final class PrimaryLinker {
             .setName(link.name())
             .setAccountSignature(ByteString.copyFrom(accountSignature))
             .build();
-    SignedDeviceList list;
-    try {
-      SignedDeviceList current = devices(server).getDeviceList();
-      long version =
-          Math.max(token.getNextDeviceListVersion(), DeviceListSignatures.verify(current, account, identity.getPublicKey()).version() + 1);
-      list = ownList.with(current, entry, version);
-    } catch (DeviceListException e) {
-      throw new ClientException("this account's device list does not verify (" + e.getMessage() + ")", e);
-    }
+    // Derived from the list this primary published, never from the server's copy (DESIGN.md §3).
+    long version = Math.max(token.getNextDeviceListVersion(), ownList.current().version() + 1);
+    SignedDeviceList list = ownList.with(entry, version);
     ProvisionMessage message =
         ProvisionMessage.newBuilder()
             .setAccountId(account.toString())
@@ -99,6 +92,8 @@ public final class PrimaryLinker {
                     .setAddress(link.address())
                     .setBody(ProvisioningCipher.encrypt(link.provisioningKey(), message).toByteString())));
     awaitCompanion(server, token.getDeviceId());
+    // The companion stored the list with its registration: now it is the published one.
+    ownList.reconcile(server);
     return new Linked(token.getDeviceId(), link.name(), link.kind().name().toLowerCase(java.util.Locale.ROOT), linkedAt);
   }
 

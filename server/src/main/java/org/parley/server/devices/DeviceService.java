@@ -59,6 +59,9 @@ public final class DeviceService {
     if (account.deviceList() != null) {
       out.setDeviceList(KeyService.parseList(account.deviceList()));
     }
+    if (own) {
+      out.setNextDeviceListVersion(account.deviceListVersion() + 1);
+    }
     List<DeviceRecord> all = accounts.devices(account.id());
     DeviceRecord primary = all.stream().filter(DeviceRecord::isPrimary).findFirst().orElse(null);
     for (DeviceRecord device : all) {
