@@ -28,7 +28,7 @@ import org.parley.server.messages.Presence;
 import org.parley.server.registration.RegistrationService;
 import org.parley.server.registration.SmsSender;
 import org.parley.server.store.Storage;
-import org.parley.server.store.sqlite.SqliteStorage;
+import org.parley.server.store.StorageFactory;
 import org.parley.server.transport.CompositeSessionListener;
 import org.parley.server.transport.RequestRouter;
 import org.parley.server.transport.WebSocketServer;
@@ -53,7 +53,7 @@ public final class ParleyServer implements AutoCloseable {
     checkBind(config);
     SslContext ssl = ssl(config);
     Limits limits = config.limits();
-    this.storage = new SqliteStorage(config.dataDirectory());
+    this.storage = StorageFactory.open(config);
     this.blocking = Executors.newVirtualThreadPerTaskExecutor();
     BlobStore blobStore = null;
     try {

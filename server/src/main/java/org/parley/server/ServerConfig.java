@@ -3,6 +3,7 @@ package org.parley.server;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.parley.server.blobs.BlobLimits;
+import org.parley.server.cluster.ClusterOptions;
 
 /**
  * What {@code parley server} was told (DESIGN.md §12).
@@ -10,6 +11,7 @@ import org.parley.server.blobs.BlobLimits;
  * @param tlsCertificate PEM certificate chain, or {@code null} for plain ws://
  * @param insecureBind allow plain ws:// on an address other than loopback
  * @param sms "console" or "webhook:URL"
+ * @param cluster the shared store and the wake-ups between nodes; embedded when not clustered
  */
 public record ServerConfig(
     Path dataDirectory,
@@ -24,7 +26,8 @@ public record ServerConfig(
     Duration queueTtl,
     String sms,
     Limits limits,
-    BlobLimits blobLimits) {
+    BlobLimits blobLimits,
+    ClusterOptions cluster) {
 
   public static Builder builder(Path dataDirectory) {
     return new Builder(dataDirectory);
@@ -48,6 +51,7 @@ public record ServerConfig(
     private String sms = "console";
     private Limits limits = Limits.defaults();
     private BlobLimits blobLimits = BlobLimits.defaults();
+    private ClusterOptions cluster = ClusterOptions.embedded();
 
     private Builder(Path dataDirectory) {
       this.dataDirectory = dataDirectory;
@@ -109,10 +113,15 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder cluster(ClusterOptions value) {
+      this.cluster = value;
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(
           dataDirectory, bindHost, port, tlsCertificate, tlsKey, insecureBind, primaryInactivity,
-          companionInactivity, maxCompanions, queueTtl, sms, limits, blobLimits);
+          companionInactivity, maxCompanions, queueTtl, sms, limits, blobLimits, cluster);
     }
   }
 }

@@ -10,6 +10,7 @@ import org.parley.cli.Main;
 import org.parley.cli.config.OptionSources;
 import org.parley.server.ParleyServer;
 import org.parley.server.ServerConfig;
+import org.parley.server.cluster.ClusterOptions;
 import org.parley.server.registration.SmsSenders;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -93,6 +94,20 @@ public final class ServerCommand implements Callable<Integer> {
   String sms;
 
   @Mixin BlobOptions blobs;
+  @Option(
+      names = "--store",
+      paramLabel = "postgresql://HOST:PORT/DB[?user=..]",
+      description = "Run clustered on this shared PostgreSQL database instead of the embedded SQLite file.")
+  String store;
+
+  @Option(
+      names = "--redis",
+      paramLabel = "redis://HOST:PORT",
+      description = "With --store: wake the other nodes through this Redis (needed for more than one node).")
+  String redis;
+
+  @Option(names = "--node-id", paramLabel = "N", description = "This node's name in logs (default: a random one).")
+  String nodeId;
 
   /**
    * Lets every option of this command come from the environment or the config file (see {@link
@@ -105,6 +120,9 @@ public final class ServerCommand implements Callable<Integer> {
 
   /** What the options say, checked. */
   public ServerConfig serverConfig() {
+    if (redis != null && store == null) {
+      throw new IllegalArgumentException("--redis needs --store postgresql://...: nodes share their store");
+    }
     if (maxCompanions < 0 || maxCompanions > 126) {
       throw new IllegalArgumentException("--max-companions must be between 0 and 126");
     }
@@ -119,6 +137,7 @@ public final class ServerCommand implements Callable<Integer> {
         .queueTtl(queueTtl)
         .sms(sms)
         .blobLimits(blobs.limits())
+        .cluster(new ClusterOptions(store, redis, nodeId))
         .build();
   }
 

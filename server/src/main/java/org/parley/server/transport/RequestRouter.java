@@ -8,6 +8,7 @@ import org.parley.protocol.wire.Request;
 import org.parley.protocol.wire.Response;
 import org.parley.protocol.wire.Status;
 import org.parley.server.store.StorageException;
+import org.parley.server.store.StorageUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,6 +97,14 @@ public final class RequestRouter {
     }
     if (cause instanceof ApiException api) {
       return api.toResponse(id);
+    }
+    if (cause instanceof StorageUnavailableException) {
+      log.warn("store unreachable while answering {}: {}", request.getBodyCase(), cause.getMessage());
+      return Response.newBuilder()
+          .setId(id)
+          .setStatus(Status.UNAVAILABLE)
+          .setMessage("the server cannot reach its database right now; try again in a few seconds")
+          .build();
     }
     if (cause instanceof StorageException) {
       log.error("storage failed while answering {}", request.getBodyCase(), cause);

@@ -21,9 +21,11 @@ public final class StorageImplementations implements TestTemplateInvocationConte
   /** An implementation under contract, and how to make an empty database of it. */
   record Implementation(String name, Supplier<StorageBackend> emptyDatabase) {}
 
-  /** A new implementation (PostgreSQL) joins the suite by adding its entry here. */
+  /** A new implementation joins the suite by adding its entry here. */
   private static List<Implementation> implementations() {
-    return List.of(new Implementation("sqlite", SqliteBackend::new));
+    return List.of(
+        new Implementation("sqlite", SqliteBackend::new),
+        new Implementation("postgresql", PostgresBackend::new));
   }
 
   @Override

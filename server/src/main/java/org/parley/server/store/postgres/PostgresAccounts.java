@@ -1,0 +1,360 @@
+package org.parley.server.store.postgres;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.parley.server.store.Account;
+import org.parley.server.store.Accounts;
+import org.parley.server.store.DeviceAddress;
+import org.parley.server.store.DeviceRecord;
+import org.parley.server.store.PreKeys;
+import org.parley.server.store.Tombstone;
+
+/**
+ * Accounts and devices. Several nodes change them at once, so every change that reads before it
+ * writes (the companion limit, the device-list version, a re-registration) first locks the
+ * account's row, or, for a number not yet registered, the number itself.
+ */
+final class PostgresAccounts implements Accounts {
+  static final String DEVICE_COLUMNS =
+      "account_id, device_id, registration_id, identity_key, credential_hash, name, kind, created_at, last_seen, device_signature";
+  /** Namespace of the two-key advisory locks taken on phone numbers being registered. */
+  private static final int PHONE_LOCKS = 1;
+
+  private final PostgresDatabase db;
+  /** Told of every device whose queue was purged in bulk, so cached queue lengths are dropped. */
+  private final Consumer<DeviceAddress> purged;
+
+  PostgresAccounts(PostgresDatabase db, Consumer<DeviceAddress> purged) {
+    this.db = db;
+    this.purged = purged;
+  }
+
+  @Override
+  public Optional<Account> byId(UUID id) {
+    return db.read(c -> account(c, "id = ?", id, false));
+  }
+
+  @Override
+  public Optional<Account> byPhone(String phone) {
+    return db.read(c -> account(c, "phone = ?", phone, false));
+  }
+
+  private static Optional<Account> account(Connection c, String where, Object value, boolean lock)
+      throws SQLException {
+    try (PreparedStatement select =
+        c.prepareStatement(
+            "SELECT id, phone, created_at, device_list, device_list_version FROM accounts WHERE " + where
+                + (lock ? " FOR UPDATE" : ""))) {
+      select.setObject(1, value);
+      try (ResultSet rs = select.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        return Optional.of(
+            new Account(rs.getObject(1, UUID.class), rs.getString(2), rs.getLong(3), rs.getBytes(4), rs.getLong(5)));
+      }
+    }
+  }
+
+  /** Locks the account's row until the transaction ends; false when there is no such account. */
+  private static boolean lockAccount(Connection c, UUID account) throws SQLException {
+    return account(c, "id = ?", account, true).isPresent();
+  }
+
+  @Override
+  public Registration registerPrimary(String phone, DeviceRecord primary, PreKeys.Upload keys, int reason) {
+    Registration registration =
+        db.transaction(
+            c -> {
+              try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_xact_lock(?, hashtext(?))")) {
+                lock.setInt(1, PHONE_LOCKS);
+                lock.setString(2, phone);
+                lock.execute();
+              }
+              Optional<Account> existing = account(c, "phone = ?", phone, true);
+              UUID id;
+              List<DeviceAddress> removed = new ArrayList<>();
+              if (existing.isPresent()) {
+                id = existing.get().id();
+                List<Integer> old = devices(c, id).stream().map(DeviceRecord::deviceId).toList();
+                removed.addAll(remove(c, id, old, reason, primary.createdAt()));
+              } else {
+                id = primary.account();
+                try (PreparedStatement insert =
+                    c.prepareStatement("INSERT INTO accounts (id, phone, created_at) VALUES (?,?,?)")) {
+                  insert.setObject(1, id);
+                  insert.setString(2, phone);
+                  insert.setLong(3, primary.createdAt());
+                  insert.executeUpdate();
+                }
+              }
+              DeviceRecord device =
+                  new DeviceRecord(
+                      id, 1, primary.registrationId(), primary.identityKey(), primary.credentialHash(),
+                      primary.name(), primary.kind(), primary.createdAt(), primary.lastSeen(),
+                      primary.deviceSignature());
+              // The old primary's tombstone stays beside the new device 1: the phone that lost the
+              // number still shows its old credential and must be told why it no longer works.
+              insertDevice(c, device);
+              PostgresKeys.store(c, device.address(), keys);
+              return new Registration(account(c, "id = ?", id, false).orElseThrow(), removed);
+            });
+    registration.removed().forEach(purged);
+    return registration;
+  }
+
+  private static void insertDevice(Connection c, DeviceRecord device) throws SQLException {
+    try (PreparedStatement insert =
+        c.prepareStatement("INSERT INTO devices (" + DEVICE_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?)")) {
+      insert.setObject(1, device.account());
+      insert.setInt(2, device.deviceId());
+      insert.setInt(3, device.registrationId());
+      insert.setBytes(4, device.identityKey());
+      insert.setBytes(5, device.credentialHash());
+      insert.setString(6, device.name());
+      insert.setInt(7, device.kind());
+      insert.setLong(8, device.createdAt());
+      insert.setLong(9, device.lastSeen());
+      insert.setBytes(10, device.deviceSignature());
+      insert.executeUpdate();
+    }
+  }
+
+  @Override
+  public List<DeviceRecord> devices(UUID account) {
+    return db.read(c -> devices(c, account));
+  }
+
+  static List<DeviceRecord> devices(Connection c, UUID account) throws SQLException {
+    try (PreparedStatement select =
+        c.prepareStatement("SELECT " + DEVICE_COLUMNS + " FROM devices WHERE account_id = ? ORDER BY device_id")) {
+      select.setObject(1, account);
+      return deviceList(select);
+    }
+  }
+
+  static List<DeviceRecord> deviceList(PreparedStatement select) throws SQLException {
+    List<DeviceRecord> out = new ArrayList<>();
+    try (ResultSet rs = select.executeQuery()) {
+      while (rs.next()) {
+        out.add(device(rs));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public Optional<DeviceRecord> device(DeviceAddress address) {
+    return db.read(c -> device(c, address));
+  }
+
+  static Optional<DeviceRecord> device(Connection c, DeviceAddress address) throws SQLException {
+    try (PreparedStatement select =
+        c.prepareStatement("SELECT " + DEVICE_COLUMNS + " FROM devices WHERE account_id = ? AND device_id = ?")) {
+      select.setObject(1, address.account());
+      select.setInt(2, address.device());
+      try (ResultSet rs = select.executeQuery()) {
+        return rs.next() ? Optional.of(device(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  static DeviceRecord device(ResultSet rs) throws SQLException {
+    return new DeviceRecord(
+        rs.getObject(1, UUID.class), rs.getInt(2), rs.getInt(3), rs.getBytes(4), rs.getBytes(5), rs.getString(6),
+        rs.getInt(7), rs.getLong(8), rs.getLong(9), rs.getBytes(10));
+  }
+
+  @Override
+  public Optional<Tombstone> tombstone(DeviceAddress address, byte[] credentialHash) {
+    return db.read(
+        c -> {
+          try (PreparedStatement select =
+              c.prepareStatement(
+                  "SELECT credential_hash, reason, at FROM tombstones WHERE account_id = ? AND device_id = ?"
+                      + " AND credential_hash = ?")) {
+            select.setObject(1, address.account());
+            select.setInt(2, address.device());
+            select.setBytes(3, credentialHash);
+            try (ResultSet rs = select.executeQuery()) {
+              return rs.next()
+                  ? Optional.of(new Tombstone(address, rs.getBytes(1), rs.getInt(2), rs.getLong(3)))
+                  : Optional.empty();
+            }
+          }
+        });
+  }
+
+  @Override
+  public boolean putDeviceList(UUID account, long version, byte[] signedList) {
+    return db.transaction(c -> putList(c, account, version, signedList));
+  }
+
+  /** One conditional update: atomic on its own, whoever else writes the list meanwhile. */
+  private static boolean putList(Connection c, UUID account, long version, byte[] signedList) throws SQLException {
+    try (PreparedStatement update =
+        c.prepareStatement(
+            "UPDATE accounts SET device_list = ?, device_list_version = ? WHERE id = ? AND device_list_version < ?")) {
+      update.setBytes(1, signedList);
+      update.setLong(2, version);
+      update.setObject(3, account);
+      update.setLong(4, version);
+      return update.executeUpdate() == 1;
+    }
+  }
+
+  @Override
+  public int reserveDeviceId(UUID account) {
+    return db.transaction(
+        c -> {
+          try (PreparedStatement update =
+              c.prepareStatement(
+                  "UPDATE accounts SET next_device_id = next_device_id + 1 WHERE id = ? RETURNING next_device_id - 1")) {
+            update.setObject(1, account);
+            try (ResultSet rs = update.executeQuery()) {
+              if (!rs.next()) {
+                throw new SQLException("no account " + account);
+              }
+              return rs.getInt(1);
+            }
+          }
+        });
+  }
+
+  @Override
+  public LinkResult addCompanion(
+      DeviceRecord device, PreKeys.Upload keys, long listVersion, byte[] signedList, int maxCompanions) {
+    return db.transaction(
+        c -> {
+          if (!lockAccount(c, device.account())) {
+            throw new SQLException("no account " + device.account());
+          }
+          List<DeviceRecord> existing = devices(c, device.account());
+          long companions = existing.stream().filter(d -> !d.isPrimary()).count();
+          if (existing.stream().anyMatch(d -> d.deviceId() == device.deviceId())) {
+            return LinkResult.DEVICE_ID_TAKEN;
+          }
+          if (companions >= maxCompanions) {
+            return LinkResult.LIMIT_REACHED;
+          }
+          if (!putList(c, device.account(), listVersion, signedList)) {
+            return LinkResult.STALE_VERSION;
+          }
+          insertDevice(c, device);
+          PostgresKeys.store(c, device.address(), keys);
+          return LinkResult.LINKED;
+        });
+  }
+
+  @Override
+  public List<DeviceAddress> removeDevices(
+      UUID account, Collection<Integer> deviceIds, int reason, long now, long listVersion, byte[] signedList) {
+    List<DeviceAddress> removed =
+        db.transaction(
+            c -> {
+              if (!lockAccount(c, account)) {
+                return List.of();
+              }
+              if (signedList != null) {
+                putList(c, account, listVersion, signedList);
+              }
+              return remove(c, account, deviceIds, reason, now);
+            });
+    removed.forEach(purged);
+    return removed;
+  }
+
+  private static List<DeviceAddress> remove(
+      Connection c, UUID account, Collection<Integer> deviceIds, int reason, long now) throws SQLException {
+    List<DeviceAddress> removed = new ArrayList<>();
+    for (int deviceId : deviceIds) {
+      DeviceAddress address = new DeviceAddress(account, deviceId);
+      byte[] credentialHash;
+      try (PreparedStatement delete =
+          c.prepareStatement("DELETE FROM devices WHERE account_id = ? AND device_id = ? RETURNING credential_hash")) {
+        delete.setObject(1, account);
+        delete.setInt(2, deviceId);
+        try (ResultSet rs = delete.executeQuery()) {
+          if (!rs.next()) {
+            continue;
+          }
+          credentialHash = rs.getBytes(1);
+        }
+      }
+      try (PreparedStatement tombstone =
+          c.prepareStatement(
+              "INSERT INTO tombstones (account_id, device_id, credential_hash, reason, at) VALUES (?,?,?,?,?)"
+                  + " ON CONFLICT (account_id, device_id, credential_hash) DO UPDATE SET reason = excluded.reason, at = excluded.at")) {
+        tombstone.setObject(1, account);
+        tombstone.setInt(2, deviceId);
+        tombstone.setBytes(3, credentialHash);
+        tombstone.setInt(4, reason);
+        tombstone.setLong(5, now);
+        tombstone.executeUpdate();
+      }
+      PostgresKeys.purge(c, address);
+      PostgresQueues.purge(c, address);
+      removed.add(address);
+    }
+    return removed;
+  }
+
+  @Override
+  public List<DeviceRecord> idlePrimaries(long seenBefore) {
+    return idle(
+        "device_id = 1 AND last_seen < ? AND EXISTS"
+            + " (SELECT 1 FROM devices c WHERE c.account_id = devices.account_id AND c.device_id != 1)",
+        seenBefore);
+  }
+
+  @Override
+  public List<DeviceRecord> idleCompanions(long seenBefore) {
+    return idle("device_id != 1 AND last_seen < ?", seenBefore);
+  }
+
+  private List<DeviceRecord> idle(String where, long seenBefore) {
+    return db.read(
+        c -> {
+          try (PreparedStatement select = c.prepareStatement("SELECT " + DEVICE_COLUMNS + " FROM devices WHERE " + where)) {
+            select.setLong(1, seenBefore);
+            return deviceList(select);
+          }
+        });
+  }
+
+  @Override
+  public void recordActivity(Map<DeviceAddress, Long> lastSeen) {
+    if (lastSeen.isEmpty()) {
+      return;
+    }
+    db.transaction(
+        c -> {
+          try (PreparedStatement update =
+              c.prepareStatement(
+                  "UPDATE devices SET last_seen = GREATEST(last_seen, ?) WHERE account_id = ? AND device_id = ?")) {
+            // In one order on every node, so two nodes' flushes never wait on each other in a circle.
+            List<Map.Entry<DeviceAddress, Long>> entries = new ArrayList<>(lastSeen.entrySet());
+            entries.sort(
+                Map.Entry.comparingByKey(
+                    java.util.Comparator.comparing(DeviceAddress::account).thenComparingInt(DeviceAddress::device)));
+            for (var entry : entries) {
+              update.setLong(1, entry.getValue());
+              update.setObject(2, entry.getKey().account());
+              update.setInt(3, entry.getKey().device());
+              update.addBatch();
+            }
+            update.executeBatch();
+          }
+          return null;
+        });
+  }
+}

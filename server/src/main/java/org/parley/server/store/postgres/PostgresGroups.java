@@ -1,0 +1,193 @@
+package org.parley.server.store.postgres;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.parley.server.store.DeviceRecord;
+import org.parley.server.store.GroupRecord;
+import org.parley.server.store.Groups;
+
+/** Groups; a change locks the group's row, so two admins on two nodes cannot both apply theirs to one version. */
+final class PostgresGroups implements Groups {
+  private final PostgresDatabase db;
+
+  PostgresGroups(PostgresDatabase db) {
+    this.db = db;
+  }
+
+  @Override
+  public GroupRecord create(UUID id, String name, UUID creator, Collection<UUID> members, long now) {
+    return db.transaction(
+        c -> {
+          try (PreparedStatement insert =
+              c.prepareStatement("INSERT INTO chat_groups (id, name, version, created_at) VALUES (?,?,1,?)")) {
+            insert.setObject(1, id);
+            insert.setString(2, name);
+            insert.setLong(3, now);
+            insert.executeUpdate();
+          }
+          Set<UUID> others = new LinkedHashSet<>(members);
+          others.remove(creator);
+          addMembers(c, id, List.of(creator), true, now);
+          addMembers(c, id, others, false, now);
+          return load(c, id, false).orElseThrow();
+        });
+  }
+
+  @Override
+  public Optional<GroupRecord> byId(UUID id) {
+    return db.read(c -> load(c, id, false));
+  }
+
+  @Override
+  public List<GroupRecord> ofAccount(UUID account) {
+    return db.read(
+        c -> {
+          List<UUID> ids = new ArrayList<>();
+          try (PreparedStatement select =
+              c.prepareStatement("SELECT group_id FROM group_members WHERE account_id = ? ORDER BY group_id")) {
+            select.setObject(1, account);
+            try (ResultSet rs = select.executeQuery()) {
+              while (rs.next()) {
+                ids.add(rs.getObject(1, UUID.class));
+              }
+            }
+          }
+          List<GroupRecord> out = new ArrayList<>(ids.size());
+          for (UUID id : ids) {
+            load(c, id, false).ifPresent(out::add);
+          }
+          return out;
+        });
+  }
+
+  @Override
+  public List<DeviceRecord> devices(UUID group) {
+    return db.read(
+        c -> {
+          try (PreparedStatement select =
+              c.prepareStatement(
+                  "SELECT " + PostgresAccounts.DEVICE_COLUMNS + " FROM devices WHERE account_id IN"
+                      + " (SELECT account_id FROM group_members WHERE group_id = ?) ORDER BY account_id, device_id")) {
+            select.setObject(1, group);
+            return PostgresAccounts.deviceList(select);
+          }
+        });
+  }
+
+  @Override
+  public Optional<GroupRecord> change(UUID id, long expectedVersion, MemberChange change, long now) {
+    return db.transaction(
+        c -> {
+          Optional<GroupRecord> current = load(c, id, true);
+          if (current.isEmpty() || current.get().version() != expectedVersion) {
+            return Optional.empty();
+          }
+          addMembers(c, id, change.add(), false, now);
+          try (PreparedStatement remove =
+                  c.prepareStatement("DELETE FROM group_members WHERE group_id = ? AND account_id = ?");
+              PreparedStatement promote =
+                  c.prepareStatement("UPDATE group_members SET admin = true WHERE group_id = ? AND account_id = ?")) {
+            batch(remove, id, change.remove());
+            batch(promote, id, change.promote());
+          }
+          long version = expectedVersion + 1;
+          GroupRecord changed = load(c, id, false).orElseThrow();
+          if (changed.members().isEmpty()) {
+            try (PreparedStatement delete = c.prepareStatement("DELETE FROM chat_groups WHERE id = ?")) {
+              delete.setObject(1, id);
+              delete.executeUpdate();
+            }
+          } else {
+            try (PreparedStatement update = c.prepareStatement("UPDATE chat_groups SET version = ? WHERE id = ?")) {
+              update.setLong(1, version);
+              update.setObject(2, id);
+              update.executeUpdate();
+            }
+          }
+          return Optional.of(new GroupRecord(id, changed.name(), version, changed.createdAt(), changed.members()));
+        });
+  }
+
+  private static void addMembers(Connection c, UUID group, Collection<UUID> accounts, boolean admin, long now)
+      throws SQLException {
+    if (accounts.isEmpty()) {
+      return;
+    }
+    long position;
+    try (PreparedStatement last =
+        c.prepareStatement("SELECT COALESCE(MAX(position), 0) FROM group_members WHERE group_id = ?")) {
+      last.setObject(1, group);
+      try (ResultSet rs = last.executeQuery()) {
+        rs.next();
+        position = rs.getLong(1);
+      }
+    }
+    try (PreparedStatement insert =
+        c.prepareStatement(
+            "INSERT INTO group_members (group_id, account_id, admin, added_at, position) VALUES (?,?,?,?,?)"
+                + " ON CONFLICT (group_id, account_id) DO NOTHING")) {
+      for (UUID account : accounts) {
+        insert.setObject(1, group);
+        insert.setObject(2, account);
+        insert.setBoolean(3, admin);
+        insert.setLong(4, now);
+        insert.setLong(5, ++position);
+        insert.addBatch();
+      }
+      insert.executeBatch();
+    }
+  }
+
+  private static void batch(PreparedStatement statement, UUID group, Collection<UUID> accounts) throws SQLException {
+    if (accounts.isEmpty()) {
+      return;
+    }
+    for (UUID account : accounts) {
+      statement.setObject(1, group);
+      statement.setObject(2, account);
+      statement.addBatch();
+    }
+    statement.executeBatch();
+  }
+
+  private static Optional<GroupRecord> load(Connection c, UUID id, boolean lock) throws SQLException {
+    String name;
+    long version;
+    long createdAt;
+    try (PreparedStatement select =
+        c.prepareStatement("SELECT name, version, created_at FROM chat_groups WHERE id = ?" + (lock ? " FOR UPDATE" : ""))) {
+      select.setObject(1, id);
+      try (ResultSet rs = select.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        name = rs.getString(1);
+        version = rs.getLong(2);
+        createdAt = rs.getLong(3);
+      }
+    }
+    List<GroupRecord.Member> members = new ArrayList<>();
+    try (PreparedStatement select =
+        c.prepareStatement(
+            "SELECT m.account_id, a.phone, m.admin, m.added_at FROM group_members m"
+                + " JOIN accounts a ON a.id = m.account_id WHERE m.group_id = ? ORDER BY m.position")) {
+      select.setObject(1, id);
+      try (ResultSet rs = select.executeQuery()) {
+        while (rs.next()) {
+          members.add(
+              new GroupRecord.Member(rs.getObject(1, UUID.class), rs.getString(2), rs.getBoolean(3), rs.getLong(4)));
+        }
+      }
+    }
+    return Optional.of(new GroupRecord(id, name, version, createdAt, List.copyOf(members)));
+  }
+}
