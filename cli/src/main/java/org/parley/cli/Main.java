@@ -15,7 +15,10 @@ import org.parley.cli.commands.ReceiveCommand;
 import org.parley.cli.commands.RegisterCommand;
 import org.parley.cli.commands.SafetyNumberCommand;
 import org.parley.cli.commands.SendCommand;
+import org.parley.cli.commands.RegistrationLockCommand;
 import org.parley.cli.commands.ServerCommand;
+import org.parley.cli.commands.SettingsCommand;
+import org.parley.cli.commands.TrustCommand;
 import org.parley.cli.commands.UnlinkCommand;
 import org.parley.cli.commands.VerifyCommand;
 import org.parley.client.ClientException;
@@ -43,6 +46,9 @@ import picocli.CommandLine.Option;
       GroupsCommand.class,
       ReadCommand.class,
       SafetyNumberCommand.class,
+      TrustCommand.class,
+      SettingsCommand.class,
+      RegistrationLockCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -140,6 +140,29 @@ final class Chats {
     return out;
   }
 
+  Device.Trusted trust(String phone, String typed) {
+    String number = PhoneNumbers.normalize(phone);
+    ServerConnection server = online.connection(false);
+    DeviceDirectory directory = device.directory();
+    DeviceDirectory.Account contact = directory.refreshByPhone(server, number);
+    Contacts.Known known = device.contacts.byAccount(contact.id()).orElseThrow();
+    byte[] identity = known.held() ? known.pendingIdentity() : known.primaryIdentity();
+    if (identity == null) {
+      throw new ClientException(number + " has no verified primary identity yet; try again when its primary is online");
+    }
+    byte[] mine = device.contacts.byAccount(device.local.account()).map(Contacts.Known::primaryIdentity).orElseThrow();
+    String safetyNumber = SafetyNumbers.of(device.local.account(), mine, contact.id(), identity);
+    if (typed != null && !SafetyNumbers.matches(typed, safetyNumber)) {
+      throw new ClientException(
+          "that is not the safety number with " + number + "; nothing was changed. Compare again with"
+              + " 'parley safety-number " + number + "'");
+    }
+    device.contacts.trust(contact.id(), identity, typed != null);
+    // The devices under the accepted identity are trusted from here on.
+    directory.refresh(server, contact.id());
+    return new Device.Trusted(number, safetyNumber, typed != null);
+  }
+
   /**
    * The safety number with a contact (DESIGN.md §2). While a new identity of theirs is held, the one
    * to compare is the new one.

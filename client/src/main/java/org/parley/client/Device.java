@@ -21,6 +21,7 @@ import org.parley.client.store.EventLog;
 import org.parley.client.store.GroupStore;
 import org.parley.client.store.LocalDevice;
 import org.parley.client.store.Quarantine;
+import org.parley.client.store.TrustPolicy;
 import org.parley.protocol.wire.DeviceKind;
 
 /**
@@ -80,7 +81,17 @@ public final class Device implements AutoCloseable {
 
   /** Finishes registration with the code: this device becomes the account's primary. */
   public void verify(String code) {
-    registration.verify(code);
+    registration.verify(code, null);
+  }
+
+  /** Finishes registration of a number protected by a registration lock: the code and the PIN. */
+  public void verify(String code, String registrationLockPin) {
+    registration.verify(code, registrationLockPin);
+  }
+
+  /** On the primary: sets the registration-lock PIN, or clears it with {@code null}. */
+  public void setRegistrationLock(String pin) {
+    registration.setRegistrationLock(pin);
   }
 
   // ---------------------------------------------------------------- chats
@@ -104,6 +115,26 @@ public final class Device implements AutoCloseable {
   /** A chat's messages (or every chat's), oldest first, as events. */
   public List<MessageEvent> history(String phone, String groupId, int limit) {
     return chats.history(phone, groupId, limit);
+  }
+
+  /** A contact's identity as the user accepted it. */
+  public record Trusted(String phone, String safetyNumber, boolean verified) {}
+
+  /**
+   * Accepts a contact's current (or held) identity; with {@code safetyNumber}, marks it verified,
+   * which it must match. Envelopes held for it are taken in by the next receive.
+   */
+  public Trusted trust(String phone, String safetyNumber) {
+    return chats.trust(phone, safetyNumber);
+  }
+
+  /** The profile's trust-new-identities setting: on-first-use, always or never. */
+  public String trustNewIdentities() {
+    return TrustPolicy.of(device.profile).label();
+  }
+
+  public void trustNewIdentities(String value) {
+    TrustPolicy.parse(value).save(device.profile);
   }
 
   /** The safety number of this account and a contact (DESIGN.md §2). */

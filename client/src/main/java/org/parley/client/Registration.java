@@ -12,6 +12,7 @@ import org.parley.protocol.wire.Register;
 import org.parley.protocol.wire.Registered;
 import org.parley.protocol.wire.Request;
 import org.parley.protocol.wire.RequestCode;
+import org.parley.protocol.wire.SetRegistrationLock;
 import org.signal.libsignal.protocol.IdentityKeyPair;
 import org.signal.libsignal.protocol.util.KeyHelper;
 
@@ -26,6 +27,16 @@ final class Registration {
   Registration(DeviceContext device, Online online) {
     this.device = device;
     this.online = online;
+  }
+
+  /** On the primary: sets (or, with {@code null}, clears) the number's registration-lock PIN. */
+  void setRegistrationLock(String pin) {
+    device.requirePrimary("set the registration lock");
+    if (pin != null && (pin.length() < 4 || pin.length() > 64)) {
+      throw new ClientException("a registration-lock PIN has 4 to 64 characters");
+    }
+    online.connection(false)
+        .call(Request.newBuilder().setSetRegistrationLock(SetRegistrationLock.newBuilder().setPin(pin == null ? "" : pin)));
   }
 
   void requestCode(String serverUrl, String phone, String name) {
@@ -47,7 +58,7 @@ final class Registration {
     }
   }
 
-  void verify(String code) {
+  void verify(String code, String registrationLockPin) {
     var local = device.local;
     String serverUrl = local.serverUrl();
     byte[] credential = device.profile.setting(PENDING_CREDENTIAL);
@@ -70,7 +81,11 @@ final class Registration {
               .call(
                   Request.newBuilder()
                       .setRegister(
-                          Register.newBuilder().setPhone(local.phone()).setCode(code.strip()).setDevice(newDevice)))
+                          Register.newBuilder()
+                              .setPhone(local.phone())
+                              .setCode(code.strip())
+                              .setDevice(newDevice)
+                              .setRegistrationLockPin(registrationLockPin == null ? "" : registrationLockPin)))
               .getRegistered();
     }
     UUID account = UUID.fromString(registered.getAccountId());

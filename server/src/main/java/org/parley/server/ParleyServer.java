@@ -71,7 +71,8 @@ public final class ParleyServer implements AutoCloseable {
       LinkService linking = new LinkService(storage.accounts(), clock, limits, config.maxCompanions());
 
       RequestRouter router = new RequestRouter();
-      new RegistrationService(storage.accounts(), storage.verificationCodes(), presence, sms, clock, limits)
+      new RegistrationService(
+              storage.accounts(), storage.verificationCodes(), storage.registrationLocks(), presence, sms, clock, limits)
           .routes(router);
       new KeyService(storage.accounts(), storage.keys(), presence, clock, limits).routes(router);
       new MessageService(storage.accounts(), storage.queues(), presence, clock, limits, blobs).routes(router);

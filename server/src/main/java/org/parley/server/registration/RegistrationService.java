@@ -22,7 +22,9 @@ import org.parley.protocol.wire.Unlinked;
 import org.parley.server.Limits;
 import org.parley.server.limits.RateLimiter;
 import org.parley.server.messages.Presence;
+import org.parley.server.store.Account;
 import org.parley.server.store.Accounts;
+import org.parley.server.store.RegistrationLocks;
 import org.parley.server.store.DeviceAddress;
 import org.parley.server.store.DeviceRecord;
 import org.parley.server.store.VerificationCodes;
@@ -50,10 +52,12 @@ public final class RegistrationService {
   private final NewDeviceValidator devices;
   private final RateLimiter codesPerPhone;
   private final RateLimiter perAddress;
+  private final RegistrationLock lock;
 
   public RegistrationService(
       Accounts accounts,
       VerificationCodes codes,
+      RegistrationLocks locks,
       Presence presence,
       SmsSender sms,
       Clock clock,
@@ -67,12 +71,14 @@ public final class RegistrationService {
     this.devices = new NewDeviceValidator(limits);
     this.codesPerPhone = new RateLimiter(clock, limits.codeRequestsPerPhone(), limits.codeRefill());
     this.perAddress = new RateLimiter(clock, limits.requestsPerAddress(), Duration.ofSeconds(1));
+    this.lock = new RegistrationLock(locks, clock);
   }
 
   public void routes(RequestRouter router) {
     router
         .on(Request.BodyCase.REQUEST_CODE, Access.ANYONE, (s, r) -> requestCode(s, r.getRequestCode()))
         .on(Request.BodyCase.REGISTER, Access.ANYONE, (s, r) -> register(s, r.getRegister()));
+    lock.routes(router);
   }
 
   private CompletableFuture<Response.Builder> requestCode(Session session, RequestCode request)
@@ -91,6 +97,12 @@ public final class RegistrationService {
     String phone = phone(request.getPhone());
     limit(perAddress, session.remoteAddress(), "requests from your address");
     checkCode(phone, request.getCode());
+    Optional<Account> existing = accounts.byPhone(phone);
+    if (existing.isPresent()) {
+      Optional<DeviceRecord> primary =
+          accounts.devices(existing.get().id()).stream().filter(DeviceRecord::isPrimary).findFirst();
+      lock.check(phone, existing.get(), primary, request.getRegistrationLockPin());
+    }
     NewDeviceValidator.Valid device = devices.validate(request.getDevice());
     long now = clock.millis();
     DeviceRecord primary = device.record(UUID.randomUUID(), 1, now, null);

@@ -15,6 +15,8 @@ public interface Storage extends AutoCloseable {
 
   Groups groups();
 
+  RegistrationLocks registrationLocks();
+
   @Override
   void close();
 }

@@ -3,6 +3,7 @@ package org.parley.server.store.sqlite;
 import java.nio.file.Path;
 import org.parley.server.store.Accounts;
 import org.parley.server.store.Groups;
+import org.parley.server.store.RegistrationLocks;
 import org.parley.server.store.Keys;
 import org.parley.server.store.Queues;
 import org.parley.server.store.Storage;
@@ -18,6 +19,7 @@ public final class SqliteStorage implements Storage {
   private final SqliteKeys keys;
   private final SqliteQueues queues;
   private final SqliteGroups groups;
+  private final SqliteRegistrationLocks registrationLocks;
 
   public SqliteStorage(Path dataDirectory) {
     this.db = new SqliteDatabase(dataDirectory.resolve(FILE_NAME));
@@ -26,6 +28,7 @@ public final class SqliteStorage implements Storage {
     this.codes = new SqliteVerificationCodes(db);
     this.keys = new SqliteKeys(db);
     this.groups = new SqliteGroups(db);
+    this.registrationLocks = new SqliteRegistrationLocks(db);
   }
 
   @Override
@@ -51,6 +54,11 @@ public final class SqliteStorage implements Storage {
   @Override
   public Groups groups() {
     return groups;
+  }
+
+  @Override
+  public RegistrationLocks registrationLocks() {
+    return registrationLocks;
   }
 
   @Override
