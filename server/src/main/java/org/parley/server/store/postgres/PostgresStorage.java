@@ -2,6 +2,7 @@ package org.parley.server.store.postgres;
 
 import org.parley.server.store.Accounts;
 import org.parley.server.store.Groups;
+import org.parley.server.store.RegistrationLocks;
 import org.parley.server.store.Keys;
 import org.parley.server.store.Queues;
 import org.parley.server.store.Storage;
@@ -18,6 +19,7 @@ public final class PostgresStorage implements Storage {
   private final PostgresKeys keys;
   private final PostgresQueues queues;
   private final PostgresGroups groups;
+  private final PostgresRegistrationLocks registrationLocks;
 
   public PostgresStorage(StoreUrl url) {
     this.db = new PostgresDatabase(url);
@@ -26,6 +28,7 @@ public final class PostgresStorage implements Storage {
     this.codes = new PostgresVerificationCodes(db);
     this.keys = new PostgresKeys(db);
     this.groups = new PostgresGroups(db);
+    this.registrationLocks = new PostgresRegistrationLocks(db);
   }
 
   @Override
@@ -51,6 +54,11 @@ public final class PostgresStorage implements Storage {
   @Override
   public Groups groups() {
     return groups;
+  }
+
+  @Override
+  public RegistrationLocks registrationLocks() {
+    return registrationLocks;
   }
 
   @Override
