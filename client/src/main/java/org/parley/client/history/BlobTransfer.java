@@ -118,7 +118,7 @@ public final class BlobTransfer implements AutoCloseable {
         } else {
           throw refused("download", response.statusCode(), new String(body.readNBytes(4096), StandardCharsets.UTF_8));
         }
-        copy(body, file, from, progress);
+        copy(body, file, from, size, progress);
         return from;
       }
     } catch (IOException e) {
@@ -130,12 +130,23 @@ public final class BlobTransfer implements AutoCloseable {
     }
   }
 
-  private static void copy(InputStream body, Path file, long from, LongConsumer progress) throws IOException {
+  /**
+   * Copies the body after the {@code from} bytes held, never past the announced {@code size}: a server
+   * that sends more is refused before a byte too many reaches the disk.
+   */
+  static void copy(InputStream body, Path file, long from, long size, LongConsumer progress) throws IOException {
     StandardOpenOption mode = from > 0 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
     try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode)) {
       byte[] buffer = new byte[COPY_BYTES];
       long held = from;
-      for (int n; (n = body.read(buffer)) != -1; ) {
+      while (true) {
+        int n = body.read(buffer, 0, (int) Math.min(buffer.length, size - held + 1));
+        if (n == -1) {
+          break;
+        }
+        if (held + n > size) {
+          throw new IOException("the server sent more than the announced " + size + " bytes");
+        }
         out.write(buffer, 0, n);
         held += n;
         progress.accept(held);

@@ -1,7 +1,6 @@
 package org.parley.client.store;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -11,6 +10,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.locks.ReentrantLock;
 import org.parley.client.ClientException;
+import org.parley.protocol.PrivateFiles;
 import org.parley.protocol.sql.SchemaMigrations;
 
 /**
@@ -37,7 +37,9 @@ public final class ProfileStore implements AutoCloseable {
 
   public static ProfileStore open(Path directory) {
     try {
-      Files.createDirectories(directory);
+      // Private keys and messages: the owner's alone (0700, 0600; SQLite's WAL file follows the database's mode).
+      PrivateFiles.directory(directory);
+      PrivateFiles.file(directory.resolve(FILE_NAME));
       Connection connection =
           DriverManager.getConnection("jdbc:sqlite:" + directory.resolve(FILE_NAME).toAbsolutePath());
       try (Statement statement = connection.createStatement()) {

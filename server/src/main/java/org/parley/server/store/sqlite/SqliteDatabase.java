@@ -1,6 +1,5 @@
 package org.parley.server.store.sqlite;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -10,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import org.parley.protocol.PrivateFiles;
 import org.parley.protocol.sql.SchemaMigrations;
 import org.parley.server.store.StorageException;
 
@@ -25,7 +25,9 @@ final class SqliteDatabase implements AutoCloseable {
 
   SqliteDatabase(Path file) {
     try {
-      Files.createDirectories(file.toAbsolutePath().getParent());
+      // The server's data: its operator's alone (0700; the database file and its WAL 0600).
+      PrivateFiles.directory(file.toAbsolutePath().getParent());
+      PrivateFiles.file(file);
       String url = "jdbc:sqlite:" + file.toAbsolutePath();
       Connection writeConnection = open(url);
       SchemaMigrations.apply(writeConnection, SqliteDatabase.class);
