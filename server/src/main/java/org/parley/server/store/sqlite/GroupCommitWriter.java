@@ -17,20 +17,30 @@ import org.slf4j.LoggerFactory;
  * transaction and so one fsync per batch (group commit); each piece of work runs under its own
  * savepoint so that one failing piece does not undo the others. A future completes only after the
  * commit that made its work durable.
+ *
+ * <p>Futures are completed on a thread of their own, batch after batch in commit order: what
+ * callers chain on them (answers, deliveries) then never holds the writer, which starts the next
+ * batch as soon as a commit returns.
  */
 final class GroupCommitWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
   private static final int MAX_BATCH = 512;
 
+  /** A batch that took this long (work plus commit) is logged: it held every write behind it. */
+  private static final long SLOW_BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
   private final Connection connection;
   private final BlockingQueue<Task<?>> tasks = new LinkedBlockingQueue<>();
+  private final BlockingQueue<List<Task<?>>> committed = new LinkedBlockingQueue<>();
   private final Thread thread;
+  private final Thread completions;
   private volatile boolean closing;
 
   GroupCommitWriter(Connection connection, String name) throws SQLException {
     this.connection = connection;
     connection.setAutoCommit(false);
     this.thread = Thread.ofPlatform().name(name).daemon().start(this::run);
+    this.completions = Thread.ofPlatform().name(name + "-completions").daemon().start(this::complete);
   }
 
   <T> CompletableFuture<T> submit(SqlWork<T> work) {
@@ -44,29 +54,31 @@ final class GroupCommitWriter implements AutoCloseable {
   }
 
   private void run() {
-    List<Task<?>> batch = new ArrayList<>(MAX_BATCH);
-    while (!closing || !tasks.isEmpty()) {
-      try {
+    try {
+      while (!closing || !tasks.isEmpty()) {
         Task<?> first = tasks.poll(50, TimeUnit.MILLISECONDS);
         if (first == null) {
           continue;
         }
+        List<Task<?>> batch = new ArrayList<>(Math.min(MAX_BATCH, tasks.size() + 1));
         batch.add(first);
         tasks.drainTo(batch, MAX_BATCH - 1);
         runBatch(batch);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      } finally {
-        batch.clear();
+        committed.add(batch);
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      committed.add(List.of()); // tells the completions thread that no batch follows
     }
   }
 
   private void runBatch(List<Task<?>> batch) {
+    long start = System.nanoTime();
     for (Task<?> task : batch) {
       task.runIn(connection);
     }
+    long worked = System.nanoTime();
     try {
       connection.commit();
     } catch (SQLException e) {
@@ -76,10 +88,25 @@ final class GroupCommitWriter implements AutoCloseable {
       } catch (SQLException rollback) {
         e.addSuppressed(rollback);
       }
-      batch.forEach(task -> task.future.completeExceptionally(e));
+      batch.forEach(task -> task.fail(e));
       return;
     }
-    batch.forEach(Task::complete);
+    long done = System.nanoTime();
+    if (done - start > SLOW_BATCH_NANOS) {
+      log.info("slow group commit: {} writes took {} ms to run and {} ms to commit",
+          batch.size(), (worked - start) / 1_000_000, (done - worked) / 1_000_000);
+    }
+  }
+
+  private void complete() {
+    try {
+      for (List<Task<?>> batch = committed.take(); !batch.isEmpty(); batch = committed.take()) {
+        // Actions chained on a future run here; what they throw goes to their own futures.
+        batch.forEach(Task::complete);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Override
@@ -87,6 +114,7 @@ final class GroupCommitWriter implements AutoCloseable {
     closing = true;
     try {
       thread.join(10_000);
+      completions.join(10_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -128,6 +156,12 @@ final class GroupCommitWriter implements AutoCloseable {
           }
         }
       }
+    }
+
+    /** The commit failed: the work is undone whatever it returned. */
+    void fail(Throwable commitFailure) {
+      result = null;
+      failure = commitFailure;
     }
 
     void complete() {

@@ -14,13 +14,15 @@ import org.parley.protocol.sql.SchemaMigrations;
 import org.parley.server.store.StorageException;
 
 /**
- * One SQLite file in WAL mode: a group-commit writer for every change and a few readers beside it.
+ * One SQLite file in WAL mode: a group-commit writer for every change, a few readers beside it, and
+ * a checkpointer that copies the log back into the file off the writer's path.
  * synchronous=FULL: a commit is on disk before anyone is told it happened.
  */
 final class SqliteDatabase implements AutoCloseable {
   private static final int READERS = 4;
 
   private final GroupCommitWriter writer;
+  private final WalCheckpointer checkpointer;
   private final ReaderPool readers;
 
   SqliteDatabase(Path file) {
@@ -31,7 +33,11 @@ final class SqliteDatabase implements AutoCloseable {
       String url = "jdbc:sqlite:" + file.toAbsolutePath();
       Connection writeConnection = open(url);
       SchemaMigrations.apply(writeConnection, SqliteDatabase.class);
+      try (Statement statement = writeConnection.createStatement()) {
+        statement.execute("PRAGMA wal_autocheckpoint=0"); // the checkpointer's job, not the commit's
+      }
       this.writer = new GroupCommitWriter(writeConnection, "sqlite-writer");
+      this.checkpointer = new WalCheckpointer(open(url), "sqlite-checkpoint", WalCheckpointer.INTERVAL_MILLIS, WalCheckpointer.RESTART_PAGES);
       List<Connection> readConnections = new ArrayList<>();
       for (int i = 0; i < READERS; i++) {
         readConnections.add(open(url));
@@ -81,6 +87,7 @@ final class SqliteDatabase implements AutoCloseable {
   @Override
   public void close() {
     writer.close();
+    checkpointer.close();
     readers.close();
   }
 }

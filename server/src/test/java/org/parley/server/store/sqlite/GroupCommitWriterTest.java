@@ -92,6 +92,30 @@ class GroupCommitWriterTest {
   }
 
   @Test
+  void aSlowActionChainedOnACommitDoesNotHoldTheWriter() throws Exception {
+    CountDownLatch slow = new CountDownLatch(1);
+    Gate gate = holdTheWriter(); // so the action is chained before the commit completes the future
+    CompletableFuture<Void> chained = writer.submit(c -> insert(c, "first")).thenRun(() -> {
+      try {
+        slow.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    gate.release();
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> committedRows().contains("first"));
+    CompletableFuture<Integer> next = writer.submit(c -> insert(c, "next"));
+
+    // The next write is committed while the first one's action still runs.
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> committedRows().contains("next"));
+    assertThat(chained).isNotDone();
+    slow.countDown();
+    assertThat(next.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+  }
+
+  @Test
   void workSubmittedAfterCloseIsRefused() {
     writer.close();
 
