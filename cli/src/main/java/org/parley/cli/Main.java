@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 import org.parley.cli.commands.AddDeviceCommand;
+import org.parley.cli.commands.AdminCommand;
 import org.parley.cli.commands.DevicesCommand;
 import org.parley.cli.commands.GroupsCommand;
 import org.parley.cli.commands.HistoryCommand;
@@ -34,6 +35,7 @@ import picocli.CommandLine.Option;
     description = "Self-hosted, end-to-end encrypted messenger: one account, a primary phone and up to four linked devices.",
     subcommands = {
       ServerCommand.class,
+      AdminCommand.class,
       RegisterCommand.class,
       VerifyCommand.class,
       LinkCommand.class,
@@ -112,7 +114,10 @@ public final class Main implements Runnable {
   }
 
   private static String reason(Exception failure) {
-    if (failure instanceof ClientException || failure instanceof IllegalArgumentException) {
+    if (failure instanceof ClientException
+        || failure instanceof IllegalArgumentException
+        || failure instanceof IllegalStateException
+        || failure instanceof org.parley.server.store.StorageException) {
       return failure.getMessage();
     }
     return failure.getClass().getSimpleName() + ": " + failure.getMessage();

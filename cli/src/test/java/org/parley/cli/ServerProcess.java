@@ -96,6 +96,19 @@ final class ServerProcess implements AutoCloseable {
     return List.copyOf(output);
   }
 
+  /** SIGTERM, as systemd or docker stop send it; waits for the process to end and returns its exit code. */
+  int terminate() throws InterruptedException {
+    // Through the handle: Process.destroy() would also close our end of its output at once, and
+    // what the server says while it drains would be lost.
+    process.toHandle().destroy();
+    return process.waitFor();
+  }
+
+  /** The data directory this server runs on. */
+  Path data() {
+    return data;
+  }
+
   /** SIGKILL: no shutdown hook runs, nothing is flushed or closed. */
   void killHard() throws InterruptedException {
     process.destroyForcibly();

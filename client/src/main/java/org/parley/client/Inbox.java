@@ -137,6 +137,16 @@ final class Inbox {
         } else if (push.hasInactivityWarning()) {
           listener.accept(Online.warning(push));
           count++;
+        } else if (push.hasReconnect()) {
+          // The server is draining: what was pushed before this has been handled; ack it on this
+          // connection, then come back on a new one (the next node, or this one once restarted).
+          ack(server, acks);
+          ServerConnection next = reconnectAfterDrain(push.getReconnect().getRetryAfterMs(), idle, listener);
+          if (next == null) {
+            break;
+          }
+          server = next;
+          continue;
         } else if (push.hasConnectedElsewhere()) {
           warn(listener, new WarningEvent("connected-elsewhere", "another connection of this device took over"));
           break;
@@ -169,6 +179,34 @@ final class Inbox {
   private void warn(Consumer<ClientEvent> listener, WarningEvent warning) {
     device.events.append(warning);
     listener.accept(warning);
+  }
+
+  /**
+   * Opens a new receiving connection after the server's wait, trying again until {@code idle} has
+   * passed; null (with a warning) when the server did not come back in that time.
+   */
+  private ServerConnection reconnectAfterDrain(long retryAfterMs, Duration idle, Consumer<ClientEvent> listener)
+      throws InterruptedException {
+    online.reconnectLater();
+    long deadline = System.nanoTime() + idle.toNanos() + TimeUnit.MILLISECONDS.toNanos(retryAfterMs);
+    long wait = Math.max(100, retryAfterMs);
+    RuntimeException last = null;
+    while (System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(Math.min(wait, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
+      try {
+        return online.connection(true);
+      } catch (RuntimeException e) {
+        last = e;
+        wait = Math.min(wait * 2, 5000);
+      }
+    }
+    warn(
+        listener,
+        new WarningEvent(
+            "server-restarting",
+            "the server is restarting and did not come back in time"
+                + (last == null ? "" : " (" + last.getMessage() + ")") + "; receive again later"));
+    return null;
   }
 
   private MessageReceiver receiver(HistoryHandoff handoff) {

@@ -80,6 +80,14 @@ final class Online implements AutoCloseable {
     this.receiving = value;
   }
 
+  /** Closes the connection (the server asked to reconnect); the next use opens a new one. */
+  synchronized void reconnectLater() {
+    if (connection != null) {
+      connection.close();
+      connection = null;
+    }
+  }
+
   /** Drops the connection without a goodbye, as a dying process would. */
   synchronized void abort() {
     if (connection != null) {
@@ -91,7 +99,7 @@ final class Online implements AutoCloseable {
   /** Runs on the socket's reader thread: never block here. */
   private void onPush(Push push) {
     switch (push.getBodyCase()) {
-      case ENVELOPE, QUEUE_EMPTY, CONNECTED_ELSEWHERE -> inbox.add(push);
+      case ENVELOPE, QUEUE_EMPTY, CONNECTED_ELSEWHERE, RECONNECT -> inbox.add(push);
       case PRE_KEYS_LOW -> worker.execute(() -> refill(push.getPreKeysLow()));
       case UNLINKED -> {
         UnlinkedEvent event = unlinked(push);
@@ -165,6 +173,7 @@ final class Online implements AutoCloseable {
           case COMPANION_INACTIVE -> "companion-inactive";
           case UNLINKED_SELF -> "unlinked-self";
           case REREGISTERED -> "re-registered";
+          case ACCOUNT_DELETED -> "account-deleted";
           default -> "unlinked";
         };
     return new UnlinkedEvent(

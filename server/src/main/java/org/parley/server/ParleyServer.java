@@ -9,6 +9,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import org.parley.protocol.wire.Push;
+import org.parley.protocol.wire.Reconnect;
 import org.parley.server.auth.Authenticator;
 import org.parley.server.blobs.BlobService;
 import org.parley.server.blobs.BlobStore;
@@ -27,6 +30,9 @@ import org.parley.server.messages.MessageService;
 import org.parley.server.messages.Presence;
 import org.parley.server.registration.RegistrationService;
 import org.parley.server.registration.SmsSender;
+import org.parley.server.ops.DataDirectoryLock;
+import org.parley.server.ops.Operations;
+import org.parley.server.store.Queues;
 import org.parley.server.store.Storage;
 import org.parley.server.store.StorageFactory;
 import org.parley.server.transport.CompositeSessionListener;
@@ -47,16 +53,26 @@ public final class ParleyServer implements AutoCloseable {
   private final InactivityReaper inactivity;
   private final Clock clock;
   private final WebSocketServer transport;
+  private final DataDirectoryLock lock;
+  private final Operations ops;
 
   private ParleyServer(ServerConfig config, Clock clock, SmsSender sms) throws InterruptedException {
     this.config = config;
     checkBind(config);
     SslContext ssl = ssl(config);
     Limits limits = config.limits();
-    this.storage = StorageFactory.open(config);
+    this.lock = DataDirectoryLock.acquire(config.dataDirectory());
+    try {
+      this.storage = StorageFactory.open(config);
+    } catch (RuntimeException e) {
+      lock.close();
+      throw e;
+    }
     this.blocking = Executors.newVirtualThreadPerTaskExecutor();
+    this.ops = new Operations(storage, blocking);
     BlobStore blobStore = null;
     try {
+      Queues queues = ops.metrics().instrument(storage.queues());
       blobStore = BlobStores.open(config);
       this.blobStore = blobStore;
       BlobService blobs = new BlobService(blobStore, clock, config.blobLimits());
@@ -67,20 +83,21 @@ public final class ParleyServer implements AutoCloseable {
       this.inactivity =
           new InactivityReaper(storage.accounts(), activity, presence, policy, clock, blocking);
       DeviceSessions sessions =
-          new DeviceSessions(presence, storage.queues(), storage.keys(), activity, blocking, limits);
+          new DeviceSessions(
+              presence, queues, storage.keys(), activity, blocking, limits, ops.metrics().delivered());
       LinkService linking = new LinkService(storage.accounts(), clock, limits, config.maxCompanions());
 
-      RequestRouter router = new RequestRouter();
+      RequestRouter router = new RequestRouter(ops.metrics()::refused);
       new RegistrationService(
               storage.accounts(), storage.verificationCodes(), storage.registrationLocks(), presence, sms, clock, limits)
           .routes(router);
       new KeyService(storage.accounts(), storage.keys(), presence, clock, limits).routes(router);
-      new MessageService(storage.accounts(), storage.queues(), presence, clock, limits, blobs).routes(router);
+      new MessageService(storage.accounts(), queues, presence, clock, limits, blobs).routes(router);
       new DeviceService(storage.accounts(), presence, clock, policy).routes(router);
       linking.routes(router);
       blobs.routes(router);
       Authenticator authenticator = new Authenticator(storage.accounts());
-      GroupFanout fanout = new GroupFanout(storage.queues(), presence, limits);
+      GroupFanout fanout = new GroupFanout(queues, presence, limits);
       new GroupService(storage.accounts(), storage.groups(), fanout, clock, limits).routes(router);
       new GroupMessageService(storage.groups(), fanout, clock, limits, blobs).routes(router);
 
@@ -91,6 +108,7 @@ public final class ParleyServer implements AutoCloseable {
       housekeeping.every(min(Duration.ofHours(1), config.queueTtl().dividedBy(10)), this::expireQueues);
       housekeeping.every(blobs.expiryPeriod(), blobs::expire);
 
+      ops.openAdmin(config.adminBind(), config.adminPort(), config.dataDirectory(), storage, presence, clock);
       this.transport =
           new WebSocketServer(
               config.bindHost(),
@@ -98,17 +116,19 @@ public final class ParleyServer implements AutoCloseable {
               ssl,
               authenticator,
               router,
-              new CompositeSessionListener(List.of(sessions, linking, inactivity)),
+              new CompositeSessionListener(List.of(sessions, linking, inactivity, ops.connections())),
               sessions,
               blocking,
               limits,
-              List.of(blobs.httpEndpoint(authenticator, blocking)));
+              List.of(ops.healthEndpoint(), blobs.httpEndpoint(authenticator, blocking)));
     } catch (RuntimeException | InterruptedException e) {
       if (blobStore != null) {
         blobStore.close();
       }
+      ops.close();
       storage.close();
       blocking.shutdownNow();
+      lock.close();
       throw e;
     }
   }
@@ -125,6 +145,37 @@ public final class ParleyServer implements AutoCloseable {
   /** The address devices connect to, as printed in "listening on ...". */
   public String url() {
     return (config.tls() ? "wss://" : "ws://") + hostForUrl(config.bindHost()) + ":" + port();
+  }
+
+  /** The admin listener (metrics, health, {@code parley admin}). */
+  public String adminUrl() {
+    return ops.adminUrl();
+  }
+
+  /** Meters and readiness, for subsystems that add their own. */
+  public Operations operations() {
+    return ops;
+  }
+
+  /**
+   * Stops the way SIGTERM asks: reports not ready, stops accepting, tells every device to reconnect
+   * elsewhere, finishes and answers every request in flight, then closes. Nothing acknowledged as
+   * stored is lost, and nothing is left half done.
+   */
+  public void drainAndClose() {
+    ops.readiness().draining("the server is stopping");
+    try {
+      transport.drain(ParleyServer::reconnect, config.drainTimeout());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    close();
+  }
+
+  /** Spreads the reconnects of every device over a few seconds, so the next node is not hit at once. */
+  private static Push reconnect() {
+    long retryAfter = 500 + ThreadLocalRandom.current().nextLong(2500);
+    return Push.newBuilder().setReconnect(Reconnect.newBuilder().setRetryAfterMs(retryAfter)).build();
   }
 
   /** For tests that must reach behind the protocol (a ghost device inserted into the store). */
@@ -150,7 +201,9 @@ public final class ParleyServer implements AutoCloseable {
     activity.flush();
     blocking.shutdown();
     blobStore.close();
+    ops.close();
     storage.close();
+    lock.close();
   }
 
   private static Duration activityFlushPeriod(ServerConfig config) {

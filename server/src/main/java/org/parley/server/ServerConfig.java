@@ -12,6 +12,9 @@ import org.parley.server.cluster.ClusterOptions;
  * @param insecureBind allow plain ws:// on an address other than loopback
  * @param sms "console" or "webhook:URL"
  * @param cluster the shared store and the wake-ups between nodes; embedded when not clustered
+ * @param adminBind address of the admin listener (metrics, health, {@code parley admin})
+ * @param adminPort its port; 0 picks a free one, written to the data directory's admin.properties
+ * @param drainTimeout how long a stopping server waits for in-flight work before it closes anyway
  */
 public record ServerConfig(
     Path dataDirectory,
@@ -27,7 +30,10 @@ public record ServerConfig(
     String sms,
     Limits limits,
     BlobLimits blobLimits,
-    ClusterOptions cluster) {
+    ClusterOptions cluster,
+    String adminBind,
+    int adminPort,
+    Duration drainTimeout) {
 
   public static Builder builder(Path dataDirectory) {
     return new Builder(dataDirectory);
@@ -52,6 +58,9 @@ public record ServerConfig(
     private Limits limits = Limits.defaults();
     private BlobLimits blobLimits = BlobLimits.defaults();
     private ClusterOptions cluster = ClusterOptions.embedded();
+    private String adminBind = "127.0.0.1";
+    private int adminPort;
+    private Duration drainTimeout = Duration.ofSeconds(30);
 
     private Builder(Path dataDirectory) {
       this.dataDirectory = dataDirectory;
@@ -118,10 +127,21 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder admin(String host, int port) {
+      this.adminBind = host;
+      this.adminPort = port;
+      return this;
+    }
+
+    public Builder drainTimeout(Duration value) {
+      this.drainTimeout = value;
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(
           dataDirectory, bindHost, port, tlsCertificate, tlsKey, insecureBind, primaryInactivity,
-          companionInactivity, maxCompanions, queueTtl, sms, limits, blobLimits, cluster);
+          companionInactivity, maxCompanions, queueTtl, sms, limits, blobLimits, cluster, adminBind, adminPort, drainTimeout);
     }
   }
 }

@@ -109,6 +109,28 @@ public final class ServerCommand implements Callable<Integer> {
   @Option(names = "--node-id", paramLabel = "N", description = "This node's name in logs (default: a random one).")
   String nodeId;
 
+  @Option(
+      names = "--admin-bind",
+      paramLabel = "HOST",
+      defaultValue = "127.0.0.1",
+      description = "Address of the admin listener: /metrics, /health/*, 'parley admin' (default: ${DEFAULT-VALUE}).")
+  String adminBind;
+
+  @Option(
+      names = "--admin-port",
+      paramLabel = "N",
+      defaultValue = "0",
+      description = "Port of the admin listener; 0 picks a free one, written to DIR/admin.properties (default: ${DEFAULT-VALUE}).")
+  int adminPort;
+
+  @Option(
+      names = "--drain-timeout",
+      paramLabel = "DURATION",
+      converter = Durations.class,
+      defaultValue = "30s",
+      description = "On SIGTERM, how long to wait for requests in flight before closing anyway (default: ${DEFAULT-VALUE}).")
+  Duration drainTimeout;
+
   /**
    * Lets every option of this command come from the environment or the config file (see {@link
    * OptionSources}); called once when the command line is built.
@@ -138,6 +160,8 @@ public final class ServerCommand implements Callable<Integer> {
         .sms(sms)
         .blobLimits(blobs.limits())
         .cluster(new ClusterOptions(store, redis, nodeId))
+        .admin(adminBind, adminPort)
+        .drainTimeout(drainTimeout)
         .build();
   }
 
@@ -152,11 +176,17 @@ public final class ServerCommand implements Callable<Integer> {
         .addShutdownHook(
             new Thread(
                 () -> {
-                  server.close();
+                  // SIGTERM (systemd, docker stop) and Ctrl-C: drain, so nothing in flight is lost.
+                  context.out().println("draining: no new connections; finishing what is in flight");
+                  context.out().flush();
+                  server.drainAndClose();
+                  context.out().println("stopped");
+                  context.out().flush();
                   stopped.countDown();
                 },
                 "parley-shutdown"));
     context.out().println("listening on " + server.url());
+    context.out().println("admin on " + server.adminUrl() + " (/metrics, /health/ready; parley admin --data " + settings.dataDirectory() + ")");
     context.out().flush();
     stopped.await();
     return 0;

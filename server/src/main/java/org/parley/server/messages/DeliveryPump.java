@@ -1,6 +1,7 @@
 package org.parley.server.messages;
 
 import com.google.protobuf.ByteString;
+import io.micrometer.core.instrument.Counter;
 import com.google.protobuf.CodedOutputStream;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -42,6 +43,7 @@ final class DeliveryPump {
   private final Queues queues;
   private final Executor blocking;
   private final int window;
+  private final Counter delivered;
 
   private final Map<ByteString, Long> inflight = new LinkedHashMap<>();
   /** Offered out of order below the read position and not in flight: pushed as soon as there is room. */
@@ -52,13 +54,14 @@ final class DeliveryPump {
   private boolean caughtUp;
   private boolean announcedEmpty;
 
-  DeliveryPump(Session session, Queues queues, Executor blocking, int window) {
+  DeliveryPump(Session session, Queues queues, Executor blocking, int window, Counter delivered) {
     this.session = session;
     this.channel = session.channel();
     this.device = session.address();
     this.queues = queues;
     this.blocking = blocking;
     this.window = window;
+    this.delivered = delivered;
   }
 
   void start() {
@@ -131,7 +134,13 @@ final class DeliveryPump {
   }
 
   private boolean canPush() {
-    return inflight.size() < window && channel.isWritable();
+    // A draining server pushes nothing new: what is in flight gets acked, the rest waits in the store.
+    return inflight.size() < window && channel.isWritable() && !session.isDraining();
+  }
+
+  /** Nothing pushed waits for an ack. On the event loop. */
+  boolean settled() {
+    return inflight.isEmpty();
   }
 
   private void readIfRoom() {
@@ -183,6 +192,7 @@ final class DeliveryPump {
   private void push(QueuedEnvelope envelope) {
     inflight.put(ByteString.copyFrom(envelope.guid()), envelope.seq());
     lastPushed = Math.max(lastPushed, envelope.seq());
+    delivered.increment();
     channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(encodePush(envelope.envelope()))));
   }
 

@@ -1,5 +1,6 @@
 package org.parley.server.messages;
 
+import io.micrometer.core.instrument.Counter;
 import java.util.List;
 import java.util.concurrent.Executor;
 import org.parley.protocol.wire.Ack;
@@ -30,15 +31,24 @@ public final class DeviceSessions implements SessionListener, DeliveryHooks {
   private final ActivityTracker activity;
   private final Executor blocking;
   private final Limits limits;
+  private final Counter delivered;
 
+  /** @param delivered counts every envelope pushed to a device */
   public DeviceSessions(
-      Presence presence, Queues queues, Keys keys, ActivityTracker activity, Executor blocking, Limits limits) {
+      Presence presence,
+      Queues queues,
+      Keys keys,
+      ActivityTracker activity,
+      Executor blocking,
+      Limits limits,
+      Counter delivered) {
     this.presence = presence;
     this.queues = queues;
     this.keys = keys;
     this.activity = activity;
     this.blocking = blocking;
     this.limits = limits;
+    this.delivered = delivered;
   }
 
   @Override
@@ -46,7 +56,7 @@ public final class DeviceSessions implements SessionListener, DeliveryHooks {
     switch (session.kind()) {
       case DEVICE -> {
         DeliveryPump pump =
-            session.receivesQueue() ? new DeliveryPump(session, queues, blocking, limits.deliveryWindow()) : null;
+            session.receivesQueue() ? new DeliveryPump(session, queues, blocking, limits.deliveryWindow(), delivered) : null;
         session.attach(pump);
         presence.register(session);
         activity.touch(session.address());
@@ -99,6 +109,11 @@ public final class DeviceSessions implements SessionListener, DeliveryHooks {
     if (session.attachment() instanceof DeliveryPump pump && ack.getGuidsCount() > 0) {
       pump.ack(List.copyOf(ack.getGuidsList()));
     }
+  }
+
+  @Override
+  public boolean settled(Session session) {
+    return !(session.attachment() instanceof DeliveryPump pump) || pump.settled();
   }
 
   @Override

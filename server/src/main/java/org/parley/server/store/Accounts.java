@@ -66,4 +66,24 @@ public interface Accounts {
 
   /** Records when devices were last active; never moves a time backwards. */
   void recordActivity(Map<DeviceAddress, Long> lastSeen);
+
+  /** What the store holds, for the operator ({@code parley admin stats}). */
+  Counts counts();
+
+  record Counts(long accounts, long devices, long tombstones) {}
+
+  /**
+   * Deletes an account at its operator's request, in one commit: every device unlinked (revoked and
+   * tombstoned with {@code reason}, so it is told why), keys and queues purged, and the account and
+   * its phone number forgotten (registering the number again makes a new account).
+   *
+   * @return the devices removed, or empty when there is no such account
+   */
+  Optional<List<DeviceAddress>> deleteAccount(UUID account, int reason, long now);
+
+  /**
+   * Forgets tombstones left before the given time; a device unlinked before then is afterwards
+   * refused as unknown instead of being told why. Returns how many were forgotten.
+   */
+  int purgeTombstones(long before);
 }

@@ -18,6 +18,9 @@ public interface Queues {
 
   long length(DeviceAddress device);
 
+  /** Envelopes waiting in every queue (the queue-depth gauge, admin stats); may scan the queue. */
+  long totalLength();
+
   /** Drops envelopes stored before the given server time; returns how many. */
   int purgeStoredBefore(long serverTimestamp);
 }

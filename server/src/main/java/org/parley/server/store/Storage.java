@@ -17,6 +17,12 @@ public interface Storage extends AutoCloseable {
 
   RegistrationLocks registrationLocks();
 
+  /**
+   * Proves the store can take a commit now (readiness): returns once a tiny write is durable, throws
+   * {@link StorageException} when it cannot be made. May block; callers bound the wait.
+   */
+  void probe();
+
   @Override
   void close();
 }

@@ -61,7 +61,18 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
       }
       return;
     }
+    if (session.isDraining()) {
+      router.refused(Status.DRAINING);
+      session.reply(
+          Response.newBuilder()
+              .setId(request.getId())
+              .setStatus(Status.DRAINING)
+              .setMessage("the server is shutting down; nothing was done; reconnect and send again")
+              .build());
+      return;
+    }
     if (session.requests().pending() >= MAX_PENDING_REQUESTS) {
+      router.refused(Status.RATE_LIMITED);
       session.reply(
           Response.newBuilder()
               .setId(request.getId())
@@ -72,7 +83,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
     // The handler runs in order with this connection's other requests up to the point where it hands
     // work to the store; the answer is written whenever that work completes.
-    session.requests().execute(() -> router.dispatch(session, request).thenAccept(session::reply));
+    session.accepted();
+    session.requests().execute(() -> router.dispatch(session, request).thenAccept(session::answer));
   }
 
   @Override
@@ -84,6 +96,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void refuse(ChannelHandlerContext ctx, long id, Status status, String reason) {
+    router.refused(status);
     session.reply(Response.newBuilder().setId(id).setStatus(status).setMessage(reason).build());
     if (++malformed > MAX_MALFORMED) {
       log.info("closing {} after {} malformed frames", session, malformed);

@@ -9,4 +9,13 @@ public interface DeliveryHooks {
 
   /** The socket drained its outbound buffer and can take more pushes. */
   void writable(Session session);
+
+  /**
+   * Whether nothing pushed to this device waits for its ack. A draining server closes a connection
+   * once it is settled (or after a grace), so that acks in flight are not thrown away. Called on the
+   * connection's event loop.
+   */
+  default boolean settled(Session session) {
+    return true;
+  }
 }

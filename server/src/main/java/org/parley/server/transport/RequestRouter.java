@@ -4,6 +4,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import org.parley.protocol.wire.Request;
 import org.parley.protocol.wire.Response;
 import org.parley.protocol.wire.Status;
@@ -25,6 +26,16 @@ public final class RequestRouter {
   private record Route(Access access, Handler handler) {}
 
   private final Map<Request.BodyCase, Route> routes = new EnumMap<>(Request.BodyCase.class);
+  private final Consumer<Status> refused;
+
+  public RequestRouter() {
+    this(status -> {});
+  }
+
+  /** @param refused told the status of every answer that is not OK (the refusal counters) */
+  public RequestRouter(Consumer<Status> refused) {
+    this.refused = refused;
+  }
 
   public RequestRouter on(Request.BodyCase body, Access access, Handler handler) {
     if (routes.putIfAbsent(body, new Route(access, handler)) != null) {
@@ -90,7 +101,18 @@ public final class RequestRouter {
     }
   }
 
-  private static Response refusal(long id, Throwable failure, Request request) {
+  /** Counts a refusal made outside the router (malformed frames, too many requests in flight). */
+  void refused(Status status) {
+    refused.accept(status);
+  }
+
+  private Response refusal(long id, Throwable failure, Request request) {
+    Response response = answer(id, failure, request);
+    refused.accept(response.getStatus());
+    return response;
+  }
+
+  private static Response answer(long id, Throwable failure, Request request) {
     Throwable cause = failure;
     while (cause instanceof CompletionException && cause.getCause() != null) {
       cause = cause.getCause();

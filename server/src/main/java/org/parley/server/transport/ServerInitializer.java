@@ -3,6 +3,7 @@ package org.parley.server.transport;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -24,15 +25,19 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
   private final SslContext ssl;
   private final Endpoints endpoints;
   private final List<Supplier<ChannelHandler>> streamingHttp;
+  private final ChannelGroup open;
 
-  ServerInitializer(SslContext ssl, Endpoints endpoints, List<Supplier<ChannelHandler>> streamingHttp) {
+  ServerInitializer(
+      SslContext ssl, Endpoints endpoints, List<Supplier<ChannelHandler>> streamingHttp, ChannelGroup open) {
     this.ssl = ssl;
     this.endpoints = endpoints;
     this.streamingHttp = streamingHttp;
+    this.open = open;
   }
 
   @Override
   protected void initChannel(SocketChannel channel) {
+    open.add(channel);
     ChannelPipeline pipeline = channel.pipeline();
     pipeline.addLast(new FlushConsolidationHandler(256, true));
     if (ssl != null) {

@@ -34,6 +34,12 @@ public final class Session {
   private final String remoteAddress;
   private final SerialExecutor requests;
   private volatile Object attachment;
+  /** Requests accepted and not yet answered: a draining server waits for them. */
+  private final java.util.concurrent.atomic.AtomicInteger unanswered = new java.util.concurrent.atomic.AtomicInteger();
+  private volatile boolean draining;
+  /** Drain sent the close frame (touched on the event loop only). */
+  boolean goneAway;
+  private volatile long drainingSince;
   /** Pushes and work held until the client has spoken first (see {@link #markReady}). */
   private java.util.List<Object> beforeReady = new java.util.ArrayList<>();
   private static final int MAX_HELD = 64;
@@ -159,6 +165,39 @@ public final class Session {
 
   void reply(Response response) {
     channel.writeAndFlush(Frame.newBuilder().setResponse(response).build());
+  }
+
+  /** A request was accepted; {@link #answer} follows. */
+  void accepted() {
+    unanswered.incrementAndGet();
+  }
+
+  /** The answer to an accepted request. */
+  void answer(Response response) {
+    reply(response);
+    unanswered.decrementAndGet();
+  }
+
+  int unanswered() {
+    return unanswered.get();
+  }
+
+  /**
+   * The server is draining: no new request is taken on this connection, nothing new is pushed, and
+   * the device is told to reconnect elsewhere.
+   */
+  void drain(Push goodbye, long nanoTime) {
+    drainingSince = nanoTime;
+    draining = true;
+    push(goodbye);
+  }
+
+  public boolean isDraining() {
+    return draining;
+  }
+
+  long drainingSince() {
+    return drainingSince;
   }
 
   public void close() {

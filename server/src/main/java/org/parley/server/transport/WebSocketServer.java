@@ -9,12 +9,16 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import org.parley.protocol.wire.Push;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
@@ -25,6 +29,9 @@ import org.parley.server.auth.Authenticator;
 public final class WebSocketServer implements AutoCloseable {
   private final EventLoopGroup group;
   private final Channel channel;
+  /** Every accepted connection, until it closes: what a drain waits for. */
+  private final ChannelGroup open;
+  private final DeliveryHooks hooks;
 
   public WebSocketServer(
       String host,
@@ -43,6 +50,8 @@ public final class WebSocketServer implements AutoCloseable {
     Class<? extends ServerChannel> channelType =
         epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     this.group = new MultiThreadIoEventLoopGroup(io);
+    this.open = new DefaultChannelGroup("connections", group.next());
+    this.hooks = acks;
     Endpoints endpoints =
         new Endpoints(authenticator, router, listener, acks, new FrameCodec(), blocking, limits);
     try {
@@ -53,7 +62,7 @@ public final class WebSocketServer implements AutoCloseable {
               .option(ChannelOption.SO_BACKLOG, 4096)
               .option(ChannelOption.SO_REUSEADDR, true)
               .childOption(ChannelOption.TCP_NODELAY, true)
-              .childHandler(new ServerInitializer(ssl, endpoints, streamingHttp))
+              .childHandler(new ServerInitializer(ssl, endpoints, streamingHttp, open))
               .bind(host, port)
               .sync()
               .channel();
@@ -65,6 +74,15 @@ public final class WebSocketServer implements AutoCloseable {
 
   public int port() {
     return ((InetSocketAddress) channel.localAddress()).getPort();
+  }
+
+  /**
+   * Stops accepting connections and empties the open ones without losing a commit (see {@link
+   * Drain}); returns when all are closed, at most about {@code timeout} later.
+   */
+  public void drain(Supplier<Push> goodbye, Duration timeout) throws InterruptedException {
+    channel.close().syncUninterruptibly();
+    new Drain(open, hooks).run(goodbye, timeout);
   }
 
   @Override

@@ -309,6 +309,55 @@ final class PostgresAccounts implements Accounts {
   }
 
   @Override
+  public Counts counts() {
+    return db.read(
+        c -> {
+          try (var statement = c.createStatement();
+              ResultSet rs =
+                  statement.executeQuery(
+                      "SELECT (SELECT COUNT(*) FROM accounts), (SELECT COUNT(*) FROM devices),"
+                          + " (SELECT COUNT(*) FROM tombstones)")) {
+            rs.next();
+            return new Counts(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+          }
+        });
+  }
+
+  @Override
+  public Optional<List<DeviceAddress>> deleteAccount(UUID account, int reason, long now) {
+    Optional<List<DeviceAddress>> removed =
+        db.transaction(
+            c -> {
+              if (!lockAccount(c, account)) {
+                return Optional.empty();
+              }
+              List<Integer> ids = new ArrayList<>();
+              for (DeviceRecord device : devices(c, account)) {
+                ids.add(device.deviceId());
+              }
+              List<DeviceAddress> gone = remove(c, account, ids, reason, now);
+              try (PreparedStatement delete = c.prepareStatement("DELETE FROM accounts WHERE id = ?")) {
+                delete.setObject(1, account);
+                delete.executeUpdate();
+              }
+              return Optional.of(gone);
+            });
+    removed.ifPresent(devices -> devices.forEach(purged));
+    return removed;
+  }
+
+  @Override
+  public int purgeTombstones(long before) {
+    return db.transaction(
+        c -> {
+          try (PreparedStatement delete = c.prepareStatement("DELETE FROM tombstones WHERE at < ?")) {
+            delete.setLong(1, before);
+            return delete.executeUpdate();
+          }
+        });
+  }
+
+  @Override
   public List<DeviceRecord> idlePrimaries(long seenBefore) {
     return idle(
         "device_id = 1 AND last_seen < ? AND EXISTS"

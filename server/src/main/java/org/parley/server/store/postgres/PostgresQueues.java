@@ -178,6 +178,18 @@ final class PostgresQueues implements Queues {
   }
 
   @Override
+  public long totalLength() {
+    return db.read(
+        c -> {
+          try (var count = c.createStatement();
+              ResultSet rs = count.executeQuery("SELECT COUNT(*) FROM queue")) {
+            rs.next();
+            return rs.getLong(1);
+          }
+        });
+  }
+
+  @Override
   public long length(DeviceAddress device) {
     long now = System.nanoTime();
     Length length = lengths.get(device);

@@ -62,6 +62,16 @@ public final class PostgresStorage implements Storage {
   }
 
   @Override
+  public void probe() {
+    db.transaction(
+        c -> {
+          try (var update = c.prepareStatement("UPDATE health SET probes = probes + 1 WHERE id = 1")) {
+            return update.executeUpdate();
+          }
+        });
+  }
+
+  @Override
   public void close() {
     db.close();
   }

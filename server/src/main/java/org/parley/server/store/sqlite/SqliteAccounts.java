@@ -342,6 +342,55 @@ final class SqliteAccounts implements Accounts {
   }
 
   @Override
+  public Counts counts() {
+    return db.read(
+        c -> {
+          try (var statement = c.createStatement();
+              ResultSet rs =
+                  statement.executeQuery(
+                      "SELECT (SELECT COUNT(*) FROM accounts), (SELECT COUNT(*) FROM devices),"
+                          + " (SELECT COUNT(*) FROM tombstones)")) {
+            rs.next();
+            return new Counts(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+          }
+        });
+  }
+
+  @Override
+  public Optional<List<DeviceAddress>> deleteAccount(UUID account, int reason, long now) {
+    Optional<List<DeviceAddress>> removed =
+        db.writeAndWait(
+            c -> {
+              if (account(c, "id", account.toString()).isEmpty()) {
+                return Optional.empty();
+              }
+              List<Integer> ids = new ArrayList<>();
+              for (DeviceRecord device : devices(c, account)) {
+                ids.add(device.deviceId());
+              }
+              List<DeviceAddress> gone = remove(c, account, ids, reason, now);
+              try (PreparedStatement delete = c.prepareStatement("DELETE FROM accounts WHERE id = ?")) {
+                delete.setString(1, account.toString());
+                delete.executeUpdate();
+              }
+              return Optional.of(gone);
+            });
+    removed.ifPresent(devices -> devices.forEach(purged));
+    return removed;
+  }
+
+  @Override
+  public int purgeTombstones(long before) {
+    return db.writeAndWait(
+        c -> {
+          try (PreparedStatement delete = c.prepareStatement("DELETE FROM tombstones WHERE at < ?")) {
+            delete.setLong(1, before);
+            return delete.executeUpdate();
+          }
+        });
+  }
+
+  @Override
   public void recordActivity(Map<DeviceAddress, Long> lastSeen) {
     if (lastSeen.isEmpty()) {
       return;

@@ -145,6 +145,18 @@ final class SqliteQueues implements Queues {
         });
   }
 
+  @Override
+  public long totalLength() {
+    return db.read(
+        c -> {
+          try (Statement count = c.createStatement();
+              ResultSet rs = count.executeQuery("SELECT COUNT(*) FROM queue")) {
+            rs.next();
+            return rs.getLong(1);
+          }
+        });
+  }
+
   /** Forget a device's count after a bulk delete (purge on unlink, re-registration). */
   void forget(DeviceAddress device) {
     lengths.remove(device);
