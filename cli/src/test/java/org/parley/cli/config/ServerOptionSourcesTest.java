@@ -60,6 +60,14 @@ class ServerOptionSourcesTest {
   }
 
   @Test
+  void theExampleConfigFileInTheDocsIsValid() {
+    ServerConfig example = parse(Map.of(), "--config", Path.of("..", "docs", "server.conf.example").toString());
+    assertThat(example.dataDirectory()).isEqualTo(Path.of("/var/lib/parley"));
+    assertThat(example.adminPort()).isEqualTo(9464);
+    assertThat(example.drainTimeout()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @Test
   void anUnknownKeyStopsTheServerWithItsLine() throws Exception {
     Path file = write("port = 9000\n\nqueue-tll = 7d\n");
     Run run = run(Map.of(), "server", "--config", file.toString());
