@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.util.Map;
 import org.parley.cli.commands.AddDeviceCommand;
 import org.parley.cli.commands.AdminCommand;
+import org.parley.cli.commands.DaemonCommand;
 import org.parley.cli.commands.DevicesCommand;
 import org.parley.cli.commands.GroupsCommand;
 import org.parley.cli.commands.HistoryCommand;
@@ -51,6 +52,7 @@ import picocli.CommandLine.Option;
       TrustCommand.class,
       SettingsCommand.class,
       RegistrationLockCommand.class,
+      DaemonCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -37,6 +37,7 @@ public final class Device implements AutoCloseable {
   private final Inbox inbox;
   private final Companions companions;
   private CompletableFuture<CompanionLinker.Result> pendingLink;
+  private volatile Receiving receiving;
 
   private Device(Path directory, ClientConfig config) {
     this.device = new DeviceContext(directory, config);
@@ -163,7 +164,38 @@ public final class Device implements AutoCloseable {
    * {@code idle} (after the waiting queue has been drained). Returns the number of events.
    */
   public int receive(Duration idle, Consumer<ClientEvent> listener) {
+    Receiving loop = receiving;
+    if (loop != null) {
+      return loop.follow(idle, listener, event -> false);
+    }
     return inbox.receive(idle, listener);
+  }
+
+  /**
+   * Receives from now on, until closed (the daemon): connects, takes in what arrives, connects
+   * again with backoff when the connection is lost. {@link #receive} and {@link #awaitHistory}
+   * then follow this loop instead of running their own.
+   */
+  public synchronized void startReceiving() {
+    if (receiving == null) {
+      Receiving loop = new Receiving(device, online, inbox);
+      loop.start();
+      receiving = loop;
+    }
+  }
+
+  /** Where the receive loop of {@link #startReceiving} is, or {@code null} if none runs. */
+  public Receiving.State receivingState() {
+    Receiving loop = receiving;
+    return loop == null ? null : loop.state();
+  }
+
+  /** Has the receive loop of {@link #startReceiving} connect again now rather than after its pause. */
+  public void reconnectNow() {
+    Receiving loop = receiving;
+    if (loop != null) {
+      loop.retryNow();
+    }
   }
 
   /**
@@ -172,6 +204,13 @@ public final class Device implements AutoCloseable {
    * Returns whether the history arrived.
    */
   public boolean awaitHistory(Duration idle, Consumer<ClientEvent> listener) {
+    Receiving loop = receiving;
+    if (loop != null) {
+      if (!inbox.historyComplete()) {
+        loop.follow(idle, listener, event -> inbox.historyComplete());
+      }
+      return inbox.historyComplete();
+    }
     return inbox.awaitHistory(idle, listener);
   }
 
@@ -313,6 +352,10 @@ public final class Device implements AutoCloseable {
   /** Waits for pre-key uploads and other background work, then closes the connection and profile. */
   @Override
   public void close() {
+    Receiving loop = receiving;
+    if (loop != null) {
+      loop.close();
+    }
     online.close();
     device.profile.close();
   }

@@ -129,7 +129,8 @@ final class DeviceContext {
   void requirePrimary(String what) {
     requireLinked();
     if (!local.isPrimary()) {
-      throw new ClientException("only the primary device may " + what + "; run this on the phone that registered");
+      throw new ClientException(
+          "NOT_PRIMARY", "only the primary device may " + what + "; run this on the phone that registered", null);
     }
   }
 }

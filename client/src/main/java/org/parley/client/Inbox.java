@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.parley.client.events.ClientEvent;
 import org.parley.client.events.WarningEvent;
@@ -57,16 +58,30 @@ final class Inbox {
   }
 
   int receive(Duration idle, Consumer<ClientEvent> listener) {
-    return receive(idle, listener, false);
+    return receive(idle, listener, false, () -> false);
   }
 
   boolean awaitHistory(Duration idle, Consumer<ClientEvent> listener) {
     historyComplete = false;
-    receive(idle, listener, true);
+    receive(idle, listener, true, () -> false);
     return historyComplete;
   }
 
-  private int receive(Duration idle, Consumer<ClientEvent> listener, boolean untilHistory) {
+  /** Whether the last part of the primary's history has been imported since this inbox was made. */
+  boolean historyComplete() {
+    return historyComplete;
+  }
+
+  /**
+   * Takes in what arrives until the connection ends or {@code stop} says so (the daemon's receive
+   * loop, {@link Receiving}), without an idle limit.
+   */
+  int receiveWhileConnected(Consumer<ClientEvent> listener, BooleanSupplier stop) {
+    return receive(null, listener, false, stop);
+  }
+
+  /** @param idle how long to wait for something, or {@code null}: for as long as the connection lives */
+  private int receive(Duration idle, Consumer<ClientEvent> listener, boolean untilHistory, BooleanSupplier stop) {
     // Set before connecting: what the server says on connect (unlinked, a warning) belongs here.
     online.receiving(true);
     ServerConnection server;
@@ -93,9 +108,12 @@ final class Inbox {
       } catch (CheckUnavailable e) {
         warn(listener, new WarningEvent("sender-check", e.getMessage() + "; held messages are taken in later"));
       }
-      while (!(untilHistory && historyComplete)) {
-        Push push = online.inbox().poll(idle.toMillis(), TimeUnit.MILLISECONDS);
+      while (!(untilHistory && historyComplete) && !stop.getAsBoolean()) {
+        Push push = online.inbox().poll(idle == null ? 1_000 : idle.toMillis(), TimeUnit.MILLISECONDS);
         if (push == null) {
+          if (idle == null && !stop.getAsBoolean() && server.isOpen()) {
+            continue;
+          }
           break;
         }
         if (push.hasEnvelope()) {

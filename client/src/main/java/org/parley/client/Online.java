@@ -32,14 +32,29 @@ final class Online implements AutoCloseable {
   private boolean connectionDelivers;
   private boolean listReconciled;
   private volatile boolean receiving;
+  private volatile boolean preferDelivering;
 
   Online(DeviceContext device) {
     this.device = device;
   }
 
+  /**
+   * A device that receives all the time (the daemon) keeps one connection, which takes its queue:
+   * a send that finds it down opens that one, not a second, sending-only one.
+   */
+  void preferDelivering(boolean value) {
+    this.preferDelivering = value;
+  }
+
+  /** Whether a connection to the server is open now. */
+  synchronized boolean isOpen() {
+    return connection != null && connection.isOpen();
+  }
+
   /** The connection, opened if needed; {@code deliver} asks for one that receives the queue. */
   synchronized ServerConnection connection(boolean deliver) {
     device.requireLinked();
+    deliver |= preferDelivering;
     if (connection != null && connection.isOpen() && (connectionDelivers || !deliver)) {
       return connection;
     }

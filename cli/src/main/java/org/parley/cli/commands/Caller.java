@@ -16,6 +16,11 @@ public interface Caller {
 
         @Override
         public void live(ClientEvent event) {}
+
+        @Override
+        public boolean streams() {
+          return false;
+        }
       };
 
   /** An event from the profile's event log. */
@@ -23,4 +28,9 @@ public interface Caller {
 
   /** Something to show at once and not keep (a progress step, a warning during a command). */
   void live(ClientEvent event);
+
+  /** Whether what is handed on reaches anyone (not over HTTP: events are read from the SSE stream). */
+  default boolean streams() {
+    return true;
+  }
 }

@@ -3,6 +3,7 @@ package org.parley.cli.commands;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.parley.cli.Main;
+import org.parley.cli.daemon.DaemonClient;
 import org.parley.cli.output.JsonOutput;
 import org.parley.cli.output.Output;
 import org.parley.cli.output.PlainOutput;
@@ -19,7 +20,9 @@ import picocli.CommandLine.Spec;
 /**
  * A command acting on this device's profile: it builds its handlers' parameters from its options
  * ({@link #run}), and renders the result ({@link #render}) with the plain or the JSON writer. The
- * handlers run on the device opened here, or on the daemon that holds the profile.
+ * handlers run on the device opened here, or, when a daemon holds the profile, on the daemon (by
+ * JSON-RPC on the profile's control socket): the same handlers and the same rendering, so the
+ * command prints the same either way.
  *
  * @param <R> what {@link #run} returns for {@link #render}
  */
@@ -89,6 +92,21 @@ public abstract class DeviceCommand<R> implements Callable<Integer> {
         pem == null
             ? new ClientConfig(context.clock(), null)
             : ClientConfig.trusting(context.clock(), Trust.read(pem), pem.toString());
+    try (DaemonClient daemon = DaemonClient.connect(directory)) {
+      if (daemon != null) {
+        // A daemon holds the profile: the handlers run there, and print the same here.
+        Invoker there =
+            new Invoker() {
+              @Override
+              public <P, T> T call(Handler<P, T> handler, P params) {
+                return daemon.call(handler.method(), params, handler.result(), caller);
+              }
+            };
+        R result = run(there, output);
+        render(result, output);
+        return exitCode(result);
+      }
+    }
     R result;
     try (Device device = Device.open(directory, config)) {
       if (showsLiveEvents()) {

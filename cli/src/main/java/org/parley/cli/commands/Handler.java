@@ -22,6 +22,15 @@ public interface Handler<P, R> {
 
   R handle(Device device, P params, Caller caller);
 
+  /**
+   * Whether the daemon runs this handler alone on its device (the default), or beside others
+   * because it mostly waits ({@code receive}, {@code finishLink}): it must then only read, or call
+   * what is safe beside anything else.
+   */
+  default boolean exclusive() {
+    return true;
+  }
+
   /** The body of a handler. */
   @FunctionalInterface
   interface Body<P, R> {
@@ -29,6 +38,16 @@ public interface Handler<P, R> {
   }
 
   static <P, R> Handler<P, R> of(String method, Class<P> params, Class<R> result, Body<P, R> body) {
+    return define(method, params, result, body, true);
+  }
+
+  /** A handler that mostly waits, run beside the others (see {@link #exclusive()}). */
+  static <P, R> Handler<P, R> waiting(String method, Class<P> params, Class<R> result, Body<P, R> body) {
+    return define(method, params, result, body, false);
+  }
+
+  private static <P, R> Handler<P, R> define(
+      String method, Class<P> params, Class<R> result, Body<P, R> body, boolean exclusive) {
     return new Handler<>() {
       @Override
       public String method() {
@@ -48,6 +67,11 @@ public interface Handler<P, R> {
       @Override
       public R handle(Device device, P p, Caller caller) {
         return body.handle(device, p, caller);
+      }
+
+      @Override
+      public boolean exclusive() {
+        return exclusive;
       }
 
       @Override

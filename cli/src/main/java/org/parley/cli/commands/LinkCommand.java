@@ -60,7 +60,7 @@ public final class LinkCommand extends DeviceCommand<LinkCommand.Linked> {
 
   /** {@code finishLink}: waits until the primary adds this device (after {@code startLink}). */
   public static final Handler<Handler.None, Linked> FINISH_LINK =
-      Handler.of("finishLink", Handler.None.class, Linked.class, (device, p, caller) -> {
+      Handler.waiting("finishLink", Handler.None.class, Linked.class, (device, p, caller) -> {
         CompanionLinker.Result linked = device.finishLink();
         return new Linked(linked.deviceId(), linked.phone(), linked.account().toString(), false);
       });
@@ -75,7 +75,7 @@ public final class LinkCommand extends DeviceCommand<LinkCommand.Linked> {
    * history-sync} events.
    */
   public static final Handler<AwaitParams, HistoryWait> AWAIT_HISTORY =
-      Handler.of("awaitHistory", AwaitParams.class, HistoryWait.class, (device, p, caller) -> {
+      Handler.waiting("awaitHistory", AwaitParams.class, HistoryWait.class, (device, p, caller) -> {
         Duration idle = p.timeout() == null ? HISTORY_WAIT : Duration.ofMillis((long) (p.timeout() * 1000));
         return new HistoryWait(device.awaitHistory(idle, caller::live));
       });

@@ -33,6 +33,8 @@ import org.parley.protocol.wire.Status;
 public final class ServerConnection implements AutoCloseable {
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(30);
+  /** The code of a {@link ClientException} saying the server could not be reached at all. */
+  public static final String UNREACHABLE = "UNREACHABLE";
 
   private volatile WebSocket socket;
   private HttpClient http;
@@ -97,8 +99,10 @@ public final class ServerConnection implements AutoCloseable {
     } catch (java.util.concurrent.TimeoutException e) {
       connection.http.shutdownNow();
       throw new ClientException(
+          UNREACHABLE,
           "the server at " + target.serverUrl() + " accepted the connection but did not answer within "
-              + OPEN_TIMEOUT.toSeconds() + " s; try again");
+              + OPEN_TIMEOUT.toSeconds() + " s; try again",
+          null);
     } catch (InterruptedException e) {
       connection.http.shutdownNow();
       Thread.currentThread().interrupt();
@@ -130,6 +134,7 @@ public final class ServerConnection implements AutoCloseable {
           "the server at " + target.serverUrl() + " refused the connection (HTTP " + status + ")" + detail, cause);
     }
     return new ClientException(
+        UNREACHABLE,
         "cannot connect to " + target.serverUrl() + " (" + cause.getMessage() + "); is 'parley server' running there?",
         cause);
   }
@@ -146,7 +151,10 @@ public final class ServerConnection implements AutoCloseable {
     send(Frame.newBuilder().setRequest(request.setId(id)).build())
         .exceptionally(
             failure -> {
-              fail(id, new ClientException("the connection to the server broke: " + failure.getMessage(), failure));
+              fail(
+                  id,
+                  new ClientException(
+                      UNREACHABLE, "the connection to the server broke: " + failure.getMessage(), failure));
               return null;
             });
     return answer
@@ -170,7 +178,8 @@ public final class ServerConnection implements AutoCloseable {
         throw client;
       }
       if (e.getCause() instanceof java.util.concurrent.TimeoutException) {
-        throw new ClientException("the server did not answer within " + REQUEST_TIMEOUT.toSeconds() + " s");
+        throw new ClientException(
+            UNREACHABLE, "the server did not answer within " + REQUEST_TIMEOUT.toSeconds() + " s", null);
       }
       throw new ClientException("request failed: " + e.getCause(), e.getCause());
     }
@@ -222,7 +231,8 @@ public final class ServerConnection implements AutoCloseable {
 
   private void onClosed(String reason) {
     if (closed.complete(reason)) {
-      ClientException failure = new ClientException("the connection to the server closed: " + reason);
+      ClientException failure =
+          new ClientException(UNREACHABLE, "the connection to the server closed: " + reason, null);
       pending.values().forEach(answer -> answer.completeExceptionally(failure));
       pending.clear();
     }

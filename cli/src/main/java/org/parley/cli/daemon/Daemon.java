@@ -1,0 +1,145 @@
+package org.parley.cli.daemon;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.parley.cli.rpc.JsonRpc;
+import org.parley.cli.rpc.Methods;
+import org.parley.client.ClientConfig;
+import org.parley.client.ClientException;
+
+/**
+ * A running daemon (DESIGN.md §13): the profiles it holds, each receiving all the time with its own
+ * control socket for the commands run on it, and the transports it was asked for: another UNIX
+ * socket, TCP, HTTP. Closing it stops them all and releases the profiles.
+ */
+public final class Daemon implements AutoCloseable {
+  /**
+   * What to start.
+   *
+   * @param profiles the profile directories to hold
+   * @param multi whether calls name their profile ({@code --profiles DIR})
+   * @param tokenHome where the token for TCP and HTTP is kept: the profile, or the profiles' directory
+   * @param keepEvents how long events stay in the log for consumers that were away
+   */
+  public record Options(
+      List<Path> profiles,
+      boolean multi,
+      Path tokenHome,
+      Path socket,
+      InetSocketAddress tcp,
+      InetSocketAddress http,
+      Duration keepEvents,
+      ClientConfig config) {}
+
+  private final Options options;
+  private final Profiles profiles;
+  private final Token token;
+  private final JsonRpc rpc = new JsonRpc(Methods.all());
+  private final List<AutoCloseable> running = new ArrayList<>();
+  private final List<Path> controlSockets = new ArrayList<>();
+  private final ScheduledExecutorService housekeeping =
+      Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().name("parley-housekeeping").daemon().unstarted(r));
+  private LineServer tcp;
+  private HttpApi http;
+
+  private Daemon(Options options, Profiles profiles, Token token) {
+    this.options = options;
+    this.profiles = profiles;
+    this.token = token;
+  }
+
+  public static Daemon start(Options options) {
+    List<DeviceHost> hosts = new ArrayList<>();
+    try {
+      for (Path profile : options.profiles()) {
+        hosts.add(DeviceHost.open(profile, options.config()));
+      }
+    } catch (RuntimeException e) {
+      hosts.forEach(DeviceHost::close);
+      throw e;
+    }
+    Daemon daemon = new Daemon(options, new Profiles(hosts, options.multi()), Token.of(options.tokenHome()));
+    try {
+      daemon.listen();
+    } catch (IOException | RuntimeException e) {
+      daemon.close();
+      throw e instanceof ClientException client ? client : new ClientException("the daemon could not start: " + e.getMessage(), e);
+    }
+    return daemon;
+  }
+
+  private void listen() throws IOException {
+    for (DeviceHost host : profiles.all()) {
+      Path socket = host.controlSocket();
+      running.add(LineServer.unix(socket, rpc, profiles));
+      host.advertise(socket);
+      controlSockets.add(socket);
+    }
+    if (options.socket() != null) {
+      running.add(LineServer.unix(options.socket(), rpc, profiles));
+    }
+    if (options.tcp() != null) {
+      tcp = LineServer.tcp(options.tcp(), rpc, profiles, token);
+      running.add(tcp);
+    }
+    if (options.http() != null) {
+      http = HttpApi.start(options.http(), token);
+      new ApiRoutes(rpc, profiles).mountOn(http);
+      running.add(http);
+    }
+    Clock clock = options.config().clock();
+    housekeeping.scheduleWithFixedDelay(
+        () -> profiles.all().forEach(
+            h -> h.feed().log().forgetBefore(clock.millis() - options.keepEvents().toMillis())),
+        0, 1, TimeUnit.HOURS);
+  }
+
+  /** The HTTP server, to mount more routes on (the web companion), or {@code null} without {@code --http}. */
+  public HttpApi http() {
+    return http;
+  }
+
+  public InetSocketAddress tcpAddress() throws IOException {
+    return tcp == null ? null : (InetSocketAddress) tcp.address();
+  }
+
+  /** The control socket of each profile, in the order given. */
+  public List<Path> controlSockets() {
+    return List.copyOf(controlSockets);
+  }
+
+  /** The phone number of each profile held (null before registration), in the order given. */
+  public List<String> phones() {
+    return profiles.all().stream().map(DeviceHost::phone).toList();
+  }
+
+  public String token() {
+    return token.text();
+  }
+
+  /** The token kept in {@code home} (made now if there is none yet), for {@code --print-token}. */
+  public static String token(Path home) {
+    return Token.of(home).text();
+  }
+
+  @Override
+  public void close() {
+    housekeeping.shutdownNow();
+    for (AutoCloseable transport : running.reversed()) {
+      try {
+        transport.close();
+      } catch (Exception ignored) {
+        // closing the rest anyway
+      }
+    }
+    profiles.close();
+  }
+}

@@ -1,0 +1,307 @@
+package org.parley.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.parley.cli.daemon.Daemon;
+import org.parley.client.ClientConfig;
+import org.parley.client.ClientException;
+import org.parley.server.testing.TestServer;
+import org.parley.server.testing.WithTestServer;
+
+/**
+ * The daemon (DESIGN.md §13) in this JVM, with a real relay behind it: JSON-RPC on each transport,
+ * its checks, the event stream, and every command through it printing what it prints standalone.
+ */
+@WithTestServer
+class DaemonIT {
+  static final String ALICE = "+15550001201";
+  static final String BOB = "+15550001202";
+  static final String CAROL = "+15550001203";
+
+  @TempDir Path dir;
+  TestServer server;
+  Daemon daemon;
+
+  @BeforeEach
+  void useServer(TestServer server) {
+    this.server = server;
+  }
+
+  @AfterEach
+  void stopDaemon() {
+    if (daemon != null) {
+      daemon.close();
+    }
+  }
+
+  Cli.Run parley(String profile, String... args) {
+    return new Cli(dir).parley(profile, args);
+  }
+
+  Cli.Run ok(String profile, String... args) {
+    Cli.Run run = parley(profile, args);
+    assertThat(run.code()).as("parley %s: %s", String.join(" ", args), run.err()).isZero();
+    return run;
+  }
+
+  void registerAs(String profile, String phone) {
+    ok(profile, "register", "--server", server.url(), "--phone", phone);
+    ok(profile, "verify", server.sms().codeFor(phone));
+  }
+
+  Daemon startDaemon(String profile, boolean network) throws Exception {
+    InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    Path home = dir.resolve(profile);
+    return Daemon.start(
+        new Daemon.Options(
+            List.of(home), false, home, null, network ? loopback : null, network ? loopback : null,
+            Duration.ofDays(30), ClientConfig.defaults()));
+  }
+
+  static Map<String, String> headers(InetSocketAddress http, String token) {
+    Map<String, String> headers = new java.util.LinkedHashMap<>();
+    headers.put("Host", "127.0.0.1:" + http.getPort());
+    if (token != null) {
+      headers.put("Authorization", "Bearer " + token);
+    }
+    return headers;
+  }
+
+  @Test
+  void jsonRpcOnEveryTransportAnswersBadInputWithErrorsAndKeepsTheConnection() throws Exception {
+    registerAs("bob", BOB);
+    daemon = startDaemon("bob", true);
+    Path socket = daemon.controlSockets().getFirst();
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
+
+    try (RpcClient unix = RpcClient.unix(socket)) {
+      assertThat(unix.call(1, "version", null).path("result").path("version").asText()).isNotBlank();
+      assertThat(unix.send("this is not json").path("error").path("code").asInt()).isEqualTo(-32700);
+      assertThat(unix.send("{\"jsonrpc\":\"2.0\",\"id\":2}").path("error").path("code").asInt()).isEqualTo(-32600);
+      assertThat(unix.call(3, "noSuchMethod", null).path("error").path("code").asInt()).isEqualTo(-32601);
+      JsonNode unknownParam = unix.call(4, "listDevices", "{\"bogus\":1}");
+      assertThat(unknownParam.path("error").path("code").asInt()).isEqualTo(-32602);
+      assertThat(unknownParam.path("error").path("message").asText()).contains("bogus");
+      JsonNode missing = unix.call(5, "send", "{\"message\":\"to whom?\"}");
+      assertThat(missing.path("error").path("code").asInt()).isEqualTo(-32602);
+      JsonNode refused = unix.call(6, "send", "{\"recipient\":\"+15559999999\",\"message\":\"hi\"}");
+      assertThat(refused.path("error").path("code").asInt()).isEqualTo(-1);
+      assertThat(refused.path("error").path("data").path("type").asText()).isNotBlank();
+      assertThat(unix.send("[]").path("error").path("code").asInt()).isEqualTo(-32600);
+
+      JsonNode batch =
+          unix.send(
+              "[{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"version\"},"
+                  + "{\"jsonrpc\":\"2.0\",\"method\":\"version\"},"
+                  + "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"listDevices\"},"
+                  + "42]");
+      assertThat(batch.isArray()).isTrue();
+      assertThat(batch).hasSize(3);
+      assertThat(batch.get(0).path("id").asInt()).isEqualTo(7);
+      assertThat(batch.get(1).path("result").path("devices").get(0).path("id").asInt()).isEqualTo(1);
+      assertThat(batch.get(2).path("error").path("code").asInt()).isEqualTo(-32600);
+      assertThat(unix.call(9, "version", null).has("result")).as("the connection lives on").isTrue();
+    }
+
+    try (RpcClient tcp = RpcClient.tcp(daemon.tcpAddress())) {
+      assertThat(tcp.call(1, "version", null).path("error").path("code").asInt()).isEqualTo(-7);
+      assertThat(tcp.call(2, "auth", "{\"token\":\"guess\"}").path("error").path("code").asInt()).isEqualTo(-7);
+      assertThat(tcp.call(3, "listDevices", null).path("error").path("code").asInt()).isEqualTo(-7);
+      assertThat(tcp.call(4, "auth", "{\"token\":\"" + daemon.token() + "\"}").has("result")).isTrue();
+      assertThat(tcp.call(5, "listDevices", null).path("result").path("devices").get(0).path("id").asInt())
+          .isEqualTo(1);
+    }
+
+    InetSocketAddress http = daemon.http().address();
+    String batch = "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"version\"},{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"listDevices\"}]";
+    assertThat(RawHttp.request(http, "POST", "/api/v1/rpc", headers(http, null), batch).status()).isEqualTo(401);
+    assertThat(RawHttp.request(http, "POST", "/api/v1/rpc", headers(http, "wrong"), batch).status()).isEqualTo(401);
+    Map<String, String> rebound = headers(http, daemon.token());
+    rebound.put("Host", "attacker.example:" + http.getPort());
+    assertThat(RawHttp.request(http, "POST", "/api/v1/rpc", rebound, batch).status()).as("DNS rebinding").isEqualTo(403);
+    assertThat(RawHttp.request(http, "GET", "/api/v1/events", rebound, null).status()).isEqualTo(403);
+
+    RawHttp.Response answered = RawHttp.request(http, "POST", "/api/v1/rpc", headers(http, daemon.token()), batch);
+    assertThat(answered.status()).isEqualTo(200);
+    JsonNode answers = RpcClient.JSON.readTree(answered.body());
+    assertThat(answers).hasSize(2);
+    assertThat(answers.get(1).path("result").path("devices").get(0).path("primary").asBoolean()).isTrue();
+    assertThat(
+            RawHttp.request(http, "POST", "/api/v1/rpc", headers(http, daemon.token()), "{\"jsonrpc\":\"2.0\",\"method\":\"version\"}")
+                .status())
+        .as("a notification gets no answer")
+        .isEqualTo(204);
+    RawHttp.Response garbage = RawHttp.request(http, "POST", "/api/v1/rpc", headers(http, daemon.token()), "{");
+    assertThat(RpcClient.JSON.readTree(garbage.body()).path("error").path("code").asInt()).isEqualTo(-32700);
+    RawHttp.Response check = RawHttp.request(http, "GET", "/api/v1/check", headers(http, null), null);
+    assertThat(check.status()).isEqualTo(200);
+    assertThat(check.body()).contains("\"status\":\"ok\"");
+  }
+
+  @Test
+  void aSecondDaemonOnTheSameProfileIsRefused() throws Exception {
+    registerAs("bob", BOB);
+    daemon = startDaemon("bob", false);
+    assertThatThrownBy(() -> startDaemon("bob", false))
+        .isInstanceOf(ClientException.class)
+        .hasMessageContaining("a daemon already holds the profile");
+    // And the command says so too (it exits instead of serving).
+    Cli.Run second = parley("bob", "daemon");
+    assertThat(second.code()).isEqualTo(1);
+    assertThat(second.err()).contains("a daemon already holds the profile");
+  }
+
+  @Test
+  void subscribersGetLiveEventsAndAStreamResumedWithLastEventIdGetsEveryEventOnce() throws Exception {
+    registerAs("alice", ALICE);
+    registerAs("bob", BOB);
+    daemon = startDaemon("bob", true);
+    InetSocketAddress http = daemon.http().address();
+
+    try (RpcClient subscriber = RpcClient.unix(daemon.controlSockets().getFirst())) {
+      JsonNode subscribed = subscriber.call(1, "subscribeReceive", null);
+      assertThat(subscribed.path("result").path("subscription").asInt()).isPositive();
+      ok("alice", "send", "--to", BOB, "one");
+      JsonNode first = subscriber.awaitEvents(1).getFirst();
+      assertThat(first.path("type").asText()).isEqualTo("message");
+      assertThat(first.path("body").asText()).isEqualTo("one");
+      assertThat(first.path("eventId").asLong()).isPositive();
+      assertThat(subscriber.notifications.getFirst().path("method").asText()).isEqualTo("receive");
+
+      // A consumer on SSE reads from the start, hangs up after the first message...
+      List<String[]> before =
+          RawHttp.events(http, "/api/v1/events?since=0", headers(http, daemon.token()),
+              events -> events.stream().anyMatch(e -> e[1].contains("\"body\":\"one\"")));
+      String lastSeen = before.getLast()[0];
+      // ...is away while two more arrive...
+      ok("alice", "send", "--to", BOB, "two");
+      ok("alice", "send", "--to", BOB, "three");
+      subscriber.awaitEvents(3);
+      // ...and comes back with Last-Event-ID: it gets exactly what it missed, once, in order.
+      Map<String, String> resume = headers(http, daemon.token());
+      resume.put("Last-Event-ID", lastSeen);
+      List<String[]> after =
+          RawHttp.events(http, "/api/v1/events", resume,
+              events -> events.stream().anyMatch(e -> e[1].contains("\"body\":\"three\"")));
+      List<String> bodies = after.stream().map(e -> body(e[1])).filter(b -> b != null).toList();
+      assertThat(bodies).containsExactly("two", "three");
+      List<Long> ids = after.stream().map(e -> Long.parseLong(e[0])).toList();
+      assertThat(ids).isSorted().doesNotHaveDuplicates().allMatch(id -> id > Long.parseLong(lastSeen));
+
+      assertThat(subscriber.call(2, "unsubscribeReceive", "{\"subscription\":" + subscribed.path("result").path("subscription").asInt() + "}")
+              .path("result").asBoolean())
+          .isTrue();
+    }
+  }
+
+  /** Numbers that change between runs (ids, times) out; counts, device ids and words stay. */
+  static String normalized(String output) {
+    return output
+        .replaceAll("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "UUID")
+        .replaceAll("\\d{4}-\\d\\d-\\d\\d[T ]\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z?", "TIME")
+        .replaceAll("\\d{6,}", "N")
+        .replaceAll("\\+1555000120\\d", "+PHONE")
+        .replaceAll("\"eventId\":\\d+", "\"eventId\":N");
+  }
+
+  @Test
+  void everyCommandPrintsTheSameThroughTheDaemonAsStandalone() throws Exception {
+    registerAs("alice", ALICE);
+    registerAs("bob", BOB);
+    String group = ok("alice", "groups", "create", "climbing", "--member", BOB).out().strip();
+    ok("alice", "send", "--to", BOB, "hello bob");
+    ok("alice", "send", "--group", group, "saturday?");
+    ok("bob", "receive", "--timeout", "1s");
+    ok("bob", "read", "--with", ALICE);
+    ok("bob", "read", "--group", group);
+
+    // What only reads, then what changes the profile (whose output does not depend on the reads).
+    List<List<String>> reads =
+        List.of(
+            List.of("devices"),
+            List.of("devices", "--json"),
+            List.of("history", "--with", ALICE),
+            List.of("history", "--json"),
+            List.of("history", "--group", group, "--json"),
+            List.of("safety-number", ALICE),
+            List.of("safety-number", ALICE, "--json"),
+            List.of("groups", "list"),
+            List.of("groups", "list", "--json"));
+    List<List<String>> changes =
+        List.of(
+            List.of("read", "--with", ALICE),
+            List.of("read", "--group", group, "--json"),
+            List.of("send", "--to", ALICE, "from bob"),
+            List.of("send", "--to", ALICE, "from bob", "--json"),
+            List.of("send", "--group", group, "to the group", "--json"),
+            List.of("send", "--to", "+15559999999", "nobody there"),
+            List.of("groups", "add", "no-such-group", ALICE),
+            List.of("history", "--limit", "0"),
+            List.of("unlink", "5"),
+            List.of("add-device", "--uri", "parley://link?v=1&addr=x"));
+    compareThroughTheDaemon("bob", reads);
+    compareThroughTheDaemon("bob", changes);
+
+    ok("alice", "send", "--to", BOB, "later");
+    Cli.Run receivedAlone = parley("bob", "receive", "--timeout", "1s", "--json");
+    daemon = startDaemon("bob", false);
+    ok("alice", "send", "--to", BOB, "later");
+    Cli.Run receivedThrough = parley("bob", "receive", "--timeout", "3s", "--json");
+    assertThat(receivedThrough.code()).isEqualTo(receivedAlone.code());
+    assertThat(normalized(receivedThrough.out())).isEqualTo(normalized(receivedAlone.out())).contains("\"eventId\"");
+
+    // A daemon on a fresh profile: register and verify go through it, and it starts receiving.
+    daemon.close();
+    daemon = startDaemon("carol", false);
+    ok("carol", "register", "--server", server.url(), "--phone", CAROL);
+    Cli.Run verified = ok("carol", "verify", server.sms().codeFor(CAROL));
+    assertThat(verified.out()).contains("registered " + CAROL);
+    ok("alice", "send", "--to", CAROL, "welcome carol");
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(ok("carol", "history", "--with", ALICE).out()).contains("welcome carol"));
+    assertThat(ok("carol", "receive", "--timeout", "1s").out()).contains("welcome carol");
+    assertThat(ok("carol", "receive", "--timeout", "1s").out()).as("printed once").doesNotContain("welcome carol");
+  }
+
+  /** Runs each command standalone, then each through a daemon started for the purpose: the same output. */
+  private void compareThroughTheDaemon(String profile, List<List<String>> commands) throws Exception {
+    java.util.Map<List<String>, Cli.Run> standalone = new java.util.LinkedHashMap<>();
+    for (List<String> command : commands) {
+      standalone.put(command, parley(profile, command.toArray(String[]::new)));
+    }
+    try (Daemon holding = startDaemon(profile, false)) {
+      for (List<String> command : commands) {
+        Cli.Run alone = standalone.get(command);
+        Cli.Run through = parley(profile, command.toArray(String[]::new));
+        String what = String.join(" ", command);
+        assertThat(through.code()).as(what + ": " + through.err()).isEqualTo(alone.code());
+        assertThat(normalized(through.out())).as(what).isEqualTo(normalized(alone.out()));
+        assertThat(normalized(through.err())).as(what).isEqualTo(normalized(alone.err()));
+      }
+    }
+  }
+
+  private static String body(String data) {
+    try {
+      JsonNode event = RpcClient.JSON.readTree(data);
+      return event.path("type").asText().equals("message") ? event.path("body").asText() : null;
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+}
