@@ -11,6 +11,7 @@ import org.parley.client.events.UntrustedEvent;
 import org.parley.client.history.HistoryExporter;
 import org.parley.client.linking.CompanionLinker;
 import org.parley.client.linking.PrimaryLinker;
+import org.parley.client.messaging.GroupChanges;
 import org.parley.client.messaging.GroupRoster;
 import org.parley.client.messaging.GroupSender;
 import org.parley.client.messaging.MessageSender;
@@ -147,14 +148,19 @@ public final class Device implements AutoCloseable {
   public GroupChats groups() {
     GroupStore groups = device.groupStore();
     var local = device.local;
-    GroupRoster roster = new GroupRoster(groups, local.account());
+    GroupRoster roster = device.groupRoster(groups);
     MessageSender pairwise = device.sender();
     GroupSender groupSender =
         new GroupSender(
             device.signal, groups, roster, device.directory(), pairwise, device.clock, local.account(),
-            local.deviceId());
+            local.deviceId(), device::tell);
+    GroupChanges changes =
+        new GroupChanges(
+            roster, device.directory(), device.signal.getIdentityKeyPair(), local.account(), local.deviceId(),
+            device.clock, device::tell);
     return new GroupChats(
-        device.profile, local, groups, roster, groupSender, pairwise, device.history, device.events, device.clock, this::online);
+        device.profile, local, groups, roster, changes, groupSender, pairwise, device.history, device.events,
+        device.clock, this::online, device::tell);
   }
 
   // ---------------------------------------------------------------- receiving

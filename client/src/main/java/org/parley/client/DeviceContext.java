@@ -6,6 +6,7 @@ import java.util.function.Consumer;
 import org.parley.client.events.ClientEvent;
 import org.parley.client.history.HistoryHandoff;
 import org.parley.client.messaging.DeviceDirectory;
+import org.parley.client.messaging.GroupRoster;
 import org.parley.client.messaging.MessageSender;
 import org.parley.client.messaging.OwnDeviceList;
 import org.parley.client.net.Trust;
@@ -102,6 +103,12 @@ final class DeviceContext {
 
   GroupStore groupStore() {
     return new GroupStore(profile, contacts);
+  }
+
+  /** This device's verified copy of its groups, kept from signed changes. */
+  GroupRoster groupRoster(GroupStore groups) {
+    return new GroupRoster(
+        groups, directory(), local.account(), local.deviceId(), signal.getIdentityKeyPair().getPublicKey());
   }
 
   HistoryHandoff historyHandoff() {

@@ -4,8 +4,11 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.parley.client.messaging.ContentProcessor;
+import org.parley.client.events.ClientEvent;
+import org.parley.client.messaging.GroupChanges;
 import org.parley.client.messaging.GroupRoster;
 import org.parley.client.messaging.GroupSender;
 import org.parley.client.messaging.MessageSender;
@@ -17,48 +20,50 @@ import org.parley.client.store.LocalDevice;
 import org.parley.client.store.MessageHistory;
 import org.parley.client.store.ProfileStore;
 import org.parley.protocol.PhoneNumbers;
-import org.parley.protocol.wire.AddMembers;
 import org.parley.protocol.wire.Content;
-import org.parley.protocol.wire.CreateGroup;
 import org.parley.protocol.wire.DataMessage;
-import org.parley.protocol.wire.LeaveGroup;
 import org.parley.protocol.wire.ReadMark;
 import org.parley.protocol.wire.ReadSync;
-import org.parley.protocol.wire.RemoveMember;
-import org.parley.protocol.wire.Request;
 import org.parley.protocol.wire.SyncMessage;
 
 /**
- * A device's group chats (DESIGN.md §9): the server keeps who is in each group; this device keeps
- * what it last heard about them, its own sender key per group, and the messages.
+ * A device's group chats (DESIGN.md §9): who is in each group is decided by signed changes, which this
+ * device makes ({@link GroupChanges}) and checks ({@link GroupRoster}); it keeps its own verified copy
+ * of each group, its own sender key per group, and the messages.
  */
 public final class GroupChats {
   private final ProfileStore profile;
   private final LocalDevice local;
   private final GroupStore groups;
   private final GroupRoster roster;
+  private final GroupChanges changes;
   private final GroupSender sender;
   private final MessageSender pairwise;
   private final MessageHistory history;
   private final EventLog log;
   private final Clock clock;
   private final Supplier<ServerConnection> server;
+  private final Consumer<ClientEvent> events;
 
   GroupChats(
       ProfileStore profile,
       LocalDevice local,
       GroupStore groups,
       GroupRoster roster,
+      GroupChanges changes,
       GroupSender sender,
       MessageSender pairwise,
       MessageHistory history,
       EventLog log,
       Clock clock,
-      Supplier<ServerConnection> server) {
+      Supplier<ServerConnection> server,
+      Consumer<ClientEvent> events) {
     this.profile = profile;
     this.local = local;
     this.groups = groups;
     this.roster = roster;
+    this.changes = changes;
+    this.events = events;
     this.sender = sender;
     this.pairwise = pairwise;
     this.history = history;
@@ -74,46 +79,40 @@ public final class GroupChats {
 
   /** Creates a group with this account as its admin and the given numbers as members. */
   public GroupView create(String name, List<String> phones) {
-    CreateGroup.Builder create = CreateGroup.newBuilder().setName(name);
-    phones.forEach(p -> create.addMemberPhones(PhoneNumbers.normalize(p)));
-    return view(roster.store(server.get().call(Request.newBuilder().setCreateGroup(create)).getGroup()));
+    return view(changes.create(server.get(), name, phones.stream().map(PhoneNumbers::normalize).toList()));
   }
 
   /** Adds a member (admins only). */
   public GroupView add(String groupId, String phone) {
-    AddMembers add = AddMembers.newBuilder().setGroupId(groupId).addMemberPhones(PhoneNumbers.normalize(phone)).build();
-    return view(roster.store(server.get().call(Request.newBuilder().setAddMembers(add)).getGroup()));
+    return view(changes.add(server.get(), groupId, PhoneNumbers.normalize(phone)));
   }
 
   /**
    * Removes a member (admins only). This device's sender key for the group is retired, so the
-   * removed member cannot read what is sent next; the other members' devices do the same when the
-   * server tells them.
+   * removed member cannot read what is sent next; the other members' devices do the same when they
+   * take in the signed change.
    */
   public GroupView remove(String groupId, String phone) {
-    RemoveMember remove =
-        RemoveMember.newBuilder().setGroupId(groupId).setMemberPhone(PhoneNumbers.normalize(phone)).build();
-    LocalGroup group = roster.store(server.get().call(Request.newBuilder().setRemoveMember(remove)).getGroup());
-    if (group.member()) {
-      groups.retireSenderKey(groupId);
-    }
-    return view(group);
+    return view(changes.remove(server.get(), groupId, PhoneNumbers.normalize(phone)));
   }
 
   /** Leaves a group; an admin who was the last one hands the role to the longest-standing member. */
   public void leave(String groupId) {
-    var left =
-        server.get().call(Request.newBuilder().setLeaveGroup(LeaveGroup.newBuilder().setGroupId(groupId))).getGroup();
-    roster.left(groupId, left.getName(), left.getVersion());
+    changes.leave(server.get(), groupId);
   }
 
-  /** This account's groups, as the server lists them now. */
+  /** This account's groups, each brought up to date with its signed changes. */
   public List<GroupView> list() {
-    List<GroupView> out = new ArrayList<>();
-    for (LocalGroup group : roster.refreshAll(server.get())) {
-      out.add(view(group));
+    List<ClientEvent> learned = new ArrayList<>();
+    try {
+      List<GroupView> out = new ArrayList<>();
+      for (LocalGroup group : roster.refreshAll(server.get(), learned)) {
+        out.add(view(group));
+      }
+      return out;
+    } finally {
+      learned.forEach(events);
     }
-    return out;
   }
 
   /** Sends a text to every member's devices, and as sent to this account's other devices. */

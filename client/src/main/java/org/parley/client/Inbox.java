@@ -15,14 +15,12 @@ import org.parley.client.history.HistoryHandoff;
 import org.parley.client.messaging.CheckUnavailable;
 import org.parley.client.messaging.ContentProcessor;
 import org.parley.client.messaging.GroupInbox;
-import org.parley.client.messaging.GroupRoster;
 import org.parley.client.messaging.IdentityNotices;
 import org.parley.client.messaging.MessageReceiver;
 import org.parley.client.messaging.MessageSender;
 import org.parley.client.messaging.ReceiptQueue;
 import org.parley.client.messaging.ReceiveHooks;
 import org.parley.client.net.ServerConnection;
-import org.parley.client.store.GroupStore;
 import org.parley.protocol.wire.Ack;
 import org.parley.protocol.wire.Content;
 import org.parley.protocol.wire.Envelope;
@@ -231,11 +229,10 @@ final class Inbox {
     var local = device.local;
     ContentProcessor processor =
         new ContentProcessor(device.history, device.contacts, receipts, local.account(), local.phone(), handoff::remember);
-    GroupStore groups = device.groupStore();
     GroupInbox groupInbox =
         new GroupInbox(
-            device.signal, groups, new GroupRoster(groups, local.account()), device.history, local.account(),
-            local.phone());
+            device.signal, device.groupRoster(device.groupStore()), device.history, () -> online.connection(true),
+            local.account(), local.phone());
     return new MessageReceiver(
         device.profile, device.signal, device.directory(), device.contacts, device.history, processor, groupInbox,
         device.clock, local.account(), hooks, new IdentityNotices(device.contacts, local.account()),

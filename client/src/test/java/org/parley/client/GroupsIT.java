@@ -30,11 +30,12 @@ import org.parley.client.events.WarningEvent;
 import org.parley.client.net.ServerException;
 import org.parley.client.store.ProfileStore;
 import org.parley.client.store.SignalStore;
-import org.parley.protocol.wire.AddMembers;
+import org.parley.protocol.GroupChangeSignatures;
+import org.parley.protocol.wire.ChangeGroup;
 import org.parley.protocol.wire.CiphertextType;
 import org.parley.protocol.wire.Envelope;
 import org.parley.protocol.wire.GetGroup;
-import org.parley.protocol.wire.RemoveMember;
+import org.parley.protocol.wire.MembershipChange;
 import org.parley.protocol.wire.Request;
 import org.parley.protocol.wire.SendGroupMessage;
 import org.parley.protocol.wire.Status;
@@ -42,6 +43,7 @@ import org.parley.server.Limits;
 import org.parley.server.store.DeviceAddress;
 import org.parley.server.store.QueuedEnvelope;
 import org.parley.server.testing.TestServer;
+import org.signal.libsignal.protocol.IdentityKeyPair;
 import org.signal.libsignal.protocol.NoSessionException;
 import org.signal.libsignal.protocol.SignalProtocolAddress;
 import org.signal.libsignal.protocol.groups.GroupCipher;
@@ -260,16 +262,15 @@ class GroupsIT {
         Status.FORBIDDEN, "only its members may post");
     assertThatThrownBy(() -> carol.groups().sendText(id, "hello?"))
         .isInstanceOf(ClientException.class).hasMessageContaining("not a member");
+    // Carol signs a change that adds herself; Bob, a member but not an admin, one that removes Alice.
     assertRefused(
-        () -> carol.online().call(
-            Request.newBuilder().setAddMembers(AddMembers.newBuilder().setGroupId(id).addMemberPhones(CAROL))),
+        () -> carol.online().call(signedChange(carol, id, 2, List.of(ALICE, BOB, CAROL), List.of(ALICE), CAROL, null)),
         Status.FORBIDDEN, "not a member");
-
-    assertRefused(() -> bob.groups().add(id, DAVE), Status.FORBIDDEN, "only an admin");
+    assertThatThrownBy(() -> bob.groups().add(id, DAVE))
+        .isInstanceOf(ClientException.class).hasMessageContaining("only an admin");
     assertRefused(
-        () -> bob.online().call(
-            Request.newBuilder().setRemoveMember(RemoveMember.newBuilder().setGroupId(id).setMemberPhone(ALICE))),
-        Status.FORBIDDEN, "only an admin");
+        () -> bob.online().call(signedChange(bob, id, 2, List.of(BOB), List.of(BOB), null, ALICE)),
+        Status.FORBIDDEN, "not an admin");
 
     alice.groups().add(id, CAROL);
     assertRefused(() -> alice.groups().add(id, DAVE), Status.LIMIT_REACHED, "at most 3 members");
@@ -283,6 +284,32 @@ class GroupsIT {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** A membership change signed by {@code by}'s own identity key, as a raw request. */
+  Request.Builder signedChange(
+      Device by, String group, long version, List<String> members, List<String> admins, String added, String removed) {
+    MembershipChange.Builder change =
+        MembershipChange.newBuilder()
+            .setGroupId(group)
+            .setVersion(version)
+            .setName("members only")
+            .setSignerAccount(by.local().account().toString())
+            .setSignerDevice(by.local().deviceId())
+            .setIssuedAt(System.currentTimeMillis());
+    members.forEach(m -> change.addMembers(account(m).toString()));
+    admins.forEach(a -> change.addAdmins(account(a).toString()));
+    if (added != null) {
+      change.addAdded(account(added).toString());
+    }
+    if (removed != null) {
+      change.addRemoved(account(removed).toString());
+    }
+    try (ProfileStore profile = ProfileStore.open(by.directory())) {
+      IdentityKeyPair identity = new SignalStore(profile, java.time.Clock.systemUTC()).getIdentityKeyPair();
+      return Request.newBuilder()
+          .setChangeGroup(ChangeGroup.newBuilder().setChange(GroupChangeSignatures.sign(change.build(), identity)));
+    }
+  }
 
   static void assertMessage(MessageEvent m, String type, String from, int fromDevice, String group, String body) {
     assertThat(m).extracting(

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.parley.client.events.ClientEvent;
 import org.parley.client.events.GroupEvent;
+import org.parley.client.events.GroupWarningEvent;
 import org.parley.client.events.HistorySyncEvent;
 import org.parley.client.events.IdentityChangedEvent;
 import org.parley.client.events.LoggedEvent;
@@ -70,6 +71,7 @@ public final class PlainOutput implements Output {
               i.held()
                   ? "; held: nothing is sent or shown until you run 'parley trust " + i.phone() + "'"
                   : "; compare it in person with 'parley safety-number " + i.phone() + "'");
+      case GroupWarningEvent w -> err.println("warning: " + w.message());
       case GroupEvent g ->
           out.printf("group %s (%s): %s by %s%s%s%n", g.name(), g.group(), g.kind(), g.by(),
               g.added().isEmpty() ? "" : "; added " + String.join(", ", g.added()),

@@ -15,7 +15,8 @@ public sealed interface ClientEvent
         ReadEvent,
         GroupEvent,
         UntrustedEvent,
-        IdentityChangedEvent {
+        IdentityChangedEvent,
+        GroupWarningEvent {
   /** The {@code type} field of the event's JSON object ({@code message}, {@code receipt}, ...). */
   String type();
 }

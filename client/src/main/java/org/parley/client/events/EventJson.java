@@ -17,17 +17,18 @@ import java.util.Map;
 public final class EventJson {
   /** Every event type and its record; a type written here can be read back. */
   static final Map<String, Class<? extends ClientEvent>> TYPES =
-      Map.of(
-          MessageEvent.RECEIVED, MessageEvent.class,
-          MessageEvent.SENT, MessageEvent.class,
-          "receipt", ReceiptEvent.class,
-          "read", ReadEvent.class,
-          "unlinked", UnlinkedEvent.class,
-          "warning", WarningEvent.class,
-          "group", GroupEvent.class,
-          "history-sync", HistorySyncEvent.class,
-          "untrusted", UntrustedEvent.class,
-          "identity-changed", IdentityChangedEvent.class);
+      Map.ofEntries(
+          Map.entry(MessageEvent.RECEIVED, MessageEvent.class),
+          Map.entry(MessageEvent.SENT, MessageEvent.class),
+          Map.entry("receipt", ReceiptEvent.class),
+          Map.entry("read", ReadEvent.class),
+          Map.entry("unlinked", UnlinkedEvent.class),
+          Map.entry("warning", WarningEvent.class),
+          Map.entry("group", GroupEvent.class),
+          Map.entry("history-sync", HistorySyncEvent.class),
+          Map.entry("untrusted", UntrustedEvent.class),
+          Map.entry("identity-changed", IdentityChangedEvent.class),
+          Map.entry("group-warning", GroupWarningEvent.class));
 
   private final ObjectMapper json =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);

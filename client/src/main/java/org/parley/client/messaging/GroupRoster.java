@@ -1,62 +1,284 @@
 package org.parley.client.messaging;
 
-import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.parley.client.ClientException;
+import org.parley.client.events.ClientEvent;
+import org.parley.client.events.GroupEvent;
+import org.parley.client.events.GroupWarningEvent;
 import org.parley.client.net.ServerConnection;
 import org.parley.client.net.ServerException;
 import org.parley.client.store.GroupStore;
 import org.parley.client.store.GroupStore.LocalGroup;
-import org.parley.client.store.GroupStore.Member;
+import org.parley.protocol.DeviceListException;
+import org.parley.protocol.DeviceListSignatures;
+import org.parley.protocol.GroupChangeException;
+import org.parley.protocol.GroupChangeSignatures;
+import org.parley.protocol.GroupChangeSignatures.Membership;
 import org.parley.protocol.wire.GetGroup;
 import org.parley.protocol.wire.Group;
+import org.parley.protocol.wire.GroupMember;
 import org.parley.protocol.wire.ListGroups;
+import org.parley.protocol.wire.MembershipChange;
 import org.parley.protocol.wire.Request;
+import org.parley.protocol.wire.SignedMembershipChange;
 import org.parley.protocol.wire.Status;
+import org.signal.libsignal.protocol.IdentityKey;
 
 /**
- * This device's view of its groups, kept up to date from what the server says: its answers to group
- * requests and its notices of changes. The server is the authority on membership (DESIGN.md §9).
+ * This device's copy of its groups' membership (DESIGN.md §9), kept only from signed changes it
+ * checked: the signature must verify with the vouched identity key of the device that claims to have
+ * made the change, and the change must follow from this device's copy by {@link
+ * GroupChangeSignatures} (an admin's right, versions one at a time). Changes it missed (it was
+ * offline, or the server withheld them) are fetched from the server and checked in order. What the
+ * server says about a group is never believed: it can withhold a change, never make one.
+ *
+ * <p>A group this device has no copy of (it was just added, a companion racing its history, a phone
+ * registered again) is taken from the newest change whose signer stays one of its admins, checked
+ * against the signer's vouched key: the same trust a new member gives whoever added it.
  */
 public final class GroupRoster {
   private final GroupStore store;
+  private final DeviceDirectory directory;
   private final UUID ownAccount;
+  private final int ownDevice;
+  private final IdentityKey ownIdentity;
 
-  public GroupRoster(GroupStore store, UUID ownAccount) {
+  public GroupRoster(GroupStore store, DeviceDirectory directory, UUID ownAccount, int ownDevice, IdentityKey ownIdentity) {
     this.store = store;
+    this.directory = directory;
     this.ownAccount = ownAccount;
+    this.ownDevice = ownDevice;
+    this.ownIdentity = ownIdentity;
   }
 
-  /** Stores the server's description of a group (unless a newer one is known) and returns the view. */
-  public LocalGroup store(Group group) {
-    List<Member> members =
-        group.getMembersList().stream()
-            .map(m -> new Member(UUID.fromString(m.getAccountId()), m.getPhone(), m.getAdmin()))
-            .toList();
-    boolean member = members.stream().anyMatch(m -> m.account().equals(ownAccount));
-    store.update(group.getGroupId(), group.getName(), group.getVersion(), member, members);
-    return store.get(group.getGroupId()).orElseThrow();
+  public Optional<LocalGroup> get(String groupId) {
+    return store.get(groupId);
   }
 
-  /** This account is no longer in the group: keep its name and history, forget who is in it. */
-  public void left(String groupId, String name, long version) {
-    store.update(groupId, name, version, false, List.of());
-    store.retireSenderKey(groupId);
+  /** Stores a change this device made and signed, once the server has accepted it. */
+  public LocalGroup applyOwn(MembershipChange change, Group described) {
+    Membership after = Membership.of(change);
+    keep(after, phones(described));
+    return store.get(change.getGroupId()).orElseThrow();
   }
 
-  /** Asks the server for the group; fails with a sentence to show when this account is not in it. */
-  public LocalGroup refresh(ServerConnection server, String groupId) {
+  /**
+   * A signed change the server passed on. Returns what the user should see: the changes applied
+   * (missed ones first), or a warning when the change is refused; nothing when it is already known.
+   */
+  public List<ClientEvent> receive(
+      ServerConnection server, String groupId, SignedMembershipChange signed, Map<UUID, String> phones) {
+    MembershipChange change;
     try {
-      return store(server.call(Request.newBuilder().setGetGroup(GetGroup.newBuilder().setGroupId(groupId))).getGroup());
+      change = GroupChangeSignatures.parse(signed);
+    } catch (GroupChangeException e) {
+      return List.of(refused(groupId, e.getMessage()));
+    }
+    if (!change.getGroupId().equals(groupId)) {
+      return List.of(refused(groupId, "the signed change is for another group"));
+    }
+    List<ClientEvent> events = new ArrayList<>();
+    Optional<LocalGroup> copy = store.get(change.getGroupId()).filter(LocalGroup::member);
+    long have = copy.map(LocalGroup::version).orElse(0L);
+    if (copy.isPresent() && change.getVersion() <= have) {
+      return events;
+    }
+    if (copy.isPresent() && change.getVersion() > have + 1) {
+      // Changes in between were missed: check them in order first; this one comes with them.
+      sync(server, change.getGroupId(), events);
+      if (store.get(change.getGroupId()).map(LocalGroup::version).orElse(0L) >= change.getVersion()) {
+        return events;
+      }
+      copy = store.get(change.getGroupId()).filter(LocalGroup::member);
+    }
+    try {
+      apply(server, copy.map(LocalGroup::membership), change, signed, phones, events);
+    } catch (GroupChangeException e) {
+      events.add(refused(change.getGroupId(), e.getMessage()));
+    }
+    return events;
+  }
+
+  /**
+   * Catches up with every signed change after this device's copy, checking each in order. Returns
+   * what the user should see (the changes applied, or why one was refused).
+   */
+  public List<ClientEvent> sync(ServerConnection server, String groupId) {
+    List<ClientEvent> events = new ArrayList<>();
+    sync(server, groupId, events);
+    return events;
+  }
+
+  private void sync(ServerConnection server, String groupId, List<ClientEvent> events) {
+    Optional<LocalGroup> copy = store.get(groupId).filter(LocalGroup::member);
+    long have = copy.map(LocalGroup::version).orElse(0L);
+    Group page = fetch(server, groupId, have);
+    if (copy.isEmpty()) {
+      page = adopt(server, groupId, page, events);
+      if (page == null) {
+        return;
+      }
+      have = store.get(groupId).map(LocalGroup::version).orElse(0L);
+    }
+    while (have < page.getVersion()) {
+      List<SignedMembershipChange> changes = page.getChangesList();
+      long before = have;
+      for (SignedMembershipChange signed : changes) {
+        try {
+          MembershipChange change = GroupChangeSignatures.parse(signed);
+          if (change.getVersion() <= have) {
+            continue;
+          }
+          Optional<Membership> current = store.get(groupId).filter(LocalGroup::member).map(LocalGroup::membership);
+          apply(server, current, change, signed, phones(page), events);
+          have = change.getVersion();
+        } catch (GroupChangeException e) {
+          events.add(refused(groupId, e.getMessage()));
+          return;
+        }
+      }
+      if (have == before || !store.get(groupId).map(LocalGroup::member).orElse(false)) {
+        if (have < page.getVersion()) {
+          events.add(refused(groupId, "the server did not hand over the signed changes up to version " + page.getVersion()));
+        }
+        return;
+      }
+      if (have < page.getVersion()) {
+        page = fetch(server, groupId, have);
+      }
+    }
+  }
+
+  /**
+   * With no copy of the group: takes the newest change whose signer stays an admin, then the ones
+   * after it. Returns the page it worked from, or null when nothing could be believed.
+   */
+  private Group adopt(ServerConnection server, String groupId, Group page, List<ClientEvent> events) {
+    if (page.getVersion() > page.getChangesCount()) {
+      // Only the newest changes matter here.
+      page = fetch(server, groupId, Math.max(0, page.getVersion() - page.getChangesCount()));
+    }
+    List<SignedMembershipChange> changes = page.getChangesList();
+    for (int i = changes.size() - 1; i >= 0; i--) {
+      try {
+        MembershipChange anchor = GroupChangeSignatures.parse(changes.get(i));
+        UUID signer = UUID.fromString(anchor.getSignerAccount());
+        if (!Membership.of(anchor).isAdmin(signer)) {
+          continue;
+        }
+        apply(server, Optional.empty(), anchor, changes.get(i), phones(page), events);
+        return page;
+      } catch (GroupChangeException e) {
+        // An older change may still be believable.
+      }
+    }
+    events.add(refused(groupId, "no admin's signed change could be checked for this group"));
+    return null;
+  }
+
+  /** Checks one change against the copy (or, without one, by the signer's own standing) and keeps it. */
+  private void apply(
+      ServerConnection server,
+      Optional<Membership> before,
+      MembershipChange change,
+      SignedMembershipChange signed,
+      Map<UUID, String> phones,
+      List<ClientEvent> events)
+      throws GroupChangeException {
+    Membership after;
+    if (before.isPresent()) {
+      after = GroupChangeSignatures.successor(before.get(), change);
+    } else if (change.getVersion() == 1) {
+      after = GroupChangeSignatures.creation(change);
+    } else {
+      after = Membership.of(change);
+      if (!after.isAdmin(UUID.fromString(change.getSignerAccount()))) {
+        throw new GroupChangeException("the change is signed by a member who is not an admin");
+      }
+    }
+    verifySigner(server, change, signed);
+    keep(after, phones);
+    events.add(event(change, before, phones));
+  }
+
+  /** The signature must verify with the identity key the signer's primary vouches for. */
+  private void verifySigner(ServerConnection server, MembershipChange change, SignedMembershipChange signed)
+      throws GroupChangeException {
+    UUID account = UUID.fromString(change.getSignerAccount());
+    int device = change.getSignerDevice();
+    if (account.equals(ownAccount) && device == ownDevice) {
+      if (GroupChangeSignatures.verifySignature(signed, ownIdentity)) {
+        return;
+      }
+      throw new GroupChangeException("the change is not signed by this device, which it names");
+    }
+    if (!signedByVouchedKey(signed, directory.vouchedKey(account, device))) {
+      // The signer may be a device linked since this device last looked.
+      try {
+        directory.refresh(server, account);
+      } catch (ServerException e) {
+        if (e.status() != Status.NOT_FOUND) {
+          throw e;
+        }
+      }
+      if (!signedByVouchedKey(signed, directory.vouchedKey(account, device))) {
+        throw new GroupChangeException(
+            "the change is not signed by a device that " + phoneOf(account) + "'s primary vouches for");
+      }
+    }
+  }
+
+  private static boolean signedByVouchedKey(SignedMembershipChange signed, byte[] vouched) {
+    if (vouched == null) {
+      return false;
+    }
+    try {
+      return GroupChangeSignatures.verifySignature(signed, DeviceListSignatures.identityKey(vouched));
+    } catch (DeviceListException e) {
+      return false;
+    }
+  }
+
+  /** Stores a believed membership; leaving or being removed keeps the name and forgets the members. */
+  private void keep(Membership after, Map<UUID, String> phones) {
+    Optional<LocalGroup> before = store.get(after.groupId());
+    if (after.isMember(ownAccount)) {
+      store.store(after, true, phones);
+      boolean someoneLeft =
+          before.filter(LocalGroup::member).map(b -> !after.members().containsAll(b.membership().members())).orElse(false);
+      if (someoneLeft) {
+        // Whoever left must not read what is sent next: this device's next message uses a new key.
+        store.retireSenderKey(after.groupId());
+      }
+    } else {
+      store.left(after.groupId(), after.name(), after.version());
+      if (before.isPresent()) {
+        store.retireSenderKey(after.groupId());
+      }
+    }
+  }
+
+  /** The server says this account is not in the group: nothing can be sent to it from here. */
+  public void notMember(String groupId) {
+    store.get(groupId).ifPresent(g -> {
+      store.left(groupId, g.name(), g.version());
+      store.retireSenderKey(groupId);
+    });
+  }
+
+  /** Asks the server for the group and catches up; fails with a sentence to show when this account is not in it. */
+  public LocalGroup refresh(ServerConnection server, String groupId, List<ClientEvent> events) {
+    try {
+      sync(server, groupId, events);
     } catch (ServerException e) {
       if (e.status() == Status.FORBIDDEN) {
-        store.get(groupId).ifPresent(g -> left(groupId, g.name(), g.version()));
-        throw new ClientException(
-            "NOT_A_MEMBER",
-            "this account is not a member of group " + groupId + "; ask one of its admins to add it",
-            e);
+        notMember(groupId);
+        throw notAMember(groupId, e);
       }
       if (e.status() == Status.NOT_FOUND || e.status() == Status.BAD_REQUEST) {
         throw new ClientException(
@@ -64,22 +286,89 @@ public final class GroupRoster {
       }
       throw e;
     }
+    return store.get(groupId).filter(LocalGroup::member).orElseThrow(() -> notAMember(groupId, null));
   }
 
-  /** Asks the server for every group of this account; those it no longer lists were left. */
-  public List<LocalGroup> refreshAll(ServerConnection server) {
+  /** Catches up with every group the server lists for this account; those it no longer lists were left. */
+  public List<LocalGroup> refreshAll(ServerConnection server, List<ClientEvent> events) {
     List<Group> listed =
         server.call(Request.newBuilder().setListGroups(ListGroups.getDefaultInstance())).getGroupList().getGroupsList();
-    Set<String> ids = new HashSet<>();
+    List<String> ids = new ArrayList<>();
     for (Group group : listed) {
-      store(group);
       ids.add(group.getGroupId());
+      long have = store.get(group.getGroupId()).filter(LocalGroup::member).map(LocalGroup::version).orElse(0L);
+      if (have < group.getVersion()) {
+        sync(server, group.getGroupId(), events);
+      }
     }
     for (LocalGroup known : store.all()) {
       if (known.member() && !ids.contains(known.id())) {
-        left(known.id(), known.name(), known.version());
+        notMember(known.id());
       }
     }
-    return store.all().stream().filter(g -> ids.contains(g.id())).toList();
+    return store.all().stream().filter(LocalGroup::member).toList();
+  }
+
+  private static ClientException notAMember(String groupId, Exception cause) {
+    return new ClientException(
+        "NOT_A_MEMBER", "this account is not a member of group " + groupId + "; ask one of its admins to add it", cause);
+  }
+
+  private static Group fetch(ServerConnection server, String groupId, long since) {
+    return server
+        .call(Request.newBuilder().setGetGroup(GetGroup.newBuilder().setGroupId(groupId).setSinceVersion(since)))
+        .getGroup();
+  }
+
+  private GroupEvent event(MembershipChange change, Optional<Membership> before, Map<UUID, String> phones) {
+    UUID signer = UUID.fromString(change.getSignerAccount());
+    // A creation adds everyone it names.
+    List<String> added =
+        (change.getVersion() == 1 ? change.getMembersList() : change.getAddedList()).stream()
+            .map(a -> phoneOf(UUID.fromString(a), phones)).toList();
+    List<String> removed = change.getRemovedList().stream().map(a -> phoneOf(UUID.fromString(a), phones)).toList();
+    String kind;
+    if (!removed.isEmpty()) {
+      kind = change.getRemovedList().equals(List.of(change.getSignerAccount())) ? "left" : "removed";
+    } else if (change.getVersion() == 1) {
+      kind = "created";
+    } else if (!added.isEmpty()) {
+      kind = "added";
+    } else {
+      kind = before.map(b -> b.name().equals(change.getName())).orElse(true) ? "admins" : "renamed";
+    }
+    return new GroupEvent(
+        kind, change.getGroupId(), change.getName(), phoneOf(signer, phones), added, removed, change.getVersion(),
+        change.getIssuedAt());
+  }
+
+  private String phoneOf(UUID account) {
+    return phoneOf(account, Map.of());
+  }
+
+  private String phoneOf(UUID account, Map<UUID, String> phones) {
+    String phone = phones.get(account);
+    if (phone == null) {
+      phone = store.phoneOf(account);
+    }
+    return phone != null ? phone : account.toString();
+  }
+
+  static Map<UUID, String> phones(Group described) {
+    Map<UUID, String> out = new HashMap<>();
+    for (GroupMember member : described.getMembersList()) {
+      try {
+        out.put(UUID.fromString(member.getAccountId()), member.getPhone());
+      } catch (IllegalArgumentException e) {
+        // The server's description is only a hint for showing numbers.
+      }
+    }
+    return out;
+  }
+
+  static GroupWarningEvent refused(String groupId, String reason) {
+    return new GroupWarningEvent(
+        "group-change-refused", groupId, null,
+        "a change to group " + groupId + " was refused and is not shown: " + reason);
   }
 }

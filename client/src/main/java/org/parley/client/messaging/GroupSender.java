@@ -3,12 +3,17 @@ package org.parley.client.messaging;
 import com.google.protobuf.ByteString;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.parley.client.ClientException;
+import org.parley.client.events.ClientEvent;
+import org.parley.client.events.GroupWarningEvent;
 import org.parley.client.messaging.DeviceDirectory.Account;
 import org.parley.client.net.ServerConnection;
 import org.parley.client.net.ServerException;
@@ -43,6 +48,11 @@ import org.signal.libsignal.protocol.message.SenderKeyDistributionMessage;
  * removed or left, it was unlinked, it registered again) the key is retired and a new one, under a
  * new distribution id, goes to the remaining devices before the message. The old key cannot open
  * anything sent after that.
+ *
+ * <p>The members are this device's own verified copy ({@link GroupRoster}). When the server insists
+ * on an account that no signed change made a member, this device first catches up with the group's
+ * signed changes; if the account is still not a member, its devices are declined (they get neither
+ * the key nor the message) and the user is warned.
  */
 public final class GroupSender {
   /** A send refused for out-of-date devices is refreshed and tried again this often in all. */
@@ -59,6 +69,7 @@ public final class GroupSender {
   private final UUID ownAccount;
   private final int ownDevice;
   private final SignalProtocolAddress self;
+  private final Consumer<ClientEvent> events;
 
   public GroupSender(
       SignalStore signal,
@@ -68,7 +79,8 @@ public final class GroupSender {
       MessageSender pairwise,
       Clock clock,
       UUID ownAccount,
-      int ownDevice) {
+      int ownDevice,
+      Consumer<ClientEvent> events) {
     this.signal = signal;
     this.groups = groups;
     this.roster = roster;
@@ -78,6 +90,7 @@ public final class GroupSender {
     this.ownAccount = ownAccount;
     this.ownDevice = ownDevice;
     this.self = MessageSender.address(ownAccount, ownDevice);
+    this.events = events;
   }
 
   /** The server's time of storing, how many devices it stored for, and the devices left out (why). */
@@ -87,8 +100,9 @@ public final class GroupSender {
   private record Target(UUID account, String phone, List<KnownDevice> trusted, List<KnownDevice> declined) {}
 
   public Result send(ServerConnection server, String groupId, Content content, long timestamp) {
-    LocalGroup group =
-        groups.get(groupId).filter(LocalGroup::member).orElseGet(() -> roster.refresh(server, groupId));
+    LocalGroup group = groups.get(groupId).filter(LocalGroup::member).orElseGet(() -> refresh(server, groupId));
+    // Devices of accounts the server counts as members though no signed change made them one.
+    Map<UUID, Set<Integer>> unsigned = new HashMap<>();
     ServerException last = null;
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
       List<Target> targets = targets(server, group);
@@ -96,6 +110,10 @@ public final class GroupSender {
       Set<Share> holders = handOver(server, groupId, distributionId, targets);
       SendGroupMessage.Builder request = SendGroupMessage.newBuilder().setGroupId(groupId).setTimestamp(timestamp);
       List<String> declined = new ArrayList<>();
+      unsigned.forEach((account, devices) -> devices.forEach(device -> {
+        request.addDeclined(ref(account, device));
+        declined.add(phoneOf(server, account) + " device " + device + " (not a member by any admin's signed change)");
+      }));
       for (Target target : targets) {
         for (KnownDevice device : target.trusted()) {
           if (holders.contains(share(target, device))) {
@@ -124,16 +142,23 @@ public final class GroupSender {
           throw e;
         }
         last = e;
+        // Members may have come or gone: catch up with the signed changes before believing anything.
+        group = refresh(server, groupId);
         for (AccountMismatch mismatch : e.response().getMismatch().getAccountsList()) {
           UUID account = UUID.fromString(mismatch.getAccountId());
+          if (!group.isMember(account)) {
+            if (!mismatch.getMissingList().isEmpty() && !unsigned.containsKey(account)) {
+              warnUnsigned(server, groupId, account);
+            }
+            unsigned.computeIfAbsent(account, a -> new HashSet<>()).addAll(mismatch.getMissingList());
+            continue;
+          }
           for (int stale : mismatch.getStaleList()) {
             // Registered again: the old session is useless; the next handover starts a new one.
             signal.deleteSession(MessageSender.address(account, stale));
           }
           directory.refresh(server, account);
         }
-        // Members may have come or gone as well.
-        group = roster.refresh(server, groupId);
       }
     }
     throw new ClientException(
@@ -141,6 +166,36 @@ public final class GroupSender {
         "the devices of the group's members changed while sending and did not settle; try again ("
             + last.getMessage() + ")",
         last);
+  }
+
+  private LocalGroup refresh(ServerConnection server, String groupId) {
+    List<ClientEvent> learned = new ArrayList<>();
+    try {
+      return roster.refresh(server, groupId, learned);
+    } finally {
+      learned.forEach(events);
+    }
+  }
+
+  private void warnUnsigned(ServerConnection server, String groupId, UUID account) {
+    String phone = phoneOf(server, account);
+    events.accept(
+        new GroupWarningEvent(
+            "unsigned-member", groupId, phone,
+            "the server counts " + phone + " as a member of group " + groupId + ", but no admin's signed change"
+                + " added them: they get neither this device's group key nor its messages"));
+  }
+
+  private String phoneOf(ServerConnection server, UUID account) {
+    String phone = groups.phoneOf(account);
+    if (phone == null) {
+      try {
+        phone = directory.refresh(server, account).phone();
+      } catch (RuntimeException e) {
+        phone = account.toString();
+      }
+    }
+    return phone;
   }
 
   /** Every member account's devices, from the verified cache or, for accounts not seen yet, the server. */
@@ -202,7 +257,10 @@ public final class GroupSender {
     }
     SenderKeyDistributionMessage key = new GroupSessionBuilder(signal).create(self, distributionId);
     Content handover =
-        Content.newBuilder().setSenderKeyDistribution(ByteString.copyFrom(key.serialize())).build();
+        Content.newBuilder()
+            .setSenderKeyDistribution(ByteString.copyFrom(key.serialize()))
+            .setSenderKeyGroup(groupId)
+            .build();
     for (List<Target> accounts : batches) {
       List<MessageSender.Part> parts = new ArrayList<>();
       boolean own = false;

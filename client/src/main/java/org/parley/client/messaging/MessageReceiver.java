@@ -156,10 +156,12 @@ public final class MessageReceiver {
       // Given up for good: recorded and acked. (Issue 10's retry requests hook in here.)
       events.clear();
       events.add(
-          new WarningEvent(
-              "undecryptable",
-              "a message from " + envelope.getSourcePhone() + " device " + device
-                  + " could not be decrypted (" + e.getMessage() + ")"));
+          e.shown() != null
+              ? e.shown()
+              : new WarningEvent(
+                  "undecryptable",
+                  "a message from " + envelope.getSourcePhone() + " device " + device
+                      + " could not be decrypted (" + e.getMessage() + ")"));
       profile.transaction(c -> processed(guid, events));
     }
     return events;
@@ -193,20 +195,21 @@ public final class MessageReceiver {
       return switch (envelope.getType()) {
         case PREKEY -> cipher.decrypt(new PreKeySignalMessage(bytes));
         case WHISPER -> cipher.decrypt(new SignalMessage(bytes));
-        case SENDER_KEY -> groups.decrypt(address, bytes);
-        default -> throw new Undecryptable("unsupported envelope type " + envelope.getType());
+        case SENDER_KEY -> groups.decrypt(envelope, address);
+        default -> throw new Undecryptable("unsupported envelope type " + envelope.getType(), false);
       };
     } catch (DuplicateMessageException e) {
-      throw new Undecryptable("a duplicate of a message already received");
+      throw new Undecryptable("a duplicate of a message already received", false);
     } catch (InvalidMessageException
         | InvalidKeyIdException
         | InvalidKeyException
         | InvalidVersionException
         | LegacyMessageException
         | NoSessionException
-        | UntrustedIdentityException
         | org.signal.libsignal.protocol.InvalidSessionException e) {
-      throw new Undecryptable(e.getClass().getSimpleName() + ": " + e.getMessage());
+      throw new Undecryptable(e.getClass().getSimpleName() + ": " + e.getMessage(), true);
+    } catch (UntrustedIdentityException e) {
+      throw new Undecryptable(e.getClass().getSimpleName() + ": " + e.getMessage(), false);
     }
   }
 
@@ -214,14 +217,41 @@ public final class MessageReceiver {
     try {
       return Padding.unpad(padded);
     } catch (IllegalArgumentException e) {
-      throw new Undecryptable("invalid padding");
+      throw new Undecryptable("invalid padding", false);
     }
   }
 
-  /** A message that can never be decrypted; it is recorded and acked so it does not come back. */
+  /**
+   * A message that can never be decrypted (or is refused before it is); it is recorded and acked so
+   * it does not come back.
+   */
   static final class Undecryptable extends RuntimeException {
-    Undecryptable(String message) {
+    private final boolean retryable;
+    private final transient ClientEvent shown;
+
+    /**
+     * @param retryable whether the sender could help by sending it again (a lost session or sender
+     *     key, a corrupted state); not for duplicates, refusals or content that decrypted wrong
+     */
+    Undecryptable(String message, boolean retryable) {
       super(message, null, false, false);
+      this.retryable = retryable;
+      this.shown = null;
+    }
+
+    /** Refused before decrypting: {@code shown} tells the user why; nothing is asked again. */
+    Undecryptable(ClientEvent shown) {
+      super(shown.toString(), null, false, false);
+      this.retryable = false;
+      this.shown = shown;
+    }
+
+    boolean retryable() {
+      return retryable;
+    }
+
+    ClientEvent shown() {
+      return shown;
     }
   }
 
@@ -229,7 +259,7 @@ public final class MessageReceiver {
     try {
       return Content.parseFrom(plaintext);
     } catch (InvalidProtocolBufferException e) {
-      throw new Undecryptable("the decrypted content is not a valid message");
+      throw new Undecryptable("the decrypted content is not a valid message", false);
     }
   }
 }

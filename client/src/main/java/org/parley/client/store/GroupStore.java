@@ -8,14 +8,20 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.parley.protocol.GroupChangeSignatures.Membership;
 
 /**
  * The groups this device knows and, per group, its own current sender key: which distribution id it
  * sends under and which devices were handed that key. The libsignal key material itself lives in the
  * sender_keys table of {@link SignalStore}.
+ *
+ * <p>A group's members here are this device's own copy: written only from signed changes it checked
+ * (GroupRoster), from its own changes, or from its primary's history export, never from what the
+ * server says about the group.
  */
 public final class GroupStore {
   private final ProfileStore store;
@@ -27,7 +33,7 @@ public final class GroupStore {
   }
 
   /**
-   * A group as last described by the server.
+   * A group as this device last verified it.
    *
    * @param member false once this account left or was removed
    * @param members in the order they joined, with the numbers this device knows for them
@@ -36,9 +42,25 @@ public final class GroupStore {
     public boolean isAdmin(UUID account) {
       return members.stream().anyMatch(m -> m.account().equals(account) && m.admin());
     }
+
+    public Optional<Member> member(UUID account) {
+      return members.stream().filter(m -> m.account().equals(account)).findFirst();
+    }
+
+    public boolean isMember(UUID account) {
+      return member(account).isPresent();
+    }
+
+    /** The membership that the next signed change must follow from. */
+    public Membership membership() {
+      Set<UUID> admins = new HashSet<>();
+      members.stream().filter(Member::admin).forEach(m -> admins.add(m.account()));
+      return new Membership(id, version, name, members.stream().map(Member::account).toList(), admins);
+    }
   }
 
-  public record Member(UUID account, String phone, boolean admin) {}
+  /** @param joinedVersion the group's version when this member joined, as far as this device knows */
+  public record Member(UUID account, String phone, boolean admin, long joinedVersion) {}
 
   /** A device that holds this device's sender key: who, and under which registration. */
   public record Share(UUID account, int deviceId, int registrationId) {}
@@ -65,48 +87,79 @@ public final class GroupStore {
   }
 
   /**
-   * Stores the server's description of a group unless a newer one is already known.
+   * Stores a verified membership unless a newer one is already known. Members already known keep the
+   * version they joined at; the others joined at this one.
    *
-   * @param members account, phone and admin flag of each member, in joining order
+   * @param member whether this account is in the group
+   * @param phones numbers to remember for the members (the server's word: shown, never trusted)
    * @return whether it was stored
    */
-  public boolean update(String groupId, String name, long version, boolean member, List<Member> members) {
+  public boolean store(Membership group, boolean member, Map<UUID, String> phones) {
     return store.transaction(c -> {
-      Optional<LocalGroup> known = load(c, groupId);
-      if (known.isPresent() && known.get().version() > version) {
+      Optional<LocalGroup> known = load(c, group.groupId());
+      if (known.isPresent() && known.get().version() > group.version()) {
         return false;
       }
-      try (PreparedStatement upsert =
-          c.prepareStatement(
-              "INSERT INTO chat_groups (group_id, name, version, member) VALUES (?,?,?,?)"
-                  + " ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, version = excluded.version,"
-                  + " member = excluded.member")) {
-        upsert.setString(1, groupId);
-        upsert.setString(2, name);
-        upsert.setLong(3, version);
-        upsert.setInt(4, member ? 1 : 0);
-        upsert.executeUpdate();
+      List<Member> members = new ArrayList<>();
+      for (UUID account : group.members()) {
+        long joined =
+            known.filter(LocalGroup::member).flatMap(k -> k.member(account)).map(Member::joinedVersion)
+                .orElse(group.version());
+        members.add(new Member(account, phones.get(account), group.isAdmin(account), joined));
       }
-      try (PreparedStatement delete = c.prepareStatement("DELETE FROM group_members WHERE group_id = ?")) {
-        delete.setString(1, groupId);
-        delete.executeUpdate();
-      }
-      try (PreparedStatement insert =
-          c.prepareStatement("INSERT INTO group_members (group_id, account_id, admin, position) VALUES (?,?,?,?)")) {
-        int position = 0;
-        for (Member m : members) {
-          insert.setString(1, groupId);
-          insert.setString(2, m.account().toString());
-          insert.setInt(3, m.admin() ? 1 : 0);
-          insert.setInt(4, position++);
-          insert.addBatch();
+      write(c, group.groupId(), group.name(), group.version(), member, members);
+      return true;
+    });
+  }
+
+  /** Keeps a group this account is no longer in: its name and version, but nobody in it. */
+  public void left(String groupId, String name, long version) {
+    store.transaction(c -> {
+      write(c, groupId, name, version, false, List.of());
+      return null;
+    });
+  }
+
+  private void write(Connection c, String groupId, String name, long version, boolean member, List<Member> members)
+      throws SQLException {
+    try (PreparedStatement upsert =
+        c.prepareStatement(
+            "INSERT INTO chat_groups (group_id, name, version, member) VALUES (?,?,?,?)"
+                + " ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, version = excluded.version,"
+                + " member = excluded.member")) {
+      upsert.setString(1, groupId);
+      upsert.setString(2, name);
+      upsert.setLong(3, version);
+      upsert.setInt(4, member ? 1 : 0);
+      upsert.executeUpdate();
+    }
+    try (PreparedStatement delete = c.prepareStatement("DELETE FROM group_members WHERE group_id = ?")) {
+      delete.setString(1, groupId);
+      delete.executeUpdate();
+    }
+    try (PreparedStatement insert =
+        c.prepareStatement(
+            "INSERT INTO group_members (group_id, account_id, admin, position, joined_version) VALUES (?,?,?,?,?)")) {
+      int position = 0;
+      for (Member m : members) {
+        insert.setString(1, groupId);
+        insert.setString(2, m.account().toString());
+        insert.setInt(3, m.admin() ? 1 : 0);
+        insert.setInt(4, position++);
+        insert.setLong(5, m.joinedVersion());
+        insert.addBatch();
+        if (m.phone() != null) {
           // Members' numbers, so that their messages show who wrote them.
           contacts.notePhone(m.account(), m.phone());
         }
-        insert.executeBatch();
       }
-      return true;
-    });
+      insert.executeBatch();
+    }
+  }
+
+  /** The number this device knows for an account, if any. */
+  public String phoneOf(UUID account) {
+    return contacts.phoneOf(account);
   }
 
   /** The group's current distribution id of this device's sender key, if one is in use. */
@@ -211,12 +264,13 @@ public final class GroupStore {
     List<Member> members = new ArrayList<>();
     try (PreparedStatement select =
         c.prepareStatement(
-            "SELECT m.account_id, a.phone, m.admin FROM group_members m LEFT JOIN accounts a"
+            "SELECT m.account_id, a.phone, m.admin, m.joined_version FROM group_members m LEFT JOIN accounts a"
                 + " ON a.account_id = m.account_id WHERE m.group_id = ? ORDER BY m.position")) {
       select.setString(1, groupId);
       try (ResultSet rs = select.executeQuery()) {
         while (rs.next()) {
-          members.add(new Member(UUID.fromString(rs.getString(1)), rs.getString(2), rs.getInt(3) == 1));
+          members.add(
+              new Member(UUID.fromString(rs.getString(1)), rs.getString(2), rs.getInt(3) == 1, rs.getLong(4)));
         }
       }
     }

@@ -23,7 +23,8 @@ class EventJsonTest {
         new GroupEvent("added", "g1", "climbing", "+15550000001", List.of("+15550000003"), List.of(), 2, 18),
         new HistorySyncEvent("imported", 0, true, 5, 5, 100, 100, 1, 2),
         new UntrustedEvent("identity-not-vouched", "+15550000001", 2, 19, "not shown: ..."),
-        new IdentityChangedEvent("+15550000001", "1234", "5678", false, 20));
+        new IdentityChangedEvent("+15550000001", "1234", "5678", false, 20),
+        new GroupWarningEvent("unsigned-member", "g1", "+15550000004", "gets nothing"));
   }
 
   @Test

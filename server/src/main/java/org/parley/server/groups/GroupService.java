@@ -1,32 +1,33 @@
 package org.parley.server.groups;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import org.parley.protocol.wire.AddMembers;
+import org.parley.protocol.GroupChangeException;
+import org.parley.protocol.GroupChangeSignatures;
+import org.parley.protocol.GroupChangeSignatures.Membership;
 import org.parley.protocol.wire.CiphertextType;
-import org.parley.protocol.wire.CreateGroup;
 import org.parley.protocol.wire.Envelope;
 import org.parley.protocol.wire.Group;
 import org.parley.protocol.wire.GroupChange;
 import org.parley.protocol.wire.GroupList;
 import org.parley.protocol.wire.GroupMember;
 import org.parley.protocol.wire.GroupRecipient;
+import org.parley.protocol.wire.MembershipChange;
 import org.parley.protocol.wire.Request;
 import org.parley.protocol.wire.Response;
+import org.parley.protocol.wire.SignedMembershipChange;
 import org.parley.protocol.wire.Status;
 import org.parley.server.Limits;
-import org.parley.server.keys.KeyService;
+import org.parley.server.keys.KeyValidator;
 import org.parley.server.messages.GroupFanout;
 import org.parley.server.messages.GroupMessageService;
-import org.parley.server.store.Account;
 import org.parley.server.store.Accounts;
 import org.parley.server.store.DeviceAddress;
 import org.parley.server.store.DeviceRecord;
@@ -40,15 +41,16 @@ import org.parley.server.transport.RequestRouter;
 import org.parley.server.transport.Session;
 
 /**
- * Group membership (DESIGN.md §9): create, add and remove (admins only), leave, get and list (members
- * only). Every change is announced to every device of every member, and to the devices of whoever
- * was removed, as a server-authored envelope queued like any other; it is committed before the
- * caller is answered, so no member device can miss a change that happened.
+ * Group membership (DESIGN.md §9). The server keeps who is in each group, but it never decides it:
+ * every change (the creation included) arrives signed by the member device that makes it, and is
+ * applied only if it follows from the stored group by the rules every member checks
+ * ({@link GroupChangeSignatures}). The signed change is kept and announced to every device of every
+ * member, and to the devices of whoever was removed, as an envelope queued like any other; it is
+ * committed before the caller is answered, so no member device can miss a change that happened.
  */
 public final class GroupService {
-  static final int MAX_NAME_LENGTH = 100;
-  /** A change races another admin's at most this often before the caller is asked to try again. */
-  private static final int ATTEMPTS = 3;
+  /** Signed changes per answer to a member catching up; it asks again from the last one. */
+  static final int CHANGES_PER_PAGE = 64;
 
   private final Accounts accounts;
   private final Groups groups;
@@ -66,100 +68,98 @@ public final class GroupService {
 
   public void routes(RequestRouter router) {
     router
-        .on(Request.BodyCase.CREATE_GROUP, Access.DEVICE, (s, r) -> create(s, r.getCreateGroup()))
-        .on(Request.BodyCase.ADD_MEMBERS, Access.DEVICE, (s, r) -> add(s, r.getAddMembers()))
-        .on(Request.BodyCase.REMOVE_MEMBER, Access.DEVICE,
-            (s, r) -> remove(s, r.getRemoveMember().getGroupId(), r.getRemoveMember().getMemberPhone()))
-        .on(Request.BodyCase.LEAVE_GROUP, Access.DEVICE, (s, r) -> leave(s, r.getLeaveGroup().getGroupId()))
-        .on(Request.BodyCase.GET_GROUP, Access.DEVICE, (s, r) -> get(s, r.getGetGroup().getGroupId()))
+        .on(Request.BodyCase.CREATE_GROUP, Access.DEVICE, (s, r) -> create(s, r.getCreateGroup().getChange()))
+        .on(Request.BodyCase.CHANGE_GROUP, Access.DEVICE, (s, r) -> change(s, r.getChangeGroup().getChange()))
+        .on(Request.BodyCase.GET_GROUP, Access.DEVICE,
+            (s, r) -> get(s, r.getGetGroup().getGroupId(), r.getGetGroup().getSinceVersion()))
         .on(Request.BodyCase.LIST_GROUPS, Access.DEVICE, (s, r) -> list(s));
   }
 
-  private CompletableFuture<Response.Builder> create(Session session, CreateGroup request) throws ApiException {
-    String name = request.getName().strip();
-    if (name.isEmpty() || name.length() > MAX_NAME_LENGTH) {
-      throw new ApiException(Status.BAD_REQUEST, "a group needs a name of 1 to " + MAX_NAME_LENGTH + " characters");
-    }
-    UUID creator = session.address().account();
-    Set<UUID> members = new LinkedHashSet<>();
-    members.add(creator);
-    members.addAll(resolve(request.getMemberPhonesList()));
-    checkSize(members.size());
-    GroupRecord group = groups.create(UUID.randomUUID(), name, creator, members, clock.millis());
-    List<UUID> added = group.members().stream().map(GroupRecord.Member::account).toList();
-    return announce(session, group, added, List.of());
-  }
-
-  private CompletableFuture<Response.Builder> add(Session session, AddMembers request) throws ApiException {
-    List<UUID> wanted = resolve(request.getMemberPhonesList());
-    UUID id = GroupMessageService.groupId(request.getGroupId());
-    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      GroupRecord group = memberOf(session, id);
-      requireAdmin(session, group, "add members");
-      List<UUID> added = wanted.stream().distinct().filter(a -> !group.isMember(a)).toList();
-      if (added.isEmpty()) {
-        return RequestRouter.ok(Response.newBuilder().setGroup(toWire(group)));
-      }
-      checkSize(group.members().size() + added.size());
-      Optional<GroupRecord> changed = groups.change(id, group.version(), MemberChange.adding(added), clock.millis());
-      if (changed.isPresent()) {
-        return announce(session, changed.get(), added, List.of());
-      }
-    }
-    throw changedMeanwhile();
-  }
-
-  private CompletableFuture<Response.Builder> remove(Session session, String groupId, String phone)
+  private CompletableFuture<Response.Builder> create(Session session, SignedMembershipChange signed)
       throws ApiException {
-    UUID target = KeyService.resolve(accounts, "", phone).id();
-    if (target.equals(session.address().account())) {
-      return leave(session, groupId);
+    MembershipChange change = signedBy(session, signed);
+    Membership created;
+    try {
+      created = GroupChangeSignatures.creation(change);
+    } catch (GroupChangeException e) {
+      throw new ApiException(Status.BAD_REQUEST, "this group creation is refused: " + e.getMessage());
     }
-    UUID id = GroupMessageService.groupId(groupId);
-    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      GroupRecord group = memberOf(session, id);
-      requireAdmin(session, group, "remove members");
-      GroupRecord.Member removed =
-          group.member(target).orElseThrow(() -> new ApiException(Status.NOT_FOUND, phone + " is not a member of this group"));
-      Optional<GroupRecord> changed = groups.change(id, group.version(), MemberChange.removing(target), clock.millis());
-      if (changed.isPresent()) {
-        return announce(session, changed.get(), List.of(), List.of(removed));
-      }
-    }
-    throw changedMeanwhile();
+    checkSize(created.members().size());
+    requireRegistered(created.members());
+    UUID id = UUID.fromString(change.getGroupId());
+    GroupRecord group =
+        groups
+            .create(id, change.getName(), session.address().account(), created.members(), signed.toByteArray(), clock.millis())
+            .orElseThrow(() -> new ApiException(Status.CONFLICT, "a group " + id + " exists already; make a new id"));
+    return announce(session, group, signed, change);
   }
 
-  private CompletableFuture<Response.Builder> leave(Session session, String groupId) throws ApiException {
-    UUID id = GroupMessageService.groupId(groupId);
-    UUID leaver = session.address().account();
-    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      GroupRecord group = memberOf(session, id);
-      List<GroupRecord.Member> remaining = group.members().stream().filter(m -> !m.account().equals(leaver)).toList();
-      // A group is never left without an admin: the longest-standing member takes over.
-      List<UUID> promote =
-          remaining.isEmpty() || remaining.stream().anyMatch(GroupRecord.Member::admin)
-              ? List.of()
-              : List.of(remaining.getFirst().account());
-      Optional<GroupRecord> changed =
-          groups.change(id, group.version(), new MemberChange(List.of(), List.of(leaver), promote), clock.millis());
-      if (changed.isPresent()) {
-        return announce(session, changed.get(), List.of(), List.of(group.member(leaver).orElseThrow()));
-      }
+  private CompletableFuture<Response.Builder> change(Session session, SignedMembershipChange signed)
+      throws ApiException {
+    MembershipChange change = signedBy(session, signed);
+    UUID id = GroupMessageService.groupId(change.getGroupId());
+    GroupRecord group = memberOf(session, id);
+    if (change.getVersion() != group.version() + 1) {
+      throw stale(group);
     }
-    throw changedMeanwhile();
+    Membership after;
+    try {
+      after = GroupChangeSignatures.successor(membership(group), change);
+    } catch (GroupChangeException e) {
+      throw new ApiException(Status.FORBIDDEN, "this change to group " + id + " is refused: " + e.getMessage());
+    }
+    List<UUID> added = after.members().stream().filter(a -> !group.isMember(a)).toList();
+    List<UUID> removed = group.members().stream().map(GroupRecord.Member::account).filter(a -> !after.isMember(a)).toList();
+    checkSize(after.members().size());
+    requireRegistered(added);
+    MemberChange stored = new MemberChange(added, removed, after.admins(), change.getName());
+    GroupRecord changed =
+        groups
+            .change(id, group.version(), stored, signed.toByteArray(), clock.millis())
+            .orElseThrow(() -> stale(groups.byId(id).orElse(group)));
+    List<GroupRecord.Member> former = group.members().stream().filter(m -> removed.contains(m.account())).toList();
+    return announce(session, changed, signed, change, former);
   }
 
-  private CompletableFuture<Response.Builder> get(Session session, String groupId) throws ApiException {
+  private CompletableFuture<Response.Builder> get(Session session, String groupId, long sinceVersion)
+      throws ApiException {
     GroupRecord group = memberOf(session, GroupMessageService.groupId(groupId));
-    return RequestRouter.ok(Response.newBuilder().setGroup(toWire(group)));
+    Group.Builder out = toWire(group, groups.devices(group.id())).toBuilder();
+    for (byte[] change : groups.changes(group.id(), sinceVersion, CHANGES_PER_PAGE)) {
+      out.addChanges(parseSigned(change));
+    }
+    return RequestRouter.ok(Response.newBuilder().setGroup(out));
   }
 
   private CompletableFuture<Response.Builder> list(Session session) {
     GroupList.Builder out = GroupList.newBuilder();
     for (GroupRecord group : groups.ofAccount(session.address().account())) {
-      out.addGroups(toWire(group));
+      out.addGroups(withLatest(toWire(group, groups.devices(group.id())), group));
     }
     return RequestRouter.ok(Response.newBuilder().setGroupList(out));
+  }
+
+  /** Parses the change and checks that the calling device signed it, with its own identity key. */
+  private static MembershipChange signedBy(Session session, SignedMembershipChange signed) throws ApiException {
+    MembershipChange change;
+    try {
+      change = GroupChangeSignatures.parse(signed);
+    } catch (GroupChangeException e) {
+      throw new ApiException(Status.BAD_REQUEST, "this group change is refused: " + e.getMessage());
+    }
+    DeviceAddress caller = session.address();
+    if (!change.getSignerAccount().equals(caller.account().toString()) || change.getSignerDevice() != caller.device()) {
+      throw new ApiException(Status.BAD_SIGNATURE, "a group change must be signed by the device that sends it");
+    }
+    if (!GroupChangeSignatures.verifySignature(signed, KeyValidator.identityKey(session.device().identityKey()))) {
+      throw new ApiException(Status.BAD_SIGNATURE, "the group change is not signed by this device's identity key");
+    }
+    return change;
+  }
+
+  private CompletableFuture<Response.Builder> announce(
+      Session session, GroupRecord group, SignedMembershipChange signed, MembershipChange change) {
+    return announce(session, group, signed, change, List.of());
   }
 
   /**
@@ -167,17 +167,19 @@ public final class GroupService {
    * device of a removed member (with the group's name only: its members are no longer its business).
    */
   private CompletableFuture<Response.Builder> announce(
-      Session session, GroupRecord group, Collection<UUID> added, List<GroupRecord.Member> removed) {
+      Session session, GroupRecord group, SignedMembershipChange signed, MembershipChange change,
+      List<GroupRecord.Member> removed) {
     List<DeviceRecord> devices = group.members().isEmpty() ? List.of() : groups.devices(group.id());
-    Group wire = toWire(group, devices);
-    GroupChange.Builder change =
+    Group wire = toWire(group, devices).toBuilder().addChanges(signed).build();
+    GroupChange.Builder notice =
         GroupChange.newBuilder()
             .setGroup(wire)
             .setActorAccount(session.address().account().toString())
-            .setActorPhone(session.phone());
-    added.forEach(a -> change.addAddedAccounts(a.toString()));
+            .setActorPhone(session.phone())
+            .addAllAddedAccounts(change.getVersion() == 1 ? change.getMembersList() : change.getAddedList())
+            .setSigned(signed);
     for (GroupRecord.Member member : removed) {
-      change.addRemovedAccounts(member.account().toString()).addRemovedPhones(member.phone());
+      notice.addRemovedAccounts(member.account().toString()).addRemovedPhones(member.phone());
     }
     long now = clock.millis();
     List<DeviceAddress> members = new ArrayList<>();
@@ -186,7 +188,7 @@ public final class GroupService {
         members.add(device.address());
       }
     }
-    List<NewEnvelope> envelopes = new ArrayList<>(fanout.copies(notice(session, group, change.build(), now), members));
+    List<NewEnvelope> envelopes = new ArrayList<>(fanout.copies(envelope(session, group, notice.build(), now), members));
     List<DeviceAddress> formerMembers = new ArrayList<>();
     for (GroupRecord.Member member : removed) {
       for (DeviceRecord device : accounts.devices(member.account())) {
@@ -196,14 +198,14 @@ public final class GroupService {
       }
     }
     GroupChange toFormer =
-        change.clone()
+        notice.clone()
             .setGroup(Group.newBuilder().setGroupId(wire.getGroupId()).setName(wire.getName()).setVersion(wire.getVersion()))
             .build();
-    envelopes.addAll(fanout.copies(notice(session, group, toFormer, now), formerMembers));
+    envelopes.addAll(fanout.copies(envelope(session, group, toFormer, now), formerMembers));
     return fanout.commit(envelopes).thenApply(stored -> Response.newBuilder().setGroup(wire));
   }
 
-  private static Envelope notice(Session session, GroupRecord group, GroupChange change, long now) {
+  private static Envelope envelope(Session session, GroupRecord group, GroupChange change, long now) {
     return Envelope.newBuilder()
         .setSourceAccount(session.address().account().toString())
         .setSourcePhone(session.phone())
@@ -227,13 +229,6 @@ public final class GroupService {
     return group;
   }
 
-  private static void requireAdmin(Session session, GroupRecord group, String what) throws ApiException {
-    if (!group.isAdmin(session.address().account())) {
-      throw new ApiException(
-          Status.FORBIDDEN, "only an admin of group " + group.id() + " may " + what + "; ask one of its admins");
-    }
-  }
-
   private void checkSize(int members) throws ApiException {
     if (members > limits.maxGroupMembers()) {
       throw new ApiException(
@@ -242,25 +237,44 @@ public final class GroupService {
     }
   }
 
-  private List<UUID> resolve(List<String> phones) throws ApiException {
-    if (phones.size() > limits.maxGroupMembers()) {
-      throw new ApiException(
-          Status.LIMIT_REACHED, "a group may have at most " + limits.maxGroupMembers() + " members");
+  private void requireRegistered(List<UUID> members) throws ApiException {
+    for (UUID account : members) {
+      if (accounts.byId(account).isEmpty() || accounts.devices(account).isEmpty()) {
+        throw new ApiException(Status.NOT_FOUND, "account " + account + " is not registered on this server");
+      }
     }
-    List<UUID> out = new ArrayList<>(phones.size());
-    for (String phone : phones) {
-      Account account = KeyService.resolve(accounts, "", phone);
-      out.add(account.id());
-    }
-    return out;
   }
 
-  private static ApiException changedMeanwhile() {
-    return new ApiException(Status.CONFLICT, "the group kept changing while this change was made; try again");
+  private static ApiException stale(GroupRecord group) {
+    return new ApiException(
+        Status.STALE_VERSION,
+        "group " + group.id() + " is at version " + group.version() + "; catch up with its changes and try again");
   }
 
-  private Group toWire(GroupRecord group) {
-    return toWire(group, groups.devices(group.id()));
+  static Membership membership(GroupRecord group) {
+    Set<UUID> admins = new HashSet<>();
+    List<UUID> members = new ArrayList<>();
+    for (GroupRecord.Member member : group.members()) {
+      members.add(member.account());
+      if (member.admin()) {
+        admins.add(member.account());
+      }
+    }
+    return new Membership(group.id().toString(), group.version(), group.name(), members, admins);
+  }
+
+  private Group withLatest(Group group, GroupRecord record) {
+    List<byte[]> latest = groups.changes(record.id(), record.version() - 1, 1);
+    return latest.isEmpty() ? group : group.toBuilder().addChanges(parseSigned(latest.getFirst())).build();
+  }
+
+  private static SignedMembershipChange parseSigned(byte[] stored) {
+    try {
+      return SignedMembershipChange.parseFrom(stored);
+    } catch (InvalidProtocolBufferException e) {
+      // Kept as it was checked; what a member cannot parse it refuses, so pass it on as it is.
+      return SignedMembershipChange.newBuilder().setChange(ByteString.copyFrom(stored)).build();
+    }
   }
 
   static Group toWire(GroupRecord group, List<DeviceRecord> devices) {

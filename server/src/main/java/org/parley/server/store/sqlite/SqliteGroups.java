@@ -23,21 +23,26 @@ final class SqliteGroups implements Groups {
   }
 
   @Override
-  public GroupRecord create(UUID id, String name, UUID creator, Collection<UUID> members, long now) {
+  public Optional<GroupRecord> create(
+      UUID id, String name, UUID creator, Collection<UUID> members, byte[] signedChange, long now) {
     return db.writeAndWait(
         c -> {
           try (PreparedStatement insert =
-              c.prepareStatement("INSERT INTO chat_groups (id, name, version, created_at) VALUES (?,?,1,?)")) {
+              c.prepareStatement(
+                  "INSERT OR IGNORE INTO chat_groups (id, name, version, created_at) VALUES (?,?,1,?)")) {
             insert.setString(1, id.toString());
             insert.setString(2, name);
             insert.setLong(3, now);
-            insert.executeUpdate();
+            if (insert.executeUpdate() == 0) {
+              return Optional.empty();
+            }
           }
           Set<UUID> others = new LinkedHashSet<>(members);
           others.remove(creator);
           addMembers(c, id, List.of(creator), true, now);
           addMembers(c, id, others, false, now);
-          return load(c, id).orElseThrow();
+          keepChange(c, id, 1, signedChange);
+          return load(c, id);
         });
   }
 
@@ -89,7 +94,8 @@ final class SqliteGroups implements Groups {
   }
 
   @Override
-  public Optional<GroupRecord> change(UUID id, long expectedVersion, MemberChange change, long now) {
+  public Optional<GroupRecord> change(
+      UUID id, long expectedVersion, MemberChange change, byte[] signedChange, long now) {
     return db.writeAndWait(
         c -> {
           Optional<GroupRecord> current = load(c, id);
@@ -98,29 +104,72 @@ final class SqliteGroups implements Groups {
           }
           addMembers(c, id, change.add(), false, now);
           try (PreparedStatement remove =
-                  c.prepareStatement("DELETE FROM group_members WHERE group_id = ? AND account_id = ?");
-              PreparedStatement promote =
-                  c.prepareStatement("UPDATE group_members SET admin = 1 WHERE group_id = ? AND account_id = ?")) {
+              c.prepareStatement("DELETE FROM group_members WHERE group_id = ? AND account_id = ?")) {
             batch(remove, id, change.remove());
-            batch(promote, id, change.promote());
+          }
+          if (change.admins() != null) {
+            try (PreparedStatement demote = c.prepareStatement("UPDATE group_members SET admin = 0 WHERE group_id = ?");
+                PreparedStatement promote =
+                    c.prepareStatement("UPDATE group_members SET admin = 1 WHERE group_id = ? AND account_id = ?")) {
+              demote.setString(1, id.toString());
+              demote.executeUpdate();
+              batch(promote, id, change.admins());
+            }
           }
           long version = expectedVersion + 1;
           GroupRecord changed = load(c, id).orElseThrow();
           if (changed.members().isEmpty()) {
-            try (PreparedStatement delete = c.prepareStatement("DELETE FROM chat_groups WHERE id = ?")) {
-              delete.setString(1, id.toString());
-              delete.executeUpdate();
+            for (String table : List.of("group_changes WHERE group_id = ?", "chat_groups WHERE id = ?")) {
+              try (PreparedStatement delete = c.prepareStatement("DELETE FROM " + table)) {
+                delete.setString(1, id.toString());
+                delete.executeUpdate();
+              }
             }
           } else {
-            try (PreparedStatement update = c.prepareStatement("UPDATE chat_groups SET version = ? WHERE id = ?")) {
+            try (PreparedStatement update =
+                c.prepareStatement("UPDATE chat_groups SET version = ?, name = COALESCE(?, name) WHERE id = ?")) {
               update.setLong(1, version);
-              update.setString(2, id.toString());
+              update.setString(2, change.name());
+              update.setString(3, id.toString());
               update.executeUpdate();
             }
+            keepChange(c, id, version, signedChange);
+            changed = load(c, id).orElseThrow();
           }
           return Optional.of(
               new GroupRecord(id, changed.name(), version, changed.createdAt(), changed.members()));
         });
+  }
+
+  @Override
+  public List<byte[]> changes(UUID id, long afterVersion, int limit) {
+    return db.read(
+        c -> {
+          try (PreparedStatement select =
+              c.prepareStatement(
+                  "SELECT change FROM group_changes WHERE group_id = ? AND version > ? ORDER BY version LIMIT ?")) {
+            select.setString(1, id.toString());
+            select.setLong(2, afterVersion);
+            select.setInt(3, limit);
+            List<byte[]> out = new ArrayList<>();
+            try (ResultSet rs = select.executeQuery()) {
+              while (rs.next()) {
+                out.add(rs.getBytes(1));
+              }
+            }
+            return out;
+          }
+        });
+  }
+
+  private static void keepChange(Connection c, UUID group, long version, byte[] signedChange) throws SQLException {
+    try (PreparedStatement insert =
+        c.prepareStatement("INSERT INTO group_changes (group_id, version, change) VALUES (?,?,?)")) {
+      insert.setString(1, group.toString());
+      insert.setLong(2, version);
+      insert.setBytes(3, signedChange);
+      insert.executeUpdate();
+    }
   }
 
   private static void addMembers(Connection c, UUID group, Collection<UUID> accounts, boolean admin, long now)
