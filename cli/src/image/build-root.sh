@@ -40,13 +40,18 @@ find "$root" -type l | while read -r link; do
 done
 
 # 2. A Java runtime with the modules Parley uses (jdeps --print-module-deps over the runnable jars).
-"$java_home/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
+"$java_home/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --compress=zip-6 \
   --output "$root/opt/java"
 
 # 3. libsignal without the 400 MB of other platforms' native code.
 mkdir -p "$root/opt/parley/lib" "$root/opt/parley/native"
 cp "$target"/lib/libsignal-client-*.jar "$root/opt/parley/lib/"
-cp "$target/native/libsignal_jni.so" "$root/opt/parley/native/"
+# Shipped with its debug information (120 MB); the image needs the code (16 MB).
+if command -v strip >/dev/null; then
+  strip --strip-unneeded -o "$root/opt/parley/native/libsignal_jni.so" "$target/native/libsignal_jni.so"
+else
+  cp "$target/native/libsignal_jni.so" "$root/opt/parley/native/"
+fi
 
 # 4. Who runs it, and where it writes.
 mkdir -p "$root/etc/parley" "$root/tmp" "$root/var/lib/parley"
