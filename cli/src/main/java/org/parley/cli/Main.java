@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import org.parley.cli.commands.AddDeviceCommand;
 import org.parley.cli.commands.AdminCommand;
@@ -33,29 +34,33 @@ import picocli.CommandLine.Option;
     name = "parley",
     mixinStandardHelpOptions = true,
     version = "parley 0.1.0",
-    description = "Self-hosted, end-to-end encrypted messenger: one account, a primary phone and up to four linked devices.",
-    subcommands = {
-      ServerCommand.class,
-      AdminCommand.class,
-      RegisterCommand.class,
-      VerifyCommand.class,
-      LinkCommand.class,
-      AddDeviceCommand.class,
-      DevicesCommand.class,
-      UnlinkCommand.class,
-      SendCommand.class,
-      ReceiveCommand.class,
-      HistoryCommand.class,
-      GroupsCommand.class,
-      ReadCommand.class,
-      SafetyNumberCommand.class,
-      TrustCommand.class,
-      SettingsCommand.class,
-      RegistrationLockCommand.class,
-      DaemonCommand.class,
-      CommandLine.HelpCommand.class
-    })
+    description = "Self-hosted, end-to-end encrypted messenger: one account, a primary phone and up to four linked devices."
+    // The subcommands are in COMMANDS: a command line is built with only the one it runs.
+)
 public final class Main implements Runnable {
+  /** Every subcommand, in the order --help lists them. Add a new command here. */
+  static final List<Class<?>> COMMANDS =
+      List.of(
+          ServerCommand.class,
+          AdminCommand.class,
+          RegisterCommand.class,
+          VerifyCommand.class,
+          LinkCommand.class,
+          AddDeviceCommand.class,
+          DevicesCommand.class,
+          UnlinkCommand.class,
+          SendCommand.class,
+          ReceiveCommand.class,
+          HistoryCommand.class,
+          GroupsCommand.class,
+          ReadCommand.class,
+          SafetyNumberCommand.class,
+          TrustCommand.class,
+          SettingsCommand.class,
+          RegistrationLockCommand.class,
+          DaemonCommand.class,
+          CommandLine.HelpCommand.class);
+
   // Device options may come before the command, as DESIGN.md §12 writes them. They are not
   // inherited: only device commands take (and list) them, so 'parley server --help' does not.
   @Option(
@@ -102,11 +107,51 @@ public final class Main implements Runnable {
     }
   }
 
+  /** The whole command line, every subcommand in it. */
   public static CommandLine commandLine(Context context) {
+    return commandLine(context, COMMANDS);
+  }
+
+  /**
+   * The command line for these arguments: when they name a subcommand, only that one is in it.
+   * Building the model of every subcommand (picocli reads each one's annotations and fields) would
+   * cost a short command like {@code send} a tenth of its start-up.
+   */
+  static CommandLine commandLine(Context context, String... args) {
+    String named = commandName(args);
+    for (Class<?> command : COMMANDS) {
+      Command annotation = command.getAnnotation(Command.class);
+      if (command != CommandLine.HelpCommand.class && annotation.name().equals(named)) {
+        return commandLine(context, List.of(command));
+      }
+    }
+    return commandLine(context, COMMANDS); // help, a mistyped command (picocli suggests the right one), none
+  }
+
+  /** The first argument that is neither an option of {@code parley} itself nor its value. */
+  private static String commandName(String... args) {
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--profile", "--trust-cert" -> i++;
+        default -> {
+          if (!args[i].startsWith("--profile=") && !args[i].startsWith("--trust-cert=")) {
+            return args[i];
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  private static CommandLine commandLine(Context context, List<Class<?>> commands) {
     CommandLine commandLine = new CommandLine(new Main(context));
+    commands.forEach(commandLine::addSubcommand);
     commandLine.setOut(new PrintWriter(context.out(), true));
     commandLine.setErr(new PrintWriter(context.err(), true));
-    ServerCommand.configurable(commandLine.getSubcommands().get("server"), context.environment());
+    CommandLine server = commandLine.getSubcommands().get("server");
+    if (server != null) {
+      ServerCommand.configurable(server, context.environment());
+    }
     commandLine.setExecutionExceptionHandler(
         (failure, cmd, parsed) -> {
           context.err().println("parley: " + reason(failure));
@@ -126,7 +171,7 @@ public final class Main implements Runnable {
   }
 
   public static int run(Context context, String... args) {
-    return commandLine(context).execute(args);
+    return commandLine(context, args).execute(args);
   }
 
   public static void main(String[] args) {

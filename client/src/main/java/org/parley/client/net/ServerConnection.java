@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import org.parley.client.ClientException;
 import org.parley.protocol.wire.Frame;
 import org.parley.protocol.wire.Push;
@@ -79,6 +80,8 @@ public final class ServerConnection implements AutoCloseable {
     HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
     if (target.ssl() != null) {
       http.sslContext(target.ssl());
+    } else if (target.serverUrl().startsWith("ws://")) {
+      http.sslContext(Trust.plaintextOnly()).sslParameters(new SSLParameters());
     }
     ServerConnection connection = new ServerConnection(pushes);
     Reader reader = new Reader(connection);
