@@ -92,6 +92,15 @@ final class ServerProcess implements AutoCloseable {
     return codes.remove(phone);
   }
 
+  /** The code printed for the phone, if any yet; taken so it is used once. */
+  String takeCode(String phone) {
+    return codes.remove(phone);
+  }
+
+  boolean isAlive() {
+    return process != null && process.isAlive();
+  }
+
   List<String> output() {
     return List.copyOf(output);
   }

@@ -16,6 +16,8 @@ import org.parley.server.auth.Authenticator;
 import org.parley.server.blobs.BlobService;
 import org.parley.server.blobs.BlobStore;
 import org.parley.server.blobs.BlobStores;
+import org.parley.server.cluster.NodeBus;
+import org.parley.server.cluster.NodeBusFactory;
 import org.parley.server.devices.ActivityTracker;
 import org.parley.server.devices.DeviceService;
 import org.parley.server.devices.InactivityPolicy;
@@ -46,6 +48,7 @@ import org.parley.server.transport.WebSocketServer;
 public final class ParleyServer implements AutoCloseable {
   private final ServerConfig config;
   private final Storage storage;
+  private final NodeBus bus;
   private final BlobStore blobStore;
   private final ExecutorService blocking;
   private final Housekeeping housekeeping;
@@ -68,6 +71,13 @@ public final class ParleyServer implements AutoCloseable {
       lock.close();
       throw e;
     }
+    try {
+      this.bus = NodeBusFactory.open(config.cluster());
+    } catch (RuntimeException e) {
+      storage.close();
+      lock.close();
+      throw e;
+    }
     this.blocking = Executors.newVirtualThreadPerTaskExecutor();
     this.ops = new Operations(storage, blocking);
     BlobStore blobStore = null;
@@ -76,7 +86,7 @@ public final class ParleyServer implements AutoCloseable {
       blobStore = BlobStores.open(config);
       this.blobStore = blobStore;
       BlobService blobs = new BlobService(blobStore, clock, config.blobLimits());
-      Presence presence = new Presence();
+      Presence presence = new Presence(bus);
       this.activity = new ActivityTracker(storage.accounts(), clock, presence::connected);
       InactivityPolicy policy =
           new InactivityPolicy(clock, config.primaryInactivity(), config.companionInactivity());
@@ -126,6 +136,7 @@ public final class ParleyServer implements AutoCloseable {
         blobStore.close();
       }
       ops.close();
+      bus.close();
       storage.close();
       blocking.shutdownNow();
       lock.close();
@@ -200,6 +211,7 @@ public final class ParleyServer implements AutoCloseable {
     // Last-seen times are what the reaper decides by: keep them across a restart.
     activity.flush();
     blocking.shutdown();
+    bus.close();
     blobStore.close();
     ops.close();
     storage.close();

@@ -38,7 +38,8 @@ public final class BlobTransfer implements AutoCloseable {
   private final HttpClient http;
 
   public BlobTransfer(String serverUrl, UUID account, int device, byte[] credential, SSLContext ssl) {
-    this.httpBase = httpBase(serverUrl);
+    // Blobs live in a store every node reaches, so any node will do; the first one is asked.
+    this.httpBase = httpBase(org.parley.client.net.ServerUrls.first(serverUrl));
     String credentials = account + "." + device + ":" + Base64.getEncoder().encodeToString(credential);
     this.authorization =
         "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));

@@ -9,7 +9,9 @@ import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -76,7 +78,30 @@ public final class ServerConnection implements AutoCloseable {
     }
   }
 
+  /**
+   * Connects to the first node of the target's address list that answers (see {@link ServerUrls}).
+   * A node that refuses this device's credentials speaks for the whole server: no other is tried.
+   */
   public static ServerConnection open(Target target, Consumer<Push> pushes) {
+    List<String> urls = ServerUrls.split(target.serverUrl());
+    if (urls.size() <= 1) {
+      return open(target, target.serverUrl(), pushes);
+    }
+    List<String> failures = new ArrayList<>();
+    for (String url : urls) {
+      try {
+        return open(target, url, pushes);
+      } catch (ClientException e) {
+        if ("UNAUTHENTICATED".equals(e.code())) {
+          throw e;
+        }
+        failures.add(e.getMessage());
+      }
+    }
+    throw new ClientException(UNREACHABLE, "no server node answered: " + String.join("; ", failures), null);
+  }
+
+  private static ServerConnection open(Target target, String url, Consumer<Push> pushes) {
     HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
     if (target.ssl() != null) {
       http.sslContext(target.ssl());
@@ -90,7 +115,13 @@ public final class ServerConnection implements AutoCloseable {
     if (target.authorization() != null) {
       builder.header("Authorization", target.authorization());
     }
-    URI uri = URI.create(stripSlash(target.serverUrl()) + target.path());
+    URI uri;
+    try {
+      uri = URI.create(stripSlash(url) + target.path());
+    } catch (IllegalArgumentException e) {
+      connection.http.shutdownNow();
+      throw new ClientException("'" + url + "' is not a server address; use ws://HOST:PORT or wss://HOST:PORT");
+    }
     try {
       // Bounded: the connect timeout covers TCP only, not a server that never answers the upgrade.
       connection.socket = builder.buildAsync(uri, reader).get(OPEN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -98,21 +129,21 @@ public final class ServerConnection implements AutoCloseable {
       connection.sendOneWay(Request.newBuilder().setAck(org.parley.protocol.wire.Ack.getDefaultInstance()));
     } catch (java.util.concurrent.ExecutionException e) {
       connection.http.shutdownNow();
-      throw connectFailure(target, e.getCause());
+      throw connectFailure(url, e.getCause());
     } catch (java.util.concurrent.TimeoutException e) {
       connection.http.shutdownNow();
       throw new ClientException(
           UNREACHABLE,
-          "the server at " + target.serverUrl() + " accepted the connection but did not answer within "
+          "the server at " + url + " accepted the connection but did not answer within "
               + OPEN_TIMEOUT.toSeconds() + " s; try again",
           null);
     } catch (InterruptedException e) {
       connection.http.shutdownNow();
       Thread.currentThread().interrupt();
-      throw new ClientException("interrupted while connecting to " + target.serverUrl());
+      throw new ClientException("interrupted while connecting to " + url);
     } catch (IllegalArgumentException e) {
       connection.http.shutdownNow();
-      throw new ClientException("'" + target.serverUrl() + "' is not a server address; use ws://HOST:PORT or wss://HOST:PORT");
+      throw new ClientException("'" + url + "' is not a server address; use ws://HOST:PORT or wss://HOST:PORT");
     }
     return connection;
   }
@@ -121,7 +152,7 @@ public final class ServerConnection implements AutoCloseable {
     return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
   }
 
-  private static ClientException connectFailure(Target target, Throwable cause) {
+  private static ClientException connectFailure(String url, Throwable cause) {
     if (cause instanceof WebSocketHandshakeException handshake) {
       int status = handshake.getResponse().statusCode();
       Object body = handshake.getResponse().body();
@@ -129,16 +160,16 @@ public final class ServerConnection implements AutoCloseable {
       if (status == 401) {
         return new ClientException(
             "UNAUTHENTICATED",
-            "the server at " + target.serverUrl() + " does not accept this device's credentials" + detail
+            "the server at " + url + " does not accept this device's credentials" + detail
                 + "; register or link this profile again",
             cause);
       }
       return new ClientException(
-          "the server at " + target.serverUrl() + " refused the connection (HTTP " + status + ")" + detail, cause);
+          "the server at " + url + " refused the connection (HTTP " + status + ")" + detail, cause);
     }
     return new ClientException(
         UNREACHABLE,
-        "cannot connect to " + target.serverUrl() + " (" + cause.getMessage() + "); is 'parley server' running there?",
+        "cannot connect to " + url + " (" + cause.getMessage() + "); is 'parley server' running there?",
         cause);
   }
 

@@ -94,6 +94,15 @@ final class DeliveryPump {
     });
   }
 
+  /** Something new may wait in the store (another node committed it): read on from the last position pushed. */
+  void wake() {
+    channel.eventLoop().execute(() -> {
+      caughtUp = false;
+      dirty = true;
+      readIfRoom();
+    });
+  }
+
   void ack(List<ByteString> guids) {
     channel.eventLoop().execute(() -> {
       List<Long> done = new ArrayList<>(guids.size());

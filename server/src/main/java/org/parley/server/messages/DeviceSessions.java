@@ -58,10 +58,12 @@ public final class DeviceSessions implements SessionListener, DeliveryHooks {
         DeliveryPump pump =
             session.receivesQueue() ? new DeliveryPump(session, queues, blocking, limits.deliveryWindow(), delivered) : null;
         session.attach(pump);
-        presence.register(session);
+        var heard = presence.register(session);
         activity.touch(session.address());
         if (pump != null) {
-          session.whenReady(pump::start);
+          // Read the queue only once other nodes' wake-ups reach this connection: nothing committed
+          // in between is missed. If the bus is down, read anyway; it wakes everyone when it is back.
+          heard.whenComplete((ok, failure) -> session.whenReady(pump::start));
         }
         blocking.execute(() -> checkPreKeys(session));
       }

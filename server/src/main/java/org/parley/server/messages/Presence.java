@@ -1,36 +1,59 @@
 package org.parley.server.messages;
 
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.parley.protocol.wire.ConnectedElsewhere;
 import org.parley.protocol.wire.Push;
+import org.parley.server.cluster.NodeBus;
 import org.parley.server.store.DeviceAddress;
 import org.parley.server.store.QueuedEnvelope;
 import org.parley.server.transport.Session;
 
 /**
- * Which devices are connected to this process. A device has at most one receiving connection (its
- * queue flows there; a newer one replaces the older, which is told and closed) and any number of
- * others (one-off sends), which still hear about unlinks and pre-key shortages.
+ * Which devices are connected to this node. A device has at most one receiving connection in the
+ * whole cluster (its queue flows there; a newer one replaces the older, here or on another node,
+ * which is told and closed) and any number of others (one-off sends), which still hear about
+ * unlinks and pre-key shortages. What happens here that other nodes must know goes out on the
+ * {@link NodeBus}; what they tell comes back through a listener per connection.
  */
 public final class Presence {
+  private static final Push CONNECTED_ELSEWHERE =
+      Push.newBuilder().setConnectedElsewhere(ConnectedElsewhere.getDefaultInstance()).build();
+
+  private final NodeBus bus;
   private final Map<DeviceAddress, Session> receivers = new ConcurrentHashMap<>();
   private final Map<DeviceAddress, Set<Session>> sessions = new ConcurrentHashMap<>();
+  private final Map<Session, NodeBus.Listener> listening = new ConcurrentHashMap<>();
 
-  void register(Session session) {
-    sessions.computeIfAbsent(session.address(), a -> ConcurrentHashMap.newKeySet()).add(session);
-    if (!session.receivesQueue()) {
-      return;
+  public Presence(NodeBus bus) {
+    this.bus = bus;
+  }
+
+  /**
+   * Adds a connection; completes once other nodes' notices for the device reach it (or the bus
+   * failed to promise that), so reading the queue after it misses nothing.
+   */
+  CompletableFuture<Void> register(Session session) {
+    DeviceAddress device = session.address();
+    sessions.computeIfAbsent(device, a -> ConcurrentHashMap.newKeySet()).add(session);
+    NodeBus.Listener listener = new FromOtherNodes(session);
+    listening.put(session, listener);
+    CompletableFuture<Void> heard = bus.listen(device, listener);
+    if (session.receivesQueue()) {
+      Session previous = receivers.put(device, session);
+      if (previous != null && previous != session) {
+        previous.push(CONNECTED_ELSEWHERE);
+        previous.close();
+      }
+      bus.connected(device);
     }
-    Session previous = receivers.put(session.address(), session);
-    if (previous != null && previous != session) {
-      previous.push(Push.newBuilder().setConnectedElsewhere(ConnectedElsewhere.getDefaultInstance()).build());
-      previous.close();
-    }
+    return heard;
   }
 
   void unregister(Session session) {
@@ -39,6 +62,43 @@ public final class Presence {
       set.remove(session);
       return set.isEmpty() ? null : set;
     });
+    NodeBus.Listener listener = listening.remove(session);
+    if (listener != null) {
+      bus.stopListening(session.address(), listener);
+    }
+  }
+
+  /** What other nodes say about one connection's device. */
+  private final class FromOtherNodes implements NodeBus.Listener {
+    private final Session session;
+
+    FromOtherNodes(Session session) {
+      this.session = session;
+    }
+
+    @Override
+    public void newEnvelopes() {
+      if (session.attachment() instanceof DeliveryPump pump) {
+        pump.wake();
+      }
+    }
+
+    @Override
+    public void connectedElsewhere() {
+      if (session.receivesQueue() && receivers.remove(session.address(), session)) {
+        session.push(CONNECTED_ELSEWHERE);
+        session.close();
+        // A commit here that still saw this connection offered its envelopes to it and told no one;
+        // the new connection may have read the queue before that commit: wake it once more.
+        bus.newEnvelopes(List.of(session.address()));
+      }
+    }
+
+    @Override
+    public void disconnect(Push why) {
+      session.push(why);
+      session.close();
+    }
   }
 
   /** The device's receiving connection, if it has one here. */
@@ -54,18 +114,29 @@ public final class Presence {
     return List.copyOf(sessions.keySet());
   }
 
-  /** Hands freshly committed envelopes to the receiving connections of their devices, if any. */
+  /**
+   * Hands freshly committed envelopes to the receiving connections of their devices here, and
+   * wakes the nodes that hold the others.
+   */
   public void deliver(List<QueuedEnvelope> envelopes) {
+    Set<DeviceAddress> elsewhere = new LinkedHashSet<>();
     for (QueuedEnvelope envelope : envelopes) {
       Session session = receivers.get(envelope.destination());
       if (session != null && session.attachment() instanceof DeliveryPump pump) {
         pump.offer(envelope);
+      } else {
+        elsewhere.add(envelope.destination());
       }
+    }
+    // A device with its receiving connection here has none elsewhere; the rest may be anywhere.
+    if (!elsewhere.isEmpty()) {
+      bus.newEnvelopes(elsewhere);
     }
   }
 
-  /** Tells every connection of a device something (why it was unlinked) and closes them. */
+  /** Tells every connection of a device, on every node, something (why it was unlinked) and closes them. */
   public void disconnect(DeviceAddress device, Push why) {
+    bus.disconnect(device, why);
     receivers.remove(device);
     Set<Session> all = sessions.remove(device);
     if (all != null) {

@@ -1,0 +1,210 @@
+package org.parley.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.parley.client.ClientException;
+import org.parley.client.Device;
+import org.parley.client.events.MessageEvent;
+import org.parley.server.testing.TestPostgres;
+
+/**
+ * Three relay nodes on one PostgreSQL and one Redis (DESIGN.md §10), as separate processes: devices
+ * on different nodes talk 1:1 and in groups, and a node killed with SIGKILL under steady load loses
+ * nothing: its devices are back on another node within seconds, and every message a sender was told
+ * "sent" is in its recipient's history exactly once.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+  private static final String REDIS = System.getenv().getOrDefault("PARLEY_TEST_REDIS", "redis://127.0.0.1:6379");
+
+  private Path dir;
+  private String database;
+  private ClusterNodes cluster;
+
+  @BeforeAll
+  void startCluster(@TempDir Path dir) throws Exception {
+    this.dir = dir;
+    database = TestPostgres.createDatabase("cluster_it");
+    cluster = new ClusterNodes(dir, TestPostgres.storeUrl(database), REDIS, 3);
+  }
+
+  @AfterAll
+  void stopCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (database != null) {
+      TestPostgres.dropDatabase(database);
+    }
+  }
+
+  @Test
+  @Order(1)
+  void devicesOnDifferentNodesTalkOneToOneAndInGroups() {
+    try (Device alice = cluster.register("alice", "+15550150001", cluster.urls(0));
+        Device bob = cluster.register("bob", "+15550150002", cluster.urls(1));
+        Device carol = cluster.register("carol", "+15550150003", cluster.urls(2))) {
+      alice.sendText("+15550150002", "hello bob, from node 0");
+      assertThat(bodies(bob)).containsExactly("hello bob, from node 0");
+
+      var group = alice.groups().create("three nodes", List.of("+15550150002", "+15550150003"));
+      bodies(bob);
+      bodies(carol);
+      alice.groups().sendText(group.id(), "hello group");
+      assertThat(bodies(bob)).containsExactly("hello group");
+      assertThat(bodies(carol)).containsExactly("hello group");
+
+      carol.groups().sendText(group.id(), "carol answers from node 2");
+      assertThat(bodies(alice)).contains("carol answers from node 2");
+      assertThat(bodies(bob)).containsExactly("carol answers from node 2");
+    }
+  }
+
+  @Test
+  @Order(2)
+  void aNodeKilledUnderLoadLosesNothingAndItsDevicesMoveOn() throws Exception {
+    List<Device> receivers = new ArrayList<>();
+    List<String> receiverPhones = List.of("+15550150011", "+15550150012", "+15550150013");
+    for (int i = 0; i < 3; i++) {
+      receivers.add(cluster.register("r" + i, receiverPhones.get(i), cluster.urls(i, (i + 1) % 3, (i + 2) % 3)));
+    }
+    List<Device> senders =
+        List.of(
+            cluster.register("s1", "+15550150021", cluster.urls(1, 2, 0)),
+            cluster.register("s2", "+15550150022", cluster.urls(2, 1, 0)));
+    Map<String, Set<String>> acked = new ConcurrentHashMap<>();
+    Map<String, List<String>> received = new ConcurrentHashMap<>();
+    receiverPhones.forEach(p -> {
+      acked.put(p, ConcurrentHashMap.newKeySet());
+      received.put(p, new CopyOnWriteArrayList<>());
+    });
+    AtomicBoolean running = new AtomicBoolean(true);
+    List<Thread> threads = new ArrayList<>();
+    for (Device receiver : receivers) {
+      threads.add(Thread.ofPlatform().start(() -> receiveLoop(receiver, running)));
+    }
+    // What each receiver has taken in: its event log, written in the same transaction as the message.
+    Runnable readLogs = () -> {
+      for (int i = 0; i < 3; i++) {
+        received.put(receiverPhones.get(i), logged(receivers.get(i)));
+      }
+    };
+    long[] killedAt = {Long.MAX_VALUE};
+    Map<String, Long> ackedAt = new ConcurrentHashMap<>();
+    AtomicBoolean sending = new AtomicBoolean(true);
+    for (int s = 0; s < senders.size(); s++) {
+      Device sender = senders.get(s);
+      String name = "s" + s;
+      threads.add(Thread.ofPlatform().start(() -> {
+        for (int n = 0; sending.get(); n++) {
+          String to = receiverPhones.get(n % 3);
+          String body = name + "-" + n;
+          try {
+            sender.sendText(to, body);
+            acked.get(to).add(body);
+            ackedAt.put(body, System.nanoTime());
+          } catch (ClientException e) {
+            // not "sent": may or may not have been stored; it must not show up twice either way
+          }
+        }
+      }));
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      readLogs.run();
+      return received.values().stream().allMatch(r -> r.size() >= 3);
+    });
+
+    cluster.node(0).killHard();
+    killedAt[0] = System.nanoTime();
+
+    // Every receiver gets a message that was sent after the kill within 5 s: the one on node 0 moved.
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+      readLogs.run();
+      for (String phone : receiverPhones) {
+        assertThat(received.get(phone))
+            .as("%s receives again after the kill", phone)
+            .anyMatch(body -> ackedAt.getOrDefault(body, 0L) > killedAt[0]);
+      }
+    });
+    sending.set(false);
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      readLogs.run();
+      for (String phone : receiverPhones) {
+        assertThat(received.get(phone)).as("everything sent to %s arrived", phone).containsAll(acked.get(phone));
+      }
+    });
+    running.set(false);
+    for (Thread thread : threads) {
+      thread.join();
+    }
+
+    readLogs.run();
+    for (int i = 0; i < 3; i++) {
+      String phone = receiverPhones.get(i);
+      assertThat(received.get(phone)).as("nothing taken in twice by %s", phone).doesNotHaveDuplicates();
+      List<String> history = new ArrayList<>();
+      for (String sender : List.of("+15550150021", "+15550150022")) {
+        receivers.get(i).history(sender, null, 100_000).stream().map(MessageEvent::body).forEach(history::add);
+      }
+      assertThat(history).as("%s's history", phone).doesNotHaveDuplicates().containsAll(acked.get(phone));
+    }
+    senders.forEach(Device::close);
+    receivers.forEach(Device::close);
+  }
+
+  /** Receives until told to stop, reconnecting (to the next node that answers) whenever the connection is lost. */
+  private static void receiveLoop(Device device, AtomicBoolean running) {
+    while (running.get()) {
+      try {
+        device.receive(Duration.ofMillis(300), event -> {});
+      } catch (ClientException e) {
+        pause();
+      }
+    }
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(100); // reconnect backoff, as a daemon would
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static List<String> logged(Device device) {
+    return device.events().after(0, 1_000_000).stream()
+        .map(logged -> logged.event())
+        .filter(event -> event instanceof MessageEvent message && !message.outgoing())
+        .map(event -> ((MessageEvent) event).body())
+        .toList();
+  }
+
+  private static List<String> bodies(Device device) {
+    List<String> out = new ArrayList<>();
+    device.receive(Duration.ofMillis(800), event -> {
+      if (event instanceof MessageEvent message && !message.outgoing()) {
+        out.add(message.body());
+      }
+    });
+    return out;
+  }
+}

@@ -1,0 +1,52 @@
+package org.parley.server.cluster;
+
+import java.util.Collection;
+import java.util.concurrent.CompletableFuture;
+import org.parley.protocol.wire.Push;
+import org.parley.server.store.DeviceAddress;
+
+/**
+ * What one relay node tells the others (DESIGN.md §10). The store holds the truth; a notice only
+ * says "look now", so a lost notice costs a delay, never a message: starting to listen, and every
+ * reconnection of the bus itself, tells each listener to read the store.
+ *
+ * <p>A node hears notices about the devices it has connections for. It never hears its own:
+ * whatever happens on a node it handles locally before publishing.
+ */
+public interface NodeBus extends AutoCloseable {
+  /** This node's name, carried by its notices. */
+  String nodeId();
+
+  /** After commit: envelopes wait in the store for these devices. */
+  void newEnvelopes(Collection<DeviceAddress> devices);
+
+  /** This node now holds the device's receiving connection: an older one on another node must close. */
+  void connected(DeviceAddress device);
+
+  /** The device was unlinked (or its number registered again): every node tells its connections why and closes them. */
+  void disconnect(DeviceAddress device, Push why);
+
+  /**
+   * Starts hearing the device's notices. Completes once a notice published from then on will be
+   * heard, so a read of the store after it misses nothing; completes exceptionally when the bus
+   * is unreachable (the listener then hears {@link Listener#newEnvelopes} when it is back).
+   */
+  CompletableFuture<Void> listen(DeviceAddress device, Listener listener);
+
+  void stopListening(DeviceAddress device, Listener listener);
+
+  /** What a connection hears about its device from other nodes. Called on the bus's threads: hand work off. */
+  interface Listener {
+    /** Something new may wait in the store: read on from the last position pushed. */
+    void newEnvelopes();
+
+    /** The device connected to another node: a receiving connection here must close. */
+    void connectedElsewhere();
+
+    /** Tell the device why and close. */
+    void disconnect(Push why);
+  }
+
+  @Override
+  void close();
+}

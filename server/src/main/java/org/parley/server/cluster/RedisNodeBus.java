@@ -1,0 +1,238 @@
+package org.parley.server.cluster;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.parley.protocol.wire.Push;
+import org.parley.server.store.DeviceAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The nodes' bus on Redis sharded pub/sub (DESIGN.md §10): one channel per device, {@code
+ * PREFIX:device:{ACCOUNT.DEVICE}}, published with {@code SPUBLISH} after commit; a node subscribes
+ * ({@code SSUBSCRIBE}) to the channels of the devices connected to it. Redis keeps nothing: a
+ * notice published while a node is not subscribed is gone, which is why every subscription, and
+ * every reconnection, tells the listeners to read the store.
+ *
+ * <p>A notice is one line: a letter (E new envelopes, C connected, D disconnect), the sending node,
+ * and for D the Push that says why (base64).
+ */
+public final class RedisNodeBus implements NodeBus {
+  private static final Logger log = LoggerFactory.getLogger(RedisNodeBus.class);
+
+  private final String nodeId;
+  private final String prefix;
+  private final ClientResources resources;
+  private final RedisClient client;
+  private final StatefulRedisConnection<String, String> publisher;
+  private final StatefulRedisPubSubConnection<String, String> subscriber;
+  private final Map<DeviceAddress, Set<Listener>> listeners = new ConcurrentHashMap<>();
+
+  public RedisNodeBus(RedisAddress address, String nodeId) {
+    this.nodeId = nodeId != null ? nodeId : UUID.randomUUID().toString().substring(0, 8);
+    this.prefix = address.prefix() + ":device:";
+    // Reconnect every half second, not after Lettuce's default backoff of up to 30 s: while Redis
+    // is away, devices on other nodes wait for their wake-ups.
+    this.resources =
+        ClientResources.builder()
+            .ioThreadPoolSize(2)
+            .computationThreadPoolSize(2)
+            .reconnectDelay(Delay.constant(Duration.ofMillis(500)))
+            .build();
+    this.client = RedisClient.create(resources, RedisURI.create(address.uri()));
+    // While Redis is away, fail at once instead of queueing notices without bound: the store has
+    // the envelopes, and the reconnection wakes every listener.
+    client.setOptions(
+        ClientOptions.builder()
+            .autoReconnect(true)
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(2)))
+            .build());
+    try {
+      this.publisher = client.connect();
+      this.subscriber = client.connectPubSub();
+    } catch (RuntimeException e) {
+      client.shutdown();
+      resources.shutdown();
+      throw new IllegalStateException(
+          "cannot connect to Redis at " + address.uri() + " (" + e.getMessage() + "); is it running?", e);
+    }
+    subscriber.addListener(
+        new RedisPubSubAdapter<>() {
+          @Override
+          public void smessage(String channel, String message) {
+            receive(channel, message);
+          }
+        });
+    client.addListener(
+        new RedisConnectionStateListener() {
+          @Override
+          public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress where) {
+            if (connection == subscriber) {
+              resubscribe();
+            }
+          }
+        });
+  }
+
+  @Override
+  public String nodeId() {
+    return nodeId;
+  }
+
+  private String channel(DeviceAddress device) {
+    return prefix + "{" + device.account() + "." + device.device() + "}";
+  }
+
+  private DeviceAddress device(String channel) {
+    String address = channel.substring(prefix.length() + 1, channel.length() - 1);
+    int dot = address.lastIndexOf('.');
+    return new DeviceAddress(UUID.fromString(address.substring(0, dot)), Integer.parseInt(address.substring(dot + 1)));
+  }
+
+  @Override
+  public void newEnvelopes(Collection<DeviceAddress> devices) {
+    devices.forEach(device -> publish(device, "E " + nodeId));
+  }
+
+  @Override
+  public void connected(DeviceAddress device) {
+    publish(device, "C " + nodeId);
+  }
+
+  @Override
+  public void disconnect(DeviceAddress device, Push why) {
+    publish(device, "D " + nodeId + " " + Base64.getEncoder().encodeToString(why.toByteArray()));
+  }
+
+  private void publish(DeviceAddress device, String notice) {
+    publisher
+        .async()
+        .spublish(channel(device), notice)
+        .exceptionally(
+            failure -> {
+              // The device's node reads the store when it reconnects to Redis or the device to it.
+              log.debug("could not publish to {}: {}", device, failure.getMessage());
+              return null;
+            });
+  }
+
+  @Override
+  public CompletableFuture<Void> listen(DeviceAddress device, Listener listener) {
+    boolean[] first = {false};
+    listeners.compute(device, (d, set) -> {
+      if (set == null) {
+        set = ConcurrentHashMap.newKeySet();
+        first[0] = true;
+      }
+      set.add(listener);
+      return set;
+    });
+    // Subscribing again is harmless, and it keeps the promise: once it is answered, notices come.
+    return subscriber.async().ssubscribe(channel(device)).toCompletableFuture().thenApply(ok -> (Void) null);
+  }
+
+  @Override
+  public void stopListening(DeviceAddress device, Listener listener) {
+    boolean[] last = {false};
+    listeners.computeIfPresent(device, (d, set) -> {
+      set.remove(listener);
+      last[0] = set.isEmpty();
+      return last[0] ? null : set;
+    });
+    if (last[0]) {
+      subscriber.async().sunsubscribe(channel(device)).exceptionally(failure -> null);
+    }
+  }
+
+  private void receive(String channel, String message) {
+    String[] parts = message.split(" ", 3);
+    if (parts.length < 2 || parts[1].equals(nodeId)) {
+      return;
+    }
+    DeviceAddress device;
+    try {
+      device = device(channel);
+    } catch (RuntimeException e) {
+      log.warn("ignoring a notice on an unknown channel {}", channel);
+      return;
+    }
+    Consumer<Listener> notice =
+        switch (parts[0]) {
+          case "E" -> Listener::newEnvelopes;
+          case "C" -> Listener::connectedElsewhere;
+          case "D" -> disconnect(parts.length == 3 ? parts[2] : "");
+          default -> null;
+        };
+    Set<Listener> set = listeners.get(device);
+    if (notice != null && set != null) {
+      set.forEach(notice);
+    }
+  }
+
+  private static Consumer<Listener> disconnect(String encoded) {
+    try {
+      Push why = Push.parseFrom(Base64.getDecoder().decode(encoded));
+      return listener -> listener.disconnect(why);
+    } catch (IllegalArgumentException | com.google.protobuf.InvalidProtocolBufferException e) {
+      log.warn("ignoring a malformed disconnect notice");
+      return null;
+    }
+  }
+
+  /**
+   * Back after losing Redis: notices sent meanwhile are gone. Subscribe to every channel again (Lettuce
+   * does too; twice is harmless), then have every listener read the store.
+   */
+  private void resubscribe() {
+    List<DeviceAddress> devices = List.copyOf(listeners.keySet());
+    if (devices.isEmpty()) {
+      return;
+    }
+    log.info("reconnected to Redis; listening again for {} devices and reading their queues", devices.size());
+    String[] channels = devices.stream().map(this::channel).toArray(String[]::new);
+    subscriber
+        .async()
+        .ssubscribe(channels)
+        .whenComplete(
+            (ok, failure) -> {
+              if (failure != null) {
+                log.warn("could not listen again after reconnecting to Redis: {}", failure.getMessage());
+              }
+              for (DeviceAddress device : devices) {
+                Set<Listener> set = listeners.get(device);
+                if (set != null) {
+                  set.forEach(Listener::newEnvelopes);
+                }
+              }
+            });
+  }
+
+  @Override
+  public void close() {
+    subscriber.close();
+    publisher.close();
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    resources.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS);
+  }
+}
