@@ -59,7 +59,12 @@ final class ServerProcess implements AutoCloseable {
     output.clear();
     process = new ProcessBuilder(command).redirectErrorStream(true).start();
     Thread.ofPlatform().daemon().start(this::readOutput);
-    await().atMost(Duration.ofSeconds(60)).until(() -> output.stream().anyMatch(l -> l.startsWith("listening on ")));
+    // Generous: several servers may start at once on a busy machine. A server that exits says why.
+    await().atMost(Duration.ofSeconds(150))
+        .until(() -> !process.isAlive() || output.stream().anyMatch(l -> l.startsWith("listening on ")));
+    if (!process.isAlive()) {
+      throw new IOException("the server exited at start: " + String.join("\n", output));
+    }
   }
 
   private void readOutput() {

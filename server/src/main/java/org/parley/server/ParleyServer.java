@@ -80,6 +80,9 @@ public final class ParleyServer implements AutoCloseable {
     }
     this.blocking = Executors.newVirtualThreadPerTaskExecutor();
     this.ops = new Operations(storage, blocking);
+    if (config.cluster().redis() != null) {
+      ops.readiness().register("redis", bus::check);
+    }
     BlobStore blobStore = null;
     try {
       Queues queues = ops.metrics().instrument(storage.queues());

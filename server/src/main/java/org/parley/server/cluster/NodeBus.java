@@ -35,6 +35,9 @@ public interface NodeBus extends AutoCloseable {
 
   void stopListening(DeviceAddress device, Listener listener);
 
+  /** Returns when the bus works, throws when it does not (the readiness check of a clustered node). */
+  default void check() throws Exception {}
+
   /** What a connection hears about its device from other nodes. Called on the bus's threads: hand work off. */
   interface Listener {
     /** Something new may wait in the store: read on from the last position pushed. */

@@ -229,6 +229,11 @@ public final class RedisNodeBus implements NodeBus {
   }
 
   @Override
+  public void check() {
+    publisher.sync().ping();
+  }
+
+  @Override
   public void close() {
     subscriber.close();
     publisher.close();
