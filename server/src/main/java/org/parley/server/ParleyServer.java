@@ -18,6 +18,7 @@ import org.parley.server.blobs.BlobStore;
 import org.parley.server.blobs.BlobStores;
 import org.parley.server.cluster.NodeBus;
 import org.parley.server.cluster.NodeBusFactory;
+import org.parley.server.cluster.Singletons;
 import org.parley.server.devices.ActivityTracker;
 import org.parley.server.devices.DeviceService;
 import org.parley.server.devices.InactivityPolicy;
@@ -49,6 +50,7 @@ public final class ParleyServer implements AutoCloseable {
   private final ServerConfig config;
   private final Storage storage;
   private final NodeBus bus;
+  private final Singletons singletons;
   private final BlobStore blobStore;
   private final ExecutorService blocking;
   private final Housekeeping housekeeping;
@@ -71,6 +73,7 @@ public final class ParleyServer implements AutoCloseable {
       lock.close();
       throw e;
     }
+    this.singletons = Singletons.forCluster(config.cluster());
     try {
       this.bus = NodeBusFactory.open(config.cluster());
     } catch (RuntimeException e) {
@@ -116,9 +119,12 @@ public final class ParleyServer implements AutoCloseable {
 
       this.housekeeping = new Housekeeping();
       housekeeping.every(activityFlushPeriod(config), activity::flush);
-      housekeeping.every(reaperPeriod(config), inactivity::reap);
+      // Unlinks and expiry run on one node at a time; each node still flushes its own devices' activity.
+      housekeeping.every(reaperPeriod(config), () -> singletons.runAlone("inactivity-reaper", inactivity::reap));
       this.clock = clock;
-      housekeeping.every(min(Duration.ofHours(1), config.queueTtl().dividedBy(10)), this::expireQueues);
+      housekeeping.every(
+          min(Duration.ofHours(1), config.queueTtl().dividedBy(10)),
+          () -> singletons.runAlone("queue-expiry", this::expireQueues));
       housekeeping.every(blobs.expiryPeriod(), blobs::expire);
 
       ops.openAdmin(config.adminBind(), config.adminPort(), config.dataDirectory(), storage, presence, clock);
@@ -215,6 +221,7 @@ public final class ParleyServer implements AutoCloseable {
     activity.flush();
     blocking.shutdown();
     bus.close();
+    singletons.close();
     blobStore.close();
     ops.close();
     storage.close();
