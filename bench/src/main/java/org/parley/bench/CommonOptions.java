@@ -33,6 +33,12 @@ public final class CommonOptions {
   @Option(names = "--server-jvm", defaultValue = "", description = "Extra JVM options of the server the bench starts, space separated (e.g. \"-Xmx4g -XX:StartFlightRecording=filename=relay.jfr\").")
   String serverJvm;
 
+  @Option(
+      names = "--server-store",
+      description = "The server the bench starts runs clustered on this PostgreSQL (postgresql://HOST:PORT/DB?user=..,"
+          + " an empty database) instead of its embedded SQLite.")
+  String serverStore;
+
   @Option(names = "--server-cpus", description = "Pin the server the bench starts to these CPUs (taskset list, e.g. 0).")
   String serverCpus;
 
@@ -61,7 +67,8 @@ public final class CommonOptions {
       madeData = data;
     }
     List<String> jvm = serverJvm.isBlank() ? List.of() : Arrays.asList(serverJvm.strip().split("\\s+"));
-    return new SpawnedServer(data, jvm, serverCpus);
+    List<String> args = serverStore == null ? List.of() : List.of("--store", serverStore);
+    return new SpawnedServer(data, jvm, serverCpus, args);
   }
 
   /** Removes the data directory the bench made for its own server. */

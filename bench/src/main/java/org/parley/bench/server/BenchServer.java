@@ -58,6 +58,12 @@ public final class BenchServer implements Callable<Integer> {
         .build();
   }
 
+  @Option(names = "--store", description = "Clustered: this shared PostgreSQL (postgresql://HOST:PORT/DB?user=..) instead of SQLite.")
+  String store;
+
+  @Option(names = "--redis", description = "Clustered: wake other nodes through this Redis (redis://HOST:PORT).")
+  String redis;
+
   @Override
   public Integer call() throws Exception {
     Files.createDirectories(data);
@@ -66,6 +72,7 @@ public final class BenchServer implements Callable<Integer> {
             .bind(bind)
             .port(port)
             .limits(defaultLimits ? Limits.defaults() : benchLimits())
+            .cluster(new org.parley.server.cluster.ClusterOptions(store, redis, null))
             .build();
     ParleyServer server = ParleyServer.start(config, Clock.systemUTC(), new ConsoleSmsSender(System.out));
     CountDownLatch stopped = new CountDownLatch(1);

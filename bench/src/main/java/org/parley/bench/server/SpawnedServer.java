@@ -39,6 +39,11 @@ public final class SpawnedServer implements ServerHandle {
    * @param cpus CPUs to pin the server to with taskset (e.g. "0"), or null
    */
   public SpawnedServer(Path data, List<String> jvmOptions, String cpus) throws IOException {
+    this(data, jvmOptions, cpus, List.of());
+  }
+
+  /** @param serverArgs more options of {@link BenchServer} ({@code --store ...} for a clustered node) */
+  public SpawnedServer(Path data, List<String> jvmOptions, String cpus, List<String> serverArgs) throws IOException {
     Files.createDirectories(data);
     List<String> command = new ArrayList<>();
     if (cpus != null) {
@@ -49,6 +54,7 @@ public final class SpawnedServer implements ServerHandle {
     command.addAll(jvmOptions);
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchServer.class.getName()));
     command.addAll(List.of("--data", data.toString(), "--port", "0", "--control-stdin"));
+    command.addAll(serverArgs);
     this.process =
         new ProcessBuilder(command)
             .redirectError(ProcessBuilder.Redirect.appendTo(data.resolve("server.log").toFile()))
