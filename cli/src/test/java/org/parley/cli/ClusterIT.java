@@ -29,7 +29,7 @@ import org.parley.server.testing.TestPostgres;
  * Three relay nodes on one PostgreSQL and one Redis (DESIGN.md §10), as separate processes: devices
  * on different nodes talk 1:1 and in groups, and a node killed with SIGKILL under steady load loses
  * nothing: its devices are back on another node within seconds, and every message a sender was told
- * "sent" is in its recipient's history exactly once.
+ * "sent" is in its recipient's history exactly once. The same holds for a node drained by SIGTERM.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -82,15 +82,36 @@ class ClusterIT {
   @Test
   @Order(2)
   void aNodeKilledUnderLoadLosesNothingAndItsDevicesMoveOn() throws Exception {
+    lose(0, "1", () -> cluster.node(0).killHard());
+  }
+
+  /** c2's graceful drain (SIGTERM) across nodes: the node's devices are told to go, and nothing is lost. */
+  @Test
+  @Order(3)
+  void aNodeDrainedUnderLoadLosesNothingAndItsDevicesMoveOn() throws Exception {
+    lose(1, "2", () -> cluster.node(1).terminate());
+  }
+
+  private interface Loss {
+    void happen() throws Exception;
+  }
+
+  /**
+   * Two senders keep sending to three receivers (each on another node first) while {@code node}
+   * is lost; {@code block} keeps each run's phone numbers apart.
+   */
+  private void lose(int node, String block, Loss loss) throws Exception {
     List<Device> receivers = new ArrayList<>();
-    List<String> receiverPhones = List.of("+15550150011", "+15550150012", "+15550150013");
+    List<String> receiverPhones = List.of("+155501" + block + "0011", "+155501" + block + "0012", "+155501" + block + "0013");
     for (int i = 0; i < 3; i++) {
-      receivers.add(cluster.register("r" + i, receiverPhones.get(i), cluster.urls(i, (i + 1) % 3, (i + 2) % 3)));
+      receivers.add(cluster.register("r" + block + i, receiverPhones.get(i), cluster.urls(i, (i + 1) % 3, (i + 2) % 3)));
     }
+    String senderA = "+155501" + block + "0021";
+    String senderB = "+155501" + block + "0022";
     List<Device> senders =
         List.of(
-            cluster.register("s1", "+15550150021", cluster.urls(1, 2, 0)),
-            cluster.register("s2", "+15550150022", cluster.urls(2, 1, 0)));
+            cluster.register("s" + block + "a", senderA, cluster.urls(1, 2, 0)),
+            cluster.register("s" + block + "b", senderB, cluster.urls(2, 1, 0)));
     Map<String, Set<String>> acked = new ConcurrentHashMap<>();
     Map<String, List<String>> received = new ConcurrentHashMap<>();
     receiverPhones.forEach(p -> {
@@ -133,10 +154,10 @@ class ClusterIT {
       return received.values().stream().allMatch(r -> r.size() >= 3);
     });
 
-    cluster.node(0).killHard();
+    loss.happen();
     killedAt[0] = System.nanoTime();
 
-    // Every receiver gets a message that was sent after the kill within 5 s: the one on node 0 moved.
+    // Every receiver gets a message that was sent after the loss within 5 s: the one on that node moved.
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
       readLogs.run();
       for (String phone : receiverPhones) {
@@ -162,7 +183,7 @@ class ClusterIT {
       String phone = receiverPhones.get(i);
       assertThat(received.get(phone)).as("nothing taken in twice by %s", phone).doesNotHaveDuplicates();
       List<String> history = new ArrayList<>();
-      for (String sender : List.of("+15550150021", "+15550150022")) {
+      for (String sender : List.of(senderA, senderB)) {
         receivers.get(i).history(sender, null, 100_000).stream().map(MessageEvent::body).forEach(history::add);
       }
       assertThat(history).as("%s's history", phone).doesNotHaveDuplicates().containsAll(acked.get(phone));
