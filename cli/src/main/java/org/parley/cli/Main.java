@@ -8,6 +8,11 @@ import java.util.List;
 import java.util.Map;
 import org.parley.cli.commands.AddDeviceCommand;
 import org.parley.cli.commands.AdminCommand;
+import org.parley.cli.commands.AssignCommand;
+import org.parley.cli.commands.ChatsCommand;
+import org.parley.cli.commands.ContactsCommand;
+import org.parley.cli.commands.LabelsCommand;
+import org.parley.cli.commands.NotesCommand;
 import org.parley.cli.commands.DaemonCommand;
 import org.parley.cli.commands.DevicesCommand;
 import org.parley.cli.commands.GroupsCommand;
@@ -58,6 +63,11 @@ public final class Main implements Runnable {
           TrustCommand.class,
           SettingsCommand.class,
           RegistrationLockCommand.class,
+          ContactsCommand.class,
+          ChatsCommand.class,
+          LabelsCommand.class,
+          AssignCommand.class,
+          NotesCommand.class,
           DaemonCommand.class,
           CommandLine.HelpCommand.class);
 

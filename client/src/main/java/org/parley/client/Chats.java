@@ -3,6 +3,7 @@ package org.parley.client;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.parley.client.appstate.ChatRef;
 import org.parley.client.events.MessageEvent;
 import org.parley.client.messaging.ContentProcessor;
 import org.parley.client.messaging.DeviceDirectory;
@@ -119,6 +120,7 @@ final class Chats {
               .build();
       sender.send(server, List.of(new MessageSender.Part(chat, receipt)), now, true);
     }
+    device.appState(() -> server).chatRead(ChatRef.direct(chat));
     return read.size();
   }
 
@@ -131,11 +133,12 @@ final class Chats {
       }
     }
     List<MessageEvent> out = new ArrayList<>();
+    var names = device.names();
     for (MessageHistory.Entry entry : device.history.list(chat, groupId, limit)) {
       String author = entry.outgoing() ? device.local.phone() : device.contacts.phoneOf(entry.author());
       String to =
           entry.outgoing() && entry.chatAccount() != null ? device.contacts.phoneOf(entry.chatAccount()) : null;
-      out.add(ContentProcessor.event(entry, author, to));
+      out.add((MessageEvent) names.named(ContentProcessor.event(entry, author, to)));
     }
     return out;
   }

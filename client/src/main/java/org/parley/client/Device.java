@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import org.parley.client.appstate.AppState;
 import org.parley.client.events.ClientEvent;
 import org.parley.client.events.MessageEvent;
 import org.parley.client.events.UntrustedEvent;
@@ -161,6 +162,14 @@ public final class Device implements AutoCloseable {
     return new GroupChats(
         device.profile, local, groups, roster, changes, groupSender, pairwise, device.history, device.events,
         device.clock, this::online, device::tell);
+  }
+
+  /**
+   * The account's app state (DESIGN.md §16): contact names, chat marks, labels, agents, notes, synced
+   * end-to-end among the account's own devices.
+   */
+  public AppState appState() {
+    return device.appState(() -> online.connection(false));
   }
 
   // ---------------------------------------------------------------- receiving

@@ -3,6 +3,11 @@ package org.parley.client;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.parley.client.appstate.AppState;
+import org.parley.client.appstate.AppStateLog;
+import org.parley.client.appstate.Applier;
+import org.parley.client.appstate.Names;
 import org.parley.client.events.ClientEvent;
 import org.parley.client.history.HistoryHandoff;
 import org.parley.client.messaging.DeviceDirectory;
@@ -51,6 +56,7 @@ final class DeviceContext {
     this.contacts = new Contacts(profile);
     this.history = new MessageHistory(profile);
     this.events = new EventLog(profile, clock);
+    events.naming(event -> names().named(event));
   }
 
   private static final String TRUSTED_CERTIFICATE = "trusted_certificate";
@@ -109,6 +115,24 @@ final class DeviceContext {
   GroupRoster groupRoster(GroupStore groups) {
     return new GroupRoster(
         groups, directory(), local.account(), local.deviceId(), signal.getIdentityKeyPair().getPublicKey());
+  }
+
+  Names names() {
+    return new Names(
+        new AppStateLog(profile), contacts, groupStore(), local.account());
+  }
+
+  /** Applies app-state mutations (DESIGN.md §16), made here or received. */
+  Applier appStateApplier() {
+    return new Applier(
+        new AppStateLog(profile), names(), history, local.account());
+  }
+
+  AppState appState(Supplier<ServerConnection> server) {
+    var log = new AppStateLog(profile);
+    return new AppState(
+        profile, local, contacts, groupStore(), log, appStateApplier(), names(), events, clock, server, this::sender,
+        this::directory);
   }
 
   HistoryHandoff historyHandoff() {

@@ -9,6 +9,9 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import org.parley.client.appstate.AppState;
+import org.parley.client.appstate.AppStateInbox;
+import org.parley.client.appstate.AppStateLog;
 import org.parley.client.events.ClientEvent;
 import org.parley.client.events.WarningEvent;
 import org.parley.client.history.HistoryHandoff;
@@ -146,6 +149,7 @@ final class Inbox {
         } else if (push.hasQueueEmpty()) {
           ack(server, acks);
           sendReceipts(server);
+          sendAppState(server);
         } else if (push.hasUnlinked()) {
           listener.accept(Online.unlinked(push));
           count++;
@@ -228,7 +232,9 @@ final class Inbox {
   private MessageReceiver receiver(HistoryHandoff handoff) {
     var local = device.local;
     ContentProcessor processor =
-        new ContentProcessor(device.history, device.contacts, receipts, local.account(), local.phone(), handoff::remember);
+        new ContentProcessor(
+            device.history, device.contacts, receipts, local.account(), local.phone(), handoff::remember,
+            new AppStateInbox(new AppStateLog(device.profile), device.appStateApplier(), device.contacts));
     GroupInbox groupInbox =
         new GroupInbox(
             device.signal, device.groupRoster(device.groupStore()), device.history, () -> online.connection(true),
@@ -247,6 +253,17 @@ final class Inbox {
     guids.forEach(g -> ack.addGuids(ByteString.copyFrom(g)));
     server.sendOneWay(Request.newBuilder().setAck(ack));
     guids.clear();
+  }
+
+  /** App-state changes made here while the server could not be reached (DESIGN.md §16). */
+  private void sendAppState(ServerConnection server) {
+    AppState.Sync sync = device.appState(() -> server).flush();
+    if (sync.failure() != null) {
+      device.tell(
+          new WarningEvent(
+              "app-state-pending",
+              sync.pending() + " app-state change(s) could not be sent yet: " + sync.failure()));
+    }
   }
 
   private void sendReceipts(ServerConnection server) {

@@ -2,6 +2,7 @@ package org.parley.cli.commands;
 
 import java.util.Map;
 import org.parley.cli.output.Output;
+import org.parley.client.appstate.ChatRef;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,7 +34,13 @@ public final class ReadCommand extends DeviceCommand<ReadCommand.Read> {
   public static final Handler<Params, Read> MARK_READ =
       Handler.of("markRead", Params.class, Read.class, (device, p, caller) -> {
         Require.oneOf(p.recipient(), "recipient", p.groupId(), "groupId");
-        return new Read(p.groupId() != null ? device.groups().markRead(p.groupId()) : device.markRead(p.recipient()));
+        if (p.groupId() == null) {
+          return new Read(device.markRead(p.recipient()));
+        }
+        int read = device.groups().markRead(p.groupId());
+        // Reading a chat takes its "marked unread" mark off, on every own device (app state).
+        device.appState().chatRead(ChatRef.group(p.groupId()));
+        return new Read(read);
       });
 
   @Override

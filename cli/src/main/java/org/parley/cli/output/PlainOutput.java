@@ -6,7 +6,13 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.parley.client.events.AssignedEvent;
+import org.parley.client.events.ChatStateEvent;
 import org.parley.client.events.ClientEvent;
+import org.parley.client.events.ContactNameEvent;
+import org.parley.client.events.LabelEvent;
+import org.parley.client.events.LabelledEvent;
+import org.parley.client.events.NoteEvent;
 import org.parley.client.events.GroupEvent;
 import org.parley.client.events.GroupWarningEvent;
 import org.parley.client.events.HistorySyncEvent;
@@ -47,13 +53,43 @@ public final class PlainOutput implements Output {
     switch (event) {
       case MessageEvent m -> {
         String where = m.group() != null ? " in group " + m.group() : "";
-        if (m.outgoing()) {
+        if (MessageEvent.SYSTEM.equals(m.type())) {
+          out.printf("%s  — %s%s%n", time(m.timestamp()), m.body(), where);
+        } else if (m.outgoing()) {
           out.printf("%s  me (device %d) → %s%s: %s%n", time(m.timestamp()), m.fromDevice(),
-              m.to() != null ? m.to() : "group", where, m.body());
+              m.to() != null ? named(m.name(), m.to()) : "group", where, m.body());
         } else {
-          out.printf("%s  %s (device %d)%s: %s%n", time(m.timestamp()), m.from(), m.fromDevice(), where, m.body());
+          out.printf("%s  %s (device %d)%s: %s%n", time(m.timestamp()), named(m.name(), m.from()), m.fromDevice(),
+              where, m.body());
         }
       }
+      case ContactNameEvent c ->
+          out.printf("%s  %s%n", time(c.timestamp()),
+              c.name() == null
+                  ? "the name of " + c.phone() + " was removed from the address book on device " + c.byDevice()
+                  : c.phone() + " is now named " + SafeText.shown(c.name()) + " (device " + c.byDevice() + ")");
+      case ChatStateEvent c ->
+          out.printf("%s  chat %s %s%s on device %d%n", time(c.timestamp()), named(c.name(), c.chat()),
+              c.change().replace('-', ' '), c.mutedUntil() == -1 ? " for ever" : c.mutedUntil() > 0
+                  ? " until " + time(c.mutedUntil()) : "", c.byDevice());
+      case LabelEvent l ->
+          out.printf("%s  label %s (%s) %s on device %d%n", time(l.timestamp()), SafeText.shown(l.name()), l.colour(),
+              l.change(), l.byDevice());
+      case LabelledEvent l ->
+          out.printf("%s  label %s %s %s%s on device %d%n", time(l.timestamp()),
+              SafeText.shown(l.labelName() == null ? l.label() : l.labelName()), l.added() ? "put on" : "taken off",
+              l.messageId() == null ? "chat " : "message " + l.messageId() + " of chat ", named(l.name(), l.chat()),
+              l.byDevice());
+      case AssignedEvent a ->
+          out.printf("%s  chat %s %s by device %d%n", time(a.timestamp()), named(a.name(), a.chat()),
+              a.deviceId() == 0
+                  ? "unassigned"
+                  : "assigned to " + (a.deviceName() == null ? "" : SafeText.shown(a.deviceName()) + " ")
+                      + "(device " + a.deviceId() + ")",
+              a.byDevice());
+      case NoteEvent n ->
+          out.printf("%s  note on chat %s by device %d: %s%n", time(n.timestamp()), named(n.name(), n.chat()),
+              n.byDevice(), SafeText.text(n.text()));
       case ReceiptEvent r ->
           out.printf("%s receipt from %s (device %d) for %d message(s)%n", r.kind(), r.from(), r.fromDevice(),
               r.messageIds().size());
@@ -99,6 +135,11 @@ public final class PlainOutput implements Output {
   public synchronized void note(String text) {
     out.println(text);
     out.flush();
+  }
+
+  /** A name from the address book (shown safely) instead of the number, when there is one. */
+  static String named(String name, String number) {
+    return name == null ? number : SafeText.shown(name);
   }
 
   static String time(long epochMillis) {

@@ -16,7 +16,13 @@ public sealed interface ClientEvent
         GroupEvent,
         UntrustedEvent,
         IdentityChangedEvent,
-        GroupWarningEvent {
+        GroupWarningEvent,
+        ContactNameEvent,
+        ChatStateEvent,
+        LabelEvent,
+        LabelledEvent,
+        AssignedEvent,
+        NoteEvent {
   /** The {@code type} field of the event's JSON object ({@code message}, {@code receipt}, ...). */
   String type();
 }

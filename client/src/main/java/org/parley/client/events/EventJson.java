@@ -20,6 +20,7 @@ public final class EventJson {
       Map.ofEntries(
           Map.entry(MessageEvent.RECEIVED, MessageEvent.class),
           Map.entry(MessageEvent.SENT, MessageEvent.class),
+          Map.entry(MessageEvent.SYSTEM, MessageEvent.class),
           Map.entry("receipt", ReceiptEvent.class),
           Map.entry("read", ReadEvent.class),
           Map.entry("unlinked", UnlinkedEvent.class),
@@ -28,7 +29,13 @@ public final class EventJson {
           Map.entry("history-sync", HistorySyncEvent.class),
           Map.entry("untrusted", UntrustedEvent.class),
           Map.entry("identity-changed", IdentityChangedEvent.class),
-          Map.entry("group-warning", GroupWarningEvent.class));
+          Map.entry("group-warning", GroupWarningEvent.class),
+          Map.entry("contact-name", ContactNameEvent.class),
+          Map.entry("chat-state", ChatStateEvent.class),
+          Map.entry("label", LabelEvent.class),
+          Map.entry("labelled", LabelledEvent.class),
+          Map.entry("assigned", AssignedEvent.class),
+          Map.entry("note", NoteEvent.class));
 
   private final ObjectMapper json =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);

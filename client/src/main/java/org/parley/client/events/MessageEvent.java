@@ -1,6 +1,7 @@
 package org.parley.client.events;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
  * A message in a chat: received from someone (type {@value #RECEIVED}) or sent by one of the
@@ -10,7 +11,10 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
  * @param group the group id, or {@code null} for a 1:1 chat
  * @param status for a received message {@code unread} or {@code read}; for a sent one {@code
  *     pending} (kept in the outbox until the server is reachable), {@code sent}, {@code
- *     delivered}, {@code read}
+ *     delivered}, {@code read}; {@code system} for a line the device wrote itself (type
+ *     {@value #SYSTEM}: a chat assigned to an agent)
+ * @param name the address book's name for the other party (the sender of a received message, the
+ *     recipient of a sent 1:1 message), if it has one (app state, DESIGN.md §16); no field otherwise
  */
 public record MessageEvent(
     String type,
@@ -22,16 +26,38 @@ public record MessageEvent(
     String body,
     long timestamp,
     long serverTimestamp,
-    String status)
+    String status,
+    @JsonInclude(JsonInclude.Include.NON_NULL) String name)
     implements ClientEvent {
   public static final String RECEIVED = "message";
   public static final String SENT = "sent";
+  public static final String SYSTEM = "system";
+
+  public MessageEvent(
+      String type, String id, String from, int fromDevice, String to, String group, String body, long timestamp,
+      long serverTimestamp, String status) {
+    this(type, id, from, fromDevice, to, group, body, timestamp, serverTimestamp, status, null);
+  }
 
   public static MessageEvent of(
       boolean outgoing, String id, String from, int fromDevice, String to, String group, String body, long timestamp,
       long serverTimestamp, String status) {
-    return new MessageEvent(
-        outgoing ? SENT : RECEIVED, id, from, fromDevice, to, group, body, timestamp, serverTimestamp, status);
+    String type = "system".equals(status) ? SYSTEM : outgoing ? SENT : RECEIVED;
+    return new MessageEvent(type, id, from, fromDevice, to, group, body, timestamp, serverTimestamp, status);
+  }
+
+  /** The same message with the other party's name from the address book. */
+  public MessageEvent withName(String name) {
+    return new MessageEvent(type, id, from, fromDevice, to, group, body, timestamp, serverTimestamp, status, name);
+  }
+
+  /** The number of the other party of the chat: the sender, or the recipient of a sent 1:1 message. */
+  @JsonIgnore
+  public String counterpart() {
+    if (SYSTEM.equals(type)) {
+      return null;
+    }
+    return outgoing() ? to : from;
   }
 
   @JsonIgnore

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.parley.client.ClientException;
+import org.parley.client.appstate.AppStateLog;
 import org.parley.client.net.ServerConnection;
 import org.parley.client.store.ProfileStore;
 import org.parley.protocol.history.BundleFormat;
@@ -154,6 +155,7 @@ public final class HistoryExporter {
       for (HistoryGroup group : groups()) {
         writing.record(HistoryRecord.newBuilder().setGroup(group).build());
       }
+      appState(writing);
       for (Chat chat : chats) {
         HistoryChat.Builder record =
             HistoryChat.newBuilder().setLastTimestamp(chat.last()).setMessageCount(chat.count());
@@ -268,6 +270,25 @@ public final class HistoryExporter {
       }
       return groups.values().stream().map(HistoryGroup.Builder::build).toList();
     });
+  }
+
+  /**
+   * The account's app state (DESIGN.md §16), every entry with its version, deletions too, so the
+   * companion merges what reaches it live afterwards exactly as the other devices do. Streamed row
+   * by row.
+   */
+  private void appState(Writing writing) throws IOException {
+    try {
+      store.read(c -> {
+        try {
+          return new AppStateLog(store).export(c, m -> writing.record(HistoryRecord.newBuilder().setAppState(m).build()));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
   }
 
   /** Appends a chat's messages with timestamps in [from, until), newest first. */

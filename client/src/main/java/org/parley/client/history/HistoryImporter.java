@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.parley.client.ClientException;
+import org.parley.client.appstate.AppStateLog;
+import org.parley.client.events.WarningEvent;
 import org.parley.client.events.HistorySyncEvent;
 import org.parley.client.store.EventLog;
 import org.parley.client.store.ProfileStore;
@@ -194,7 +196,7 @@ public final class HistoryImporter {
       check(reader.header(), announcement);
       Result result = store.transaction(c -> {
         RecordImport.Counts counts = new RecordImport.Counts();
-        try (RecordImport records = new RecordImport(c)) {
+        try (RecordImport records = new RecordImport(c, new AppStateLog(store))) {
           for (HistoryRecord record = next(reader); record != null; record = next(reader)) {
             records.apply(record, counts);
             if (++counts.records % step == 0) {
@@ -210,6 +212,15 @@ public final class HistoryImporter {
               null);
         }
         bundles.markImported(c, announcement, counts.records);
+        if (counts.appStateRefused > 0) {
+          WarningEvent refused =
+              new WarningEvent(
+                  "app-state-refused",
+                  counts.appStateRefused + " app-state entries of the imported history were left out: "
+                      + counts.appStateReason);
+          // Logged: the next 'receive' (or the daemon's stream) shows it.
+          log.append(refused);
+        }
         log.append(imported);
         return new Result(Outcome.IMPORTED, counts.records, counts.messages, counts.contacts, 0);
       });

@@ -3,6 +3,10 @@ package org.parley.client.history;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import org.parley.client.appstate.AppStateLimits;
+import org.parley.client.appstate.AppStateLog;
+import org.parley.client.appstate.Mutation;
+import org.parley.protocol.wire.AppStateMutation;
 import org.parley.protocol.wire.HistoryContact;
 import org.parley.protocol.wire.HistoryGroup;
 import org.parley.protocol.wire.HistoryMessage;
@@ -19,6 +23,9 @@ final class RecordImport implements AutoCloseable {
     long records;
     long messages;
     long contacts;
+    /** App-state entries that could not be read or were past the bound, and so were left out. */
+    long appStateRefused;
+    String appStateReason;
   }
 
   private final PreparedStatement insert;
@@ -28,7 +35,10 @@ final class RecordImport implements AutoCloseable {
   private final PreparedStatement clearMembers;
   private final PreparedStatement member;
 
-  RecordImport(Connection c) throws SQLException {
+  private final AppStateLog appState;
+
+  RecordImport(Connection c, AppStateLog appState) throws SQLException {
+    this.appState = appState;
     this.insert =
         c.prepareStatement(
             "INSERT OR IGNORE INTO messages (author_account, id, author_device, chat_account, group_id, outgoing,"
@@ -58,6 +68,7 @@ final class RecordImport implements AutoCloseable {
       case MESSAGE -> counts.messages += message(record.getMessage()) ? 1 : 0;
       case CONTACT -> counts.contacts += contact(record.getContact()) ? 1 : 0;
       case GROUP -> group(record.getGroup());
+      case APP_STATE -> appState(record.getAppState(), counts);
       // Chats are derived from their messages here.
       default -> {}
     }
@@ -85,6 +96,26 @@ final class RecordImport implements AutoCloseable {
     advance.setString(4, status);
     advance.executeUpdate();
     return false;
+  }
+
+  /**
+   * Merges an app-state entry as if it had arrived live: whichever of it and what is here already
+   * wins stays. No event: the bundle's {@code imported} event stands for all of it.
+   */
+  private void appState(AppStateMutation entry, Counts counts) {
+    try {
+      Mutation mutation = Mutation.of(entry);
+      if (appState.size() >= AppStateLimits.MAX_ENTRIES + AppStateLimits.REMOTE_SLACK
+          && appState.get(mutation.key()).isEmpty()) {
+        throw new IllegalArgumentException("this device keeps at most " + AppStateLimits.MAX_ENTRIES + " entries");
+      }
+      appState.merge(mutation, false);
+    } catch (IllegalArgumentException e) {
+      counts.appStateRefused++;
+      if (counts.appStateReason == null) {
+        counts.appStateReason = e.getMessage();
+      }
+    }
   }
 
   private void group(HistoryGroup g) throws SQLException {

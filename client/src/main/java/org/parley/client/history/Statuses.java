@@ -12,6 +12,7 @@ final class Statuses {
       case "delivered" -> HistoryStatus.HISTORY_STATUS_DELIVERED;
       case "read" -> HistoryStatus.HISTORY_STATUS_READ;
       case "unread" -> HistoryStatus.HISTORY_STATUS_UNREAD;
+      case "system" -> HistoryStatus.HISTORY_STATUS_SYSTEM;
       default -> HistoryStatus.HISTORY_STATUS_UNSPECIFIED;
     };
   }
@@ -22,6 +23,7 @@ final class Statuses {
       case HISTORY_STATUS_READ -> "read";
       case HISTORY_STATUS_UNREAD -> "unread";
       case HISTORY_STATUS_SENT -> "sent";
+      case HISTORY_STATUS_SYSTEM -> "system";
       default -> outgoing ? "sent" : "unread";
     };
   }

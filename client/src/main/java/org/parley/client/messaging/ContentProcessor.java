@@ -3,10 +3,12 @@ package org.parley.client.messaging;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
+import org.parley.client.appstate.AppStateInbox;
 import org.parley.client.events.ClientEvent;
 import org.parley.client.events.MessageEvent;
 import org.parley.client.events.ReadEvent;
 import org.parley.client.events.ReceiptEvent;
+import org.parley.client.events.WarningEvent;
 import org.parley.client.store.Contacts;
 import org.parley.client.store.MessageHistory;
 import org.parley.client.store.MessageHistory.Entry;
@@ -31,6 +33,7 @@ public class ContentProcessor {
   private final UUID ownAccount;
   private final String ownPhone;
   private final Consumer<HistorySync> historyAnnounced;
+  private final AppStateInbox appState;
 
   public ContentProcessor(
       MessageHistory history,
@@ -39,6 +42,19 @@ public class ContentProcessor {
       UUID ownAccount,
       String ownPhone,
       Consumer<HistorySync> historyAnnounced) {
+    this(history, contacts, receipts, ownAccount, ownPhone, historyAnnounced, null);
+  }
+
+  /** @param appState takes app-state changes from own devices (DESIGN.md §16), or {@code null} */
+  public ContentProcessor(
+      MessageHistory history,
+      Contacts contacts,
+      ReceiptQueue receipts,
+      UUID ownAccount,
+      String ownPhone,
+      Consumer<HistorySync> historyAnnounced,
+      AppStateInbox appState) {
+    this.appState = appState;
     this.history = history;
     this.contacts = contacts;
     this.receipts = receipts;
@@ -55,6 +71,13 @@ public class ContentProcessor {
     }
     if (content.hasSync() && own) {
       sync(incoming, content.getSync(), events);
+    } else if (content.hasSync() && content.getSync().hasAppState()) {
+      // Another account's devices have no say in this account's state.
+      events.add(
+          new WarningEvent(
+              "app-state-refused",
+              "app-state changes from " + incoming.senderPhone() + " device " + incoming.senderDevice()
+                  + " were refused: only this account's own devices may change its app state"));
     }
     if (content.hasReceipt() && !own) {
       receipt(incoming, content.getReceipt(), events);
@@ -97,6 +120,11 @@ public class ContentProcessor {
         // Only the primary exports history (DESIGN.md §7).
         if (incoming.senderDevice() == 1) {
           historyAnnounced.accept(sync.getHistory());
+        }
+      }
+      case APP_STATE -> {
+        if (appState != null) {
+          appState.received(incoming.senderDevice(), sync.getAppState(), events);
         }
       }
       default -> {}

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
 import org.parley.client.events.ClientEvent;
 import org.parley.client.events.EventJson;
 import org.parley.client.events.LoggedEvent;
@@ -21,6 +22,7 @@ public final class EventLog {
   private final Clock clock;
   private final EventJson json = new EventJson();
   private final List<Runnable> appended = new CopyOnWriteArrayList<>();
+  private volatile UnaryOperator<ClientEvent> naming = UnaryOperator.identity();
 
   public EventLog(ProfileStore store, Clock clock) {
     this.store = store;
@@ -41,8 +43,17 @@ public final class EventLog {
     appended.remove(wakeUp);
   }
 
+  /**
+   * Puts names on events as they are logged: the address book's name of a message's other party
+   * (app state, DESIGN.md §16). Everything that reads the log (receive, the daemon) shows them.
+   */
+  public void naming(UnaryOperator<ClientEvent> namer) {
+    this.naming = namer;
+  }
+
   /** Appends an event, joining the caller's transaction if one is open. */
-  public LoggedEvent append(ClientEvent event) {
+  public LoggedEvent append(ClientEvent unnamed) {
+    ClientEvent event = naming.apply(unnamed);
     long now = clock.millis();
     String body = json.write(event);
     long id =

@@ -24,7 +24,13 @@ class EventJsonTest {
         new HistorySyncEvent("imported", 0, true, 5, 5, 100, 100, 1, 2),
         new UntrustedEvent("identity-not-vouched", "+15550000001", 2, 19, "not shown: ..."),
         new IdentityChangedEvent("+15550000001", "1234", "5678", false, 20),
-        new GroupWarningEvent("unsigned-member", "g1", "+15550000004", "gets nothing"));
+        new GroupWarningEvent("unsigned-member", "g1", "+15550000004", "gets nothing"),
+        new ContactNameEvent("+15550000001", "Alice", 2, 21),
+        new ChatStateEvent("+15550000001", "Alice", "muted", -1, 2, 22),
+        new LabelEvent("0123456789abcdef", "new order", "#ff8800", "created", 3, 23),
+        new LabelledEvent("0123456789abcdef", "new order", "g1", "climbing", "m1", true, 3, 24),
+        new AssignedEvent("+15550000001", "Alice", 3, "laptop", 1, 25),
+        new NoteEvent("+15550000001", "Alice", "fedcba9876543210", "pays on Fridays", 2, 26));
   }
 
   @Test
