@@ -5,6 +5,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.parley.cli.commands.AddDeviceCommand;
+import org.parley.cli.commands.AssignCommand;
+import org.parley.cli.commands.ChatsCommand;
+import org.parley.cli.commands.ContactsCommand;
+import org.parley.cli.commands.LabelsCommand;
+import org.parley.cli.commands.NotesCommand;
 import org.parley.cli.commands.DevicesCommand;
 import org.parley.cli.commands.GroupsCommand;
 import org.parley.cli.commands.Handler;
@@ -67,7 +72,20 @@ public final class Methods {
             GroupsCommand.LIST_GROUPS,
             TrustCommand.TRUST,
             SettingsCommand.SETTINGS,
-            RegistrationLockCommand.SET_REGISTRATION_LOCK));
+            RegistrationLockCommand.SET_REGISTRATION_LOCK,
+            ContactsCommand.UPDATE_CONTACT,
+            ContactsCommand.LIST_CONTACTS,
+            ChatsCommand.LIST_CHATS,
+            ChatsCommand.UPDATE_CHAT,
+            LabelsCommand.LIST_LABELS,
+            LabelsCommand.CREATE_LABEL,
+            LabelsCommand.UPDATE_LABEL,
+            LabelsCommand.DELETE_LABEL,
+            LabelsCommand.ADD_LABEL,
+            LabelsCommand.REMOVE_LABEL,
+            AssignCommand.ASSIGN_CHAT,
+            NotesCommand.ADD_NOTE,
+            NotesCommand.LIST_NOTES));
   }
 
   public Handler<?, ?> get(String method) {

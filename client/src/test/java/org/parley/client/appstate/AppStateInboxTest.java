@@ -11,6 +11,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.parley.client.events.ClientEvent;
 import org.parley.client.events.ContactNameEvent;
 import org.parley.client.events.WarningEvent;
+import org.parley.client.messaging.ContentProcessor;
+import org.parley.client.messaging.Incoming;
+import org.parley.client.messaging.ReceiptQueue;
 import org.parley.client.store.Contacts;
 import org.parley.client.store.GroupStore;
 import org.parley.client.store.MessageHistory;
@@ -18,6 +21,9 @@ import org.parley.client.store.ProfileStore;
 import org.parley.protocol.wire.AppStateMutation;
 import org.parley.protocol.wire.AppStateSync;
 import org.parley.protocol.wire.AppStateValue;
+import org.parley.protocol.wire.Content;
+import org.parley.protocol.wire.Envelope;
+import org.parley.protocol.wire.SyncMessage;
 import org.parley.protocol.wire.NoteValue;
 
 /** What a device takes from another own device's sync message, and what it refuses (with a warning). */
@@ -25,6 +31,42 @@ class AppStateInboxTest {
   static final UUID OWN = UUID.fromString("00000000-0000-0000-0000-00000000000a");
 
   @TempDir Path dir;
+
+  @Test
+  void anotherAccountsDevicesHaveNoSayInThisAccountsState() {
+    try (ProfileStore store = ProfileStore.open(dir)) {
+      AppStateLog log = new AppStateLog(store);
+      Contacts contacts = new Contacts(store);
+      MessageHistory history = new MessageHistory(store);
+      Applier applier = new Applier(log, new Names(log, contacts, new GroupStore(store, contacts), OWN), history, OWN);
+      ContentProcessor processor =
+          new ContentProcessor(
+              history, contacts, new ReceiptQueue(), OWN, "+15550001001", announced -> {},
+              new AppStateInbox(log, applier, contacts));
+      Content content =
+          Content.newBuilder()
+              .setSync(
+                  SyncMessage.newBuilder()
+                      .setAppState(
+                          AppStateSync.newBuilder()
+                              .addMutations(
+                                  AppStateMutation.newBuilder()
+                                      .setKey("contact/+15550001001")
+                                      .setValue(AppStateValue.newBuilder().setName("a name Bob chose"))
+                                      .setVersion(99)
+                                      .setDeviceId(1))))
+              .build();
+      List<ClientEvent> events = new ArrayList<>();
+      UUID stranger = UUID.fromString("00000000-0000-0000-0000-00000000000b");
+      processor.apply(new Incoming(Envelope.getDefaultInstance(), stranger, 1, "+15550001002", content), events);
+
+      assertThat(events).singleElement().isInstanceOfSatisfying(WarningEvent.class, w -> {
+        assertThat(w.code()).isEqualTo("app-state-refused");
+        assertThat(w.message()).contains("+15550001002").contains("only this account's own devices");
+      });
+      assertThat(log.size()).isZero();
+    }
+  }
 
   @Test
   void aDeviceSpeaksOnlyForItselfAndWithinBounds() {
