@@ -39,6 +39,9 @@ public final class CommonOptions {
           + " an empty database) instead of its embedded SQLite.")
   String serverStore;
 
+  @Option(names = "--server-rate-limits", defaultValue = "on", description = "on: the shipped per-account message and byte limits apply (bulk registration limits are raised either way); off: no rate limit at all, to measure what they cost (default ${DEFAULT-VALUE}).")
+  String serverRateLimits;
+
   @Option(names = "--server-cpus", description = "Pin the server the bench starts to these CPUs (taskset list, e.g. 0).")
   String serverCpus;
 
@@ -67,7 +70,16 @@ public final class CommonOptions {
       madeData = data;
     }
     List<String> jvm = serverJvm.isBlank() ? List.of() : Arrays.asList(serverJvm.strip().split("\\s+"));
-    List<String> args = serverStore == null ? List.of() : List.of("--store", serverStore);
+    if (!serverRateLimits.equals("on") && !serverRateLimits.equals("off")) {
+      throw new IllegalArgumentException("--server-rate-limits is on or off");
+    }
+    List<String> args = new java.util.ArrayList<>();
+    if (serverStore != null) {
+      args.addAll(List.of("--store", serverStore));
+    }
+    if (serverRateLimits.equals("off")) {
+      args.add("--no-rate-limits");
+    }
     return new SpawnedServer(data, jvm, serverCpus, args);
   }
 

@@ -30,6 +30,10 @@ import org.parley.cli.commands.TrustCommand;
 import org.parley.cli.commands.UnlinkCommand;
 import org.parley.cli.commands.VerifyCommand;
 import org.parley.client.ClientException;
+import org.parley.client.net.ServerException;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -164,7 +168,7 @@ public final class Main implements Runnable {
     }
     commandLine.setExecutionExceptionHandler(
         (failure, cmd, parsed) -> {
-          context.err().println("parley: " + reason(failure));
+          context.err().println("parley: " + reason(failure) + retryHint(failure, context.clock()));
           return failure instanceof IllegalArgumentException ? 2 : 1;
         });
     return commandLine;
@@ -178,6 +182,15 @@ public final class Main implements Runnable {
       return failure.getMessage();
     }
     return failure.getClass().getSimpleName() + ": " + failure.getMessage();
+  }
+
+  /** When the server said how long to wait: the time to try again, in this machine's local time. */
+  private static String retryHint(Exception failure, Clock clock) {
+    if (failure instanceof ServerException refused && refused.retryAfter().isPresent()) {
+      var at = clock.instant().plus(refused.retryAfter().get()).plusMillis(999).truncatedTo(ChronoUnit.SECONDS);
+      return " (try again after " + DateTimeFormatter.ISO_LOCAL_TIME.format(at.atZone(ZoneId.systemDefault())) + ")";
+    }
+    return "";
   }
 
   public static int run(Context context, String... args) {

@@ -1,6 +1,7 @@
 package org.parley.server;
 
 import java.time.Duration;
+import org.parley.server.limits.Rates;
 
 /**
  * Every bound of DESIGN.md §11 in one place, so each can be named in an error and tuned in tests.
@@ -9,14 +10,22 @@ import java.time.Duration;
  * @param maxEnvelopeBytes largest ciphertext in one envelope
  * @param maxEnvelopesPerRequest envelopes one send request may carry
  * @param maxQueueLength envelopes waiting for one device; a send that would pass it is refused
+ * @param maxQueueBytes bytes of envelopes waiting for one device; a send that would pass it is refused
  * @param maxOneTimeKeysPerUpload one-time pre-keys of each kind in one upload
  * @param maxStoredOneTimeKeys one-time pre-keys of each kind a device may hold on the server
  * @param lowPreKeyThreshold below this many one-time keys, the owner is told to upload more
  * @param deliveryWindow envelopes pushed to a device and not yet acked
- * @param codeRequestsPerPhone verification codes per phone number (burst; refills one per {@code codeRefill})
- * @param requestsPerAddress unauthenticated requests per remote address (burst; one more per second)
- * @param keyFetchesPerAccount pre-key bundles per account (burst; refills ten per second)
- * @param linkTokensPerAccount link tokens per account (burst; one more per minute)
+ * @param codeTtl how long a verification code is good for
+ * @param maxCodeAttempts wrong guesses of one code before it is void (the daily budget across codes is a rate)
+ * @param linkTokenTtl how long a link token is good for
+ * @param provisioningTtl how long a provisioning socket (a QR code) stays open
+ * @param maxGroupMembers members of one group
+ * @param maxUnwrittenBytes output a connection may have waiting for a slow reader before it stops reading requests
+ * @param maxConnections connections at once; 0: the open-files limit less a reserve for the store and blobs
+ * @param maxUnauthenticatedConnections connections without a device's credentials at once; 0: half of maxConnections. Past it the oldest is closed
+ * @param maxUnauthenticatedPerAddress connections without credentials from one client address (an IPv6 /64) at once
+ * @param unauthenticatedTimeout how long a connection without credentials may stay open before it is closed
+ * @param rates every token bucket (see Rates)
  *
  * <p>Bounds on blobs are in {@link org.parley.server.blobs.BlobLimits}.
  */
@@ -25,20 +34,22 @@ public record Limits(
     int maxEnvelopeBytes,
     int maxEnvelopesPerRequest,
     long maxQueueLength,
+    long maxQueueBytes,
     int maxOneTimeKeysPerUpload,
     int maxStoredOneTimeKeys,
     int lowPreKeyThreshold,
     int deliveryWindow,
-    int codeRequestsPerPhone,
-    Duration codeRefill,
     Duration codeTtl,
     int maxCodeAttempts,
-    int requestsPerAddress,
-    int keyFetchesPerAccount,
-    int linkTokensPerAccount,
     Duration linkTokenTtl,
     Duration provisioningTtl,
-    int maxGroupMembers) {
+    int maxGroupMembers,
+    int maxUnwrittenBytes,
+    int maxConnections,
+    int maxUnauthenticatedConnections,
+    int maxUnauthenticatedPerAddress,
+    Duration unauthenticatedTimeout,
+    Rates rates) {
 
   public static Limits defaults() {
     return new Limits(
@@ -46,20 +57,22 @@ public record Limits(
         256 * 1024,
         1024,
         100_000,
+        256L * 1024 * 1024,
         200,
         1000,
         10,
         256,
-        5,
-        Duration.ofMinutes(1),
         Duration.ofMinutes(10),
         5,
-        300,
-        1000,
-        10,
         Duration.ofMinutes(5),
         Duration.ofSeconds(60),
-        1024);
+        1024,
+        1024 * 1024,
+        0,
+        0,
+        32,
+        Duration.ofSeconds(10),
+        Rates.defaults());
   }
 
   public Builder toBuilder() {
@@ -72,40 +85,44 @@ public record Limits(
     private int maxEnvelopeBytes;
     private int maxEnvelopesPerRequest;
     private long maxQueueLength;
+    private long maxQueueBytes;
     private int maxOneTimeKeysPerUpload;
     private int maxStoredOneTimeKeys;
     private int lowPreKeyThreshold;
     private int deliveryWindow;
-    private int codeRequestsPerPhone;
-    private Duration codeRefill;
     private Duration codeTtl;
     private int maxCodeAttempts;
-    private int requestsPerAddress;
-    private int keyFetchesPerAccount;
-    private int linkTokensPerAccount;
     private Duration linkTokenTtl;
     private Duration provisioningTtl;
     private int maxGroupMembers;
+    private int maxUnwrittenBytes;
+    private int maxConnections;
+    private int maxUnauthenticatedConnections;
+    private int maxUnauthenticatedPerAddress;
+    private Duration unauthenticatedTimeout;
+    private Rates rates;
 
     private Builder(Limits from) {
       maxFrameBytes = from.maxFrameBytes;
       maxEnvelopeBytes = from.maxEnvelopeBytes;
       maxEnvelopesPerRequest = from.maxEnvelopesPerRequest;
       maxQueueLength = from.maxQueueLength;
+      maxQueueBytes = from.maxQueueBytes;
       maxOneTimeKeysPerUpload = from.maxOneTimeKeysPerUpload;
       maxStoredOneTimeKeys = from.maxStoredOneTimeKeys;
       lowPreKeyThreshold = from.lowPreKeyThreshold;
       deliveryWindow = from.deliveryWindow;
-      codeRequestsPerPhone = from.codeRequestsPerPhone;
-      codeRefill = from.codeRefill;
       codeTtl = from.codeTtl;
       maxCodeAttempts = from.maxCodeAttempts;
-      requestsPerAddress = from.requestsPerAddress;
-      keyFetchesPerAccount = from.keyFetchesPerAccount;
-      linkTokensPerAccount = from.linkTokensPerAccount;
       linkTokenTtl = from.linkTokenTtl;
       provisioningTtl = from.provisioningTtl;
       maxGroupMembers = from.maxGroupMembers;
+      maxUnwrittenBytes = from.maxUnwrittenBytes;
+      maxConnections = from.maxConnections;
+      maxUnauthenticatedConnections = from.maxUnauthenticatedConnections;
+      maxUnauthenticatedPerAddress = from.maxUnauthenticatedPerAddress;
+      unauthenticatedTimeout = from.unauthenticatedTimeout;
+      rates = from.rates;
     }
 
     public Builder maxFrameBytes(int value) {
@@ -125,6 +142,11 @@ public record Limits(
 
     public Builder maxQueueLength(long value) {
       maxQueueLength = value;
+      return this;
+    }
+
+    public Builder maxQueueBytes(long value) {
+      maxQueueBytes = value;
       return this;
     }
 
@@ -148,16 +170,6 @@ public record Limits(
       return this;
     }
 
-    public Builder codeRequestsPerPhone(int value) {
-      codeRequestsPerPhone = value;
-      return this;
-    }
-
-    public Builder codeRefill(Duration value) {
-      codeRefill = value;
-      return this;
-    }
-
     public Builder codeTtl(Duration value) {
       codeTtl = value;
       return this;
@@ -165,21 +177,6 @@ public record Limits(
 
     public Builder maxCodeAttempts(int value) {
       maxCodeAttempts = value;
-      return this;
-    }
-
-    public Builder requestsPerAddress(int value) {
-      requestsPerAddress = value;
-      return this;
-    }
-
-    public Builder keyFetchesPerAccount(int value) {
-      keyFetchesPerAccount = value;
-      return this;
-    }
-
-    public Builder linkTokensPerAccount(int value) {
-      linkTokensPerAccount = value;
       return this;
     }
 
@@ -198,9 +195,58 @@ public record Limits(
       return this;
     }
 
+    public Builder maxUnwrittenBytes(int value) {
+      maxUnwrittenBytes = value;
+      return this;
+    }
+
+    public Builder maxConnections(int value) {
+      maxConnections = value;
+      return this;
+    }
+
+    public Builder maxUnauthenticatedConnections(int value) {
+      maxUnauthenticatedConnections = value;
+      return this;
+    }
+
+    public Builder maxUnauthenticatedPerAddress(int value) {
+      maxUnauthenticatedPerAddress = value;
+      return this;
+    }
+
+    public Builder unauthenticatedTimeout(Duration value) {
+      unauthenticatedTimeout = value;
+      return this;
+    }
+
+    public Builder rates(Rates value) {
+      rates = value;
+      return this;
+    }
+
     public Limits build() {
       return new Limits(
-          maxFrameBytes, maxEnvelopeBytes, maxEnvelopesPerRequest, maxQueueLength, maxOneTimeKeysPerUpload, maxStoredOneTimeKeys, lowPreKeyThreshold, deliveryWindow, codeRequestsPerPhone, codeRefill, codeTtl, maxCodeAttempts, requestsPerAddress, keyFetchesPerAccount, linkTokensPerAccount, linkTokenTtl, provisioningTtl, maxGroupMembers);
+          maxFrameBytes,
+          maxEnvelopeBytes,
+          maxEnvelopesPerRequest,
+          maxQueueLength,
+          maxQueueBytes,
+          maxOneTimeKeysPerUpload,
+          maxStoredOneTimeKeys,
+          lowPreKeyThreshold,
+          deliveryWindow,
+          codeTtl,
+          maxCodeAttempts,
+          linkTokenTtl,
+          provisioningTtl,
+          maxGroupMembers,
+          maxUnwrittenBytes,
+          maxConnections,
+          maxUnauthenticatedConnections,
+          maxUnauthenticatedPerAddress,
+          unauthenticatedTimeout,
+          rates);
     }
   }
 }

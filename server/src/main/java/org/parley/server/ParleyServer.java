@@ -31,6 +31,9 @@ import org.parley.server.messages.GroupFanout;
 import org.parley.server.messages.GroupMessageService;
 import org.parley.server.messages.MessageService;
 import org.parley.server.messages.Presence;
+import org.parley.server.limits.LocalRateLimiter;
+import org.parley.server.limits.RateLimiter;
+import org.parley.server.limits.Throttle;
 import org.parley.server.registration.RegistrationService;
 import org.parley.server.registration.SmsSender;
 import org.parley.server.ops.DataDirectoryLock;
@@ -39,6 +42,8 @@ import org.parley.server.store.Queues;
 import org.parley.server.store.Storage;
 import org.parley.server.store.StorageFactory;
 import org.parley.server.transport.CompositeSessionListener;
+import org.parley.server.transport.ClientAddresses;
+import org.parley.server.transport.RequestBounds;
 import org.parley.server.transport.RequestRouter;
 import org.parley.server.transport.WebSocketServer;
 
@@ -101,21 +106,25 @@ public final class ParleyServer implements AutoCloseable {
       DeviceSessions sessions =
           new DeviceSessions(
               presence, queues, storage.keys(), activity, blocking, limits, ops.metrics().delivered());
-      LinkService linking = new LinkService(storage.accounts(), clock, limits, config.maxCompanions());
+      RateLimiter limiter = config.rateLimits() ? new LocalRateLimiter(clock) : RateLimiter.unlimited();
+      Throttle throttle = new Throttle(limiter);
+      LinkService linking = new LinkService(storage.accounts(), clock, limits, config.maxCompanions(), throttle);
 
       RequestRouter router = new RequestRouter(ops.metrics()::refused);
       new RegistrationService(
-              storage.accounts(), storage.verificationCodes(), storage.registrationLocks(), presence, sms, clock, limits)
+              storage.accounts(), storage.verificationCodes(), storage.registrationLocks(), presence, sms, clock, limits,
+              throttle)
           .routes(router);
-      new KeyService(storage.accounts(), storage.keys(), presence, clock, limits).routes(router);
-      new MessageService(storage.accounts(), queues, presence, clock, limits, blobs).routes(router);
-      new DeviceService(storage.accounts(), presence, clock, policy).routes(router);
+      new KeyService(storage.accounts(), storage.keys(), presence, limits, throttle).routes(router);
+      new MessageService(storage.accounts(), queues, presence, clock, limits, blobs, throttle).routes(router);
+      new DeviceService(storage.accounts(), presence, clock, policy, limits, config.maxCompanions(), throttle)
+          .routes(router);
       linking.routes(router);
       blobs.routes(router);
       Authenticator authenticator = new Authenticator(storage.accounts());
       GroupFanout fanout = new GroupFanout(queues, presence, limits);
-      new GroupService(storage.accounts(), storage.groups(), fanout, clock, limits).routes(router);
-      new GroupMessageService(storage.groups(), fanout, clock, limits, blobs).routes(router);
+      new GroupService(storage.accounts(), storage.groups(), fanout, clock, limits, throttle).routes(router);
+      new GroupMessageService(storage.groups(), fanout, clock, limits, blobs, throttle).routes(router);
 
       this.housekeeping = new Housekeeping();
       housekeeping.every(activityFlushPeriod(config), activity::flush);
@@ -139,6 +148,8 @@ public final class ParleyServer implements AutoCloseable {
               sessions,
               blocking,
               limits,
+              new RequestBounds(limits, config.maxCompanions()),
+              new ClientAddresses(config.trustedProxies()),
               List.of(ops.healthEndpoint(), blobs.httpEndpoint(authenticator, blocking)));
     } catch (RuntimeException | InterruptedException e) {
       if (blobStore != null) {

@@ -15,6 +15,10 @@ import org.parley.server.cluster.ClusterOptions;
  * @param adminBind address of the admin listener (metrics, health, {@code parley admin})
  * @param adminPort its port; 0 picks a free one, written to the data directory's admin.properties
  * @param drainTimeout how long a stopping server waits for in-flight work before it closes anyway
+ * @param rateLimits whether the token buckets of {@link Limits#rates()} apply (off only to measure
+ *     what they cost)
+ * @param trustedProxies CIDR blocks of reverse proxies whose PROXY protocol header or
+ *     X-Forwarded-For names the client address; from any other peer both are ignored
  */
 public record ServerConfig(
     Path dataDirectory,
@@ -33,7 +37,10 @@ public record ServerConfig(
     ClusterOptions cluster,
     String adminBind,
     int adminPort,
-    Duration drainTimeout) {
+    Duration drainTimeout,
+
+    boolean rateLimits,
+    java.util.List<String> trustedProxies) {
 
   public static Builder builder(Path dataDirectory) {
     return new Builder(dataDirectory);
@@ -61,6 +68,8 @@ public record ServerConfig(
     private String adminBind = "127.0.0.1";
     private int adminPort;
     private Duration drainTimeout = Duration.ofSeconds(30);
+    private boolean rateLimits = true;
+    private java.util.List<String> trustedProxies = java.util.List.of();
 
     private Builder(Path dataDirectory) {
       this.dataDirectory = dataDirectory;
@@ -138,10 +147,21 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder rateLimits(boolean value) {
+      this.rateLimits = value;
+      return this;
+    }
+
+    public Builder trustedProxies(java.util.List<String> cidrs) {
+      this.trustedProxies = java.util.List.copyOf(cidrs);
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(
           dataDirectory, bindHost, port, tlsCertificate, tlsKey, insecureBind, primaryInactivity,
-          companionInactivity, maxCompanions, queueTtl, sms, limits, blobLimits, cluster, adminBind, adminPort, drainTimeout);
+          companionInactivity, maxCompanions, queueTtl, sms, limits, blobLimits, cluster, adminBind, adminPort, drainTimeout,
+          rateLimits, trustedProxies);
     }
   }
 }

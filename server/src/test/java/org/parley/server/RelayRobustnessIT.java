@@ -48,7 +48,14 @@ class RelayRobustnessIT {
         TestServer.start(
             dir.resolve("server"),
             Clock.systemUTC(),
-            options -> options.limits(Limits.defaults().toBuilder().maxFrameBytes(MAX_FRAME).build()));
+            // The bystander is a stranger's connection kept for the whole test: it outlives the
+            // short deadline of connections without credentials (ConnectionFloodAbuseIT tests that).
+            options ->
+                options.limits(
+                    Limits.defaults().toBuilder()
+                        .maxFrameBytes(MAX_FRAME)
+                        .unauthenticatedTimeout(java.time.Duration.ofMinutes(10))
+                        .build()));
     bystander = RawClient.anonymous(server.url());
     assertBystanderIsAnswered();
   }

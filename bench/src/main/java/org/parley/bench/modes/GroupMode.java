@@ -128,8 +128,9 @@ public final class GroupMode implements Callable<Integer> {
     try (TestServer server =
         TestServer.start(
             dir.resolve("server"), Clock.systemUTC(),
-            // The first message hands the sender key to 2,047 devices: one bundle fetch each.
-            b -> b.limits(Limits.defaults().toBuilder().keyFetchesPerAccount(1_000_000).build()))) {
+            // The first message hands the sender key to 2,047 devices: one bundle fetch each, and
+            // the group is created with 1,023 numbers at once.
+            b -> b.limits(org.parley.bench.server.BenchServer.benchLimits()))) {
       long setup = System.nanoTime();
       Device sender = register(server, dir.resolve("sender"), "+15552000000");
       Device senderLaptop = linkByUri(server, sender, dir.resolve("sender-laptop"), "laptop");

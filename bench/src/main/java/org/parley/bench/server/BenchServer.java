@@ -10,7 +10,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.List;
 import org.parley.server.Limits;
+import org.parley.server.limits.Rates;
 import org.parley.server.ParleyServer;
 import org.parley.server.ServerConfig;
 import org.parley.server.registration.ConsoleSmsSender;
@@ -43,18 +45,31 @@ public final class BenchServer implements Callable<Integer> {
   @Option(names = "--default-limits", description = "Keep the default rate limits (bulk registration will be refused).")
   boolean defaultLimits;
 
+  @Option(names = "--no-rate-limits", description = "No token bucket at all (to measure what the limits cost).")
+  boolean noRateLimits;
+
   @Option(names = "--control-stdin", description = "Take 'stats' on stdin and exit when stdin closes.")
   boolean controlStdin;
 
-  /** The limits a benchmark needs: everything as shipped but the rate limits on bulk actions. */
+  /**
+   * The limits a benchmark needs: everything as shipped (the per-account message and byte rates
+   * included) but the limits on bulk set-up from one address: registration, lookups, key fetches,
+   * link tokens, group creation, and the caps on connections without credentials.
+   */
   public static Limits benchLimits() {
+    // Refilled within a millisecond, so the limiter forgets these buckets instead of sweeping thousands.
+    String bulk = "1000000,1000000/1ms";
+    Rates rates = Rates.defaults();
+    for (String name :
+        List.of(
+            Rates.UNAUTHENTICATED_REQUESTS, Rates.CODE_REQUESTS, Rates.CODE_REQUESTS_DAILY, Rates.CODE_GUESSES,
+            Rates.SMS_PER_ADDRESS, Rates.LOOKUPS, Rates.KEY_FETCHES, Rates.LINK_TOKENS, Rates.GROUP_CREATIONS)) {
+      rates = rates.with(name, bulk);
+    }
     return Limits.defaults().toBuilder()
-        .requestsPerAddress(Integer.MAX_VALUE / 2)
-        .codeRequestsPerPhone(1_000)
-        // refilled at once, so the limiter forgets the bucket instead of sweeping thousands of them
-        .codeRefill(Duration.ofMillis(1))
-        .keyFetchesPerAccount(Integer.MAX_VALUE / 2)
-        .linkTokensPerAccount(1_000)
+        .rates(rates)
+        .maxUnauthenticatedPerAddress(1_000_000)
+        .unauthenticatedTimeout(Duration.ofMinutes(10))
         .build();
   }
 
@@ -73,6 +88,7 @@ public final class BenchServer implements Callable<Integer> {
             .port(port)
             .limits(defaultLimits ? Limits.defaults() : benchLimits())
             .cluster(new org.parley.server.cluster.ClusterOptions(store, redis, null))
+            .rateLimits(!noRateLimits)
             .build();
     ParleyServer server = ParleyServer.start(config, Clock.systemUTC(), new ConsoleSmsSender(System.out));
     CountDownLatch stopped = new CountDownLatch(1);

@@ -42,7 +42,7 @@ public final class SpawnedServer implements ServerHandle {
     this(data, jvmOptions, cpus, List.of());
   }
 
-  /** @param serverArgs more options of {@link BenchServer} ({@code --store ...} for a clustered node) */
+  /** @param serverArgs more options of {@link BenchServer} ({@code --store ...}, {@code --no-rate-limits}) */
   public SpawnedServer(Path data, List<String> jvmOptions, String cpus, List<String> serverArgs) throws IOException {
     Files.createDirectories(data);
     List<String> command = new ArrayList<>();

@@ -131,6 +131,8 @@ public final class ServerCommand implements Callable<Integer> {
       description = "On SIGTERM, how long to wait for requests in flight before closing anyway (default: ${DEFAULT-VALUE}).")
   Duration drainTimeout;
 
+  @Mixin LimitOptions limits;
+
   /**
    * Lets every option of this command come from the environment or the config file (see {@link
    * OptionSources}); called once when the command line is built.
@@ -162,6 +164,9 @@ public final class ServerCommand implements Callable<Integer> {
         .cluster(new ClusterOptions(store, redis, nodeId))
         .admin(adminBind, adminPort)
         .drainTimeout(drainTimeout)
+        .limits(limits.limits())
+        .rateLimits(limits.rateLimits())
+        .trustedProxies(limits.trustedProxies())
         .build();
   }
 

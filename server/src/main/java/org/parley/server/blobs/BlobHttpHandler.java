@@ -161,6 +161,8 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
     switch (decision) {
       case Answer answer -> answer(ctx, answer);
       case Receive receive -> {
+        // A device's credentials were shown: this upload may outlast the deadline of strangers.
+        org.parley.server.transport.ConnectionGuard.authenticated(ctx.channel());
         receiving = receive;
         blob = receive.blob();
         upload = receive.upload();
@@ -178,6 +180,7 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
         }
       }
       case Send send -> {
+        org.parley.server.transport.ConnectionGuard.authenticated(ctx.channel());
         sending = true;
         releaseEarly();
         blocking.execute(() -> pump(ctx, send));

@@ -15,7 +15,10 @@ import org.parley.protocol.wire.Status;
 import org.parley.protocol.wire.UnlinkDevice;
 import org.parley.protocol.wire.UnlinkReason;
 import org.parley.protocol.wire.Unlinked;
+import org.parley.server.Limits;
 import org.parley.server.keys.KeyService;
+import org.parley.server.keys.AccountLookup;
+import org.parley.server.limits.Throttle;
 import org.parley.server.messages.Presence;
 import org.parley.server.store.Account;
 import org.parley.server.store.Accounts;
@@ -32,9 +35,19 @@ public final class DeviceService {
   private final Presence presence;
   private final Clock clock;
   private final UnlinkWarnings warnings;
+  private final Limits limits;
+  private final int maxCompanions;
+  private final Throttle throttle;
+  private final AccountLookup lookup;
 
-  public DeviceService(Accounts accounts, Presence presence, Clock clock, UnlinkWarnings warnings) {
+  public DeviceService(
+      Accounts accounts, Presence presence, Clock clock, UnlinkWarnings warnings, Limits limits, int maxCompanions,
+      Throttle throttle) {
     this.accounts = accounts;
+    this.limits = limits;
+    this.maxCompanions = maxCompanions;
+    this.throttle = throttle;
+    this.lookup = new AccountLookup(accounts, throttle, limits.rates());
     this.presence = presence;
     this.clock = clock;
     this.warnings = warnings;
@@ -49,10 +62,15 @@ public final class DeviceService {
 
   private CompletableFuture<Response.Builder> devices(Session session, GetDevices request)
       throws ApiException {
+    if (request.getTargetCase() == GetDevices.TargetCase.ACCOUNT_ID
+        && !request.getAccountId().equals(session.address().account().toString())) {
+      throttle.take(
+          limits.rates().keyFetches(), session.address().account().toString(), "device lists fetched");
+    }
     Account account =
         request.getTargetCase() == GetDevices.TargetCase.TARGET_NOT_SET
             ? accounts.byId(session.address().account()).orElseThrow()
-            : KeyService.resolve(accounts, request.getAccountId(), request.getPhone());
+            : lookup.find(session, request.getAccountId(), request.getPhone());
     boolean own = account.id().equals(session.address().account());
     Devices.Builder out =
         Devices.newBuilder().setAccountId(account.id().toString()).setPhone(account.phone());
@@ -91,6 +109,7 @@ public final class DeviceService {
     Account account = accounts.byId(session.address().account()).orElseThrow();
     VerifiedDeviceList list =
         DeviceListCheck.verify(account, session.device(), request.getPutDeviceList().getDeviceList());
+    DeviceListCheck.checkBounds(list, maxCompanions);
     if (!accounts.putDeviceList(
         account.id(), list.version(), request.getPutDeviceList().getDeviceList().toByteArray())) {
       throw new ApiException(Status.STALE_VERSION, "a newer device list was stored meanwhile");
@@ -129,6 +148,7 @@ public final class DeviceService {
     if (request.hasDeviceList()) {
       Account account = accounts.byId(caller.account()).orElseThrow();
       VerifiedDeviceList verified = DeviceListCheck.verify(account, caller, request.getDeviceList());
+      DeviceListCheck.checkBounds(verified, maxCompanions);
       if (verified.entry(target) != null) {
         throw new ApiException(Status.BAD_REQUEST, "the new device list still names device " + target);
       }

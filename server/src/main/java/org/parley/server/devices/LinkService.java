@@ -26,7 +26,7 @@ import org.parley.protocol.wire.SendProvisioning;
 import org.parley.protocol.wire.Status;
 import org.parley.server.Limits;
 import org.parley.server.keys.KeyValidator;
-import org.parley.server.limits.RateLimiter;
+import org.parley.server.limits.Throttle;
 import org.parley.server.registration.NewDeviceValidator;
 import org.parley.server.store.Account;
 import org.parley.server.store.Accounts;
@@ -52,7 +52,7 @@ public final class LinkService implements SessionListener {
   private final Limits limits;
   private final int maxCompanions;
   private final NewDeviceValidator validator;
-  private final RateLimiter tokensPerAccount;
+  private final Throttle throttle;
   private final Map<String, Session> sockets = new ConcurrentHashMap<>();
   private final Map<String, PendingLink> tokens = new ConcurrentHashMap<>();
 
@@ -71,14 +71,13 @@ public final class LinkService implements SessionListener {
     }
   }
 
-  public LinkService(Accounts accounts, Clock clock, Limits limits, int maxCompanions) {
+  public LinkService(Accounts accounts, Clock clock, Limits limits, int maxCompanions, Throttle throttle) {
     this.accounts = accounts;
     this.clock = clock;
     this.limits = limits;
     this.maxCompanions = maxCompanions;
     this.validator = new NewDeviceValidator(limits);
-    this.tokensPerAccount =
-        new RateLimiter(clock, limits.linkTokensPerAccount(), java.time.Duration.ofMinutes(1));
+    this.throttle = throttle;
   }
 
   public void routes(RequestRouter router) {
@@ -118,9 +117,7 @@ public final class LinkService implements SessionListener {
       throws ApiException {
     UUID account = session.address().account();
     Session companion = socket(request.getProvisioningAddress());
-    if (!tokensPerAccount.tryAcquire(account.toString())) {
-      throw new ApiException(Status.RATE_LIMITED, "too many link attempts; try again in a minute");
-    }
+    throttle.take(limits.rates().linkTokens(), account.toString(), "link attempts");
     long companions = accounts.devices(account).stream().filter(d -> !d.isPrimary()).count();
     if (companions >= maxCompanions) {
       String why =
@@ -159,7 +156,12 @@ public final class LinkService implements SessionListener {
     if (request.getBody().size() > MAX_PROVISIONING_BODY) {
       throw new ApiException(Status.TOO_LARGE, "a provisioning message is at most 64 KiB");
     }
-    socket(request.getAddress())
+    Session waiting = socket(request.getAddress());
+    if (!waiting.channel().isWritable()) {
+      // The companion is not reading what it was sent: nothing more is held for it.
+      throw Throttle.refusal("provisioning messages for a device that is not reading them", java.time.Duration.ofSeconds(5));
+    }
+    waiting
         .push(
             Push.newBuilder()
                 .setProvisioningMessage(ProvisioningMessage.newBuilder().setBody(request.getBody()))
@@ -203,6 +205,7 @@ public final class LinkService implements SessionListener {
             .device(new org.parley.server.store.DeviceAddress(pending.account, 1))
             .orElseThrow(() -> new ApiException(Status.NOT_FOUND, "the account has no primary device"));
     VerifiedDeviceList list = DeviceListCheck.verify(account, primary, request.getDeviceList());
+    DeviceListCheck.checkBounds(list, maxCompanions);
     DeviceListEntry entry = list.entry(pending.deviceId);
     if (entry == null || !entry.getIdentityKey().equals(ByteString.copyFrom(device.identityKey()))) {
       throw new ApiException(

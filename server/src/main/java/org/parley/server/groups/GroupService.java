@@ -25,6 +25,7 @@ import org.parley.protocol.wire.Response;
 import org.parley.protocol.wire.SignedMembershipChange;
 import org.parley.protocol.wire.Status;
 import org.parley.server.Limits;
+import org.parley.server.limits.Throttle;
 import org.parley.server.keys.KeyValidator;
 import org.parley.server.messages.GroupFanout;
 import org.parley.server.messages.GroupMessageService;
@@ -57,8 +58,11 @@ public final class GroupService {
   private final GroupFanout fanout;
   private final Clock clock;
   private final Limits limits;
+  private final Throttle throttle;
 
-  public GroupService(Accounts accounts, Groups groups, GroupFanout fanout, Clock clock, Limits limits) {
+  public GroupService(
+      Accounts accounts, Groups groups, GroupFanout fanout, Clock clock, Limits limits, Throttle throttle) {
+    this.throttle = throttle;
     this.accounts = accounts;
     this.groups = groups;
     this.fanout = fanout;
@@ -77,6 +81,8 @@ public final class GroupService {
 
   private CompletableFuture<Response.Builder> create(Session session, SignedMembershipChange signed)
       throws ApiException {
+    // Each creation is fanned out to every member's devices: an account creates only so many (issue 11).
+    throttle.take(limits.rates().groupCreations(), session.address().account().toString(), "groups created");
     MembershipChange change = signedBy(session, signed);
     Membership created;
     try {

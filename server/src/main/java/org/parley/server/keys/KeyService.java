@@ -1,8 +1,6 @@
 package org.parley.server.keys;
 
 import com.google.protobuf.ByteString;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -21,7 +19,8 @@ import org.parley.protocol.wire.SignedDeviceList;
 import org.parley.protocol.wire.SignedPreKey;
 import org.parley.protocol.wire.Status;
 import org.parley.server.Limits;
-import org.parley.server.limits.RateLimiter;
+import org.parley.server.limits.Rates;
+import org.parley.server.limits.Throttle;
 import org.parley.server.messages.Presence;
 import org.parley.server.store.Account;
 import org.parley.server.store.Accounts;
@@ -40,16 +39,20 @@ public final class KeyService {
   private final Presence presence;
   private final KeyValidator validator;
   private final Limits limits;
-  private final RateLimiter fetches;
+  private final Throttle throttle;
+  private final AccountLookup lookup;
+  private final Rates rates;
 
   public KeyService(
-      Accounts accounts, org.parley.server.store.Keys keys, Presence presence, Clock clock, Limits limits) {
+      Accounts accounts, org.parley.server.store.Keys keys, Presence presence, Limits limits, Throttle throttle) {
     this.accounts = accounts;
     this.keys = keys;
     this.presence = presence;
     this.validator = new KeyValidator(limits);
     this.limits = limits;
-    this.fetches = new RateLimiter(clock, limits.keyFetchesPerAccount(), Duration.ofMillis(100));
+    this.throttle = throttle;
+    this.lookup = new AccountLookup(accounts, throttle, limits.rates());
+    this.rates = limits.rates();
   }
 
   public void routes(RequestRouter router) {
@@ -85,9 +88,17 @@ public final class KeyService {
   }
 
   private CompletableFuture<Response.Builder> fetch(Session session, GetKeys request) throws ApiException {
-    Account account = resolve(accounts, request.getAccountId(), request.getPhone());
+    Account account = lookup.find(session, request.getAccountId(), request.getPhone());
     List<DeviceRecord> devices = accounts.devices(account.id());
     List<Integer> wanted = request.getDeviceIdsList();
+    long bundles =
+        devices.stream()
+            .filter(d -> wanted.isEmpty() || wanted.contains(d.deviceId()))
+            .filter(d -> !d.address().equals(session.address()))
+            .count();
+    // A fetch that finds nothing costs as much as one that finds a bundle: misses probe too.
+    throttle.take(
+        rates.keyFetches(), session.address().account().toString(), Math.max(1, bundles), "pre-key bundles fetched");
     Keys.Builder out =
         Keys.newBuilder().setAccountId(account.id().toString()).setPhone(account.phone());
     if (account.deviceList() != null) {
@@ -99,12 +110,6 @@ public final class KeyService {
       }
       if (device.address().equals(session.address())) {
         continue;
-      }
-      if (!fetches.tryAcquire(session.address().account().toString())) {
-        throw new ApiException(
-            Status.RATE_LIMITED,
-            "too many pre-key bundles fetched; try again in "
-                + (fetches.retryAfter(session.address().account().toString()).toSeconds() + 1) + " s");
       }
       Optional<PreKeys.Bundle> bundle = keys.take(device.address());
       if (bundle.isEmpty()) {

@@ -1,95 +1,36 @@
 package org.parley.server.limits;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Token buckets by key (a phone number, an account, a remote address): {@code capacity} at once,
- * then one more every {@code refillEvery}. Full buckets are forgotten, so memory follows only the
- * keys that are being limited right now.
+ * Token buckets by rate and key (a phone number, an account id, a client address). Storage-agnostic:
+ * {@link LocalRateLimiter} keeps buckets in this process; a cluster keeps them where every node
+ * sees them. A caller asks once per action and either goes on or refuses with the wait it is given.
  */
-public final class RateLimiter {
-  private static final int SWEEP_ABOVE = 10_000;
-  private static final long SWEEP_EVERY_NANOS = 10_000_000_000L;
+public interface RateLimiter {
+  /**
+   * Takes {@code cost} tokens from the bucket of {@code key} under {@code rate}. Allowed when the
+   * bucket holds at least {@code min(cost, burst)} tokens; it may then go below zero (a cost larger
+   * than the burst passes only from a full bucket and is paid back before the next one). Refused
+   * buckets are not charged.
+   */
+  Verdict take(Rate rate, String key, long cost);
 
-  private final Clock clock;
-  private final int capacity;
-  private final long refillNanos;
-  private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
-  private final java.util.concurrent.atomic.AtomicLong lastSweep = new java.util.concurrent.atomic.AtomicLong();
-
-  public RateLimiter(Clock clock, int capacity, Duration refillEvery) {
-    this.clock = clock;
-    this.capacity = capacity;
-    this.refillNanos = Math.max(1, refillEvery.toNanos());
+  default Verdict take(Rate rate, String key) {
+    return take(rate, key, 1);
   }
 
-  /** Takes one token; false when the key has none left. */
-  public boolean tryAcquire(String key) {
-    long now = nanos();
-    long swept = lastSweep.get();
-    // At most one sweep per interval: under a flood of distinct keys, each call must stay cheap.
-    if (buckets.size() > SWEEP_ABOVE && now - swept > SWEEP_EVERY_NANOS && lastSweep.compareAndSet(swept, now)) {
-      sweep();
-    }
-    Bucket bucket = buckets.computeIfAbsent(key, k -> new Bucket(capacity, now));
-    synchronized (bucket) {
-      bucket.refill(now, capacity, refillNanos);
-      if (bucket.tokens < 1) {
-        return false;
-      }
-      bucket.tokens--;
-      return true;
+  /** The answer: allowed, or refused with how long until the same cost would pass. */
+  record Verdict(boolean allowed, Duration retryAfter) {
+    public static final Verdict ALLOWED = new Verdict(true, Duration.ZERO);
+
+    public static Verdict refused(Duration retryAfter) {
+      return new Verdict(false, retryAfter.isZero() ? Duration.ofMillis(1) : retryAfter);
     }
   }
 
-  /** How long until the key has a token again. */
-  public Duration retryAfter(String key) {
-    Bucket bucket = buckets.get(key);
-    if (bucket == null) {
-      return Duration.ZERO;
-    }
-    synchronized (bucket) {
-      long now = nanos();
-      bucket.refill(now, capacity, refillNanos);
-      return bucket.tokens >= 1 ? Duration.ZERO : Duration.ofNanos(refillNanos - (now - bucket.updated));
-    }
-  }
-
-  private long nanos() {
-    Duration sinceEpoch = Duration.ofMillis(clock.millis());
-    return sinceEpoch.toNanos();
-  }
-
-  private void sweep() {
-    long now = nanos();
-    buckets.entrySet().removeIf(entry -> {
-      synchronized (entry.getValue()) {
-        entry.getValue().refill(now, capacity, refillNanos);
-        return entry.getValue().tokens >= capacity;
-      }
-    });
-  }
-
-  private static final class Bucket {
-    private long tokens;
-    private long updated;
-
-    Bucket(long tokens, long now) {
-      this.tokens = tokens;
-      this.updated = now;
-    }
-
-    void refill(long now, int capacity, long refillNanos) {
-      long elapsed = now - updated;
-      if (elapsed < refillNanos) {
-        return;
-      }
-      long earned = elapsed / refillNanos;
-      tokens = Math.min(capacity, tokens + earned);
-      updated = tokens == capacity ? now : updated + earned * refillNanos;
-    }
+  /** Allows everything: for benchmarks that measure the relay without its limits. */
+  static RateLimiter unlimited() {
+    return (rate, key, cost) -> Verdict.ALLOWED;
   }
 }

@@ -36,7 +36,8 @@ public final class GroupFanout {
     List<NewEnvelope> out = new ArrayList<>(devices.size());
     Envelope.Builder builder = prototype.toBuilder();
     for (DeviceAddress device : devices) {
-      if (queues.length(device) >= limits.maxQueueLength()) {
+      if (queues.length(device) >= limits.maxQueueLength()
+          || queues.bytes(device) + prototype.getContent().size() > limits.maxQueueBytes()) {
         continue;
       }
       byte[] guid = new byte[16];

@@ -22,6 +22,7 @@ import org.parley.protocol.wire.Sent;
 import org.parley.protocol.wire.Status;
 import org.parley.server.Limits;
 import org.parley.server.blobs.BlobService;
+import org.parley.server.limits.Throttle;
 import org.parley.server.store.DeviceAddress;
 import org.parley.server.store.DeviceRecord;
 import org.parley.server.store.GroupRecord;
@@ -44,9 +45,11 @@ public final class GroupMessageService {
   private final Clock clock;
   private final Limits limits;
   private final BlobService blobs;
+  private final Throttle throttle;
 
-  public GroupMessageService(Groups groups, GroupFanout fanout, Clock clock, Limits limits, BlobService blobs) {
+  public GroupMessageService(Groups groups, GroupFanout fanout, Clock clock, Limits limits, BlobService blobs, Throttle throttle) {
     this.groups = groups;
+    this.throttle = throttle;
     this.fanout = fanout;
     this.clock = clock;
     this.limits = limits;
@@ -87,6 +90,11 @@ public final class GroupMessageService {
       declined.computeIfAbsent(MessageService.accountId(ref.getAccountId()), a -> new HashSet<>()).add(ref.getDeviceId());
     }
     checkCoverage(group, sender, addressed, declined);
+    String account = sender.account().toString();
+    throttle.take(limits.rates().messages(), account, "messages sent");
+    // Every copy is stored: a group message costs its size times the devices it goes to.
+    throttle.take(
+        limits.rates().messageBytes(), account, (long) send.getContent().size() * send.getRecipientsCount(), "bytes sent");
 
     long now = clock.millis();
     Envelope prototype =

@@ -23,6 +23,7 @@ import org.parley.protocol.wire.Sent;
 import org.parley.protocol.wire.Status;
 import org.parley.server.Limits;
 import org.parley.server.blobs.BlobService;
+import org.parley.server.limits.Throttle;
 import org.parley.server.store.Accounts;
 import org.parley.server.store.DeviceAddress;
 import org.parley.server.store.DeviceRecord;
@@ -45,10 +46,12 @@ public final class MessageService {
   private final Clock clock;
   private final Limits limits;
   private final BlobService blobs;
+  private final Throttle throttle;
 
   public MessageService(
-      Accounts accounts, Queues queues, Presence presence, Clock clock, Limits limits, BlobService blobs) {
+      Accounts accounts, Queues queues, Presence presence, Clock clock, Limits limits, BlobService blobs, Throttle throttle) {
     this.accounts = accounts;
+    this.throttle = throttle;
     this.queues = queues;
     this.presence = presence;
     this.clock = clock;
@@ -70,11 +73,13 @@ public final class MessageService {
           Status.TOO_LARGE, "at most " + limits.maxEnvelopesPerRequest() + " envelopes per send");
     }
     Map<UUID, Map<Integer, Integer>> addressed = new LinkedHashMap<>();
+    long bytes = 0;
     for (OutgoingMessage message : messages) {
       if (message.getContent().size() > limits.maxEnvelopeBytes()) {
         throw new ApiException(
             Status.TOO_LARGE, "an envelope may carry at most " + limits.maxEnvelopeBytes() + " bytes");
       }
+      bytes += message.getContent().size();
       UUID account = accountId(message.getDestinationAccount());
       Integer previous =
           addressed
@@ -90,6 +95,9 @@ public final class MessageService {
       declined.computeIfAbsent(accountId(ref.getAccountId()), a -> new HashSet<>()).add(ref.getDeviceId());
     }
     DeviceAddress sender = session.address();
+    String senderAccount = sender.account().toString();
+    throttle.take(limits.rates().messages(), senderAccount, "messages sent");
+    throttle.take(limits.rates().messageBytes(), senderAccount, bytes, "bytes sent");
     // The sender's other devices must always be covered, so every own device shows what was sent.
     if (!send.getNoSync()) {
       addressed.computeIfAbsent(sender.account(), a -> new HashMap<>());
@@ -102,11 +110,13 @@ public final class MessageService {
     for (OutgoingMessage message : messages) {
       DeviceAddress destination =
           new DeviceAddress(UUID.fromString(message.getDestinationAccount()), message.getDestinationDevice());
-      if (queues.length(destination) >= limits.maxQueueLength()) {
+      if (queues.length(destination) >= limits.maxQueueLength()
+          || queues.bytes(destination) + message.getContent().size() > limits.maxQueueBytes()) {
         throw new ApiException(
             Status.QUEUE_FULL,
             "device " + message.getDestinationDevice() + " of that account has "
-                + limits.maxQueueLength() + " messages waiting; it must come online first");
+                + queues.length(destination) + " messages waiting; it must come online first (a device holds"
+                + " at most " + limits.maxQueueLength() + " messages or " + (limits.maxQueueBytes() >> 20) + " MiB)");
       }
       byte[] guid = guid();
       Envelope envelope =

@@ -39,7 +39,7 @@ public final class NewDeviceValidator {
     if (device.getCredential().size() != Credentials.SECRET_BYTES) {
       throw new ApiException(Status.BAD_REQUEST, "a device credential is 32 random bytes");
     }
-    if (device.getName().length() > MAX_NAME) {
+    if (device.getName().codePointCount(0, device.getName().length()) > MAX_NAME) {
       throw new ApiException(Status.BAD_REQUEST, "a device name is at most " + MAX_NAME + " characters");
     }
     PreKeys.Upload upload = keys.validate(device.getKeys(), identity, true);

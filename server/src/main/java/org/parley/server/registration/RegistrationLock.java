@@ -16,7 +16,8 @@ import org.parley.protocol.wire.Request;
 import org.parley.protocol.wire.Response;
 import org.parley.protocol.wire.SetRegistrationLock;
 import org.parley.protocol.wire.Status;
-import org.parley.server.limits.RateLimiter;
+import org.parley.server.limits.Rate;
+import org.parley.server.limits.Throttle;
 import org.parley.server.store.Account;
 import org.parley.server.store.DeviceRecord;
 import org.parley.server.store.RegistrationLocks;
@@ -39,18 +40,18 @@ public final class RegistrationLock {
   private static final int MIN_PIN = 4;
   private static final int MAX_PIN = 64;
   /** PIN guesses per number: a few at once, then one more every half hour. */
-  private static final int ATTEMPTS = 5;
-  private static final Duration ATTEMPT_REFILL = Duration.ofMinutes(30);
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final RegistrationLocks locks;
   private final Clock clock;
-  private final RateLimiter attempts;
+  private final Throttle throttle;
+  private final Rate attempts;
 
-  public RegistrationLock(RegistrationLocks locks, Clock clock) {
+  public RegistrationLock(RegistrationLocks locks, Clock clock, Throttle throttle, Rate attempts) {
     this.locks = locks;
     this.clock = clock;
-    this.attempts = new RateLimiter(clock, ATTEMPTS, ATTEMPT_REFILL);
+    this.throttle = throttle;
+    this.attempts = attempts;
   }
 
   public void routes(RequestRouter router) {
@@ -97,12 +98,7 @@ public final class RegistrationLock {
               + " (7 days after its primary device was last online)",
           b -> b.setRegistrationLocked(RegistrationLocked.newBuilder().setLapsesAt(lapsesAt)));
     }
-    if (!attempts.tryAcquire(phone)) {
-      throw new ApiException(
-          Status.RATE_LIMITED,
-          "too many wrong registration-lock PINs for " + phone + "; try again in "
-              + (attempts.retryAfter(phone).toMinutes() + 1) + " min");
-    }
+    throttle.take(attempts, phone, "registration-lock PINs tried for " + phone);
     Lock held = lock.get();
     if (!MessageDigest.isEqual(hash(pin, held.salt(), held.iterations()), held.pinHash())) {
       throw new ApiException(

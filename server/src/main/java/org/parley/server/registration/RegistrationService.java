@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -20,7 +19,8 @@ import org.parley.protocol.wire.Status;
 import org.parley.protocol.wire.UnlinkReason;
 import org.parley.protocol.wire.Unlinked;
 import org.parley.server.Limits;
-import org.parley.server.limits.RateLimiter;
+import org.parley.server.limits.Rates;
+import org.parley.server.limits.Throttle;
 import org.parley.server.messages.Presence;
 import org.parley.server.store.Account;
 import org.parley.server.store.Accounts;
@@ -50,8 +50,8 @@ public final class RegistrationService {
   private final Clock clock;
   private final Limits limits;
   private final NewDeviceValidator devices;
-  private final RateLimiter codesPerPhone;
-  private final RateLimiter perAddress;
+  private final Throttle throttle;
+  private final Rates rates;
   private final RegistrationLock lock;
 
   public RegistrationService(
@@ -61,7 +61,8 @@ public final class RegistrationService {
       Presence presence,
       SmsSender sms,
       Clock clock,
-      Limits limits) {
+      Limits limits,
+      Throttle throttle) {
     this.accounts = accounts;
     this.codes = codes;
     this.presence = presence;
@@ -69,9 +70,9 @@ public final class RegistrationService {
     this.clock = clock;
     this.limits = limits;
     this.devices = new NewDeviceValidator(limits);
-    this.codesPerPhone = new RateLimiter(clock, limits.codeRequestsPerPhone(), limits.codeRefill());
-    this.perAddress = new RateLimiter(clock, limits.requestsPerAddress(), Duration.ofSeconds(1));
-    this.lock = new RegistrationLock(locks, clock);
+    this.throttle = throttle;
+    this.rates = limits.rates();
+    this.lock = new RegistrationLock(locks, clock, throttle, limits.rates().pinGuesses());
   }
 
   public void routes(RequestRouter router) {
@@ -84,8 +85,12 @@ public final class RegistrationService {
   private CompletableFuture<Response.Builder> requestCode(Session session, RequestCode request)
       throws ApiException {
     String phone = phone(request.getPhone());
-    limit(perAddress, session.remoteAddress(), "requests from your address");
-    limit(codesPerPhone, phone, "verification codes for " + phone);
+    throttle.take(rates.unauthenticatedRequests(), session.remoteAddress(), "requests from your address");
+    // Backing off: a few codes at once, then one per period, and a cap per day; a code costs an SMS,
+    // so each address may also have only so many sent on its behalf in a day.
+    throttle.take(rates.codeRequests(), phone, "verification codes for " + phone);
+    throttle.take(rates.codeRequestsDaily(), phone, "verification codes for " + phone + " today");
+    throttle.take(rates.smsPerAddress(), session.remoteAddress(), "verification codes sent for your address today");
     String code = String.format("%06d", RANDOM.nextInt(1_000_000));
     codes.put(new PendingCode(phone, hash(phone, code), clock.millis() + limits.codeTtl().toMillis(), 0));
     sms.send(phone, code);
@@ -95,7 +100,9 @@ public final class RegistrationService {
   private CompletableFuture<Response.Builder> register(Session session, Register request)
       throws ApiException {
     String phone = phone(request.getPhone());
-    limit(perAddress, session.remoteAddress(), "requests from your address");
+    throttle.take(rates.unauthenticatedRequests(), session.remoteAddress(), "requests from your address");
+    // Guesses are counted per number across codes, so asking for new codes buys no new guesses.
+    throttle.take(rates.codeGuesses(), phone, "verification attempts for " + phone);
     checkCode(phone, request.getCode());
     Optional<Account> existing = accounts.byPhone(phone);
     if (existing.isPresent()) {
@@ -145,14 +152,6 @@ public final class RegistrationService {
       throw new ApiException(
           Status.INVALID_CODE,
           "wrong verification code (" + (limits.maxCodeAttempts() - current.failedAttempts()) + " attempts left)");
-    }
-  }
-
-  private static void limit(RateLimiter limiter, String key, String what) throws ApiException {
-    if (!limiter.tryAcquire(key)) {
-      throw new ApiException(
-          Status.RATE_LIMITED,
-          "too many " + what + "; try again in " + (limiter.retryAfter(key).toSeconds() + 1) + " s");
     }
   }
 

@@ -21,6 +21,9 @@ public interface Queues {
   /** Envelopes waiting in every queue (the queue-depth gauge, admin stats); may scan the queue. */
   long totalLength();
 
+  /** Bytes of envelopes waiting for the device (what a per-device disk bound counts). */
+  long bytes(DeviceAddress device);
+
   /** Drops envelopes stored before the given server time; returns how many. */
   int purgeStoredBefore(long serverTimestamp);
 }

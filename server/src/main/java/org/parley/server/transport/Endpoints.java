@@ -12,4 +12,7 @@ record Endpoints(
     DeliveryHooks acks,
     FrameCodec frameCodec,
     Executor blocking,
-    Limits limits) {}
+    Limits limits,
+    RequestBounds bounds,
+    ConnectionAdmission admission,
+    ClientAddresses addresses) {}

@@ -17,7 +17,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import org.parley.server.auth.Authenticator;
 import org.parley.server.store.DeviceRecord;
@@ -41,6 +40,12 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
     if (!request.decoderResult().isSuccess()) {
       respond(ctx, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request");
+      return;
+    }
+    java.net.InetAddress forwarded =
+        endpoints.addresses().forwardedFor(ClientAddresses.peer(ctx.channel()), request.headers().get("X-Forwarded-For"));
+    if (forwarded != null && !ConnectionGuard.clientIs(ctx.channel(), forwarded)) {
+      respond(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "too many connections without credentials from your address; try again in 10 s");
       return;
     }
     QueryStringDecoder uri = new QueryStringDecoder(request.uri());
@@ -113,7 +118,9 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         .addLast(new WebSocketFrameAggregator(maxFrame))
         .addLast(new ControlFrameHandler())
         .addLast(endpoints.frameCodec())
-        .addLast(new ConnectionHandler(session, endpoints.router(), endpoints.acks()));
+        .addLast(
+            new ConnectionHandler(
+                session, endpoints.router(), endpoints.acks(), endpoints.bounds(), endpoints.limits().maxUnwrittenBytes()));
     handshaker
         .handshake(channel, request)
         .addListener(
@@ -123,6 +130,11 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 return;
               }
               channel.pipeline().remove(this);
+              switch (kind) {
+                case DEVICE, UNLINKED -> ConnectionGuard.authenticated(channel);
+                case PROVISIONING -> ConnectionGuard.provisioning(channel);
+                case ANONYMOUS -> {}
+              }
               endpoints.listener().opened(session);
               channel.closeFuture().addListener(closed -> endpoints.listener().closed(session));
             });
@@ -132,10 +144,9 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     return "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + request.uri();
   }
 
+  /** The client's address as per-address limits key it (what a trusted proxy said, else the peer). */
   private static String remote(ChannelHandlerContext ctx) {
-    return ctx.channel().remoteAddress() instanceof InetSocketAddress inet
-        ? inet.getAddress().getHostAddress()
-        : String.valueOf(ctx.channel().remoteAddress());
+    return ClientAddresses.key(ClientAddresses.client(ctx.channel()));
   }
 
   static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String text) {

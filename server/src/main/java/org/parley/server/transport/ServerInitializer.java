@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The pipeline of a new connection: [TLS] → HTTP → streaming HTTP endpoints (blobs) → aggregated
- * HTTP → upgrade. After the upgrade the HTTP parts give way to WebSocket frames (see HttpHandler).
+ * The pipeline of a new connection: [PROXY header, from a trusted proxy] → [TLS] → admission under
+ * the connection caps → HTTP → streaming HTTP endpoints (blobs) → aggregated HTTP → upgrade. After the upgrade the HTTP parts give way to WebSocket frames (see HttpHandler).
  */
 final class ServerInitializer extends ChannelInitializer<SocketChannel> {
   private static final int PING_AFTER_SECONDS = 30;
@@ -40,9 +40,15 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     open.add(channel);
     ChannelPipeline pipeline = channel.pipeline();
     pipeline.addLast(new FlushConsolidationHandler(256, true));
+    java.net.InetAddress peer = ClientAddresses.peer(channel);
+    if (peer != null && endpoints.addresses().trusted(peer)) {
+      pipeline.addLast(new ProxyProtocol());
+    }
     if (ssl != null) {
       pipeline.addLast(ssl.newHandler(channel.alloc()));
     }
+    pipeline.addLast(
+        new ConnectionGuard(endpoints.admission(), endpoints.addresses(), endpoints.limits().unauthenticatedTimeout()));
     pipeline.addLast(
         new IdleStateHandler(CLOSE_AFTER_SECONDS, PING_AFTER_SECONDS, 0, TimeUnit.SECONDS));
     pipeline.addLast(new HttpServerCodec(4096, 8192, 8192));

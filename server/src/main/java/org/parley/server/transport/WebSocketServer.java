@@ -8,6 +8,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -43,6 +44,8 @@ public final class WebSocketServer implements AutoCloseable {
       DeliveryHooks acks,
       Executor blocking,
       Limits limits,
+      RequestBounds bounds,
+      ClientAddresses addresses,
       List<Supplier<ChannelHandler>> streamingHttp)
       throws InterruptedException {
     boolean epoll = Epoll.isAvailable();
@@ -53,7 +56,11 @@ public final class WebSocketServer implements AutoCloseable {
     this.open = new DefaultChannelGroup("connections", group.next());
     this.hooks = acks;
     Endpoints endpoints =
-        new Endpoints(authenticator, router, listener, acks, new FrameCodec(), blocking, limits);
+        new Endpoints(
+            authenticator, router, listener, acks, new FrameCodec(), blocking, limits, bounds,
+            ConnectionAdmission.of(
+                limits.maxConnections(), limits.maxUnauthenticatedConnections(), limits.maxUnauthenticatedPerAddress()),
+            addresses);
     try {
       this.channel =
           new ServerBootstrap()
@@ -62,6 +69,11 @@ public final class WebSocketServer implements AutoCloseable {
               .option(ChannelOption.SO_BACKLOG, 4096)
               .option(ChannelOption.SO_REUSEADDR, true)
               .childOption(ChannelOption.TCP_NODELAY, true)
+              // Past the high mark a connection is unwritable: its requests and pushes wait (see
+              // ConnectionHandler, DeliveryPump), so a client that does not read holds at most this.
+              .childOption(
+                  ChannelOption.WRITE_BUFFER_WATER_MARK,
+                  new WriteBufferWaterMark(limits.maxUnwrittenBytes() / 2, limits.maxUnwrittenBytes()))
               .childHandler(new ServerInitializer(ssl, endpoints, streamingHttp, open))
               .bind(host, port)
               .sync()

@@ -23,8 +23,7 @@ import org.parley.server.store.StoreFixtures;
 class ConnectionHandlerTest {
   /** The handler's tolerance (ConnectionHandler.MAX_MALFORMED); one more closes the connection. */
   private static final int TOLERATED_MALFORMED = 16;
-  /** ConnectionHandler.MAX_PENDING_REQUESTS. */
-  private static final int MAX_IN_FLIGHT = 256;
+  private static final int MAX_IN_FLIGHT = ConnectionHandler.MAX_PENDING_REQUESTS;
 
   private final EmbeddedChannel channel = new EmbeddedChannel();
   private final List<Request> handled = new ArrayList<>();
@@ -129,23 +128,62 @@ class ConnectionHandlerTest {
   }
 
   @Test
-  void requestsBeyondTheInFlightLimitAreRefusedAsRateLimited() {
+  void readingStopsWhileTooManyRequestsWaitAndResumesWhenTheyRun() {
     List<Runnable> stalled = new ArrayList<>();
     DeviceRecord primary = StoreFixtures.primary(UUID.randomUUID(), StoreFixtures.credentialHash(), 1);
     attach(TestSessions.device(channel, primary, stalled::add));
 
-    for (int id = 1; id <= MAX_IN_FLIGHT; id++) {
+    for (int id = 1; id < MAX_IN_FLIGHT; id++) {
       channel.writeInbound(requestCode(id));
     }
-    assertThat((Object) channel.readOutbound()).as("nothing answered while the requests are stalled").isNull();
+    assertThat(channel.config().isAutoRead()).as("still reading below the limit").isTrue();
+    channel.writeInbound(requestCode(MAX_IN_FLIGHT));
 
-    channel.writeInbound(requestCode(MAX_IN_FLIGHT + 1));
-
-    Response refused = nextResponse();
-    assertThat(refused.getId()).isEqualTo(MAX_IN_FLIGHT + 1);
-    assertThat(refused.getStatus()).isEqualTo(Status.RATE_LIMITED);
+    assertThat(channel.config().isAutoRead()).as("reading stopped at the limit").isFalse();
+    assertThat((Object) channel.readOutbound()).as("nothing refused: the client just waits").isNull();
     stalled.forEach(Runnable::run);
+    channel.runPendingTasks();
     assertThat(handled).hasSize(MAX_IN_FLIGHT);
+    assertThat(channel.config().isAutoRead()).as("reading again once they ran").isTrue();
+  }
+
+  @Test
+  void aClientThatDoesNotReadItsAnswersGetsNoMoreRequestsRunUntilItDrains() {
+    attach(TestSessions.anonymous(channel));
+    channel.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(8, 16));
+    // An unflushed write fills the outbound buffer past the high mark, as a reader that stalls would.
+    channel.write(io.netty.buffer.Unpooled.wrappedBuffer(new byte[64]));
+    assertThat(channel.isWritable()).isFalse();
+    channel.pipeline().fireChannelWritabilityChanged();
+
+    channel.writeInbound(requestCode(1));
+
+    assertThat(handled).as("the request waits while the socket is full").isEmpty();
+    assertThat(channel.config().isAutoRead()).as("and nothing more is read").isFalse();
+    channel.flushOutbound();
+    io.netty.util.ReferenceCountUtil.release(channel.readOutbound());
+    assertThat(channel.isWritable()).isTrue();
+    channel.runPendingTasks();
+
+    assertThat(handled).extracting(Request::getId).containsExactly(1L);
+    assertThat(channel.config().isAutoRead()).isTrue();
+    assertThat(nextResponse().getId()).isEqualTo(1);
+  }
+
+  @Test
+  void aRequestOutsideItsBoundsIsRefusedWithTheReason() {
+    attach(TestSessions.anonymous(channel));
+    Frame longPhone =
+        Frame.newBuilder()
+            .setRequest(Request.newBuilder().setId(5).setRequestCode(RequestCode.newBuilder().setPhone("+1".repeat(40))))
+            .build();
+
+    channel.writeInbound(longPhone);
+
+    assertThat(handled).isEmpty();
+    Response response = nextResponse();
+    assertThat(response.getStatus()).isEqualTo(Status.TOO_LARGE);
+    assertThat(response.getMessage()).isEqualTo("a phone number may be at most 32 characters");
   }
 
   @Test
@@ -171,7 +209,10 @@ class ConnectionHandlerTest {
   }
 
   private void attach(Session session) {
-    channel.pipeline().addLast(new ConnectionHandler(session, router, hooks));
+    channel.pipeline()
+        .addLast(
+            new ConnectionHandler(
+                session, router, hooks, new RequestBounds(org.parley.server.Limits.defaults(), 4), 1 << 20));
   }
 
   private static Frame requestCode(long id) {

@@ -21,10 +21,16 @@ final class SqliteQueues implements Queues {
 
   private final SqliteDatabase db;
   /**
-   * Queue lengths, counted once per device and then kept up to date after each commit. Only this
-   * process writes the file, so the count can drift only by the writes racing a first count.
+   * Queue lengths and bytes, counted once per device and then kept up to date after each commit.
+   * Only this process writes the file, so they can drift only by the writes racing a first count.
    */
-  private final Map<DeviceAddress, AtomicLong> lengths = new ConcurrentHashMap<>();
+  private final Map<DeviceAddress, Usage> lengths = new ConcurrentHashMap<>();
+
+  private record Usage(AtomicLong count, AtomicLong bytes) {
+    Usage(long count, long bytes) {
+      this(new AtomicLong(count), new AtomicLong(bytes));
+    }
+  }
 
   SqliteQueues(SqliteDatabase db) {
     this.db = db;
@@ -36,9 +42,10 @@ final class SqliteQueues implements Queues {
         .thenApply(
             stored -> {
               for (QueuedEnvelope e : stored) {
-                AtomicLong length = lengths.get(e.destination());
-                if (length != null) {
-                  length.incrementAndGet();
+                Usage usage = lengths.get(e.destination());
+                if (usage != null) {
+                  usage.count().incrementAndGet();
+                  usage.bytes().addAndGet(e.envelope().length);
                 }
               }
               return stored;
@@ -99,9 +106,11 @@ final class SqliteQueues implements Queues {
 
   @Override
   public CompletableFuture<Void> delete(DeviceAddress device, List<Long> seqs) {
+    boolean counted = lengths.containsKey(device);
     return db.write(
             c -> {
               int deleted = 0;
+              long bytes = counted && !seqs.isEmpty() ? bytesOf(c, device, seqs) : 0;
               try (PreparedStatement delete =
                   c.prepareStatement("DELETE FROM queue WHERE seq = ? AND account_id = ? AND device_id = ?")) {
                 for (long seq : seqs) {
@@ -114,32 +123,66 @@ final class SqliteQueues implements Queues {
                   deleted += Math.max(count, 0);
                 }
               }
-              return deleted;
+              return new long[] {deleted, bytes};
             })
         .thenAccept(
             deleted -> {
-              AtomicLong length = lengths.get(device);
-              if (length != null) {
-                length.addAndGet(-deleted);
+              Usage usage = lengths.get(device);
+              if (usage != null && counted) {
+                usage.count().addAndGet(-deleted[0]);
+                usage.bytes().addAndGet(-deleted[1]);
+              } else if (usage != null) {
+                // Counted while this delete was in flight: the count may or may not include it.
+                lengths.remove(device, usage);
               }
             });
   }
 
-  @Override
-  public long length(DeviceAddress device) {
-    return lengths.computeIfAbsent(device, d -> new AtomicLong(count(d))).get();
+  /** Bytes of the given envelopes, read in the same transaction that deletes them. */
+  private static long bytesOf(Connection c, DeviceAddress device, List<Long> seqs) throws SQLException {
+    StringBuilder sql =
+        new StringBuilder("SELECT COALESCE(SUM(length(envelope)), 0) FROM queue WHERE account_id = ? AND device_id = ? AND seq IN (");
+    for (int i = 0; i < seqs.size(); i++) {
+      sql.append(i == 0 ? "?" : ",?");
+    }
+    try (PreparedStatement select = c.prepareStatement(sql.append(')').toString())) {
+      select.setString(1, device.account().toString());
+      select.setInt(2, device.device());
+      for (int i = 0; i < seqs.size(); i++) {
+        select.setLong(3 + i, seqs.get(i));
+      }
+      try (ResultSet rs = select.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
   }
 
-  private long count(DeviceAddress device) {
+  @Override
+  public long length(DeviceAddress device) {
+    return usage(device).count().get();
+  }
+
+  @Override
+  public long bytes(DeviceAddress device) {
+    return usage(device).bytes().get();
+  }
+
+  private Usage usage(DeviceAddress device) {
+    return lengths.computeIfAbsent(device, this::count);
+  }
+
+  private Usage count(DeviceAddress device) {
     return db.read(
         c -> {
           try (PreparedStatement count =
-              c.prepareStatement("SELECT COUNT(*) FROM queue WHERE account_id = ? AND device_id = ?")) {
+              c.prepareStatement(
+                  "SELECT COUNT(*), COALESCE(SUM(length(envelope)), 0) FROM queue WHERE account_id = ? AND device_id = ?")) {
             count.setString(1, device.account().toString());
             count.setInt(2, device.device());
             try (ResultSet rs = count.executeQuery()) {
               rs.next();
-              return rs.getLong(1);
+              return new Usage(rs.getLong(1), rs.getLong(2));
             }
           }
         });

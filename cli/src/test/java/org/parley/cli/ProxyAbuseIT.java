@@ -1,0 +1,66 @@
+package org.parley.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.parley.protocol.wire.Request;
+import org.parley.protocol.wire.RequestCode;
+import org.parley.protocol.wire.Status;
+
+/**
+ * Issue 11, behind a proxy: per-address limits follow the client the trusted proxy names (PROXY
+ * protocol v1 or X-Forwarded-For), so users behind one proxy do not share one bucket; a client that
+ * is not the trusted proxy cannot pick an address by sending those headers itself.
+ */
+class ProxyAbuseIT {
+  @TempDir Path dir;
+
+  private int phones;
+
+  @Test
+  void perAddressLimitsFollowTheClientATrustedProxyNamesAndOnlyThen() throws Exception {
+    try (ServerProcess server =
+        ServerProcess.start(
+            dir.resolve("server"), "--trusted-proxy", "127.0.0.1/32", "--rate-sms-per-address", "2,2/1d")) {
+      int port = server.port();
+      // X-Forwarded-For from the trusted proxy: each client has its own two codes a day.
+      assertThat(codes(port, "127.0.0.1", "", "X-Forwarded-For: 203.0.113.7")).isEqualTo(2);
+      assertThat(codes(port, "127.0.0.1", "", "X-Forwarded-For: 198.51.100.1, 203.0.113.8")).isEqualTo(2);
+      assertThat(codes(port, "127.0.0.1", "", "X-Forwarded-For: 203.0.113.7")).as("the first client again").isZero();
+
+      // PROXY protocol v1 from the trusted proxy.
+      String proxied = "PROXY TCP4 192.0.2.44 127.0.0.1 40000 " + port + "\r\n";
+      assertThat(codes(port, "127.0.0.1", proxied)).isEqualTo(2);
+      assertThat(codes(port, "127.0.0.1", proxied)).isZero();
+      assertThat(codes(port, "127.0.0.1", "PROXY TCP4 192.0.2.45 127.0.0.1 40000 " + port + "\r\n")).isEqualTo(2);
+
+      // From a peer that is not the trusted proxy the header is ignored: its own address counts.
+      assertThat(codes(port, "127.0.0.3", "", "X-Forwarded-For: 203.0.113.50")).isEqualTo(2);
+      assertThat(codes(port, "127.0.0.3", "", "X-Forwarded-For: 203.0.113.51")).as("a new header buys nothing").isZero();
+    }
+  }
+
+  /** Asks for codes for fresh numbers on one connection until refused (at most 3); how many were sent. */
+  private int codes(int port, String source, String preamble, String... headers) throws Exception {
+    try (Stranger client = Stranger.open(port, source, preamble, null, headers)) {
+      assertThat(client.upgraded()).as(client.status()).isTrue();
+      client.hello();
+      int sent = 0;
+      for (int i = 0; i < 3; i++) {
+        var answer =
+            client.call(
+                Request.newBuilder()
+                    .setRequestCode(RequestCode.newBuilder().setPhone(String.format("+1555016%04d", ++phones))));
+        if (answer.getStatus() != Status.OK) {
+          assertThat(answer.getStatus()).isEqualTo(Status.RATE_LIMITED);
+          assertThat(answer.getMessage()).contains("sent for your address today");
+          break;
+        }
+        sent++;
+      }
+      return sent;
+    }
+  }
+}

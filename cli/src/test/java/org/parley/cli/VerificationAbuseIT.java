@@ -1,0 +1,99 @@
+package org.parley.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.parley.protocol.wire.DeviceKind;
+import org.parley.protocol.wire.Register;
+import org.parley.protocol.wire.Request;
+import org.parley.protocol.wire.RequestCode;
+import org.parley.protocol.wire.Response;
+import org.parley.protocol.wire.Status;
+import org.parley.server.testing.RawClient;
+import org.parley.server.testing.TestKeys;
+
+/**
+ * Issue 11, verification codes: a new code no longer buys new guesses (at most 10 a day per number,
+ * across codes), code requests back off, and one address can have only so many SMS sent a day.
+ * Every refusal says when to try again; a legitimate user elsewhere registers throughout.
+ */
+class VerificationAbuseIT {
+  private static final String VICTIM = "+15550130001";
+
+  @TempDir Path dir;
+
+  @Test
+  void guessesAcrossCodesAreCappedAndCodeRequestsBackOff() throws Exception {
+    try (ServerProcess server =
+            ServerProcess.start(
+                dir.resolve("server"), "--rate-sms-per-address", "8,8/1d", "--unauthenticated-timeout", "60s");
+        RawClient attacker = RawClient.anonymous(server.url())) {
+      String first = requestCode(attacker, VICTIM, server);
+      String wrong = first.equals("000000") ? "111111" : "000000";
+      for (int i = 0; i < 5; i++) {
+        assertThat(register(attacker, VICTIM, wrong).getStatus()).isEqualTo(Status.INVALID_CODE);
+      }
+      assertThat(register(attacker, VICTIM, wrong).getStatus()).as("six on one code").isEqualTo(Status.RATE_LIMITED);
+      String second = requestCode(attacker, VICTIM, server);
+      String wrongAgain = second.equals("000000") ? "111111" : "000000";
+      for (int i = 0; i < 4; i++) {
+        assertThat(register(attacker, VICTIM, wrongAgain).getStatus()).isEqualTo(Status.INVALID_CODE);
+      }
+
+      Response eleventh = register(attacker, VICTIM, second);
+      assertThat(eleventh.getStatus()).as("the eleventh guess of the day, though right").isEqualTo(Status.RATE_LIMITED);
+      assertThat(eleventh.getMessage()).contains("too many verification attempts for " + VICTIM).contains("try again in");
+      assertThat(Duration.ofMillis(eleventh.getRetryAfterMs())).isGreaterThan(Duration.ofHours(1));
+
+      requestCode(attacker, VICTIM, server);
+      Response fourth = attacker.call(code(VICTIM));
+      assertThat(fourth.getStatus()).as("a fourth code within minutes").isEqualTo(Status.RATE_LIMITED);
+      assertThat(Duration.ofMillis(fourth.getRetryAfterMs())).isBetween(Duration.ofMinutes(1), Duration.ofMinutes(10));
+
+      // SMS per address: 8 a day from this address; 3 went to the victim's number already.
+      for (int i = 0; i < 5; i++) {
+        requestCode(attacker, "+1555013010" + i, server);
+      }
+      Response ninth = attacker.call(code("+15550130199"));
+      assertThat(ninth.getStatus()).isEqualTo(Status.RATE_LIMITED);
+      assertThat(ninth.getMessage()).contains("verification codes sent for your address today");
+
+      // Someone at another address registers as usual.
+      try (Stranger legitimate = Stranger.open(server.port(), "127.0.0.7", null)) {
+        String phone = "+15550130900";
+        assertThat(legitimate.call(code(phone)).getStatus()).isEqualTo(Status.OK);
+        Response registered =
+            legitimate.call(
+                Request.newBuilder()
+                    .setRegister(
+                        Register.newBuilder()
+                            .setPhone(phone)
+                            .setCode(server.codeFor(phone))
+                            .setDevice(TestKeys.generate().newDevice("phone", DeviceKind.PHONE))));
+        assertThat(registered.getStatus()).isEqualTo(Status.OK);
+      }
+    }
+  }
+
+  private static Request.Builder code(String phone) {
+    return Request.newBuilder().setRequestCode(RequestCode.newBuilder().setPhone(phone));
+  }
+
+  private static String requestCode(RawClient client, String phone, ServerProcess server) {
+    Stranger.ok(client.call(code(phone)));
+    return server.codeFor(phone);
+  }
+
+  private static Response register(RawClient client, String phone, String code) {
+    return client.call(
+        Request.newBuilder()
+            .setRegister(
+                Register.newBuilder()
+                    .setPhone(phone)
+                    .setCode(code)
+                    .setDevice(TestKeys.generate().newDevice("phone", DeviceKind.PHONE))));
+  }
+}

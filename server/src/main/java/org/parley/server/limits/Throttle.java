@@ -1,0 +1,47 @@
+package org.parley.server.limits;
+
+import java.time.Duration;
+import org.parley.protocol.wire.Status;
+import org.parley.server.transport.ApiException;
+
+/** Turns a refused take into the refusal every client understands: RATE_LIMITED, a wait and a sentence. */
+public final class Throttle {
+  private final RateLimiter limiter;
+
+  public Throttle(RateLimiter limiter) {
+    this.limiter = limiter;
+  }
+
+  /** Takes {@code cost} tokens or throws "too many WHAT; try again in ...". */
+  public void take(Rate rate, String key, long cost, String what) throws ApiException {
+    RateLimiter.Verdict verdict = limiter.take(rate, key, cost);
+    if (!verdict.allowed()) {
+      throw refusal("too many " + what, verdict.retryAfter());
+    }
+  }
+
+  public void take(Rate rate, String key, String what) throws ApiException {
+    take(rate, key, 1, what);
+  }
+
+  /** RATE_LIMITED with the wait in {@code retry_after_ms} and in words. */
+  public static ApiException refusal(String what, Duration retryAfter) {
+    return new ApiException(
+        Status.RATE_LIMITED,
+        what + "; try again in " + inWords(retryAfter),
+        response -> response.setRetryAfterMs(Math.max(1, retryAfter.toMillis())));
+  }
+
+  /** "42 s", "3 min", "5 h", rounded up, so that waiting that long is always enough. */
+  public static String inWords(Duration wait) {
+    long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+    if (seconds < 120) {
+      return seconds + " s";
+    }
+    long minutes = (seconds + 59) / 60;
+    if (minutes < 120) {
+      return minutes + " min";
+    }
+    return (minutes + 59) / 60 + " h";
+  }
+}

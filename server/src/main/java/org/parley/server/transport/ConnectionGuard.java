@@ -1,0 +1,140 @@
+package org.parley.server.transport;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Admits a new connection under the {@link ConnectionAdmission} caps and closes it if it has not
+ * shown a device's credentials (or opened a provisioning socket, which has its own lifetime) in time.
+ * A refused connection is answered with HTTP 503, a Retry-After and a sentence, then closed.
+ */
+public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(ConnectionGuard.class);
+  private static final AttributeKey<ConnectionGuard> KEY = AttributeKey.valueOf("parley.connection-guard");
+  private static final int RETRY_AFTER_SECONDS = 10;
+
+  private final ConnectionAdmission admission;
+  private final ClientAddresses addresses;
+  private final Duration timeout;
+  private Channel channel;
+  private ScheduledFuture<?> deadline;
+  private boolean admitted;
+
+  ConnectionGuard(ConnectionAdmission admission, ClientAddresses addresses, Duration timeout) {
+    this.admission = admission;
+    this.addresses = addresses;
+    this.timeout = timeout;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    channel = ctx.channel();
+    channel.attr(KEY).set(this);
+    InetAddress peer = ClientAddresses.peer(channel);
+    // Behind a trusted proxy the client is not known until the proxy says; its cap is checked then.
+    String address = peer != null && addresses.trusted(peer) ? null : ClientAddresses.key(peer);
+    switch (admission.admit(channel, address)) {
+      case ConnectionAdmission.Refused refused -> {
+        refuse(ctx, refused.reason());
+        return;
+      }
+      case ConnectionAdmission.Admitted ok -> {
+        admitted = true;
+        if (ok.evicted() != null) {
+          ok.evicted().eventLoop().execute(() -> closeUnauthenticated(ok.evicted(), "the server needed room"));
+        }
+      }
+    }
+    deadline =
+        ctx.executor().schedule(
+            () -> closeUnauthenticated(channel, "no credentials within " + timeout.toSeconds() + " s"),
+            timeout.toMillis(),
+            TimeUnit.MILLISECONDS);
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (admitted) {
+      admission.closed(ctx.channel());
+    }
+    if (deadline != null) {
+      deadline.cancel(false);
+    }
+    ctx.fireChannelInactive();
+  }
+
+  /** The connection showed a device's credentials: it is no longer limited as a stranger's. */
+  public static void authenticated(Channel channel) {
+    ConnectionGuard guard = channel.attr(KEY).get();
+    if (guard != null) {
+      guard.admission.authenticated(channel);
+      guard.cancelDeadline();
+    }
+  }
+
+  /** A provisioning socket: still a stranger's, but it lives as long as its QR code, not the short deadline. */
+  static void provisioning(Channel channel) {
+    ConnectionGuard guard = channel.attr(KEY).get();
+    if (guard != null) {
+      guard.cancelDeadline();
+    }
+  }
+
+  /** A trusted proxy named the client; false (and the connection is to be refused) when it has too many. */
+  static boolean clientIs(Channel channel, InetAddress client) {
+    channel.attr(ClientAddresses.CLIENT).set(client);
+    ConnectionGuard guard = channel.attr(KEY).get();
+    return guard == null || guard.admission.rekey(channel, ClientAddresses.key(client));
+  }
+
+  private void cancelDeadline() {
+    if (deadline != null) {
+      deadline.cancel(false);
+    }
+  }
+
+  /** Closes a connection without credentials, with a WebSocket close frame once it has upgraded. */
+  private static void closeUnauthenticated(Channel channel, String why) {
+    if (!channel.isActive()) {
+      return;
+    }
+    log.debug("closing a connection without credentials from {}: {}", ClientAddresses.client(channel), why);
+    if (channel.attr(Session.KEY).get() != null) {
+      channel
+          .writeAndFlush(
+              new CloseWebSocketFrame(
+                  WebSocketCloseStatus.POLICY_VIOLATION,
+                  "connections without credentials are closed after a short while (" + why
+                      + "); register or link, then connect with the device's credentials"))
+          .addListener(ChannelFutureListener.CLOSE);
+    } else {
+      channel.close();
+    }
+  }
+
+  /** HTTP 503 with Retry-After, written before any request was read, then close. */
+  private static void refuse(ChannelHandlerContext ctx, String reason) {
+    String body = reason + "; try again in " + RETRY_AFTER_SECONDS + " s\n";
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    String head =
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: " + RETRY_AFTER_SECONDS
+            + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " + bytes.length
+            + "\r\nConnection: close\r\n\r\n";
+    ctx.writeAndFlush(Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), bytes))
+        .addListener(ChannelFutureListener.CLOSE);
+  }
+}
