@@ -106,6 +106,15 @@ final class ServerProcess implements AutoCloseable {
     return process != null && process.isAlive();
   }
 
+  /** The server's operating-system process id (for its memory and open files in /proc). */
+  long pid() {
+    return process.pid();
+  }
+
+  int port() {
+    return port;
+  }
+
   List<String> output() {
     return List.copyOf(output);
   }

@@ -94,6 +94,11 @@ public final class MessageReceiver {
     if (history.processed(guid)) {
       return List.of();
     }
+    String malformed = EnvelopeShape.problem(envelope);
+    if (malformed != null) {
+      history.markProcessed(guid, clock.millis());
+      return List.of(new WarningEvent("malformed-envelope", "the server delivered an envelope that cannot be read: " + malformed));
+    }
     if (envelope.getType() == CiphertextType.SERVER) {
       return profile.transaction(c -> {
         List<ClientEvent> events = groups.notice(envelope);

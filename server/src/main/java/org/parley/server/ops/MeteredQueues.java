@@ -64,6 +64,11 @@ final class MeteredQueues implements Queues {
   }
 
   @Override
+  public long bytes(DeviceAddress device) {
+    return queues.bytes(device);
+  }
+
+  @Override
   public long totalLength() {
     return queues.totalLength();
   }

@@ -32,6 +32,9 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
   private Channel channel;
   private ScheduledFuture<?> deadline;
   private boolean admitted;
+  private long opened;
+  /** A connection with a request in progress at its deadline may stay this many timeouts in all. */
+  private static final int GRACE_FACTOR = 6;
 
   ConnectionGuard(ConnectionAdmission admission, ClientAddresses addresses, Duration timeout) {
     this.admission = admission;
@@ -58,12 +61,23 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
         }
       }
     }
-    deadline =
-        ctx.executor().schedule(
-            () -> closeUnauthenticated(channel, "no credentials within " + timeout.toSeconds() + " s"),
-            timeout.toMillis(),
-            TimeUnit.MILLISECONDS);
+    opened = System.nanoTime();
+    deadline = ctx.executor().schedule(this::deadlinePassed, timeout.toMillis(), TimeUnit.MILLISECONDS);
     ctx.fireChannelActive();
+  }
+
+  /**
+   * Closes the connection, unless a request of it is being answered right now (registering on a
+   * busy server can take a while): then it gets a little longer, up to a few times the timeout.
+   */
+  private void deadlinePassed() {
+    Session session = channel.attr(Session.KEY).get();
+    boolean busy = session != null && session.requests().pending() > 0;
+    if (busy && System.nanoTime() - opened < timeout.multipliedBy(GRACE_FACTOR).toNanos()) {
+      deadline = channel.eventLoop().schedule(this::deadlinePassed, 1, TimeUnit.SECONDS);
+      return;
+    }
+    closeUnauthenticated(channel, "no credentials within " + timeout.toSeconds() + " s");
   }
 
   @Override

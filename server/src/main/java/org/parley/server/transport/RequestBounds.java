@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.parley.protocol.wire.Ack;
-import org.parley.protocol.wire.AddMembers;
-import org.parley.protocol.wire.CreateGroup;
 import org.parley.protocol.wire.GetKeys;
 import org.parley.protocol.wire.KeyUpload;
 import org.parley.protocol.wire.NewDevice;
@@ -44,9 +42,6 @@ public final class RequestBounds {
     bound(RequestCode.getDescriptor(), "phone", 32, "a phone number");
     bound(Register.getDescriptor(), "phone", 32, "a phone number");
     bound(Register.getDescriptor(), "code", 16, "a verification code");
-    bound(CreateGroup.getDescriptor(), "name", 100, "a group name");
-    bound(CreateGroup.getDescriptor(), "member_phones", limits.maxGroupMembers(), "a group's members");
-    bound(AddMembers.getDescriptor(), "member_phones", limits.maxGroupMembers(), "a group's members");
     bound(KeyUpload.getDescriptor(), "one_time_pre_keys", limits.maxOneTimeKeysPerUpload(), "one upload's one-time pre-keys");
     bound(KeyUpload.getDescriptor(), "one_time_kyber_pre_keys", limits.maxOneTimeKeysPerUpload(), "one upload's one-time Kyber pre-keys");
     bound(GetKeys.getDescriptor(), "device_ids", 128, "the device ids of one fetch");

@@ -48,6 +48,18 @@ class QueuesContractTest {
   }
 
   @StorageTest
+  void queueBytesCountWhatWaitsAndDropWithDeletes(Storage storage) {
+    DeviceAddress device = new DeviceAddress(register(storage, PHONE), 1);
+    assertThat(storage.queues().bytes(device)).isZero();
+    List<Long> seqs = append(storage, device, 3);
+
+    assertThat(storage.queues().bytes(device)).isEqualTo(3 * 120);
+    storage.queues().delete(device, List.of(seqs.get(0))).join();
+    assertThat(storage.queues().bytes(device)).isEqualTo(2 * 120);
+    assertThat(storage.queues().length(device)).isEqualTo(2);
+  }
+
+  @StorageTest
   void aReadStartsAfterTheGivenPositionAndStopsAtTheLimit(Storage storage) {
     DeviceAddress device = new DeviceAddress(register(storage, PHONE), 1);
     List<Long> seqs = append(storage, device, 5);

@@ -119,6 +119,21 @@ public final class RawClient implements AutoCloseable {
     return response(send(request));
   }
 
+  /** As {@link #call(Request.Builder)}, waiting up to {@code timeout} (a first request that loads native code). */
+  public Response call(Request.Builder request, Duration timeout) {
+    long id = send(request);
+    try {
+      Response response = inbox.responses(id).poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (response == null) {
+        throw new AssertionError("no response with id " + id + " arrived within " + timeout);
+      }
+      return response;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
   /** Sends a request under a fresh id, which it returns, without waiting for the answer. */
   public long send(Request.Builder request) {
     long id = ids.incrementAndGet();

@@ -37,6 +37,8 @@ final class PostgresQueues implements Queues {
 
   private final PostgresDatabase db;
   private final Map<DeviceAddress, Length> lengths = new ConcurrentHashMap<>();
+  /** Queue bytes, kept like the lengths: this node's appends at once, everything else when recounted. */
+  private final Map<DeviceAddress, Length> sizes = new ConcurrentHashMap<>();
 
   private record Length(AtomicLong value, long countedAt) {}
 
@@ -63,6 +65,10 @@ final class PostgresQueues implements Queues {
         .thenApply(
             stored -> {
               for (QueuedEnvelope e : stored) {
+                Length size = sizes.get(e.destination());
+                if (size != null) {
+                  size.value().addAndGet(e.envelope().length);
+                }
                 Length length = lengths.get(e.destination());
                 if (length != null) {
                   length.value().incrementAndGet();
@@ -170,6 +176,8 @@ final class PostgresQueues implements Queues {
             })
         .thenAccept(
             deleted -> {
+              // Bytes are recounted rather than tracked through deletes (which know only positions).
+              sizes.remove(device);
               Length length = lengths.get(device);
               if (length != null) {
                 length.value().addAndGet(-deleted);
@@ -200,6 +208,33 @@ final class PostgresQueues implements Queues {
     return length.value().get();
   }
 
+  @Override
+  public long bytes(DeviceAddress device) {
+    long now = System.nanoTime();
+    Length size = sizes.get(device);
+    if (size == null || now - size.countedAt() > COUNT_FRESH_NANOS) {
+      size = new Length(new AtomicLong(sum(device)), now);
+      sizes.put(device, size);
+    }
+    return size.value().get();
+  }
+
+  private long sum(DeviceAddress device) {
+    return db.read(
+        c -> {
+          try (PreparedStatement sum =
+              c.prepareStatement(
+                  "SELECT COALESCE(SUM(octet_length(envelope)), 0) FROM queue WHERE account_id = ? AND device_id = ?")) {
+            sum.setObject(1, device.account());
+            sum.setInt(2, device.device());
+            try (ResultSet rs = sum.executeQuery()) {
+              rs.next();
+              return rs.getLong(1);
+            }
+          }
+        });
+  }
+
   private long count(DeviceAddress device) {
     return db.read(
         c -> {
@@ -218,6 +253,7 @@ final class PostgresQueues implements Queues {
   /** Forget a device's count after a bulk delete (purge on unlink, re-registration). */
   void forget(DeviceAddress device) {
     lengths.remove(device);
+    sizes.remove(device);
   }
 
   static void purge(Connection c, DeviceAddress device) throws SQLException {
@@ -251,6 +287,7 @@ final class PostgresQueues implements Queues {
     }
     if (total > 0) {
       lengths.clear();
+      sizes.clear();
     }
     return total;
   }
