@@ -134,7 +134,7 @@ public final class ParleyServer implements AutoCloseable {
       housekeeping.every(
           min(Duration.ofHours(1), config.queueTtl().dividedBy(10)),
           () -> singletons.runAlone("queue-expiry", this::expireQueues));
-      housekeeping.every(blobs.expiryPeriod(), blobs::expire);
+      housekeeping.every(blobs.expiryPeriod(), () -> singletons.runAlone("blob-expiry", blobs::expire));
 
       ops.openAdmin(config.adminBind(), config.adminPort(), config.dataDirectory(), storage, presence, clock);
       this.transport =

@@ -47,10 +47,14 @@ final class BlobClient implements AutoCloseable {
   private final AtomicLong ids = new AtomicLong();
 
   private BlobClient(TestServer server, UUID account, int device, byte[] secret) {
+    this(server, account, device, basic(account, device, secret));
+  }
+
+  private BlobClient(TestServer server, UUID account, int device, String authorization) {
     this.account = account;
     this.device = device;
     this.httpBase = "http://127.0.0.1:" + server.port();
-    this.authorization = basic(account, device, secret);
+    this.authorization = authorization;
     this.socket =
         http.newWebSocketBuilder()
             .header("Authorization", authorization)
@@ -73,6 +77,11 @@ final class BlobClient implements AutoCloseable {
       throw new IllegalStateException("could not add a companion: " + linked);
     }
     return new BlobClient(server, account, deviceId, secret);
+  }
+
+  /** The same device connected to another node of a cluster. */
+  BlobClient sameDeviceOn(TestServer node) {
+    return new BlobClient(node, account, device, authorization);
   }
 
   private static DeviceRecord record(UUID account, int deviceId, byte[] secret) {

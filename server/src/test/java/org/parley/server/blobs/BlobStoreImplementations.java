@@ -15,6 +15,9 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 import org.junit.jupiter.api.extension.TestTemplateInvocationContext;
 import org.junit.jupiter.api.extension.TestTemplateInvocationContextProvider;
+import org.parley.server.store.postgres.PostgresBlobStore;
+import org.parley.server.store.postgres.StoreUrl;
+import org.parley.server.testing.TestPostgres;
 
 /**
  * Runs every {@link BlobStoreTest} once per {@link BlobStore} implementation, handing each run a
@@ -27,7 +30,7 @@ public final class BlobStoreImplementations implements TestTemplateInvocationCon
   record Implementation(String name, Supplier<BlobStoreBackend> emptyStore) {}
 
   private static List<Implementation> implementations() {
-    return List.of(new Implementation("files", FileBackend::new));
+    return List.of(new Implementation("files", FileBackend::new), new Implementation("postgresql", PostgresBackend::new));
   }
 
   @Override
@@ -100,6 +103,25 @@ public final class BlobStoreImplementations implements TestTemplateInvocationCon
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+    }
+  }
+
+  /** The clustered store on an empty schema of its own in this JVM's test database (see {@link TestPostgres}). */
+  static final class PostgresBackend implements BlobStoreBackend {
+    private final TestPostgres.Schema schema = TestPostgres.createSchema("blobs");
+    private final List<BlobStore> opened = new ArrayList<>();
+
+    @Override
+    public BlobStore open() {
+      BlobStore store = new PostgresBlobStore(StoreUrl.parse(schema.storeUrl()));
+      opened.add(store);
+      return store;
+    }
+
+    @Override
+    public void close() {
+      opened.reversed().forEach(BlobStore::close);
+      schema.drop();
     }
   }
 }

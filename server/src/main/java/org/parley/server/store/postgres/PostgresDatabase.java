@@ -21,13 +21,27 @@ final class PostgresDatabase implements AutoCloseable {
   private static final int POOL_SIZE = 12;
 
   private final HikariDataSource pool;
+  /** Null on a database opened without a queue writer (the blob store's). */
   private final GroupCommit writer;
 
+  /** The store's database: a pool for reads and rare writes, and the node's queue writer. */
   PostgresDatabase(StoreUrl url) {
+    this(url, "parley-postgres", POOL_SIZE, true);
+  }
+
+  /**
+   * A pool of its own, without a queue writer: for work that holds connections in a different
+   * rhythm (the blob store moves large chunks) and must not take the queues' connections.
+   */
+  PostgresDatabase(StoreUrl url, String poolName, int poolSize) {
+    this(url, poolName, poolSize, false);
+  }
+
+  private PostgresDatabase(StoreUrl url, String poolName, int poolSize, boolean queueWriter) {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(url.jdbcUrl());
-    config.setPoolName("parley-postgres");
-    config.setMaximumPoolSize(POOL_SIZE);
+    config.setPoolName(poolName);
+    config.setMaximumPoolSize(poolSize);
     // A node that cannot reach the database answers "unavailable, try again" within seconds rather
     // than holding every request for the default half minute.
     config.setConnectionTimeout(3_000);
@@ -49,7 +63,7 @@ final class PostgresDatabase implements AutoCloseable {
           .locations("classpath:org/parley/server/store/postgres")
           .load()
           .migrate();
-      this.writer = new GroupCommit(pool, "postgres-writer");
+      this.writer = queueWriter ? new GroupCommit(pool, "postgres-writer") : null;
     } catch (RuntimeException e) {
       pool.close();
       throw new StorageException("cannot migrate the database at " + url.display() + ": " + rootMessage(e), e);
@@ -135,7 +149,9 @@ final class PostgresDatabase implements AutoCloseable {
 
   @Override
   public void close() {
-    writer.close();
+    if (writer != null) {
+      writer.close();
+    }
     pool.close();
   }
 }
