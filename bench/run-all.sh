@@ -41,10 +41,11 @@ log "connections: 19,000 idle devices held past the server's 120 s idle timeout"
 "$b" connections --devices 19000 --source-addresses 2 --hold 10 --server-jvm "-Xms1g -Xmx1g -XX:+AlwaysPreTouch" \
   --out "$out/connections-fixed-heap.jsonl" > "$out/connections-fixed-heap.txt"
 
-log "link, history, group: real devices"
+log "link, history, group, app state: real devices"
 "$b" link --rounds 4 --out "$out/link.jsonl" > "$out/link.txt"
 "$b" history --messages 100000 --chats 200 --out "$out/history.jsonl" > "$out/history.txt"
 "$b" group --members 1024 --rounds 7 --out "$out/group.jsonl" > "$out/group.txt"
+"$b" app-state --changes 300 --contacts 10000 --chats 1000 --out "$out/app-state.jsonl" > "$out/app-state.txt"
 
 log "jmh: client send path"
 "$b" jmh -rf json -rff "$out/jmh.json" SendPathBenchmark > "$out/jmh.txt" 2>&1

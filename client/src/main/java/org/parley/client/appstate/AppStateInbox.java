@@ -45,8 +45,8 @@ public final class AppStateInbox {
         }
         Mutation mutation = Mutation.of(proto);
         notePhone(mutation, proto.getChatPhone());
-        if (log.size() >= AppStateLimits.MAX_ENTRIES + AppStateLimits.REMOTE_SLACK
-            && log.get(mutation.key()).isEmpty()) {
+        if (log.get(mutation.key()).isEmpty()
+            && log.size() >= AppStateLimits.MAX_ENTRIES + AppStateLimits.REMOTE_SLACK) {
           throw new IllegalArgumentException(
               "this device already keeps " + log.size() + " app-state entries, its most");
         }

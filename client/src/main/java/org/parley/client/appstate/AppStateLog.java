@@ -158,40 +158,83 @@ public final class AppStateLog {
    */
   public Merged merge(Mutation mutation, boolean pending) {
     return store.transaction(c -> {
-      String key = mutation.key().toString();
-      Entry previous = null;
-      try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM app_state WHERE key = ?")) {
-        select.setString(1, key);
-        try (ResultSet rs = select.executeQuery()) {
-          if (rs.next()) {
-            previous = entry(rs);
-          }
+      try (Bulk bulk = new Bulk(c)) {
+        return bulk.merge(mutation, pending);
+      }
+    });
+  }
+
+  /**
+   * Many merges on one connection, inside the caller's transaction, with statements prepared once
+   * (a history snapshot of tens of thousands of entries). The clock moves once, on close.
+   */
+  public static final class Bulk implements AutoCloseable {
+    private final Connection c;
+    private final PreparedStatement select;
+    private final PreparedStatement upsert;
+    private long highest;
+    private long size = -1;
+
+    public Bulk(Connection c) throws SQLException {
+      this.c = c;
+      this.select = c.prepareStatement("SELECT " + COLUMNS + " FROM app_state WHERE key = ?");
+      this.upsert =
+          c.prepareStatement(
+              "INSERT OR REPLACE INTO app_state (key, kind, chat, label, value, version, device_id, timestamp, pending)"
+                  + " VALUES (?,?,?,?,?,?,?,?,?)");
+    }
+
+    /** Entries in the log, deletions included, as of this bulk's merges. */
+    public long size() throws SQLException {
+      if (size < 0) {
+        try (PreparedStatement count = c.prepareStatement("SELECT COUNT(*) FROM app_state");
+            ResultSet rs = count.executeQuery()) {
+          size = rs.next() ? rs.getLong(1) : 0;
         }
       }
-      seen(c, mutation.version());
+      return size;
+    }
+
+    public Optional<Entry> get(String key) throws SQLException {
+      select.setString(1, key);
+      try (ResultSet rs = select.executeQuery()) {
+        return rs.next() ? Optional.of(entry(rs)) : Optional.empty();
+      }
+    }
+
+    public Merged merge(Mutation mutation, boolean pending) throws SQLException {
+      String key = mutation.key().toString();
+      Entry previous = get(key).orElse(null);
+      highest = Math.max(highest, mutation.version());
       if (previous != null
           && !mutation.beats(
               previous.version(), previous.deviceId(), previous.value() == null ? null : previous.value().toByteArray())) {
         return new Merged(false, previous);
       }
-      try (PreparedStatement upsert =
-          c.prepareStatement(
-              "INSERT OR REPLACE INTO app_state (key, kind, chat, label, value, version, device_id, timestamp, pending)"
-                  + " VALUES (?,?,?,?,?,?,?,?,?)")) {
-        AppStateKey k = mutation.key();
-        upsert.setString(1, key);
-        upsert.setString(2, k.kind().word());
-        upsert.setString(3, k.chat() == null ? null : k.chat().token());
-        upsert.setString(4, k.label());
-        upsert.setBytes(5, mutation.valueBytes());
-        upsert.setLong(6, mutation.version());
-        upsert.setInt(7, mutation.deviceId());
-        upsert.setLong(8, mutation.timestamp());
-        upsert.setInt(9, pending ? 1 : 0);
-        upsert.executeUpdate();
+      AppStateKey k = mutation.key();
+      upsert.setString(1, key);
+      upsert.setString(2, k.kind().word());
+      upsert.setString(3, k.chat() == null ? null : k.chat().token());
+      upsert.setString(4, k.label());
+      upsert.setBytes(5, mutation.valueBytes());
+      upsert.setLong(6, mutation.version());
+      upsert.setInt(7, mutation.deviceId());
+      upsert.setLong(8, mutation.timestamp());
+      upsert.setInt(9, pending ? 1 : 0);
+      upsert.executeUpdate();
+      if (previous == null && size >= 0) {
+        size++;
       }
       return new Merged(true, previous);
-    });
+    }
+
+    @Override
+    public void close() throws SQLException {
+      try (select;
+          upsert) {
+        seen(c, highest);
+      }
+    }
   }
 
   /** This device's changes that have not been sent yet, oldest version first. */

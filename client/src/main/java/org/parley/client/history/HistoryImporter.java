@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.parley.client.ClientException;
-import org.parley.client.appstate.AppStateLog;
 import org.parley.client.events.WarningEvent;
 import org.parley.client.events.HistorySyncEvent;
 import org.parley.client.store.EventLog;
@@ -196,7 +195,7 @@ public final class HistoryImporter {
       check(reader.header(), announcement);
       Result result = store.transaction(c -> {
         RecordImport.Counts counts = new RecordImport.Counts();
-        try (RecordImport records = new RecordImport(c, new AppStateLog(store))) {
+        try (RecordImport records = new RecordImport(c)) {
           for (HistoryRecord record = next(reader); record != null; record = next(reader)) {
             records.apply(record, counts);
             if (++counts.records % step == 0) {

@@ -35,10 +35,10 @@ final class RecordImport implements AutoCloseable {
   private final PreparedStatement clearMembers;
   private final PreparedStatement member;
 
-  private final AppStateLog appState;
+  private final AppStateLog.Bulk appState;
 
-  RecordImport(Connection c, AppStateLog appState) throws SQLException {
-    this.appState = appState;
+  RecordImport(Connection c) throws SQLException {
+    this.appState = new AppStateLog.Bulk(c);
     this.insert =
         c.prepareStatement(
             "INSERT OR IGNORE INTO messages (author_account, id, author_device, chat_account, group_id, outgoing,"
@@ -102,11 +102,11 @@ final class RecordImport implements AutoCloseable {
    * Merges an app-state entry as if it had arrived live: whichever of it and what is here already
    * wins stays. No event: the bundle's {@code imported} event stands for all of it.
    */
-  private void appState(AppStateMutation entry, Counts counts) {
+  private void appState(AppStateMutation entry, Counts counts) throws SQLException {
     try {
       Mutation mutation = Mutation.of(entry);
       if (appState.size() >= AppStateLimits.MAX_ENTRIES + AppStateLimits.REMOTE_SLACK
-          && appState.get(mutation.key()).isEmpty()) {
+          && appState.get(mutation.key().toString()).isEmpty()) {
         throw new IllegalArgumentException("this device keeps at most " + AppStateLimits.MAX_ENTRIES + " entries");
       }
       appState.merge(mutation, false);
@@ -152,7 +152,8 @@ final class RecordImport implements AutoCloseable {
         contact;
         group;
         clearMembers;
-        member) {
+        member;
+        appState) {
       // closed in reverse order by the try
     }
   }
