@@ -91,11 +91,11 @@ public final class PlainOutput implements Output {
           out.printf("%s  note on chat %s by device %d: %s%n", time(n.timestamp()), named(n.name(), n.chat()),
               n.byDevice(), SafeText.text(n.text()));
       case ReceiptEvent r ->
-          out.printf("%s receipt from %s (device %d) for %d message(s)%n", r.kind(), r.from(), r.fromDevice(),
-              r.messageIds().size());
+          out.printf("%s receipt from %s (device %d) for %d message(s)%n", r.kind(), named(r.name(), r.from()),
+              r.fromDevice(), r.messageIds().size());
       case ReadEvent r ->
-          out.printf("read on device %d: chat %s up to %s%n", r.byDevice(), r.chat() != null ? r.chat() : r.group(),
-              time(r.upToTimestamp()));
+          out.printf("read on device %d: chat %s up to %s%n", r.byDevice(),
+              r.chat() != null ? named(r.name(), r.chat()) : r.group(), time(r.upToTimestamp()));
       case UnlinkedEvent u -> err.println("unlinked: " + u.message());
       case WarningEvent w -> err.println("warning: " + w.message());
       case UntrustedEvent u ->

@@ -3,6 +3,8 @@ package org.parley.client.appstate;
 import java.util.UUID;
 import org.parley.client.events.ClientEvent;
 import org.parley.client.events.MessageEvent;
+import org.parley.client.events.ReadEvent;
+import org.parley.client.events.ReceiptEvent;
 import org.parley.client.store.Contacts;
 import org.parley.client.store.GroupStore;
 import org.parley.protocol.wire.AppStateValue;
@@ -25,13 +27,17 @@ public final class Names {
     this.ownAccount = ownAccount;
   }
 
-  /** The event with the address book's name of its other party, if it is a message and there is one. */
+  /**
+   * The event with the address book's name of the other party, if it names one who has a name: the
+   * other party of a message, the sender of a receipt, the chat of a read mark.
+   */
   public ClientEvent named(ClientEvent event) {
-    if (event instanceof MessageEvent message && message.name() == null) {
-      String name = ofPhone(message.counterpart());
-      return name == null ? message : message.withName(name);
-    }
-    return event;
+    return switch (event) {
+      case MessageEvent m when m.name() == null -> m.withName(ofPhone(m.counterpart()));
+      case ReceiptEvent r when r.name() == null -> r.withName(ofPhone(r.from()));
+      case ReadEvent r when r.name() == null -> r.withName(ofPhone(r.chat()));
+      default -> event;
+    };
   }
 
   /** The address book's name for a number. */

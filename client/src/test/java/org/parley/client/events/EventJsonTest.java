@@ -30,7 +30,10 @@ class EventJsonTest {
         new LabelEvent("0123456789abcdef", "new order", "#ff8800", "created", 3, 23),
         new LabelledEvent("0123456789abcdef", "new order", "g1", "climbing", "m1", true, 3, 24),
         new AssignedEvent("+15550000001", "Alice", 3, "laptop", 1, 25),
-        new NoteEvent("+15550000001", "Alice", "fedcba9876543210", "pays on Fridays", 2, 26));
+        new NoteEvent("+15550000001", "Alice", "fedcba9876543210", "pays on Fridays", 2, 26),
+        new ReceiptEvent("read", "+15550000001", 1, List.of("m2"), 14, "Alice"),
+        new ReadEvent("+15550000001", null, 15, 2, "Alice"),
+        MessageEvent.of(false, "m3", "+15550000001", 2, null, null, "named", 10, 11, "unread").withName("Alice"));
   }
 
   @Test
