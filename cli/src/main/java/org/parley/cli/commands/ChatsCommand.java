@@ -2,6 +2,8 @@ package org.parley.cli.commands;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -115,6 +117,10 @@ public final class ChatsCommand implements Runnable {
         return new Changed(String.join(", ", done) + " " + chat, changed, last.synced(), last.pendingReason());
       });
 
+  /** Times in plain output, as the other commands print them (the local zone). */
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
+
   /** A chat as one record: readable in plain form, every field in JSON. */
   static void print(Output output, ChatView chat) {
     Map<String, Object> fields = new LinkedHashMap<>();
@@ -135,7 +141,7 @@ public final class ChatsCommand implements Runnable {
       fields.put("notes", chat.notes());
     } else {
       fields.put("name", chat.name() == null ? null : SafeText.shown(chat.name()));
-      fields.put("last", chat.lastMessage() == 0 ? null : Instant.ofEpochMilli(chat.lastMessage()).toString());
+      fields.put("last", chat.lastMessage() == 0 ? null : TIME.format(Instant.ofEpochMilli(chat.lastMessage())));
       fields.put("unread", chat.unread() > 0 || chat.markedUnread() ? Math.max(1, chat.unread()) : null);
       List<String> marks = new ArrayList<>();
       if (chat.pinned()) {
@@ -147,7 +153,7 @@ public final class ChatsCommand implements Runnable {
       if (chat.mutedUntil() == -1) {
         marks.add("muted");
       } else if (chat.mutedUntil() > 0) {
-        marks.add("muted until " + Instant.ofEpochMilli(chat.mutedUntil()));
+        marks.add("muted until " + TIME.format(Instant.ofEpochMilli(chat.mutedUntil())));
       }
       fields.put("marks", marks.isEmpty() ? null : String.join(", ", marks));
       fields.put(

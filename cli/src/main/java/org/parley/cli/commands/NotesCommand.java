@@ -44,6 +44,9 @@ public final class NotesCommand implements Runnable {
       Handler.of("listNotes", ChatParams.class, Notes.class,
           (device, p, caller) -> new Notes(device.appState().notes(Require.text(p.chat(), "chat"))));
 
+  private static final java.time.format.DateTimeFormatter TIME =
+      java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(java.time.ZoneId.systemDefault());
+
   static void print(Output output, NoteView note) {
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("id", note.id());
@@ -56,7 +59,7 @@ public final class NotesCommand implements Runnable {
       output.record("note", fields);
     } else {
       output.note(
-          Instant.ofEpochMilli(note.timestamp()) + "  "
+          TIME.format(Instant.ofEpochMilli(note.timestamp())) + "  "
               + (note.byDeviceName() == null ? "" : SafeText.shown(note.byDeviceName()) + " ")
               + "(device " + note.byDevice() + "): " + SafeText.text(note.text()));
     }
