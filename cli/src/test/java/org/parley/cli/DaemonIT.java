@@ -65,11 +65,15 @@ class DaemonIT {
   }
 
   Daemon startDaemon(String profile, boolean network) throws Exception {
-    InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     Path home = dir.resolve(profile);
+    return startDaemon(List.of(home), false, home, network, null);
+  }
+
+  Daemon startDaemon(List<Path> profiles, boolean multi, Path home, boolean network, java.net.URI webhook) {
+    InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     return Daemon.start(
         new Daemon.Options(
-            List.of(home), false, home, null, network ? loopback : null, network ? loopback : null,
+            profiles, multi, home, null, network ? loopback : null, network ? loopback : null, webhook,
             Duration.ofDays(30), ClientConfig.defaults()));
   }
 
@@ -207,6 +211,110 @@ class DaemonIT {
               .path("result").asBoolean())
           .isTrue();
     }
+  }
+
+  @Test
+  void whatIsSentWhileTheServerIsAwayIsKeptAndGoesOutWhenTheDaemonIsConnectedAgain() throws Exception {
+    registerAs("alice", ALICE);
+    registerAs("bob", BOB);
+    ok("alice", "send", "--to", BOB, "before");
+    daemon = startDaemon("alice", true);
+    awaitConnected(daemon);
+    int port = server.port();
+    server.close();
+
+    Cli.Run kept = parley("alice", "send", "--to", BOB, "while the server is away", "--json");
+    assertThat(kept.code()).as(kept.err()).isEqualTo(75);
+    assertThat(kept.err()).contains("not sent yet");
+    assertThat(kept.json().getFirst().get("status").asText()).isEqualTo("pending");
+    assertThat(ok("alice", "history", "--with", BOB).out()).contains("while the server is away");
+
+    server.restart(port);
+    // The daemon connects again by itself (backoff) and sends what it kept.
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+        assertThat(ok("alice", "history", "--with", BOB, "--json").json())
+            .extracting(m -> m.get("status").asText())
+            .containsOnly("sent"));
+    assertThat(ok("bob", "receive", "--timeout", "1s", "--json").json())
+        .extracting(m -> m.get("body").asText())
+        .containsExactly("before", "while the server is away");
+  }
+
+  /** Waits until the daemon's receive loop is connected (GET /api/v1/check). */
+  static void awaitConnected(Daemon daemon) {
+    InetSocketAddress http = daemon.http().address();
+    await().atMost(Duration.ofSeconds(60)).until(() ->
+        RawHttp.request(http, "GET", "/api/v1/check", headers(http, null), null).body().contains("\"connected\""));
+  }
+
+  @Test
+  void theWebhookGetsEveryEventInOrderAndEachIsTriedAgainUntilAccepted() throws Exception {
+    registerAs("alice", ALICE);
+    registerAs("bob", BOB);
+    List<String> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
+    com.sun.net.httpserver.HttpServer hook =
+        com.sun.net.httpserver.HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    hook.createContext("/hook", exchange -> {
+      String event = new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      // Every other attempt is refused: each event needs a retry before it is taken.
+      int status = refusals.getAndIncrement() % 2 == 0 ? 503 : 200;
+      if (status == 200) {
+        accepted.add(event);
+      }
+      exchange.sendResponseHeaders(status, -1);
+      exchange.close();
+    });
+    hook.start();
+    try {
+      Path home = dir.resolve("bob");
+      daemon =
+          startDaemon(List.of(home), false, home, false,
+              java.net.URI.create("http://127.0.0.1:" + hook.getAddress().getPort() + "/hook"));
+      for (String body : List.of("first", "second", "third")) {
+        ok("alice", "send", "--to", BOB, body);
+      }
+      await().atMost(Duration.ofSeconds(60)).until(() -> bodies(accepted).size() >= 3);
+      assertThat(bodies(accepted)).containsExactly("first", "second", "third");
+      List<Long> ids = new java.util.ArrayList<>();
+      for (String event : accepted) {
+        ids.add(RpcClient.JSON.readTree(event).path("eventId").asLong());
+      }
+      assertThat(ids).isSorted().doesNotHaveDuplicates();
+      assertThat(refusals.get()).isGreaterThanOrEqualTo(2 * accepted.size() - 1);
+    } finally {
+      hook.stop(0);
+    }
+  }
+
+  private static List<String> bodies(List<String> events) {
+    return events.stream().map(DaemonIT::body).filter(b -> b != null).toList();
+  }
+
+  @Test
+  void oneDaemonHoldsSeveralProfilesAndEachCallNamesItsAccount() throws Exception {
+    Path profiles = dir.resolve("profiles");
+    Cli many = new Cli(profiles);
+    for (String[] account : new String[][] {{"alice", ALICE}, {"bob", BOB}}) {
+      assertThat(many.parley(account[0], "register", "--server", server.url(), "--phone", account[1]).code()).isZero();
+      assertThat(many.parley(account[0], "verify", server.sms().codeFor(account[1])).code()).isZero();
+    }
+    daemon =
+        startDaemon(List.of(profiles.resolve("alice"), profiles.resolve("bob")), true, profiles, true, null);
+    try (RpcClient tcp = RpcClient.tcp(daemon.tcpAddress())) {
+      tcp.call(1, "auth", "{\"token\":\"" + daemon.token() + "\"}");
+      assertThat(tcp.call(2, "listDevices", null).path("error").path("message").asText()).contains("account");
+      assertThat(tcp.call(3, "send", "{\"account\":\"" + ALICE + "\",\"recipient\":\"" + BOB + "\",\"message\":\"hi\"}")
+              .path("result").path("status").asText())
+          .isEqualTo("sent");
+      JsonNode subscribed = tcp.call(4, "subscribeReceive", "{\"account\":\"bob\",\"since\":0}");
+      assertThat(subscribed.has("result")).isTrue();
+      JsonNode event = tcp.awaitEvents(1).stream().filter(e -> e.path("type").asText().equals("message")).findFirst().orElseThrow();
+      assertThat(event.path("body").asText()).isEqualTo("hi");
+      assertThat(tcp.notifications.getFirst().path("params").path("account").asText()).isEqualTo(BOB);
+    }
+    // The commands on each profile go through the one daemon.
+    assertThat(many.parley("bob", "history", "--with", ALICE).out()).contains("hi");
   }
 
   /** Numbers that change between runs (ids, times) out; counts, device ids and words stay. */

@@ -27,23 +27,43 @@ import org.parley.protocol.wire.SyncMessage;
 final class Chats {
   private final DeviceContext device;
   private final Online online;
+  private Outbox outbox;
 
   Chats(DeviceContext device, Online online) {
     this.device = device;
     this.online = online;
   }
 
+  /** Where new messages go first (set once, by the device that owns both). */
+  void outbox(Outbox value) {
+    this.outbox = value;
+  }
+
+  /** A new message to a contact: sent now, or kept in the outbox while the server cannot be reached. */
   Device.SendResult sendText(String phone, String body) {
     String number = PhoneNumbers.normalize(phone);
+    DataMessage data =
+        DataMessage.newBuilder()
+            .setId(UUID.randomUUID().toString())
+            .setBody(body)
+            .setTimestamp(device.clock.millis())
+            .build();
+    return outbox.send(number, null, data);
+  }
+
+  /**
+   * Sends a message to a contact's devices and a transcript to this account's other devices, and
+   * records it as sent (a message that waited in the outbox goes from pending to sent).
+   */
+  Device.SendResult deliver(String number, DataMessage data) {
     ServerConnection server = online.connection(false);
     DeviceDirectory directory = device.directory();
     UUID recipient =
         directory.cachedByPhone(number).map(DeviceDirectory.Account::id)
             .orElseGet(() -> directory.refreshByPhone(server, number).id());
     var local = device.local;
-    long now = device.clock.millis();
-    DataMessage data =
-        DataMessage.newBuilder().setId(UUID.randomUUID().toString()).setBody(body).setTimestamp(now).build();
+    long now = data.getTimestamp();
+    String body = data.getBody();
     List<MessageSender.Part> parts = new ArrayList<>();
     parts.add(new MessageSender.Part(recipient, Content.newBuilder().setData(data).build()));
     if (!recipient.equals(local.account())) {
@@ -74,11 +94,13 @@ final class Chats {
             local.account(), data.getId(), local.deviceId(), recipient, null, true, body, now,
             result.serverTimestamp(), "sent");
     device.profile.transaction(c -> {
-      device.history.add(entry);
+      if (!device.history.add(entry)) {
+        device.history.setOwnStatus(local.account(), data.getId(), Outbox.SENT, result.serverTimestamp(), recipient);
+      }
       device.events.append(ContentProcessor.event(entry, local.phone(), number));
       return null;
     });
-    return new Device.SendResult(data.getId(), now, result.serverTimestamp(), result.declined());
+    return new Device.SendResult(data.getId(), now, result.serverTimestamp(), result.declined(), Outbox.SENT);
   }
 
   /**

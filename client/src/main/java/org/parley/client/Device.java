@@ -38,6 +38,7 @@ public final class Device implements AutoCloseable {
   private final Chats chats;
   private final Inbox inbox;
   private final Companions companions;
+  private final Outbox outbox;
   private CompletableFuture<CompanionLinker.Result> pendingLink;
   private volatile Receiving receiving;
 
@@ -48,6 +49,14 @@ public final class Device implements AutoCloseable {
     this.chats = new Chats(device, online);
     this.inbox = new Inbox(device, online);
     this.companions = new Companions(device, online);
+    this.outbox =
+        new Outbox(
+            device,
+            waiting -> waiting.groupId() != null
+                ? groups().deliver(waiting.groupId(), waiting.data())
+                : chats.deliver(waiting.recipient(), waiting.data()));
+    chats.outbox(outbox);
+    inbox.outbox(outbox);
   }
 
   public static Device open(Path directory, ClientConfig config) {
@@ -99,8 +108,18 @@ public final class Device implements AutoCloseable {
 
   // ---------------------------------------------------------------- chats
 
-  /** What was sent: the message's id and when the server stored it for every device. */
-  public record SendResult(String messageId, long timestamp, long serverTimestamp, List<String> declined) {}
+  /**
+   * What was sent: the message's id and when the server stored it for every device.
+   *
+   * @param status {@code sent}, or {@code pending}: the server could not be reached, the message is
+   *     kept and goes out (in order) once this device is connected again
+   */
+  public record SendResult(
+      String messageId, long timestamp, long serverTimestamp, List<String> declined, String status) {
+    public boolean pending() {
+      return Outbox.PENDING.equals(status);
+    }
+  }
 
   /** Sends a text to a contact's devices and a transcript to this account's other devices. */
   public SendResult sendText(String phone, String body) {
@@ -161,7 +180,7 @@ public final class Device implements AutoCloseable {
             device.clock, device::tell);
     return new GroupChats(
         device.profile, local, groups, roster, changes, groupSender, pairwise, device.history, device.events,
-        device.clock, this::online, device::tell);
+        device.clock, this::online, device::tell, outbox);
   }
 
   /**
@@ -322,6 +341,16 @@ public final class Device implements AutoCloseable {
   /** On a companion: unlinks this device. */
   public void unlinkSelf() {
     companions.unlinkSelf();
+  }
+
+  /** How many messages wait in the outbox for the server to be reachable. */
+  public int waitingToSend() {
+    return outbox.waiting();
+  }
+
+  /** Sends what waits in the outbox, oldest first, now; returns how many went. */
+  public int flushOutbox() {
+    return outbox.flush();
   }
 
   /** The account's devices, primary first. */

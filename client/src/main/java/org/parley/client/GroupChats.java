@@ -44,6 +44,7 @@ public final class GroupChats {
   private final Clock clock;
   private final Supplier<ServerConnection> server;
   private final Consumer<ClientEvent> events;
+  private final Outbox outbox;
 
   GroupChats(
       ProfileStore profile,
@@ -57,7 +58,8 @@ public final class GroupChats {
       EventLog log,
       Clock clock,
       Supplier<ServerConnection> server,
-      Consumer<ClientEvent> events) {
+      Consumer<ClientEvent> events,
+      Outbox outbox) {
     this.profile = profile;
     this.local = local;
     this.groups = groups;
@@ -70,6 +72,7 @@ public final class GroupChats {
     this.log = log;
     this.clock = clock;
     this.server = server;
+    this.outbox = outbox;
   }
 
   /** A group as this device knows it. */
@@ -115,28 +118,38 @@ public final class GroupChats {
     }
   }
 
-  /** Sends a text to every member's devices, and as sent to this account's other devices. */
+  /** A new message to a group: sent now, or kept in the outbox while the server cannot be reached. */
   public Device.SendResult sendText(String groupId, String body) {
-    long now = clock.millis();
     DataMessage data =
         DataMessage.newBuilder()
             .setId(UUID.randomUUID().toString())
             .setBody(body)
-            .setTimestamp(now)
+            .setTimestamp(clock.millis())
             .setGroupId(groupId)
             .build();
+    return outbox.send(null, groupId, data);
+  }
+
+  /**
+   * Sends a message to every member's devices, and as sent to this account's other devices, and
+   * records it as sent (a message that waited in the outbox goes from pending to sent).
+   */
+  Device.SendResult deliver(String groupId, DataMessage data) {
+    long now = data.getTimestamp();
     GroupSender.Result result =
         sender.send(server.get(), groupId, Content.newBuilder().setData(data).build(), now);
     MessageHistory.Entry entry =
         new MessageHistory.Entry(
-            local.account(), data.getId(), local.deviceId(), null, groupId, true, body, now,
-            result.serverTimestamp(), "sent");
+            local.account(), data.getId(), local.deviceId(), null, groupId, true, data.getBody(), now,
+            result.serverTimestamp(), Outbox.SENT);
     profile.transaction(c -> {
-      history.add(entry);
+      if (!history.add(entry)) {
+        history.setOwnStatus(local.account(), data.getId(), Outbox.SENT, result.serverTimestamp());
+      }
       log.append(ContentProcessor.event(entry, local.phone(), null));
       return null;
     });
-    return new Device.SendResult(data.getId(), now, result.serverTimestamp(), result.declined());
+    return new Device.SendResult(data.getId(), now, result.serverTimestamp(), result.declined(), Outbox.SENT);
   }
 
   /**

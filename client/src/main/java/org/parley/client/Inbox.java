@@ -42,16 +42,26 @@ final class Inbox {
   private static final Duration REMEMBER_PROCESSED = Duration.ofDays(90);
   /** Reconnects after a sender could not be checked, within one receive, before giving up. */
   private static final int CHECK_RETRIES = 3;
+  /** Silence after which a connection that receives without end is pinged. */
+  static final Duration QUIET = Duration.ofSeconds(20);
+  /** How long a ping may go unanswered before the connection is taken for dead. */
+  static final Duration ANSWER = Duration.ofSeconds(10);
 
   private final DeviceContext device;
   private final Online online;
   private final ReceiptQueue receipts = new ReceiptQueue();
   private volatile ReceiveHooks hooks = ReceiveHooks.NONE;
   private boolean historyComplete;
+  private Outbox outbox;
 
   Inbox(DeviceContext device, Online online) {
     this.device = device;
     this.online = online;
+  }
+
+  /** What was kept while the server was unreachable goes out once the queue is taken in. */
+  void outbox(Outbox value) {
+    this.outbox = value;
   }
 
   void hooks(ReceiveHooks value) {
@@ -96,6 +106,7 @@ final class Inbox {
     HistoryHandoff handoff = device.historyHandoff();
     MessageReceiver receiver = receiver(handoff);
     List<byte[]> acks = new ArrayList<>();
+    KeepAlive keepAlive = new KeepAlive();
     int count = 0;
     int retries = 0;
     try {
@@ -113,6 +124,7 @@ final class Inbox {
         Push push = online.inbox().poll(idle == null ? 1_000 : idle.toMillis(), TimeUnit.MILLISECONDS);
         if (push == null) {
           if (idle == null && !stop.getAsBoolean() && server.isOpen()) {
+            keepAlive.check(server);
             continue;
           }
           break;
@@ -150,6 +162,7 @@ final class Inbox {
           ack(server, acks);
           sendReceipts(server);
           sendAppState(server);
+          flushOutbox();
         } else if (push.hasUnlinked()) {
           listener.accept(Online.unlinked(push));
           count++;
@@ -187,12 +200,48 @@ final class Inbox {
     return count;
   }
 
+  /**
+   * While receiving without end: a connection that has been silent for {@link #QUIET} is pinged,
+   * and one that does not answer within {@link #ANSWER} is dropped, so the loop connects again
+   * rather than wait on a socket that died without a word.
+   */
+  private final class KeepAlive {
+    private java.util.concurrent.CompletableFuture<Void> ping;
+    private long sentAt;
+
+    void check(ServerConnection server) {
+      long now = System.nanoTime();
+      if (ping == null) {
+        if (server.silence().compareTo(QUIET) >= 0) {
+          ping = server.ping();
+          sentAt = now;
+        }
+      } else if (ping.isDone()) {
+        ping = null;
+      } else if (now - sentAt >= ANSWER.toNanos()) {
+        device.tell(new WarningEvent("connection-lost", "the server stopped answering; connecting again"));
+        online.abort();
+      }
+    }
+  }
+
   /** A fresh connection after a pause; what the old one pushed and was not acked comes again. */
   private ServerConnection reconnect(int attempt) throws InterruptedException {
     online.abort();
     online.inbox().clear();
     TimeUnit.MILLISECONDS.sleep(250L << Math.min(attempt, 4));
     return online.connection(true);
+  }
+
+  private void flushOutbox() {
+    if (outbox == null) {
+      return;
+    }
+    try {
+      outbox.flush();
+    } catch (ClientException e) {
+      device.tell(new WarningEvent("outbox", "messages kept while offline could not be sent yet: " + e.getMessage()));
+    }
   }
 
   /** A warning of the receive loop itself: logged, then handed to the loop's listener. */

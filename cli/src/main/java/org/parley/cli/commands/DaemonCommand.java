@@ -50,6 +50,12 @@ public final class DaemonCommand implements Callable<Integer> {
   String http;
 
   @Option(
+      names = "--webhook",
+      paramLabel = "URL",
+      description = "POST each event (JSON) to URL, in order; each is tried again, with backoff, until a 2xx answer.")
+  java.net.URI webhook;
+
+  @Option(
       names = "--profiles",
       paramLabel = "DIR",
       description = "Hold every profile under DIR; each call names one with the parameter 'account'.")
@@ -86,7 +92,7 @@ public final class DaemonCommand implements Callable<Integer> {
         Daemon.start(
             new Daemon.Options(
                 profiles, profilesDirectory != null, home, socket, address(tcp, "--tcp"), address(http, "--http"),
-                keepEvents, config));
+                webhook(), keepEvents, config));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       daemon.close();
@@ -98,6 +104,9 @@ public final class DaemonCommand implements Callable<Integer> {
       context.out().println(
           "holding " + profiles.get(i) + (phones.get(i) != null ? " (" + phones.get(i) + ")" : " (not registered yet)")
               + " on " + sockets.get(i));
+    }
+    if (webhook != null) {
+      context.out().println("posting events to " + webhook);
     }
     if (socket != null) {
       context.out().println("listening on unix:" + socket);
@@ -126,6 +135,16 @@ public final class DaemonCommand implements Callable<Integer> {
       }
       return profiles;
     }
+  }
+
+  private java.net.URI webhook() {
+    if (webhook == null) {
+      return null;
+    }
+    if (!webhook.isAbsolute() || !(webhook.getScheme().equals("http") || webhook.getScheme().equals("https"))) {
+      throw new IllegalArgumentException("--webhook takes an http:// or https:// URL, not '" + webhook + "'");
+    }
+    return webhook;
   }
 
   /** {@code PORT} (loopback) or {@code HOST:PORT}. */

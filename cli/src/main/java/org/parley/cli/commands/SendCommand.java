@@ -13,7 +13,10 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "send",
     mixinStandardHelpOptions = true,
-    description = "Send a text; exits 0 once the server has stored it for every device.")
+    description = {
+      "Send a text; exits 0 once the server has stored it for every device. If the server cannot be",
+      "reached, the message is kept and sent in order later, and the exit code is 75."
+    })
 public final class SendCommand extends DeviceCommand<SendCommand.Sent> {
   static final class Target {
     @Option(names = "--to", required = true, paramLabel = "+E164", description = "The contact's phone number.")
@@ -32,9 +35,16 @@ public final class SendCommand extends DeviceCommand<SendCommand.Sent> {
   /** signal-cli's names: one of {@code recipient} (a number) and {@code groupId}, and the {@code message}. */
   public record Params(String recipient, String groupId, String message) {}
 
-  /** @param declined devices that got nothing because their primary did not vouch for them */
+  /**
+   * @param declined devices that got nothing because their primary did not vouch for them
+   * @param status {@code sent}, or {@code pending}: the server could not be reached; the message is
+   *     kept and sent in order once the device is connected again (a daemon does that by itself)
+   */
   public record Sent(
-      String id, String to, String group, long timestamp, long serverTimestamp, List<String> declined) {}
+      String id, String to, String group, long timestamp, long serverTimestamp, List<String> declined, String status) {}
+
+  /** The exit code of a send kept for later (EX_TEMPFAIL): not an error, not stored on the server yet. */
+  public static final int PENDING_EXIT = 75;
 
   /** {@code send}: a text to a contact or a group; returns once the server has stored it for every device. */
   public static final Handler<Params, Sent> SEND =
@@ -44,7 +54,8 @@ public final class SendCommand extends DeviceCommand<SendCommand.Sent> {
         Device.SendResult sent =
             p.groupId() != null ? device.groups().sendText(p.groupId(), message) : device.sendText(p.recipient(), message);
         return new Sent(
-            sent.messageId(), p.recipient(), p.groupId(), sent.timestamp(), sent.serverTimestamp(), sent.declined());
+            sent.messageId(), p.recipient(), p.groupId(), sent.timestamp(), sent.serverTimestamp(), sent.declined(),
+            sent.status());
       });
 
   @Override
@@ -57,6 +68,11 @@ public final class SendCommand extends DeviceCommand<SendCommand.Sent> {
     for (String declined : sent.declined()) {
       output.note("warning: not sent to " + declined + ": not vouched for by its primary");
     }
+    if (pending(sent)) {
+      output.note(
+          "not sent yet: the server cannot be reached; the message is kept and goes out, in order, when this device"
+              + " is next connected (a running 'parley daemon' does that by itself)");
+    }
     if (output.json()) {
       Map<String, Object> fields = new LinkedHashMap<>();
       fields.put("id", sent.id());
@@ -64,7 +80,17 @@ public final class SendCommand extends DeviceCommand<SendCommand.Sent> {
       fields.put("group", sent.group());
       fields.put("timestamp", sent.timestamp());
       fields.put("serverTimestamp", sent.serverTimestamp());
+      fields.put("status", sent.status());
       output.record("sent", fields);
     }
+  }
+
+  private static boolean pending(Sent sent) {
+    return "pending".equals(sent.status());
+  }
+
+  @Override
+  protected int exitCode(Sent sent) {
+    return pending(sent) ? PENDING_EXIT : 0;
   }
 }

@@ -27,6 +27,7 @@ public final class Daemon implements AutoCloseable {
    * @param profiles the profile directories to hold
    * @param multi whether calls name their profile ({@code --profiles DIR})
    * @param tokenHome where the token for TCP and HTTP is kept: the profile, or the profiles' directory
+   * @param webhook where to POST each event, or {@code null}
    * @param keepEvents how long events stay in the log for consumers that were away
    */
   public record Options(
@@ -36,6 +37,7 @@ public final class Daemon implements AutoCloseable {
       Path socket,
       InetSocketAddress tcp,
       InetSocketAddress http,
+      java.net.URI webhook,
       Duration keepEvents,
       ClientConfig config) {}
 
@@ -79,12 +81,12 @@ public final class Daemon implements AutoCloseable {
   private void listen() throws IOException {
     for (DeviceHost host : profiles.all()) {
       Path socket = host.controlSocket();
-      running.add(LineServer.unix(socket, rpc, profiles));
+      running.add(LineServer.unix(socket, rpc, profiles, host));
       host.advertise(socket);
       controlSockets.add(socket);
     }
     if (options.socket() != null) {
-      running.add(LineServer.unix(options.socket(), rpc, profiles));
+      running.add(LineServer.unix(options.socket(), rpc, profiles, null));
     }
     if (options.tcp() != null) {
       tcp = LineServer.tcp(options.tcp(), rpc, profiles, token);
@@ -94,6 +96,13 @@ public final class Daemon implements AutoCloseable {
       http = HttpApi.start(options.http(), token);
       new ApiRoutes(rpc, profiles).mountOn(http);
       running.add(http);
+    }
+    if (options.webhook() != null) {
+      for (DeviceHost host : profiles.all()) {
+        Webhook hook = new Webhook(options.webhook(), host, profiles.multi() ? host.phone() : null);
+        hook.start();
+        running.add(hook);
+      }
     }
     Clock clock = options.config().clock();
     housekeeping.scheduleWithFixedDelay(

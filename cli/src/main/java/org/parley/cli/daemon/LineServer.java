@@ -37,27 +37,34 @@ final class LineServer implements AutoCloseable {
   private final JsonRpc rpc;
   private final Profiles profiles;
   private final Token token;
+  private final DeviceHost own;
   private final Semaphore connections = new Semaphore(MAX_CONNECTIONS);
   private final Thread acceptor;
   private final java.util.Set<SocketChannel> clients = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  private LineServer(ServerSocketChannel server, Path socketFile, JsonRpc rpc, Profiles profiles, Token token) {
+  private LineServer(
+      ServerSocketChannel server, Path socketFile, JsonRpc rpc, Profiles profiles, Token token, DeviceHost own) {
     this.server = server;
     this.socketFile = socketFile;
     this.unix = socketFile != null;
     this.rpc = rpc;
     this.profiles = profiles;
     this.token = token;
+    this.own = own;
     this.acceptor = Thread.ofPlatform().name("parley-accept-" + (unix ? "unix" : "tcp")).daemon().unstarted(this::accept);
   }
 
-  /** Listens on a UNIX socket at {@code path}, replacing a stale one (the caller holds the profile). */
-  static LineServer unix(Path path, JsonRpc rpc, Profiles profiles) throws IOException {
+  /**
+   * Listens on a UNIX socket at {@code path}, replacing a stale one (the caller holds the profile).
+   *
+   * @param own the profile calls without {@code account} are for (its control socket), or {@code null}
+   */
+  static LineServer unix(Path path, JsonRpc rpc, Profiles profiles, DeviceHost own) throws IOException {
     Files.deleteIfExists(path);
     ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     server.bind(UnixDomainSocketAddress.of(path));
     Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-    LineServer listening = new LineServer(server, path, rpc, profiles, null);
+    LineServer listening = new LineServer(server, path, rpc, profiles, null, own);
     listening.acceptor.start();
     return listening;
   }
@@ -65,7 +72,7 @@ final class LineServer implements AutoCloseable {
   static LineServer tcp(InetSocketAddress address, JsonRpc rpc, Profiles profiles, Token token) throws IOException {
     ServerSocketChannel server = ServerSocketChannel.open();
     server.bind(address);
-    LineServer listening = new LineServer(server, null, rpc, profiles, token);
+    LineServer listening = new LineServer(server, null, rpc, profiles, token, null);
     listening.acceptor.start();
     return listening;
   }
@@ -102,7 +109,7 @@ final class LineServer implements AutoCloseable {
                 closeQuietly(client);
                 connections.release();
               },
-              rpc, profiles, unix ? null : token);
+              rpc, profiles, unix ? null : token, own);
       Thread.ofVirtual().name("parley-rpc-connection").start(session);
     }
   }

@@ -42,6 +42,7 @@ final class LineSession implements RpcSession, Runnable {
   private final JsonRpc rpc;
   private final Profiles profiles;
   private final Token token;
+  private final DeviceHost own;
   private final EventJson events = new EventJson();
   private final Map<Integer, Thread> subscriptions = new ConcurrentHashMap<>();
   private final AtomicInteger nextSubscription = new AtomicInteger();
@@ -49,14 +50,20 @@ final class LineSession implements RpcSession, Runnable {
   private volatile boolean authorized;
   private volatile boolean open = true;
 
-  /** @param token the token a client must give first, or {@code null} when the transport vouches for it */
-  LineSession(InputStream in, OutputStream out, Runnable close, JsonRpc rpc, Profiles profiles, Token token) {
+  /**
+   * @param token the token a client must give first, or {@code null} when the transport vouches for it
+   * @param own the profile a call without {@code account} is for (a profile's control socket), or
+   *     {@code null}
+   */
+  LineSession(
+      InputStream in, OutputStream out, Runnable close, JsonRpc rpc, Profiles profiles, Token token, DeviceHost own) {
     this.in = in;
     this.out = out;
     this.close = close;
     this.rpc = rpc;
     this.profiles = profiles;
     this.token = token;
+    this.own = own;
     this.authorized = token == null;
   }
 
@@ -136,7 +143,7 @@ final class LineSession implements RpcSession, Runnable {
 
   @Override
   public <P, R> R run(Handler<P, R> handler, P params, String account, Caller caller) {
-    return profiles.host(account).run(handler, params, caller);
+    return host(account).run(handler, params, caller);
   }
 
   @Override
@@ -162,6 +169,10 @@ final class LineSession implements RpcSession, Runnable {
         return params;
       }
     };
+  }
+
+  private DeviceHost host(String account) {
+    return account == null && own != null ? own : profiles.host(account);
   }
 
   /** The daemon's own methods on this connection. */
@@ -203,7 +214,7 @@ final class LineSession implements RpcSession, Runnable {
    * unsubscribed or the connection ends; each event exactly once, in order.
    */
   private Subscribed subscribe(SubscribeParams params, String account) {
-    DeviceHost host = profiles.host(account);
+    DeviceHost host = host(account);
     if (subscriptions.size() >= MAX_SUBSCRIPTIONS) {
       throw new RpcException(RpcError.REFUSED, "at most " + MAX_SUBSCRIPTIONS + " subscriptions on one connection");
     }

@@ -47,6 +47,8 @@ public final class ServerConnection implements AutoCloseable {
   private final Object sendLock = new Object();
   private CompletableFuture<WebSocket> lastSend = CompletableFuture.completedFuture(null);
   private volatile Consumer<Push> pushes = push -> {};
+  private volatile long lastHeard = System.nanoTime();
+  private volatile CompletableFuture<Void> pong;
 
   private ServerConnection(Consumer<Push> pushes) {
     this.pushes = pushes;
@@ -233,6 +235,35 @@ public final class ServerConnection implements AutoCloseable {
     }
   }
 
+  /**
+   * Asks the server for a pong (a WebSocket ping, answered by any server): the way a device that
+   * receives all the time finds a connection that died without a word (a half-open socket, a NAT
+   * that forgot it). Completes when the pong, or anything else, arrives.
+   */
+  public CompletableFuture<Void> ping() {
+    CompletableFuture<Void> answer = new CompletableFuture<>();
+    pong = answer;
+    synchronized (sendLock) {
+      lastSend =
+          lastSend.handle((ok, failure) -> null)
+              .thenCompose(ignored -> socket.sendPing(ByteBuffer.wrap(new byte[] {'p'})));
+    }
+    return answer;
+  }
+
+  /** How long ago the server last sent anything (a frame or a pong). */
+  public java.time.Duration silence() {
+    return java.time.Duration.ofNanos(System.nanoTime() - lastHeard);
+  }
+
+  private void heard() {
+    lastHeard = System.nanoTime();
+    CompletableFuture<Void> waiting = pong;
+    if (waiting != null) {
+      waiting.complete(null);
+    }
+  }
+
   /** Completes with the reason once the socket has closed, from either side. */
   public CompletableFuture<String> closed() {
     return closed;
@@ -319,6 +350,7 @@ public final class ServerConnection implements AutoCloseable {
 
     @Override
     public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+      owner.heard();
       byte[] chunk = new byte[data.remaining()];
       data.get(chunk);
       partial.writeBytes(chunk);
@@ -333,6 +365,13 @@ public final class ServerConnection implements AutoCloseable {
           org.slf4j.LoggerFactory.getLogger(ServerConnection.class).warn("push handler failed", e);
         }
       }
+      webSocket.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+      owner.heard();
       webSocket.request(1);
       return null;
     }

@@ -58,6 +58,31 @@ public final class MessageHistory {
     }
   }
 
+  /**
+   * Sets the status of a message this device wrote and kept while the server was unreachable
+   * ({@code pending}): {@code sent} (with the server's time, and the chat once known) or {@code
+   * failed}. Returns whether it was pending.
+   */
+  public boolean setOwnStatus(UUID author, String id, String status, long serverTimestamp) {
+    return setOwnStatus(author, id, status, serverTimestamp, null);
+  }
+
+  public boolean setOwnStatus(UUID author, String id, String status, long serverTimestamp, UUID chatAccount) {
+    return store.transaction(c -> {
+      try (PreparedStatement update =
+          c.prepareStatement(
+              "UPDATE messages SET status = ?, server_timestamp = ?, chat_account = COALESCE(chat_account, ?)"
+                  + " WHERE author_account = ? AND id = ? AND outgoing = 1 AND status = 'pending'")) {
+        update.setString(1, status);
+        update.setLong(2, serverTimestamp);
+        update.setString(3, chatAccount == null ? null : chatAccount.toString());
+        update.setString(4, author.toString());
+        update.setString(5, id);
+        return update.executeUpdate() == 1;
+      }
+    });
+  }
+
   /** Raises the status of messages this account sent (delivered, then read; never back). */
   public int updateStatus(UUID author, List<String> ids, String status) {
     return store.transaction(c -> {
