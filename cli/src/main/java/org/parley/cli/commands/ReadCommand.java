@@ -1,5 +1,6 @@
 package org.parley.cli.commands;
 
+import java.util.List;
 import java.util.Map;
 import org.parley.cli.output.Output;
 import org.parley.client.appstate.ChatRef;
@@ -41,6 +42,26 @@ public final class ReadCommand extends DeviceCommand<ReadCommand.Read> {
         // Reading a chat takes its "marked unread" mark off, on every own device (app state).
         device.appState().chatRead(ChatRef.group(p.groupId()));
         return new Read(read);
+      });
+
+  /**
+   * signal-cli's {@code type} ({@code read}) and {@code recipient}: delivery receipts go out by
+   * themselves, so a receipt this device sends on request is a read receipt.
+   */
+  public record ReceiptParams(String recipient, String type, List<Long> targetTimestamp) {}
+
+  /**
+   * {@code sendReceipt}: signal-cli's name for telling a contact their messages were read; here it
+   * marks the chat read, as {@code markRead} does (read receipts for what became read, read sync to
+   * own devices). {@code targetTimestamp} is taken and not needed.
+   */
+  public static final Handler<ReceiptParams, Read> SEND_RECEIPT =
+      Handler.of("sendReceipt", ReceiptParams.class, Read.class, (device, p, caller) -> {
+        String type = p.type() == null ? "read" : p.type();
+        if (!type.equals("read")) {
+          throw new IllegalArgumentException("type must be 'read' (delivery receipts are sent by themselves)");
+        }
+        return new Read(device.markRead(Require.text(p.recipient(), "recipient")));
       });
 
   @Override

@@ -66,6 +66,7 @@ public final class Methods {
             ReceiveCommand.RECEIVE,
             HistoryCommand.HISTORY,
             ReadCommand.MARK_READ,
+            ReadCommand.SEND_RECEIPT,
             SafetyNumberCommand.SAFETY_NUMBER,
             GroupsCommand.UPDATE_GROUP,
             GroupsCommand.QUIT_GROUP,
