@@ -240,6 +240,31 @@ class DaemonIT {
         .containsExactly("before", "while the server is away");
   }
 
+  @Test
+  void aCompanionLinksThroughTheDaemonHoldingItsProfileAndTheDaemonImportsTheHistory() throws Exception {
+    registerAs("alice", ALICE);
+    registerAs("bob", BOB);
+    ok("bob", "send", "--to", ALICE, "old news");
+    ok("alice", "receive", "--timeout", "1s");
+    daemon = startDaemon("laptop", false);
+    Path png = dir.resolve("qr.png");
+    java.util.concurrent.CompletableFuture<Cli.Run> linking =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> parley("laptop", "link", "--server", server.url(), "--name", "laptop", "--qr-png", png.toString()),
+            task -> Thread.ofPlatform().daemon().start(task));
+    await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(png) || linking.isDone());
+    ok("alice", "add-device", "--qr-png", png.toString());
+    Cli.Run linked = linking.get(120, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(linked.code()).as(linked.err()).isZero();
+    assertThat(linked.out()).contains("parley://link?v=1&addr=").contains("linked as device 2").contains("history imported");
+
+    assertThat(ok("laptop", "history", "--with", BOB).out()).contains("old news");
+    ok("bob", "send", "--to", ALICE, "fresh");
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+        assertThat(ok("laptop", "history", "--with", BOB).out()).as("the daemon receives for the new companion")
+            .contains("fresh"));
+  }
+
   /** Waits until the daemon's receive loop is connected (GET /api/v1/check). */
   static void awaitConnected(Daemon daemon) {
     InetSocketAddress http = daemon.http().address();
