@@ -29,6 +29,7 @@ import org.parley.cli.commands.SettingsCommand;
 import org.parley.cli.commands.TrustCommand;
 import org.parley.cli.commands.UnlinkCommand;
 import org.parley.cli.commands.VerifyCommand;
+import org.parley.cli.commands.WebCommand;
 import org.parley.client.ClientException;
 import org.parley.client.net.ServerException;
 import java.time.ZoneId;
@@ -73,6 +74,7 @@ public final class Main implements Runnable {
           AssignCommand.class,
           NotesCommand.class,
           DaemonCommand.class,
+          WebCommand.class,
           CommandLine.HelpCommand.class);
 
   // Device options may come before the command, as DESIGN.md §12 writes them. They are not

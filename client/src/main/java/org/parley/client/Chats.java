@@ -146,7 +146,7 @@ final class Chats {
     return read.size();
   }
 
-  List<MessageEvent> history(String phone, String groupId, int limit) {
+  List<MessageEvent> history(String phone, String groupId, int limit, long upTo) {
     UUID chat = null;
     if (phone != null) {
       chat = device.contacts.byPhone(PhoneNumbers.normalize(phone)).map(Contacts.Known::account).orElse(null);
@@ -156,7 +156,7 @@ final class Chats {
     }
     List<MessageEvent> out = new ArrayList<>();
     var names = device.names();
-    for (MessageHistory.Entry entry : device.history.list(chat, groupId, limit)) {
+    for (MessageHistory.Entry entry : device.history.list(chat, groupId, limit, upTo)) {
       String author = entry.outgoing() ? device.local.phone() : device.contacts.phoneOf(entry.author());
       String to =
           entry.outgoing() && entry.chatAccount() != null ? device.contacts.phoneOf(entry.chatAccount()) : null;

@@ -136,7 +136,12 @@ public final class Device implements AutoCloseable {
 
   /** A chat's messages (or every chat's), oldest first, as events. */
   public List<MessageEvent> history(String phone, String groupId, int limit) {
-    return chats.history(phone, groupId, limit);
+    return chats.history(phone, groupId, limit, Long.MAX_VALUE);
+  }
+
+  /** The same, sent at or before {@code upTo} (epoch ms): a page further back. */
+  public List<MessageEvent> history(String phone, String groupId, int limit, long upTo) {
+    return chats.history(phone, groupId, limit, upTo);
   }
 
   /** A contact's identity as the user accepted it. */

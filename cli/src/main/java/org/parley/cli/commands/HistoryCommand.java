@@ -26,8 +26,11 @@ public final class HistoryCommand extends DeviceCommand<HistoryCommand.Messages>
   @Option(names = "--limit", paramLabel = "N", description = "The last N messages (default: ${DEFAULT-VALUE}).")
   int limit = 50;
 
-  /** @param recipient the 1:1 chat, or {@code groupId} a group chat, or neither: every chat */
-  public record Params(String recipient, String groupId, Integer limit) {}
+  /**
+   * @param recipient the 1:1 chat, or {@code groupId} a group chat, or neither: every chat
+   * @param before only messages sent at or before this time (epoch ms): the page before one already shown
+   */
+  public record Params(String recipient, String groupId, Integer limit, Long before) {}
 
   public record Messages(List<MessageEvent> messages) {}
 
@@ -41,7 +44,8 @@ public final class HistoryCommand extends DeviceCommand<HistoryCommand.Messages>
         if (p.recipient() != null && p.groupId() != null) {
           throw new IllegalArgumentException("give 'recipient' or 'groupId', not both");
         }
-        return new Messages(device.history(p.recipient(), p.groupId(), limit));
+        long upTo = p.before() == null ? Long.MAX_VALUE : p.before();
+        return new Messages(device.history(p.recipient(), p.groupId(), limit, upTo));
       });
 
   @Override
@@ -50,7 +54,7 @@ public final class HistoryCommand extends DeviceCommand<HistoryCommand.Messages>
       throw new IllegalArgumentException("--limit must be at least 1");
     }
     return invoker.call(
-        HISTORY, new Params(chat == null ? null : chat.with, chat == null ? null : chat.group, limit));
+        HISTORY, new Params(chat == null ? null : chat.with, chat == null ? null : chat.group, limit, null));
   }
 
   @Override

@@ -116,6 +116,23 @@ public final class Daemon implements AutoCloseable {
     return http;
   }
 
+  /** The device of the one profile held (the web companion's); refused with {@code --profiles}. */
+  public org.parley.client.Device device() {
+    return single().device();
+  }
+
+  /** Runs a handler on the one profile held, as a JSON-RPC call would (one at a time on the device). */
+  public <P, R> R run(org.parley.cli.commands.Handler<P, R> handler, P params, org.parley.cli.commands.Caller caller) {
+    return single().run(handler, params, caller);
+  }
+
+  private DeviceHost single() {
+    if (profiles.all().size() != 1) {
+      throw new IllegalStateException("this daemon holds " + profiles.all().size() + " profiles, not one");
+    }
+    return profiles.all().getFirst();
+  }
+
   public InetSocketAddress tcpAddress() throws IOException {
     return tcp == null ? null : (InetSocketAddress) tcp.address();
   }

@@ -66,6 +66,17 @@ public final class QrCodes {
     return out.toString();
   }
 
+  /** The code as a PNG image, for a page to show (the web companion draws it on the server side). */
+  public static byte[] png(String text) {
+    try {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      MatrixToImageWriter.writeToStream(encode(text, PNG_SIZE), "PNG", out);
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new ClientException("cannot draw the QR code: " + e.getMessage(), e);
+    }
+  }
+
   /** Writes the image under a temporary name first, so whoever waits for the file never reads half. */
   public static void writePng(String text, Path file) {
     Path partial = file.resolveSibling(file.getFileName() + ".partial");

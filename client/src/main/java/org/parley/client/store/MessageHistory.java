@@ -121,7 +121,17 @@ public final class MessageHistory {
 
   /** The last {@code limit} messages of a chat (or of all chats), oldest first. */
   public List<Entry> list(UUID chatAccount, String groupId, int limit) {
-    return store.read(c -> query(c, chatAccount, groupId, limit, ""));
+    return list(chatAccount, groupId, limit, Long.MAX_VALUE);
+  }
+
+  /**
+   * The last {@code limit} messages sent at or before {@code upTo} (epoch ms), oldest first: a page
+   * further back. "At or before", so messages sharing the boundary's millisecond are not skipped
+   * (the reader drops the ones it has by id).
+   */
+  public List<Entry> list(UUID chatAccount, String groupId, int limit, long upTo) {
+    String before = upTo == Long.MAX_VALUE ? "" : " AND timestamp <= " + upTo;
+    return store.read(c -> query(c, chatAccount, groupId, limit, before));
   }
 
   private static List<Entry> query(Connection c, UUID chatAccount, String groupId, int limit, String extra)

@@ -29,6 +29,26 @@ class MessageHistoryTest {
   }
 
   @Test
+  void aPageFurtherBackEndsAtTheGivenTimeAndKeepsMessagesSharingItsMillisecond() {
+    try (ProfileStore store = ProfileStore.open(dir)) {
+      MessageHistory history = new MessageHistory(store);
+      UUID me = UUID.randomUUID();
+      UUID bob = UUID.randomUUID();
+      for (int i = 1; i <= 6; i++) {
+        // m3 and m4 share a millisecond: a page ending at m4 must not lose m3
+        long time = i == 4 ? 30 : i * 10L;
+        history.add(new MessageHistory.Entry(bob, "m" + i, 1, bob, null, false, "text " + i, time, time, "unread"));
+      }
+
+      List<String> newest = history.list(bob, null, 2).stream().map(MessageHistory.Entry::id).toList();
+      assertThat(newest).containsExactly("m5", "m6");
+      List<String> before = history.list(bob, null, 2, 30).stream().map(MessageHistory.Entry::id).toList();
+      assertThat(before).containsExactlyInAnyOrder("m3", "m4");
+      assertThat(history.list(bob, null, 10, 20).stream().map(MessageHistory.Entry::id)).containsExactly("m1", "m2");
+    }
+  }
+
+  @Test
   void processedEnvelopesAreForgottenOnlyOnceOlderThanAskedFor() {
     try (ProfileStore store = ProfileStore.open(dir)) {
       MessageHistory history = new MessageHistory(store);

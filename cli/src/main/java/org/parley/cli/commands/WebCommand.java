@@ -1,0 +1,91 @@
+package org.parley.cli.commands;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.parley.cli.Main;
+import org.parley.cli.daemon.Daemon;
+import org.parley.cli.daemon.DaemonClient;
+import org.parley.cli.web.WebCompanion;
+import org.parley.client.ClientConfig;
+import org.parley.client.net.Trust;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code parley web} (DESIGN.md §14): this profile as a companion whose screen is a browser page. */
+@Command(
+    name = "web",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Hold this profile like 'parley daemon' and serve its page in the browser: chats, conversations,",
+      "groups, devices. Prints the address to open once, with a one-time login; the keys stay in this",
+      "process. A profile not linked yet links through the page (give --server)."
+    })
+public final class WebCommand implements Callable<Integer> {
+  /** The default address: loopback, so only this machine's browser reaches the page. */
+  static final String DEFAULT_HTTP = "127.0.0.1:7380";
+
+  @Spec CommandSpec spec;
+
+  @Mixin ProfileOptions profileOptions;
+
+  @Option(names = "--server", paramLabel = "URL", description = "The server, for a profile not linked yet.")
+  String server;
+
+  @Option(
+      names = "--http",
+      paramLabel = "[HOST:]PORT",
+      description = "Where the page listens (default: ${DEFAULT-VALUE}; port 0 picks a free one). Another host"
+          + " than loopback lets other machines try to reach the page: they still need the login.")
+  String http = DEFAULT_HTTP;
+
+  @Override
+  public Integer call() throws Exception {
+    Main main = (Main) spec.root().userObject();
+    Main.Context context = main.context();
+    Path profile = profileOptions.directory(main.profileBeforeCommand(), context.environment());
+    Files.createDirectories(profile);
+    try (DaemonClient running = DaemonClient.connect(profile)) {
+      if (running != null) {
+        throw new IllegalStateException(
+            "a daemon holds " + profile + " already; stop it first ('parley web' holds the profile itself)");
+      }
+    }
+    Path pem = profileOptions.trustCertificate(main.trustCertificateBeforeCommand());
+    ClientConfig config =
+        pem == null
+            ? new ClientConfig(context.clock(), null)
+            : ClientConfig.trusting(context.clock(), Trust.read(pem), pem.toString());
+    InetSocketAddress address = DaemonCommand.address(http, "--http");
+    Daemon daemon =
+        Daemon.start(
+            new Daemon.Options(
+                List.of(profile), false, profile, null, null, address, null, Duration.ofDays(30), config));
+    WebCompanion web = WebCompanion.mount(daemon, server, context.clock());
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      daemon.close();
+      stopped.countDown();
+    }, "parley-web-shutdown"));
+    if (!address.getAddress().isLoopbackAddress()) {
+      context.err().println("warning: the page listens on " + address.getAddress().getHostAddress()
+          + ", not only on loopback; anyone who can reach it still needs the login link");
+    }
+    InetSocketAddress bound = daemon.http().address();
+    context.out().println("holding " + profile + " on " + daemon.controlSockets().getFirst());
+    String host = bound.getAddress().isAnyLocalAddress() || bound.getAddress().isLoopbackAddress()
+        ? "127.0.0.1" : bound.getAddress().getHostAddress();
+    context.out().println("open http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort() + "/#token=" + web.loginToken());
+    context.out().println("(the link logs one browser in once; run 'parley web' again for another)");
+    context.out().flush();
+    stopped.await();
+    return 0;
+  }
+}

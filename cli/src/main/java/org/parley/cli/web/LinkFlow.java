@@ -1,0 +1,108 @@
+package org.parley.cli.web;
+
+import java.time.Clock;
+import java.time.Duration;
+import org.parley.cli.commands.Caller;
+import org.parley.cli.commands.LinkCommand;
+import org.parley.cli.daemon.Daemon;
+import org.parley.client.events.ClientEvent;
+import org.parley.client.events.HistorySyncEvent;
+import org.parley.client.events.LoggedEvent;
+
+/**
+ * Linking a fresh profile from the page (DESIGN.md §4, §14): the same {@code startLink}, {@code
+ * finishLink} and {@code awaitHistory} handlers as {@code parley link}, with the QR code drawn for
+ * the page instead of the terminal. The page polls {@link #status}; when the code expires it asks
+ * for a new one ({@link #start} again).
+ */
+final class LinkFlow {
+  /** How long the import may stay silent before the page stops waiting for more history. */
+  private static final Duration HISTORY_IDLE = Duration.ofSeconds(60);
+
+  /**
+   * What the page shows while linking.
+   *
+   * @param phase {@code idle}, {@code waiting} (QR shown), {@code importing}, {@code done}, {@code failed}
+   */
+  record Status(String phase, String uri, long expiresAt, String error, HistorySyncEvent history) {}
+
+  private final Daemon daemon;
+  private final String server;
+  private final Clock clock;
+  private volatile Status status = new Status("idle", null, 0, null, null);
+  private Thread waiter;
+
+  LinkFlow(Daemon daemon, String server, Clock clock) {
+    this.daemon = daemon;
+    this.server = server;
+    this.clock = clock;
+  }
+
+  Status status() {
+    Status now = status;
+    if (now.phase().equals("waiting") && now.expiresAt() <= clock.millis()) {
+      return new Status("expired", null, now.expiresAt(), null, null);
+    }
+    return now;
+  }
+
+  /** Shows a new QR code (the previous one expired or failed); a link already waiting keeps its code. */
+  synchronized Status start(String name) {
+    if (daemon.device().local().isRegistered()) {
+      throw new IllegalStateException("this profile is linked already");
+    }
+    if (server == null && daemon.device().local().serverUrl() == null) {
+      throw new IllegalArgumentException(
+          "no server to link on: start the page with 'parley web --server ws://HOST:PORT'");
+    }
+    if (waiter != null && waiter.isAlive() && status().phase().equals("waiting")) {
+      return status;
+    }
+    if (waiter != null) {
+      // The expired code's link ends when the server closes its provisioning socket; a new one
+      // can only start after that.
+      try {
+        waiter.join(Duration.ofSeconds(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    String url = server != null ? server : daemon.device().local().serverUrl();
+    LinkCommand.Invitation invitation =
+        daemon.run(LinkCommand.START_LINK, new LinkCommand.StartParams(url, name, "web"), Caller.NONE);
+    status = new Status("waiting", invitation.uri(), invitation.expiresAt(), null, null);
+    waiter = Thread.ofVirtual().name("parley-web-link").start(this::awaitPrimary);
+    return status;
+  }
+
+  private void awaitPrimary() {
+    String uri = status.uri();
+    try {
+      daemon.run(LinkCommand.FINISH_LINK, new org.parley.cli.commands.Handler.None(), Caller.NONE);
+      status = new Status("importing", null, 0, null, null);
+      daemon.run(LinkCommand.AWAIT_HISTORY, new LinkCommand.AwaitParams((double) HISTORY_IDLE.toSeconds()), progress());
+      status = new Status("done", null, 0, null, status.history());
+    } catch (RuntimeException e) {
+      if (uri != null && uri.equals(status.uri())) {
+        // An expired code is not an error to show: the page asks for a new one.
+        status = new Status(status.expiresAt() <= clock.millis() ? "expired" : "failed", null, 0, e.getMessage(), null);
+      }
+    }
+  }
+
+  private Caller progress() {
+    return new Caller() {
+      @Override
+      public void event(LoggedEvent event) {
+        live(event.event());
+      }
+
+      @Override
+      public void live(ClientEvent event) {
+        if (event instanceof HistorySyncEvent history) {
+          status = new Status("importing", null, 0, null, history);
+        }
+      }
+    };
+  }
+}

@@ -1,0 +1,186 @@
+// One open chat: its messages, a page at a time from the newest, older pages fetched as the
+// reader scrolls up. Rows off screen are skipped by the browser's renderer (content-visibility),
+// so a long chat costs what is on screen; the DOM grows only with what the reader scrolled through.
+import { rpc } from './api.js';
+import { el, dayKey, dayLabel, time } from './util.js';
+
+const PAGE = 60;
+const RANK = { pending: 0, sent: 1, delivered: 2, read: 3 };
+const TICKS = { pending: '\u25F7', sent: '\u2713', delivered: '\u2713\u2713', read: '\u2713\u2713' };
+const STATUS_TEXT = { pending: 'waiting to be sent', sent: 'sent', delivered: 'delivered', read: 'read' };
+
+export class Conversation {
+  // ctx: { me() -> {phone, deviceId}, deviceName(id), nameOf(phone) }
+  constructor(container, ctx) {
+    this.container = container;
+    this.ctx = ctx;
+    this.chat = null;
+    this.rows = new Map(); // message id -> { message, node }
+    this.oldest = null;
+    this.more = false;
+    this.loading = false;
+    this.generation = 0;
+    container.addEventListener('scroll', () => {
+      if (this.chat && this.more && !this.loading && container.scrollTop < 400) this.loadOlder();
+    });
+  }
+
+  // chat: { chat, group: boolean, name }
+  async open(chat) {
+    this.chat = chat;
+    this.generation++;
+    this.rows.clear();
+    this.oldest = null;
+    this.container.replaceChildren(el('p', { class: 'empty', text: 'Loading…' }));
+    const messages = await this.fetch(null);
+    if (this.chat !== chat) return;
+    this.container.replaceChildren();
+    this.more = messages.length >= PAGE;
+    this.insert(messages, 'end');
+    if (messages.length === 0) {
+      this.container.append(el('p', { class: 'empty', id: 'chat-empty', text: 'No messages yet. Say hello.' }));
+    }
+    this.container.scrollTop = this.container.scrollHeight;
+  }
+
+  close() {
+    this.chat = null;
+    this.generation++;
+    this.rows.clear();
+  }
+
+  async fetch(before) {
+    const params = { limit: PAGE };
+    if (this.chat.group) params.groupId = this.chat.chat;
+    else params.recipient = this.chat.chat;
+    if (before !== null) params.before = before;
+    return (await rpc('history', params)).messages;
+  }
+
+  async loadOlder() {
+    this.loading = true;
+    const generation = this.generation;
+    try {
+      const older = (await this.fetch(this.oldest)).filter((m) => !this.rows.has(m.id));
+      if (generation !== this.generation) return;
+      this.more = older.length > 0;
+      const height = this.container.scrollHeight;
+      const top = this.container.scrollTop;
+      this.insert(older, 'start');
+      // Keeps the reader's place: the page grew above them.
+      this.container.scrollTop = top + (this.container.scrollHeight - height);
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  // Whether a message event belongs to the open chat.
+  holds(m) {
+    if (!this.chat) return false;
+    if (this.chat.group) return m.group === this.chat.chat;
+    if (m.group) return false;
+    return (m.type === 'sent' ? m.to : m.from) === this.chat.chat;
+  }
+
+  // A message that arrived live (or came back as our own send).
+  add(m) {
+    if (!this.holds(m)) return false;
+    const known = this.rows.get(m.id);
+    if (known) {
+      this.setStatus(m.id, m.status);
+      return true;
+    }
+    document.getElementById('chat-empty')?.remove();
+    const atBottom = this.container.scrollHeight - this.container.scrollTop - this.container.clientHeight < 120;
+    const last = [...this.rows.values()].at(-1);
+    if (last && (last.message.timestamp > m.timestamp)) {
+      // Out of order (a message that waited offline): reload the recent page in order.
+      this.open(this.chat);
+      return true;
+    }
+    this.insert([m], 'end');
+    if (atBottom || m.type === 'sent') this.container.scrollTop = this.container.scrollHeight;
+    return true;
+  }
+
+  receipt(event) {
+    for (const id of event.messageIds || []) this.setStatus(id, event.kind === 'read' ? 'read' : 'delivered');
+  }
+
+  setStatus(id, status) {
+    const row = this.rows.get(id);
+    if (!row || row.message.type !== 'sent' || !(status in RANK)) return;
+    const current = RANK[row.message.status] ?? -1;
+    if (RANK[status] <= current) return;
+    row.message.status = status;
+    row.node.dataset.status = status;
+    const ticks = row.node.querySelector('.ticks');
+    if (ticks) this.paintTicks(ticks, status);
+  }
+
+  paintTicks(node, status) {
+    node.textContent = TICKS[status] || '';
+    node.className = 'ticks ' + status;
+    node.setAttribute('aria-label', STATUS_TEXT[status] || status);
+    node.title = STATUS_TEXT[status] || status;
+  }
+
+  // Puts messages (oldest first) at the start or end, with a day separator wherever the day changes.
+  insert(messages, where) {
+    if (messages.length === 0) return;
+    const fragment = document.createDocumentFragment();
+    let previousDay = where === 'end' ? this.lastDay() : null;
+    for (const m of messages) {
+      const day = dayKey(m.timestamp);
+      if (day !== previousDay) {
+        fragment.append(el('div', { class: 'day', role: 'separator', 'data-day': day }, el('span', { text: dayLabel(m.timestamp) })));
+        previousDay = day;
+      }
+      const node = this.row(m);
+      fragment.append(node);
+    }
+    if (where === 'start') {
+      const firstSeparator = this.container.querySelector('.day');
+      this.container.prepend(fragment);
+      if (firstSeparator && firstSeparator.dataset.day === previousDay) firstSeparator.remove();
+      const entries = messages.map((m) => [m.id, { message: m, node: document.getElementById('m-' + m.id) }]);
+      this.rows = new Map([...entries, ...this.rows]);
+      this.oldest = messages[0].timestamp;
+    } else {
+      this.container.append(fragment);
+      for (const m of messages) this.rows.set(m.id, { message: m, node: document.getElementById('m-' + m.id) });
+      if (this.oldest === null) this.oldest = messages[0].timestamp;
+    }
+  }
+
+  lastDay() {
+    const separators = this.container.querySelectorAll('.day');
+    return separators.length ? separators[separators.length - 1].dataset.day : null;
+  }
+
+  row(m) {
+    if (m.type === 'system') {
+      return el('div', { class: 'msg system', id: 'm-' + m.id }, el('p', { text: m.body }));
+    }
+    const own = m.type === 'sent';
+    const me = this.ctx.me();
+    const bubble = el('div', { class: 'bubble' });
+    if (!own && this.chat.group) {
+      bubble.append(el('p', { class: 'author', text: m.name || this.ctx.nameOf(m.from) || m.from }));
+    }
+    bubble.append(el('p', { class: 'body', text: m.body }));
+    const meta = el('p', { class: 'meta' });
+    if (own) {
+      const by = m.fromDevice === me.deviceId ? 'you' : 'you, from ' + this.ctx.deviceName(m.fromDevice);
+      meta.append(el('span', { class: 'by', text: by }));
+    }
+    meta.append(el('time', { datetime: new Date(m.timestamp).toISOString(), text: time(m.timestamp) }));
+    if (own) {
+      const ticks = el('span', { class: 'ticks', role: 'img' });
+      this.paintTicks(ticks, m.status);
+      meta.append(ticks);
+    }
+    bubble.append(meta);
+    return el('div', { class: 'msg ' + (own ? 'out' : 'in'), id: 'm-' + m.id, 'data-status': m.status }, bubble);
+  }
+}

@@ -1,0 +1,188 @@
+package org.parley.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.parley.cli.daemon.Daemon;
+import org.parley.cli.web.WebCompanion;
+import org.parley.client.ClientConfig;
+import org.parley.client.linking.QrCodes;
+
+/**
+ * The web companion (DESIGN.md §14) in a real browser: Debian's chromium, headless, driven through
+ * chromedriver, against a real server process, with CLI devices on the other side. The page is
+ * linked by the QR code read from its own screenshot, then used as a person would.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WebCompanionIT {
+  static final String ALICE = "+15550001301";
+  static final String BOB = "+15550001302";
+
+  @TempDir static Path dir;
+  static ServerProcess server;
+  static Daemon web;
+  static WebCompanion page;
+  static InetSocketAddress http;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = ServerProcess.start(dir.resolve("server"));
+    registerAs("alice", ALICE);
+    registerAs("bob", BOB);
+    web =
+        Daemon.start(
+            new Daemon.Options(
+                List.of(dir.resolve("web")), false, dir.resolve("web"), null, null,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null, Duration.ofDays(30),
+                ClientConfig.defaults()));
+    page = WebCompanion.mount(web, server.url(), Clock.systemUTC());
+    http = web.http().address();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (web != null) {
+      web.close();
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  static Cli.Run ok(String profile, String... args) {
+    Cli.Run run = new Cli(dir).parley(profile, args);
+    assertThat(run.code()).as("parley %s: %s", String.join(" ", args), run.err()).isZero();
+    return run;
+  }
+
+  static void registerAs(String profile, String phone) {
+    ok(profile, "register", "--server", server.url(), "--phone", phone);
+    ok(profile, "verify", server.codeFor(phone));
+  }
+
+  static Map<String, String> headers() {
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("Host", "127.0.0.1:" + http.getPort());
+    return headers;
+  }
+
+  @Test
+  @Order(1)
+  void theLoginTokenWorksOnceAndTheApiWantsTheSessionCookieAndThePagesHeader() throws Exception {
+    String rpc = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"version\"}";
+    RawHttp.Response index = RawHttp.request(http, "GET", "/", headers(), null);
+    assertThat(index.status()).isEqualTo(200);
+    assertThat(index.headers().get("content-security-policy")).contains("script-src 'self'").doesNotContain("unsafe");
+    assertThat(index.body()).doesNotContain("<script>").contains("type=\"module\" src=\"/app.js\"");
+    assertThat(RawHttp.request(http, "GET", "/../pom.xml", headers(), null).status()).isEqualTo(404);
+
+    String token = page.loginToken();
+    assertThat(RawHttp.request(http, "POST", "/web/login", headers(), "guess").status()).isEqualTo(403);
+    RawHttp.Response login = RawHttp.request(http, "POST", "/web/login", headers(), token);
+    assertThat(login.status()).isEqualTo(204);
+    String setCookie = login.headers().get("set-cookie");
+    assertThat(setCookie).contains("HttpOnly").contains("SameSite=Strict");
+    assertThat(RawHttp.request(http, "POST", "/web/login", headers(), token).status()).as("used once").isEqualTo(403);
+
+    Map<String, String> session = headers();
+    session.put("Cookie", setCookie.substring(0, setCookie.indexOf(';')));
+    assertThat(RawHttp.request(http, "POST", "/api/v1/rpc", headers(), rpc).status()).isEqualTo(401);
+    assertThat(RawHttp.request(http, "POST", "/api/v1/rpc", session, rpc).status())
+        .as("a cross-site form cannot add the header").isEqualTo(401);
+    Map<String, String> fromPage = new LinkedHashMap<>(session);
+    fromPage.put("X-Parley-Request", "1");
+    assertThat(RawHttp.request(http, "POST", "/api/v1/rpc", fromPage, rpc).body()).contains("\"version\"");
+    assertThat(RawHttp.request(http, "GET", "/web/state", session, null).body()).contains("\"registered\":false");
+    Map<String, String> rebound = new LinkedHashMap<>(fromPage);
+    rebound.put("Host", "attacker.example:" + http.getPort());
+    assertThat(RawHttp.request(http, "POST", "/api/v1/rpc", rebound, rpc).status()).as("DNS rebinding").isEqualTo(403);
+  }
+
+  @Test
+  @Order(2)
+  void linkedByTheQrCodeInThePageItShowsHistoryLiveMessagesSendsReadsAndTheUnlink() throws Exception {
+    Browser.assumeInstalled();
+    ok("bob", "send", "--to", ALICE, "old news from before the link");
+    ok("alice", "receive", "--timeout", "1s");
+    ChromeDriver browser = Browser.start();
+    try {
+      browser.get("http://127.0.0.1:" + http.getPort() + "/#token=" + page.loginToken());
+      await().atMost(Duration.ofSeconds(60)).until(() ->
+          Boolean.TRUE.equals(((JavascriptExecutor) browser).executeScript(
+              "const q = document.getElementById('qr'); return q.complete && q.naturalWidth > 0 && !q.closest('[hidden]');")));
+      assertThat(browser.getCurrentUrl()).as("the token leaves the address bar").doesNotContain("token");
+      Path shot = Browser.screenshot(browser, dir.resolve("link.png"));
+      Files.copy(shot, Browser.docs("web-link.png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      String uri = QrCodes.readPng(shot);
+      assertThat(uri).startsWith("parley://link?").isEqualTo(browser.findElement(By.id("link-uri")).getDomProperty("value"));
+
+      ok("alice", "add-device", "--uri", uri);
+      await().atMost(Duration.ofSeconds(90)).until(() -> "true".equals(browser.findElement(By.tagName("body")).getDomAttribute("data-ready")));
+      WebElement bobChat = await().atMost(Duration.ofSeconds(30))
+          .until(() -> browser.findElements(By.cssSelector("#chat-list li[data-chat='" + BOB + "'] button")), l -> !l.isEmpty())
+          .getFirst();
+      bobChat.click();
+      await().atMost(Duration.ofSeconds(30)).until(() -> messagesText(browser).contains("old news from before the link"));
+
+      ok("bob", "send", "--to", ALICE, "a live hello");
+      await("arrives without a reload").atMost(Duration.ofSeconds(30))
+          .until(() -> messagesText(browser).contains("a live hello"));
+
+      WebElement compose = browser.findElement(By.id("compose"));
+      compose.sendKeys("first line", Keys.chord(Keys.SHIFT, Keys.ENTER), "a reply from the page");
+      compose.sendKeys(Keys.ENTER);
+      await().atMost(Duration.ofSeconds(30)).until(() -> !browser.findElements(By.cssSelector(".msg.out")).isEmpty());
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+          assertThat(ok("bob", "receive", "--timeout", "1s").out()).contains("a reply from the page"));
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        ok("alice", "receive", "--timeout", "1s");
+        assertThat(ok("alice", "history", "--with", BOB).out()).as("the primary's transcript").contains("a reply from the page");
+      });
+      assertThat(browser.findElement(By.cssSelector(".msg.out .body")).getText()).isEqualTo("first line\na reply from the page");
+
+      ok("bob", "read", "--with", ALICE);
+      await("ticks turn to read").atMost(Duration.ofSeconds(30)).until(() ->
+          "read".equals(browser.findElement(By.cssSelector(".msg.out")).getDomAttribute("data-status")));
+      Browser.screenshot(browser, Browser.docs("web-chat.png"));
+      browser.manage().window().setSize(new Dimension(360, 740));
+      Browser.screenshot(browser, Browser.docs("web-phone.png"));
+      browser.manage().window().setSize(new Dimension(1280, 800));
+
+      ok("alice", "unlink", "2");
+      await("the unlinked banner").atMost(Duration.ofSeconds(30))
+          .until(() -> !browser.findElements(By.cssSelector(".banner[data-key='unlinked']")).isEmpty());
+      assertThat(browser.findElement(By.id("compose")).isEnabled()).isFalse();
+    } catch (Throwable failure) {
+      Browser.keepFailure(browser, "linkedByTheQrCode");
+      throw failure;
+    } finally {
+      browser.quit();
+    }
+  }
+
+  static String messagesText(ChromeDriver browser) {
+    return browser.findElement(By.id("messages")).getText();
+  }
+}
