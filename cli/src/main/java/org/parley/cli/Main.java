@@ -9,6 +9,7 @@ import java.util.Map;
 import org.parley.cli.commands.AddDeviceCommand;
 import org.parley.cli.commands.AdminCommand;
 import org.parley.cli.commands.AssignCommand;
+import org.parley.cli.commands.AttachmentCommand;
 import org.parley.cli.commands.ChatsCommand;
 import org.parley.cli.commands.ContactsCommand;
 import org.parley.cli.commands.LabelsCommand;
@@ -73,6 +74,7 @@ public final class Main implements Runnable {
           LabelsCommand.class,
           AssignCommand.class,
           NotesCommand.class,
+          AttachmentCommand.class,
           DaemonCommand.class,
           WebCommand.class,
           CommandLine.HelpCommand.class);

@@ -11,6 +11,7 @@ import org.parley.client.messaging.IdentityNotices;
 import org.parley.client.messaging.MessageSender;
 import org.parley.client.messaging.SafetyNumbers;
 import org.parley.client.net.ServerConnection;
+import org.parley.client.store.AttachmentStore;
 import org.parley.client.store.Contacts;
 import org.parley.client.store.MessageHistory;
 import org.parley.protocol.PhoneNumbers;
@@ -27,11 +28,13 @@ import org.parley.protocol.wire.SyncMessage;
 final class Chats {
   private final DeviceContext device;
   private final Online online;
+  private final Attachments attachments;
   private Outbox outbox;
 
-  Chats(DeviceContext device, Online online) {
+  Chats(DeviceContext device, Online online, Attachments attachments) {
     this.device = device;
     this.online = online;
+    this.attachments = attachments;
   }
 
   /** Where new messages go first (set once, by the device that owns both). */
@@ -41,14 +44,26 @@ final class Chats {
 
   /** A new message to a contact: sent now, or kept in the outbox while the server cannot be reached. */
   Device.SendResult sendText(String phone, String body) {
+    return send(phone, body, List.of());
+  }
+
+  /**
+   * A new message with files: each is uploaded first (DESIGN.md §15), then the message, which
+   * points to them, is sent now or kept in the outbox.
+   */
+  Device.SendResult send(String phone, String body, List<Attachments.Prepared> files) {
     String number = PhoneNumbers.normalize(phone);
     DataMessage data =
         DataMessage.newBuilder()
             .setId(UUID.randomUUID().toString())
             .setBody(body)
             .setTimestamp(device.clock.millis())
+            .addAllAttachments(files.stream().map(Attachments.Prepared::pointer).toList())
             .build();
-    return outbox.send(number, null, data);
+    attachments.recordOwn(device.local.account(), data.getId(), files);
+    Device.SendResult result = outbox.send(number, null, data);
+    attachments.carried(files);
+    return result;
   }
 
   /**
@@ -94,10 +109,12 @@ final class Chats {
             local.account(), data.getId(), local.deviceId(), recipient, null, true, body, now,
             result.serverTimestamp(), "sent");
     device.profile.transaction(c -> {
-      if (!device.history.add(entry)) {
+      if (!device.history.add(entry, data.getAttachmentsList(), AttachmentStore.PENDING)) {
         device.history.setOwnStatus(local.account(), data.getId(), Outbox.SENT, result.serverTimestamp(), recipient);
       }
-      device.events.append(ContentProcessor.event(entry, local.phone(), number));
+      device.events.append(
+          ContentProcessor.event(entry, local.phone(), number)
+              .withAttachments(device.attachments.views(local.account(), data.getId())));
       return null;
     });
     return new Device.SendResult(data.getId(), now, result.serverTimestamp(), result.declined(), Outbox.SENT);
@@ -160,7 +177,9 @@ final class Chats {
       String author = entry.outgoing() ? device.local.phone() : device.contacts.phoneOf(entry.author());
       String to =
           entry.outgoing() && entry.chatAccount() != null ? device.contacts.phoneOf(entry.chatAccount()) : null;
-      out.add((MessageEvent) names.named(ContentProcessor.event(entry, author, to)));
+      out.add(
+          (MessageEvent) names.named(
+              ContentProcessor.event(entry, author, to).withAttachments(device.attachments.views(entry.author(), entry.id()))));
     }
     return out;
   }

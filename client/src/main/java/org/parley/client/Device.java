@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.parley.client.appstate.AppState;
+import org.parley.client.attachments.AttachmentUploader;
+import org.parley.client.events.AttachmentView;
 import org.parley.client.events.ClientEvent;
 import org.parley.client.events.MessageEvent;
 import org.parley.client.events.UntrustedEvent;
@@ -39,6 +41,7 @@ public final class Device implements AutoCloseable {
   private final Inbox inbox;
   private final Companions companions;
   private final Outbox outbox;
+  private final Attachments attachments;
   private CompletableFuture<CompanionLinker.Result> pendingLink;
   private volatile Receiving receiving;
 
@@ -46,7 +49,8 @@ public final class Device implements AutoCloseable {
     this.device = new DeviceContext(directory, config);
     this.online = new Online(device);
     this.registration = new Registration(device, online);
-    this.chats = new Chats(device, online);
+    this.attachments = new Attachments(device, online);
+    this.chats = new Chats(device, online, attachments);
     this.inbox = new Inbox(device, online);
     this.companions = new Companions(device, online);
     this.outbox =
@@ -57,6 +61,7 @@ public final class Device implements AutoCloseable {
                 : chats.deliver(waiting.recipient(), waiting.data()));
     chats.outbox(outbox);
     inbox.outbox(outbox);
+    inbox.attachments(attachments);
   }
 
   public static Device open(Path directory, ClientConfig config) {
@@ -127,6 +132,52 @@ public final class Device implements AutoCloseable {
   }
 
   /**
+   * Sends a message with files to a contact ({@code phone}) or a group ({@code groupId}): each file
+   * is encrypted with a fresh key and uploaded first (resumably: the same send run again after a
+   * failure continues each upload from the server's offset), then the message, which points to them,
+   * is sent or kept in the outbox like any other (DESIGN.md §15).
+   */
+  public SendResult send(String phone, String groupId, String body, List<AttachmentUploader.Outgoing> files) {
+    if ((phone == null) == (groupId == null)) {
+      throw new IllegalArgumentException("name a contact or a group, not both");
+    }
+    return sendPrepared(phone, groupId, body, files.isEmpty() ? List.of() : attachments.upload(files));
+  }
+
+  /** The first half of {@link #send}, for tests that look at (or tamper with) what was uploaded. */
+  List<Attachments.Prepared> upload(List<AttachmentUploader.Outgoing> files) {
+    return attachments.upload(files);
+  }
+
+  /** The second half of {@link #send}: the message that points to files already uploaded. */
+  SendResult sendPrepared(String phone, String groupId, String body, List<Attachments.Prepared> prepared) {
+    return groupId != null ? groups().send(groupId, body, prepared) : chats.send(phone, body, prepared);
+  }
+
+  /**
+   * Fetches an attachment (verified before any plaintext is written, stored in the profile under
+   * a name made up here) unless it is here already, and copies it to {@code out} if given.
+   */
+  public AttachmentView attachment(String id, Path out) {
+    return attachments.get(id, out);
+  }
+
+  /** Fetches the attachments that arrived and wait; returns how many were fetched. */
+  public int fetchAttachments(Consumer<ClientEvent> listener) {
+    return attachments.fetchPending(listener);
+  }
+
+  /** For tests: uploads die after this many bytes, as a killed process's would. */
+  void stopUploadsAfter(long bytes) {
+    attachments.stopUploadsAfter(bytes);
+  }
+
+  /** For tests: hears the bytes of each download held so far, and may stop it by throwing. */
+  void downloadProgress(java.util.function.LongConsumer progress) {
+    attachments.downloadProgress(progress);
+  }
+
+  /**
    * Marks a chat read up to now: on this device, on the account's other devices (read sync), and
    * for the senders (read receipts). Returns how many messages became read.
    */
@@ -185,7 +236,7 @@ public final class Device implements AutoCloseable {
             device.clock, device::tell);
     return new GroupChats(
         device.profile, local, groups, roster, changes, groupSender, pairwise, device.history, device.events,
-        device.clock, this::online, device::tell, outbox);
+        device.clock, this::online, device::tell, outbox, attachments);
   }
 
   /**

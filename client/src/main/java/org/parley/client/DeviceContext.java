@@ -17,6 +17,7 @@ import org.parley.client.messaging.OwnDeviceList;
 import org.parley.client.net.Trust;
 import org.parley.client.net.ServerConnection;
 import org.parley.client.events.HistorySyncEvent;
+import org.parley.client.store.AttachmentStore;
 import org.parley.client.store.Contacts;
 import org.parley.client.store.EventLog;
 import org.parley.client.store.GroupStore;
@@ -43,6 +44,7 @@ final class DeviceContext {
   final Contacts contacts;
   final MessageHistory history;
   final EventLog events;
+  final AttachmentStore attachments;
   private volatile Consumer<ClientEvent> listener = event -> {};
 
   DeviceContext(Path directory, ClientConfig config) {
@@ -56,6 +58,7 @@ final class DeviceContext {
     this.contacts = new Contacts(profile);
     this.history = new MessageHistory(profile);
     this.events = new EventLog(profile, clock);
+    this.attachments = new AttachmentStore(profile, directory.resolve(AttachmentStore.DIRECTORY));
     events.naming(event -> names().named(event));
   }
 

@@ -13,6 +13,7 @@ import org.parley.client.messaging.GroupRoster;
 import org.parley.client.messaging.GroupSender;
 import org.parley.client.messaging.MessageSender;
 import org.parley.client.net.ServerConnection;
+import org.parley.client.store.AttachmentStore;
 import org.parley.client.store.EventLog;
 import org.parley.client.store.GroupStore;
 import org.parley.client.store.GroupStore.LocalGroup;
@@ -45,6 +46,7 @@ public final class GroupChats {
   private final Supplier<ServerConnection> server;
   private final Consumer<ClientEvent> events;
   private final Outbox outbox;
+  private final Attachments attachments;
 
   GroupChats(
       ProfileStore profile,
@@ -59,7 +61,8 @@ public final class GroupChats {
       Clock clock,
       Supplier<ServerConnection> server,
       Consumer<ClientEvent> events,
-      Outbox outbox) {
+      Outbox outbox,
+      Attachments attachments) {
     this.profile = profile;
     this.local = local;
     this.groups = groups;
@@ -73,6 +76,7 @@ public final class GroupChats {
     this.clock = clock;
     this.server = server;
     this.outbox = outbox;
+    this.attachments = attachments;
   }
 
   /** A group as this device knows it. */
@@ -120,14 +124,26 @@ public final class GroupChats {
 
   /** A new message to a group: sent now, or kept in the outbox while the server cannot be reached. */
   public Device.SendResult sendText(String groupId, String body) {
+    return send(groupId, body, List.of());
+  }
+
+  /**
+   * A new message with files to a group: each file is uploaded once, whatever the group's size, and
+   * the one sender-key message carries the pointers (DESIGN.md §15).
+   */
+  Device.SendResult send(String groupId, String body, List<Attachments.Prepared> files) {
     DataMessage data =
         DataMessage.newBuilder()
             .setId(UUID.randomUUID().toString())
             .setBody(body)
             .setTimestamp(clock.millis())
             .setGroupId(groupId)
+            .addAllAttachments(files.stream().map(Attachments.Prepared::pointer).toList())
             .build();
-    return outbox.send(null, groupId, data);
+    attachments.recordOwn(local.account(), data.getId(), files);
+    Device.SendResult result = outbox.send(null, groupId, data);
+    attachments.carried(files);
+    return result;
   }
 
   /**
@@ -143,10 +159,10 @@ public final class GroupChats {
             local.account(), data.getId(), local.deviceId(), null, groupId, true, data.getBody(), now,
             result.serverTimestamp(), Outbox.SENT);
     profile.transaction(c -> {
-      if (!history.add(entry)) {
+      if (!history.add(entry, data.getAttachmentsList(), AttachmentStore.PENDING)) {
         history.setOwnStatus(local.account(), data.getId(), Outbox.SENT, result.serverTimestamp());
       }
-      log.append(ContentProcessor.event(entry, local.phone(), null));
+      log.append(ContentProcessor.event(entry, local.phone(), null).withAttachments(attachments.views(local.account(), data.getId())));
       return null;
     });
     return new Device.SendResult(data.getId(), now, result.serverTimestamp(), result.declined(), Outbox.SENT);

@@ -53,6 +53,7 @@ final class Inbox {
   private volatile ReceiveHooks hooks = ReceiveHooks.NONE;
   private boolean historyComplete;
   private Outbox outbox;
+  private Attachments attachments;
 
   Inbox(DeviceContext device, Online online) {
     this.device = device;
@@ -60,6 +61,10 @@ final class Inbox {
   }
 
   /** What was kept while the server was unreachable goes out once the queue is taken in. */
+  void attachments(Attachments value) {
+    this.attachments = value;
+  }
+
   void outbox(Outbox value) {
     this.outbox = value;
   }
@@ -157,12 +162,16 @@ final class Inbox {
           if (online.inbox().isEmpty() || acks.size() >= ACK_BATCH) {
             ack(server, acks);
           }
+          if (online.inbox().isEmpty()) {
+            count += fetchAttachments(listener);
+          }
           historyComplete |= handoff.importPending(listener);
         } else if (push.hasQueueEmpty()) {
           ack(server, acks);
           sendReceipts(server);
           sendAppState(server);
           flushOutbox();
+          count += fetchAttachments(listener);
         } else if (push.hasUnlinked()) {
           listener.accept(Online.unlinked(push));
           count++;
@@ -231,6 +240,26 @@ final class Inbox {
     online.inbox().clear();
     TimeUnit.MILLISECONDS.sleep(250L << Math.min(attempt, 4));
     return online.connection(true);
+  }
+
+  /**
+   * Fetches the attachments that arrived (after their messages were committed and acked: a download
+   * never holds up an ack). Returns how many events that produced.
+   */
+  private int fetchAttachments(Consumer<ClientEvent> listener) {
+    if (attachments == null) {
+      return 0;
+    }
+    int[] events = {0};
+    try {
+      attachments.fetchPending(event -> {
+        listener.accept(event);
+        events[0]++;
+      });
+    } catch (ClientException e) {
+      warn(listener, new WarningEvent("attachments", "attachments could not be fetched yet: " + e.getMessage()));
+    }
+    return events[0];
   }
 
   private void flushOutbox() {

@@ -10,6 +10,7 @@ import org.parley.client.events.MessageEvent;
 import org.parley.client.events.WarningEvent;
 import org.parley.client.messaging.ContentProcessor;
 import org.parley.client.net.ServerConnection;
+import org.parley.client.store.AttachmentStore;
 import org.parley.client.store.Contacts;
 import org.parley.client.store.MessageHistory;
 import org.parley.protocol.PhoneNumbers;
@@ -133,8 +134,10 @@ final class Outbox {
         insert.setString(6, why);
         insert.executeUpdate();
       }
-      device.history.add(entry);
-      device.events.append(ContentProcessor.event(entry, local.phone(), number));
+      device.history.add(entry, data.getAttachmentsList(), AttachmentStore.PENDING);
+      device.events.append(
+          ContentProcessor.event(entry, local.phone(), number)
+              .withAttachments(device.attachments.views(local.account(), data.getId())));
       return null;
     });
     return new Device.SendResult(data.getId(), data.getTimestamp(), 0, List.of(), PENDING);

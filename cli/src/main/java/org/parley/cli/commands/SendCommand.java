@@ -1,10 +1,13 @@
 package org.parley.cli.commands;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.parley.cli.output.Output;
 import org.parley.client.Device;
+import org.parley.client.attachments.AttachmentUploader;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -14,8 +17,10 @@ import picocli.CommandLine.Parameters;
     name = "send",
     mixinStandardHelpOptions = true,
     description = {
-      "Send a text; exits 0 once the server has stored it for every device. If the server cannot be",
-      "reached, the message is kept and sent in order later, and the exit code is 75."
+      "Send a text and files; exits 0 once the server has stored it for every device. Each file is",
+      "encrypted with a fresh key and uploaded first; if that breaks off, the same send again continues",
+      "each upload where it stopped. If the server cannot be reached once the files are up, the message",
+      "is kept and sent in order later, and the exit code is 75."
     })
 public final class SendCommand extends DeviceCommand<SendCommand.Sent> {
   static final class Target {
@@ -29,11 +34,20 @@ public final class SendCommand extends DeviceCommand<SendCommand.Sent> {
   @ArgGroup(exclusive = true, multiplicity = "1")
   Target target;
 
-  @Parameters(paramLabel = "TEXT", description = "The message.")
+  @Option(
+      names = "--attachment",
+      paramLabel = "FILE",
+      description = "A file to send with the message (repeat for several, at most 32).")
+  List<Path> attachments = new ArrayList<>();
+
+  @Parameters(paramLabel = "TEXT", arity = "0..1", description = "The message (may be left out when files are sent).")
   String text;
 
-  /** signal-cli's names: one of {@code recipient} (a number) and {@code groupId}, and the {@code message}. */
-  public record Params(String recipient, String groupId, String message) {}
+  /**
+   * signal-cli's names: one of {@code recipient} (a number) and {@code groupId}, the {@code message},
+   * and {@code attachments}: paths of files to send, absolute (the daemon runs elsewhere).
+   */
+  public record Params(String recipient, String groupId, String message, List<String> attachments) {}
 
   /**
    * @param declined devices that got nothing because their primary did not vouch for them
@@ -51,8 +65,18 @@ public final class SendCommand extends DeviceCommand<SendCommand.Sent> {
       Handler.of("send", Params.class, Sent.class, (device, p, caller) -> {
         Require.oneOf(p.recipient(), "recipient", p.groupId(), "groupId");
         String message = p.message() == null ? "" : p.message();
-        Device.SendResult sent =
-            p.groupId() != null ? device.groups().sendText(p.groupId(), message) : device.sendText(p.recipient(), message);
+        List<AttachmentUploader.Outgoing> files = new ArrayList<>();
+        for (String file : p.attachments() == null ? List.<String>of() : p.attachments()) {
+          Path path = Path.of(file);
+          if (!path.isAbsolute()) {
+            throw new IllegalArgumentException("attachments are named by absolute paths: " + file);
+          }
+          files.add(AttachmentUploader.Outgoing.of(path));
+        }
+        if (message.isEmpty() && files.isEmpty()) {
+          throw new IllegalArgumentException("nothing to send: give a text, a file (--attachment), or both");
+        }
+        Device.SendResult sent = device.send(p.recipient(), p.groupId(), message, files);
         return new Sent(
             sent.messageId(), p.recipient(), p.groupId(), sent.timestamp(), sent.serverTimestamp(), sent.declined(),
             sent.status());
@@ -60,7 +84,8 @@ public final class SendCommand extends DeviceCommand<SendCommand.Sent> {
 
   @Override
   protected Sent run(Invoker invoker, Output output) {
-    return invoker.call(SEND, new Params(target.to, target.group, text));
+    List<String> files = attachments.stream().map(f -> f.toAbsolutePath().normalize().toString()).toList();
+    return invoker.call(SEND, new Params(target.to, target.group, text, files));
   }
 
   @Override

@@ -18,6 +18,8 @@ import org.parley.client.events.GroupWarningEvent;
 import org.parley.client.events.HistorySyncEvent;
 import org.parley.client.events.IdentityChangedEvent;
 import org.parley.client.events.LoggedEvent;
+import org.parley.client.events.AttachmentEvent;
+import org.parley.client.events.AttachmentView;
 import org.parley.client.events.MessageEvent;
 import org.parley.client.events.ReadEvent;
 import org.parley.client.events.ReceiptEvent;
@@ -61,6 +63,19 @@ public final class PlainOutput implements Output {
         } else {
           out.printf("%s  %s (device %d)%s: %s%n", time(m.timestamp()), named(m.name(), m.from()), m.fromDevice(),
               where, m.body());
+        }
+        for (AttachmentView a : m.attachments()) {
+          out.printf("    attachment %s: %s (%s, %d bytes)%s%n", a.id(), shortName(a.fileName()), a.contentType(),
+              a.size(), a.path() != null ? " at " + a.path() : ", not fetched yet ('parley attachment get " + a.id() + "')");
+        }
+      }
+      case AttachmentEvent a -> {
+        if (a.path() != null) {
+          out.printf("attachment %s (%s) of message %s from %s: stored at %s%n", a.id(), shortName(a.fileName()),
+              a.message(), a.from(), a.path());
+        } else {
+          err.printf("warning: attachment %s (%s) of message %s from %s was not stored: %s%n", a.id(),
+              shortName(a.fileName()), a.message(), a.from(), a.error());
         }
       }
       case ContactNameEvent c ->
@@ -135,6 +150,12 @@ public final class PlainOutput implements Output {
   public synchronized void note(String text) {
     out.println(text);
     out.flush();
+  }
+
+  /** A sender's file name on one line, at most 80 characters of it: it may be anything. */
+  static String shortName(String fileName) {
+    String shown = SafeText.shown(fileName == null || fileName.isEmpty() ? "(no name)" : fileName);
+    return shown.length() > 80 ? shown.substring(0, 77) + "..." : shown;
   }
 
   /** A name from the address book (shown safely) instead of the number, when there is one. */

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import org.parley.cli.commands.AddDeviceCommand;
 import org.parley.cli.commands.AssignCommand;
+import org.parley.cli.commands.AttachmentCommand;
 import org.parley.cli.commands.ChatsCommand;
 import org.parley.cli.commands.ContactsCommand;
 import org.parley.cli.commands.LabelsCommand;
@@ -86,7 +87,8 @@ public final class Methods {
             LabelsCommand.REMOVE_LABEL,
             AssignCommand.ASSIGN_CHAT,
             NotesCommand.ADD_NOTE,
-            NotesCommand.LIST_NOTES));
+            NotesCommand.LIST_NOTES,
+            AttachmentCommand.GET_ATTACHMENT));
   }
 
   public Handler<?, ?> get(String method) {

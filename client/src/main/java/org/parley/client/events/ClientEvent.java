@@ -22,7 +22,8 @@ public sealed interface ClientEvent
         LabelEvent,
         LabelledEvent,
         AssignedEvent,
-        NoteEvent {
+        NoteEvent,
+        AttachmentEvent {
   /** The {@code type} field of the event's JSON object ({@code message}, {@code receipt}, ...). */
   String type();
 }

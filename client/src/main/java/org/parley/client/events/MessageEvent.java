@@ -2,6 +2,7 @@ package org.parley.client.events;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
 
 /**
  * A message in a chat: received from someone (type {@value #RECEIVED}) or sent by one of the
@@ -15,6 +16,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *     {@value #SYSTEM}: a chat assigned to an agent)
  * @param name the address book's name for the other party (the sender of a received message, the
  *     recipient of a sent 1:1 message), if it has one (app state, DESIGN.md §16); no field otherwise
+ * @param attachments the files the message carries (DESIGN.md §12, §15); no field when it has none
  */
 public record MessageEvent(
     String type,
@@ -27,7 +29,8 @@ public record MessageEvent(
     long timestamp,
     long serverTimestamp,
     String status,
-    @JsonInclude(JsonInclude.Include.NON_NULL) String name)
+    @JsonInclude(JsonInclude.Include.NON_NULL) String name,
+    @JsonInclude(JsonInclude.Include.NON_EMPTY) List<AttachmentView> attachments)
     implements ClientEvent {
   public static final String RECEIVED = "message";
   public static final String SENT = "sent";
@@ -36,7 +39,11 @@ public record MessageEvent(
   public MessageEvent(
       String type, String id, String from, int fromDevice, String to, String group, String body, long timestamp,
       long serverTimestamp, String status) {
-    this(type, id, from, fromDevice, to, group, body, timestamp, serverTimestamp, status, null);
+    this(type, id, from, fromDevice, to, group, body, timestamp, serverTimestamp, status, null, List.of());
+  }
+
+  public MessageEvent {
+    attachments = attachments == null ? List.of() : List.copyOf(attachments);
   }
 
   public static MessageEvent of(
@@ -48,7 +55,13 @@ public record MessageEvent(
 
   /** The same message with the other party's name from the address book. */
   public MessageEvent withName(String name) {
-    return new MessageEvent(type, id, from, fromDevice, to, group, body, timestamp, serverTimestamp, status, name);
+    return new MessageEvent(
+        type, id, from, fromDevice, to, group, body, timestamp, serverTimestamp, status, name, attachments);
+  }
+
+  /** The same message with its attachments. */
+  public MessageEvent withAttachments(List<AttachmentView> value) {
+    return new MessageEvent(type, id, from, fromDevice, to, group, body, timestamp, serverTimestamp, status, name, value);
   }
 
   /** The number of the other party of the chat: the sender, or the recipient of a sent 1:1 message. */

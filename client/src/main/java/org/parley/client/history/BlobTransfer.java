@@ -43,7 +43,8 @@ public final class BlobTransfer implements AutoCloseable {
     String credentials = account + "." + device + ":" + Base64.getEncoder().encodeToString(credential);
     this.authorization =
         "Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8));
-    HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+    HttpClient.Builder builder =
+        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).version(HttpClient.Version.HTTP_1_1);
     if (ssl != null) {
       builder.sslContext(ssl);
     }
@@ -94,34 +95,10 @@ public final class BlobTransfer implements AutoCloseable {
    * hears the bytes held so far. Returns the offset the download started at (0 unless resumed).
    */
   public long download(String blobId, Path file, long size, LongConsumer progress) {
-    checkId(blobId);
     try {
-      long held = Files.exists(file) ? Files.size(file) : 0;
-      if (held > size) {
-        Files.delete(file);
-        held = 0;
-      }
-      if (held == size) {
-        progress.accept(held);
-        return held;
-      }
-      HttpRequest.Builder request = request(blobId).GET();
-      if (held > 0) {
-        request.header("Range", "bytes=" + held + "-");
-      }
-      HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-      try (InputStream body = response.body()) {
-        long from;
-        if (response.statusCode() == 206 && response.headers().firstValue("Content-Range").orElse("").startsWith("bytes " + held + "-")) {
-          from = held;
-        } else if (response.statusCode() == 200) {
-          from = 0;
-        } else {
-          throw refused("download", response.statusCode(), new String(body.readNBytes(4096), StandardCharsets.UTF_8));
-        }
-        copy(body, file, from, size, progress);
-        return from;
-      }
+      return fetch(blobId, file, size, progress);
+    } catch (Refused e) {
+      throw refused("download", e.status, e.body);
     } catch (IOException e) {
       throw new ClientException(
           "downloading from " + httpBase + " broke off (" + e.getMessage() + "); run the import again to resume it", e);
@@ -129,6 +106,95 @@ public final class BlobTransfer implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new ClientException("the download was interrupted; run the import again to resume it", e);
     }
+  }
+
+  /** The server answered a blob request with a refusal: its HTTP status and its line of text. */
+  public static final class Refused extends IOException {
+    public final int status;
+    public final String body;
+
+    Refused(int status, String body) {
+      super("HTTP " + status + (body == null || body.isBlank() ? "" : ": " + body.strip()));
+      this.status = status;
+      this.body = body;
+    }
+  }
+
+  /**
+   * As {@link #download}, for callers that word their own errors: a refusal is a {@link Refused},
+   * a connection that broke off any other IOException (the bytes that arrived stay in the file).
+   */
+  public long fetch(String blobId, Path file, long size, LongConsumer progress) throws IOException, InterruptedException {
+    checkId(blobId);
+    long held = Files.exists(file) ? Files.size(file) : 0;
+    if (held > size) {
+      Files.delete(file);
+      held = 0;
+    }
+    if (held == size) {
+      progress.accept(held);
+      return held;
+    }
+    HttpRequest.Builder request = request(blobId).GET();
+    if (held > 0) {
+      request.header("Range", "bytes=" + held + "-");
+    }
+    HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+    try (InputStream body = response.body()) {
+      long from;
+      if (response.statusCode() == 206 && response.headers().firstValue("Content-Range").orElse("").startsWith("bytes " + held + "-")) {
+        from = held;
+      } else if (response.statusCode() == 200) {
+        from = 0;
+      } else {
+        throw new Refused(response.statusCode(), new String(body.readNBytes(4096), StandardCharsets.UTF_8));
+      }
+      copy(body, file, from, size, progress);
+      return from;
+    }
+  }
+
+  /**
+   * The bytes the server holds of a blob being uploaded ({@code HEAD}, tus 1.0's offset), or -1 if
+   * it holds no such blob (expired, or never reserved).
+   */
+  public long uploadOffset(String blobId) throws IOException, InterruptedException {
+    checkId(blobId);
+    HttpResponse<String> response =
+        http.send(request(blobId).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() == 404) {
+      return -1;
+    }
+    if (response.statusCode() != 200) {
+      throw new Refused(response.statusCode(), response.body());
+    }
+    return response.headers().firstValue("Upload-Offset").map(Long::parseLong)
+        .orElseThrow(() -> new IOException("the server's answer to HEAD has no Upload-Offset"));
+  }
+
+  /**
+   * Continues an upload at {@code offset} with {@code length} bytes read from {@code body} (tus 1.0's
+   * PATCH), streamed. Returns the offset the server holds afterwards. A connection that breaks off
+   * throws an IOException; what arrived stays on the server, and {@link #uploadOffset} tells how much.
+   */
+  public long patch(String blobId, long offset, java.io.InputStream body, long length)
+      throws IOException, InterruptedException {
+    checkId(blobId);
+    HttpRequest.BodyPublisher publisher =
+        HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> body), length);
+    HttpResponse<String> response =
+        http.send(
+            request(blobId)
+                .header("Upload-Offset", Long.toString(offset))
+                .header("Content-Type", "application/offset+octet-stream")
+                .header("Tus-Resumable", "1.0.0")
+                .method("PATCH", publisher)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 204) {
+      throw new Refused(response.statusCode(), response.body());
+    }
+    return response.headers().firstValue("Upload-Offset").map(Long::parseLong).orElse(offset + length);
   }
 
   /**

@@ -304,7 +304,7 @@ public final class HistoryExporter {
           select.setLong(next + 1, until);
           try (ResultSet rs = select.executeQuery()) {
             while (rs.next()) {
-              writing.message(message(rs));
+              writing.message(withAttachments(c, message(rs)));
             }
           }
         } catch (IOException e) {
@@ -314,6 +314,30 @@ public final class HistoryExporter {
       });
     } catch (UncheckedIOException e) {
       throw e.getCause();
+    }
+  }
+
+  /** The message's attachment pointers, so the companion can fetch those the server still holds. */
+  private static HistoryMessage withAttachments(Connection c, HistoryMessage message) throws SQLException {
+    try (PreparedStatement select =
+        c.prepareStatement(
+            "SELECT pointer FROM attachments WHERE author_account = ? AND message_id = ? ORDER BY position")) {
+      select.setString(1, message.getAuthorAccount());
+      select.setString(2, message.getId());
+      try (ResultSet rs = select.executeQuery()) {
+        if (!rs.next()) {
+          return message;
+        }
+        HistoryMessage.Builder builder = message.toBuilder();
+        do {
+          try {
+            builder.addAttachments(org.parley.protocol.wire.AttachmentPointer.parseFrom(rs.getBytes(1)));
+          } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            // A damaged pointer is left out; the message still goes.
+          }
+        } while (rs.next());
+        return builder.build();
+      }
     }
   }
 

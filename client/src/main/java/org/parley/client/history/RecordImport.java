@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import org.parley.client.appstate.AppStateLimits;
 import org.parley.client.appstate.AppStateLog;
 import org.parley.client.appstate.Mutation;
+import org.parley.client.store.AttachmentStore;
 import org.parley.protocol.wire.AppStateMutation;
 import org.parley.protocol.wire.HistoryContact;
 import org.parley.protocol.wire.HistoryGroup;
@@ -37,7 +38,10 @@ final class RecordImport implements AutoCloseable {
 
   private final AppStateLog.Bulk appState;
 
+  private final Connection connection;
+
   RecordImport(Connection c) throws SQLException {
+    this.connection = c;
     this.appState = new AppStateLog.Bulk(c);
     this.insert =
         c.prepareStatement(
@@ -88,6 +92,10 @@ final class RecordImport implements AutoCloseable {
     insert.setLong(9, m.getServerTimestamp());
     insert.setString(10, status);
     if (insert.executeUpdate() == 1) {
+      // Pointers only: the companion fetches those the server still holds when asked (DESIGN.md §15).
+      AttachmentStore.insert(
+          connection, java.util.UUID.fromString(m.getAuthorAccount()), m.getId(), m.getAttachmentsList(),
+          AttachmentStore.OFFERED);
       return true;
     }
     advance.setString(1, status);

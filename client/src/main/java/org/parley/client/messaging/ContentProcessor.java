@@ -9,6 +9,7 @@ import org.parley.client.events.MessageEvent;
 import org.parley.client.events.ReadEvent;
 import org.parley.client.events.ReceiptEvent;
 import org.parley.client.events.WarningEvent;
+import org.parley.client.store.AttachmentStore;
 import org.parley.client.store.Contacts;
 import org.parley.client.store.MessageHistory;
 import org.parley.client.store.MessageHistory.Entry;
@@ -97,8 +98,8 @@ public class ContentProcessor {
             data.getTimestamp(),
             incoming.envelope().getServerTimestamp(),
             "unread");
-    if (history.add(entry)) {
-      events.add(event(entry, incoming.senderPhone(), null));
+    if (history.add(entry, data.getAttachmentsList(), AttachmentStore.PENDING)) {
+      events.add(event(entry, incoming.senderPhone(), null).withAttachments(AttachmentStore.arrived(data.getAttachmentsList())));
     }
     receipts.owe(incoming.sender(), data.getId());
   }
@@ -150,8 +151,10 @@ public class ContentProcessor {
             data.getTimestamp(),
             incoming.envelope().getServerTimestamp(),
             "sent");
-    if (history.add(entry)) {
-      events.add(event(entry, ownPhone, sent.getDestinationPhone().isEmpty() ? null : sent.getDestinationPhone()));
+    if (history.add(entry, data.getAttachmentsList(), AttachmentStore.PENDING)) {
+      events.add(
+          event(entry, ownPhone, sent.getDestinationPhone().isEmpty() ? null : sent.getDestinationPhone())
+              .withAttachments(AttachmentStore.arrived(data.getAttachmentsList())));
     }
   }
 

@@ -15,6 +15,7 @@ import org.parley.client.net.ServerConnection;
 import org.parley.client.net.ServerException;
 import org.parley.client.store.GroupStore.LocalGroup;
 import org.parley.client.store.MessageHistory;
+import org.parley.client.store.AttachmentStore;
 import org.parley.client.store.MessageHistory.Entry;
 import org.parley.client.store.SignalStore;
 import org.parley.protocol.wire.CiphertextType;
@@ -236,8 +237,10 @@ public final class GroupInbox {
             data.getTimestamp(),
             incoming.envelope().getServerTimestamp(),
             own ? "sent" : "unread");
-    if (history.add(entry)) {
-      events.add(ContentProcessor.event(entry, own ? ownPhone : incoming.senderPhone(), null));
+    if (history.add(entry, data.getAttachmentsList(), AttachmentStore.PENDING)) {
+      events.add(
+          ContentProcessor.event(entry, own ? ownPhone : incoming.senderPhone(), null)
+              .withAttachments(AttachmentStore.arrived(data.getAttachmentsList())));
     }
   }
 }

@@ -108,7 +108,12 @@ public final class GroupSender {
       List<Target> targets = targets(server, group);
       UUID distributionId = currentKey(groupId, targets);
       Set<Share> holders = handOver(server, groupId, distributionId, targets);
-      SendGroupMessage.Builder request = SendGroupMessage.newBuilder().setGroupId(groupId).setTimestamp(timestamp);
+      // One upload for the whole group: the blob ids go with the one ciphertext that carries the pointers.
+      SendGroupMessage.Builder request =
+          SendGroupMessage.newBuilder()
+              .setGroupId(groupId)
+              .setTimestamp(timestamp)
+              .addAllAttachmentBlobIds(MessageSender.blobIds(List.of(new MessageSender.Part(ownAccount, content))));
       List<String> declined = new ArrayList<>();
       unsigned.forEach((account, devices) -> devices.forEach(device -> {
         request.addDeclined(ref(account, device));

@@ -218,7 +218,8 @@ public final class MessageSender {
 
   private SendMessage encrypt(List<Part> parts, List<Account> targets, long timestamp, boolean noSync) {
     return profile.transaction(c -> {
-      SendMessage.Builder request = SendMessage.newBuilder().setTimestamp(timestamp).setNoSync(noSync);
+      SendMessage.Builder request =
+          SendMessage.newBuilder().setTimestamp(timestamp).setNoSync(noSync).addAllAttachmentBlobIds(blobIds(parts));
       for (int i = 0; i < parts.size(); i++) {
         Part part = parts.get(i);
         Account target = targets.get(i);
@@ -240,6 +241,24 @@ public final class MessageSender {
       }
       return request.build();
     });
+  }
+
+  /**
+   * The attachment blobs the content points to (a message, or its transcript to own devices): the
+   * server lets the devices addressed fetch them (DESIGN.md §15).
+   */
+  static java.util.Set<String> blobIds(List<Part> parts) {
+    java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+    for (Part part : parts) {
+      Content content = part.content();
+      if (content.hasData()) {
+        content.getData().getAttachmentsList().forEach(a -> ids.add(a.getBlobId()));
+      }
+      if (content.hasSync() && content.getSync().hasSent()) {
+        content.getSync().getSent().getMessage().getAttachmentsList().forEach(a -> ids.add(a.getBlobId()));
+      }
+    }
+    return ids;
   }
 
   private OutgoingMessage encryptOne(SignalProtocolAddress address, byte[] padded) {

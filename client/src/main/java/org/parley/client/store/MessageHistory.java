@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.parley.protocol.wire.AttachmentPointer;
 
 /** The local message history: every chat as this device has seen it. */
 public final class MessageHistory {
@@ -37,6 +38,18 @@ public final class MessageHistory {
   /** Adds a message unless it is already there (same author and id); true if it was new. */
   public boolean add(Entry entry) {
     return store.transaction(c -> insert(c, entry));
+  }
+
+  /**
+   * Adds a message with the attachments it points to (DESIGN.md §15), in one transaction; pointers
+   * already recorded for it stay as they are. True if the message was new.
+   */
+  public boolean add(Entry entry, List<AttachmentPointer> attachments, String attachmentStatus) {
+    return store.transaction(c -> {
+      boolean added = insert(c, entry);
+      AttachmentStore.insert(c, entry.author(), entry.id(), attachments, attachmentStatus);
+      return added;
+    });
   }
 
   static boolean insert(Connection c, Entry entry) throws SQLException {

@@ -33,7 +33,12 @@ class EventJsonTest {
         new NoteEvent("+15550000001", "Alice", "fedcba9876543210", "pays on Fridays", 2, 26),
         new ReceiptEvent("read", "+15550000001", 1, List.of("m2"), 14, "Alice"),
         new ReadEvent("+15550000001", null, 15, 2, "Alice"),
-        MessageEvent.of(false, "m3", "+15550000001", 2, null, null, "named", 10, 11, "unread").withName("Alice"));
+        MessageEvent.of(false, "m3", "+15550000001", 2, null, null, "named", 10, 11, "unread").withName("Alice"),
+        MessageEvent.of(false, "m4", "+15550000001", 2, null, null, "a photo", 10, 11, "unread")
+            .withAttachments(List.of(
+                new AttachmentView("b1", "image/jpeg", 1234, "beach.jpg", null, "pending", null),
+                new AttachmentView("b2", "application/pdf", 99, "../../etc/passwd", "/p/attachments/x.pdf", "fetched", null))),
+        new AttachmentEvent("b1", "m4", "+15550000001", "image/jpeg", 1234, "beach.jpg", "/p/attachments/y.jpg", "fetched", null));
   }
 
   @Test
@@ -58,6 +63,11 @@ class EventJsonTest {
     assertThat(message.fieldNames()).toIterable()
         .containsExactly("type", "id", "from", "fromDevice", "to", "group", "body", "timestamp", "serverTimestamp", "status");
     assertThat(json.toJson(new WarningEvent("x", "y")).has("unlinkAt")).isFalse();
+    // DESIGN.md §12: a message with files has 'attachments', each with id, contentType, size, fileName, path
+    ObjectNode withFiles = json.toJson(oneOfEach().get(21));
+    assertThat(withFiles.get("attachments").get(0).fieldNames()).toIterable()
+        .containsExactly("id", "contentType", "size", "fileName", "path", "status");
+    assertThat(withFiles.get("attachments").get(0).get("path").isNull()).isTrue();
     assertThat(json.toJson(new WarningEvent("x", "y", 9)).get("unlinkAt").asLong()).isEqualTo(9);
     ObjectNode history = json.toJson(oneOfEach().get(8));
     assertThat(history.has("from")).isTrue();

@@ -1,0 +1,82 @@
+package org.parley.cli.commands;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.parley.cli.output.Output;
+import org.parley.cli.output.SafeText;
+import org.parley.client.events.AttachmentView;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code parley attachment get} (DESIGN.md §12, §15): a received file, fetched and verified on demand. */
+@Command(
+    name = "attachment",
+    mixinStandardHelpOptions = true,
+    description = "Received files: fetch, verify and decrypt one on demand.",
+    subcommands = {AttachmentCommand.Get.class})
+public final class AttachmentCommand implements Runnable {
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "name an attachment command; see 'parley attachment --help'");
+  }
+
+  /** @param out an absolute path to copy the verified file to, or null */
+  public record GetParams(String id, String out) {}
+
+  /** {@code getAttachment}: fetches (unless fetched already), verifies, stores; copies to {@code out} if given. */
+  public static final Handler<GetParams, AttachmentView> GET_ATTACHMENT =
+      Handler.of("getAttachment", GetParams.class, AttachmentView.class, (device, p, caller) -> {
+        Require.text(p.id(), "id");
+        Path out = null;
+        if (p.out() != null) {
+          out = Path.of(p.out());
+          if (!out.isAbsolute()) {
+            throw new IllegalArgumentException("'out' must be an absolute path: " + p.out());
+          }
+        }
+        return device.attachment(p.id(), out);
+      });
+
+  @Command(
+      name = "get",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Fetch a received attachment (its id is in 'receive --json' and 'history --json'): its size, digest",
+        "and MAC are checked before any plaintext is written; it is kept in the profile's attachments/",
+        "directory under a name made up there, and copied to --out if given. A download that broke off",
+        "continues where it stopped."
+      })
+  static final class Get extends DeviceCommand<AttachmentView> {
+    @Parameters(index = "0", paramLabel = "ID", description = "The attachment's id.")
+    String id;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Also write the file here (it must not exist yet).")
+    Path out;
+
+    @Override
+    protected AttachmentView run(Invoker invoker, Output output) {
+      String target = out == null ? null : out.toAbsolutePath().normalize().toString();
+      return invoker.call(GET_ATTACHMENT, new GetParams(id, target));
+    }
+
+    @Override
+    protected void render(AttachmentView attachment, Output output) {
+      Map<String, Object> fields = new LinkedHashMap<>();
+      fields.put("id", attachment.id());
+      fields.put("contentType", attachment.contentType());
+      fields.put("size", attachment.size());
+      fields.put("fileName", output.json() ? attachment.fileName() : SafeText.shown(attachment.fileName()));
+      fields.put("path", attachment.path());
+      if (out != null) {
+        fields.put("out", out.toAbsolutePath().normalize().toString());
+      }
+      output.record("attachment", fields);
+    }
+  }
+}

@@ -1,0 +1,229 @@
+package org.parley.client;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+import org.parley.client.attachments.AttachmentFetcher;
+import org.parley.client.attachments.AttachmentUploader;
+import org.parley.client.attachments.AttachmentUploader.Outgoing;
+import org.parley.client.events.AttachmentEvent;
+import org.parley.client.events.AttachmentView;
+import org.parley.client.events.ClientEvent;
+import org.parley.client.history.BlobTransfer;
+import org.parley.client.store.AttachmentStore;
+import org.parley.client.store.AttachmentStore.Held;
+import org.parley.protocol.wire.AttachmentPointer;
+
+/**
+ * A device's attachments (DESIGN.md §15): files uploaded before the message that points to them is
+ * sent, and fetched (verified before any plaintext is written) after it arrived.
+ *
+ * <p>Uploads happen before the message enters the outbox, not from it: the server lets a message
+ * point only to blobs uploaded whole, and the outbox keeps messages whole, ready to go as they are.
+ * So a message with attachments is written once every file is on the server; if the server cannot
+ * be reached half way, the send fails, and the same send run again continues each upload from the
+ * server's offset (the profile keeps the slots). Once the pointers are in the message, the outbox
+ * keeps and retries it as any other.
+ */
+final class Attachments {
+  /** Files one message may carry: the server lets a message point to no more. */
+  static final int MAX_FILES = AttachmentStore.MAX_PER_MESSAGE;
+  /** How many pending attachments one round of automatic fetching takes on. */
+  private static final int FETCH_BATCH = 32;
+
+  private final DeviceContext device;
+  private final Online online;
+  private volatile long stopUploadAfter = Long.MAX_VALUE;
+  private volatile LongConsumer downloadProgress = held -> {};
+
+  Attachments(DeviceContext device, Online online) {
+    this.device = device;
+    this.online = online;
+  }
+
+  /** For tests: uploads die after this many bytes, as if the process had been killed. */
+  void stopUploadsAfter(long bytes) {
+    this.stopUploadAfter = bytes;
+  }
+
+  /** For tests: hears the bytes of each download held so far (and may stop it by throwing). */
+  void downloadProgress(LongConsumer progress) {
+    this.downloadProgress = progress;
+  }
+
+  /** A file uploaded for a message, and this device's own copy of it. */
+  record Prepared(AttachmentPointer pointer, String ownCopy, long resumedFrom) {}
+
+  /**
+   * Uploads the files (each encrypted with a fresh key) and keeps a copy of each in the profile, as
+   * a receiving device would. Throws if any upload fails; what was uploaded stays resumable.
+   */
+  List<Prepared> upload(List<Outgoing> files) {
+    if (files.size() > MAX_FILES) {
+      throw new IllegalArgumentException("a message carries at most " + MAX_FILES + " attachments");
+    }
+    device.requireLinked();
+    List<Prepared> prepared = new ArrayList<>();
+    try (BlobTransfer transfer = BlobTransfer.forDevice(device.local, device.ssl)) {
+      AttachmentUploader uploader =
+          new AttachmentUploader(() -> online.connection(false), transfer, device.profile, device.clock, stopUploadAfter);
+      for (Outgoing file : files) {
+        AttachmentUploader.Uploaded uploaded = uploader.upload(file);
+        prepared.add(new Prepared(uploaded.pointer(), ownCopy(file.file(), uploaded.pointer()), uploaded.resumedFrom()));
+      }
+    }
+    return prepared;
+  }
+
+  /**
+   * Records the sender's own copies for the message that carries them, before it is sent or kept,
+   * so that its {@code sent} event and the history show them.
+   */
+  void recordOwn(UUID author, String messageId, List<Prepared> prepared) {
+    if (prepared.isEmpty()) {
+      return;
+    }
+    device.attachments.insert(author, messageId, prepared.stream().map(Prepared::pointer).toList(), AttachmentStore.FETCHED);
+    for (Held held : device.attachments.of(author, messageId)) {
+      prepared.stream()
+          .filter(p -> p.pointer().getBlobId().equals(held.blobId()))
+          .findFirst()
+          .ifPresent(p -> device.attachments.fetched(held, p.ownCopy()));
+    }
+  }
+
+  /** The message carrying these uploads was sent or kept in the outbox: their upload slots are done. */
+  void carried(List<Prepared> prepared) {
+    if (prepared.isEmpty()) {
+      return;
+    }
+    try (BlobTransfer transfer = BlobTransfer.forDevice(device.local, device.ssl)) {
+      AttachmentUploader uploader =
+          new AttachmentUploader(() -> online.connection(false), transfer, device.profile, device.clock, stopUploadAfter);
+      prepared.forEach(p -> uploader.carried(p.pointer()));
+    }
+  }
+
+  /** The copy this device keeps of a file it sends, under a name made up here. */
+  private String ownCopy(Path file, AttachmentPointer pointer) {
+    try {
+      Path root = device.attachments.root();
+      org.parley.protocol.PrivateFiles.directory(root);
+      String name =
+          "sent-" + pointer.getBlobId() + org.parley.client.attachments.ContentTypes.extension(pointer.getContentType());
+      Path temporary = root.resolve(".partial").resolve(name);
+      org.parley.protocol.PrivateFiles.directory(temporary.getParent());
+      Files.copy(file, temporary, StandardCopyOption.REPLACE_EXISTING);
+      move(temporary, root.resolve(name));
+      return name;
+    } catch (IOException e) {
+      throw new ClientException("cannot keep a copy of " + file + " in the profile: " + e.getMessage(), e);
+    }
+  }
+
+  /** The attachments of a message, as events show them. */
+  List<AttachmentView> views(UUID author, String messageId) {
+    return device.attachments.views(author, messageId);
+  }
+
+  /**
+   * Fetches what arrived and waits (status pending), reporting each as an {@code attachment} event
+   * (logged, then shown to the listener). A failure is reported the same way and does not stop the
+   * others. Returns how many were fetched.
+   */
+  int fetchPending(Consumer<ClientEvent> listener) {
+    int fetched = 0;
+    List<Held> pending = device.attachments.pending(FETCH_BATCH);
+    if (pending.isEmpty()) {
+      return 0;
+    }
+    try (BlobTransfer transfer = BlobTransfer.forDevice(device.local, device.ssl)) {
+      AttachmentFetcher fetcher = new AttachmentFetcher(transfer, device.attachments, device.clock, downloadProgress);
+      for (Held held : pending) {
+        AttachmentEvent event;
+        try {
+          Path path = fetcher.fetch(held).path();
+          event = event(held, path.toAbsolutePath().toString(), AttachmentStore.FETCHED, null);
+          fetched++;
+        } catch (ClientException e) {
+          if (!"ATTACHMENT_REFUSED".equals(e.code()) && !"ATTACHMENT_UNAVAILABLE".equals(e.code())) {
+            // Broke off: it stays pending and is taken up again next time.
+            event = event(held, null, AttachmentStore.PENDING, e.getMessage());
+          } else {
+            event = event(held, null, AttachmentStore.FAILED, e.getMessage());
+          }
+        }
+        device.events.append(event);
+        listener.accept(event);
+      }
+    }
+    return fetched;
+  }
+
+  /**
+   * Fetches one attachment on demand (verified, stored in the profile) unless it is here already,
+   * and copies it to {@code out} if given. Returns the attachment as it is now.
+   */
+  AttachmentView get(String id, Path out) {
+    Held held =
+        device.attachments.byId(id)
+            .orElseThrow(() -> new ClientException(
+                "NOT_FOUND",
+                "no attachment " + id + " on this device; the ids are in 'parley receive --json' and 'parley history --json'",
+                null));
+    Path stored = held.path() == null ? null : device.attachments.root().resolve(held.path());
+    if (stored == null || !Files.exists(stored)) {
+      try (BlobTransfer transfer = BlobTransfer.forDevice(device.local, device.ssl)) {
+        stored = new AttachmentFetcher(transfer, device.attachments, device.clock, downloadProgress).fetch(held).path();
+      }
+    }
+    if (out != null) {
+      copyOut(stored, out);
+    }
+    return device.attachments.byId(id).map(device.attachments::view).orElseThrow();
+  }
+
+  /** Copies next to the target and moves into place: the target never holds half a file. */
+  private static void copyOut(Path stored, Path out) {
+    Path target = out.toAbsolutePath();
+    if (Files.exists(target)) {
+      throw new ClientException(out + " exists already; name another file with --out, or remove it first");
+    }
+    try {
+      Path temporary = Files.createTempFile(target.getParent(), ".parley-", ".part");
+      try {
+        Files.copy(stored, temporary, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        Files.deleteIfExists(temporary);
+      }
+    } catch (FileAlreadyExistsException e) {
+      throw new ClientException(out + " exists already; name another file with --out, or remove it first", e);
+    } catch (IOException e) {
+      throw new ClientException("cannot write " + out + ": " + e.getMessage(), e);
+    }
+  }
+
+  private AttachmentEvent event(Held held, String path, String status, String error) {
+    AttachmentPointer p = held.pointer();
+    String from = held.author().equals(device.local.account()) ? device.local.phone() : device.contacts.phoneOf(held.author());
+    return new AttachmentEvent(
+        p.getBlobId(), held.messageId(), from, p.getContentType(), p.getSize(), p.getFileName(), path, status, error);
+  }
+
+  private static void move(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+}

@@ -1,0 +1,174 @@
+package org.parley.client.attachments;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
+import java.util.function.LongConsumer;
+import org.parley.client.ClientException;
+import org.parley.client.history.BlobTransfer;
+import org.parley.client.store.AttachmentStore;
+import org.parley.client.store.AttachmentStore.Held;
+import org.parley.protocol.PrivateFiles;
+import org.parley.protocol.attachments.AttachmentDecryptor;
+import org.parley.protocol.attachments.AttachmentException;
+import org.parley.protocol.attachments.AttachmentKeys;
+import org.parley.protocol.attachments.AttachmentSizes;
+import org.parley.protocol.attachments.AttachmentVerifier;
+import org.parley.protocol.wire.AttachmentPointer;
+
+/**
+ * Fetches an attachment into the profile (DESIGN.md §15): the blob is downloaded into {@code
+ * attachments/.partial/} (resumable: a download that broke off continues after the bytes there),
+ * its length, digest and MAC are checked over the whole file, and only then is it decrypted, into
+ * a temporary file beside the others, which is moved into place under a name made up here. Nothing
+ * the user can open exists before the checks have passed; the sender's file name is never a path.
+ */
+public final class AttachmentFetcher {
+  static final String PARTIAL = ".partial";
+  private static final int ATTEMPTS = 3;
+  private static final int CHUNK = 64 * 1024;
+  /** Disk kept free beyond what a fetch needs (the blob and the plaintext, side by side). */
+  private static final long DISK_MARGIN = 64L * 1024 * 1024;
+  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** What a fetch did: where the plaintext is, and the offset the download continued from. */
+  public record Fetched(Path path, long resumedFrom) {}
+
+  private final BlobTransfer transfer;
+  private final AttachmentStore store;
+  private final Clock clock;
+  private final LongConsumer progress;
+
+  /** @param progress hears the bytes of the blob held so far (tests stop a download with it) */
+  public AttachmentFetcher(BlobTransfer transfer, AttachmentStore store, Clock clock, LongConsumer progress) {
+    this.transfer = transfer;
+    this.store = store;
+    this.clock = clock;
+    this.progress = progress;
+  }
+
+  /**
+   * Fetches, verifies, decrypts and stores the attachment, and records it as fetched; a blob that
+   * fails a check is deleted, recorded as failed and refused with the reason. A download that keeps
+   * breaking off stays resumable and is refused with a hint to try again.
+   */
+  public Fetched fetch(Held held) {
+    AttachmentPointer pointer = held.pointer();
+    try {
+      Fetched fetched = fetch(pointer);
+      store.fetched(held, store.root().relativize(fetched.path()).toString());
+      try {
+        // Only now that it verified may the server count this device's copy (it deletes the blob once all have).
+        transfer.confirm(pointer.getBlobId());
+      } catch (ClientException e) {
+        // The server deletes it at expiry instead.
+      }
+      return fetched;
+    } catch (AttachmentException e) {
+      store.failed(held, e.getMessage());
+      throw new ClientException("ATTACHMENT_REFUSED", "attachment " + pointer.getBlobId() + " was refused: " + e.getMessage(), e);
+    } catch (BlobTransfer.Refused e) {
+      String reason =
+          e.status == 404
+              ? "the server no longer holds it (every device it was sent to fetched it, or it expired)"
+              : "the server refused it (" + e.getMessage() + ")";
+      store.failed(held, reason);
+      throw new ClientException("ATTACHMENT_UNAVAILABLE", "attachment " + pointer.getBlobId() + " could not be fetched: " + reason, e);
+    } catch (IOException e) {
+      throw new ClientException(
+          "the download of attachment " + pointer.getBlobId() + " broke off (" + e.getMessage() + "); 'parley attachment get "
+              + pointer.getBlobId() + "' continues it",
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ClientException("the download of attachment " + pointer.getBlobId() + " was interrupted", e);
+    }
+  }
+
+  private Fetched fetch(AttachmentPointer pointer) throws IOException, InterruptedException {
+    if (pointer.getKey().size() != AttachmentKeys.BYTES || pointer.getDigest().size() != 32) {
+      throw new AttachmentException("its pointer is malformed (a key of 64 bytes and a digest of 32 are needed)");
+    }
+    long length = AttachmentSizes.encryptedSize(pointer.getSize());
+    Path partials = store.root().resolve(PARTIAL);
+    PrivateFiles.directory(store.root());
+    PrivateFiles.directory(partials);
+    // The blob id is checked by the transfer ([A-Za-z0-9_-]): safe as a file name.
+    Path blob = partials.resolve(pointer.getBlobId() + ".blob");
+    long held = Files.exists(blob) ? Files.size(blob) : 0;
+    long needed = (length - held) + pointer.getSize() + DISK_MARGIN;
+    if (Files.getFileStore(partials).getUsableSpace() < needed) {
+      throw new IOException("not enough free disk for it: " + needed + " bytes are needed");
+    }
+    long resumedFrom = -1;
+    IOException last = null;
+    for (int attempt = 0; attempt < ATTEMPTS && (!Files.exists(blob) || Files.size(blob) < length); attempt++) {
+      try {
+        long from = transfer.fetch(pointer.getBlobId(), blob, length, progress);
+        resumedFrom = resumedFrom < 0 ? from : resumedFrom;
+      } catch (BlobTransfer.Refused e) {
+        throw e;
+      } catch (IOException e) {
+        last = e;
+      }
+    }
+    if (!Files.exists(blob) || Files.size(blob) < length) {
+      throw last != null ? last : new IOException("the server sent fewer bytes than the blob has");
+    }
+    try {
+      verify(blob, pointer);
+    } catch (AttachmentException e) {
+      Files.deleteIfExists(blob);
+      throw e;
+    }
+    Path plain = partials.resolve(pointer.getBlobId() + ".plain");
+    try (InputStream in = Files.newInputStream(blob);
+        OutputStream out = Files.newOutputStream(plain)) {
+      AttachmentDecryptor.decrypt(in, out, new AttachmentKeys(pointer.getKey().toByteArray()), pointer.getSize());
+    } catch (IOException e) {
+      Files.deleteIfExists(plain);
+      throw e;
+    }
+    Path stored = store.root().resolve(name(plain));
+    move(plain, stored);
+    Files.deleteIfExists(blob);
+    return new Fetched(stored, Math.max(0, resumedFrom));
+  }
+
+  /** Length, digest and MAC over the whole blob, in a fixed buffer. */
+  private static void verify(Path blob, AttachmentPointer pointer) throws IOException {
+    AttachmentVerifier verifier = new AttachmentVerifier(new AttachmentKeys(pointer.getKey().toByteArray()), pointer.getSize());
+    try (InputStream in = Files.newInputStream(blob)) {
+      byte[] buffer = new byte[CHUNK];
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        verifier.update(buffer, 0, n);
+      }
+    }
+    verifier.verify(pointer.getDigest().toByteArray());
+  }
+
+  /** A name made up here: the time, random hex, and the extension of the type sniffed from the plaintext. */
+  private String name(Path plain) throws IOException {
+    byte[] random = new byte[6];
+    RANDOM.nextBytes(random);
+    return STAMP.format(clock.instant()) + "-" + HexFormat.of().formatHex(random) + ContentTypes.extension(ContentTypes.sniff(plain));
+  }
+
+  private static void move(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(from, to);
+    }
+  }
+}

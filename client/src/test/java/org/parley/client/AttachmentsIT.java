@@ -1,0 +1,343 @@
+package org.parley.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.parley.client.Accounts.linkByUri;
+import static org.parley.client.Accounts.messages;
+import static org.parley.client.Accounts.receive;
+import static org.parley.client.Accounts.register;
+
+import com.google.protobuf.ByteString;
+import java.awt.image.BufferedImage;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.parley.client.attachments.AttachmentUploader.Outgoing;
+import org.parley.client.events.AttachmentEvent;
+import org.parley.client.events.AttachmentView;
+import org.parley.client.events.ClientEvent;
+import org.parley.client.events.MessageEvent;
+import org.parley.client.store.AttachmentStore;
+import org.parley.client.store.ProfileStore;
+import org.parley.server.blobs.BlobLimits;
+import org.parley.server.testing.TestServer;
+
+/**
+ * Attachments end to end (DESIGN.md §15) on a real server: a file reaches every device it was sent
+ * to, verified before a byte of plaintext is written; an altered blob or a false digest is refused
+ * with nothing written; uploads and downloads cut off half way continue from where they stopped;
+ * the sender's file name is never a path; the server's limits are refused with a reason.
+ */
+class AttachmentsIT {
+  static final String ALICE = "+15550001401";
+  static final String BOB = "+15550001402";
+  static final String CAROL = "+15550001403";
+
+  @TempDir Path dir;
+  TestServer server;
+  final List<Device> open = new ArrayList<>();
+
+  void start(BlobLimits limits) {
+    server = TestServer.start(dir.resolve("server"), Clock.systemUTC(), b -> b.blobLimits(limits));
+  }
+
+  Device device(String name, String phone) {
+    Device device = register(server, dir.resolve(name), phone);
+    open.add(device);
+    return device;
+  }
+
+  @AfterEach
+  void stop() {
+    open.forEach(Device::close);
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  @Test
+  void aFileAndAPhotoReachTheContactAndTheSendersOtherDeviceAndTheServerLetsGoOnceAllHaveThem() throws Exception {
+    start(BlobLimits.defaults());
+    Device alice = device("alice", ALICE);
+    Device bob = device("bob", BOB);
+    Device laptop = linkByUri(server, alice, dir.resolve("alice-laptop"), "laptop");
+    open.add(laptop);
+    receive(laptop);
+    Path invoice = file("invoice.pdf", pdf(300_000));
+    Path photo = dir.resolve("beach.png");
+    BufferedImage image = new BufferedImage(640, 480, BufferedImage.TYPE_INT_RGB);
+    image.setRGB(10, 10, 0xff0000);
+    ImageIO.write(image, "png", photo.toFile());
+
+    Device.SendResult sent = alice.send(BOB, null, "the invoice, and the beach", List.of(Outgoing.of(invoice), Outgoing.of(photo)));
+    assertThat(sent.pending()).isFalse();
+    assertThat(server.blobFiles()).hasSize(2);
+
+    for (Device receiver : List.of(bob, laptop)) {
+      List<ClientEvent> events = receive(receiver);
+      MessageEvent message = messages(events).stream().filter(m -> m.id().equals(sent.messageId())).findFirst().orElseThrow();
+      assertThat(message.attachments()).extracting(AttachmentView::fileName, AttachmentView::contentType, AttachmentView::size)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple("invoice.pdf", "application/pdf", Files.size(invoice)),
+              org.assertj.core.groups.Tuple.tuple("beach.png", "image/png", Files.size(photo)));
+      assertThat(message.attachments()).allSatisfy(a -> assertThat(a.path()).isNull());
+      List<AttachmentEvent> fetched = events.stream().filter(AttachmentEvent.class::isInstance).map(AttachmentEvent.class::cast).toList();
+      assertThat(fetched).extracting(AttachmentEvent::status).containsExactly("fetched", "fetched");
+      assertThat(Files.readAllBytes(Path.of(fetched.get(0).path()))).isEqualTo(Files.readAllBytes(invoice));
+      assertThat(Files.readAllBytes(Path.of(fetched.get(1).path()))).isEqualTo(Files.readAllBytes(photo));
+      assertThat(Path.of(fetched.get(0).path()).getParent()).isEqualTo(receiver.directory().resolve("attachments"));
+    }
+    // history --json: the same attachments, with where each device keeps them
+    MessageEvent inHistory = bob.history(ALICE, null, 10).getLast();
+    assertThat(inHistory.attachments()).allSatisfy(a -> {
+      assertThat(a.status()).isEqualTo("fetched");
+      assertThat(Path.of(a.path())).exists();
+    });
+    assertThat(alice.history(BOB, null, 10).getLast().attachments())
+        .as("the sender keeps its own copies").allSatisfy(a -> assertThat(Path.of(a.path())).exists());
+    // the photo got a small JPEG thumbnail, inside the end-to-end message
+    try (ProfileStore store = ProfileStore.open(dir.resolve("bob"))) {
+      var pointer = new AttachmentStore(store, null).byId(inHistory.attachments().get(1).id()).orElseThrow().pointer();
+      assertThat(pointer.getThumbnail().size()).isBetween(100, 24 * 1024);
+      assertThat(pointer.getThumbnail().substring(0, 3).toByteArray()).containsExactly(0xff, 0xd8, 0xff);
+      assertThat(pointer.getWidth()).isEqualTo(640);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> server.blobFiles().isEmpty());
+
+    // on demand: a copy where the user wants it, never over an existing file
+    Path out = dir.resolve("copy.pdf");
+    bob.attachment(inHistory.attachments().get(0).id(), out);
+    assertThat(Files.readAllBytes(out)).isEqualTo(Files.readAllBytes(invoice));
+    assertThatThrownBy(() -> bob.attachment(inHistory.attachments().get(0).id(), out)).hasMessageContaining("exists already");
+  }
+
+  @Test
+  void historySyncCarriesThePointersAndACompanionFetchesThoseTheServerStillHolds() throws Exception {
+    start(BlobLimits.defaults());
+    Device alice = device("alice", ALICE);
+    Device laptop = linkByUri(server, alice, dir.resolve("alice-laptop"), "laptop");
+    open.add(laptop);
+    Device bob = device("bob", BOB);
+    Path contract = file("contract.pdf", pdf(50_000));
+    alice.send(BOB, null, "sign here", List.of(Outgoing.of(contract)));
+    receive(bob);
+
+    // alice's laptop has not fetched it yet, so the server still holds it
+    Device tablet = linkByUri(server, bob, dir.resolve("bob-tablet"), "tablet");
+    open.add(tablet);
+    assertThat(tablet.awaitHistory(Duration.ofSeconds(30), e -> {})).isTrue();
+    AttachmentView offered = tablet.history(ALICE, null, 10).getLast().attachments().getFirst();
+    assertThat(offered.status()).isEqualTo("offered");
+    assertThat(offered.path()).isNull();
+    assertThat(offered.fileName()).isEqualTo("contract.pdf");
+
+    AttachmentView fetched = tablet.attachment(offered.id(), null);
+    assertThat(fetched.status()).isEqualTo("fetched");
+    assertThat(Files.readAllBytes(Path.of(fetched.path()))).isEqualTo(Files.readAllBytes(contract));
+  }
+
+  @Test
+  void aGroupGetsOneUploadAndEveryMemberTheFile() throws Exception {
+    start(BlobLimits.defaults());
+    Device alice = device("alice", ALICE);
+    Device bob = device("bob", BOB);
+    Device carol = device("carol", CAROL);
+    String group = alice.groups().create("shop", List.of(BOB, CAROL)).id();
+    receive(bob);
+    receive(carol);
+    Path menu = file("menu.txt", "soup of the day\n".repeat(5000).getBytes());
+
+    alice.send(null, group, "", List.of(Outgoing.of(menu)));
+    assertThat(server.blobFiles()).as("one upload for the whole group").hasSize(1);
+
+    for (Device member : List.of(bob, carol)) {
+      List<ClientEvent> events = receive(member);
+      assertThat(messages(events)).singleElement().satisfies(m -> {
+        assertThat(m.group()).isEqualTo(group);
+        assertThat(m.attachments()).extracting(AttachmentView::contentType).containsExactly("text/plain");
+      });
+      AttachmentEvent fetched = events.stream().filter(AttachmentEvent.class::isInstance).map(AttachmentEvent.class::cast).findFirst().orElseThrow();
+      assertThat(Files.readAllBytes(Path.of(fetched.path()))).isEqualTo(Files.readAllBytes(menu));
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> server.blobFiles().isEmpty());
+  }
+
+  @Test
+  void aFlippedByteATruncatedBlobAndAFalseDigestAreRefusedWithNoPlaintextWritten() throws Exception {
+    start(BlobLimits.defaults());
+    Device alice = device("alice", ALICE);
+    Device bob = device("bob", BOB);
+    Path file = file("secret.bin", random(200_000));
+
+    // the operator flips a byte of the stored blob
+    List<Attachments.Prepared> flipped = alice.upload(List.of(Outgoing.of(file)));
+    try (RandomAccessFile blob = new RandomAccessFile(blobFile(flipped.get(0)).toFile(), "rw")) {
+      blob.seek(100_000);
+      int b = blob.read();
+      blob.seek(100_000);
+      blob.write(b ^ 1);
+    }
+    alice.sendPrepared(BOB, null, "flipped", flipped);
+    // the operator cuts the stored blob short
+    List<Attachments.Prepared> truncated = alice.upload(List.of(Outgoing.of(file)));
+    try (RandomAccessFile blob = new RandomAccessFile(blobFile(truncated.get(0)).toFile(), "rw")) {
+      blob.setLength(150_000);
+    }
+    alice.sendPrepared(BOB, null, "truncated", truncated);
+    // the sender states a digest that is not the blob's
+    List<Attachments.Prepared> lying = alice.upload(List.of(Outgoing.of(file)));
+    Attachments.Prepared honest = lying.get(0);
+    byte[] digest = honest.pointer().getDigest().toByteArray();
+    digest[0] ^= 1;
+    alice.sendPrepared(BOB, null, "false digest", List.of(new Attachments.Prepared(
+        honest.pointer().toBuilder().setDigest(ByteString.copyFrom(digest)).build(), honest.ownCopy(), 0)));
+
+    List<ClientEvent> events = receive(bob);
+    assertThat(events.stream().filter(AttachmentEvent.class::isInstance).map(e -> ((AttachmentEvent) e).id()).distinct())
+        .hasSize(3);
+    assertThat(events).filteredOn(AttachmentEvent.class::isInstance).allSatisfy(e -> {
+      AttachmentEvent a = (AttachmentEvent) e;
+      assertThat(a.path()).isNull();
+      assertThat(a.status()).isIn("failed", "pending");
+    });
+    assertThat(events).filteredOn(AttachmentEvent.class::isInstance).map(e -> ((AttachmentEvent) e).error())
+        .anySatisfy(error -> assertThat(error).contains("SHA-256"))
+        .anySatisfy(error -> assertThat(error).containsAnyOf("broke off", "fewer bytes", "bytes but"));
+    assertThat(plaintexts(bob)).as("nothing the user could open").isEmpty();
+    String flippedId = flipped.get(0).pointer().getBlobId();
+    assertThatThrownBy(() -> bob.attachment(flippedId, null)).isInstanceOf(ClientException.class);
+    assertThat(plaintexts(bob)).isEmpty();
+  }
+
+  @Test
+  void anUploadAndADownloadCutOffHalfWayContinueFromTheirOffsets() throws Exception {
+    start(BlobLimits.defaults());
+    Device alice = device("alice", ALICE);
+    Device bob = device("bob", BOB);
+    Path file = file("video.bin", random(600_000));
+
+    alice.stopUploadsAfter(250_000);
+    assertThatThrownBy(() -> alice.send(BOB, null, "the video", List.of(Outgoing.of(file))))
+        .isInstanceOf(ClientException.class).hasMessageContaining("stopped half way");
+    assertThat(alice.history(BOB, null, 10)).as("no message without its file").isEmpty();
+    assertThat(alice.waitingToSend()).isZero();
+
+    alice.stopUploadsAfter(Long.MAX_VALUE);
+    List<Attachments.Prepared> resumed = alice.upload(List.of(Outgoing.of(file)));
+    assertThat(resumed.get(0).resumedFrom()).as("continued after the bytes the server held").isBetween(1L, 250_000L);
+    alice.sendPrepared(BOB, null, "the video", resumed);
+
+    // the receiving side dies half way through the download
+    AtomicLong firstSeen = new AtomicLong(-1);
+    bob.downloadProgress(held -> {
+      if (held > 200_000) {
+        throw new ClientException("killed half way (test)");
+      }
+    });
+    List<ClientEvent> events = receive(bob);
+    AttachmentEvent cut = events.stream().filter(AttachmentEvent.class::isInstance).map(AttachmentEvent.class::cast).findFirst().orElseThrow();
+    assertThat(cut.status()).isEqualTo("pending");
+    assertThat(plaintexts(bob)).isEmpty();
+
+    bob.downloadProgress(held -> firstSeen.compareAndSet(-1, held));
+    AttachmentView got = bob.attachment(cut.id(), null);
+    assertThat(firstSeen.get()).as("the download continued after the bytes held").isGreaterThan(200_000);
+    assertThat(Files.readAllBytes(Path.of(got.path()))).isEqualTo(Files.readAllBytes(file));
+  }
+
+  @Test
+  void hostileFileNamesAreShownButNeverUsedAsPaths() throws Exception {
+    start(BlobLimits.defaults());
+    Device alice = device("alice", ALICE);
+    Device bob = device("bob", BOB);
+    List<String> names = List.of("../../etc/passwd", "bell\u0007\u001b[2J\nforged line", "x".repeat(10_000), "/abs/olute");
+    List<Attachments.Prepared> hostile = new ArrayList<>();
+    for (String name : names) {
+      Path file = file("harmless-" + hostile.size() + ".txt", ("hello " + name.length() + "\n").getBytes());
+      Attachments.Prepared p = alice.upload(List.of(Outgoing.of(file))).get(0);
+      hostile.add(new Attachments.Prepared(p.pointer().toBuilder().setFileName(name).build(), p.ownCopy(), 0));
+    }
+    alice.sendPrepared(BOB, null, "names", hostile);
+
+    List<ClientEvent> events = receive(bob);
+    assertThat(messages(events).getFirst().attachments()).extracting(AttachmentView::fileName).containsExactlyElementsOf(names);
+    Path attachments = bob.directory().resolve("attachments");
+    assertThat(events).filteredOn(AttachmentEvent.class::isInstance).hasSize(4).allSatisfy(e -> {
+      Path stored = Path.of(((AttachmentEvent) e).path());
+      assertThat(stored.getParent()).isEqualTo(attachments);
+      assertThat(stored.getFileName().toString()).matches("\\d{8}-\\d{6}-[0-9a-f]{12}\\.txt");
+    });
+    assertThat(dir.resolve("etc")).doesNotExist();
+    assertThat(bob.directory().getParent().resolve("etc")).doesNotExist();
+  }
+
+  @Test
+  void theServersLimitsAreRefusedWithAReasonAndNothingIsSent() throws Exception {
+    start(BlobLimits.defaults().withMaxAttachmentBytes(100_000).withMaxBytesPerAccount(400_000));
+    Device alice = device("alice", ALICE);
+    device("bob", BOB);
+    Path large = file("large.bin", random(150_000));
+    assertThatThrownBy(() -> alice.send(BOB, null, "too large", List.of(Outgoing.of(large))))
+        .isInstanceOf(ClientException.class)
+        .hasMessageContaining("attachments of at most");
+
+    Path fits = file("fits.bin", random(90_000));
+    for (int i = 0; i < 4; i++) {
+      alice.send(BOB, null, "fits " + i, List.of(Outgoing.of(copy(fits, "fits-" + i + ".bin"))));
+    }
+    assertThatThrownBy(() -> alice.send(BOB, null, "one too many", List.of(Outgoing.of(copy(fits, "fits-4.bin")))))
+        .isInstanceOf(ClientException.class)
+        .hasMessageContaining("try again once they have been fetched");
+    assertThat(alice.history(BOB, null, 10)).extracting(MessageEvent::body).doesNotContain("too large", "one too many");
+    assertThat(alice.waitingToSend()).isZero();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private Path blobFile(Attachments.Prepared prepared) {
+    return server.data().resolve("blobs").resolve(prepared.pointer().getBlobId() + ".blob");
+  }
+
+  /** Files in the profile's attachments/ that a user could open (the partial downloads aside). */
+  private static List<Path> plaintexts(Device device) throws Exception {
+    Path root = device.directory().resolve("attachments");
+    if (!Files.isDirectory(root)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.walk(root)) {
+      return files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().endsWith(".blob")).toList();
+    }
+  }
+
+  private Path file(String name, byte[] bytes) throws Exception {
+    return Files.write(dir.resolve(name), bytes);
+  }
+
+  private Path copy(Path file, String name) throws Exception {
+    return Files.copy(file, dir.resolve(name));
+  }
+
+  private static byte[] pdf(int size) {
+    byte[] bytes = random(size);
+    System.arraycopy("%PDF-1.7\n".getBytes(), 0, bytes, 0, 9);
+    return bytes;
+  }
+
+  private static byte[] random(int size) {
+    byte[] bytes = new byte[size];
+    new Random(size).nextBytes(bytes);
+    return bytes;
+  }
+}
