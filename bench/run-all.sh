@@ -47,6 +47,10 @@ log "link, history, group, app state: real devices"
 "$b" group --members 1024 --rounds 7 --out "$out/group.jsonl" > "$out/group.txt"
 "$b" app-state --changes 300 --contacts 10000 --chats 1000 --out "$out/app-state.jsonl" > "$out/app-state.txt"
 
+log "daemon: send round trip through JSON-RPC, events per second to a subscriber, a command standalone vs through it"
+"$b" daemon --sends 500 --events 1000 --commands 7 --parley "$here/../parley" --server-data "$(mktemp -d /dev/shm/parley-daemon-bench.XXXXXX)/server" \
+  --out "$out/daemon.jsonl" > "$out/daemon.txt"
+
 log "jmh: client send path"
 "$b" jmh -rf json -rff "$out/jmh.json" SendPathBenchmark > "$out/jmh.txt" 2>&1
 

@@ -129,6 +129,17 @@ class DaemonIT {
       assertThat(tcp.call(4, "auth", "{\"token\":\"" + daemon.token() + "\"}").has("result")).isTrue();
       assertThat(tcp.call(5, "listDevices", null).path("result").path("devices").get(0).path("id").asInt())
           .isEqualTo(1);
+      assertThat(tcp.send("{\"jsonrpc\":").path("error").path("code").asInt()).isEqualTo(-32700);
+      assertThat(tcp.send("{\"jsonrpc\":\"1.0\",\"id\":6,\"method\":\"version\"}").path("error").path("code").asInt())
+          .isEqualTo(-32600);
+      JsonNode tcpBatch =
+          tcp.send("[{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"version\"},\"x\",{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"nope\"}]");
+      assertThat(tcpBatch).hasSize(3);
+      assertThat(tcpBatch.get(0).has("result")).isTrue();
+      assertThat(tcpBatch.get(1).path("error").path("code").asInt()).isEqualTo(-32600);
+      assertThat(tcpBatch.get(2).path("error").path("code").asInt()).isEqualTo(-32601);
+      assertThat(tcp.send("x".repeat((1 << 20) + 10)).path("error").path("code").asInt()).as("an over-long line").isEqualTo(-32600);
+      assertThat(tcp.call(9, "version", null).has("result")).as("the connection lives on").isTrue();
     }
 
     InetSocketAddress http = daemon.http().address();
@@ -362,6 +373,12 @@ class DaemonIT {
     ok("bob", "receive", "--timeout", "1s");
     ok("bob", "read", "--with", ALICE);
     ok("bob", "read", "--group", group);
+    ok("bob", "contacts", "name", ALICE, "Alice Archer");
+    ok("bob", "labels", "create", "vip", "--colour", "red");
+    ok("bob", "labels", "add", "vip", ALICE);
+    ok("bob", "assign", ALICE, "--to", "1");
+    ok("bob", "notes", "add", ALICE, "climbs on Saturdays");
+    ok("bob", "chats", "pin", ALICE);
 
     // What only reads, then what changes the profile (whose output does not depend on the reads).
     List<List<String>> reads =
@@ -374,7 +391,17 @@ class DaemonIT {
             List.of("safety-number", ALICE),
             List.of("safety-number", ALICE, "--json"),
             List.of("groups", "list"),
-            List.of("groups", "list", "--json"));
+            List.of("groups", "list", "--json"),
+            List.of("contacts", "list"),
+            List.of("contacts", "list", "--json"),
+            List.of("chats", "list"),
+            List.of("chats", "list", "--label", "vip", "--json"),
+            List.of("chats", "list", "--archived"),
+            List.of("labels", "list"),
+            List.of("labels", "list", "--json"),
+            List.of("notes", "list", ALICE),
+            List.of("notes", "list", ALICE, "--json"),
+            List.of("settings"));
     List<List<String>> changes =
         List.of(
             List.of("read", "--with", ALICE),
@@ -386,7 +413,14 @@ class DaemonIT {
             List.of("groups", "add", "no-such-group", ALICE),
             List.of("history", "--limit", "0"),
             List.of("unlink", "5"),
-            List.of("add-device", "--uri", "parley://link?v=1&addr=x"));
+            List.of("add-device", "--uri", "parley://link?v=1&addr=x"),
+            List.of("contacts", "name", ALICE, "Alice Archer"),
+            List.of("chats", "pin", ALICE),
+            List.of("labels", "add", "vip", ALICE, "--json"),
+            List.of("labels", "add", "nonsense", ALICE),
+            List.of("assign", ALICE, "--to", "1"),
+            List.of("notes", "add", ALICE, "x".repeat(5000)),
+            List.of("trust", "+15559999999"));
     compareThroughTheDaemon("bob", reads);
     compareThroughTheDaemon("bob", changes);
 

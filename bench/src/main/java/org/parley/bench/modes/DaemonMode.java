@@ -52,6 +52,9 @@ public final class DaemonMode implements Callable<Integer> {
   @Option(names = "--events", defaultValue = "1000", description = "Messages for the subscriber figures (default ${DEFAULT-VALUE}).")
   int events;
 
+  @Option(names = "--senders", defaultValue = "4", description = "Connections sending at once for the live subscriber figure (default ${DEFAULT-VALUE}).")
+  int senders;
+
   @Option(names = "--server-data", description = "The relay's data directory (default: under the scratch directory).")
   Path serverData;
 
@@ -96,18 +99,46 @@ public final class DaemonMode implements Callable<Integer> {
         report.add(String.format(Locale.ROOT, "send round trip through JSON-RPC: p50 %.2f ms, p99 %.2f ms (%d sends)",
             roundTrips.getValueAtPercentile(50) / 1000.0, roundTrips.getValueAtPercentile(99) / 1000.0, sends));
 
-        // Live: bob's subscriber counts events while alice's daemon sends as fast as it is answered.
+        // Live: bob's subscriber counts events while alice's daemon sends as fast as it is answered,
+        // on --senders connections at once (calls on one connection are answered one after another).
         try (Rpc subscriber = Rpc.connect(bob.controlSockets().getFirst())) {
           subscriber.call("subscribeReceive", null);
           long before = subscriber.messages();
+          List<Rpc> connections = new ArrayList<>();
+          for (int c = 0; c < senders; c++) {
+            connections.add(Rpc.connect(alice.controlSockets().getFirst()));
+          }
           long t0 = System.nanoTime();
-          for (int i = 0; i < events; i++) {
-            rpc.call("send", "{\"recipient\":\"+15554000002\",\"message\":\"flow " + i + "\"}");
+          List<Thread> threads = new ArrayList<>();
+          java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
+          for (int c = 0; c < senders; c++) {
+            Rpc connection = connections.get(c);
+            int first = c;
+            threads.add(Thread.ofPlatform().start(() -> {
+              try {
+                for (int i = first; i < events; i += senders) {
+                  connection.call("send", "{\"recipient\":\"+15554000002\",\"message\":\"flow " + i + "\"}");
+                }
+              } catch (Exception e) {
+                failed.compareAndSet(null, e);
+              }
+            }));
+          }
+          for (Thread thread : threads) {
+            thread.join();
+          }
+          if (failed.get() != null) {
+            throw failed.get();
           }
           subscriber.awaitMessages(before + events, Duration.ofMinutes(5));
           double live = events / ((System.nanoTime() - t0) / 1e9);
+          for (Rpc connection : connections) {
+            connection.close();
+          }
+          result.put("senders", senders);
           result.put("subscriber_live_events_per_s", Math.round(live));
-          report.add(String.format(Locale.ROOT, "subscriber, live (sender's send to subscriber's event): %.0f events/s", live));
+          report.add(String.format(Locale.ROOT,
+              "subscriber, live (%d sender connections; first send to last event): %.0f events/s", senders, live));
         }
         // Replayed: a subscriber that comes back and asks for everything kept.
         try (Rpc late = Rpc.connect(bob.controlSockets().getFirst())) {

@@ -65,7 +65,7 @@ public final class DaemonCommand implements Callable<Integer> {
       names = "--keep-events",
       paramLabel = "DURATION",
       converter = Durations.class,
-      description = "Keep events this long for consumers that were away (default: 30d).")
+      description = "Keep events this long for consumers that were away (default: 30d); the webhook's until it took them.")
   Duration keepEvents = Duration.ofDays(30);
 
   @Option(names = "--print-token", description = "Print the token that TCP and HTTP clients give, and exit.")

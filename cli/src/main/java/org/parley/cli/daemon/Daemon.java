@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +30,8 @@ public final class Daemon implements AutoCloseable {
    * @param multi whether calls name their profile ({@code --profiles DIR})
    * @param tokenHome where the token for TCP and HTTP is kept: the profile, or the profiles' directory
    * @param webhook where to POST each event, or {@code null}
-   * @param keepEvents how long events stay in the log for consumers that were away
+   * @param keepEvents how long events stay in the log for consumers that were away (those the
+   *     webhook has not taken stay until it has)
    */
   public record Options(
       List<Path> profiles,
@@ -97,17 +100,24 @@ public final class Daemon implements AutoCloseable {
       new ApiRoutes(rpc, profiles).mountOn(http);
       running.add(http);
     }
+    Map<DeviceHost, Webhook> hooks = new HashMap<>();
     if (options.webhook() != null) {
       for (DeviceHost host : profiles.all()) {
         Webhook hook = new Webhook(options.webhook(), host, profiles.multi() ? host.phone() : null);
         hook.start();
         running.add(hook);
+        hooks.put(host, hook);
       }
     }
+    // Events are kept --keep-events long for consumers that come back (since, Last-Event-ID), and
+    // those the webhook has not taken yet until it has: it must get every one.
     Clock clock = options.config().clock();
     housekeeping.scheduleWithFixedDelay(
-        () -> profiles.all().forEach(
-            h -> h.feed().log().forgetBefore(clock.millis() - options.keepEvents().toMillis())),
+        () -> profiles.all().forEach(h -> {
+          Webhook hook = hooks.get(h);
+          h.feed().log().forgetBefore(
+              clock.millis() - options.keepEvents().toMillis(), hook == null ? Long.MAX_VALUE : hook.acknowledged());
+        }),
         0, 1, TimeUnit.HOURS);
   }
 

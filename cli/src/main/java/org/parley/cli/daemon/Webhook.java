@@ -55,6 +55,11 @@ final class Webhook implements AutoCloseable {
     thread.start();
   }
 
+  /** The id of the last event the hook took (2xx): the log keeps every later one for it. */
+  long acknowledged() {
+    return host.feed().log().cursor(cursor);
+  }
+
   private void run() {
     EventLog eventLog = host.feed().log();
     Duration pause = FIRST_PAUSE;

@@ -4,6 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.parley.client.ClientException;
 import org.parley.client.net.ServerException;
+import org.parley.protocol.wire.Response;
+import org.parley.protocol.wire.Status;
 
 /**
  * A JSON-RPC error object: the standard codes, and the application's codes for what the device or
@@ -59,6 +61,7 @@ public record RpcError(int code, String message, Map<String, Object> data) {
     data.put("type", type);
     if (e instanceof ServerException refused) {
       data.put("status", refused.status().name());
+      refused.retryAfter().ifPresent(wait -> data.put("retryAfterMs", wait.toMillis()));
     }
     return new RpcError(code, e.getMessage(), data);
   }
@@ -69,6 +72,31 @@ public record RpcError(int code, String message, Map<String, Object> data) {
       return new IllegalArgumentException(message);
     }
     Object type = data == null ? null : data.get("type");
+    Status status = serverStatus();
+    if (status != null && message.startsWith(SERVER_REFUSED)) {
+      // The server's refusal as it was: the command line prints its "try again after" as standalone.
+      Object wait = data.get("retryAfterMs");
+      Response.Builder response =
+          Response.newBuilder().setStatus(status).setMessage(message.substring(SERVER_REFUSED.length()));
+      if (wait != null && wait.toString().matches("\\d{1,18}")) {
+        response.setRetryAfterMs(Long.parseLong(wait.toString()));
+      }
+      return new ServerException(response.build());
+    }
     return new ClientException(type == null ? "ERROR" : type.toString(), message, null);
+  }
+
+  private static final String SERVER_REFUSED = "the server refused: ";
+
+  private Status serverStatus() {
+    Object status = data == null ? null : data.get("status");
+    if (status == null) {
+      return null;
+    }
+    try {
+      return Status.valueOf(status.toString());
+    } catch (IllegalArgumentException unknown) {
+      return null;
+    }
   }
 }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -22,6 +23,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.parley.cli.Main;
+import org.parley.cli.daemon.Daemon;
+import org.parley.client.ClientConfig;
 
 /**
  * The training run of the start-up cache (issue 16). The {@code parley} launcher runs this class
@@ -29,10 +32,10 @@ import org.parley.cli.Main;
  * everyday commands load and link, and writes them to {@code cli/target/parley.aot}, which every
  * later command maps at start instead of finding, parsing, verifying and linking them again.
  *
- * <p>It plays two users of a throwaway relay: register and verify both, send and receive, ask for
- * help. The relay runs in a process of its own, so that only the client's classes go into the
- * cache (every class in it is loaded at start, used or not). Everything happens in a temporary
- * directory, deleted afterwards.
+ * <p>It plays two users of a throwaway relay: register and verify both, send and receive, the same
+ * through a daemon holding a profile, ask for help. The relay runs in a process of its own, so that
+ * only the client's classes go into the cache (every class in it is loaded at start, used or not).
+ * Everything happens in a temporary directory, deleted afterwards.
  */
 public final class AotTraining {
   private static final Pattern CODE = Pattern.compile("verification code for (\\+\\d+): (\\d{6})");
@@ -57,6 +60,19 @@ public final class AotTraining {
         run(dir, "bob", "receive", "--timeout", "200ms");
         run(dir, "bob", "send", "--json", "--to", ALICE, "answer " + i);
         run(dir, "alice", "receive", "--json", "--timeout", "200ms");
+      }
+      // A command on a profile a daemon holds takes another path: the JSON-RPC client on the control
+      // socket. The daemon runs in this JVM, so its few classes come along into the cache.
+      Path alice = dir.resolve("alice");
+      try (Daemon daemon =
+          Daemon.start(
+              new Daemon.Options(
+                  List.of(alice), false, alice, null, null, null, null, Duration.ofDays(1), ClientConfig.defaults()))) {
+        for (int i = 0; i < 2; i++) {
+          run(dir, "alice", "send", "--to", BOB, "through the daemon " + i);
+          run(dir, "alice", "receive", "--json", "--timeout", "200ms");
+          run(dir, "alice", "history", "--limit", "3");
+        }
       }
       run(dir, null, "--help");
       run(dir, null, "send", "--help");

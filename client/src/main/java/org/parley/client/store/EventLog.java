@@ -142,9 +142,18 @@ public final class EventLog {
 
   /** Forgets events logged before {@code time}; returns how many. Ids are never handed out again. */
   public int forgetBefore(long time) {
+    return forgetBefore(time, Long.MAX_VALUE);
+  }
+
+  /**
+   * Forgets events logged before {@code time}, but none after {@code acknowledged}: a consumer that
+   * must get every event (the daemon's webhook) has not taken those yet. Returns how many.
+   */
+  public int forgetBefore(long time, long acknowledged) {
     return store.transaction(c -> {
-      try (PreparedStatement delete = c.prepareStatement("DELETE FROM events WHERE at < ?")) {
+      try (PreparedStatement delete = c.prepareStatement("DELETE FROM events WHERE at < ? AND event_id <= ?")) {
         delete.setLong(1, time);
+        delete.setLong(2, acknowledged);
         return delete.executeUpdate();
       }
     });

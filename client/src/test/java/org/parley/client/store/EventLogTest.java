@@ -54,6 +54,17 @@ class EventLogTest {
   }
 
   @Test
+  void eventsAConsumerHasNotAcknowledgedAreKeptPastTheirTime() {
+    try (ProfileStore store = ProfileStore.open(dir)) {
+      EventLog log = new EventLog(store, Clock.fixed(Instant.ofEpochMilli(1_000), ZoneOffset.UTC));
+      long taken = log.append(new WarningEvent("a", "taken")).eventId();
+      log.append(new WarningEvent("a", "waiting"));
+      assertThat(log.forgetBefore(2_000, taken)).isEqualTo(1);
+      assertThat(log.after(0, 10)).extracting(e -> ((WarningEvent) e.event()).message()).containsExactly("waiting");
+    }
+  }
+
+  @Test
   void cursorsMoveOnlyForwardAndAppendsWakeListeners() {
     try (ProfileStore store = ProfileStore.open(dir)) {
       EventLog log = new EventLog(store, Clock.systemUTC());
