@@ -154,15 +154,20 @@ public final class DaemonMode implements Callable<Integer> {
 
       if (parley != null) {
         Path alice = scratch.resolve("alice");
-        long[] standalone = time(alice, commands);
+        // The floor: a JVM that starts, prints its help and exits, at this moment's load.
+        long[] help = time(commands, "--help");
+        String[] send = {"--profile", alice.toString(), "send", "--to", "+15554000002", "timed"};
+        long[] standalone = time(commands, send);
         long[] through;
         try (Daemon daemon = start(alice)) {
-          through = time(alice, commands);
+          through = time(commands, send);
         }
+        result.put("command_help_ms_median", median(help));
         result.put("command_standalone_ms_median", median(standalone));
         result.put("command_through_daemon_ms_median", median(through));
-        report.add(String.format(Locale.ROOT, "'parley send' whole command: standalone %d ms, through the daemon %d ms (medians of %d)",
-            median(standalone), median(through), commands));
+        report.add(String.format(Locale.ROOT,
+            "'parley send' whole command: standalone %d ms, through the daemon %d ms; 'parley --help' %d ms (medians of %d)",
+            median(standalone), median(through), median(help), commands));
       }
     }
     report.addFirst(String.format(Locale.ROOT, "daemon: %d cores, load average %s", Runtime.getRuntime().availableProcessors(),
@@ -186,18 +191,17 @@ public final class DaemonMode implements Callable<Integer> {
             ClientConfig.defaults()));
   }
 
-  /** Wall time of whole 'parley send' runs (JVM start-up included), in ms. */
-  private long[] time(Path profile, int runs) throws IOException, InterruptedException {
+  /** Wall time of whole 'parley' runs (JVM start-up included), in ms. */
+  private long[] time(int runs, String... args) throws IOException, InterruptedException {
     long[] ms = new long[runs];
+    List<String> command = new ArrayList<>(List.of(parley.toString()));
+    command.addAll(List.of(args));
     for (int i = 0; i < runs; i++) {
       long t0 = System.nanoTime();
-      Process process =
-          new ProcessBuilder(parley.toString(), "--profile", profile.toString(), "send", "--to", "+15554000002", "timed")
-              .redirectErrorStream(true)
-              .start();
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
       String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (process.waitFor() != 0) {
-        throw new IllegalStateException("parley send failed: " + output);
+        throw new IllegalStateException("parley " + String.join(" ", args) + " failed: " + output);
       }
       ms[i] = (System.nanoTime() - t0) / 1_000_000;
     }
