@@ -9,6 +9,7 @@ import org.parley.client.messaging.ContentProcessor;
 import org.parley.client.messaging.DeviceDirectory;
 import org.parley.client.messaging.IdentityNotices;
 import org.parley.client.messaging.MessageSender;
+import org.parley.client.messaging.Resends;
 import org.parley.client.messaging.SafetyNumbers;
 import org.parley.client.net.ServerConnection;
 import org.parley.client.store.AttachmentStore;
@@ -98,6 +99,8 @@ final class Chats {
     } finally {
       tellIdentityChange(recipient);
     }
+    // Kept a while, for a device of the recipient that cannot decrypt it to ask for it again.
+    new Resends(device.profile, device.clock).sent(now, recipient, null, parts.get(0).content());
     if (result.unreachable().contains(recipient)) {
       throw new ClientException(
           "UNTRUSTED",

@@ -444,6 +444,21 @@ public final class Device implements AutoCloseable {
     return device.signal.getIdentityKeyPair();
   }
 
+  /** The profile's stores, for tests that damage them (a wiped session, a lost group key). */
+  DeviceContext contextForTests() {
+    return device;
+  }
+
+  /** A request on this device's connection, for tests that ask the server (or a device) for what they should not. */
+  org.parley.protocol.wire.Response callForTests(org.parley.protocol.wire.Request.Builder request) {
+    return online.connection(false).call(request);
+  }
+
+  /** One content to one device, as retry requests travel, for tests that ask for what they should not have. */
+  void sendToDeviceForTests(java.util.UUID account, int deviceId, org.parley.protocol.wire.Content content, long timestamp) {
+    device.sender().sendToDevice(online.connection(false), account, deviceId, content, timestamp);
+  }
+
   /** Drops the connection without a goodbye, as a dying process would. */
   void abortConnection() {
     online.abort();

@@ -12,6 +12,7 @@ import org.parley.client.messaging.GroupChanges;
 import org.parley.client.messaging.GroupRoster;
 import org.parley.client.messaging.GroupSender;
 import org.parley.client.messaging.MessageSender;
+import org.parley.client.messaging.Resends;
 import org.parley.client.net.ServerConnection;
 import org.parley.client.store.AttachmentStore;
 import org.parley.client.store.EventLog;
@@ -152,8 +153,10 @@ public final class GroupChats {
    */
   Device.SendResult deliver(String groupId, DataMessage data) {
     long now = data.getTimestamp();
-    GroupSender.Result result =
-        sender.send(server.get(), groupId, Content.newBuilder().setData(data).build(), now);
+    Content content = Content.newBuilder().setData(data).build();
+    GroupSender.Result result = sender.send(server.get(), groupId, content, now);
+    // Kept a while, for a member's device that cannot decrypt it to ask for it again.
+    new Resends(profile, clock).sent(now, null, groupId, content);
     MessageHistory.Entry entry =
         new MessageHistory.Entry(
             local.account(), data.getId(), local.deviceId(), null, groupId, true, data.getBody(), now,

@@ -23,6 +23,8 @@ import org.parley.client.messaging.MessageReceiver;
 import org.parley.client.messaging.MessageSender;
 import org.parley.client.messaging.ReceiptQueue;
 import org.parley.client.messaging.ReceiveHooks;
+import org.parley.client.messaging.Resends;
+import org.parley.client.messaging.RetryRequests;
 import org.parley.client.net.ServerConnection;
 import org.parley.protocol.wire.Ack;
 import org.parley.protocol.wire.Content;
@@ -147,6 +149,11 @@ final class Inbox {
                 new WarningEvent("sender-check", e.getMessage() + "; the message stays on the server and is taken again"));
             count++;
             if (++retries > CHECK_RETRIES) {
+              // This connection was handed the envelope and will not hand it again: the next receive
+              // takes the queue on a new one.
+              ack(server, acks);
+              online.abort();
+              online.inbox().clear();
               break;
             }
             ack(server, acks);
@@ -165,10 +172,14 @@ final class Inbox {
           if (online.inbox().isEmpty()) {
             count += fetchAttachments(listener);
           }
+          if (online.inbox().isEmpty() && receiver.owesRetries()) {
+            sendRetries(server, listener);
+          }
           historyComplete |= handoff.importPending(listener);
         } else if (push.hasQueueEmpty()) {
           ack(server, acks);
           sendReceipts(server);
+          sendRetries(server, listener);
           sendAppState(server);
           flushOutbox();
           count += fetchAttachments(listener);
@@ -274,7 +285,7 @@ final class Inbox {
   }
 
   /** A warning of the receive loop itself: logged, then handed to the loop's listener. */
-  private void warn(Consumer<ClientEvent> listener, WarningEvent warning) {
+  private void warn(Consumer<ClientEvent> listener, ClientEvent warning) {
     device.events.append(warning);
     listener.accept(warning);
   }
@@ -331,6 +342,20 @@ final class Inbox {
     guids.forEach(g -> ack.addGuids(ByteString.copyFrom(g)));
     server.sendOneWay(Request.newBuilder().setAck(ack));
     guids.clear();
+  }
+
+  /**
+   * Retry requests for messages this device could not decrypt, and messages other devices asked for
+   * again (docs/PROTOCOL.md, retry requests); after the queue, so what is on its way is not asked for.
+   */
+  private void sendRetries(ServerConnection server, Consumer<ClientEvent> listener) {
+    var local = device.local;
+    List<ClientEvent> events = new ArrayList<>();
+    events.addAll(new RetryRequests(device.profile, device.signal, device.clock).flush(server, device.sender()));
+    events.addAll(
+        new Resends(device.profile, device.clock)
+            .flush(server, device.sender(), device.groupStore(), device.signal, local.account(), local.deviceId()));
+    events.forEach(event -> warn(listener, event));
   }
 
   /** App-state changes made here while the server could not be reached (DESIGN.md §16). */

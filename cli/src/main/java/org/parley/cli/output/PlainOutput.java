@@ -25,6 +25,7 @@ import org.parley.client.events.ReadEvent;
 import org.parley.client.events.ReceiptEvent;
 import org.parley.client.events.UnlinkedEvent;
 import org.parley.client.events.UntrustedEvent;
+import org.parley.client.events.WaitingEvent;
 import org.parley.client.events.WarningEvent;
 
 /** Lines for people: one per message or event, times in the local zone. */
@@ -123,6 +124,9 @@ public final class PlainOutput implements Output {
                   ? "; held: nothing is sent or shown until you run 'parley trust " + i.phone() + "'"
                   : "; compare it in person with 'parley safety-number " + i.phone() + "'");
       case GroupWarningEvent w -> err.println("warning: " + w.message());
+      case WaitingEvent w ->
+          out.printf("%s  %s (device %d)%s: %s%n", time(w.timestamp()), w.from(), w.fromDevice(),
+              w.group() == null ? "" : " in group " + w.group(), w.message());
       case GroupEvent g ->
           out.printf("group %s (%s): %s by %s%s%s%n", g.name(), g.group(), g.kind(), g.by(),
               g.added().isEmpty() ? "" : "; added " + String.join(", ", g.added()),

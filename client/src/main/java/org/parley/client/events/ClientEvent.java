@@ -23,7 +23,8 @@ public sealed interface ClientEvent
         LabelledEvent,
         AssignedEvent,
         NoteEvent,
-        AttachmentEvent {
+        AttachmentEvent,
+        WaitingEvent {
   /** The {@code type} field of the event's JSON object ({@code message}, {@code receipt}, ...). */
   String type();
 }

@@ -36,7 +36,8 @@ public final class EventJson {
           Map.entry("labelled", LabelledEvent.class),
           Map.entry("assigned", AssignedEvent.class),
           Map.entry("note", NoteEvent.class),
-          Map.entry("attachment", AttachmentEvent.class));
+          Map.entry("attachment", AttachmentEvent.class),
+          Map.entry("waiting", WaitingEvent.class));
 
   private final ObjectMapper json =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);

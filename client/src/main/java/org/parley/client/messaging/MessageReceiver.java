@@ -52,6 +52,10 @@ public final class MessageReceiver {
   private final Quarantine quarantine;
   private final SenderCheck check;
   private final IdentityNotices notices;
+  private final RetryRequests retries;
+  private final Resends resends;
+  /** A retry request or a message owed again was recorded since {@link #owesRetries} was last asked. */
+  private boolean owesRetries;
 
   public MessageReceiver(
       ProfileStore profile,
@@ -80,6 +84,8 @@ public final class MessageReceiver {
     this.check = new SenderCheck(directory, contacts, signal);
     this.notices = notices;
     this.log = log;
+    this.retries = new RetryRequests(profile, signal, clock);
+    this.resends = new Resends(profile, clock);
   }
 
   /**
@@ -149,7 +155,11 @@ public final class MessageReceiver {
       profile.transaction(c -> {
         Content content = parse(unpad(decrypt(envelope, sender, device)));
         Incoming incoming = new Incoming(envelope, sender, device, envelope.getSourcePhone(), content);
-        if (!groups.take(incoming, events)) {
+        retries.arrived(sender, device, envelope.getClientTimestamp());
+        if (content.hasRetryRequest()) {
+          resends.asked(sender, device, content.getRetryRequest(), events);
+          owesRetries = true;
+        } else if (!groups.take(incoming, events)) {
           processor.apply(incoming, events);
         }
         owedNotice(sender, events);
@@ -158,18 +168,35 @@ public final class MessageReceiver {
         return null;
       });
     } catch (Undecryptable e) {
-      // Given up for good: recorded and acked. (Issue 10's retry requests hook in here.)
+      // Recorded and acked; what the sender could help with is asked for again (RetryRequests).
       events.clear();
-      events.add(
-          e.shown() != null
-              ? e.shown()
-              : new WarningEvent(
-                  "undecryptable",
-                  "a message from " + envelope.getSourcePhone() + " device " + device
-                      + " could not be decrypted (" + e.getMessage() + ")"));
-      profile.transaction(c -> processed(guid, events));
+      profile.transaction(c -> {
+        ClientEvent waiting =
+            e.retryable() ? retries.failed(envelope, sender, envelope.getType() == CiphertextType.WHISPER) : null;
+        owesRetries |= waiting != null;
+        events.add(
+            e.shown() != null
+                ? e.shown()
+                : waiting != null
+                    ? waiting
+                    : new WarningEvent(
+                        "undecryptable",
+                        "a message from " + envelope.getSourcePhone() + " device " + device
+                            + " could not be decrypted (" + e.getMessage() + ")"));
+        return processed(guid, events);
+      });
     }
     return events;
+  }
+
+  /**
+   * Whether a retry request or a message owed again was recorded since the last call: then the loop
+   * sends them once it has taken in what is queued (RetryRequests, Resends).
+   */
+  public boolean owesRetries() {
+    boolean owed = owesRetries;
+    owesRetries = false;
+    return owed;
   }
 
   /** Inside the envelope's transaction: the guid is taken, and what it produced is logged. */

@@ -144,6 +144,52 @@ public final class MessageSender {
         last);
   }
 
+  /**
+   * Sends one content to one device only (a retry request, or a message sent again to the device that
+   * asked for it), under {@code timestamp}. The device must be on its account's verified list: it is
+   * encrypted to the identity key the list vouches for, never to any other.
+   */
+  public void sendToDevice(ServerConnection server, UUID account, int deviceId, Content content, long timestamp) {
+    ServerException last = null;
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+      Account target = target(server, account);
+      if (target.held()) {
+        throw held(target.phone());
+      }
+      KnownDevice device =
+          target.trusted().stream().filter(d -> d.deviceId() == deviceId).findFirst()
+              .orElseThrow(() -> new ClientException(
+                  "UNTRUSTED",
+                  "device " + deviceId + " of " + target.phone() + " is not vouched for by its primary's signed device"
+                      + " list; nothing is sent to it",
+                  null));
+      SignalProtocolAddress address = address(account, deviceId);
+      if (!signal.containsSession(address)) {
+        startSessions(server, account, Map.of(deviceId, device), List.of(deviceId));
+      }
+      if (!signal.containsSession(address)) {
+        throw new ClientException("no session could be started with " + target.phone() + " device " + deviceId, null);
+      }
+      byte[] padded = Padding.pad(content.toByteArray());
+      OutgoingMessage message = profile.transaction(c -> encryptOne(address, padded));
+      SendMessage request =
+          SendMessage.newBuilder().setTimestamp(timestamp).setNoSync(true).setSingleDevice(true).addMessages(message)
+              .build();
+      try {
+        server.call(Request.newBuilder().setSendMessage(request));
+        return;
+      } catch (ServerException e) {
+        if (e.status() != Status.MISMATCHED_DEVICES && e.status() != Status.STALE_DEVICES) {
+          throw e;
+        }
+        last = e;
+        signal.deleteSession(address);
+        directory.refresh(server, account);
+      }
+    }
+    throw new ClientException("the device changed while sending to it; try again (" + last.getMessage() + ")", last);
+  }
+
   /** Nothing goes to an account whose new identity waits for the user (DESIGN.md §3). */
   public static ClientException held(String phone) {
     return new ClientException(
@@ -172,24 +218,28 @@ public final class MessageSender {
           missing.add(device.deviceId());
         }
       }
-      if (missing.isEmpty()) {
+      if (!missing.isEmpty()) {
+        startSessions(server, target.id(), byId, missing);
+      }
+    }
+  }
+
+  /** Fetches the bundles of {@code missing} devices and starts sessions with those whose identity is vouched. */
+  private void startSessions(ServerConnection server, UUID account, Map<Integer, KnownDevice> byId, List<Integer> missing) {
+    Keys keys =
+        server
+            .call(
+                Request.newBuilder()
+                    .setGetKeys(
+                        GetKeys.newBuilder().setAccountId(account.toString()).addAllDeviceIds(missing)))
+            .getKeys();
+    for (DeviceKeys bundle : keys.getDevicesList()) {
+      KnownDevice known = byId.get(bundle.getDeviceId());
+      if (known == null || !java.util.Arrays.equals(known.identityKey(), bundle.getIdentityKey().toByteArray())) {
+        // The bundle's identity is not the one the primary vouched for: never start a session.
         continue;
       }
-      Keys keys =
-          server
-              .call(
-                  Request.newBuilder()
-                      .setGetKeys(
-                          GetKeys.newBuilder().setAccountId(target.id().toString()).addAllDeviceIds(missing)))
-              .getKeys();
-      for (DeviceKeys bundle : keys.getDevicesList()) {
-        KnownDevice known = byId.get(bundle.getDeviceId());
-        if (known == null || !java.util.Arrays.equals(known.identityKey(), bundle.getIdentityKey().toByteArray())) {
-          // The bundle's identity is not the one the primary vouched for: never start a session.
-          continue;
-        }
-        startSession(target.id(), bundle);
-      }
+      startSession(account, bundle);
     }
   }
 

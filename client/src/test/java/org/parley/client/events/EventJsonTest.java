@@ -38,7 +38,8 @@ class EventJsonTest {
             .withAttachments(List.of(
                 new AttachmentView("b1", "image/jpeg", 1234, "beach.jpg", null, "pending", null),
                 new AttachmentView("b2", "application/pdf", 99, "../../etc/passwd", "/p/attachments/x.pdf", "fetched", null))),
-        new AttachmentEvent("b1", "m4", "+15550000001", "image/jpeg", 1234, "beach.jpg", "/p/attachments/y.jpg", "fetched", null));
+        new AttachmentEvent("b1", "m4", "+15550000001", "image/jpeg", 1234, "beach.jpg", "/p/attachments/y.jpg", "fetched", null),
+        new WaitingEvent("waiting", "+15550000001", 2, null, 27, "waiting for this message"));
   }
 
   @Test

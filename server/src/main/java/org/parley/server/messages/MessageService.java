@@ -102,8 +102,12 @@ public final class MessageService {
     if (!send.getNoSync()) {
       addressed.computeIfAbsent(sender.account(), a -> new HashMap<>());
     }
-    declined.keySet().forEach(account -> addressed.computeIfAbsent(account, a -> new HashMap<>()));
-    checkCoverage(sender, addressed, declined);
+    if (send.getSingleDevice()) {
+      checkSingleDevice(sender, messages, declined);
+    } else {
+      declined.keySet().forEach(account -> addressed.computeIfAbsent(account, a -> new HashMap<>()));
+      checkCoverage(sender, addressed, declined);
+    }
 
     long now = clock.millis();
     List<NewEnvelope> envelopes = new ArrayList<>(messages.size());
@@ -142,6 +146,36 @@ public final class MessageService {
               return Response.newBuilder()
                   .setSent(Sent.newBuilder().setServerTimestamp(now).setEnvelopes(stored.size()));
             });
+  }
+
+  /**
+   * A retry request, or a message sent again to the one device that asked for it: exactly one
+   * envelope, to a current device under its current registration id. No other device is owed it.
+   */
+  private void checkSingleDevice(DeviceAddress sender, List<OutgoingMessage> messages, Map<UUID, Set<Integer>> declined)
+      throws ApiException {
+    if (messages.size() != 1 || !declined.isEmpty()) {
+      throw new ApiException(Status.BAD_REQUEST, "a single-device send carries exactly one envelope and declines none");
+    }
+    OutgoingMessage message = messages.get(0);
+    UUID account = accountId(message.getDestinationAccount());
+    if (account.equals(sender.account()) && message.getDestinationDevice() == sender.device()) {
+      throw new ApiException(Status.BAD_REQUEST, "a device does not send to itself");
+    }
+    List<DeviceRecord> current = accounts.devices(account);
+    if (current.isEmpty()) {
+      throw new ApiException(Status.NOT_FOUND, "no account " + account);
+    }
+    DeviceRecord device =
+        current.stream().filter(d -> d.deviceId() == message.getDestinationDevice()).findFirst().orElse(null);
+    if (device == null) {
+      throw Coverage.refusal(List.of(AccountMismatch.newBuilder()
+          .setAccountId(account.toString()).addExtra(message.getDestinationDevice()).build()));
+    }
+    if (device.registrationId() != message.getDestinationRegistrationId()) {
+      throw Coverage.refusal(List.of(AccountMismatch.newBuilder()
+          .setAccountId(account.toString()).addStale(message.getDestinationDevice()).build()));
+    }
   }
 
   private void checkCoverage(
