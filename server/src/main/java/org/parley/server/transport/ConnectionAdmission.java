@@ -12,7 +12,9 @@ import java.util.Map;
  * at most so many from one client address, and at most so many in all, past which the oldest
  * unauthenticated connection is closed to make room. A flood of idle strangers therefore never
  * holds the sockets and file descriptors that linked devices need, and a device that connects
- * during one still gets in: it is the newest, and shows its credentials within milliseconds.
+ * during one still gets in: it is the newest, and once it has shown credentials it is closed for
+ * room only when no silent stranger is left — checking them takes a store read, which on a busy
+ * server is long enough for a flood to bring hundreds of newer strangers.
  */
 public final class ConnectionAdmission {
   /** What admission decided for a new connection. */
@@ -27,8 +29,10 @@ public final class ConnectionAdmission {
   private final int maxUnauthenticated;
   private final int maxPerAddress;
   private int total;
-  /** In arrival order, so the oldest is evicted first. */
+  /** Silent so far, in arrival order, so the oldest is evicted first. */
   private final LinkedHashMap<Channel, String> unauthenticated = new LinkedHashMap<>();
+  /** Credentials shown and being checked: still unauthenticated, evicted only when no silent one is left. */
+  private final LinkedHashMap<Channel, String> checking = new LinkedHashMap<>();
   private final Map<String, Integer> perAddress = new HashMap<>();
 
   public ConnectionAdmission(int maxConnections, int maxUnauthenticated, int maxPerAddress) {
@@ -77,8 +81,9 @@ public final class ConnectionAdmission {
       return new Refused("too many connections without credentials from your address");
     }
     Channel evicted = null;
-    if (unauthenticated.size() >= maxUnauthenticated) {
-      Iterator<Map.Entry<Channel, String>> oldest = unauthenticated.entrySet().iterator();
+    if (unauthenticated.size() + checking.size() >= maxUnauthenticated) {
+      Iterator<Map.Entry<Channel, String>> oldest =
+          (unauthenticated.isEmpty() ? checking : unauthenticated).entrySet().iterator();
       Map.Entry<Channel, String> entry = oldest.next();
       evicted = entry.getKey();
       oldest.remove();
@@ -92,12 +97,17 @@ public final class ConnectionAdmission {
     return new Admitted(evicted);
   }
 
-  /** The connection showed a device's credentials: it no longer counts as unauthenticated. */
-  synchronized void authenticated(Channel channel) {
+  /** The connection sent credentials, which are being checked: it goes to the back of the eviction order. */
+  synchronized void checking(Channel channel) {
     String address = unauthenticated.remove(channel);
     if (address != null) {
-      release(address);
+      checking.put(channel, address);
     }
+  }
+
+  /** The connection showed a device's credentials: it no longer counts as unauthenticated. */
+  synchronized void authenticated(Channel channel) {
+    forget(channel);
   }
 
   /** A trusted proxy named the client: count the connection under it; false when that is too many. */
@@ -116,15 +126,22 @@ public final class ConnectionAdmission {
   }
 
   synchronized void closed(Channel channel) {
-    String address = unauthenticated.remove(channel);
-    if (address != null) {
-      release(address);
-    }
+    forget(channel);
     total--;
   }
 
   synchronized int unauthenticated() {
-    return unauthenticated.size();
+    return unauthenticated.size() + checking.size();
+  }
+
+  private void forget(Channel channel) {
+    String address = unauthenticated.remove(channel);
+    if (address == null) {
+      address = checking.remove(channel);
+    }
+    if (address != null) {
+      release(address);
+    }
   }
 
   private void release(String address) {

@@ -91,6 +91,14 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     ctx.fireChannelInactive();
   }
 
+  /** The connection sent credentials; until they are checked it is a stranger's, but the last to be evicted. */
+  static void checkingCredentials(Channel channel) {
+    ConnectionGuard guard = channel.attr(KEY).get();
+    if (guard != null) {
+      guard.admission.checking(channel);
+    }
+  }
+
   /** The connection showed a device's credentials: it is no longer limited as a stranger's. */
   public static void authenticated(Channel channel) {
     ConnectionGuard guard = channel.attr(KEY).get();

@@ -63,6 +63,7 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       upgrade(ctx, request, Session.Kind.ANONYMOUS, null, null, null, false);
       return;
     }
+    ConnectionGuard.checkingCredentials(ctx.channel());
     request.retain();
     endpoints.blocking().execute(() -> {
       Authenticator.Result result;
@@ -121,6 +122,10 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         .addLast(
             new ConnectionHandler(
                 session, endpoints.router(), endpoints.acks(), endpoints.bounds(), endpoints.limits().maxUnwrittenBytes()));
+    if (kind == Session.Kind.DEVICE || kind == Session.Kind.UNLINKED) {
+      // Checked already: not a stranger from here on, also while the handshake is written.
+      ConnectionGuard.authenticated(channel);
+    }
     handshaker
         .handshake(channel, request)
         .addListener(
@@ -130,10 +135,8 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 return;
               }
               channel.pipeline().remove(this);
-              switch (kind) {
-                case DEVICE, UNLINKED -> ConnectionGuard.authenticated(channel);
-                case PROVISIONING -> ConnectionGuard.provisioning(channel);
-                case ANONYMOUS -> {}
+              if (kind == Session.Kind.PROVISIONING) {
+                ConnectionGuard.provisioning(channel);
               }
               endpoints.listener().opened(session);
               channel.closeFuture().addListener(closed -> endpoints.listener().closed(session));

@@ -1,0 +1,68 @@
+package org.parley.server.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.channel.Channel;
+import io.netty.channel.embedded.EmbeddedChannel;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Eviction order under a flood of strangers: the oldest silent stranger goes first; a connection
+ * whose credentials are being checked (a device, on a busy server, for longer than a flood needs to
+ * bring hundreds of newer strangers) goes only when no silent one is left.
+ */
+class ConnectionAdmissionTest {
+  private final ConnectionAdmission admission = new ConnectionAdmission(100, 3, 10);
+
+  @Test
+  void silentStrangersAreEvictedOldestFirstBeforeConnectionsShowingCredentials() {
+    Channel device = new EmbeddedChannel();
+    assertThat(admitted(device, "10.0.0.1")).isNull();
+    admission.checking(device);
+    Channel first = new EmbeddedChannel();
+    Channel second = new EmbeddedChannel();
+    assertThat(admitted(first, "10.0.0.2")).isNull();
+    assertThat(admitted(second, "10.0.0.2")).isNull();
+
+    assertThat(admitted(new EmbeddedChannel(), "10.0.0.2")).as("the oldest silent stranger").isSameAs(first);
+    assertThat(admitted(new EmbeddedChannel(), "10.0.0.2")).isSameAs(second);
+    assertThat(admission.unauthenticated()).isEqualTo(3);
+
+    admission.authenticated(device);
+    assertThat(admission.unauthenticated()).isEqualTo(2);
+  }
+
+  @Test
+  void whenOnlyConnectionsShowingCredentialsAreLeftTheOldestOfThemGoes() {
+    Channel older = new EmbeddedChannel();
+    Channel newer = new EmbeddedChannel();
+    Channel newest = new EmbeddedChannel();
+    for (Channel channel : new Channel[] {older, newer, newest}) {
+      admitted(channel, "10.0.0.1");
+      admission.checking(channel);
+    }
+    assertThat(admitted(new EmbeddedChannel(), "10.0.0.2")).isSameAs(older);
+    assertThat(admission.unauthenticated()).isEqualTo(3);
+  }
+
+  @Test
+  void perAddressCountIsReleasedWhenCredentialsCheckOutOrTheConnectionCloses() {
+    ConnectionAdmission small = new ConnectionAdmission(100, 50, 2);
+    Channel a = new EmbeddedChannel();
+    Channel b = new EmbeddedChannel();
+    assertThat(small.admit(a, "10.0.0.1")).isInstanceOf(ConnectionAdmission.Admitted.class);
+    assertThat(small.admit(b, "10.0.0.1")).isInstanceOf(ConnectionAdmission.Admitted.class);
+    assertThat(small.admit(new EmbeddedChannel(), "10.0.0.1")).isInstanceOf(ConnectionAdmission.Refused.class);
+
+    small.checking(a);
+    assertThat(small.admit(new EmbeddedChannel(), "10.0.0.1"))
+        .as("still a stranger while its credentials are checked").isInstanceOf(ConnectionAdmission.Refused.class);
+    small.authenticated(a);
+    small.closed(b);
+    assertThat(small.admit(new EmbeddedChannel(), "10.0.0.1")).isInstanceOf(ConnectionAdmission.Admitted.class);
+  }
+
+  private Channel admitted(Channel channel, String address) {
+    return ((ConnectionAdmission.Admitted) admission.admit(channel, address)).evicted();
+  }
+}
