@@ -32,7 +32,8 @@ import picocli.CommandLine.Option;
  * The device daemon (issue 12): a {@code send} round trip through JSON-RPC on the profile's UNIX
  * socket (request to answer: encrypt for every device, the relay's commit, the device's own commit
  * of the sent message and its event); how many events a subscriber gets per second, live (another
- * daemon sends as fast as the relay takes it) and replayed from the event log ({@code since: 0});
+ * daemon sends as fast as the relay takes it), replayed from the event log ({@code since: 0}) and
+ * received from a queue that waited while the daemon was down;
  * and a whole {@code parley} command (JVM start-up included) standalone and through the daemon.
  * The relay runs in this JVM; give {@code --server-data /dev/shm/...} to leave its fsync out.
  */
@@ -81,6 +82,7 @@ public final class DaemonMode implements Callable<Integer> {
       register(server, scratch.resolve("bob"), "+15554000002");
 
       Histogram roundTrips = new Histogram(3);
+      long lastEventId;
       try (Daemon alice = start(scratch.resolve("alice"));
           Daemon bob = start(scratch.resolve("bob"));
           Rpc rpc = Rpc.connect(alice.controlSockets().getFirst())) {
@@ -149,6 +151,7 @@ public final class DaemonMode implements Callable<Integer> {
           double replay = total / ((System.nanoTime() - t0) / 1e9);
           result.put("subscriber_replay_events_per_s", Math.round(replay));
           report.add(String.format(Locale.ROOT, "subscriber, replayed from the event log: %.0f events/s", replay));
+          lastEventId = late.lastEventId();
         }
       }
 
@@ -168,6 +171,25 @@ public final class DaemonMode implements Callable<Integer> {
         report.add(String.format(Locale.ROOT,
             "'parley send' whole command: standalone %d ms, through the daemon %d ms; 'parley --help' %d ms (medians of %d)",
             median(standalone), median(through), median(help), commands));
+      }
+
+      // Received: what bob's daemon takes from the relay, decrypts, commits and hands to a subscriber
+      // when it comes back to a queue of --events messages (the sender's pace is out of it). Last,
+      // as it leaves bob's receipts queued for alice, which would slow the commands above.
+      try (Daemon alice = start(scratch.resolve("alice"));
+          Rpc rpc = Rpc.connect(alice.controlSockets().getFirst())) {
+        for (int i = 0; i < events; i++) {
+          rpc.call("send", "{\"recipient\":\"+15554000002\",\"message\":\"queued " + i + "\"}");
+        }
+      }
+      try (Daemon bob = start(scratch.resolve("bob"));
+          Rpc subscriber = Rpc.connect(bob.controlSockets().getFirst())) {
+        subscriber.call("subscribeReceive", "{\"since\":" + lastEventId + "}");
+        subscriber.awaitMessages(events, Duration.ofMinutes(5));
+        double drained = (events - 1) / ((subscriber.lastMessageNanos() - subscriber.firstMessageNanos()) / 1e9);
+        result.put("subscriber_received_events_per_s", Math.round(drained));
+        report.add(String.format(Locale.ROOT,
+            "subscriber, received from a queue of %d (first to last event): %.0f events/s", events, drained));
       }
     }
     report.addFirst(String.format(Locale.ROOT, "daemon: %d cores, load average %s", Runtime.getRuntime().availableProcessors(),
@@ -222,6 +244,9 @@ public final class DaemonMode implements Callable<Integer> {
     private final java.util.concurrent.BlockingQueue<JsonNode> answers = new java.util.concurrent.LinkedBlockingQueue<>();
     private final java.util.concurrent.atomic.AtomicLong messages = new java.util.concurrent.atomic.AtomicLong();
     private long ids;
+    private volatile long lastEventId;
+    private long firstMessage;
+    private long lastMessage;
 
     private Rpc(SocketChannel channel) {
       this.channel = channel;
@@ -239,9 +264,15 @@ public final class DaemonMode implements Callable<Integer> {
         for (String line = in.readLine(); line != null; line = in.readLine()) {
           JsonNode message = JSON.readTree(line);
           if (message.has("method")) {
-            if (message.path("params").path("result").path("type").asText().equals("message")) {
+            JsonNode event = message.path("params").path("result");
+            lastEventId = Math.max(lastEventId, event.path("eventId").asLong());
+            if (event.path("type").asText().equals("message")) {
               synchronized (messages) {
-                messages.incrementAndGet();
+                long now = System.nanoTime();
+                if (messages.incrementAndGet() == 1) {
+                  firstMessage = now;
+                }
+                lastMessage = now;
                 messages.notifyAll();
               }
             }
@@ -268,6 +299,22 @@ public final class DaemonMode implements Callable<Integer> {
 
     long messages() {
       return messages.get();
+    }
+
+    long lastEventId() {
+      return lastEventId;
+    }
+
+    long firstMessageNanos() {
+      synchronized (messages) {
+        return firstMessage;
+      }
+    }
+
+    long lastMessageNanos() {
+      synchronized (messages) {
+        return lastMessage;
+      }
     }
 
     void awaitMessages(long count, Duration limit) throws InterruptedException {
