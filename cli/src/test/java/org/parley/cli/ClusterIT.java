@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,6 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.parley.client.ClientException;
 import org.parley.client.Device;
 import org.parley.client.events.MessageEvent;
+import org.parley.client.events.UnlinkedEvent;
+import org.parley.protocol.wire.DeviceKind;
 import org.parley.server.testing.TestPostgres;
 
 /**
@@ -30,6 +34,7 @@ import org.parley.server.testing.TestPostgres;
  * on different nodes talk 1:1 and in groups, and a node killed with SIGKILL under steady load loses
  * nothing: its devices are back on another node within seconds, and every message a sender was told
  * "sent" is in its recipient's history exactly once. The same holds for a node drained by SIGTERM.
+ * A companion links through another node than its primary's.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -79,15 +84,49 @@ class ClusterIT {
     }
   }
 
+  /**
+   * The primary on node 0, the new companion's QR code on node 1: the provisioning message and the
+   * link token cross over the bus. Unlinking it from node 0 tells it at once on node 1.
+   */
   @Test
   @Order(2)
+  void aCompanionLinksOnAnotherNodeThanItsPrimaryAndHearsItsUnlinkThere() throws Exception {
+    try (Device alice = cluster.register("dana", "+15550150004", cluster.urls(0));
+        Device bob = cluster.register("erin", "+15550150005", cluster.urls(2));
+        Device laptop = Device.open(dir.resolve("dana-laptop"), org.parley.client.ClientConfig.defaults())) {
+      CompletableFuture<String> shown = new CompletableFuture<>();
+      CompletableFuture<Void> linking = CompletableFuture.runAsync(
+          () -> laptop.link(cluster.urls(1), "laptop", DeviceKind.DESKTOP, invitation -> shown.complete(invitation.uri())),
+          task -> Thread.ofPlatform().daemon().start(task));
+      alice.addDevice(shown.get(30, TimeUnit.SECONDS), 1);
+      linking.get(30, TimeUnit.SECONDS);
+      assertThat(alice.devices()).extracting(Device.DeviceView::id).containsExactly(1, 2);
+
+      bob.sendText("+15550150004", "to both of dana's devices");
+      assertThat(bodies(laptop)).contains("to both of dana's devices");
+      assertThat(bodies(alice)).contains("to both of dana's devices");
+      laptop.sendText("+15550150005", "from the laptop on node 1");
+      assertThat(bodies(bob)).containsExactly("from the laptop on node 1");
+
+      // The laptop's connection (kept open after receiving) is on node 1; the unlink happens on node 0.
+      List<Object> told = new CopyOnWriteArrayList<>();
+      laptop.onEvent(told::add);
+      alice.unlink(2);
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+          assertThat(told).filteredOn(UnlinkedEvent.class::isInstance).singleElement()
+              .satisfies(e -> assertThat(((UnlinkedEvent) e).reason()).isEqualTo("removed-by-primary")));
+    }
+  }
+
+  @Test
+  @Order(3)
   void aNodeKilledUnderLoadLosesNothingAndItsDevicesMoveOn() throws Exception {
     lose(0, "1", () -> cluster.node(0).killHard());
   }
 
   /** c2's graceful drain (SIGTERM) across nodes: the node's devices are told to go, and nothing is lost. */
   @Test
-  @Order(3)
+  @Order(4)
   void aNodeDrainedUnderLoadLosesNothingAndItsDevicesMoveOn() throws Exception {
     lose(1, "2", () -> cluster.node(1).terminate());
   }

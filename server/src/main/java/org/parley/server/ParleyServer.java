@@ -18,6 +18,7 @@ import org.parley.server.blobs.BlobStore;
 import org.parley.server.blobs.BlobStores;
 import org.parley.server.cluster.NodeBus;
 import org.parley.server.cluster.NodeBusFactory;
+import org.parley.server.cluster.RedisAddress;
 import org.parley.server.cluster.Singletons;
 import org.parley.server.devices.ActivityTracker;
 import org.parley.server.devices.DeviceService;
@@ -33,6 +34,7 @@ import org.parley.server.messages.MessageService;
 import org.parley.server.messages.Presence;
 import org.parley.server.limits.LocalRateLimiter;
 import org.parley.server.limits.RateLimiter;
+import org.parley.server.limits.RedisRateLimiter;
 import org.parley.server.limits.Throttle;
 import org.parley.server.registration.RegistrationService;
 import org.parley.server.registration.SmsSender;
@@ -55,6 +57,7 @@ public final class ParleyServer implements AutoCloseable {
   private final ServerConfig config;
   private final Storage storage;
   private final NodeBus bus;
+  private final RateLimiter limiter;
   private final Singletons singletons;
   private final BlobStore blobStore;
   private final ExecutorService blocking;
@@ -86,6 +89,14 @@ public final class ParleyServer implements AutoCloseable {
       lock.close();
       throw e;
     }
+    try {
+      this.limiter = rateLimiter(config, clock);
+    } catch (RuntimeException e) {
+      bus.close();
+      storage.close();
+      lock.close();
+      throw e;
+    }
     this.blocking = Executors.newVirtualThreadPerTaskExecutor();
     this.ops = new Operations(storage, blocking);
     if (config.cluster().redis() != null) {
@@ -106,9 +117,8 @@ public final class ParleyServer implements AutoCloseable {
       DeviceSessions sessions =
           new DeviceSessions(
               presence, queues, storage.keys(), activity, blocking, limits, ops.metrics().delivered());
-      RateLimiter limiter = config.rateLimits() ? new LocalRateLimiter(clock) : RateLimiter.unlimited();
       Throttle throttle = new Throttle(limiter);
-      LinkService linking = new LinkService(storage.accounts(), clock, limits, config.maxCompanions(), throttle);
+      LinkService linking = new LinkService(storage.accounts(), clock, limits, config.maxCompanions(), throttle, bus);
 
       RequestRouter router = new RequestRouter(ops.metrics()::refused);
       new RegistrationService(
@@ -156,6 +166,7 @@ public final class ParleyServer implements AutoCloseable {
         blobStore.close();
       }
       ops.close();
+      closeLimiter();
       bus.close();
       storage.close();
       blocking.shutdownNow();
@@ -231,12 +242,30 @@ public final class ParleyServer implements AutoCloseable {
     // Last-seen times are what the reaper decides by: keep them across a restart.
     activity.flush();
     blocking.shutdown();
+    closeLimiter();
     bus.close();
     singletons.close();
     blobStore.close();
     ops.close();
     storage.close();
     lock.close();
+  }
+
+  /** Buckets shared by the nodes in their Redis when clustered with one, else this process's own. */
+  private static RateLimiter rateLimiter(ServerConfig config, Clock clock) {
+    if (!config.rateLimits()) {
+      return RateLimiter.unlimited();
+    }
+    if (config.cluster().redis() != null) {
+      return new RedisRateLimiter(RedisAddress.parse(config.cluster().redis()), clock);
+    }
+    return new LocalRateLimiter(clock);
+  }
+
+  private void closeLimiter() {
+    if (limiter instanceof RedisRateLimiter shared) {
+      shared.close();
+    }
   }
 
   private static Duration activityFlushPeriod(ServerConfig config) {

@@ -18,8 +18,17 @@ public final class InProcessNodeBus implements NodeBus {
   /** Where the nodes of one process meet. */
   public static final class Hub {
     private final Map<DeviceAddress, Set<Registration>> listeners = new ConcurrentHashMap<>();
+    private final Map<String, Provisioning> provisioning = new ConcurrentHashMap<>();
 
     private record Registration(String node, Listener listener) {}
+
+    private record Provisioning(String node, Consumer<byte[]> listener) {}
+
+    /** The socket's listener when it is on another node than {@code from}, else null. */
+    private Consumer<byte[]> provisioning(String from, String address) {
+      Provisioning p = provisioning.get(address);
+      return p == null || p.node().equals(from) ? null : p.listener();
+    }
 
     void add(String node, DeviceAddress device, Listener listener) {
       listeners.computeIfAbsent(device, d -> ConcurrentHashMap.newKeySet()).add(new Registration(node, listener));
@@ -86,6 +95,31 @@ public final class InProcessNodeBus implements NodeBus {
   @Override
   public void stopListening(DeviceAddress device, Listener listener) {
     hub.remove(nodeId, device, listener);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> provisioning(String address, byte[] notice) {
+    Consumer<byte[]> listener = hub.provisioning(nodeId, address);
+    if (listener != null) {
+      listener.accept(notice);
+    }
+    return CompletableFuture.completedFuture(listener != null);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> provisioningWaits(String address) {
+    return CompletableFuture.completedFuture(hub.provisioning(nodeId, address) != null);
+  }
+
+  @Override
+  public CompletableFuture<Void> listenProvisioning(String address, Consumer<byte[]> listener) {
+    hub.provisioning.put(address, new Hub.Provisioning(nodeId, listener));
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public void stopListeningProvisioning(String address) {
+    hub.provisioning.computeIfPresent(address, (a, p) -> p.node().equals(nodeId) ? null : p);
   }
 
   @Override

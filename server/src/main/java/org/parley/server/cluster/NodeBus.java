@@ -2,6 +2,7 @@ package org.parley.server.cluster;
 
 import java.util.Collection;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import org.parley.protocol.wire.Push;
 import org.parley.server.store.DeviceAddress;
 
@@ -34,6 +35,24 @@ public interface NodeBus extends AutoCloseable {
   CompletableFuture<Void> listen(DeviceAddress device, Listener listener);
 
   void stopListening(DeviceAddress device, Listener listener);
+
+  /**
+   * Hands a notice to the provisioning socket waiting at {@code address} on another node: a
+   * companion being linked while its primary is connected elsewhere. Completes with whether a node
+   * heard it, exceptionally when the bus is unreachable.
+   */
+  CompletableFuture<Boolean> provisioning(String address, byte[] notice);
+
+  /** Whether another node holds the provisioning socket at {@code address}. */
+  CompletableFuture<Boolean> provisioningWaits(String address);
+
+  /**
+   * Starts hearing the notices for a provisioning socket held here (called on the bus's threads);
+   * completes once a notice published from then on will be heard.
+   */
+  CompletableFuture<Void> listenProvisioning(String address, Consumer<byte[]> listener);
+
+  void stopListeningProvisioning(String address);
 
   /** Returns when the bus works, throws when it does not (the readiness check of a clustered node). */
   default void check() throws Exception {}

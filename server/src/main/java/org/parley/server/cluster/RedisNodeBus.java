@@ -35,22 +35,28 @@ import org.slf4j.LoggerFactory;
  * every reconnection, tells the listeners to read the store.
  *
  * <p>A notice is one line: a letter (E new envelopes, C connected, D disconnect), the sending node,
- * and for D the Push that says why (base64).
+ * and for D the Push that says why (base64). A companion being linked waits on a provisioning
+ * socket of one node, {@code PREFIX:provisioning:{ADDRESS}}; notices for it (P, the sending node,
+ * base64 bytes) come from the node of its primary. SPUBLISH answers how many subscribers heard,
+ * which tells that node whether anyone waits there.
  */
 public final class RedisNodeBus implements NodeBus {
   private static final Logger log = LoggerFactory.getLogger(RedisNodeBus.class);
 
   private final String nodeId;
   private final String prefix;
+  private final String provisioningPrefix;
   private final ClientResources resources;
   private final RedisClient client;
   private final StatefulRedisConnection<String, String> publisher;
   private final StatefulRedisPubSubConnection<String, String> subscriber;
   private final Map<DeviceAddress, Set<Listener>> listeners = new ConcurrentHashMap<>();
+  private final Map<String, Consumer<byte[]>> provisioningListeners = new ConcurrentHashMap<>();
 
   public RedisNodeBus(RedisAddress address, String nodeId) {
     this.nodeId = nodeId != null ? nodeId : UUID.randomUUID().toString().substring(0, 8);
     this.prefix = address.prefix() + ":device:";
+    this.provisioningPrefix = address.prefix() + ":provisioning:";
     // Reconnect every half second, not after Lettuce's default backoff of up to 30 s: while Redis
     // is away, devices on other nodes wait for their wake-ups.
     this.resources =
@@ -165,9 +171,49 @@ public final class RedisNodeBus implements NodeBus {
     }
   }
 
+  private String provisioningChannel(String address) {
+    return provisioningPrefix + "{" + address + "}";
+  }
+
+  @Override
+  public CompletableFuture<Boolean> provisioning(String address, byte[] notice) {
+    return publisher
+        .async()
+        .spublish(provisioningChannel(address), "P " + nodeId + " " + Base64.getEncoder().encodeToString(notice))
+        .toCompletableFuture()
+        .thenApply(heard -> heard != null && heard > 0);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> provisioningWaits(String address) {
+    String channel = provisioningChannel(address);
+    return publisher
+        .async()
+        .pubsubShardNumsub(channel)
+        .toCompletableFuture()
+        .thenApply(counts -> counts.getOrDefault(channel, 0L) > 0);
+  }
+
+  @Override
+  public CompletableFuture<Void> listenProvisioning(String address, Consumer<byte[]> listener) {
+    provisioningListeners.put(address, listener);
+    return subscriber.async().ssubscribe(provisioningChannel(address)).toCompletableFuture().thenApply(ok -> (Void) null);
+  }
+
+  @Override
+  public void stopListeningProvisioning(String address) {
+    if (provisioningListeners.remove(address) != null) {
+      subscriber.async().sunsubscribe(provisioningChannel(address)).exceptionally(failure -> null);
+    }
+  }
+
   private void receive(String channel, String message) {
     String[] parts = message.split(" ", 3);
     if (parts.length < 2 || parts[1].equals(nodeId)) {
+      return;
+    }
+    if (channel.startsWith(provisioningPrefix)) {
+      receiveProvisioning(channel, parts);
       return;
     }
     DeviceAddress device;
@@ -190,6 +236,19 @@ public final class RedisNodeBus implements NodeBus {
     }
   }
 
+  private void receiveProvisioning(String channel, String[] parts) {
+    String address = channel.substring(provisioningPrefix.length() + 1, channel.length() - 1);
+    Consumer<byte[]> listener = provisioningListeners.get(address);
+    if (listener == null || parts.length != 3 || !parts[0].equals("P")) {
+      return;
+    }
+    try {
+      listener.accept(Base64.getDecoder().decode(parts[2]));
+    } catch (IllegalArgumentException e) {
+      log.warn("ignoring a malformed provisioning notice");
+    }
+  }
+
   private static Consumer<Listener> disconnect(String encoded) {
     try {
       Push why = Push.parseFrom(Base64.getDecoder().decode(encoded));
@@ -206,11 +265,14 @@ public final class RedisNodeBus implements NodeBus {
    */
   private void resubscribe() {
     List<DeviceAddress> devices = List.copyOf(listeners.keySet());
-    if (devices.isEmpty()) {
+    List<String> waiting = List.copyOf(provisioningListeners.keySet());
+    if (devices.isEmpty() && waiting.isEmpty()) {
       return;
     }
     log.info("reconnected to Redis; listening again for {} devices and reading their queues", devices.size());
-    String[] channels = devices.stream().map(this::channel).toArray(String[]::new);
+    String[] channels =
+        java.util.stream.Stream.concat(devices.stream().map(this::channel), waiting.stream().map(this::provisioningChannel))
+            .toArray(String[]::new);
     subscriber
         .async()
         .ssubscribe(channels)

@@ -25,6 +25,7 @@ import org.parley.protocol.wire.Response;
 import org.parley.protocol.wire.SendProvisioning;
 import org.parley.protocol.wire.Status;
 import org.parley.server.Limits;
+import org.parley.server.cluster.NodeBus;
 import org.parley.server.keys.KeyValidator;
 import org.parley.server.limits.Throttle;
 import org.parley.server.registration.NewDeviceValidator;
@@ -41,7 +42,9 @@ import org.parley.server.transport.SessionListener;
  * Linking a companion by QR code (DESIGN.md §4). The companion waits on an unauthenticated
  * provisioning socket whose address is in its QR code; the primary gets a single-use link token,
  * sends the encrypted provisioning message through the server, and the companion registers with the
- * token and both halves of its linking proof. The QR code dies with its socket.
+ * token and both halves of its linking proof. The QR code dies with its socket. In a cluster the
+ * primary and the companion may be on different nodes: the provisioning message and the token go
+ * to the companion's node over the bus ({@link ProvisioningSockets}).
  */
 public final class LinkService implements SessionListener {
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -53,7 +56,7 @@ public final class LinkService implements SessionListener {
   private final int maxCompanions;
   private final NewDeviceValidator validator;
   private final Throttle throttle;
-  private final Map<String, Session> sockets = new ConcurrentHashMap<>();
+  private final ProvisioningSockets sockets;
   private final Map<String, PendingLink> tokens = new ConcurrentHashMap<>();
 
   private static final class PendingLink {
@@ -71,13 +74,18 @@ public final class LinkService implements SessionListener {
     }
   }
 
-  public LinkService(Accounts accounts, Clock clock, Limits limits, int maxCompanions, Throttle throttle) {
+  /** @param bus reaches companions waiting on other nodes (the in-process bus of a lone node reaches none) */
+  public LinkService(
+      Accounts accounts, Clock clock, Limits limits, int maxCompanions, Throttle throttle, NodeBus bus) {
     this.accounts = accounts;
     this.clock = clock;
     this.limits = limits;
     this.maxCompanions = maxCompanions;
     this.validator = new NewDeviceValidator(limits);
     this.throttle = throttle;
+    this.sockets =
+        new ProvisioningSockets(
+            bus, t -> tokens.put(t.token(), new PendingLink(t.account(), t.deviceId(), t.address(), t.expiresAt())));
   }
 
   public void routes(RequestRouter router) {
@@ -96,34 +104,38 @@ public final class LinkService implements SessionListener {
     RANDOM.nextBytes(random);
     String address = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
     session.attach(address);
-    sockets.put(address, session);
     long ttl = limits.provisioningTtl().toMillis();
-    session.push(
+    long expiresAt = clock.millis() + ttl;
+    // The address is shown once a primary on any node can reach the socket.
+    sockets.open(address, session, () -> session.push(
         Push.newBuilder()
-            .setProvisioningAddress(
-                ProvisioningAddress.newBuilder().setAddress(address).setExpiresAt(clock.millis() + ttl))
-            .build());
+            .setProvisioningAddress(ProvisioningAddress.newBuilder().setAddress(address).setExpiresAt(expiresAt))
+            .build()));
     session.channel().eventLoop().schedule(session::close, ttl, TimeUnit.MILLISECONDS);
   }
 
   @Override
   public void closed(Session session) {
     if (session.kind() == Session.Kind.PROVISIONING && session.attachment() instanceof String address) {
-      sockets.remove(address, session);
+      sockets.close(address, session);
+      // A token is only good on its own socket: forgotten with it.
+      tokens.values().removeIf(t -> t.address.equals(address));
     }
   }
 
   private CompletableFuture<Response.Builder> token(Session session, CreateLinkToken request)
       throws ApiException {
     UUID account = session.address().account();
-    Session companion = socket(request.getProvisioningAddress());
+    String address = request.getProvisioningAddress();
+    sockets.checkWaiting(address);
     throttle.take(limits.rates().linkTokens(), account.toString(), "link attempts");
     long companions = accounts.devices(account).stream().filter(d -> !d.isPrimary()).count();
     if (companions >= maxCompanions) {
       String why =
           "this account already has " + companions + " linked companion devices, the most allowed;"
               + " unlink one with 'parley unlink ID' on the primary first";
-      companion.push(
+      sockets.push(
+          address,
           Push.newBuilder()
               .setProvisioningRefused(
                   ProvisioningRefused.newBuilder().setStatus(Status.LIMIT_REACHED).setMessage(why))
@@ -140,7 +152,7 @@ public final class LinkService implements SessionListener {
     RANDOM.nextBytes(random);
     String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
     long expiresAt = now + limits.linkTokenTtl().toMillis();
-    tokens.put(token, new PendingLink(account, deviceId, request.getProvisioningAddress(), expiresAt));
+    sockets.hand(new ProvisioningSockets.Token(token, account, deviceId, address, expiresAt));
     Account current = accounts.byId(account).orElseThrow();
     return RequestRouter.ok(
         Response.newBuilder()
@@ -156,28 +168,12 @@ public final class LinkService implements SessionListener {
     if (request.getBody().size() > MAX_PROVISIONING_BODY) {
       throw new ApiException(Status.TOO_LARGE, "a provisioning message is at most 64 KiB");
     }
-    Session waiting = socket(request.getAddress());
-    if (!waiting.channel().isWritable()) {
-      // The companion is not reading what it was sent: nothing more is held for it.
-      throw Throttle.refusal("provisioning messages for a device that is not reading them", java.time.Duration.ofSeconds(5));
-    }
-    waiting
-        .push(
-            Push.newBuilder()
-                .setProvisioningMessage(ProvisioningMessage.newBuilder().setBody(request.getBody()))
-                .build());
+    sockets.push(
+        request.getAddress(),
+        Push.newBuilder()
+            .setProvisioningMessage(ProvisioningMessage.newBuilder().setBody(request.getBody()))
+            .build());
     return RequestRouter.ok();
-  }
-
-  private Session socket(String address) throws ApiException {
-    Session socket = sockets.get(address);
-    if (socket == null) {
-      throw new ApiException(
-          Status.NOT_FOUND,
-          "no device is waiting at that provisioning address; the QR code expired or was never"
-              + " shown by this server; run 'parley link' again for a fresh one");
-    }
-    return socket;
   }
 
   private CompletableFuture<Response.Builder> link(Session session, LinkDevice request)

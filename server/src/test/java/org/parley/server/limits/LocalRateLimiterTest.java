@@ -7,59 +7,10 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.parley.server.testing.MutableClock;
 
-class LocalRateLimiterTest {
-  private static final Rate THREE_PER_10S = Rate.of("test", 3, 1, Duration.ofSeconds(10));
-
-  private final MutableClock clock = MutableClock.now();
-  private final LocalRateLimiter limiter = new LocalRateLimiter(clock);
-
-  @Test
-  void aBurstUpToTheCapacityPassesAndTheNextIsRefusedWithTheWait() {
-    assertThat(takeAll("+15550100123")).isEqualTo(3);
-    RateLimiter.Verdict refused = limiter.take(THREE_PER_10S, "+15550100123");
-
-    assertThat(refused.allowed()).isFalse();
-    assertThat(refused.retryAfter()).isEqualTo(Duration.ofSeconds(10));
-  }
-
-  @Test
-  void tokensComeBackAtTheRefillRateAndTheWaitShrinks() {
-    takeAll("k");
-    clock.advance(Duration.ofSeconds(6));
-    assertThat(limiter.take(THREE_PER_10S, "k").retryAfter()).isEqualTo(Duration.ofSeconds(4));
-
-    clock.advance(Duration.ofSeconds(4));
-    assertThat(limiter.take(THREE_PER_10S, "k").allowed()).isTrue();
-    assertThat(limiter.take(THREE_PER_10S, "k").allowed()).isFalse();
-  }
-
-  @Test
-  void keysAndRatesHaveTheirOwnBuckets() {
-    takeAll("a");
-    Rate other = Rate.of("other", 1, 1, Duration.ofHours(1));
-
-    assertThat(limiter.take(THREE_PER_10S, "b").allowed()).isTrue();
-    assertThat(limiter.take(other, "a").allowed()).isTrue();
-  }
-
-  @Test
-  void aCostLargerThanTheBurstPassesFromAFullBucketAndIsPaidBackBeforeTheNext() {
-    Rate bytes = Rate.of("bytes", 1000, 100, Duration.ofSeconds(1));
-
-    assertThat(limiter.take(bytes, "k", 1500).allowed()).as("a full bucket lets it through").isTrue();
-    RateLimiter.Verdict next = limiter.take(bytes, "k", 1);
-
-    assertThat(next.allowed()).isFalse();
-    assertThat(next.retryAfter()).as("500 owed plus the 1 asked").isEqualTo(Duration.ofMillis(5010));
-  }
-
-  @Test
-  void aRefusedTakeIsNotCharged() {
-    Rate bytes = Rate.of("bytes", 100, 10, Duration.ofSeconds(1));
-    limiter.take(bytes, "k", 90);
-
-    assertThat(limiter.take(bytes, "k", 50).allowed()).isFalse();
-    assertThat(limiter.take(bytes, "k", 10).allowed()).as("the 10 left are still there").isTrue();
+class LocalRateLimiterTest extends RateLimiterContract {
+  @Override
+  RateLimiter newLimiter(MutableClock clock) {
+    return new LocalRateLimiter(clock);
   }
 
   @Test
@@ -70,7 +21,7 @@ class LocalRateLimiterTest {
     clock.advance(Duration.ofMinutes(1));
     limiter.take(THREE_PER_10S, "trigger");
 
-    assertThat(limiter.size()).isLessThan(10);
+    assertThat(((LocalRateLimiter) limiter).size()).isLessThan(10);
   }
 
   @Test
@@ -90,13 +41,5 @@ class LocalRateLimiterTest {
     assertThat(Throttle.inWords(Duration.ofMillis(41_001))).isEqualTo("42 s");
     assertThat(Throttle.inWords(Duration.ofMinutes(10))).isEqualTo("10 min");
     assertThat(Throttle.inWords(Duration.ofHours(20).plusSeconds(1))).isEqualTo("21 h");
-  }
-
-  private int takeAll(String key) {
-    int taken = 0;
-    while (limiter.take(THREE_PER_10S, key).allowed()) {
-      taken++;
-    }
-    return taken;
   }
 }

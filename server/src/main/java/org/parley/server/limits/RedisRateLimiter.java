@@ -1,0 +1,143 @@
+package org.parley.server.limits;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.parley.server.cluster.RedisAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Token buckets every node of a cluster shares, in Redis: one hash per (rate, key) under {@code
+ * PREFIX:rate:NAME:KEY}, taken from by one Lua script, so the read, the refill and the charge are
+ * atomic however many nodes ask at once. The same arithmetic as {@link LocalRateLimiter}, with time
+ * from the injected clock (nodes' clocks agree through NTP; a clock behind the bucket's last update
+ * refills nothing, it never takes back). A bucket expires once it would be full again, so Redis
+ * holds only the keys being limited right now.
+ *
+ * <p>While Redis cannot be reached, each node limits on its own ({@link LocalRateLimiter}): the
+ * relay keeps working, under per-node limits, instead of refusing everything or nothing.
+ */
+public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RedisRateLimiter.class);
+
+  /** KEYS[1] bucket; ARGV burst, tokens per ms, cost, now (ms). Answers {1} or {0, missing tokens}. */
+  static final String SCRIPT =
+      """
+      local burst = tonumber(ARGV[1])
+      local per_ms = tonumber(ARGV[2])
+      local cost = tonumber(ARGV[3])
+      local now = tonumber(ARGV[4])
+      local bucket = redis.call('HMGET', KEYS[1], 't', 'u')
+      local tokens = tonumber(bucket[1]) or burst
+      local updated = tonumber(bucket[2]) or now
+      if now > updated then
+        tokens = math.min(burst, tokens + (now - updated) * per_ms)
+        updated = now
+      end
+      local needed = math.min(cost, burst)
+      if tokens < needed then
+        return {0, string.format('%.17g', needed - tokens)}
+      end
+      tokens = tokens - cost
+      redis.call('HSET', KEYS[1], 't', string.format('%.17g', tokens), 'u', string.format('%d', updated))
+      redis.call('PEXPIRE', KEYS[1], string.format('%d', math.ceil((burst - tokens) / per_ms) + 1000))
+      return {1}
+      """;
+
+  private final Clock clock;
+  private final String prefix;
+  private final ClientResources resources;
+  private final RedisClient client;
+  private final StatefulRedisConnection<String, String> connection;
+  private final LocalRateLimiter fallback;
+  private final AtomicBoolean onOwn = new AtomicBoolean();
+  private volatile String sha;
+
+  public RedisRateLimiter(RedisAddress address, Clock clock) {
+    this.clock = clock;
+    this.prefix = address.prefix() + ":rate:";
+    this.fallback = new LocalRateLimiter(clock);
+    this.resources =
+        ClientResources.builder()
+            .ioThreadPoolSize(1)
+            .computationThreadPoolSize(1)
+            .reconnectDelay(Delay.constant(Duration.ofMillis(500)))
+            .build();
+    this.client = RedisClient.create(resources, RedisURI.create(address.uri()));
+    // A take waits at most half a second for Redis, then the node limits on its own.
+    client.setOptions(
+        ClientOptions.builder()
+            .autoReconnect(true)
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .timeoutOptions(TimeoutOptions.enabled(Duration.ofMillis(500)))
+            .build());
+    try {
+      this.connection = client.connect();
+      this.sha = connection.sync().scriptLoad(SCRIPT);
+    } catch (RuntimeException e) {
+      client.shutdown();
+      resources.shutdown();
+      throw new IllegalStateException(
+          "cannot connect to Redis at " + address.uri() + " for rate limits (" + e.getMessage() + "); is it running?", e);
+    }
+  }
+
+  @Override
+  public Verdict take(Rate rate, String key, long cost) {
+    double perMs = rate.perNano() * 1_000_000d;
+    String[] args = {
+      Long.toString(rate.burst()), Double.toString(perMs), Long.toString(cost), Long.toString(clock.millis())
+    };
+    List<Object> answer;
+    try {
+      answer = run(prefix + rate.name() + ":" + key, args);
+    } catch (RedisException e) {
+      if (onOwn.compareAndSet(false, true)) {
+        log.warn("Redis unreachable for rate limits ({}); this node limits on its own until it is back", e.getMessage());
+      }
+      return fallback.take(rate, key, cost);
+    }
+    if (onOwn.compareAndSet(true, false)) {
+      log.info("Redis reachable again; rate limits are shared by the nodes again");
+    }
+    if (((Long) answer.get(0)) == 1L) {
+      return Verdict.ALLOWED;
+    }
+    double missing = Double.parseDouble((String) answer.get(1));
+    // Whole milliseconds, rounded up (what a client is told), ignoring floating-point dust.
+    long millis = (long) Math.ceil(missing / perMs - 1e-6);
+    return Verdict.refused(Duration.ofMillis(Math.max(1, millis)));
+  }
+
+  private List<Object> run(String bucket, String[] args) {
+    RedisCommands<String, String> redis = connection.sync();
+    try {
+      return redis.evalsha(sha, ScriptOutputType.MULTI, new String[] {bucket}, args);
+    } catch (RedisNoScriptException e) {
+      // Redis restarted and forgot the script: load it again.
+      sha = redis.scriptLoad(SCRIPT);
+      return redis.evalsha(sha, ScriptOutputType.MULTI, new String[] {bucket}, args);
+    }
+  }
+
+  @Override
+  public void close() {
+    connection.close();
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    resources.shutdown(0, 2, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,86 @@
+package org.parley.server.limits;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.parley.server.testing.MutableClock;
+
+/**
+ * What every {@link RateLimiter} does, whatever holds its buckets: run on the in-process one
+ * ({@link LocalRateLimiterTest}) and on the one the nodes of a cluster share ({@link RedisRateLimiterIT}).
+ */
+abstract class RateLimiterContract {
+  static final Rate THREE_PER_10S = Rate.of("test", 3, 1, Duration.ofSeconds(10));
+
+  final MutableClock clock = MutableClock.now();
+  final RateLimiter limiter = newLimiter(clock);
+
+  /** A limiter with buckets of its own (no other test's), reading time from {@code clock}. */
+  abstract RateLimiter newLimiter(MutableClock clock);
+
+  @AfterEach
+  void closeLimiter() throws Exception {
+    if (limiter instanceof AutoCloseable closeable) {
+      closeable.close();
+    }
+  }
+
+  @Test
+  void aBurstUpToTheCapacityPassesAndTheNextIsRefusedWithTheWait() {
+    assertThat(takeAll("+15550100123")).isEqualTo(3);
+    RateLimiter.Verdict refused = limiter.take(THREE_PER_10S, "+15550100123");
+
+    assertThat(refused.allowed()).isFalse();
+    assertThat(refused.retryAfter()).isEqualTo(Duration.ofSeconds(10));
+  }
+
+  @Test
+  void tokensComeBackAtTheRefillRateAndTheWaitShrinks() {
+    takeAll("k");
+    clock.advance(Duration.ofSeconds(6));
+    assertThat(limiter.take(THREE_PER_10S, "k").retryAfter()).isEqualTo(Duration.ofSeconds(4));
+
+    clock.advance(Duration.ofSeconds(4));
+    assertThat(limiter.take(THREE_PER_10S, "k").allowed()).isTrue();
+    assertThat(limiter.take(THREE_PER_10S, "k").allowed()).isFalse();
+  }
+
+  @Test
+  void keysAndRatesHaveTheirOwnBuckets() {
+    takeAll("a");
+    Rate other = Rate.of("other", 1, 1, Duration.ofHours(1));
+
+    assertThat(limiter.take(THREE_PER_10S, "b").allowed()).isTrue();
+    assertThat(limiter.take(other, "a").allowed()).isTrue();
+  }
+
+  @Test
+  void aCostLargerThanTheBurstPassesFromAFullBucketAndIsPaidBackBeforeTheNext() {
+    Rate bytes = Rate.of("bytes", 1000, 100, Duration.ofSeconds(1));
+
+    assertThat(limiter.take(bytes, "k", 1500).allowed()).as("a full bucket lets it through").isTrue();
+    RateLimiter.Verdict next = limiter.take(bytes, "k", 1);
+
+    assertThat(next.allowed()).isFalse();
+    assertThat(next.retryAfter()).as("500 owed plus the 1 asked").isEqualTo(Duration.ofMillis(5010));
+  }
+
+  @Test
+  void aRefusedTakeIsNotCharged() {
+    Rate bytes = Rate.of("bytes", 100, 10, Duration.ofSeconds(1));
+    limiter.take(bytes, "k", 90);
+
+    assertThat(limiter.take(bytes, "k", 50).allowed()).isFalse();
+    assertThat(limiter.take(bytes, "k", 10).allowed()).as("the 10 left are still there").isTrue();
+  }
+
+  int takeAll(String key) {
+    int taken = 0;
+    while (limiter.take(THREE_PER_10S, key).allowed()) {
+      taken++;
+    }
+    return taken;
+  }
+}
