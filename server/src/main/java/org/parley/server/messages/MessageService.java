@@ -1,6 +1,5 @@
 package org.parley.server.messages;
 
-import com.google.protobuf.ByteString;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import org.parley.protocol.wire.AccountMismatch;
 import org.parley.protocol.wire.DeviceRef;
-import org.parley.protocol.wire.Envelope;
 import org.parley.protocol.wire.OutgoingMessage;
 import org.parley.protocol.wire.Request;
 import org.parley.protocol.wire.Response;
@@ -110,6 +108,8 @@ public final class MessageService {
     }
 
     long now = clock.millis();
+    EnvelopeEncoder encoder =
+        new EnvelopeEncoder(sender.account().toString(), session.phone(), sender.device(), send.getTimestamp(), now);
     List<NewEnvelope> envelopes = new ArrayList<>(messages.size());
     for (OutgoingMessage message : messages) {
       DeviceAddress destination =
@@ -123,19 +123,12 @@ public final class MessageService {
                 + " at most " + limits.maxQueueLength() + " messages or " + (limits.maxQueueBytes() >> 20) + " MiB)");
       }
       byte[] guid = guid();
-      Envelope envelope =
-          Envelope.newBuilder()
-              .setGuid(ByteString.copyFrom(guid))
-              .setSourceAccount(sender.account().toString())
-              .setSourcePhone(session.phone())
-              .setSourceDevice(sender.device())
-              .setDestinationDevice(destination.device())
-              .setType(message.getType())
-              .setClientTimestamp(send.getTimestamp())
-              .setServerTimestamp(now)
-              .setContent(message.getContent())
-              .build();
-      envelopes.add(new NewEnvelope(destination, guid, now, envelope.toByteArray()));
+      envelopes.add(
+          new NewEnvelope(
+              destination,
+              guid,
+              now,
+              encoder.encode(guid, destination.device(), message.getTypeValue(), message.getContent())));
     }
     blobs.grant(sender, send.getAttachmentBlobIdsList(), envelopes.stream().map(NewEnvelope::destination).toList());
     return queues
@@ -184,7 +177,7 @@ public final class MessageService {
     List<AccountMismatch> mismatches = new ArrayList<>();
     for (var entry : addressed.entrySet()) {
       UUID account = entry.getKey();
-      List<DeviceRecord> current = new ArrayList<>(accounts.devices(account));
+      List<DeviceRecord> current = new ArrayList<>(accounts.routingDevices(account));
       if (current.isEmpty()) {
         throw new ApiException(Status.NOT_FOUND, "no account " + account);
       }

@@ -23,6 +23,17 @@ public interface Accounts {
 
   List<DeviceRecord> devices(UUID account);
 
+  /**
+   * The account's devices for the coverage check of a send, which needs only their ids and
+   * registration ids; an implementation may answer from a cache (the embedded store does: it is the
+   * only writer of its file). A cached answer reflects every device change whose call here has
+   * returned ({@link #registerPrimary}, {@link #addCompanion}, {@link #removeDevices}, {@link
+   * #deleteAccount}); other fields (last seen) may be old.
+   */
+  default List<DeviceRecord> routingDevices(UUID account) {
+    return devices(account);
+  }
+
   Optional<DeviceRecord> device(DeviceAddress address);
 
   /** The tombstone left when the device holding this credential was unlinked, if any. */

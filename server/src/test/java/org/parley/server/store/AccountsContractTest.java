@@ -21,6 +21,38 @@ class AccountsContractTest {
   private static final int REREGISTERED = UnlinkReason.REREGISTERED_VALUE;
   private static final int REMOVED_BY_PRIMARY = UnlinkReason.REMOVED_BY_PRIMARY_VALUE;
 
+  /**
+   * The coverage check of every send reads {@code routingDevices}, which an implementation may
+   * cache: once a device change has returned, a send must neither miss a new device nor reach a
+   * removed one, however often the list was read before.
+   */
+  @StorageTest
+  void routingDevicesFollowEveryDeviceChangeAtOnce(Storage storage) {
+    Accounts accounts = storage.accounts();
+    UUID id = register(storage, PHONE);
+    assertThat(ids(accounts.routingDevices(id))).containsExactly(1);
+    assertThat(ids(accounts.routingDevices(id))).containsExactly(1);
+
+    DeviceRecord laptop = link(storage, id);
+    assertThat(ids(accounts.routingDevices(id))).containsExactly(1, laptop.deviceId());
+
+    accounts.removeDevices(id, List.of(laptop.deviceId()), REMOVED_BY_PRIMARY, 3_000, 0, null);
+    assertThat(ids(accounts.routingDevices(id))).containsExactly(1);
+
+    DeviceRecord newPhone = primary(UUID.randomUUID(), credentialHash(), 4_000);
+    newPhone = new DeviceRecord(newPhone.account(), 1, 5151, newPhone.identityKey(), newPhone.credentialHash(),
+        newPhone.name(), newPhone.kind(), newPhone.createdAt(), newPhone.lastSeen(), null);
+    accounts.registerPrimary(PHONE, newPhone, keys(1, 2, 2), REREGISTERED);
+    assertThat(accounts.routingDevices(id)).singleElement().extracting(DeviceRecord::registrationId).isEqualTo(5151);
+
+    accounts.deleteAccount(id, REMOVED_BY_PRIMARY, 5_000);
+    assertThat(accounts.routingDevices(id)).isEmpty();
+  }
+
+  private static List<Integer> ids(List<DeviceRecord> devices) {
+    return devices.stream().map(DeviceRecord::deviceId).toList();
+  }
+
   @StorageTest
   void registeringANewNumberCreatesTheAccountWithItsPrimary(Storage storage) {
     UUID id = UUID.randomUUID();

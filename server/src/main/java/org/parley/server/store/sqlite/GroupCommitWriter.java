@@ -2,7 +2,6 @@ package org.parley.server.store.sqlite;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -30,14 +29,16 @@ final class GroupCommitWriter implements AutoCloseable {
   private static final long SLOW_BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   private final Connection connection;
+  private final StatementCache statements;
   private final BlockingQueue<Task<?>> tasks = new LinkedBlockingQueue<>();
   private final BlockingQueue<List<Task<?>>> committed = new LinkedBlockingQueue<>();
   private final Thread thread;
   private final Thread completions;
   private volatile boolean closing;
 
-  GroupCommitWriter(Connection connection, String name) throws SQLException {
+  GroupCommitWriter(Connection connection, StatementCache statements, String name) throws SQLException {
     this.connection = connection;
+    this.statements = statements;
     connection.setAutoCommit(false);
     this.thread = Thread.ofPlatform().name(name).daemon().start(this::run);
     this.completions = Thread.ofPlatform().name(name + "-completions").daemon().start(this::complete);
@@ -75,10 +76,20 @@ final class GroupCommitWriter implements AutoCloseable {
 
   private void runBatch(List<Task<?>> batch) {
     long start = System.nanoTime();
+    // One task alone needs no savepoint: if it fails, the whole transaction is its own to undo.
+    boolean alone = batch.size() == 1;
     for (Task<?> task : batch) {
-      task.runIn(connection);
+      task.runIn(connection, alone ? null : statements);
     }
     long worked = System.nanoTime();
+    if (alone && batch.getFirst().failure != null) {
+      try {
+        connection.rollback(); // undoes whatever the failed work did before it failed
+      } catch (SQLException e) {
+        batch.getFirst().failure.addSuppressed(e);
+      }
+      return;
+    }
     try {
       connection.commit();
     } catch (SQLException e) {
@@ -91,6 +102,7 @@ final class GroupCommitWriter implements AutoCloseable {
       batch.forEach(task -> task.fail(e));
       return;
     }
+
     long done = System.nanoTime();
     if (done - start > SLOW_BATCH_NANOS) {
       log.info("slow group commit: {} writes took {} ms to run and {} ms to commit",
@@ -139,18 +151,27 @@ final class GroupCommitWriter implements AutoCloseable {
       this.work = work;
     }
 
-    void runIn(Connection connection) {
-      Savepoint savepoint = null;
+    /**
+     * Runs the work under its own savepoint (prepared once, not one statement per task as
+     * {@code Connection.setSavepoint} would), or without one when {@code statements} is null.
+     */
+    void runIn(Connection connection, StatementCache statements) {
+      boolean saved = false;
       try {
-        savepoint = connection.setSavepoint();
+        if (statements != null) {
+          statements.get("SAVEPOINT task").execute();
+          saved = true;
+        }
         result = work.apply(connection);
-        connection.releaseSavepoint(savepoint);
+        if (saved) {
+          statements.get("RELEASE task").execute();
+        }
       } catch (Exception | Error e) {
         failure = e;
-        if (savepoint != null) {
+        if (saved) {
           try {
-            connection.rollback(savepoint);
-            connection.releaseSavepoint(savepoint);
+            statements.get("ROLLBACK TO task").execute();
+            statements.get("RELEASE task").execute();
           } catch (SQLException rollback) {
             e.addSuppressed(rollback);
           }

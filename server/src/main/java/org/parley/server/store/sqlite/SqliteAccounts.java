@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.parley.server.store.Account;
 import org.parley.server.store.Accounts;
@@ -26,9 +28,49 @@ final class SqliteAccounts implements Accounts {
   /** Told of every device whose queue was purged in bulk, so cached queue lengths are dropped. */
   private final Consumer<DeviceAddress> purged;
 
+  /**
+   * Device lists for the coverage check of every send, which otherwise reads the recipient's and
+   * the sender's lists from the file each time. Every change of an account's devices drops its entry
+   * once committed ({@link #changed}); a list read before a change and stored after it would be
+   * stale, so a list is stored only if no change at all happened since its read began ({@code
+   * changes}, compared inside the map's atomic {@code compute}, which orders it against the drop).
+   * Safe because this process is the only writer of the file (the data directory is locked).
+   */
+  private final Map<UUID, List<DeviceRecord>> routing = new ConcurrentHashMap<>();
+  private final AtomicLong changes = new AtomicLong();
+  static final int MAX_ROUTING_ENTRIES = 100_000;
+  /** Runs between a routing read and its storing; tests put a device change there. */
+  volatile Runnable afterRoutingRead = () -> {};
+
   SqliteAccounts(SqliteDatabase db, Consumer<DeviceAddress> purged) {
     this.db = db;
     this.purged = purged;
+  }
+
+  @Override
+  public List<DeviceRecord> routingDevices(UUID account) {
+    List<DeviceRecord> cached = routing.get(account);
+    if (cached != null) {
+      return cached;
+    }
+    long seen = changes.get();
+    List<DeviceRecord> read = List.copyOf(devices(account));
+    afterRoutingRead.run();
+    if (routing.size() >= MAX_ROUTING_ENTRIES) {
+      routing.clear(); // bounded; the busy accounts come back on their next send
+    }
+    routing.compute(account, (a, present) -> changes.get() == seen ? read : present);
+    return read;
+  }
+
+  boolean routingCached(UUID account) {
+    return routing.containsKey(account);
+  }
+
+  /** An account's devices changed and the change is committed: its cached list goes. */
+  private void changed(UUID account) {
+    changes.incrementAndGet(); // before the removal: a compute after the removal then sees it
+    routing.remove(account);
   }
 
   @Override
@@ -109,6 +151,7 @@ final class SqliteAccounts implements Accounts {
               SqliteKeys.store(c, device.address(), keys);
               return new Registration(account(c, "id", id.toString()).orElseThrow(), removed);
             });
+    changed(registration.account().id());
     registration.removed().forEach(purged);
     return registration;
   }
@@ -241,6 +284,15 @@ final class SqliteAccounts implements Accounts {
   @Override
   public LinkResult addCompanion(
       DeviceRecord device, PreKeys.Upload keys, long listVersion, byte[] signedList, int maxCompanions) {
+    try {
+      return link(device, keys, listVersion, signedList, maxCompanions);
+    } finally {
+      changed(device.account()); // also when the write failed: it may have committed all the same
+    }
+  }
+
+  private LinkResult link(
+      DeviceRecord device, PreKeys.Upload keys, long listVersion, byte[] signedList, int maxCompanions) {
     return db.writeAndWait(
         c -> {
           List<DeviceRecord> existing = devices(c, device.account());
@@ -271,6 +323,7 @@ final class SqliteAccounts implements Accounts {
               }
               return remove(c, account, deviceIds, reason, now);
             });
+    changed(account);
     removed.forEach(purged);
     return removed;
   }
@@ -375,6 +428,7 @@ final class SqliteAccounts implements Accounts {
               }
               return Optional.of(gone);
             });
+    changed(account);
     removed.ifPresent(devices -> devices.forEach(purged));
     return removed;
   }

@@ -5,8 +5,11 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.PreparedStatement;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.parley.protocol.PrivateFiles;
@@ -24,6 +27,8 @@ final class SqliteDatabase implements AutoCloseable {
   private final GroupCommitWriter writer;
   private final WalCheckpointer checkpointer;
   private final ReaderPool readers;
+  /** Per connection (writer and readers), filled at construction and only read afterwards. */
+  private final Map<Connection, StatementCache> statements;
 
   SqliteDatabase(Path file) {
     try {
@@ -36,12 +41,18 @@ final class SqliteDatabase implements AutoCloseable {
       try (Statement statement = writeConnection.createStatement()) {
         statement.execute("PRAGMA wal_autocheckpoint=0"); // the checkpointer's job, not the commit's
       }
-      this.writer = new GroupCommitWriter(writeConnection, "sqlite-writer");
+      Map<Connection, StatementCache> caches = new IdentityHashMap<>();
+      StatementCache writerStatements = new StatementCache(writeConnection);
+      caches.put(writeConnection, writerStatements);
+      this.writer = new GroupCommitWriter(writeConnection, writerStatements, "sqlite-writer");
       this.checkpointer = new WalCheckpointer(open(url), "sqlite-checkpoint", WalCheckpointer.INTERVAL_MILLIS, WalCheckpointer.RESTART_PAGES);
       List<Connection> readConnections = new ArrayList<>();
       for (int i = 0; i < READERS; i++) {
-        readConnections.add(open(url));
+        Connection reader = open(url);
+        readConnections.add(reader);
+        caches.put(reader, new StatementCache(reader));
       }
+      this.statements = caches;
       this.readers = new ReaderPool(readConnections);
     } catch (SQLException | java.io.IOException e) {
       throw new StorageException("cannot open the database at " + file + ": " + e.getMessage(), e);
@@ -57,6 +68,18 @@ final class SqliteDatabase implements AutoCloseable {
       statement.execute("PRAGMA cache_size=-16000");
     }
     return connection;
+  }
+
+  /**
+   * A prepared statement of this fixed SQL on this connection (the writer's or a reader's, inside
+   * the work running on it), prepared once and reused: never close it, close its result sets.
+   */
+  PreparedStatement prepared(Connection connection, String sql) throws SQLException {
+    StatementCache cache = statements.get(connection);
+    if (cache == null) {
+      throw new IllegalStateException("not a connection of this database");
+    }
+    return cache.get(sql);
   }
 
   <T> T read(SqlWork<T> work) {
@@ -88,6 +111,7 @@ final class SqliteDatabase implements AutoCloseable {
   public void close() {
     writer.close();
     checkpointer.close();
+    statements.values().forEach(StatementCache::close);
     readers.close();
   }
 }

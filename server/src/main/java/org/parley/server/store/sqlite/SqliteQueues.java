@@ -52,24 +52,20 @@ final class SqliteQueues implements Queues {
             });
   }
 
-  private static List<QueuedEnvelope> insert(Connection c, List<NewEnvelope> envelopes)
-      throws SQLException {
-    try (PreparedStatement insert =
-        c.prepareStatement(
-            "INSERT INTO queue (account_id, device_id, guid, server_ts, envelope) VALUES (?,?,?,?,?)")) {
-      for (NewEnvelope e : envelopes) {
-        insert.setString(1, e.destination().account().toString());
-        insert.setInt(2, e.destination().device());
-        insert.setBytes(3, e.guid());
-        insert.setLong(4, e.serverTimestamp());
-        insert.setBytes(5, e.envelope());
-        insert.addBatch();
-      }
-      insert.executeBatch();
+  private List<QueuedEnvelope> insert(Connection c, List<NewEnvelope> envelopes) throws SQLException {
+    PreparedStatement insert =
+        db.prepared(c, "INSERT INTO queue (account_id, device_id, guid, server_ts, envelope) VALUES (?,?,?,?,?)");
+    for (NewEnvelope e : envelopes) {
+      insert.setString(1, e.destination().account().toString());
+      insert.setInt(2, e.destination().device());
+      insert.setBytes(3, e.guid());
+      insert.setLong(4, e.serverTimestamp());
+      insert.setBytes(5, e.envelope());
+      insert.addBatch();
     }
+    insert.executeBatch();
     long last;
-    try (Statement statement = c.createStatement();
-        ResultSet rs = statement.executeQuery("SELECT last_insert_rowid()")) {
+    try (ResultSet rs = db.prepared(c, "SELECT last_insert_rowid()").executeQuery()) {
       rs.next();
       last = rs.getLong(1);
     }
@@ -86,21 +82,21 @@ final class SqliteQueues implements Queues {
   public List<QueuedEnvelope> read(DeviceAddress device, long afterSeq, int limit) {
     return db.read(
         c -> {
-          try (PreparedStatement select =
-              c.prepareStatement(
-                  "SELECT seq, guid, server_ts, envelope FROM queue WHERE account_id = ? AND device_id = ? AND seq > ? ORDER BY seq LIMIT ?")) {
-            select.setString(1, device.account().toString());
-            select.setInt(2, device.device());
-            select.setLong(3, afterSeq);
-            select.setInt(4, limit);
-            List<QueuedEnvelope> out = new ArrayList<>();
-            try (ResultSet rs = select.executeQuery()) {
-              while (rs.next()) {
-                out.add(new QueuedEnvelope(rs.getLong(1), device, rs.getBytes(2), rs.getLong(3), rs.getBytes(4)));
-              }
+          PreparedStatement select =
+              db.prepared(
+                  c,
+                  "SELECT seq, guid, server_ts, envelope FROM queue WHERE account_id = ? AND device_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+          select.setString(1, device.account().toString());
+          select.setInt(2, device.device());
+          select.setLong(3, afterSeq);
+          select.setInt(4, limit);
+          List<QueuedEnvelope> out = new ArrayList<>();
+          try (ResultSet rs = select.executeQuery()) {
+            while (rs.next()) {
+              out.add(new QueuedEnvelope(rs.getLong(1), device, rs.getBytes(2), rs.getLong(3), rs.getBytes(4)));
             }
-            return out;
           }
+          return out;
         });
   }
 
@@ -109,18 +105,22 @@ final class SqliteQueues implements Queues {
     boolean counted = lengths.containsKey(device);
     return db.write(
             c -> {
-              int deleted = 0;
-              long bytes = counted && !seqs.isEmpty() ? bytesOf(c, device, seqs) : 0;
-              try (PreparedStatement delete =
-                  c.prepareStatement("DELETE FROM queue WHERE seq = ? AND account_id = ? AND device_id = ?")) {
-                for (long seq : seqs) {
-                  delete.setLong(1, seq);
-                  delete.setString(2, device.account().toString());
-                  delete.setInt(3, device.device());
-                  delete.addBatch();
-                }
-                for (int count : delete.executeBatch()) {
-                  deleted += Math.max(count, 0);
+              // One statement per envelope that deletes it and says how big it was (prepared once).
+              PreparedStatement delete =
+                  db.prepared(
+                      c,
+                      "DELETE FROM queue WHERE seq = ? AND account_id = ? AND device_id = ? RETURNING length(envelope)");
+              long deleted = 0;
+              long bytes = 0;
+              for (long seq : seqs) {
+                delete.setLong(1, seq);
+                delete.setString(2, device.account().toString());
+                delete.setInt(3, device.device());
+                try (ResultSet rs = delete.executeQuery()) {
+                  while (rs.next()) {
+                    deleted++;
+                    bytes += rs.getLong(1);
+                  }
                 }
               }
               return new long[] {deleted, bytes};
@@ -136,26 +136,6 @@ final class SqliteQueues implements Queues {
                 lengths.remove(device, usage);
               }
             });
-  }
-
-  /** Bytes of the given envelopes, read in the same transaction that deletes them. */
-  private static long bytesOf(Connection c, DeviceAddress device, List<Long> seqs) throws SQLException {
-    StringBuilder sql =
-        new StringBuilder("SELECT COALESCE(SUM(length(envelope)), 0) FROM queue WHERE account_id = ? AND device_id = ? AND seq IN (");
-    for (int i = 0; i < seqs.size(); i++) {
-      sql.append(i == 0 ? "?" : ",?");
-    }
-    try (PreparedStatement select = c.prepareStatement(sql.append(')').toString())) {
-      select.setString(1, device.account().toString());
-      select.setInt(2, device.device());
-      for (int i = 0; i < seqs.size(); i++) {
-        select.setLong(3 + i, seqs.get(i));
-      }
-      try (ResultSet rs = select.executeQuery()) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    }
   }
 
   @Override
@@ -175,15 +155,14 @@ final class SqliteQueues implements Queues {
   private Usage count(DeviceAddress device) {
     return db.read(
         c -> {
-          try (PreparedStatement count =
-              c.prepareStatement(
-                  "SELECT COUNT(*), COALESCE(SUM(length(envelope)), 0) FROM queue WHERE account_id = ? AND device_id = ?")) {
-            count.setString(1, device.account().toString());
-            count.setInt(2, device.device());
-            try (ResultSet rs = count.executeQuery()) {
-              rs.next();
-              return new Usage(rs.getLong(1), rs.getLong(2));
-            }
+          PreparedStatement count =
+              db.prepared(
+                  c, "SELECT COUNT(*), COALESCE(SUM(length(envelope)), 0) FROM queue WHERE account_id = ? AND device_id = ?");
+          count.setString(1, device.account().toString());
+          count.setInt(2, device.device());
+          try (ResultSet rs = count.executeQuery()) {
+            rs.next();
+            return new Usage(rs.getLong(1), rs.getLong(2));
           }
         });
   }

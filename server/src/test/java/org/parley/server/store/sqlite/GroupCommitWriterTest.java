@@ -33,7 +33,7 @@ class GroupCommitWriterTest {
       statement.execute("PRAGMA journal_mode=WAL");
       statement.execute("CREATE TABLE rows (name TEXT PRIMARY KEY)");
     }
-    writer = new GroupCommitWriter(connection, "test-writer");
+    writer = new GroupCommitWriter(connection, new StatementCache(connection), "test-writer");
     reader = DriverManager.getConnection(url);
   }
 
@@ -60,6 +60,19 @@ class GroupCommitWriterTest {
     assertThatThrownBy(failing::join).hasRootCauseMessage("second statement of the task failed");
     assertThatThrownBy(duplicate::join).hasRootCauseInstanceOf(SQLException.class);
     assertThat(committedRows()).containsExactlyInAnyOrder("first", "last");
+  }
+
+  @Test
+  void aFailingTaskAloneInItsBatchLeavesNothingBehind() throws Exception {
+    // Alone in its batch a task runs without a savepoint: the batch is rolled back instead.
+    CompletableFuture<Integer> failing = writer.submit(c -> {
+      insert(c, "half-done");
+      throw new SQLException("failed after its first statement");
+    });
+    assertThatThrownBy(failing::join).hasRootCauseMessage("failed after its first statement");
+
+    assertThat(writer.submit(c -> insert(c, "next")).get(10, TimeUnit.SECONDS)).isEqualTo(1);
+    assertThat(committedRows()).containsExactly("next");
   }
 
   @Test

@@ -55,7 +55,7 @@ class WalCheckpointerTest {
       s.execute("CREATE TABLE bulk (data BLOB)");
     }
     int bound = 50;
-    GroupCommitWriter writer = new GroupCommitWriter(writeConnection, "test-writer");
+    GroupCommitWriter writer = new GroupCommitWriter(writeConnection, new StatementCache(writeConnection), "test-writer");
     Connection checkpointConnection = DriverManager.getConnection(url);
     try (Statement s = checkpointConnection.createStatement()) {
       s.execute("PRAGMA busy_timeout=10000"); // as SqliteDatabase opens every connection
