@@ -21,6 +21,7 @@ import org.parley.protocol.wire.Content;
 import org.parley.protocol.wire.DeviceKeys;
 import org.parley.protocol.wire.DeviceRef;
 import org.parley.protocol.wire.GetKeys;
+import org.parley.protocol.wire.GetKeysBatch;
 import org.parley.protocol.wire.Keys;
 import org.parley.protocol.wire.OutgoingMessage;
 import org.parley.protocol.wire.Request;
@@ -204,10 +205,25 @@ public final class MessageSender {
     return directory.cached(account).orElseGet(() -> directory.refresh(server, account));
   }
 
-  /** Fetches pre-key bundles for the trusted devices that have no session yet, and starts sessions. */
+  /** Accounts per batch fetch of pre-key bundles (the server takes up to 1,000). */
+  private static final int FETCHES_PER_REQUEST = 250;
+
+  /** An account's trusted devices without a session yet. */
+  private record Missing(UUID account, Map<Integer, KnownDevice> byId, List<Integer> deviceIds) {
+    GetKeys request() {
+      return GetKeys.newBuilder().setAccountId(account.toString()).addAllDeviceIds(deviceIds).build();
+    }
+  }
+
+  /**
+   * Fetches pre-key bundles for the trusted devices that have no session yet, and starts sessions.
+   * Many accounts at once (a sender key handed to a large group) go in batch fetches, answered by the
+   * server in one commit, and their sessions are stored in one profile transaction.
+   */
   private void ensureSessions(ServerConnection server, List<Account> targets) {
+    List<Missing> missing = new ArrayList<>();
     for (Account target : targets) {
-      List<Integer> missing = new ArrayList<>();
+      List<Integer> ids = new ArrayList<>();
       Map<Integer, KnownDevice> byId = new HashMap<>();
       for (KnownDevice device : target.trusted()) {
         if (target.id().equals(ownAccount) && device.deviceId() == ownDevice) {
@@ -215,31 +231,62 @@ public final class MessageSender {
         }
         byId.put(device.deviceId(), device);
         if (!signal.containsSession(address(target.id(), device.deviceId()))) {
-          missing.add(device.deviceId());
+          ids.add(device.deviceId());
         }
       }
-      if (!missing.isEmpty()) {
-        startSessions(server, target.id(), byId, missing);
+      if (!ids.isEmpty()) {
+        missing.add(new Missing(target.id(), byId, ids));
       }
+    }
+    for (int from = 0; from < missing.size(); from += FETCHES_PER_REQUEST) {
+      List<Missing> chunk = missing.subList(from, Math.min(missing.size(), from + FETCHES_PER_REQUEST));
+      List<Keys> fetched = fetch(server, chunk);
+      profile.transaction(c -> {
+        for (int i = 0; i < chunk.size(); i++) {
+          startSessions(chunk.get(i), fetched.get(i));
+        }
+        return null;
+      });
     }
   }
 
   /** Fetches the bundles of {@code missing} devices and starts sessions with those whose identity is vouched. */
   private void startSessions(ServerConnection server, UUID account, Map<Integer, KnownDevice> byId, List<Integer> missing) {
-    Keys keys =
-        server
-            .call(
-                Request.newBuilder()
-                    .setGetKeys(
-                        GetKeys.newBuilder().setAccountId(account.toString()).addAllDeviceIds(missing)))
-            .getKeys();
+    Missing one = new Missing(account, byId, missing);
+    startSessions(one, fetch(server, List.of(one)).getFirst());
+  }
+
+  private static List<Keys> fetch(ServerConnection server, List<Missing> chunk) {
+    if (chunk.size() > 1) {
+      GetKeysBatch.Builder batch = GetKeysBatch.newBuilder();
+      chunk.forEach(m -> batch.addTargets(m.request()));
+      try {
+        List<Keys> keys = server.call(Request.newBuilder().setGetKeysBatch(batch)).getKeysBatch().getKeysList();
+        if (keys.size() == chunk.size()) {
+          return keys;
+        }
+      } catch (ServerException e) {
+        if (e.status() != Status.BAD_REQUEST) {
+          throw e;
+        }
+        // A server without batch fetches: one request per account, as before.
+      }
+    }
+    List<Keys> keys = new ArrayList<>(chunk.size());
+    for (Missing m : chunk) {
+      keys.add(server.call(Request.newBuilder().setGetKeys(m.request())).getKeys());
+    }
+    return keys;
+  }
+
+  private void startSessions(Missing missing, Keys keys) {
     for (DeviceKeys bundle : keys.getDevicesList()) {
-      KnownDevice known = byId.get(bundle.getDeviceId());
+      KnownDevice known = missing.byId().get(bundle.getDeviceId());
       if (known == null || !java.util.Arrays.equals(known.identityKey(), bundle.getIdentityKey().toByteArray())) {
         // The bundle's identity is not the one the primary vouched for: never start a session.
         continue;
       }
-      startSession(account, bundle);
+      startSession(missing.account(), bundle);
     }
   }
 

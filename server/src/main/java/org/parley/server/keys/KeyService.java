@@ -8,8 +8,10 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.parley.protocol.wire.DeviceKeys;
 import org.parley.protocol.wire.GetKeys;
+import org.parley.protocol.wire.GetKeysBatch;
 import org.parley.protocol.wire.KeyCounts;
 import org.parley.protocol.wire.Keys;
+import org.parley.protocol.wire.KeysBatch;
 import org.parley.protocol.wire.PreKey;
 import org.parley.protocol.wire.PreKeysLow;
 import org.parley.protocol.wire.Push;
@@ -59,7 +61,8 @@ public final class KeyService {
     router
         .on(Request.BodyCase.UPLOAD_KEYS, Access.DEVICE, (s, r) -> upload(s, r))
         .on(Request.BodyCase.GET_KEY_COUNTS, Access.DEVICE, (s, r) -> counts(s))
-        .on(Request.BodyCase.GET_KEYS, Access.DEVICE, (s, r) -> fetch(s, r.getGetKeys()));
+        .on(Request.BodyCase.GET_KEYS, Access.DEVICE, (s, r) -> fetch(s, r.getGetKeys()))
+        .on(Request.BodyCase.GET_KEYS_BATCH, Access.DEVICE, (s, r) -> fetchBatch(s, r.getGetKeysBatch()));
   }
 
   private CompletableFuture<Response.Builder> upload(Session session, Request request) throws ApiException {
@@ -88,37 +91,63 @@ public final class KeyService {
   }
 
   private CompletableFuture<Response.Builder> fetch(Session session, GetKeys request) throws ApiException {
-    Account account = lookup.find(session, request.getAccountId(), request.getPhone());
-    List<DeviceRecord> devices = accounts.devices(account.id());
-    List<Integer> wanted = request.getDeviceIdsList();
-    long bundles =
-        devices.stream()
-            .filter(d -> wanted.isEmpty() || wanted.contains(d.deviceId()))
-            .filter(d -> !d.address().equals(session.address()))
-            .count();
+    return RequestRouter.ok(Response.newBuilder().setKeys(fetch(session, List.of(request)).getFirst()));
+  }
+
+  private CompletableFuture<Response.Builder> fetchBatch(Session session, GetKeysBatch request) throws ApiException {
+    if (request.getTargetsCount() == 0) {
+      throw new ApiException(Status.BAD_REQUEST, "a batch fetch needs at least one account");
+    }
+    return RequestRouter.ok(
+        Response.newBuilder().setKeysBatch(KeysBatch.newBuilder().addAllKeys(fetch(session, request.getTargetsList()))));
+  }
+
+  /** One fetch's account and the devices it wants bundles of. */
+  private record Wanted(Account account, List<DeviceAddress> devices) {}
+
+  /**
+   * Bundles for the wanted devices of each request's account, every one taken in one commit, after
+   * every account was found and the whole count was allowed by the rate limit.
+   */
+  private List<Keys> fetch(Session session, List<GetKeys> requests) throws ApiException {
+    List<Wanted> plan = new ArrayList<>(requests.size());
+    List<DeviceAddress> all = new ArrayList<>();
+    for (GetKeys request : requests) {
+      Account account = lookup.find(session, request.getAccountId(), request.getPhone());
+      List<Integer> wanted = request.getDeviceIdsList();
+      List<DeviceAddress> devices = new ArrayList<>();
+      // The cached list is enough: the take below checks each device again in its commit.
+      for (DeviceRecord device : accounts.routingDevices(account.id())) {
+        if ((wanted.isEmpty() || wanted.contains(device.deviceId())) && !device.address().equals(session.address())) {
+          devices.add(device.address());
+        }
+      }
+      plan.add(new Wanted(account, devices));
+      all.addAll(devices);
+    }
     // A fetch that finds nothing costs as much as one that finds a bundle: misses probe too.
     throttle.take(
-        rates.keyFetches(), session.address().account().toString(), Math.max(1, bundles), "pre-key bundles fetched");
-    Keys.Builder out =
-        Keys.newBuilder().setAccountId(account.id().toString()).setPhone(account.phone());
-    if (account.deviceList() != null) {
-      out.setDeviceList(parseList(account.deviceList()));
+        rates.keyFetches(), session.address().account().toString(), Math.max(requests.size(), all.size()),
+        "pre-key bundles fetched");
+    List<Optional<PreKeys.Bundle>> bundles = keys.takeAll(all);
+    List<Keys> out = new ArrayList<>(plan.size());
+    int next = 0;
+    for (Wanted wanted : plan) {
+      Keys.Builder keysOf =
+          Keys.newBuilder().setAccountId(wanted.account().id().toString()).setPhone(wanted.account().phone());
+      if (wanted.account().deviceList() != null) {
+        keysOf.setDeviceList(parseList(wanted.account().deviceList()));
+      }
+      for (DeviceAddress device : wanted.devices()) {
+        Optional<PreKeys.Bundle> bundle = bundles.get(next++);
+        if (bundle.isPresent()) {
+          keysOf.addDevices(toWire(bundle.get()));
+          warnIfLow(device);
+        }
+      }
+      out.add(keysOf.build());
     }
-    for (DeviceRecord device : devices) {
-      if (!wanted.isEmpty() && !wanted.contains(device.deviceId())) {
-        continue;
-      }
-      if (device.address().equals(session.address())) {
-        continue;
-      }
-      Optional<PreKeys.Bundle> bundle = keys.take(device.address());
-      if (bundle.isEmpty()) {
-        continue;
-      }
-      out.addDevices(toWire(bundle.get()));
-      warnIfLow(device.address());
-    }
-    return RequestRouter.ok(Response.newBuilder().setKeys(out));
+    return out;
   }
 
   private void warnIfLow(DeviceAddress device) {

@@ -1,5 +1,7 @@
 package org.parley.server.store;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /** Public pre-keys of every device. */
@@ -12,6 +14,18 @@ public interface Keys {
    * one-time Kyber key when there are any.
    */
   Optional<PreKeys.Bundle> take(DeviceAddress device);
+
+  /**
+   * {@link #take} for many devices, in their order; a store that can does it in one commit (the
+   * embedded one does: one fsync instead of one per device).
+   */
+  default List<Optional<PreKeys.Bundle>> takeAll(List<DeviceAddress> devices) {
+    List<Optional<PreKeys.Bundle>> out = new ArrayList<>(devices.size());
+    for (DeviceAddress device : devices) {
+      out.add(take(device));
+    }
+    return out;
+  }
 
   PreKeys.Counts counts(DeviceAddress device);
 }

@@ -45,6 +45,7 @@ public final class RequestBounds {
     bound(KeyUpload.getDescriptor(), "one_time_pre_keys", limits.maxOneTimeKeysPerUpload(), "one upload's one-time pre-keys");
     bound(KeyUpload.getDescriptor(), "one_time_kyber_pre_keys", limits.maxOneTimeKeysPerUpload(), "one upload's one-time Kyber pre-keys");
     bound(GetKeys.getDescriptor(), "device_ids", 128, "the device ids of one fetch");
+    bound(org.parley.protocol.wire.GetKeysBatch.getDescriptor(), "targets", 1000, "the accounts of one batch fetch");
     bound(SendMessage.getDescriptor(), "messages", limits.maxEnvelopesPerRequest(), "the envelopes of one send");
     bound(SendMessage.getDescriptor(), "declined", limits.maxEnvelopesPerRequest(), "the declined devices of one send");
     bound(SendGroupMessage.getDescriptor(), "recipients", maxRecipients, "the recipients of one group message");

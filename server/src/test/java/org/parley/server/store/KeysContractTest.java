@@ -33,6 +33,27 @@ class KeysContractTest {
   }
 
   @StorageTest
+  void takingManyAtOnceGivesEachDeviceItsOwnBundleInOrder(Storage storage) {
+    DeviceAddress first = deviceWith(storage, keys(10, 2, 2));
+    UUID account = register(storage, "+15550002099");
+    DeviceAddress second = new DeviceAddress(account, 1);
+    DeviceAddress laptop = link(storage, account).address();
+    DeviceAddress unknown = new DeviceAddress(UUID.randomUUID(), 1);
+
+    List<java.util.Optional<PreKeys.Bundle>> bundles =
+        storage.keys().takeAll(List.of(first, unknown, second, laptop, first));
+
+    assertThat(bundles.get(1)).isEmpty();
+    assertThat(List.of(bundles.get(0), bundles.get(2), bundles.get(3), bundles.get(4)))
+        .extracting(b -> b.orElseThrow().device().address())
+        .containsExactly(first, second, laptop, first);
+    assertThat(bundles.get(0).orElseThrow().preKey().id())
+        .as("the same device twice gets two different one-time keys")
+        .isNotEqualTo(bundles.get(4).orElseThrow().preKey().id());
+    assertThat(storage.keys().counts(first)).isEqualTo(new PreKeys.Counts(0, 0));
+  }
+
+  @StorageTest
   void eachOneTimeKeyIsHandedOutOnceAndThenTheLastResortKyberKeyIsServed(Storage storage) {
     PreKeys.Upload upload = keys(10, 3, 3);
     DeviceAddress device = deviceWith(storage, upload);

@@ -199,15 +199,20 @@ final class SqliteAccounts implements Accounts {
     return db.read(c -> device(c, address));
   }
 
+  static final String SELECT_DEVICE = "SELECT " + DEVICE_COLUMNS + " FROM devices WHERE account_id = ? AND device_id = ?";
+
   static Optional<DeviceRecord> device(Connection c, DeviceAddress address) throws SQLException {
-    try (PreparedStatement select =
-        c.prepareStatement(
-            "SELECT " + DEVICE_COLUMNS + " FROM devices WHERE account_id = ? AND device_id = ?")) {
-      select.setString(1, address.account().toString());
-      select.setInt(2, address.device());
-      try (ResultSet rs = select.executeQuery()) {
-        return rs.next() ? Optional.of(device(rs)) : Optional.empty();
-      }
+    try (PreparedStatement select = c.prepareStatement(SELECT_DEVICE)) {
+      return device(select, address);
+    }
+  }
+
+  /** With {@link #SELECT_DEVICE} prepared (a cached statement: left open). */
+  static Optional<DeviceRecord> device(PreparedStatement select, DeviceAddress address) throws SQLException {
+    select.setString(1, address.account().toString());
+    select.setInt(2, address.device());
+    try (ResultSet rs = select.executeQuery()) {
+      return rs.next() ? Optional.of(device(rs)) : Optional.empty();
     }
   }
 

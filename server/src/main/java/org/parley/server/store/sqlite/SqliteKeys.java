@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.parley.server.store.DeviceAddress;
@@ -93,52 +94,62 @@ final class SqliteKeys implements Keys {
 
   @Override
   public Optional<PreKeys.Bundle> take(DeviceAddress device) {
+    return db.writeAndWait(c -> take(c, device));
+  }
+
+  @Override
+  public List<Optional<PreKeys.Bundle>> takeAll(List<DeviceAddress> devices) {
     return db.writeAndWait(
         c -> {
-          var record = SqliteAccounts.device(c, device);
-          if (record.isEmpty()) {
-            return Optional.empty();
+          List<Optional<PreKeys.Bundle>> out = new ArrayList<>(devices.size());
+          for (DeviceAddress device : devices) {
+            out.add(take(c, device));
           }
-          PreKeys.Key signed = signed(c, device, EC);
-          PreKeys.Key lastResort = signed(c, device, KYBER);
-          if (signed == null || lastResort == null) {
-            return Optional.empty();
-          }
-          PreKeys.Key oneTimeKyber = takeOneTime(c, device, KYBER);
-          PreKeys.Key oneTimeEc = takeOneTime(c, device, EC);
-          return Optional.of(
-              new PreKeys.Bundle(
-                  record.get(), signed, oneTimeKyber != null ? oneTimeKyber : lastResort, oneTimeEc));
+          return out;
         });
   }
 
-  private static PreKeys.Key signed(Connection c, DeviceAddress device, int kind) throws SQLException {
-    try (PreparedStatement select =
-        c.prepareStatement(
-            "SELECT key_id, public_key, signature FROM signed_pre_keys WHERE account_id = ? AND device_id = ? AND kind = ?")) {
-      select.setString(1, device.account().toString());
-      select.setInt(2, device.device());
-      select.setInt(3, kind);
-      try (ResultSet rs = select.executeQuery()) {
-        return rs.next() ? new PreKeys.Key(rs.getInt(1), rs.getBytes(2), rs.getBytes(3)) : null;
-      }
+  private Optional<PreKeys.Bundle> take(Connection c, DeviceAddress device) throws SQLException {
+    var record = SqliteAccounts.device(db.prepared(c, SqliteAccounts.SELECT_DEVICE), device);
+    if (record.isEmpty()) {
+      return Optional.empty();
+    }
+    PreKeys.Key signed = signed(c, device, EC);
+    PreKeys.Key lastResort = signed(c, device, KYBER);
+    if (signed == null || lastResort == null) {
+      return Optional.empty();
+    }
+    PreKeys.Key oneTimeKyber = takeOneTime(c, device, KYBER);
+    PreKeys.Key oneTimeEc = takeOneTime(c, device, EC);
+    return Optional.of(
+        new PreKeys.Bundle(record.get(), signed, oneTimeKyber != null ? oneTimeKyber : lastResort, oneTimeEc));
+  }
+
+  private PreKeys.Key signed(Connection c, DeviceAddress device, int kind) throws SQLException {
+    PreparedStatement select =
+        db.prepared(
+            c, "SELECT key_id, public_key, signature FROM signed_pre_keys WHERE account_id = ? AND device_id = ? AND kind = ?");
+    select.setString(1, device.account().toString());
+    select.setInt(2, device.device());
+    select.setInt(3, kind);
+    try (ResultSet rs = select.executeQuery()) {
+      return rs.next() ? new PreKeys.Key(rs.getInt(1), rs.getBytes(2), rs.getBytes(3)) : null;
     }
   }
 
-  private static PreKeys.Key takeOneTime(Connection c, DeviceAddress device, int kind)
-      throws SQLException {
-    try (PreparedStatement take =
-        c.prepareStatement(
+  private PreKeys.Key takeOneTime(Connection c, DeviceAddress device, int kind) throws SQLException {
+    PreparedStatement take =
+        db.prepared(
+            c,
             "DELETE FROM one_time_pre_keys WHERE account_id = ?1 AND device_id = ?2 AND kind = ?3"
                 + " AND key_id = (SELECT MIN(key_id) FROM one_time_pre_keys"
                 + " WHERE account_id = ?1 AND device_id = ?2 AND kind = ?3)"
-                + " RETURNING key_id, public_key, signature")) {
-      take.setString(1, device.account().toString());
-      take.setInt(2, device.device());
-      take.setInt(3, kind);
-      try (ResultSet rs = take.executeQuery()) {
-        return rs.next() ? new PreKeys.Key(rs.getInt(1), rs.getBytes(2), rs.getBytes(3)) : null;
-      }
+                + " RETURNING key_id, public_key, signature");
+    take.setString(1, device.account().toString());
+    take.setInt(2, device.device());
+    take.setInt(3, kind);
+    try (ResultSet rs = take.executeQuery()) {
+      return rs.next() ? new PreKeys.Key(rs.getInt(1), rs.getBytes(2), rs.getBytes(3)) : null;
     }
   }
 
