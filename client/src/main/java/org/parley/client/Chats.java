@@ -99,8 +99,6 @@ final class Chats {
     } finally {
       tellIdentityChange(recipient);
     }
-    // Kept a while, for a device of the recipient that cannot decrypt it to ask for it again.
-    new Resends(device.profile, device.clock).sent(now, recipient, null, parts.get(0).content());
     if (result.unreachable().contains(recipient)) {
       throw new ClientException(
           "UNTRUSTED",
@@ -112,6 +110,8 @@ final class Chats {
             local.account(), data.getId(), local.deviceId(), recipient, null, true, body, now,
             result.serverTimestamp(), "sent");
     device.profile.transaction(c -> {
+      // Kept a while, for a device of the recipient that cannot decrypt it to ask for it again.
+      new Resends(device.profile, device.clock).sent(now, recipient, null, parts.get(0).content());
       if (!device.history.add(entry, data.getAttachmentsList(), AttachmentStore.PENDING)) {
         device.history.setOwnStatus(local.account(), data.getId(), Outbox.SENT, result.serverTimestamp(), recipient);
       }

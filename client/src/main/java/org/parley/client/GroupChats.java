@@ -155,13 +155,13 @@ public final class GroupChats {
     long now = data.getTimestamp();
     Content content = Content.newBuilder().setData(data).build();
     GroupSender.Result result = sender.send(server.get(), groupId, content, now);
-    // Kept a while, for a member's device that cannot decrypt it to ask for it again.
-    new Resends(profile, clock).sent(now, null, groupId, content);
     MessageHistory.Entry entry =
         new MessageHistory.Entry(
             local.account(), data.getId(), local.deviceId(), null, groupId, true, data.getBody(), now,
             result.serverTimestamp(), Outbox.SENT);
     profile.transaction(c -> {
+      // Kept a while, for a member's device that cannot decrypt it to ask for it again.
+      new Resends(profile, clock).sent(now, null, groupId, content);
       if (!history.add(entry, data.getAttachmentsList(), AttachmentStore.PENDING)) {
         history.setOwnStatus(local.account(), data.getId(), Outbox.SENT, result.serverTimestamp());
       }

@@ -43,6 +43,8 @@ public final class Resends {
   /** Kept at most this many messages; the oldest go first. */
   static final int KEEP_COUNT = 2000;
   static final int MAX_RESENDS = 2;
+  /** Sends between two prunings of what is kept: at most this many over {@link #KEEP_COUNT}. */
+  static final int PRUNE_EVERY = 64;
   /** Requests waiting to be answered, at most; more are dropped (the asking device asks again later). */
   static final int MAX_OWED = 1000;
 
@@ -61,6 +63,7 @@ public final class Resends {
   public void sent(long timestamp, UUID recipient, String groupId, Content content) {
     long now = clock.millis();
     profile.transaction(c -> {
+      long seq;
       try (PreparedStatement insert =
           c.prepareStatement(
               "INSERT INTO sent_log (timestamp, recipient, group_id, content, sent_at) VALUES (?,?,?,?,?)")) {
@@ -71,11 +74,16 @@ public final class Resends {
         insert.setLong(5, now);
         insert.executeUpdate();
       }
-      try (PreparedStatement prune =
-          c.prepareStatement(
-              "DELETE FROM sent_log WHERE sent_at < ? OR seq <= (SELECT MAX(seq) FROM sent_log) - ?")) {
+      try (PreparedStatement last = c.prepareStatement("SELECT last_insert_rowid()");
+          ResultSet rs = last.executeQuery()) {
+        seq = rs.next() ? rs.getLong(1) : 0;
+      }
+      if (seq % PRUNE_EVERY != 0) {
+        return 0; // what is too old is never served (see kept); pruning now and then keeps sends cheap
+      }
+      try (PreparedStatement prune = c.prepareStatement("DELETE FROM sent_log WHERE sent_at < ? OR seq <= ?")) {
         prune.setLong(1, now - KEEP.toMillis());
-        prune.setInt(2, KEEP_COUNT);
+        prune.setLong(2, seq - KEEP_COUNT);
         prune.executeUpdate();
       }
       try (PreparedStatement prune = c.prepareStatement("DELETE FROM resends WHERE asked_at < ?")) {
