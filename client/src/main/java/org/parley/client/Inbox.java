@@ -44,6 +44,8 @@ final class Inbox {
   private static final Duration REMEMBER_PROCESSED = Duration.ofDays(90);
   /** Reconnects after a sender could not be checked, within one receive, before giving up. */
   private static final int CHECK_RETRIES = 3;
+  /** How often a connection that receives without end goes over the retry requests it owes. */
+  private static final Duration RETRY_ROUND = Duration.ofMinutes(10);
   /** Silence after which a connection that receives without end is pinged. */
   static final Duration QUIET = Duration.ofSeconds(20);
   /** How long a ping may go unanswered before the connection is taken for dead. */
@@ -54,6 +56,7 @@ final class Inbox {
   private final ReceiptQueue receipts = new ReceiptQueue();
   private volatile ReceiveHooks hooks = ReceiveHooks.NONE;
   private boolean historyComplete;
+  private long retriesSentAt;
   private Outbox outbox;
   private Attachments attachments;
 
@@ -132,6 +135,11 @@ final class Inbox {
         if (push == null) {
           if (idle == null && !stop.getAsBoolean() && server.isOpen()) {
             keepAlive.check(server);
+            if (device.clock.millis() - retriesSentAt >= RETRY_ROUND.toMillis()) {
+              // A connection that lasts (the daemon) asks again and gives up in time too.
+              retriesSentAt = device.clock.millis();
+              sendRetries(server, listener);
+            }
             continue;
           }
           break;

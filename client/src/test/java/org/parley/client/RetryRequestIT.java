@@ -8,6 +8,7 @@ import static org.parley.client.Accounts.register;
 import com.google.protobuf.ByteString;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,6 +21,7 @@ import org.parley.client.events.WaitingEvent;
 import org.parley.protocol.wire.Content;
 import org.parley.protocol.wire.Envelope;
 import org.parley.protocol.wire.RetryRequest;
+import org.parley.server.testing.MutableClock;
 import org.parley.server.testing.TestServer;
 import org.parley.server.testing.WithTestServer;
 import org.signal.libsignal.protocol.SignalProtocolAddress;
@@ -106,6 +108,31 @@ class RetryRequestIT {
       alice.groups().sendText(group, "g3");
       assertThat(messages(receive(bob))).as("the group key came with it").extracting(MessageEvent::body)
           .containsExactly("g3");
+    }
+  }
+
+  @Test
+  void askingIsBoundedAndThePlaceholderSaysWhenItIsGivenUp() {
+    MutableClock clock = MutableClock.now();
+    try (Device alice = register(server, dir.resolve("alice"), ALICE);
+        Device bob = register(server, dir.resolve("bob"), BOB, new ClientConfig(clock, null))) {
+      alice.sendText(BOB, "first");
+      receive(bob);
+      bob.contextForTests().signal.deleteSession(new SignalProtocolAddress(id(ALICE).toString(), 1));
+      alice.sendText(BOB, "lost"); // alice never comes online to answer
+
+      assertThat(waiting(receive(bob))).singleElement().satisfies(w -> assertThat(w.state()).isEqualTo("waiting"));
+      int asks = 1;
+      List<WaitingEvent> givenUp = List.of();
+      while (givenUp.isEmpty() && asks < 10) {
+        clock.advance(Duration.ofHours(1).plusMinutes(1));
+        bob.abortConnection();
+        givenUp = waiting(receive(bob));
+        asks++;
+      }
+      assertThat(givenUp).singleElement().satisfies(w -> assertThat(w.state()).isEqualTo(WaitingEvent.GIVEN_UP));
+      assertThat(operator.queued(ALICE, 1)).as("asked 3 times, no more").hasSize(3 + 1);
+      assertThat(bob.history(ALICE, null, 10)).extracting(MessageEvent::status).containsExactly("unread", "given-up");
     }
   }
 
