@@ -36,14 +36,41 @@ class ProxyAbuseIT {
       assertThat(codes(port, "127.0.0.1", proxied)).isZero();
       assertThat(codes(port, "127.0.0.1", "PROXY TCP4 192.0.2.45 127.0.0.1 40000 " + port + "\r\n")).isEqualTo(2);
 
+      // PROXY protocol v2 (binary) from the trusted proxy.
+      assertThat(codes(port, "127.0.0.1", proxyV2(new byte[] {(byte) 192, 0, 2, 77}, port))).isEqualTo(2);
+      assertThat(codes(port, "127.0.0.1", proxyV2(new byte[] {(byte) 192, 0, 2, 77}, port))).isZero();
+
+      // From a peer that is not the trusted proxy a PROXY header is not read: no connection.
+      try (Stranger forged =
+          Stranger.open(
+              port,
+              "127.0.0.4",
+              ("PROXY TCP4 192.0.2.99 127.0.0.1 40000 " + port + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+              null)) {
+        assertThat(forged.upgraded()).as(forged.status()).isFalse();
+      }
+
       // From a peer that is not the trusted proxy the header is ignored: its own address counts.
       assertThat(codes(port, "127.0.0.3", "", "X-Forwarded-For: 203.0.113.50")).isEqualTo(2);
       assertThat(codes(port, "127.0.0.3", "", "X-Forwarded-For: 203.0.113.51")).as("a new header buys nothing").isZero();
     }
   }
 
-  /** Asks for codes for fresh numbers on one connection until refused (at most 3); how many were sent. */
+  /** A PROXY protocol v2 header: a TCP over IPv4 connection from {@code client}:40000 to the server. */
+  private static byte[] proxyV2(byte[] client, int port) {
+    java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(16 + 12);
+    header.put(new byte[] {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A});
+    header.put((byte) 0x21).put((byte) 0x11).putShort((short) 12);
+    header.put(client).put(new byte[] {127, 0, 0, 1}).putShort((short) 40000).putShort((short) port);
+    return header.array();
+  }
+
   private int codes(int port, String source, String preamble, String... headers) throws Exception {
+    return codes(port, source, preamble.getBytes(java.nio.charset.StandardCharsets.US_ASCII), headers);
+  }
+
+  /** Asks for codes for fresh numbers on one connection until refused (at most 3); how many were sent. */
+  private int codes(int port, String source, byte[] preamble, String... headers) throws Exception {
     try (Stranger client = Stranger.open(port, source, preamble, null, headers)) {
       assertThat(client.upgraded()).as(client.status()).isTrue();
       client.hello();

@@ -26,6 +26,8 @@ class QueueFloodAbuseIT {
   private static final int ENVELOPE = 256 * 1024;
   private static final long QUEUE_BYTES = 3L << 20;
   private static final long SENDER_BURST = 8L << 20;
+  /** Messages per account at once; the byte flood below stays under it, the chatterbox does not. */
+  private static final int MESSAGE_BURST = 100;
 
   @TempDir Path dir;
 
@@ -33,12 +35,16 @@ class QueueFloodAbuseIT {
   void anAccountFillsAtMostOneQueueBoundAndItsByteBudgetThenWaits() throws Exception {
     try (ServerProcess server =
         ServerProcess.start(
-            dir.resolve("server"), "--max-queue-bytes", "3MiB", "--rate-message-bytes", "8MiB,64KiB/1s")) {
+            dir.resolve("server"),
+            "--max-queue-bytes", "3MiB",
+            "--rate-message-bytes", "8MiB,64KiB/1s",
+            "--rate-messages", MESSAGE_BURST + ",1/1m")) {
       TestDevice attacker = Stranger.register(server, "+15550150001");
       TestDevice victim = Stranger.register(server, "+15550150002");
       TestDevice other = Stranger.register(server, "+15550150003");
       TestDevice alice = Stranger.register(server, "+15550150004");
       TestDevice bob = Stranger.register(server, "+15550150005");
+      TestDevice chatterbox = Stranger.register(server, "+15550150006");
       long diskBefore = size(dir.resolve("server"));
       try (RawClient flood = Stranger.connect(server, attacker);
           RawClient aliceDevice = Stranger.connect(server, alice);
@@ -81,6 +87,26 @@ class QueueFloodAbuseIT {
                 + " then RATE_LIMITED (%s); server data grew %,d bytes%n",
             stored, more, limited.getMessage(), diskGrowth);
         assertThat(diskGrowth).as("server disk growth").isLessThan(SENDER_BURST + (8L << 20));
+
+        // Messages are counted too, not only bytes: tiny ones pass the byte budget but not this one.
+        try (RawClient chatter = Stranger.connect(server, chatterbox)) {
+          int tiny = 0;
+          Response counted = null;
+          for (int i = 0; i < 2 * MESSAGE_BURST && counted == null; i++) {
+            Response sent = chatter.call(Stranger.message(alice, 16));
+            if (sent.getStatus() == Status.OK) {
+              tiny++;
+            } else {
+              counted = sent;
+            }
+          }
+          assertThat(tiny).as("tiny messages one account sent at once").isBetween(MESSAGE_BURST, MESSAGE_BURST + 2);
+          assertThat(counted.getStatus()).isEqualTo(Status.RATE_LIMITED);
+          assertThat(counted.getMessage()).contains("too many messages sent; try again in");
+          assertThat(counted.getRetryAfterMs()).isBetween(1L, 60_000L);
+        }
+        assertThat(aliceDevice.call(Stranger.message(bob, 200)).getStatus()).as("alice, after").isEqualTo(Status.OK);
+        Stranger.awaitEnvelope(bobDevice, "after the message flood");
 
         // The victim comes online, takes and acks its queue, and is reachable again.
         try (RawClient victimDevice = Stranger.connect(server, victim)) {

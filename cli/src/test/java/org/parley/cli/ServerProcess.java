@@ -96,7 +96,7 @@ final class ServerProcess implements AutoCloseable {
   }
 
   String codeFor(String phone) {
-    await().atMost(Duration.ofSeconds(10)).until(() -> codes.containsKey(phone));
+    await().atMost(Duration.ofSeconds(60)).until(() -> codes.containsKey(phone));
     return codes.remove(phone);
   }
 

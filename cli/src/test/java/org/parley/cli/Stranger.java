@@ -54,6 +54,12 @@ final class Stranger implements AutoCloseable {
   /** As {@link #open(int, String, String, String...)}, with bytes before the HTTP request (a PROXY header). */
   static Stranger open(int port, String source, String preamble, String authorization, String... headers)
       throws IOException {
+    return open(port, source, preamble.getBytes(StandardCharsets.US_ASCII), authorization, headers);
+  }
+
+  /** As above, with any bytes before the HTTP request (a binary PROXY v2 header). */
+  static Stranger open(int port, String source, byte[] preamble, String authorization, String... headers)
+      throws IOException {
     Socket socket = new Socket();
     socket.setReceiveBufferSize(4096);
     socket.bind(new InetSocketAddress(InetAddress.getByName(source), 0));
@@ -70,13 +76,20 @@ final class Stranger implements AutoCloseable {
     for (String header : headers) {
       request.append(header).append("\r\n");
     }
-    stranger.out.write((preamble + request.append("\r\n")).getBytes(StandardCharsets.US_ASCII));
+    stranger.out.write(preamble);
+    stranger.out.write(request.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
     stranger.out.flush();
     stranger.status = stranger.readHead();
     return stranger;
   }
 
   private String status;
+
+  /** Waits up to {@code wait} for each answer (a first registration loads native code: slow on a busy machine). */
+  Stranger patient(java.time.Duration wait) throws IOException {
+    socket.setSoTimeout((int) wait.toMillis());
+    return this;
+  }
 
   /** The status line the server answered the upgrade with ("HTTP/1.1 101 ..."), or what it said before closing. */
   String status() {
@@ -183,11 +196,13 @@ final class Stranger implements AutoCloseable {
   /** Registers as 'parley register' and 'parley verify' do: one short connection for each step. */
   static TestDevice register(ServerProcess server, String phone) {
     TestKeys keys = TestKeys.generate();
-    try (RawClient anonymous = RawClient.anonymous(server.url())) {
-      ok(anonymous.call(Request.newBuilder().setRequestCode(RequestCode.newBuilder().setPhone(phone))));
+    // A server just started answers its first requests slowly on a busy machine (CI beside other suites).
+    java.time.Duration patience = java.time.Duration.ofSeconds(60);
+    try (RawClient anonymous = RawClient.connect(server.url(), "/v1/websocket", null, patience)) {
+      ok(anonymous.call(Request.newBuilder().setRequestCode(RequestCode.newBuilder().setPhone(phone)), patience));
     }
     String code = server.codeFor(phone);
-    try (RawClient anonymous = RawClient.anonymous(server.url())) {
+    try (RawClient anonymous = RawClient.connect(server.url(), "/v1/websocket", null, patience)) {
       Response registered =
           ok(
               anonymous.call(
@@ -198,7 +213,7 @@ final class Stranger implements AutoCloseable {
                               .setCode(code)
                               .setDevice(keys.newDevice("phone of " + phone, DeviceKind.PHONE))),
                   // The server's first registration loads libsignal's native code: slow on a busy machine.
-                  java.time.Duration.ofSeconds(60)));
+                  patience));
       return new TestDevice(
           phone, UUID.fromString(registered.getRegistered().getAccountId()), 1, keys);
     }
@@ -206,6 +221,11 @@ final class Stranger implements AutoCloseable {
 
   static RawClient connect(ServerProcess server, TestDevice device) {
     return RawClient.device(server.url(), device.account(), device.deviceId(), device.keys().credential());
+  }
+
+  /** As {@link #connect(ServerProcess, TestDevice)}, waiting up to {@code timeout} (a server under attack and load). */
+  static RawClient connect(ServerProcess server, TestDevice device, java.time.Duration timeout) {
+    return RawClient.device(server.url(), device.account(), device.deviceId(), device.keys().credential(), timeout);
   }
 
   /** A 1:1 envelope of {@code bytes} random bytes to the primary of {@code to} (the sender has no other device). */
@@ -227,8 +247,13 @@ final class Stranger implements AutoCloseable {
 
   /** Takes pushes (queue-empty, pre-keys-low) until an envelope comes; fails if none does. */
   static org.parley.protocol.wire.Envelope awaitEnvelope(RawClient device, String what) {
+    return awaitEnvelope(device, what, RawClient.TIMEOUT);
+  }
+
+  /** As {@link #awaitEnvelope(RawClient, String)}, waiting up to {@code timeout} for each push. */
+  static org.parley.protocol.wire.Envelope awaitEnvelope(RawClient device, String what, java.time.Duration timeout) {
     for (int i = 0; i < 5; i++) {
-      var push = device.nextPush();
+      var push = device.nextPush(timeout);
       if (push.hasEnvelope()) {
         return push.getEnvelope();
       }

@@ -52,6 +52,12 @@ class VerificationAbuseIT {
       Response fourth = attacker.call(code(VICTIM));
       assertThat(fourth.getStatus()).as("a fourth code within minutes").isEqualTo(Status.RATE_LIMITED);
       assertThat(Duration.ofMillis(fourth.getRetryAfterMs())).isBetween(Duration.ofMinutes(1), Duration.ofMinutes(10));
+      // The CLI says so, and when to try again in the user's local time.
+      Cli.Run cli = new Cli(dir.resolve("profiles")).parley("victim", "register", "--server", server.url(), "--phone", VICTIM);
+      assertThat(cli.code()).isEqualTo(1);
+      assertThat(cli.err())
+          .contains("too many verification codes for " + VICTIM + "; try again in ")
+          .containsPattern("\\(try again after \\d\\d:\\d\\d:\\d\\d\\)");
 
       // SMS per address: 8 a day from this address; 3 went to the victim's number already.
       for (int i = 0; i < 5; i++) {
@@ -62,7 +68,7 @@ class VerificationAbuseIT {
       assertThat(ninth.getMessage()).contains("verification codes sent for your address today");
 
       // Someone at another address registers as usual.
-      try (Stranger legitimate = Stranger.open(server.port(), "127.0.0.7", null)) {
+      try (Stranger legitimate = Stranger.open(server.port(), "127.0.0.7", null).patient(Duration.ofSeconds(60))) {
         String phone = "+15550130900";
         assertThat(legitimate.call(code(phone)).getStatus()).isEqualTo(Status.OK);
         Response registered =

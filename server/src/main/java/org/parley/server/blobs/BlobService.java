@@ -18,6 +18,7 @@ import org.parley.protocol.wire.Response;
 import org.parley.protocol.wire.Status;
 import org.parley.server.auth.Authenticator;
 import org.parley.server.blobs.BlobStore.Kind;
+import org.parley.server.limits.Throttle;
 import org.parley.server.store.DeviceAddress;
 import org.parley.server.store.StorageException;
 import org.parley.server.transport.Access;
@@ -35,6 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class BlobService {
   private static final Logger log = LoggerFactory.getLogger(BlobService.class);
+  /** How long a client waits before asking again once the disk is nearly full. */
+  private static final Duration DISK_FULL_RETRY = Duration.ofMinutes(15);
   /** How long a fully fetched blob stays, so that a download cut off at its very end can resume. */
   static final Duration FETCHED_GRACE = Duration.ofMinutes(10);
   /** Attachments one message may point to. */
@@ -156,8 +159,12 @@ public final class BlobService {
       long free = store.freeSpace();
       if (free - size < limits.minFreeDiskBytes()) {
         log.warn("refusing a blob of {} bytes: {} bytes free, {} kept free", size, free, limits.minFreeDiskBytes());
+        // Freeing disk is the operator's work, so the wait is a guess: long enough not to be polled.
         throw new ApiException(
-            Status.STORAGE_FULL, "the server's disk is nearly full, so it takes no new files now; try again later");
+            Status.STORAGE_FULL,
+            "the server's disk is nearly full, so it takes no new files now; try again in "
+                + Throttle.inWords(DISK_FULL_RETRY),
+            response -> response.setRetryAfterMs(DISK_FULL_RETRY.toMillis()));
       }
       long expiresAt = clock.millis() + limits.uploadWindow().toMillis();
       BlobStore.Blob blob = store.reserve(device.account(), device.device(), kind, size, expiresAt);

@@ -35,8 +35,12 @@ import org.parley.protocol.wire.Response;
  * it arrived.
  */
 public final class RawClient implements AutoCloseable {
-  /** How long any wait for the server lasts before the test fails. */
-  public static final Duration TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * How long any wait for the server lasts before the test fails. CI runs several suites side by
+   * side on two cores, where a relay may take seconds to answer; this only decides how long a
+   * failing test waits, never what it proves.
+   */
+  public static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   /** How the socket ended: the peer's close status, or -1 when it broke without one. */
   public record Closed(int status, String reason) {}
@@ -92,9 +96,19 @@ public final class RawClient implements AutoCloseable {
    * @throws UpgradeRefused when the server answers the upgrade with an HTTP error
    */
   public static RawClient connect(String serverUrl, String path, String authorization) {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    return connect(serverUrl, path, authorization, TIMEOUT);
+  }
+
+  /** As {@link #device(String, UUID, int, byte[])}, waiting up to {@code timeout} to connect (a server under load). */
+  public static RawClient device(String serverUrl, UUID account, int deviceId, byte[] secret, Duration timeout) {
+    return connect(serverUrl, "/v1/websocket", authorization(account, deviceId, secret), timeout);
+  }
+
+  /** As {@link #connect(String, String, String)}, waiting up to {@code timeout} for the connection and upgrade. */
+  public static RawClient connect(String serverUrl, String path, String authorization, Duration timeout) {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).build();
     Inbox inbox = new Inbox();
-    WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(TIMEOUT);
+    WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(timeout);
     if (authorization != null) {
       builder.header("Authorization", authorization);
     }
@@ -171,19 +185,29 @@ public final class RawClient implements AutoCloseable {
    * the server could not read one.
    */
   public Response response(long id) {
-    return take(inbox.responses(id), "a response with id " + id);
+    return take(inbox.responses(id), "a response with id " + id, TIMEOUT);
   }
 
   public Push nextPush() {
-    return take(inbox.pushes, "a push");
+    return take(inbox.pushes, "a push", TIMEOUT);
+  }
+
+  /** As {@link #nextPush()}, waiting up to {@code timeout}. */
+  public Push nextPush(Duration timeout) {
+    return take(inbox.pushes, "a push", timeout);
   }
 
   /** Waits until the socket has closed, from either side. */
   public Closed awaitClose() {
+    return awaitClose(TIMEOUT);
+  }
+
+  /** As {@link #awaitClose()}, waiting up to {@code timeout}. */
+  public Closed awaitClose(Duration timeout) {
     try {
-      return inbox.closed.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      return inbox.closed.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      throw new AssertionError("the socket did not close within " + TIMEOUT);
+      throw new AssertionError("the socket did not close within " + timeout);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted", e);
@@ -201,11 +225,11 @@ public final class RawClient implements AutoCloseable {
     return inbox.unparsed.get();
   }
 
-  private static <T> T take(BlockingQueue<T> queue, String what) {
+  private static <T> T take(BlockingQueue<T> queue, String what, Duration timeout) {
     try {
-      T item = queue.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      T item = queue.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (item == null) {
-        throw new AssertionError("no " + what + " arrived within " + TIMEOUT);
+        throw new AssertionError("no " + what + " arrived within " + timeout);
       }
       return item;
     } catch (InterruptedException e) {

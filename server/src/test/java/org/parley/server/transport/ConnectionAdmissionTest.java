@@ -62,6 +62,34 @@ class ConnectionAdmissionTest {
     assertThat(small.admit(new EmbeddedChannel(), "10.0.0.1")).isInstanceOf(ConnectionAdmission.Admitted.class);
   }
 
+  @Test
+  void theGlobalCapRefusesNewConnectionsUntilOneCloses() {
+    ConnectionAdmission capped = new ConnectionAdmission(3, 3, 10);
+    Channel[] devices = {new EmbeddedChannel(), new EmbeddedChannel(), new EmbeddedChannel()};
+    for (int i = 0; i < devices.length; i++) {
+      assertThat(capped.admit(devices[i], "10.0.0." + i)).isInstanceOf(ConnectionAdmission.Admitted.class);
+      capped.authenticated(devices[i]);
+    }
+    ConnectionAdmission.Result full = capped.admit(new EmbeddedChannel(), "10.0.1.1");
+    assertThat(full).isInstanceOf(ConnectionAdmission.Refused.class);
+    assertThat(((ConnectionAdmission.Refused) full).reason()).contains("as many connections as it can hold");
+
+    capped.closed(devices[0]);
+    assertThat(capped.admit(new EmbeddedChannel(), "10.0.1.1")).isInstanceOf(ConnectionAdmission.Admitted.class);
+  }
+
+  @Test
+  void aClientATrustedProxyNamesIsCountedUnderItsOwnAddress() {
+    ConnectionAdmission behindProxy = new ConnectionAdmission(10, 10, 1);
+    Channel viaProxy = new EmbeddedChannel();
+    Channel again = new EmbeddedChannel();
+    behindProxy.admit(viaProxy, null);
+    behindProxy.admit(again, null);
+    assertThat(behindProxy.rekey(viaProxy, "203.0.113.7")).isTrue();
+    assertThat(behindProxy.rekey(again, "203.0.113.7")).as("a second stranger from the same client").isFalse();
+    assertThat(behindProxy.rekey(again, "203.0.113.8")).isTrue();
+  }
+
   private Channel admitted(Channel channel, String address) {
     return ((ConnectionAdmission.Admitted) admission.admit(channel, address)).evicted();
   }
