@@ -77,6 +77,42 @@ class DaemonIT {
             Duration.ofDays(30), ClientConfig.defaults()));
   }
 
+  @Test
+  void aConsumerComingBackForEventsNoLongerKeptIsToldSoAndGetsWhatIsKept() throws Exception {
+    registerAs("alice", ALICE);
+    registerAs("bob", BOB);
+    ok("alice", "send", "--to", BOB, "long ago");
+    ok("bob", "receive", "--timeout", "1s");
+    // A daemon that keeps events no time at all forgets everything logged before it started.
+    Path home = dir.resolve("bob");
+    InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    daemon =
+        Daemon.start(
+            new Daemon.Options(List.of(home), false, home, null, null, loopback, null, Duration.ZERO, ClientConfig.defaults()));
+    Path socket = daemon.controlSockets().getFirst();
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      try (RpcClient probe = RpcClient.unix(socket)) {
+        JsonNode subscribed = probe.call(1, "subscribeReceive", "{\"since\":0}").path("result");
+        assertThat(subscribed.path("forgotten").asBoolean()).as(subscribed.toString()).isTrue();
+      }
+    });
+    try (RpcClient current = RpcClient.unix(socket)) {
+      assertThat(current.call(1, "subscribeReceive", null).path("result").path("forgotten").asBoolean())
+          .as("from now: nothing missed").isFalse();
+    }
+
+    InetSocketAddress http = daemon.http().address();
+    List<String[]> stream =
+        RawHttp.events(http, "/api/v1/events?since=0", headers(http, daemon.token()), events -> !events.isEmpty());
+    assertThat(stream.getFirst()[0]).as("no id: Last-Event-ID stays").isNull();
+    assertThat(RpcClient.JSON.readTree(stream.getFirst()[1]).path("since").asLong()).isZero();
+    ok("alice", "send", "--to", BOB, "now");
+    List<String[]> resumed =
+        RawHttp.events(http, "/api/v1/events?since=0", headers(http, daemon.token()),
+            events -> events.stream().anyMatch(e -> e[1].contains("\"body\":\"now\"")));
+    assertThat(bodies(resumed.stream().map(e -> e[1]).toList())).containsExactly("now");
+  }
+
   static Map<String, String> headers(InetSocketAddress http, String token) {
     Map<String, String> headers = new java.util.LinkedHashMap<>();
     headers.put("Host", "127.0.0.1:" + http.getPort());

@@ -129,6 +129,14 @@ final class ApiRoutes {
     try (OutputStream out = exchange.getResponseBody()) {
       // Tells the browser how long to wait before it reconnects (with Last-Event-ID) by itself.
       out.write("retry: 2000\n\n".getBytes(StandardCharsets.UTF_8));
+      if (host.feed().log().forgottenAfter(since)) {
+        // Some of what the client asked for is no longer kept (older than --keep-events): it is told
+        // so, then gets what is kept. No id: its Last-Event-ID stays where it was.
+        ObjectNode gap = rpc.mapper().createObjectNode();
+        gap.put("since", since);
+        gap.put("oldestKept", host.feed().log().firstId());
+        out.write(("event: forgotten\ndata: " + rpc.write(gap) + "\n\n").getBytes(StandardCharsets.UTF_8));
+      }
       out.flush();
       while (true) {
         List<LoggedEvent> batch = host.feed().after(cursor, HEARTBEAT);

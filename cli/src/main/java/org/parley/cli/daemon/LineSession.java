@@ -175,8 +175,11 @@ final class LineSession implements RpcSession, Runnable {
     return account == null && own != null ? own : profiles.host(account);
   }
 
-  /** The daemon's own methods on this connection. */
-  public record Subscribed(int subscription, long since) {}
+  /**
+   * A subscription. {@code forgotten}: some events after {@code since} are no longer kept (older
+   * than {@code --keep-events}); the stream goes on from the oldest kept.
+   */
+  public record Subscribed(int subscription, long since, boolean forgotten) {}
 
   record AuthParams(String token) {}
 
@@ -228,7 +231,7 @@ final class LineSession implements RpcSession, Runnable {
         Thread.ofVirtual().name("parley-subscription-" + id).unstarted(() -> follow(host, id, since, phone));
     subscriptions.put(id, follower);
     toStart.add(follower);
-    return new Subscribed(id, since);
+    return new Subscribed(id, since, host.feed().log().forgottenAfter(since));
   }
 
   private void follow(DeviceHost host, int id, long since, String phone) {

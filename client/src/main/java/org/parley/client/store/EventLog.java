@@ -114,6 +114,20 @@ public final class EventLog {
     });
   }
 
+  /**
+   * Whether some events after {@code eventId} are no longer kept (forgotten as too old): a consumer
+   * coming back from there is told it missed them. Ids are handed out without holes, and only
+   * {@link #forgetBefore} removes events, oldest first.
+   */
+  public boolean forgottenAfter(long eventId) {
+    long last = lastId();
+    if (eventId >= last) {
+      return false;
+    }
+    long first = firstId();
+    return first == 0 || first > eventId + 1;
+  }
+
   /** How far a named consumer has read (0: nothing yet). */
   public long cursor(String consumer) {
     return store.read(c -> {

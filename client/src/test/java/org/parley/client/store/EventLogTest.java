@@ -59,8 +59,14 @@ class EventLogTest {
       EventLog log = new EventLog(store, Clock.fixed(Instant.ofEpochMilli(1_000), ZoneOffset.UTC));
       long taken = log.append(new WarningEvent("a", "taken")).eventId();
       log.append(new WarningEvent("a", "waiting"));
+      assertThat(log.forgottenAfter(0)).isFalse();
       assertThat(log.forgetBefore(2_000, taken)).isEqualTo(1);
       assertThat(log.after(0, 10)).extracting(e -> ((WarningEvent) e.event()).message()).containsExactly("waiting");
+      assertThat(log.forgottenAfter(0)).as("the first is gone").isTrue();
+      assertThat(log.forgottenAfter(taken)).isFalse();
+      assertThat(log.forgetBefore(2_000)).isEqualTo(1);
+      assertThat(log.forgottenAfter(taken)).as("all gone").isTrue();
+      assertThat(log.forgottenAfter(taken + 1)).isFalse();
     }
   }
 
