@@ -72,6 +72,7 @@ async function startApp(current) {
   page.source = events(current.lastEventId, onEvent, onConnection);
   await Promise.all([sidebar.refreshDevices(), sidebar.refreshContacts(), sidebar.refreshChats(), sidebar.refreshGroups()]);
   wireComposer();
+  performance.mark('parley-interactive'); // read by the benchmark (BENCHMARKS.md)
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden && page.open) markRead();
   });
