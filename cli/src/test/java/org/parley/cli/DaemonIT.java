@@ -205,6 +205,22 @@ class DaemonIT {
   }
 
   @Test
+  void aRefusalIsAnApplicationErrorWithItsReasonAsData() throws Exception {
+    daemon = startDaemon("nobody", false);
+    try (RpcClient unix = RpcClient.unix(daemon.controlSockets().getFirst())) {
+      JsonNode error = unix.call(1, "send", "{\"recipient\":\"" + BOB + "\",\"message\":\"hi\"}").path("error");
+      assertThat(error.path("code").asInt()).isEqualTo(-2);
+      assertThat(error.path("data").path("type").asText()).isEqualTo("NOT_REGISTERED");
+      assertThat(error.path("message").asText()).contains("parley register");
+      assertThat(unix.call(2, "listDevices", null).path("error").path("code").asInt()).isEqualTo(-2);
+    }
+    // The command line through the daemon says what it says standalone, and exits the same way.
+    Cli.Run through = parley("nobody", "devices");
+    assertThat(through.code()).isEqualTo(1);
+    assertThat(through.err()).contains("this profile is not registered; run 'parley register'");
+  }
+
+  @Test
   void aSecondDaemonOnTheSameProfileIsRefused() throws Exception {
     registerAs("bob", BOB);
     daemon = startDaemon("bob", false);
