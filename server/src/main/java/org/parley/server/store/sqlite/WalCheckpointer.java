@@ -24,6 +24,15 @@ final class WalCheckpointer implements AutoCloseable {
   static final long INTERVAL_MILLIS = 100;
   /** About 32 MB of log with 4 KB pages. */
   static final int RESTART_PAGES = 8192;
+  /**
+   * How long a RESTART may wait for the writer's batch and for readers on older snapshots. While it
+   * waits, SQLite holds off every new write: with the connection's usual 10 s a reader slow to finish
+   * (a starved thread on a loaded machine) made the writer itself give up with SQLITE_BUSY and sends
+   * fail. Bounded, the RESTART just tries again in the next round.
+   */
+  static final int RESTART_WAIT_MILLIS = 50;
+  /** After a RESTART that could not finish (a reader on an old snapshot), the next waits this long. */
+  static final long RESTART_BACKOFF_MILLIS = 1000;
 
   private final Connection connection;
   private final long intervalMillis;
@@ -33,26 +42,35 @@ final class WalCheckpointer implements AutoCloseable {
   private volatile long restarts;
 
   /**
-   * Checkpoints on {@code connection} (its own, with a busy timeout: a RESTART that finds the writer
-   * busy waits for it instead of doing only a passive round), every {@code intervalMillis}, restarting the log past
-   * {@code restartPages}.
+   * Checkpoints on {@code connection} (its own; its busy timeout becomes {@link #RESTART_WAIT_MILLIS}:
+   * a RESTART that finds the writer busy waits that long for it instead of doing only a passive
+   * round), every {@code intervalMillis}, restarting the log past {@code restartPages}.
    */
   WalCheckpointer(Connection connection, String name, long intervalMillis, int restartPages) {
     this.connection = connection;
+    try (Statement statement = connection.createStatement()) {
+      statement.execute("PRAGMA busy_timeout=" + RESTART_WAIT_MILLIS);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot set up the checkpoint connection: " + e.getMessage(), e);
+    }
     this.intervalMillis = intervalMillis;
     this.restartPages = restartPages;
     this.thread = Thread.ofPlatform().name(name).daemon().start(this::run);
   }
 
   private void run() {
+    long nextRestart = System.nanoTime();
     while (!closing) {
       try {
         TimeUnit.MILLISECONDS.sleep(intervalMillis);
         Progress passive = checkpoint("PASSIVE");
-        if (passive.logPages() >= restartPages) {
+        if (passive.logPages() >= restartPages && System.nanoTime() - nextRestart >= 0) {
           Progress restart = checkpoint("RESTART");
           restarts++;
           log.debug("WAL of {} pages restarted ({} busy)", passive.logPages(), restart.busy());
+          // Each try holds writes off for up to RESTART_WAIT_MILLIS: while it cannot finish, seldom.
+          nextRestart =
+              System.nanoTime() + (restart.busy() ? TimeUnit.MILLISECONDS.toNanos(RESTART_BACKOFF_MILLIS) : 0);
         }
       } catch (InterruptedException e) {
         return;

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,6 +72,45 @@ class WalCheckpointerTest {
       // Back-to-back commits seldom leave a passive checkpoint the moment to start the log over.
       assertThat(checkpointer.restarts()).isPositive();
     } finally {
+      writer.close();
+      checkpointer.close();
+    }
+  }
+
+  @Test
+  void aReaderStuckOnAnOldSnapshotNeverMakesTheWriterGiveUp() throws Exception {
+    String url = "jdbc:sqlite:" + dir.resolve("stuck.db");
+    Connection writeConnection = DriverManager.getConnection(url);
+    try (Statement s = writeConnection.createStatement()) {
+      s.execute("PRAGMA journal_mode=WAL");
+      s.execute("PRAGMA synchronous=OFF");
+      s.execute("PRAGMA wal_autocheckpoint=0");
+      s.execute("PRAGMA busy_timeout=1000"); // shorter than the server's 10 s, so the test is short
+      s.execute("CREATE TABLE bulk (data BLOB)");
+    }
+    GroupCommitWriter writer = new GroupCommitWriter(writeConnection, new StatementCache(writeConnection), "test-writer");
+    Connection reader = DriverManager.getConnection(url);
+    reader.setAutoCommit(false);
+    try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM bulk")) {
+      rs.next(); // the read transaction, and its snapshot, stay open until the rollback below
+    }
+    Connection checkpointConnection = DriverManager.getConnection(url);
+    try (Statement s = checkpointConnection.createStatement()) {
+      s.execute("PRAGMA busy_timeout=10000"); // as SqliteDatabase opens every connection
+    }
+    WalCheckpointer checkpointer = new WalCheckpointer(checkpointConnection, "test-checkpoint", 5, 20);
+    try {
+      // Past the bound, RESTART waits for the reader (which never moves) and holds writes off meanwhile.
+      long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+      int commits = 0;
+      while (System.nanoTime() < until) {
+        writer.submit(c -> insert(c, 5)).join();
+        commits++;
+      }
+      assertThat(commits).isPositive();
+    } finally {
+      reader.rollback();
+      reader.close();
       writer.close();
       checkpointer.close();
     }
