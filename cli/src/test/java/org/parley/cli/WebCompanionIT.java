@@ -170,6 +170,20 @@ class WebCompanionIT {
       Browser.screenshot(browser, Browser.docs("web-phone.png"));
       browser.manage().window().setSize(new Dimension(1280, 800));
 
+      browser.findElement(By.id("tab-devices")).click();
+      await().atMost(Duration.ofSeconds(30)).until(() ->
+          browser.findElement(By.id("device-list")).getText().contains("(this browser)"));
+      browser.findElement(By.id("tab-groups")).click();
+      browser.findElement(By.id("group-name")).sendKeys("Book club");
+      browser.findElement(By.id("group-members")).sendKeys(BOB);
+      browser.findElement(By.cssSelector("#new-group button[type=submit]")).click();
+      await().atMost(Duration.ofSeconds(30)).until(() -> browser.findElement(By.id("chat-title")).getText().equals("Book club"));
+      assertThat(browser.findElement(By.id("group-list")).getText()).contains("Book club").contains("you are an admin");
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        ok("alice", "receive", "--timeout", "1s");
+        assertThat(ok("alice", "groups", "list").out()).as("the primary sees the group made in the page").contains("Book club");
+      });
+
       ok("alice", "unlink", "2");
       await("the unlinked banner").atMost(Duration.ofSeconds(30))
           .until(() -> !browser.findElements(By.cssSelector(".banner[data-key='unlinked']")).isEmpty());
