@@ -41,11 +41,13 @@ log "connections: 19,000 idle devices held past the server's 120 s idle timeout"
 "$b" connections --devices 19000 --source-addresses 2 --hold 10 --server-jvm "-Xms1g -Xmx1g -XX:+AlwaysPreTouch" \
   --out "$out/connections-fixed-heap.jsonl" > "$out/connections-fixed-heap.txt"
 
-log "link, history, group, app state: real devices"
+log "link, history, group, app state, attachments: real devices"
 "$b" link --rounds 4 --out "$out/link.jsonl" > "$out/link.txt"
 "$b" history --messages 100000 --chats 200 --out "$out/history.jsonl" > "$out/history.txt"
 "$b" group --members 1024 --rounds 7 --out "$out/group.jsonl" > "$out/group.txt"
 "$b" app-state --changes 300 --contacts 10000 --chats 1000 --out "$out/app-state.jsonl" > "$out/app-state.txt"
+PARLEY_BENCH_JVM=-Xmx64m "$b" attachments --sizes 1m,100m,1g --out "$out/attachments.jsonl" > "$out/attachments.txt"
+PARLEY_BENCH_JVM=-Xmx64m "$b" attachments --sizes 2g --no-baseline --out "$out/attachments-2g.jsonl" > "$out/attachments-2g.txt"
 
 log "daemon: send round trip through JSON-RPC, events per second to a subscriber, a command standalone vs through it"
 "$b" daemon --sends 500 --events 1000 --commands 7 --parley "$here/../parley" --server-data "$(mktemp -d /dev/shm/parley-daemon-bench.XXXXXX)/server" \

@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
       org.parley.bench.modes.AppStateMode.class,
       org.parley.bench.modes.DaemonMode.class,
       org.parley.bench.modes.WebMode.class,
+      org.parley.bench.modes.AttachmentMode.class,
       org.parley.bench.xmpp.XmppMode.class,
       org.parley.bench.report.Table.class,
       org.parley.bench.report.Compare.class,

@@ -43,6 +43,11 @@ final class Attachments {
   private final Online online;
   private volatile long stopUploadAfter = Long.MAX_VALUE;
   private volatile LongConsumer downloadProgress = held -> {};
+  /**
+   * One fetch at a time: the daemon's receive loop and an 'attachment get' must not write the same
+   * partial download at once.
+   */
+  private final java.util.concurrent.locks.ReentrantLock fetching = new java.util.concurrent.locks.ReentrantLock();
 
   Attachments(DeviceContext device, Online online) {
     this.device = device;
@@ -140,6 +145,15 @@ final class Attachments {
    * others. Returns how many were fetched.
    */
   int fetchPending(Consumer<ClientEvent> listener) {
+    fetching.lock();
+    try {
+      return fetchPendingLocked(listener);
+    } finally {
+      fetching.unlock();
+    }
+  }
+
+  private int fetchPendingLocked(Consumer<ClientEvent> listener) {
     int fetched = 0;
     List<Held> pending = device.attachments.pending(FETCH_BATCH);
     if (pending.isEmpty()) {
@@ -181,8 +195,11 @@ final class Attachments {
                 null));
     Path stored = held.path() == null ? null : device.attachments.root().resolve(held.path());
     if (stored == null || !Files.exists(stored)) {
+      fetching.lock();
       try (BlobTransfer transfer = BlobTransfer.forDevice(device.local, device.ssl)) {
         stored = new AttachmentFetcher(transfer, device.attachments, device.clock, downloadProgress).fetch(held).path();
+      } finally {
+        fetching.unlock();
       }
     }
     if (out != null) {

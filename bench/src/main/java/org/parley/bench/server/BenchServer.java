@@ -73,6 +73,14 @@ public final class BenchServer implements Callable<Integer> {
         .build();
   }
 
+  /** Attachments up to 4 GiB (the attachment mode's largest file is 2 GB); everything else as shipped. */
+  public static org.parley.server.blobs.BlobLimits benchBlobLimits() {
+    long gib = 1024L * 1024 * 1024;
+    return org.parley.server.blobs.BlobLimits.defaults()
+        .withMaxAttachmentBytes(4 * gib)
+        .withMaxBytesPerAccount(16 * gib);
+  }
+
   @Option(names = "--store", description = "Clustered: this shared PostgreSQL (postgresql://HOST:PORT/DB?user=..) instead of SQLite.")
   String store;
 
@@ -89,6 +97,7 @@ public final class BenchServer implements Callable<Integer> {
             .limits(defaultLimits ? Limits.defaults() : benchLimits())
             .cluster(new org.parley.server.cluster.ClusterOptions(store, redis, null))
             .rateLimits(!noRateLimits)
+            .blobLimits(benchBlobLimits())
             .build();
     ParleyServer server = ParleyServer.start(config, Clock.systemUTC(), new ConsoleSmsSender(System.out));
     CountDownLatch stopped = new CountDownLatch(1);

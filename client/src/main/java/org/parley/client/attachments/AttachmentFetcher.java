@@ -35,6 +35,8 @@ import org.parley.protocol.wire.AttachmentPointer;
 public final class AttachmentFetcher {
   static final String PARTIAL = ".partial";
   private static final int ATTEMPTS = 3;
+  /** Larger than any server takes (its bound is configurable): a pointer stating more is not believed. */
+  private static final long MAX_SIZE = 1L << 36;
   private static final int CHUNK = 64 * 1024;
   /** Disk kept free beyond what a fetch needs (the blob and the plaintext, side by side). */
   private static final long DISK_MARGIN = 64L * 1024 * 1024;
@@ -99,6 +101,9 @@ public final class AttachmentFetcher {
     if (pointer.getKey().size() != AttachmentKeys.BYTES || pointer.getDigest().size() != 32) {
       throw new AttachmentException("its pointer is malformed (a key of 64 bytes and a digest of 32 are needed)");
     }
+    if (pointer.getSize() < 0 || pointer.getSize() > MAX_SIZE) {
+      throw new AttachmentException("its pointer states an impossible size (" + pointer.getSize() + " bytes)");
+    }
     long length = AttachmentSizes.encryptedSize(pointer.getSize());
     Path partials = store.root().resolve(PARTIAL);
     PrivateFiles.directory(store.root());
@@ -108,7 +113,9 @@ public final class AttachmentFetcher {
     long held = Files.exists(blob) ? Files.size(blob) : 0;
     long needed = (length - held) + pointer.getSize() + DISK_MARGIN;
     if (Files.getFileStore(partials).getUsableSpace() < needed) {
-      throw new IOException("not enough free disk for it: " + needed + " bytes are needed");
+      throw new AttachmentException(
+          "there is not enough free disk for it (" + needed + " bytes are needed); free some, then fetch it with"
+              + " 'parley attachment get " + pointer.getBlobId() + "'");
     }
     long resumedFrom = -1;
     IOException last = null;

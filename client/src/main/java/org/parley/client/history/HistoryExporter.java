@@ -302,9 +302,12 @@ public final class HistoryExporter {
           int next = chat.bind(select);
           select.setLong(next, from);
           select.setLong(next + 1, until);
-          try (ResultSet rs = select.executeQuery()) {
+          try (ResultSet rs = select.executeQuery();
+              PreparedStatement attachments =
+                  c.prepareStatement(
+                      "SELECT pointer FROM attachments WHERE author_account = ? AND message_id = ? ORDER BY position")) {
             while (rs.next()) {
-              writing.message(withAttachments(c, message(rs)));
+              writing.message(withAttachments(attachments, message(rs)));
             }
           }
         } catch (IOException e) {
@@ -318,26 +321,22 @@ public final class HistoryExporter {
   }
 
   /** The message's attachment pointers, so the companion can fetch those the server still holds. */
-  private static HistoryMessage withAttachments(Connection c, HistoryMessage message) throws SQLException {
-    try (PreparedStatement select =
-        c.prepareStatement(
-            "SELECT pointer FROM attachments WHERE author_account = ? AND message_id = ? ORDER BY position")) {
-      select.setString(1, message.getAuthorAccount());
-      select.setString(2, message.getId());
-      try (ResultSet rs = select.executeQuery()) {
-        if (!rs.next()) {
-          return message;
-        }
-        HistoryMessage.Builder builder = message.toBuilder();
-        do {
-          try {
-            builder.addAttachments(org.parley.protocol.wire.AttachmentPointer.parseFrom(rs.getBytes(1)));
-          } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            // A damaged pointer is left out; the message still goes.
-          }
-        } while (rs.next());
-        return builder.build();
+  private static HistoryMessage withAttachments(PreparedStatement select, HistoryMessage message) throws SQLException {
+    select.setString(1, message.getAuthorAccount());
+    select.setString(2, message.getId());
+    try (ResultSet rs = select.executeQuery()) {
+      if (!rs.next()) {
+        return message;
       }
+      HistoryMessage.Builder builder = message.toBuilder();
+      do {
+        try {
+          builder.addAttachments(org.parley.protocol.wire.AttachmentPointer.parseFrom(rs.getBytes(1)));
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          // A damaged pointer is left out; the message still goes.
+        }
+      } while (rs.next());
+      return builder.build();
     }
   }
 
