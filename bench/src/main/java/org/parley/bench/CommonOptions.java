@@ -118,7 +118,15 @@ public final class CommonOptions {
     try (ServerHandle server = startServer();
         WsClient client = client(server)) {
       Result result = measurement.measure(server, client);
-      result.put("server", serverUrl != null ? "external " + serverUrl : "spawned (parley-bench server, rate limits raised)");
+      result.put(
+          "server",
+          serverUrl != null
+              ? "external " + serverUrl
+              : serverRateLimits.equals("off")
+                  ? "spawned (parley-bench server, no rate limits)"
+                  : "spawned (parley-bench server, shipped message limits, registration limits raised)");
+      // Which side of the limits-on/off comparison (BENCHMARKS.md, issue 11) this line is.
+      result.put("server_rate_limits", serverUrl != null ? "external" : serverRateLimits);
       result.print(System.out, out);
       return 0;
     } finally {
