@@ -256,7 +256,7 @@ public final class Device implements AutoCloseable {
   public int receive(Duration idle, Consumer<ClientEvent> listener) {
     Receiving loop = receiving;
     if (loop != null) {
-      return loop.follow(idle, listener, event -> false);
+      return loop.follow(idle, listener, () -> false);
     }
     return inbox.receive(idle, listener);
   }
@@ -297,7 +297,7 @@ public final class Device implements AutoCloseable {
     Receiving loop = receiving;
     if (loop != null) {
       if (!inbox.historyComplete()) {
-        loop.follow(idle, listener, event -> inbox.historyComplete());
+        loop.follow(idle, listener, inbox::historyComplete);
       }
       return inbox.historyComplete();
     }

@@ -55,7 +55,8 @@ final class Inbox {
   private final Online online;
   private final ReceiptQueue receipts = new ReceiptQueue();
   private volatile ReceiveHooks hooks = ReceiveHooks.NONE;
-  private boolean historyComplete;
+  /** Read by a daemon's callers while its receive loop sets it. */
+  private volatile boolean historyComplete;
   private long retriesSentAt;
   private Outbox outbox;
   private Attachments attachments;

@@ -9,7 +9,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
+import java.util.function.BooleanSupplier;
 import org.parley.client.events.ClientEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +30,8 @@ public final class Receiving implements AutoCloseable {
   static final Duration LONGEST_PAUSE = Duration.ofSeconds(30);
   /** A connection that lasted this long was a good one: the next pause starts from the first again. */
   private static final Duration LASTED = Duration.ofSeconds(30);
+  /** How often a follower waiting for a condition asks it while no event comes. */
+  private static final Duration DONE_CHECK = Duration.ofMillis(100);
 
   private static final Logger log = LoggerFactory.getLogger(Receiving.class);
 
@@ -132,25 +134,31 @@ public final class Receiving implements AutoCloseable {
 
   /**
    * Hands the events the loop takes in to {@code listener} until nothing has come for {@code idle}
-   * or one satisfies {@code until}; returns how many it handed on.
+   * or {@code done} says so; returns how many it handed on. {@code done} is asked before waiting,
+   * after each event and every {@link #DONE_CHECK} while none comes: what it waits for (a history
+   * import) may be finished by the loop just after the event that reported it was handed on, or
+   * before this follower was added, and no further event need come to wake it.
    */
-  int follow(Duration idle, Consumer<ClientEvent> listener, Predicate<ClientEvent> until) {
+  int follow(Duration idle, Consumer<ClientEvent> listener, BooleanSupplier done) {
     BlockingQueue<ClientEvent> arrived = new LinkedBlockingQueue<>();
     Consumer<ClientEvent> follower = arrived::add;
     followers.add(follower);
     int count = 0;
     try {
-      while (true) {
-        ClientEvent event = arrived.poll(idle.toMillis(), TimeUnit.MILLISECONDS);
-        if (event == null) {
+      long lastArrival = System.nanoTime();
+      while (!done.getAsBoolean()) {
+        long left = idle.toNanos() - (System.nanoTime() - lastArrival);
+        if (left <= 0) {
           return count;
         }
-        listener.accept(event);
-        count++;
-        if (until.test(event)) {
-          return count;
+        ClientEvent event = arrived.poll(Math.min(left, DONE_CHECK.toNanos()), TimeUnit.NANOSECONDS);
+        if (event != null) {
+          listener.accept(event);
+          count++;
+          lastArrival = System.nanoTime();
         }
       }
+      return count;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return count;
