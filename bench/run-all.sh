@@ -50,8 +50,10 @@ PARLEY_BENCH_JVM=-Xmx64m "$b" attachments --sizes 1m,100m,1g --out "$out/attachm
 PARLEY_BENCH_JVM=-Xmx64m "$b" attachments --sizes 2g --no-baseline --out "$out/attachments-2g.jsonl" > "$out/attachments-2g.txt"
 
 log "daemon: send round trip through JSON-RPC, events per second to a subscriber, a command standalone vs through it"
-"$b" daemon --sends 500 --events 1000 --commands 7 --parley "$here/../parley" --server-data "$(mktemp -d /dev/shm/parley-daemon-bench.XXXXXX)/server" \
+shm="$(mktemp -d /dev/shm/parley-daemon-bench.XXXXXX)" # the relay's data in memory: its fsync left out
+"$b" daemon --sends 500 --events 1000 --commands 7 --parley "$here/../parley" --server-data "$shm/server" \
   --out "$out/daemon.jsonl" > "$out/daemon.txt"
+rm -rf "$shm"
 
 log "jmh: client send path"
 "$b" jmh -rf json -rff "$out/jmh.json" SendPathBenchmark > "$out/jmh.txt" 2>&1

@@ -192,6 +192,9 @@ public final class DaemonMode implements Callable<Integer> {
             "subscriber, received from a queue of %d (first to last event): %.0f events/s", events, drained));
       }
     }
+    if (profiles == null) {
+      deleteTree(scratch); // its own scratch directory: profiles, and the relay's data unless given
+    }
     report.addFirst(String.format(Locale.ROOT, "daemon: %d cores, load average %s", Runtime.getRuntime().availableProcessors(),
         Files.readString(Path.of("/proc/loadavg")).strip()));
     report.forEach(System.out::println);
@@ -228,6 +231,14 @@ public final class DaemonMode implements Callable<Integer> {
       ms[i] = (System.nanoTime() - t0) / 1_000_000;
     }
     return ms;
+  }
+
+  private static void deleteTree(Path directory) throws IOException {
+    try (var paths = Files.walk(directory)) {
+      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    }
   }
 
   private static long median(long[] values) {
