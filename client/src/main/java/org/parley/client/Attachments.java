@@ -127,6 +127,7 @@ final class Attachments {
       Path temporary = root.resolve(".partial").resolve(name);
       org.parley.protocol.PrivateFiles.directory(temporary.getParent());
       Files.copy(file, temporary, StandardCopyOption.REPLACE_EXISTING);
+      org.parley.protocol.PrivateFiles.file(temporary);
       move(temporary, root.resolve(name));
       return name;
     } catch (IOException e) {

@@ -98,6 +98,8 @@ class AttachmentsIT {
       assertThat(Files.readAllBytes(Path.of(fetched.get(0).path()))).isEqualTo(Files.readAllBytes(invoice));
       assertThat(Files.readAllBytes(Path.of(fetched.get(1).path()))).isEqualTo(Files.readAllBytes(photo));
       assertThat(Path.of(fetched.get(0).path()).getParent()).isEqualTo(receiver.directory().resolve("attachments"));
+      assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(Path.of(fetched.get(0).path()))))
+          .as("the owner's alone, like the rest of the profile").isEqualTo("rw-------");
     }
     // history --json: the same attachments, with where each device keeps them
     MessageEvent inHistory = bob.history(ALICE, null, 10).getLast();

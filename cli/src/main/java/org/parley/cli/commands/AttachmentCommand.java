@@ -50,7 +50,7 @@ public final class AttachmentCommand implements Runnable {
         "Fetch a received attachment (its id is in 'receive --json' and 'history --json'): its size, digest",
         "and MAC are checked before any plaintext is written; it is kept in the profile's attachments/",
         "directory under a name made up there, and copied to --out if given. A download that broke off",
-        "continues where it stopped."
+        "continues where it stopped. An id that starts with '-' goes after '--': attachment get -- -AbC..."
       })
   static final class Get extends DeviceCommand<AttachmentView> {
     @Parameters(index = "0", paramLabel = "ID", description = "The attachment's id.")

@@ -67,7 +67,7 @@ public final class PlainOutput implements Output {
         }
         for (AttachmentView a : m.attachments()) {
           out.printf("    attachment %s: %s (%s, %d bytes)%s%n", a.id(), shortName(a.fileName()), a.contentType(),
-              a.size(), a.path() != null ? " at " + a.path() : ", not fetched yet ('parley attachment get " + a.id() + "')");
+              a.size(), a.path() != null ? " at " + a.path() : ", not fetched yet ('parley attachment get " + (a.id().startsWith("-") ? "-- " : "") + a.id() + "')");
         }
       }
       case AttachmentEvent a -> {

@@ -117,6 +117,9 @@ public final class AttachmentFetcher {
           "there is not enough free disk for it (" + needed + " bytes are needed); free some, then fetch it with"
               + " 'parley attachment get " + pointer.getBlobId() + "'");
     }
+    if (!Files.exists(blob)) {
+      PrivateFiles.file(blob);
+    }
     long resumedFrom = -1;
     IOException last = null;
     for (int attempt = 0; attempt < ATTEMPTS && (!Files.exists(blob) || Files.size(blob) < length); attempt++) {
@@ -139,6 +142,7 @@ public final class AttachmentFetcher {
       throw e;
     }
     Path plain = partials.resolve(pointer.getBlobId() + ".plain");
+    PrivateFiles.file(plain); // the owner's alone, like the rest of the profile
     try (InputStream in = Files.newInputStream(blob);
         OutputStream out = Files.newOutputStream(plain)) {
       AttachmentDecryptor.decrypt(in, out, new AttachmentKeys(pointer.getKey().toByteArray()), pointer.getSize());
