@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.parley.protocol.wire.CreateGroup;
 import org.parley.protocol.wire.GetDevices;
 import org.parley.protocol.wire.GetKeys;
+import org.parley.protocol.wire.GetKeysBatch;
 import org.parley.protocol.wire.Request;
 import org.parley.protocol.wire.Response;
 import org.parley.protocol.wire.Status;
@@ -57,6 +58,20 @@ class EnumerationAbuseIT {
         assertThat(found.getStatus()).isEqualTo(Status.OK);
         assertThat(aliceDevice.call(Stranger.message(bob, 100)).getStatus()).isEqualTo(Status.OK);
         Stranger.awaitEnvelope(bobDevice, "alice's message during the enumeration");
+
+        // A batch fetch is no way around it: each number in it is a lookup, and a batch that passes
+        // the burst is refused whole (no bundle of it handed out).
+        TestDevice batcher = Stranger.register(server, "+15550140004");
+        try (RawClient batcherDevice = Stranger.connect(server, batcher)) {
+          GetKeysBatch.Builder batch = GetKeysBatch.newBuilder();
+          for (int i = 0; i < 150; i++) {
+            batch.addTargets(GetKeys.newBuilder().setPhone(bob.phone()));
+          }
+          Response batched = batcherDevice.call(Request.newBuilder().setGetKeysBatch(batch));
+          assertThat(batched.getStatus()).isEqualTo(Status.RATE_LIMITED);
+          assertThat(batched.getMessage()).contains("too many accounts looked up by phone number");
+          assertThat(batched.hasKeysBatch()).isFalse();
+        }
 
         // Fetches for a device that does not exist count like any other.
         int fetched = 0;
