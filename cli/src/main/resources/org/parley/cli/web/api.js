@@ -19,6 +19,7 @@ export async function rpc(method, params) {
     body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params: params || {} }),
   });
   if (!response.ok) {
+    if (response.status === 401) window.dispatchEvent(new CustomEvent('parley-session-ended'));
     throw new ApiError(await response.text(), response.status);
   }
   const answer = await response.json();

@@ -85,8 +85,20 @@ async function startApp(current) {
 function onConnection(status) {
   document.body.dataset.events = status;
   if (status === 'reconnecting') banners.set('connection', 'info', 'Reconnecting to the Parley process\u2026');
+  else if (status === 'closed') sessionEnded();
   else banners.clear('connection');
 }
+
+// The process restarted (sessions live in its memory) or this session was dropped: only a new
+// login link helps, and saying so beats a page that silently stops.
+function sessionEnded() {
+  page.source?.close();
+  banners.clear('connection');
+  banners.set('session', 'error',
+    'This page is no longer logged in (the Parley process restarted?). Open the link that \u2018parley web\u2019 printed; run it again for a new one.', false);
+  setComposerEnabled(false);
+}
+window.addEventListener('parley-session-ended', sessionEnded);
 
 const refreshChatsSoon = debounce(() => sidebar.refreshChats(), 150);
 
