@@ -30,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * <p>All state is touched on the connection's event loop only. Live envelopes are pushed straight
  * from memory while the pump is caught up; whenever it is not (window full, slow socket, a read in
  * flight) it falls back to reading the store from the last position it pushed.
+ *
+ * <p>A wake from another node reads the whole queue again instead ({@link #wake}): a clustered
+ * store hands out positions when a row is inserted, and commits land in any order, so what another
+ * node committed may sit below the last position pushed here. Only what is in flight or being
+ * deleted is skipped; anything else (at worst an envelope pushed twice) the device drops by guid.
  */
 final class DeliveryPump {
   private static final Logger log = LoggerFactory.getLogger(DeliveryPump.class);
@@ -46,6 +51,10 @@ final class DeliveryPump {
   private final Counter delivered;
 
   private final Map<ByteString, Long> inflight = new LinkedHashMap<>();
+  /** Acked, their deletion not committed yet: a rescan must not push them again. */
+  private final java.util.Set<ByteString> deleting = new java.util.HashSet<>();
+  /** Where the next read goes through the queue again from (after a wake), or -1. */
+  private long rescanFrom = -1;
   /** Offered out of order below the read position and not in flight: pushed as soon as there is room. */
   private final java.util.ArrayDeque<QueuedEnvelope> late = new java.util.ArrayDeque<>();
   private long lastPushed;
@@ -99,6 +108,7 @@ final class DeliveryPump {
     channel.eventLoop().execute(() -> {
       caughtUp = false;
       dirty = true;
+      rescanFrom = 0;
       readIfRoom();
     });
   }
@@ -106,19 +116,24 @@ final class DeliveryPump {
   void ack(List<ByteString> guids) {
     channel.eventLoop().execute(() -> {
       List<Long> done = new ArrayList<>(guids.size());
+      List<ByteString> gone = new ArrayList<>(guids.size());
       for (ByteString guid : guids) {
         Long seq = inflight.remove(guid);
         if (seq != null) {
           done.add(seq);
+          gone.add(guid);
         }
       }
       pushLate();
       if (!done.isEmpty()) {
-        queues.delete(device, done).exceptionally(failure -> {
-          // The envelopes stay queued and come again on the next connection; the device drops them
-          // by guid.
-          log.warn("could not delete {} acked envelopes of {}", done.size(), device, failure);
-          return null;
+        deleting.addAll(gone);
+        queues.delete(device, done).whenComplete((ok, failure) -> {
+          if (failure != null) {
+            // The envelopes stay queued and come again on the next connection; the device drops
+            // them by guid.
+            log.warn("could not delete {} acked envelopes of {}", done.size(), device, failure);
+          }
+          channel.eventLoop().execute(() -> gone.forEach(deleting::remove));
         });
       }
       if (!caughtUp) {
@@ -138,7 +153,10 @@ final class DeliveryPump {
 
   private void pushLate() {
     while (!late.isEmpty() && canPush() && channel.isActive()) {
-      push(late.removeFirst());
+      QueuedEnvelope envelope = late.removeFirst();
+      if (!inflight.containsKey(ByteString.copyFrom(envelope.guid()))) { // a rescan may have pushed it
+        push(envelope);
+      }
     }
   }
 
@@ -159,8 +177,11 @@ final class DeliveryPump {
     reading = true;
     dirty = false;
     caughtUp = false;
-    int limit = window - inflight.size();
-    long after = lastPushed;
+    boolean rescanning = rescanFrom >= 0;
+    // A rescan reads what is in flight too (and skips it), so it asks for a whole window.
+    int limit = rescanning ? window : window - inflight.size();
+    long after = rescanning ? rescanFrom : lastPushed;
+    rescanFrom = -1;
     blocking.execute(() -> {
       List<QueuedEnvelope> found;
       try {
@@ -170,29 +191,69 @@ final class DeliveryPump {
         found = null;
       }
       List<QueuedEnvelope> result = found;
-      channel.eventLoop().execute(() -> onRead(result, limit));
+      channel.eventLoop().execute(() -> onRead(result, limit, rescanning ? after : -1));
     });
   }
 
-  private void onRead(List<QueuedEnvelope> found, int limit) {
+  /** @param rescannedFrom where a rescan read from, or -1 for a read on from the last position pushed */
+  private void onRead(List<QueuedEnvelope> found, int limit, long rescannedFrom) {
     reading = false;
     if (!channel.isActive()) {
       return;
     }
     if (found == null) {
       dirty = true;
+      if (rescannedFrom >= 0 && rescanFrom < 0) {
+        rescanFrom = rescannedFrom;
+      }
       channel.eventLoop().schedule(this::readIfRoom, 1, TimeUnit.SECONDS);
+      return;
+    }
+    if (rescannedFrom >= 0) {
+      rescan(found, limit, rescannedFrom);
       return;
     }
     for (QueuedEnvelope envelope : found) {
       push(envelope);
     }
     if (found.size() < limit && !dirty) {
-      caughtUp = true;
-      if (!announcedEmpty) {
-        announcedEmpty = true;
-        session.push(Push.newBuilder().setQueueEmpty(QueueEmpty.getDefaultInstance()).build());
+      caughtUp();
+    } else {
+      readIfRoom();
+    }
+  }
+
+  private void caughtUp() {
+    caughtUp = true;
+    if (!announcedEmpty) {
+      announcedEmpty = true;
+      session.push(Push.newBuilder().setQueueEmpty(QueueEmpty.getDefaultInstance()).build());
+    }
+  }
+
+  /** Pushes what a rescan found that is neither in flight nor being deleted, while there is room. */
+  private void rescan(List<QueuedEnvelope> found, int limit, long from) {
+    long handled = from;
+    for (QueuedEnvelope envelope : found) {
+      ByteString guid = ByteString.copyFrom(envelope.guid());
+      if (!inflight.containsKey(guid) && !deleting.contains(guid)) {
+        if (!canPush()) {
+          // No room for the rest: go on from here once acks or the socket make some.
+          if (rescanFrom < 0) {
+            rescanFrom = handled;
+          }
+          dirty = true;
+          return;
+        }
+        push(envelope);
       }
+      handled = envelope.seq();
+    }
+    if (found.size() == limit && rescanFrom < 0) {
+      rescanFrom = handled; // a full page: more may follow
+    }
+    if (found.size() < limit && !dirty) {
+      caughtUp();
     } else {
       readIfRoom();
     }
