@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
     },
     subcommands = {
       RelayMode.class,
+      org.parley.bench.modes.FailoverMode.class,
       ConnectionsMode.class,
       DrainMode.class,
       org.parley.bench.modes.DeviceModes.Link.class,

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.parley.bench.net.WsClient;
 import org.parley.bench.report.Result;
+import org.parley.bench.server.ClusterServer;
 import org.parley.bench.server.ExternalServer;
 import org.parley.bench.server.ServerHandle;
 import org.parley.bench.server.SpawnedServer;
@@ -38,6 +39,19 @@ public final class CommonOptions {
       description = "The server the bench starts runs clustered on this PostgreSQL (postgresql://HOST:PORT/DB?user=..,"
           + " an empty database) instead of its embedded SQLite.")
   String serverStore;
+
+  @Option(
+      names = "--server-redis",
+      description = "With --server-store: the nodes the bench starts wake each other (and share rate limits) through"
+          + " this Redis (redis://HOST:PORT?prefix=NAME).")
+  String serverRedis;
+
+  @Option(
+      names = "--server-nodes",
+      defaultValue = "1",
+      description = "With --server-store and --server-redis: start this many nodes and spread the devices over them"
+          + " (default ${DEFAULT-VALUE}).")
+  int serverNodes;
 
   @Option(names = "--server-rate-limits", defaultValue = "on", description = "on: the shipped per-account message and byte limits apply (bulk registration limits are raised either way); off: no rate limit at all, to measure what they cost (default ${DEFAULT-VALUE}).")
   String serverRateLimits;
@@ -77,8 +91,17 @@ public final class CommonOptions {
     if (serverStore != null) {
       args.addAll(List.of("--store", serverStore));
     }
+    if (serverRedis != null) {
+      args.addAll(List.of("--redis", serverRedis));
+    }
     if (serverRateLimits.equals("off")) {
       args.add("--no-rate-limits");
+    }
+    if (serverNodes > 1) {
+      if (serverStore == null || serverRedis == null) {
+        throw new IllegalArgumentException("--server-nodes above 1 needs --server-store and --server-redis: the nodes share both");
+      }
+      return new ClusterServer(data, serverNodes, jvm, serverCpus, args);
     }
     return new SpawnedServer(data, jvm, serverCpus, args);
   }
@@ -96,7 +119,11 @@ public final class CommonOptions {
   }
 
   public WsClient client(ServerHandle server) {
-    return new WsClient(URI.create(server.url()), clientThreads, WsClient.loopbackSources(sourceAddresses));
+    List<URI> urls =
+        server instanceof ClusterServer cluster
+            ? cluster.urls().stream().map(URI::create).toList()
+            : List.of(URI.create(server.url()));
+    return new WsClient(urls, clientThreads, WsClient.loopbackSources(sourceAddresses));
   }
 
   public int sourceAddresses() {

@@ -42,9 +42,10 @@ public final class WsClient implements AutoCloseable {
 
   private final EventLoopGroup group;
   private final Class<? extends Channel> channelType;
-  private final URI server;
+  private final List<URI> servers;
   private final List<String> sourceAddresses;
   private final AtomicInteger nextSource = new AtomicInteger();
+  private final AtomicInteger nextServer = new AtomicInteger();
 
   /**
    * @param server ws://HOST:PORT
@@ -52,16 +53,21 @@ public final class WsClient implements AutoCloseable {
    * @param sourceAddresses local addresses to bind, used round robin; empty: let the kernel choose
    */
   public WsClient(URI server, int threads, List<String> sourceAddresses) {
+    this(List.of(server), threads, sourceAddresses);
+  }
+
+  /** @param servers the nodes of a cluster: connections go to them in turn, spreading devices over all */
+  public WsClient(List<URI> servers, int threads, List<String> sourceAddresses) {
     boolean epoll = Epoll.isAvailable();
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     this.group = new MultiThreadIoEventLoopGroup(threads, io);
     this.channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
-    this.server = server;
+    this.servers = List.copyOf(servers);
     this.sourceAddresses = List.copyOf(sourceAddresses);
   }
 
   public URI server() {
-    return server;
+    return servers.getFirst();
   }
 
   /**
@@ -69,7 +75,7 @@ public final class WsClient implements AutoCloseable {
    * completes once the upgrade is done. Pushes reach {@code pushes} on the connection's event loop.
    */
   public CompletableFuture<WsConnection> connect(String path, String authorization, Consumer<Push> pushes) {
-    URI uri = server.resolve(path);
+    URI uri = servers.get(Math.floorMod(nextServer.getAndIncrement(), servers.size())).resolve(path);
     DefaultHttpHeaders headers = new DefaultHttpHeaders();
     if (authorization != null) {
       headers.set(HttpHeaderNames.AUTHORIZATION, authorization);

@@ -13,9 +13,21 @@ public final class ProcessStats {
   private static final long CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux x86-64
 
   private final long pid;
+  private final List<ProcessStats> more;
 
   public ProcessStats(long pid) {
     this.pid = pid;
+    this.more = List.of();
+  }
+
+  private ProcessStats(List<ProcessStats> all) {
+    this.pid = all.getFirst().pid;
+    this.more = List.copyOf(all.subList(1, all.size()));
+  }
+
+  /** Several processes (the nodes of a cluster) as one: CPU and memory summed. */
+  public static ProcessStats sum(List<ProcessStats> all) {
+    return all.size() == 1 ? all.getFirst() : new ProcessStats(all);
   }
 
   public long pid() {
@@ -24,6 +36,10 @@ public final class ProcessStats {
 
   /** User plus system CPU time so far, in milliseconds (all threads). */
   public long cpuMillis() {
+    return total(own(), ProcessStats::cpuMillis);
+  }
+
+  private long own() {
     try {
       String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
       // The command name may hold spaces; fields after its closing parenthesis are fixed.
@@ -37,12 +53,25 @@ public final class ProcessStats {
 
   /** Resident memory now, in bytes. */
   public long rssBytes() {
-    return statusKb("VmRSS:") * 1024;
+    return total(statusKb("VmRSS:") * 1024, ProcessStats::rssBytes);
   }
 
   /** Peak resident memory since the process started (high-water mark), in bytes. */
   public long peakRssBytes() {
-    return statusKb("VmHWM:") * 1024;
+    return total(statusKb("VmHWM:") * 1024, ProcessStats::peakRssBytes);
+  }
+
+  /** This process's figure plus the others'; unknown (-1) when any is. */
+  private long total(long own, java.util.function.ToLongFunction<ProcessStats> figure) {
+    long sum = own;
+    for (ProcessStats other : more) {
+      long value = figure.applyAsLong(other);
+      if (sum < 0 || value < 0) {
+        return -1;
+      }
+      sum += value;
+    }
+    return sum;
   }
 
   private long statusKb(String key) {

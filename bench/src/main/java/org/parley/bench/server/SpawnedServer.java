@@ -135,6 +135,12 @@ public final class SpawnedServer implements ServerHandle {
     return direct < 0 ? OptionalLong.empty() : OptionalLong.of(direct);
   }
 
+  /** SIGKILL: the node dies as in a machine loss, with no drain and no goodbye. */
+  public void killHard() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
   @Override
   public void close() {
     control.close();
