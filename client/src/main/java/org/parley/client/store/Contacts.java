@@ -211,15 +211,14 @@ public final class Contacts {
 
   public byte[] vouchedKey(String account, int deviceId) {
     return store.read(c -> {
-      try (PreparedStatement select =
-          c.prepareStatement(
+      PreparedStatement select =
+          store.statement(
               "SELECT d.identity_key FROM account_devices d JOIN accounts a ON a.account_id = d.account_id"
-                  + " WHERE d.account_id = ? AND d.device_id = ? AND d.trusted = 1 AND a.pending_identity IS NULL")) {
-        select.setString(1, account);
-        select.setInt(2, deviceId);
-        try (ResultSet rs = select.executeQuery()) {
-          return rs.next() ? rs.getBytes(1) : null;
-        }
+                  + " WHERE d.account_id = ? AND d.device_id = ? AND d.trusted = 1 AND a.pending_identity IS NULL");
+      select.setString(1, account);
+      select.setInt(2, deviceId);
+      try (ResultSet rs = select.executeQuery()) {
+        return rs.next() ? rs.getBytes(1) : null;
       }
     });
   }

@@ -23,6 +23,13 @@ public final class ProfileStore implements AutoCloseable {
 
   private final Connection connection;
   private final ReentrantLock lock = new ReentrantLock();
+  /**
+   * Statements of the hottest fixed SQL (sessions, identities, vouched keys: several per envelope),
+   * prepared once: sqlite-jdbc parses and plans a statement anew on every prepare. Used only under
+   * the lock, like the connection.
+   */
+  private final java.util.Map<String, PreparedStatement> statements = new java.util.HashMap<>();
+  private static final int MAX_STATEMENTS = 32;
   private int depth;
 
   /** A unit of work on the profile's connection. */
@@ -89,6 +96,26 @@ public final class ProfileStore implements AutoCloseable {
     }
   }
 
+  /**
+   * A prepared statement of this fixed SQL, kept for reuse: call it only inside {@link #read} or
+   * {@link #transaction} work, never close it, and close its result sets.
+   */
+  public PreparedStatement statement(String sql) throws SQLException {
+    if (!lock.isHeldByCurrentThread()) {
+      throw new IllegalStateException("a cached statement is only used inside read or transaction work");
+    }
+    PreparedStatement statement = statements.get(sql);
+    if (statement == null) {
+      if (statements.size() >= MAX_STATEMENTS) {
+        throw new IllegalStateException("more than " + MAX_STATEMENTS + " cached statements: only fixed SQL belongs here");
+      }
+      statement = connection.prepareStatement(sql);
+      statements.put(sql, statement);
+    }
+    statement.clearParameters();
+    return statement;
+  }
+
   /** Runs work under the lock without opening a transaction (reads, single statements). */
   public <T> T read(Work<T> work) {
     lock.lock();
@@ -145,6 +172,14 @@ public final class ProfileStore implements AutoCloseable {
   public void close() {
     lock.lock();
     try {
+      for (PreparedStatement statement : statements.values()) {
+        try {
+          statement.close();
+        } catch (SQLException ignored) {
+          // the connection closes next
+        }
+      }
+      statements.clear();
       connection.close();
     } catch (SQLException ignored) {
       // closing anyway

@@ -96,15 +96,14 @@ public final class SignalStore implements SignalProtocolStore {
       return IdentityChange.NEW_OR_UNCHANGED;
     }
     store.transaction(c -> {
-      try (PreparedStatement put =
-          c.prepareStatement(
-              "INSERT OR REPLACE INTO identities (account_id, device_id, identity_key, first_seen) VALUES (?,?,?,?)")) {
-        put.setString(1, address.getName());
-        put.setInt(2, address.getDeviceId());
-        put.setBytes(3, identityKey.serialize());
-        put.setLong(4, clock.millis());
-        return put.executeUpdate();
-      }
+      PreparedStatement put =
+          store.statement(
+              "INSERT OR REPLACE INTO identities (account_id, device_id, identity_key, first_seen) VALUES (?,?,?,?)");
+      put.setString(1, address.getName());
+      put.setInt(2, address.getDeviceId());
+      put.setBytes(3, identityKey.serialize());
+      put.setLong(4, clock.millis());
+      return put.executeUpdate();
     });
     return existing == null ? IdentityChange.NEW_OR_UNCHANGED : IdentityChange.REPLACED_EXISTING;
   }
@@ -352,14 +351,11 @@ public final class SignalStore implements SignalProtocolStore {
   @Override
   public void storeSession(SignalProtocolAddress address, SessionRecord record) {
     store.transaction(c -> {
-      try (PreparedStatement put =
-          c.prepareStatement(
-              "INSERT OR REPLACE INTO sessions (account_id, device_id, record) VALUES (?,?,?)")) {
-        put.setString(1, address.getName());
-        put.setInt(2, address.getDeviceId());
-        put.setBytes(3, record.serialize());
-        return put.executeUpdate();
-      }
+      PreparedStatement put = store.statement("INSERT OR REPLACE INTO sessions (account_id, device_id, record) VALUES (?,?,?)");
+      put.setString(1, address.getName());
+      put.setInt(2, address.getDeviceId());
+      put.setBytes(3, record.serialize());
+      return put.executeUpdate();
     });
   }
 
@@ -434,20 +430,18 @@ public final class SignalStore implements SignalProtocolStore {
 
   private byte[] blob(String sql, SignalProtocolAddress address) {
     return store.read(c -> {
-      try (PreparedStatement select = c.prepareStatement(sql)) {
-        select.setString(1, address.getName());
-        select.setInt(2, address.getDeviceId());
-        return first(select);
-      }
+      PreparedStatement select = store.statement(sql); // fixed SQL of this class: cached
+      select.setString(1, address.getName());
+      select.setInt(2, address.getDeviceId());
+      return first(select);
     });
   }
 
   private byte[] blob(String sql, int id) {
     return store.read(c -> {
-      try (PreparedStatement select = c.prepareStatement(sql)) {
-        select.setInt(1, id);
-        return first(select);
-      }
+      PreparedStatement select = store.statement(sql); // fixed SQL of this class: cached
+      select.setInt(1, id);
+      return first(select);
     });
   }
 
