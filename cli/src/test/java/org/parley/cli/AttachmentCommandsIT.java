@@ -61,11 +61,13 @@ class AttachmentCommandsIT {
     JsonNode sent = json(ok("alice", "send", "--to", BOB, "--attachment", report.toString(), "--attachment",
         notes.toString(), "--json", "the report").out());
     assertThat(sent.path("status").asText()).isEqualTo("sent");
+    assertThat(sent.path("attachments")).as("the ids of the files, for scripts").hasSize(2);
 
     // standalone: the message, then each file fetched and verified
     List<JsonNode> received = lines(ok("bob", "receive", "--timeout", "1s", "--json").out());
     JsonNode message = received.stream().filter(e -> e.path("type").asText().equals("message")).findFirst().orElseThrow();
     assertThat(message.path("attachments")).hasSize(2);
+    assertThat(message.path("attachments").get(0).path("id").asText()).isEqualTo(sent.path("attachments").get(0).asText());
     assertThat(message.path("attachments").get(0).path("fileName").asText()).isEqualTo("report.bin");
     assertThat(message.path("attachments").get(1).path("contentType").asText()).isEqualTo("text/plain");
     assertThat(message.path("attachments").get(0).path("path").isNull()).isTrue();

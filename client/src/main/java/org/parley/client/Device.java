@@ -120,9 +120,19 @@ public final class Device implements AutoCloseable {
    *     kept and goes out (in order) once this device is connected again
    */
   public record SendResult(
-      String messageId, long timestamp, long serverTimestamp, List<String> declined, String status) {
+      String messageId, long timestamp, long serverTimestamp, List<String> declined, String status,
+      List<String> attachments) {
+    public SendResult(String messageId, long timestamp, long serverTimestamp, List<String> declined, String status) {
+      this(messageId, timestamp, serverTimestamp, declined, status, List.of());
+    }
+
     public boolean pending() {
       return Outbox.PENDING.equals(status);
+    }
+
+    /** The same result naming the ids of the attachments the message carries. */
+    SendResult withAttachments(List<String> ids) {
+      return new SendResult(messageId, timestamp, serverTimestamp, declined, status, List.copyOf(ids));
     }
   }
 
@@ -151,7 +161,8 @@ public final class Device implements AutoCloseable {
 
   /** The second half of {@link #send}: the message that points to files already uploaded. */
   SendResult sendPrepared(String phone, String groupId, String body, List<Attachments.Prepared> prepared) {
-    return groupId != null ? groups().send(groupId, body, prepared) : chats.send(phone, body, prepared);
+    SendResult sent = groupId != null ? groups().send(groupId, body, prepared) : chats.send(phone, body, prepared);
+    return sent.withAttachments(prepared.stream().map(p -> p.pointer().getBlobId()).toList());
   }
 
   /**

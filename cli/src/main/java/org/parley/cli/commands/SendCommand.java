@@ -55,7 +55,8 @@ public final class SendCommand extends DeviceCommand<SendCommand.Sent> {
    *     kept and sent in order once the device is connected again (a daemon does that by itself)
    */
   public record Sent(
-      String id, String to, String group, long timestamp, long serverTimestamp, List<String> declined, String status) {}
+      String id, String to, String group, long timestamp, long serverTimestamp, List<String> declined, String status,
+      List<String> attachments) {}
 
   /** The exit code of a send kept for later (EX_TEMPFAIL): not an error, not stored on the server yet. */
   public static final int PENDING_EXIT = 75;
@@ -79,7 +80,7 @@ public final class SendCommand extends DeviceCommand<SendCommand.Sent> {
         Device.SendResult sent = device.send(p.recipient(), p.groupId(), message, files);
         return new Sent(
             sent.messageId(), p.recipient(), p.groupId(), sent.timestamp(), sent.serverTimestamp(), sent.declined(),
-            sent.status());
+            sent.status(), sent.attachments());
       });
 
   @Override
@@ -106,6 +107,9 @@ public final class SendCommand extends DeviceCommand<SendCommand.Sent> {
       fields.put("timestamp", sent.timestamp());
       fields.put("serverTimestamp", sent.serverTimestamp());
       fields.put("status", sent.status());
+      if (sent.attachments() != null && !sent.attachments().isEmpty()) {
+        fields.put("attachments", sent.attachments());
+      }
       output.record("sent", fields);
     }
   }
