@@ -196,6 +196,46 @@ class WebCompanionIT {
     }
   }
 
+  @Test
+  @Order(3)
+  @org.junit.jupiter.api.Timeout(180)
+  void parleyWebPrintsItsOneTimeLoginAndASecondOneOnTheProfileIsRefused() throws Exception {
+    Path profile = dir.resolve("web-command");
+    Process web = new ProcessBuilder(
+            ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
+            "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+            Main.class.getName(), "--profile", profile.toString(), "web", "--http", "127.0.0.1:0", "--server", server.url())
+        .redirectErrorStream(true)
+        .start();
+    try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(web.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+      java.util.regex.Pattern address = java.util.regex.Pattern.compile("^open http://127\\.0\\.0\\.1:(\\d+)/#token=(\\S+)$");
+      java.util.regex.Matcher open = null;
+      while (open == null) {
+        String line = lines.readLine();
+        if (line == null) {
+          break;
+        }
+        java.util.regex.Matcher m = address.matcher(line);
+        open = m.matches() ? m : null;
+      }
+      assertThat(open).as("'parley web' prints the address to open").isNotNull();
+      InetSocketAddress site = new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(open.group(1)));
+      Map<String, String> host = new LinkedHashMap<>();
+      host.put("Host", "127.0.0.1:" + site.getPort());
+      RawHttp.Response login = RawHttp.request(site, "POST", "/web/login", host, open.group(2));
+      assertThat(login.status()).isEqualTo(204);
+      host.put("Cookie", login.headers().get("set-cookie").split(";")[0]);
+      assertThat(RawHttp.request(site, "GET", "/web/state", host, null).body()).contains("\"registered\":false");
+
+      Cli.Run second = new Cli(dir).parley("web-command", "web", "--http", "127.0.0.1:0");
+      assertThat(second.code()).isNotZero();
+      assertThat(second.err()).contains("holds").contains("already");
+    } finally {
+      web.destroy();
+      web.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
   static String messagesText(ChromeDriver browser) {
     return browser.findElement(By.id("messages")).getText();
   }
