@@ -126,6 +126,7 @@ class WebCompanionIT {
     Browser.assumeInstalled();
     ok("bob", "send", "--to", ALICE, "old news from before the link");
     ok("alice", "receive", "--timeout", "1s");
+    ok("alice", "contacts", "name", BOB, "Bob Builder");
     ChromeDriver browser = Browser.start();
     try {
       browser.get("http://127.0.0.1:" + http.getPort() + "/#token=" + page.loginToken());
@@ -143,6 +144,7 @@ class WebCompanionIT {
       WebElement bobChat = await().atMost(Duration.ofSeconds(30))
           .until(() -> browser.findElements(By.cssSelector("#chat-list li[data-chat='" + BOB + "'] button")), l -> !l.isEmpty())
           .getFirst();
+      assertThat(bobChat.getText()).as("the address book's name came with the history (app state)").contains("Bob Builder");
       bobChat.click();
       await().atMost(Duration.ofSeconds(30)).until(() -> messagesText(browser).contains("old news from before the link"));
 
