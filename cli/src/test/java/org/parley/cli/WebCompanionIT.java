@@ -152,6 +152,13 @@ class WebCompanionIT {
       await("arrives without a reload").atMost(Duration.ofSeconds(30))
           .until(() -> messagesText(browser).contains("a live hello"));
 
+      // A file: shown with its message, then as fetched once the companion holds the verified copy.
+      Path menu = Files.write(dir.resolve("menu.txt"), "soup of the day\n".getBytes());
+      ok("bob", "send", "--to", ALICE, "--attachment", menu.toString(), "the menu");
+      await("the file is shown, then fetched").atMost(Duration.ofSeconds(30)).until(() ->
+          browser.findElements(By.cssSelector(".attachment[data-state='fetched']")).stream()
+              .anyMatch(e -> e.getText().contains("menu.txt") && e.getText().contains("saved on this device")));
+
       WebElement compose = browser.findElement(By.id("compose"));
       compose.sendKeys("first line", Keys.chord(Keys.SHIFT, Keys.ENTER), "a reply from the page");
       compose.sendKeys(Keys.ENTER);

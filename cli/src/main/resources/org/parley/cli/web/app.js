@@ -116,6 +116,9 @@ function onEvent(e) {
     case 'receipt':
       conversation.receipt(e);
       break;
+    case 'attachment':
+      conversation.attachment(e);
+      break;
     case 'read':
     case 'contact-name':
     case 'chat-state':

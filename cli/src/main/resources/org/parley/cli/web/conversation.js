@@ -153,6 +153,12 @@ export class Conversation {
     }
   }
 
+  /** An attachment event: the file was fetched (or not) after its message was shown. */
+  attachment(e) {
+    const node = this.container.querySelector('[data-attachment="' + CSS.escape(e.id) + '"]');
+    if (node) node.replaceWith(attachmentLine(e));
+  }
+
   lastDay() {
     const separators = this.container.querySelectorAll('.day');
     return separators.length ? separators[separators.length - 1].dataset.day : null;
@@ -168,7 +174,8 @@ export class Conversation {
     if (!own && this.chat.group) {
       bubble.append(el('p', { class: 'author', text: m.name || this.ctx.nameOf(m.from) || m.from }));
     }
-    bubble.append(el('p', { class: 'body', text: m.body }));
+    if (m.body) bubble.append(el('p', { class: 'body', text: m.body }));
+    for (const a of m.attachments || []) bubble.append(attachmentLine(a));
     const meta = el('p', { class: 'meta' });
     if (own) {
       const by = m.fromDevice === me.deviceId ? 'you' : 'you, from ' + this.ctx.deviceName(m.fromDevice);
@@ -183,4 +190,20 @@ export class Conversation {
     bubble.append(meta);
     return el('div', { class: 'msg ' + (own ? 'out' : 'in'), id: 'm-' + m.id, 'data-status': m.status }, bubble);
   }
+}
+
+/**
+ * A file of a message: its name as the sender gave it (text only, never markup or a link built from
+ * it), type, size, and whether this device holds the verified file ('parley attachment get' fetches it).
+ */
+function attachmentLine(a) {
+  const state = a.path ? 'saved on this device' : a.status === 'failed' ? 'refused: ' + (a.error || '') : 'not fetched yet';
+  return el('p', { class: 'attachment', 'data-attachment': a.id, 'data-state': a.path ? 'fetched' : a.status,
+    text: '\u{1F4CE} ' + (a.fileName || '(no name)') + ' \u00b7 ' + a.contentType + ' \u00b7 ' + size(a.size) + ' \u00b7 ' + state });
+}
+
+function size(bytes) {
+  if (bytes < 1024) return bytes + ' B';
+  if (bytes < 1024 * 1024) return (bytes / 1024).toFixed(1) + ' KB';
+  return (bytes / 1024 / 1024).toFixed(1) + ' MB';
 }
