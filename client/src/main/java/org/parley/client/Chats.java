@@ -110,8 +110,10 @@ final class Chats {
             local.account(), data.getId(), local.deviceId(), recipient, null, true, body, now,
             result.serverTimestamp(), "sent");
     device.profile.transaction(c -> {
-      // Kept a while, for a device of the recipient that cannot decrypt it to ask for it again.
-      new Resends(device.profile, device.clock).sent(now, recipient, null, parts.get(0).content());
+      // Kept a while, for a device of the recipient (or an own device, its transcript) that cannot
+      // decrypt it to ask for it again.
+      Resends resends = new Resends(device.profile, device.clock);
+      parts.forEach(part -> resends.sent(now, part.account(), null, part.content()));
       if (!device.history.add(entry, data.getAttachmentsList(), AttachmentStore.PENDING)) {
         device.history.setOwnStatus(local.account(), data.getId(), Outbox.SENT, result.serverTimestamp(), recipient);
       }

@@ -80,6 +80,24 @@ class RetryRequestIT {
   }
 
   @Test
+  void anOwnCompanionWhoseSessionWithThePrimaryWasWipedGetsTheTranscriptAgain() {
+    try (Device alice = register(server, dir.resolve("alice"), ALICE);
+        Device bob = register(server, dir.resolve("bob"), BOB);
+        Device laptop = Accounts.linkByUri(server, alice, dir.resolve("alice-laptop"), "laptop")) {
+      receive(laptop);
+      alice.sendText(BOB, "first");
+      assertThat(messages(receive(laptop))).extracting(MessageEvent::body).containsExactly("first");
+      laptop.contextForTests().signal.deleteSession(new SignalProtocolAddress(id(ALICE).toString(), 1));
+
+      alice.sendText(BOB, "second");
+      assertThat(waiting(receive(laptop))).singleElement().satisfies(w -> assertThat(w.from()).isEqualTo(ALICE));
+      receive(alice);
+      assertThat(messages(receive(laptop))).extracting(MessageEvent::body).containsExactly("second");
+      assertThat(laptop.history(BOB, null, 10)).extracting(MessageEvent::body).containsExactly("first", "second");
+    }
+  }
+
+  @Test
   void aGroupMessageWhoseSenderKeyIsMissingIsAskedForAndTheKeyComesWithIt() {
     try (Device alice = register(server, dir.resolve("alice"), ALICE);
         Device bob = register(server, dir.resolve("bob"), BOB)) {
