@@ -27,28 +27,39 @@ final class Companions {
     this.online = online;
   }
 
-  CompanionLinker.Result link(String serverUrl, String name, DeviceKind kind, Consumer<CompanionLinker.Invitation> show) {
+  CompanionLinker.Result link(
+      String serverUrl, String name, DeviceKind kind, boolean byCode, Consumer<CompanionLinker.Invitation> show) {
     String shown = name == null || name.isBlank() ? kind.name().toLowerCase(Locale.ROOT) : name;
     CompanionLinker.Result result =
         new CompanionLinker(device.profile, device.signal, device.local, device.contacts, device.clock, device.ssl)
-            .link(serverUrl, shown, kind, show);
+            .link(serverUrl, shown, kind, byCode, show);
     // Learn the account's devices now, so the first message from here reaches every one of them.
     device.directory().refresh(online.connection(false), result.account());
     return result;
   }
 
   PrimaryLinker.Linked addDevice(String linkUri, int historyDays) {
+    return addDevice(historyDays, (linker, server) -> linker.add(server, LinkUri.parse(linkUri)));
+  }
+
+  /** Links the device that shows the 8-character {@code code} (DESIGN.md §17). */
+  PrimaryLinker.Linked addDeviceByCode(String code, int historyDays) {
+    return addDevice(historyDays, (linker, server) -> linker.addByCode(server, code));
+  }
+
+  private PrimaryLinker.Linked addDevice(
+      int historyDays, java.util.function.BiFunction<PrimaryLinker, ServerConnection, PrimaryLinker.Linked> how) {
     device.requirePrimary("add devices");
     if (historyDays < 1) {
       throw new ClientException("--history-days must be at least 1");
     }
     var local = device.local;
     ServerConnection server = online.connection(false);
-    PrimaryLinker.Linked linked =
+    PrimaryLinker linker =
         new PrimaryLinker(
                 device.signal.getIdentityKeyPair(), local.account(), local.phone(), local.serverUrl(),
-                device.ownList(), device.clock)
-            .add(server, LinkUri.parse(linkUri));
+                device.ownList(), device.clock);
+    PrimaryLinker.Linked linked = how.apply(linker, server);
     // The companion is on the signed list now: whatever arrives from here on reaches it directly,
     // and everything before is in the export.
     device.directory().refresh(server, local.account());

@@ -338,7 +338,16 @@ public final class Device implements AutoCloseable {
    */
   public CompanionLinker.Result link(
       String serverUrl, String name, DeviceKind kind, Consumer<CompanionLinker.Invitation> show) {
-    return companions.link(serverUrl, name, kind, show);
+    return companions.link(serverUrl, name, kind, false, show);
+  }
+
+  /**
+   * Becomes a companion by an 8-character code (DESIGN.md §17): shows the code (through {@code
+   * show}, as {@link CompanionLinker.Invitation#code}) and waits until a primary types it.
+   */
+  public CompanionLinker.Result linkByCode(
+      String serverUrl, String name, DeviceKind kind, Consumer<CompanionLinker.Invitation> show) {
+    return companions.link(serverUrl, name, kind, true, show);
   }
 
   /**
@@ -346,7 +355,13 @@ public final class Device implements AutoCloseable {
    * {@code startLink}/{@code finishLink}, a web page): opens the provisioning socket and returns
    * the invitation at once, while waiting for the primary goes on in the background.
    */
-  public synchronized CompanionLinker.Invitation startLink(String serverUrl, String name, DeviceKind kind) {
+  public CompanionLinker.Invitation startLink(String serverUrl, String name, DeviceKind kind) {
+    return startLink(serverUrl, name, kind, false);
+  }
+
+  /** {@link #startLink} showing an 8-character code instead of a QR code when {@code byCode}. */
+  public synchronized CompanionLinker.Invitation startLink(
+      String serverUrl, String name, DeviceKind kind, boolean byCode) {
     if (pendingLink != null && !pendingLink.isDone()) {
       throw new ClientException("a link is already waiting for the primary; finish it first");
     }
@@ -354,7 +369,7 @@ public final class Device implements AutoCloseable {
     CompletableFuture<CompanionLinker.Result> linked = new CompletableFuture<>();
     Thread.ofPlatform().daemon().name("parley-link").start(() -> {
       try {
-        linked.complete(companions.link(serverUrl, name, kind, shown::complete));
+        linked.complete(companions.link(serverUrl, name, kind, byCode, shown::complete));
       } catch (RuntimeException e) {
         linked.completeExceptionally(e);
         shown.completeExceptionally(e);
@@ -398,6 +413,14 @@ public final class Device implements AutoCloseable {
    */
   public PrimaryLinker.Linked addDevice(String linkUri, int historyDays) {
     return companions.addDevice(linkUri, historyDays);
+  }
+
+  /**
+   * On the primary: links the device that shows the 8-character {@code code} (DESIGN.md §17), then
+   * exports the last {@code historyDays} days of history to it.
+   */
+  public PrimaryLinker.Linked addDeviceByCode(String code, int historyDays) {
+    return companions.addDeviceByCode(code, historyDays);
   }
 
   /** On the primary: unlinks a companion and signs the list without it. */

@@ -25,6 +25,7 @@ import org.parley.server.devices.DeviceService;
 import org.parley.server.devices.InactivityPolicy;
 import org.parley.server.devices.InactivityReaper;
 import org.parley.server.devices.LinkService;
+import org.parley.server.devices.LinkCodes;
 import org.parley.server.groups.GroupService;
 import org.parley.server.keys.KeyService;
 import org.parley.server.messages.DeviceSessions;
@@ -64,6 +65,7 @@ public final class ParleyServer implements AutoCloseable {
   private final Housekeeping housekeeping;
   private final ActivityTracker activity;
   private final InactivityReaper inactivity;
+  private final LinkCodes linkCodes;
   private final Clock clock;
   private final WebSocketServer transport;
   private final DataDirectoryLock lock;
@@ -118,7 +120,9 @@ public final class ParleyServer implements AutoCloseable {
           new DeviceSessions(
               presence, queues, storage.keys(), activity, blocking, limits, ops.metrics().delivered());
       Throttle throttle = new Throttle(limiter);
-      LinkService linking = new LinkService(storage.accounts(), clock, limits, config.maxCompanions(), throttle, bus);
+      this.linkCodes = new LinkCodes(clock);
+      LinkService linking =
+          new LinkService(storage.accounts(), clock, limits, config.maxCompanions(), throttle, bus, linkCodes);
 
       RequestRouter router = new RequestRouter(ops.metrics()::refused);
       new RegistrationService(
@@ -221,6 +225,11 @@ public final class ParleyServer implements AutoCloseable {
   }
 
   /** For tests that must reach behind the protocol (a ghost device inserted into the store). */
+  /** The link codes waiting on this node (DESIGN.md §17): what the operator holds of them. */
+  public LinkCodes linkCodes() {
+    return linkCodes;
+  }
+
   public Storage storage() {
     return storage;
   }

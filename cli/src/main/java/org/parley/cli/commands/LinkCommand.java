@@ -40,6 +40,14 @@ public final class LinkCommand extends DeviceCommand<LinkCommand.Linked> {
   @Option(names = "--qr-png", paramLabel = "FILE", description = "Also write the QR code as a PNG image.")
   Path qrPng;
 
+  @Option(
+      names = "--code",
+      description = {
+        "Show an 8-character code (XXXX-XXXX, good for 180 s and 3 tries) instead of a QR code;",
+        "type it on the primary with 'parley add-device --code XXXX-XXXX'."
+      })
+  boolean code;
+
   /** How long to wait for the primary's history after linking (it exports first). */
   private static final Duration HISTORY_WAIT = Duration.ofSeconds(60);
 
@@ -56,6 +64,21 @@ public final class LinkCommand extends DeviceCommand<LinkCommand.Linked> {
             device.startLink(
                 Require.text(p.server(), "server"), p.name(), LinkUri.kind(p.kind() == null ? "desktop" : p.kind()));
         return new Invitation(invitation.uri(), invitation.expiresAt());
+      });
+
+  public record CodeInvitation(String code, long expiresAt) {}
+
+  /**
+   * {@code startLinkCode}: opens the provisioning socket and files an 8-character code with the
+   * server (DESIGN.md §17); returns the code to show. Then {@code finishLink} and {@code awaitHistory}.
+   */
+  public static final Handler<StartParams, CodeInvitation> START_LINK_CODE =
+      Handler.of("startLinkCode", StartParams.class, CodeInvitation.class, (device, p, caller) -> {
+        CompanionLinker.Invitation invitation =
+            device.startLink(
+                Require.text(p.server(), "server"), p.name(), LinkUri.kind(p.kind() == null ? "desktop" : p.kind()),
+                true);
+        return new CodeInvitation(invitation.code(), invitation.expiresAt());
       });
 
   /** {@code finishLink}: waits until the primary adds this device (after {@code startLink}). */
@@ -82,7 +105,25 @@ public final class LinkCommand extends DeviceCommand<LinkCommand.Linked> {
 
   @Override
   protected Linked run(Invoker invoker, Output output) {
-    Invitation invitation = invoker.call(START_LINK, new StartParams(server, name, kind));
+    if (code) {
+      CodeInvitation shown = invoker.call(START_LINK_CODE, new StartParams(server, name, kind));
+      output.note(shown.code());
+      output.note(
+          "type it on the primary: 'parley add-device --code " + shown.code() + "'; it works once, 3 tries,"
+              + " until " + Instant.ofEpochMilli(shown.expiresAt()));
+    } else {
+      showQrCode(invoker.call(START_LINK, new StartParams(server, name, kind)), output);
+    }
+    Linked linked = invoker.call(FINISH_LINK, new Handler.None());
+    if (!output.json()) {
+      output.note(
+          "linked as device " + linked.deviceId() + " of " + linked.phone() + " (account " + linked.account() + ")");
+    }
+    boolean imported = invoker.call(AWAIT_HISTORY, new AwaitParams(null)).imported();
+    return new Linked(linked.deviceId(), linked.phone(), linked.account(), imported);
+  }
+
+  private void showQrCode(Invitation invitation, Output output) {
     output.note(QrCodes.terminal(invitation.uri()));
     if (qrPng != null) {
       QrCodes.writePng(invitation.uri(), qrPng);
@@ -92,13 +133,6 @@ public final class LinkCommand extends DeviceCommand<LinkCommand.Linked> {
     output.note(
         "scan it with the primary ('parley add-device --qr-png FILE' or '--uri LINE'); it expires at "
             + Instant.ofEpochMilli(invitation.expiresAt()));
-    Linked linked = invoker.call(FINISH_LINK, new Handler.None());
-    if (!output.json()) {
-      output.note(
-          "linked as device " + linked.deviceId() + " of " + linked.phone() + " (account " + linked.account() + ")");
-    }
-    boolean imported = invoker.call(AWAIT_HISTORY, new AwaitParams(null)).imported();
-    return new Linked(linked.deviceId(), linked.phone(), linked.account(), imported);
   }
 
   @Override

@@ -58,6 +58,7 @@ public final class Methods {
             RegisterCommand.REGISTER,
             VerifyCommand.VERIFY,
             LinkCommand.START_LINK,
+            LinkCommand.START_LINK_CODE,
             LinkCommand.FINISH_LINK,
             LinkCommand.AWAIT_HISTORY,
             AddDeviceCommand.ADD_DEVICE,

@@ -36,7 +36,7 @@ class MethodsTest {
     // unsubscribeReceive belong to the connection: LineSession).
     assertThat(methods.names())
         .contains(
-            "send", "sendReceipt", "listDevices", "addDevice", "removeDevice", "startLink", "finishLink",
+            "send", "sendReceipt", "listDevices", "addDevice", "removeDevice", "startLink", "startLinkCode", "finishLink",
             "listGroups", "updateGroup", "listContacts", "history", "safetyNumber", "trust", "receive", "version");
   }
 

@@ -21,7 +21,11 @@ import org.parley.client.store.SignalStore;
 import org.parley.protocol.DeviceListException;
 import org.parley.protocol.DeviceListSignatures;
 import org.parley.protocol.DeviceListSignatures.VerifiedDeviceList;
+import org.parley.protocol.LinkCodeCipher;
 import org.parley.protocol.ProvisioningCipher;
+import org.parley.protocol.wire.LinkCodeRegistered;
+import org.parley.protocol.wire.LinkCodeWrong;
+import org.parley.protocol.wire.RegisterLinkCode;
 import org.parley.protocol.wire.DeviceKind;
 import org.parley.protocol.wire.DeviceListEntry;
 import org.parley.protocol.wire.LinkDevice;
@@ -62,13 +66,21 @@ public final class CompanionLinker {
     this.ssl = ssl;
   }
 
-  /** The QR code to show: its {@code parley://link?} line and when it stops working. */
-  public record Invitation(String uri, long expiresAt) {}
+  /**
+   * What to show: the QR code's {@code parley://link?} line, or (linking by code) the
+   * {@code XXXX-XXXX} code with {@code uri} null; and when it stops working.
+   */
+  public record Invitation(String uri, long expiresAt, String code) {}
 
   /** What this device became. */
   public record Result(UUID account, String phone, int deviceId, long linkedAt, VerifiedDeviceList list) {}
 
   public Result link(String serverUrl, String name, DeviceKind kind, Consumer<Invitation> show) {
+    return link(serverUrl, name, kind, false, show);
+  }
+
+  /** @param byCode show an 8-character code (DESIGN.md §17) instead of a QR code */
+  public Result link(String serverUrl, String name, DeviceKind kind, boolean byCode, Consumer<Invitation> show) {
     if (local.isRegistered() && local.unlinkedReason() == null) {
       throw new ClientException(
           "this profile is already a device of " + local.phone() + "; use another --profile to link a new one");
@@ -86,13 +98,19 @@ public final class CompanionLinker {
         throw new ClientException("the server did not open a provisioning address; is it a Parley server?");
       }
       long expiresAt = first.getProvisioningAddress().getExpiresAt();
-      show.accept(
-          new Invitation(
-              new LinkUri(first.getProvisioningAddress().getAddress(), ephemeral.getPublicKey(),
-                      identity.getPublicKey(), kind, name)
-                  .toUri(),
-              expiresAt));
-      ProvisionMessage message = awaitProvisioning(pushes, socket, ephemeral, expiresAt);
+      if (byCode) {
+        Invitation code = registerCode(socket, ephemeral, identity, name, kind);
+        expiresAt = code.expiresAt();
+        show.accept(code);
+      } else {
+        show.accept(
+            new Invitation(
+                new LinkUri(first.getProvisioningAddress().getAddress(), ephemeral.getPublicKey(),
+                        identity.getPublicKey(), kind, name)
+                    .toUri(),
+                expiresAt, null));
+      }
+      ProvisionMessage message = awaitProvisioning(pushes, socket, ephemeral, expiresAt, byCode);
       UUID account = UUID.fromString(message.getAccountId());
       IdentityKey primary = key(message.getPrimaryIdentityKey().toByteArray());
       VerifiedDeviceList list = checkVouched(message, account, primary, identity.getPublicKey());
@@ -128,8 +146,45 @@ public final class CompanionLinker {
     }
   }
 
+  /**
+   * Files the code's wrapped keys with the server under its first half; draws again when that half
+   * is taken by another waiting code.
+   */
+  private static Invitation registerCode(
+      ServerConnection socket, ECKeyPair ephemeral, IdentityKeyPair identity, String name, DeviceKind kind) {
+    for (int attempt = 1; ; attempt++) {
+      String code = LinkCodeCipher.generate(RANDOM);
+      byte[] wrapped =
+          LinkCodeCipher.wrap(code, raw(ephemeral.getPublicKey()), raw(identity.getPublicKey().getPublicKey()));
+      try {
+        LinkCodeRegistered registered =
+            socket
+                .call(
+                    Request.newBuilder()
+                        .setRegisterLinkCode(
+                            RegisterLinkCode.newBuilder()
+                                .setSlot(LinkCodeCipher.slot(code))
+                                .setWrapped(ByteString.copyFrom(wrapped))
+                                .setName(name)
+                                .setKind(kind)))
+                .getLinkCodeRegistered();
+        return new Invitation(null, registered.getExpiresAt(), code);
+      } catch (ClientException e) {
+        if (!"CONFLICT".equals(e.code()) || attempt == 3) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** The 32 bytes of an X25519 public key, without libsignal's type byte. */
+  static byte[] raw(org.signal.libsignal.protocol.ecc.ECPublicKey key) {
+    byte[] serialized = key.serialize();
+    return java.util.Arrays.copyOfRange(serialized, serialized.length - LinkCodeCipher.KEY_BYTES, serialized.length);
+  }
+
   private static ProvisionMessage awaitProvisioning(
-      BlockingQueue<Push> pushes, ServerConnection socket, ECKeyPair ephemeral, long expiresAt) {
+      BlockingQueue<Push> pushes, ServerConnection socket, ECKeyPair ephemeral, long expiresAt, boolean byCode) {
     while (true) {
       Push push = next(pushes, socket, Duration.ofMillis(Math.max(1000, expiresAt - System.currentTimeMillis() + 5000)));
       if (push.hasProvisioningRefused()) {
@@ -143,6 +198,13 @@ public final class CompanionLinker {
           return ProvisioningCipher.decrypt(
               ephemeral, ProvisionEnvelope.parseFrom(push.getProvisioningMessage().getBody()));
         } catch (InvalidProtocolBufferException | ProvisioningCipher.ProvisioningException e) {
+          if (byCode) {
+            // Sealed to a key this device does not hold: the primary typed a wrong code (or the
+            // server swapped the keys). Told to the server, which tells the primary; the code
+            // stays good for its remaining attempts.
+            socket.call(Request.newBuilder().setLinkCodeWrong(LinkCodeWrong.getDefaultInstance()));
+            continue;
+          }
           throw new ClientException("the provisioning message could not be opened: " + e.getMessage(), e);
         }
       }
@@ -164,7 +226,7 @@ public final class CompanionLinker {
       }
       if (!socket.isOpen() || System.nanoTime() > deadline) {
         throw new ClientException(
-            "EXPIRED", "the QR code expired before a primary device added it; run 'parley link' again", null);
+            "EXPIRED", "the QR code or link code expired before a primary device added it; run 'parley link' again", null);
       }
     }
   }

@@ -10,7 +10,15 @@ import org.parley.client.ClientException;
 import org.parley.client.messaging.OwnDeviceList;
 import org.parley.client.net.ServerConnection;
 import org.parley.protocol.DeviceListSignatures;
+import org.parley.protocol.LinkCodeCipher;
 import org.parley.protocol.ProvisioningCipher;
+import org.parley.protocol.wire.ClaimLinkCode;
+import org.parley.protocol.wire.GetLinkCodeStatus;
+import org.parley.protocol.wire.LinkCodeClaim;
+import org.parley.protocol.wire.LinkCodeStatus;
+import org.signal.libsignal.protocol.IdentityKey;
+import org.signal.libsignal.protocol.InvalidKeyException;
+import org.signal.libsignal.protocol.ecc.ECPublicKey;
 import org.parley.protocol.wire.CreateLinkToken;
 import org.parley.protocol.wire.DeviceListEntry;
 import org.parley.protocol.wire.Devices;
@@ -51,6 +59,73 @@ public final class PrimaryLinker {
   public record Linked(int deviceId, String name, String kind, long linkedAt) {}
 
   public Linked add(ServerConnection server, LinkUri link) {
+    return add(server, link, () -> {});
+  }
+
+  /**
+   * Links the device that shows {@code typed} (DESIGN.md §17): one of the code's 3 attempts takes
+   * the companion's wrapped keys from the server; they are unwrapped here with the whole code,
+   * then linking goes on as with the QR code. With a wrong code (or keys the server swapped) the
+   * keys are ones nobody holds: the companion cannot open the provisioning message and says so.
+   */
+  public Linked addByCode(ServerConnection server, String typed) {
+    String code;
+    try {
+      code = LinkCodeCipher.normalize(typed);
+    } catch (IllegalArgumentException e) {
+      throw new ClientException(e.getMessage());
+    }
+    String slot = LinkCodeCipher.slot(code);
+    LinkCodeClaim claim =
+        server
+            .call(Request.newBuilder().setClaimLinkCode(ClaimLinkCode.newBuilder().setSlot(slot)))
+            .getLinkCodeClaim();
+    byte[][] keys = LinkCodeCipher.unwrap(code, claim.getWrapped().toByteArray());
+    String wrongCode =
+        "the new device could not open what this primary sent: the code is wrong ("
+            + claim.getAttemptsLeft() + (claim.getAttemptsLeft() == 1 ? " attempt" : " attempts")
+            + " left); check the code the new device shows and try again";
+    LinkUri link;
+    try {
+      link =
+          new LinkUri(
+              claim.getProvisioningAddress(),
+              new ECPublicKey(withType(keys[0])),
+              new IdentityKey(new ECPublicKey(withType(keys[1]))),
+              claim.getKind(),
+              claim.getName());
+    } catch (InvalidKeyException e) {
+      throw new ClientException(wrongCode);
+    }
+    int wrongBefore = status(server, slot).getWrong();
+    return add(server, link, () -> {
+      try {
+        if (status(server, slot).getWrong() > wrongBefore) {
+          throw new ClientException("INVALID_CODE", wrongCode, null);
+        }
+      } catch (ClientException e) {
+        if (!"NOT_FOUND".equals(e.code())) {
+          throw e;
+        }
+        // The code is gone with its socket: linked (the device list will say so) or given up.
+      }
+    });
+  }
+
+  private static LinkCodeStatus status(ServerConnection server, String slot) {
+    return server
+        .call(Request.newBuilder().setGetLinkCodeStatus(GetLinkCodeStatus.newBuilder().setSlot(slot)))
+        .getLinkCodeStatus();
+  }
+
+  private static byte[] withType(byte[] raw) {
+    byte[] typed = new byte[raw.length + 1];
+    typed[0] = 0x05; // libsignal's type byte for X25519 keys
+    System.arraycopy(raw, 0, typed, 1, raw.length);
+    return typed;
+  }
+
+  private Linked add(ServerConnection server, LinkUri link, Runnable whileWaiting) {
     ownList.reconcile(server);
     LinkToken token =
         server
@@ -91,15 +166,16 @@ public final class PrimaryLinker {
                 SendProvisioning.newBuilder()
                     .setAddress(link.address())
                     .setBody(ProvisioningCipher.encrypt(link.provisioningKey(), message).toByteString())));
-    awaitCompanion(server, token.getDeviceId());
+    awaitCompanion(server, token.getDeviceId(), whileWaiting);
     // The companion stored the list with its registration: now it is the published one.
     ownList.reconcile(server);
     return new Linked(token.getDeviceId(), link.name(), link.kind().name().toLowerCase(java.util.Locale.ROOT), linkedAt);
   }
 
-  private void awaitCompanion(ServerConnection server, int deviceId) {
+  private void awaitCompanion(ServerConnection server, int deviceId, Runnable whileWaiting) {
     long deadline = System.nanoTime() + WAIT_FOR_COMPANION.toNanos();
     while (devices(server).getDevicesList().stream().noneMatch(d -> d.getDeviceId() == deviceId)) {
+      whileWaiting.run();
       if (System.nanoTime() > deadline) {
         throw new ClientException(
             "the new device did not finish linking within " + WAIT_FOR_COMPANION.toSeconds() + " s; run 'parley link' on it again");

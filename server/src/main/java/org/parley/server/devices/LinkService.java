@@ -11,7 +11,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.parley.protocol.DeviceListSignatures;
 import org.parley.protocol.DeviceListSignatures.VerifiedDeviceList;
+import org.parley.protocol.wire.ClaimLinkCode;
 import org.parley.protocol.wire.CreateLinkToken;
+import org.parley.protocol.wire.GetLinkCodeStatus;
+import org.parley.protocol.wire.LinkCodeClaim;
+import org.parley.protocol.wire.LinkCodeRegistered;
+import org.parley.protocol.wire.LinkCodeStatus;
+import org.parley.protocol.wire.RegisterLinkCode;
 import org.parley.protocol.wire.DeviceListEntry;
 import org.parley.protocol.wire.LinkDevice;
 import org.parley.protocol.wire.LinkToken;
@@ -57,6 +63,7 @@ public final class LinkService implements SessionListener {
   private final NewDeviceValidator validator;
   private final Throttle throttle;
   private final ProvisioningSockets sockets;
+  private final LinkCodes codes;
   private final Map<String, PendingLink> tokens = new ConcurrentHashMap<>();
 
   private static final class PendingLink {
@@ -77,6 +84,14 @@ public final class LinkService implements SessionListener {
   /** @param bus reaches companions waiting on other nodes (the in-process bus of a lone node reaches none) */
   public LinkService(
       Accounts accounts, Clock clock, Limits limits, int maxCompanions, Throttle throttle, NodeBus bus) {
+    this(accounts, clock, limits, maxCompanions, throttle, bus, new LinkCodes(clock));
+  }
+
+  /** @param codes the link codes waiting here (DESIGN.md §17) */
+  public LinkService(
+      Accounts accounts, Clock clock, Limits limits, int maxCompanions, Throttle throttle, NodeBus bus,
+      LinkCodes codes) {
+    this.codes = codes;
     this.accounts = accounts;
     this.clock = clock;
     this.limits = limits;
@@ -92,7 +107,11 @@ public final class LinkService implements SessionListener {
     router
         .on(Request.BodyCase.CREATE_LINK_TOKEN, Access.PRIMARY, (s, r) -> token(s, r.getCreateLinkToken()))
         .on(Request.BodyCase.SEND_PROVISIONING, Access.PRIMARY, (s, r) -> relay(r.getSendProvisioning()))
-        .on(Request.BodyCase.LINK_DEVICE, Access.PROVISIONING, (s, r) -> link(s, r.getLinkDevice()));
+        .on(Request.BodyCase.LINK_DEVICE, Access.PROVISIONING, (s, r) -> link(s, r.getLinkDevice()))
+        .on(Request.BodyCase.REGISTER_LINK_CODE, Access.PROVISIONING, (s, r) -> registerCode(s, r.getRegisterLinkCode()))
+        .on(Request.BodyCase.LINK_CODE_WRONG, Access.PROVISIONING, (s, r) -> wrongCode(s))
+        .on(Request.BodyCase.CLAIM_LINK_CODE, Access.PRIMARY, (s, r) -> claimCode(s, r.getClaimLinkCode()))
+        .on(Request.BodyCase.GET_LINK_CODE_STATUS, Access.PRIMARY, (s, r) -> codeStatus(r.getGetLinkCodeStatus()));
   }
 
   @Override
@@ -111,13 +130,66 @@ public final class LinkService implements SessionListener {
         Push.newBuilder()
             .setProvisioningAddress(ProvisioningAddress.newBuilder().setAddress(address).setExpiresAt(expiresAt))
             .build()));
-    session.channel().eventLoop().schedule(session::close, ttl, TimeUnit.MILLISECONDS);
+    closeWhenDone(session, address, ttl);
+  }
+
+  /** Closes the socket when its QR code expires, or later, when the code it shows does. */
+  private void closeWhenDone(Session session, String address, long delay) {
+    session.channel().eventLoop().schedule(() -> {
+      long codeLeft = codes.expiresAt(address) - clock.millis();
+      if (codeLeft > 0) {
+        closeWhenDone(session, address, codeLeft);
+      } else {
+        session.close();
+      }
+    }, delay, TimeUnit.MILLISECONDS);
+  }
+
+  private CompletableFuture<Response.Builder> registerCode(Session session, RegisterLinkCode request)
+      throws ApiException {
+    if (!(session.attachment() instanceof String address)) {
+      throw new ApiException(Status.BAD_REQUEST, "wait for the provisioning address before showing a code");
+    }
+    throttle.take(limits.rates().linkTokens(), "code:" + session.remoteAddress(), "link codes");
+    LinkCodes.Entry entry =
+        codes.register(address, request.getSlot(), request.getWrapped(), request.getName(), request.getKind());
+    return RequestRouter.ok(
+        Response.newBuilder().setLinkCodeRegistered(LinkCodeRegistered.newBuilder().setExpiresAt(entry.expiresAt)));
+  }
+
+  private CompletableFuture<Response.Builder> wrongCode(Session session) {
+    if (session.attachment() instanceof String address) {
+      codes.wrong(address);
+    }
+    return RequestRouter.ok();
+  }
+
+  private CompletableFuture<Response.Builder> claimCode(Session session, ClaimLinkCode request) throws ApiException {
+    throttle.take(limits.rates().linkTokens(), session.address().account().toString(), "link attempts");
+    LinkCodes.Entry entry = codes.claim(request.getSlot());
+    return RequestRouter.ok(
+        Response.newBuilder()
+            .setLinkCodeClaim(
+                LinkCodeClaim.newBuilder()
+                    .setProvisioningAddress(entry.address)
+                    .setWrapped(entry.wrapped)
+                    .setName(entry.name)
+                    .setKind(entry.kind)
+                    .setAttemptsLeft(LinkCodes.MAX_ATTEMPTS - entry.claims())));
+  }
+
+  private CompletableFuture<Response.Builder> codeStatus(GetLinkCodeStatus request) throws ApiException {
+    int[] status = codes.status(request.getSlot());
+    return RequestRouter.ok(
+        Response.newBuilder()
+            .setLinkCodeStatus(LinkCodeStatus.newBuilder().setWrong(status[0]).setAttemptsLeft(status[1])));
   }
 
   @Override
   public void closed(Session session) {
     if (session.kind() == Session.Kind.PROVISIONING && session.attachment() instanceof String address) {
       sockets.close(address, session);
+      codes.forget(address);
       // A token is only good on its own socket: forgotten with it.
       tokens.values().removeIf(t -> t.address.equals(address));
     }
