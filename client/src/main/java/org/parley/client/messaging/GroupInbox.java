@@ -203,8 +203,8 @@ public final class GroupInbox {
       if (e.status() == Status.NOT_FOUND || e.status() == Status.BAD_REQUEST) {
         return false;
       }
-      // Unknown right now: the envelope stays queued and is taken again later.
-      throw e;
+      // Unknown right now: the envelope stays queued and is taken again later (on a new connection).
+      throw new CheckUnavailable("could not check the group's membership: " + e.getMessage(), e);
     }
     return roster.get(groupId).filter(LocalGroup::member).map(g -> g.isMember(account)).orElse(false);
   }
