@@ -18,9 +18,15 @@ import org.parley.client.events.ClientEvent;
 import org.parley.client.events.MessageEvent;
 import org.parley.client.events.UntrustedEvent;
 import org.parley.client.events.WaitingEvent;
+import org.parley.client.net.ServerException;
+import org.parley.protocol.wire.CiphertextType;
 import org.parley.protocol.wire.Content;
 import org.parley.protocol.wire.Envelope;
+import org.parley.protocol.wire.OutgoingMessage;
+import org.parley.protocol.wire.Request;
 import org.parley.protocol.wire.RetryRequest;
+import org.parley.protocol.wire.SendMessage;
+import org.parley.protocol.wire.Status;
 import org.parley.server.testing.MutableClock;
 import org.parley.server.testing.TestServer;
 import org.parley.server.testing.WithTestServer;
@@ -208,6 +214,51 @@ class RetryRequestIT {
         }
       }
     });
+  }
+
+  @Test
+  void aSingleDeviceSendReachesOneExistingDeviceUnderItsRegistrationIdAndNoMore() {
+    try (Device alice = register(server, dir.resolve("alice"), ALICE);
+        Device bob = register(server, dir.resolve("bob"), BOB)) {
+      int registrationId =
+          server.server().storage().accounts().device(operator.device(BOB, 1)).orElseThrow().registrationId();
+      OutgoingMessage one = envelope(BOB, 1, registrationId);
+      assertThat(refusal(alice, single().addMessages(one).addMessages(envelope(BOB, 2, 1))))
+          .as("two envelopes").isEqualTo(Status.BAD_REQUEST);
+      assertThat(refusal(alice, single().addMessages(envelope(BOB, 7, registrationId))))
+          .as("a device that does not exist").isEqualTo(Status.MISMATCHED_DEVICES);
+      assertThat(refusal(alice, single().addMessages(envelope(BOB, 1, registrationId + 1))))
+          .as("an old registration id").isEqualTo(Status.STALE_DEVICES);
+      assertThat(refusal(alice, single().addMessages(envelope(ALICE, 1, 1))))
+          .as("itself").isEqualTo(Status.BAD_REQUEST);
+      assertThat(operator.queued(BOB, 1)).isEmpty();
+
+      alice.callForTests(Request.newBuilder().setSendMessage(single().addMessages(one)));
+      assertThat(operator.queued(BOB, 1)).hasSize(1);
+    }
+  }
+
+  private SendMessage.Builder single() {
+    return SendMessage.newBuilder().setTimestamp(System.currentTimeMillis()).setSingleDevice(true).setNoSync(true);
+  }
+
+  private OutgoingMessage envelope(String phone, int device, int registrationId) {
+    return OutgoingMessage.newBuilder()
+        .setDestinationAccount(id(phone).toString())
+        .setDestinationDevice(device)
+        .setDestinationRegistrationId(registrationId)
+        .setType(CiphertextType.WHISPER)
+        .setContent(ByteString.copyFromUtf8("opaque to the server"))
+        .build();
+  }
+
+  private static Status refusal(Device device, SendMessage.Builder send) {
+    try {
+      device.callForTests(Request.newBuilder().setSendMessage(send));
+      return Status.OK;
+    } catch (ServerException e) {
+      return e.status();
+    }
   }
 
   private UUID id(String phone) {
