@@ -158,6 +158,11 @@ class WebCompanionIT {
       await("the file is shown, then fetched").atMost(Duration.ofSeconds(30)).until(() ->
           browser.findElements(By.cssSelector(".attachment[data-state='fetched']")).stream()
               .anyMatch(e -> e.getText().contains("menu.txt") && e.getText().contains("saved on this device")));
+      // A picture: fetched, verified and shown in the bubble.
+      ok("bob", "send", "--to", ALICE, "--attachment", shot.toString(), "a picture");
+      await("the picture is shown in the bubble").atMost(Duration.ofSeconds(60)).until(() ->
+          Boolean.TRUE.equals(((JavascriptExecutor) browser).executeScript(
+              "const i = document.querySelector('#messages img.att-image'); return !!i && i.complete && i.naturalWidth > 0;")));
 
       WebElement compose = browser.findElement(By.id("compose"));
       compose.sendKeys("first line", Keys.chord(Keys.SHIFT, Keys.ENTER), "a reply from the page");

@@ -56,6 +56,7 @@ public final class WebCompanion {
     http.mount("/web/state", web.sessions::hasSession, web::state);
     http.mount("/web/link", web.sessions::admits, web::startLink);
     http.mount("/web/qr.png", web.sessions::hasSession, web::qr);
+    http.mount("/web/attachment", web.sessions::hasSession, new AttachmentRoute(daemon)::serve);
     http.mount("/", HttpApi.Guard.OPEN, web::file);
     return web;
   }

@@ -174,8 +174,8 @@ export class Conversation {
     if (!own && this.chat.group) {
       bubble.append(el('p', { class: 'author', text: m.name || this.ctx.nameOf(m.from) || m.from }));
     }
-    if (m.body) bubble.append(el('p', { class: 'body', text: m.body }));
     for (const a of m.attachments || []) bubble.append(attachmentLine(a));
+    if (m.body) bubble.append(el('p', { class: 'body', text: m.body }));
     const meta = el('p', { class: 'meta' });
     if (own) {
       const by = m.fromDevice === me.deviceId ? 'you' : 'you, from ' + this.ctx.deviceName(m.fromDevice);
@@ -192,14 +192,28 @@ export class Conversation {
   }
 }
 
+const INLINE = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+
 /**
- * A file of a message: its name as the sender gave it (text only, never markup or a link built from
- * it), type, size, and whether this device holds the verified file ('parley attachment get' fetches it).
+ * A file of a message: a raster picture shown in the bubble, anything else a line with its name as
+ * the sender gave it (text only), type, size and whether this device holds the verified file, as a
+ * download link. The local process fetches and verifies a file on first request.
  */
 function attachmentLine(a) {
-  const state = a.path ? 'saved on this device' : a.status === 'failed' ? 'refused: ' + (a.error || '') : 'not fetched yet';
-  return el('p', { class: 'attachment', 'data-attachment': a.id, 'data-state': a.path ? 'fetched' : a.status,
-    text: '\u{1F4CE} ' + (a.fileName || '(no name)') + ' \u00b7 ' + a.contentType + ' \u00b7 ' + size(a.size) + ' \u00b7 ' + state });
+  const href = '/web/attachment?id=' + encodeURIComponent(a.id);
+  const name = a.fileName || '(no name)';
+  const fetched = !!a.path;
+  const state = fetched ? 'saved on this device' : a.status === 'failed' ? 'refused: ' + (a.error || '') : 'not fetched yet';
+  const marks = { 'data-attachment': a.id, 'data-state': fetched ? 'fetched' : a.status };
+  const line = '\u{1F4CE} ' + name + ' \u00b7 ' + a.contentType + ' \u00b7 ' + size(a.size) + ' \u00b7 ' + state;
+  if (a.status === 'failed') {
+    return el('p', { class: 'attachment', ...marks, text: line });
+  }
+  if (INLINE.includes((a.contentType || '').toLowerCase())) {
+    return el('a', { class: 'attachment image', ...marks, href, target: '_blank', rel: 'noopener', 'aria-label': 'Open picture ' + name },
+      el('img', { class: 'att-image', src: href, alt: name, loading: 'lazy' }));
+  }
+  return el('a', { class: 'attachment', ...marks, href, download: name, text: line });
 }
 
 function size(bytes) {
