@@ -205,7 +205,7 @@ function attachmentLine(a) {
   const fetched = !!a.path;
   const state = fetched ? 'saved on this device' : a.status === 'failed' ? 'refused: ' + (a.error || '') : 'not fetched yet';
   const marks = { 'data-attachment': a.id, 'data-state': fetched ? 'fetched' : a.status };
-  const line = '\u{1F4CE} ' + name + ' \u00b7 ' + a.contentType + ' \u00b7 ' + size(a.size) + ' \u00b7 ' + state;
+  const line = name + ' \u00b7 ' + a.contentType + ' \u00b7 ' + size(a.size) + ' \u00b7 ' + state;
   if (a.status === 'failed') {
     return el('p', { class: 'attachment', ...marks, text: line });
   }
