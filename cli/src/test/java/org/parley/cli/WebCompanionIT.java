@@ -250,6 +250,34 @@ class WebCompanionIT {
     }
   }
 
+  @Test
+  @Order(4)
+  void linkedByAnEightCharacterCodeShownInThePage() throws Exception {
+    Browser.assumeInstalled();
+    Daemon second =
+        Daemon.start(
+            new Daemon.Options(
+                List.of(dir.resolve("web-code")), false, dir.resolve("web-code"), null, null,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null, Duration.ofDays(30),
+                ClientConfig.defaults()));
+    ChromeDriver browser = Browser.start();
+    try {
+      WebCompanion secondPage = WebCompanion.mount(second, server.url(), Clock.systemUTC());
+      browser.get("http://127.0.0.1:" + second.http().address().getPort() + "/#token=" + secondPage.loginToken() + "&link=code");
+      String code = await().atMost(Duration.ofSeconds(60))
+          .until(() -> browser.findElement(By.id("link-code")).getText(), t -> t.matches("[A-Z0-9]{4}-[A-Z0-9]{4}"));
+      ok("alice", "add-device", "--code", code);
+      await().atMost(Duration.ofSeconds(90)).until(() -> "true".equals(browser.findElement(By.tagName("body")).getDomAttribute("data-ready")));
+      await().atMost(Duration.ofSeconds(30)).until(() -> browser.findElement(By.id("chat-list")).getText().contains("Bob Builder"));
+    } catch (Throwable failure) {
+      Browser.keepFailure(browser, "linkedByCode");
+      throw failure;
+    } finally {
+      browser.quit();
+      second.close();
+    }
+  }
+
   static String messagesText(ChromeDriver browser) {
     return browser.findElement(By.id("messages")).getText();
   }

@@ -24,12 +24,12 @@ final class LinkFlow {
    *
    * @param phase {@code idle}, {@code waiting} (QR shown), {@code importing}, {@code done}, {@code failed}
    */
-  record Status(String phase, String uri, long expiresAt, String error, HistorySyncEvent history) {}
+  record Status(String phase, String uri, String code, long expiresAt, String error, HistorySyncEvent history) {}
 
   private final Daemon daemon;
   private final String server;
   private final Clock clock;
-  private volatile Status status = new Status("idle", null, 0, null, null);
+  private volatile Status status = new Status("idle", null, null, 0, null, null);
   private Thread waiter;
 
   LinkFlow(Daemon daemon, String server, Clock clock) {
@@ -41,13 +41,16 @@ final class LinkFlow {
   Status status() {
     Status now = status;
     if (now.phase().equals("waiting") && now.expiresAt() <= clock.millis()) {
-      return new Status("expired", null, now.expiresAt(), null, null);
+      return new Status("expired", null, null, now.expiresAt(), null, null);
     }
     return now;
   }
 
-  /** Shows a new QR code (the previous one expired or failed); a link already waiting keeps its code. */
-  synchronized Status start(String name) {
+  /**
+   * Shows a new QR code, or an 8-character code to type on the primary ({@code byCode}, DESIGN.md
+   * §17); a link already waiting in the same way keeps its code.
+   */
+  synchronized Status start(String name, boolean byCode) {
     if (daemon.device().local().isRegistered()) {
       throw new IllegalStateException("this profile is linked already");
     }
@@ -56,7 +59,12 @@ final class LinkFlow {
           "no server to link on: start the page with 'parley web --server ws://HOST:PORT'");
     }
     if (waiter != null && waiter.isAlive() && status().phase().equals("waiting")) {
-      return status;
+      if ((status.code() != null) == byCode) {
+        return status;
+      }
+      // The device holds one provisioning socket at a time: the other way starts when this one expires.
+      throw new IllegalStateException(
+          "the " + (byCode ? "QR code" : "code") + " shown now stays until it expires; the other way starts then");
     }
     if (waiter != null) {
       // The expired code's link ends when the server closes its provisioning socket; a new one
@@ -68,24 +76,29 @@ final class LinkFlow {
       }
     }
     String url = server != null ? server : daemon.device().local().serverUrl();
-    LinkCommand.Invitation invitation =
-        daemon.run(LinkCommand.START_LINK, new LinkCommand.StartParams(url, name, "web"), Caller.NONE);
-    status = new Status("waiting", invitation.uri(), invitation.expiresAt(), null, null);
+    LinkCommand.StartParams params = new LinkCommand.StartParams(url, name, "web");
+    if (byCode) {
+      LinkCommand.CodeInvitation invitation = daemon.run(LinkCommand.START_LINK_CODE, params, Caller.NONE);
+      status = new Status("waiting", null, invitation.code(), invitation.expiresAt(), null, null);
+    } else {
+      LinkCommand.Invitation invitation = daemon.run(LinkCommand.START_LINK, params, Caller.NONE);
+      status = new Status("waiting", invitation.uri(), null, invitation.expiresAt(), null, null);
+    }
     waiter = Thread.ofVirtual().name("parley-web-link").start(this::awaitPrimary);
     return status;
   }
 
   private void awaitPrimary() {
-    String uri = status.uri();
+    Status started = status;
     try {
       daemon.run(LinkCommand.FINISH_LINK, new org.parley.cli.commands.Handler.None(), Caller.NONE);
-      status = new Status("importing", null, 0, null, null);
+      status = new Status("importing", null, null, 0, null, null);
       daemon.run(LinkCommand.AWAIT_HISTORY, new LinkCommand.AwaitParams((double) HISTORY_IDLE.toSeconds()), progress());
-      status = new Status("done", null, 0, null, status.history());
+      status = new Status("done", null, null, 0, null, status.history());
     } catch (RuntimeException e) {
-      if (uri != null && uri.equals(status.uri())) {
+      if (status == started) {
         // An expired code is not an error to show: the page asks for a new one.
-        status = new Status(status.expiresAt() <= clock.millis() ? "expired" : "failed", null, 0, e.getMessage(), null);
+        status = new Status(status.expiresAt() <= clock.millis() ? "expired" : "failed", null, null, 0, e.getMessage(), null);
       }
     }
   }
@@ -100,7 +113,7 @@ final class LinkFlow {
       @Override
       public void live(ClientEvent event) {
         if (event instanceof HistorySyncEvent history) {
-          status = new Status("importing", null, 0, null, history);
+          status = new Status("importing", null, null, 0, null, history);
         }
       }
     };

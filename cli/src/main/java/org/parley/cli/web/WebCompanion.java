@@ -112,9 +112,10 @@ public final class WebCompanion {
     if (body == null) {
       return;
     }
-    String name = body.length == 0 ? null : json.readTree(body).path("name").asText(null);
+    var request = body.length == 0 ? json.createObjectNode() : json.readTree(body);
+    String name = request.path("name").asText("web");
     try {
-      page(exchange, 200, "application/json", json.writeValueAsBytes(link.start(name == null ? "web" : name)));
+      page(exchange, 200, "application/json", json.writeValueAsBytes(link.start(name, request.path("code").asBoolean(false))));
     } catch (RuntimeException e) {
       ObjectNode error = json.createObjectNode().put("error", e.getMessage());
       page(exchange, 409, "application/json", json.writeValueAsBytes(error));

@@ -44,8 +44,8 @@ export async function state() {
   return response.json();
 }
 
-export async function startLink(name) {
-  const response = await fetch('/web/link', { method: 'POST', headers: HEADERS, body: JSON.stringify({ name }) });
+export async function startLink(name, byCode) {
+  const response = await fetch('/web/link', { method: 'POST', headers: HEADERS, body: JSON.stringify({ name, code: !!byCode }) });
   const body = await response.json();
   if (!response.ok) {
     throw new ApiError(body.error || 'linking could not start', response.status);

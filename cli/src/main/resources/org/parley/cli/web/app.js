@@ -45,7 +45,7 @@ async function main() {
   }
   if (!current.registered) {
     show('screen-link');
-    current = await showLinking();
+    current = await showLinking(fragment.get('link'));
   }
   startApp(current);
 }

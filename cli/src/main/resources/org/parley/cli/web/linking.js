@@ -5,9 +5,22 @@ import { $ } from './util.js';
 
 const POLL_MS = 700;
 
-export async function showLinking() {
-  let shownUri = null;
+// mode: 'qr' (the default) or 'code' (DESIGN.md §17: an 8-character code typed on the primary)
+export async function showLinking(startMode) {
+  let mode = startMode === 'code' ? 'code' : 'qr';
+  let shown = null;
   let failures = 0;
+  $('link-switch').addEventListener('click', async () => {
+    mode = mode === 'qr' ? 'code' : 'qr';
+    paintSwitch(mode);
+    try {
+      await startLink('web', mode === 'code');
+      $('link-error').hidden = true;
+    } catch (error) {
+      showError(error.message);
+    }
+  });
+  paintSwitch(mode);
   for (;;) {
     let current;
     try {
@@ -22,16 +35,18 @@ export async function showLinking() {
     if (link.phase === 'importing' || (current.registered && link.phase !== 'done')) {
       showImport(link.history);
     } else if (link.phase === 'waiting') {
-      if (link.uri !== shownUri) {
-        shownUri = link.uri;
-        showCode(link.uri);
+      const now = link.code || link.uri;
+      if (now !== shown) {
+        shown = now;
+        if (link.code) showTypedCode(link.code);
+        else showCode(link.uri);
       }
       const seconds = Math.max(0, Math.round((link.expiresAt - Date.now()) / 1000));
       $('link-expiry').textContent = 'This code is good for ' + seconds + ' more seconds; a new one follows.';
     } else {
       // idle, expired or failed: ask for a (new) code
       try {
-        await startLink('web');
+        await startLink('web', mode === 'code');
         failures = 0;
         $('link-error').hidden = true;
         continue;
@@ -45,7 +60,22 @@ export async function showLinking() {
   }
 }
 
+function paintSwitch(mode) {
+  $('link-switch').textContent = mode === 'qr' ? 'Link with a code instead' : 'Show the QR code instead';
+}
+
+function showTypedCode(code) {
+  $('link-waiting').hidden = false;
+  $('link-importing').hidden = true;
+  $('link-by-qr').hidden = true;
+  $('link-by-code').hidden = false;
+  $('link-code').textContent = code;
+  $('link-code-inline').textContent = code;
+}
+
 function showCode(uri) {
+  $('link-by-qr').hidden = false;
+  $('link-by-code').hidden = true;
   $('link-waiting').hidden = false;
   $('link-importing').hidden = true;
   // The image is drawn by the local process from the same line; the query only defeats caching.
