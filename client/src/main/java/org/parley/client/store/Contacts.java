@@ -63,28 +63,28 @@ public final class Contacts {
 
   private Optional<Known> find(String column, String value) {
     return store.read(c -> {
-      try (PreparedStatement select =
-          c.prepareStatement(
+      // column is "account_id" or "phone": two fixed statements, cached (a group send looks up every member)
+      PreparedStatement select =
+          store.statement(
               "SELECT account_id, phone, primary_identity, list_version, verified_at, list_hash, verified,"
                   + " pending_identity, changed_from, changed_at FROM accounts WHERE "
-                  + column + " = ? ORDER BY verified_at DESC LIMIT 1")) {
-        select.setString(1, value);
-        try (ResultSet rs = select.executeQuery()) {
-          return rs.next()
-              ? Optional.of(
-                  new Known(
-                      UUID.fromString(rs.getString(1)),
-                      rs.getString(2),
-                      rs.getBytes(3),
-                      rs.getLong(4),
-                      rs.getLong(5),
-                      rs.getBytes(6),
-                      rs.getInt(7) == 1,
-                      rs.getBytes(8),
-                      rs.getBytes(9),
-                      rs.getLong(10)))
-              : Optional.empty();
-        }
+                  + column + " = ? ORDER BY verified_at DESC LIMIT 1");
+      select.setString(1, value);
+      try (ResultSet rs = select.executeQuery()) {
+        return rs.next()
+            ? Optional.of(
+                new Known(
+                    UUID.fromString(rs.getString(1)),
+                    rs.getString(2),
+                    rs.getBytes(3),
+                    rs.getLong(4),
+                    rs.getLong(5),
+                    rs.getBytes(6),
+                    rs.getInt(7) == 1,
+                    rs.getBytes(8),
+                    rs.getBytes(9),
+                    rs.getLong(10)))
+            : Optional.empty();
       }
     });
   }
@@ -241,21 +241,20 @@ public final class Contacts {
 
   public List<KnownDevice> devices(UUID account) {
     return store.read(c -> {
-      try (PreparedStatement select =
-          c.prepareStatement(
+      PreparedStatement select =
+          store.statement(
               "SELECT device_id, registration_id, identity_key, trusted, name, kind FROM account_devices"
-                  + " WHERE account_id = ? ORDER BY device_id")) {
-        select.setString(1, account.toString());
-        List<KnownDevice> out = new ArrayList<>();
-        try (ResultSet rs = select.executeQuery()) {
-          while (rs.next()) {
-            out.add(
-                new KnownDevice(
-                    rs.getInt(1), rs.getInt(2), rs.getBytes(3), rs.getInt(4) == 1, rs.getString(5), rs.getInt(6)));
-          }
+                  + " WHERE account_id = ? ORDER BY device_id");
+      select.setString(1, account.toString());
+      List<KnownDevice> out = new ArrayList<>();
+      try (ResultSet rs = select.executeQuery()) {
+        while (rs.next()) {
+          out.add(
+              new KnownDevice(
+                  rs.getInt(1), rs.getInt(2), rs.getBytes(3), rs.getInt(4) == 1, rs.getString(5), rs.getInt(6)));
         }
-        return out;
       }
+      return out;
     });
   }
 }
