@@ -34,7 +34,11 @@ final class Cli {
   }
 
   Run parley(String profile, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    return parley(new ByteArrayOutputStream(), profile, args);
+  }
+
+  /** @param out the standard output, readable while the command runs */
+  Run parley(ByteArrayOutputStream out, String profile, String... args) {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     List<String> all = new ArrayList<>(List.of("--profile", profiles.resolve(profile).toString()));
     all.addAll(List.of(args));

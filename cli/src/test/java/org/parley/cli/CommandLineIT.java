@@ -109,6 +109,48 @@ class CommandLineIT {
   }
 
   @Test
+  void linkACompanionByAnEightCharacterCodeWithTheCommands() throws Exception {
+    registerAs("alice", "+15550000511");
+    registerAs("bob", "+15550000512");
+    java.io.ByteArrayOutputStream shown = new java.io.ByteArrayOutputStream();
+    java.util.concurrent.CompletableFuture<Cli.Run> linking =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> new Cli(dir).parley(shown, "tablet", "link", "--server", server.url(), "--name", "tablet",
+                "--kind", "desktop", "--code"),
+            task -> Thread.ofPlatform().daemon().start(task));
+    java.util.regex.Pattern codeLine = java.util.regex.Pattern.compile("(?m)^([0-9A-Z]{4}-[0-9A-Z]{4})$");
+    String code =
+        org.awaitility.Awaitility.await()
+            .atMost(java.time.Duration.ofSeconds(30))
+            .until(() -> codeLine.matcher(shown.toString(java.nio.charset.StandardCharsets.UTF_8)), m -> m.find())
+            .group(1);
+    assertThat(shown.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("parley add-device --code " + code);
+
+    String wrongCode = code.substring(0, 8) + (code.charAt(8) == '7' ? '8' : '7');
+    Cli.Run wrong = parley("alice", "add-device", "--code", wrongCode);
+    assertThat(wrong.code()).isNotZero();
+    assertThat(wrong.err()).contains("the code is wrong (2 attempts left)");
+
+    Cli.Run added = parley("alice", "add-device", "--code", code.toLowerCase());
+    assertThat(added.code()).as(added.err()).isZero();
+    assertThat(added.out()).contains("linked device");
+    Cli.Run linked = linking.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(linked.code()).as(linked.err()).isZero();
+    assertThat(linked.out()).contains("linked as device").contains("history imported");
+    assertThat(linked.err()).as("the progress bar").contains("100%");
+
+    assertThat(parley("bob", "send", "--to", "+15550000511", "to the tablet too").code()).isZero();
+    assertThat(parley("tablet", "receive", "--timeout", "1s", "--json").json())
+        .filteredOn(m -> "message".equals(m.get("type").asText()))
+        .extracting(m -> m.get("body").asText()).containsExactly("to the tablet too");
+    assertThat(parley("tablet", "send", "--to", "+15550000512", "from the tablet").code()).isZero();
+    // Bob also gets the receipts of his first message: only the message is asked about.
+    assertThat(parley("bob", "receive", "--timeout", "1s", "--json").json())
+        .filteredOn(m -> "message".equals(m.get("type").asText()))
+        .extracting(m -> m.get("body").asText()).containsExactly("from the tablet");
+  }
+
+  @Test
   void failuresSayWhyOnOneLineAndExitNonZero() {
     Cli.Run unregistered = parley("nobody", "send", "--to", BOB, "hi");
     assertThat(unregistered.code()).isEqualTo(1);
