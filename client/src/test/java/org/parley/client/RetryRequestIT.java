@@ -217,6 +217,21 @@ class RetryRequestIT {
   }
 
   @Test
+  void garbageUnderAVouchedDevicesNameIsReportedAckedAndReceivingGoesOn() {
+    try (Device alice = register(server, dir.resolve("alice"), ALICE);
+        Device bob = register(server, dir.resolve("bob"), BOB)) {
+      alice.sendText(BOB, "first");
+      receive(bob);
+      operator.inject(ALICE, 1, BOB, 1, CiphertextType.WHISPER, "not a signal message".getBytes());
+      alice.sendText(BOB, "after the garbage");
+      bob.abortConnection();
+
+      assertThat(messages(receive(bob))).extracting(MessageEvent::body).containsExactly("after the garbage");
+      assertThat(operator.queued(BOB, 1)).isEmpty();
+    }
+  }
+
+  @Test
   void aSingleDeviceSendReachesOneExistingDeviceUnderItsRegistrationIdAndNoMore() {
     try (Device alice = register(server, dir.resolve("alice"), ALICE);
         Device bob = register(server, dir.resolve("bob"), BOB)) {

@@ -101,7 +101,7 @@ public final class Resends {
     long timestamp;
     try {
       timestamp = new DecryptionErrorMessage(request.getDecryptionError().toByteArray()).getTimestamp();
-    } catch (InvalidKeyException | InvalidMessageException | RuntimeException e) {
+    } catch (InvalidKeyException | InvalidMessageException | RuntimeException | AssertionError e) {
       events.add(new WarningEvent("bad-retry-request", "a retry request could not be read; ignored"));
       return;
     }

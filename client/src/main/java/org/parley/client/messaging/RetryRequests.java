@@ -72,8 +72,11 @@ public final class RetryRequests {
           DecryptionErrorMessage.forOriginalMessage(
                   envelope.getContent().toByteArray(), libsignalType(envelope.getType()), timestamp, device)
               .serialize();
-    } catch (RuntimeException e) {
-      return null; // not even the outline of a message: nothing a sender could recognise
+    } catch (RuntimeException | AssertionError e) {
+      // Not even the outline of a message: nothing a sender could recognise. (libsignal reports a
+      // parse failure here as an AssertionError wrapping an undeclared InvalidMessageException;
+      // letting it through would wedge the receive loop on a server's garbage.)
+      return null;
     }
     return profile.transaction(c -> {
       try (PreparedStatement count = c.prepareStatement("SELECT COUNT(*) FROM retry_requests WHERE state != 'given-up'");
