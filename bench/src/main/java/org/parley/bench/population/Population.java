@@ -26,6 +26,7 @@ import org.parley.protocol.wire.Register;
 import org.parley.protocol.wire.Registered;
 import org.parley.protocol.wire.Request;
 import org.parley.protocol.wire.RequestCode;
+import org.parley.protocol.wire.SendProvisioning;
 import org.signal.libsignal.protocol.IdentityKey;
 
 /**
@@ -167,11 +168,14 @@ public final class Population {
       List<BenchDevice> devices,
       int keyIndex) {
     CompletableFuture<String> address = new CompletableFuture<>();
+    CompletableFuture<Void> provisioned = new CompletableFuture<>();
     WsConnection provisioning =
         client
             .connect("/v1/provisioning", null, push -> {
               if (push.hasProvisioningAddress()) {
                 address.complete(push.getProvisioningAddress().getAddress());
+              } else if (push.hasProvisioningMessage()) {
+                provisioned.complete(null);
               }
             })
             .join();
@@ -181,6 +185,13 @@ public final class Population {
               .call(Request.newBuilder().setCreateLinkToken(CreateLinkToken.newBuilder().setProvisioningAddress(address.join())))
               .join()
               .getLinkToken();
+      // As a real primary does: the token reaches the companion in a provisioning message (here an
+      // empty one: the bench holds both sides). On a cluster the token is usable on the
+      // companion's node only once that message got there.
+      primaryConnection
+          .call(Request.newBuilder().setSendProvisioning(SendProvisioning.newBuilder().setAddress(address.join())))
+          .join();
+      provisioned.orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join();
       KeyPool.Identity companion = keys.get(keyIndex);
       long linkedAt = System.currentTimeMillis();
       IdentityKey companionKey = companion.pair().getPublicKey();
