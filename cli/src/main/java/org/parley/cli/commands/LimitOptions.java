@@ -6,6 +6,7 @@ import java.util.List;
 import org.parley.cli.Durations;
 import org.parley.cli.Sizes;
 import org.parley.server.Limits;
+import org.parley.server.limits.Backoff;
 import org.parley.server.limits.Rate;
 import org.parley.server.limits.Rates;
 import picocli.CommandLine.Option;
@@ -22,10 +23,12 @@ public final class LimitOptions {
   String rateUnauthenticatedRequests = Rates.defaults().unauthenticatedRequests().spec();
 
   @Option(
-      names = "--rate-code-requests",
-      paramLabel = "BURST,REFILL/DURATION",
-      description = "Verification codes per phone number: a few at once, then one per period (default: ${DEFAULT-VALUE}).")
-  String rateCodeRequests = Rates.defaults().codeRequests().spec();
+      names = "--code-request-backoff",
+      paramLabel = "FREE,FIRST,LONGEST,QUIET",
+      description =
+          "Verification codes per phone number: FREE at once, then waits of FIRST, twice that ... up to LONGEST"
+              + " between them; a registration or QUIET without a code starts over (default: ${DEFAULT-VALUE}).")
+  String codeRequestBackoff = Rates.defaults().codeRequests().spec();
 
   @Option(
       names = "--rate-code-requests-daily",
@@ -148,7 +151,7 @@ public final class LimitOptions {
   Limits limits() {
     Rates rates = Rates.defaults();
     rates = rates.with(Rate.parse(Rates.UNAUTHENTICATED_REQUESTS, rateUnauthenticatedRequests));
-    rates = rates.with(Rate.parse(Rates.CODE_REQUESTS, rateCodeRequests));
+    rates = rates.with(Backoff.parse(Rates.CODE_REQUEST_BACKOFF, codeRequestBackoff));
     rates = rates.with(Rate.parse(Rates.CODE_REQUESTS_DAILY, rateCodeRequestsDaily));
     rates = rates.with(Rate.parse(Rates.CODE_GUESSES, rateCodeGuesses));
     rates = rates.with(Rate.parse(Rates.SMS_PER_ADDRESS, rateSmsPerAddress));

@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The in-process {@link RateLimiter}: one bucket per (rate, key) in a map. Buckets that have filled
- * up again are forgotten on a sweep, so memory follows only the keys being limited right now.
+ * up again are forgotten on a sweep, so memory follows only the keys being limited right now; back-off
+ * state is kept by {@link LocalBackoffs}, bounded.
  */
 public final class LocalRateLimiter implements RateLimiter {
   private static final int SWEEP_ABOVE = 10_000;
@@ -16,11 +17,33 @@ public final class LocalRateLimiter implements RateLimiter {
   private final Clock clock;
   private final Map<BucketKey, Bucket> buckets = new ConcurrentHashMap<>();
   private final AtomicLong lastSweep = new AtomicLong();
+  private final LocalBackoffs backoffs;
 
   private record BucketKey(Rate rate, String key) {}
 
   public LocalRateLimiter(Clock clock) {
+    this(clock, LocalBackoffs.DEFAULT_MAX_KEYS);
+  }
+
+  /** With at most {@code maxBackoffKeys} keys under back-off remembered (the longest-quiet go first). */
+  LocalRateLimiter(Clock clock, int maxBackoffKeys) {
     this.clock = clock;
+    this.backoffs = new LocalBackoffs(clock, maxBackoffKeys);
+  }
+
+  @Override
+  public Verdict backOff(Backoff backoff, String key) {
+    return backoffs.attempt(backoff, key);
+  }
+
+  @Override
+  public void reset(Backoff backoff, String key) {
+    backoffs.reset(backoff, key);
+  }
+
+  /** Keys under back-off remembered now (for tests of the bound). */
+  int backoffKeys() {
+    return backoffs.size();
   }
 
   @Override

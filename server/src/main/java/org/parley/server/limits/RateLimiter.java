@@ -3,7 +3,8 @@ package org.parley.server.limits;
 import java.time.Duration;
 
 /**
- * Token buckets by rate and key (a phone number, an account id, a client address). Storage-agnostic:
+ * Token buckets by rate and key (a phone number, an account id, a client address), and growing waits
+ * ({@link Backoff}) by key. Storage-agnostic:
  * {@link LocalRateLimiter} keeps buckets in this process; a cluster keeps them where every node
  * sees them. A caller asks once per action and either goes on or refuses with the wait it is given.
  */
@@ -20,6 +21,15 @@ public interface RateLimiter {
     return take(rate, key, 1);
   }
 
+  /**
+   * One request under the growing wait of {@code backoff} for {@code key}: allowed (and counted), or
+   * refused, uncounted, with exactly how long until the wait since the last granted one is over.
+   */
+  Verdict backOff(Backoff backoff, String key);
+
+  /** Starts {@code key} over under {@code backoff} (after a success: the next request waits nothing). */
+  void reset(Backoff backoff, String key);
+
   /** The answer: allowed, or refused with how long until the same cost would pass. */
   record Verdict(boolean allowed, Duration retryAfter) {
     public static final Verdict ALLOWED = new Verdict(true, Duration.ZERO);
@@ -31,6 +41,19 @@ public interface RateLimiter {
 
   /** Allows everything: for benchmarks that measure the relay without its limits. */
   static RateLimiter unlimited() {
-    return (rate, key, cost) -> Verdict.ALLOWED;
+    return new RateLimiter() {
+      @Override
+      public Verdict take(Rate rate, String key, long cost) {
+        return Verdict.ALLOWED;
+      }
+
+      @Override
+      public Verdict backOff(Backoff backoff, String key) {
+        return Verdict.ALLOWED;
+      }
+
+      @Override
+      public void reset(Backoff backoff, String key) {}
+    };
   }
 }

@@ -12,8 +12,8 @@ import java.util.function.UnaryOperator;
 public record Rates(
     /* per client address: anything asked without credentials */
     Rate unauthenticatedRequests,
-    /* per phone number: verification codes at once, then one per period (backing off) */
-    Rate codeRequests,
+    /* per phone number: verification codes backing off (a growing wait between them) */
+    Backoff codeRequests,
     /* per phone number: verification codes in a day */
     Rate codeRequestsDaily,
     /* per phone number: guesses of a verification code, across codes */
@@ -36,7 +36,7 @@ public record Rates(
     Rate pinGuesses) {
 
   public static final String UNAUTHENTICATED_REQUESTS = "unauthenticated-requests";
-  public static final String CODE_REQUESTS = "code-requests";
+  public static final String CODE_REQUEST_BACKOFF = "code-request-backoff";
   public static final String CODE_REQUESTS_DAILY = "code-requests-daily";
   public static final String CODE_GUESSES = "code-guesses";
   public static final String SMS_PER_ADDRESS = "sms-per-address";
@@ -53,9 +53,12 @@ public record Rates(
   public static Rates defaults() {
     return new Rates(
         Rate.of(UNAUTHENTICATED_REQUESTS, 300, 1, Duration.ofSeconds(1)),
-        Rate.of(CODE_REQUESTS, 3, 1, Duration.ofMinutes(10)),
+        // 2 codes at once, then waits of 1, 2, 4 ... min (at most 4 h) between them; a day without one, or a
+        // registration, starts over. With the daily cap, 10 codes take 4 h 15 min at the least.
+        new Backoff(CODE_REQUEST_BACKOFF, 2, Duration.ofMinutes(1), Duration.ofHours(4), Duration.ofDays(1)),
         Rate.of(CODE_REQUESTS_DAILY, 10, 10, Duration.ofDays(1)),
-        Rate.of(CODE_GUESSES, 10, 10, Duration.ofDays(1)),
+        // Strictly at most 10 in any 24 h: a bucket lets through at most burst + refill-per-day in a day.
+        Rate.of(CODE_GUESSES, 5, 5, Duration.ofDays(1)),
         Rate.of(SMS_PER_ADDRESS, 100, 100, Duration.ofDays(1)),
         Rate.of(LOOKUPS, 100, 1, Duration.ofSeconds(1)),
         Rate.of(KEY_FETCHES, 1000, 10, Duration.ofSeconds(1)),
@@ -66,9 +69,10 @@ public record Rates(
         Rate.of(PIN_GUESSES, 5, 1, Duration.ofMinutes(30)));
   }
 
+  /** Every token bucket (the code-request back-off is not one). */
   public List<Rate> all() {
     return List.of(
-        unauthenticatedRequests, codeRequests, codeRequestsDaily, codeGuesses, smsPerAddress, lookups,
+        unauthenticatedRequests, codeRequestsDaily, codeGuesses, smsPerAddress, lookups,
         keyFetches, linkTokens, messages, messageBytes, groupCreations, pinGuesses);
   }
 
@@ -79,14 +83,21 @@ public record Rates(
       throw new IllegalArgumentException("there is no rate named " + rate.name());
     }
     return new Rates(
-        pick.apply(unauthenticatedRequests), pick.apply(codeRequests), pick.apply(codeRequestsDaily),
+        pick.apply(unauthenticatedRequests), codeRequests, pick.apply(codeRequestsDaily),
         pick.apply(codeGuesses), pick.apply(smsPerAddress), pick.apply(lookups), pick.apply(keyFetches),
         pick.apply(linkTokens), pick.apply(messages), pick.apply(messageBytes), pick.apply(groupCreations),
         pick.apply(pinGuesses));
   }
 
-  /** A copy with one rate replaced, given in option syntax. */
+  /** A copy with the code-request back-off replaced. */
+  public Rates with(Backoff backoff) {
+    return new Rates(
+        unauthenticatedRequests, backoff, codeRequestsDaily, codeGuesses, smsPerAddress, lookups, keyFetches,
+        linkTokens, messages, messageBytes, groupCreations, pinGuesses);
+  }
+
+  /** A copy with one rate (or the code-request back-off) replaced, given in option syntax. */
   public Rates with(String name, String spec) {
-    return with(Rate.parse(name, spec));
+    return name.equals(codeRequests.name()) ? with(Backoff.parse(name, spec)) : with(Rate.parse(name, spec));
   }
 }

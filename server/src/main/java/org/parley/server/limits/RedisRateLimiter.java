@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * atomic however many nodes ask at once. The same arithmetic as {@link LocalRateLimiter}, with time
  * from the injected clock (nodes' clocks agree through NTP; a clock behind the bucket's last update
  * refills nothing, it never takes back). A bucket expires once it would be full again, so Redis
- * holds only the keys being limited right now.
+ * holds only the keys being limited right now. Back-offs ({@link Backoff}) likewise, one hash per
+ * (back-off, key) under {@code PREFIX:backoff:NAME:KEY}, expiring after the quiet period.
  *
  * <p>While Redis cannot be reached, each node limits on its own ({@link LocalRateLimiter}): the
  * relay keeps working, under per-node limits, instead of refusing everything or nothing.
@@ -58,18 +59,51 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       return {1}
       """;
 
+  /**
+   * KEYS[1] state; ARGV free, first (ms), longest (ms), quiet (ms), now (ms). The arithmetic of
+   * {@link LocalBackoffs}: answers {1} (counted) or {0, ms still to wait}. The key expires after the
+   * quiet period, which is also when it would start over.
+   */
+  static final String BACKOFF_SCRIPT =
+      """
+      local free = tonumber(ARGV[1])
+      local first = tonumber(ARGV[2])
+      local longest = tonumber(ARGV[3])
+      local quiet = tonumber(ARGV[4])
+      local now = tonumber(ARGV[5])
+      local state = redis.call('HMGET', KEYS[1], 'n', 'u')
+      local granted = tonumber(state[1]) or 0
+      local last = tonumber(state[2]) or now
+      if granted > 0 and now - last >= quiet then
+        granted = 0
+      end
+      if granted >= free and granted > 0 then
+        local wait = math.min(longest, first * 2 ^ math.min(granted - free, 40))
+        local elapsed = math.max(0, now - last)
+        if elapsed < wait then
+          return {0, string.format('%d', math.ceil(wait - elapsed))}
+        end
+      end
+      redis.call('HSET', KEYS[1], 'n', string.format('%d', granted + 1), 'u', string.format('%d', now))
+      redis.call('PEXPIRE', KEYS[1], string.format('%d', quiet))
+      return {1}
+      """;
+
   private final Clock clock;
   private final String prefix;
+  private final String backoffPrefix;
   private final ClientResources resources;
   private final RedisClient client;
   private final StatefulRedisConnection<String, String> connection;
   private final LocalRateLimiter fallback;
   private final AtomicBoolean onOwn = new AtomicBoolean();
   private volatile String sha;
+  private volatile String backoffSha;
 
   public RedisRateLimiter(RedisAddress address, Clock clock) {
     this.clock = clock;
     this.prefix = address.prefix() + ":rate:";
+    this.backoffPrefix = address.prefix() + ":backoff:";
     this.fallback = new LocalRateLimiter(clock);
     this.resources =
         ClientResources.builder()
@@ -88,6 +122,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     try {
       this.connection = client.connect();
       this.sha = connection.sync().scriptLoad(SCRIPT);
+      this.backoffSha = connection.sync().scriptLoad(BACKOFF_SCRIPT);
     } catch (RuntimeException e) {
       client.shutdown();
       resources.shutdown();
@@ -106,14 +141,10 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     try {
       answer = run(prefix + rate.name() + ":" + key, args);
     } catch (RedisException e) {
-      if (onOwn.compareAndSet(false, true)) {
-        log.warn("Redis unreachable for rate limits ({}); this node limits on its own until it is back", e.getMessage());
-      }
+      onOwn(e);
       return fallback.take(rate, key, cost);
     }
-    if (onOwn.compareAndSet(true, false)) {
-      log.info("Redis reachable again; rate limits are shared by the nodes again");
-    }
+    shared();
     if (((Long) answer.get(0)) == 1L) {
       return Verdict.ALLOWED;
     }
@@ -121,6 +152,50 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     // Whole milliseconds, rounded up (what a client is told), ignoring floating-point dust.
     long millis = (long) Math.ceil(missing / perMs - 1e-6);
     return Verdict.refused(Duration.ofMillis(Math.max(1, millis)));
+  }
+
+  @Override
+  public Verdict backOff(Backoff backoff, String key) {
+    String[] args = {
+      Integer.toString(backoff.free()), Long.toString(backoff.first().toMillis()),
+      Long.toString(backoff.longest().toMillis()), Long.toString(backoff.quiet().toMillis()),
+      Long.toString(clock.millis())
+    };
+    List<Object> answer;
+    try {
+      answer = runBackoff(backoffPrefix + backoff.name() + ":" + key, args);
+    } catch (RedisException e) {
+      onOwn(e);
+      return fallback.backOff(backoff, key);
+    }
+    shared();
+    if (((Long) answer.get(0)) == 1L) {
+      return Verdict.ALLOWED;
+    }
+    return Verdict.refused(Duration.ofMillis(Long.parseLong((String) answer.get(1))));
+  }
+
+  @Override
+  public void reset(Backoff backoff, String key) {
+    fallback.reset(backoff, key);
+    try {
+      connection.sync().del(backoffPrefix + backoff.name() + ":" + key);
+    } catch (RedisException e) {
+      // Not fatal: the state expires after the back-off's quiet period anyway.
+      onOwn(e);
+    }
+  }
+
+  private void onOwn(RedisException e) {
+    if (onOwn.compareAndSet(false, true)) {
+      log.warn("Redis unreachable for rate limits ({}); this node limits on its own until it is back", e.getMessage());
+    }
+  }
+
+  private void shared() {
+    if (onOwn.compareAndSet(true, false)) {
+      log.info("Redis reachable again; rate limits are shared by the nodes again");
+    }
   }
 
   private List<Object> run(String bucket, String[] args) {
@@ -131,6 +206,16 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       // Redis restarted and forgot the script: load it again.
       sha = redis.scriptLoad(SCRIPT);
       return redis.evalsha(sha, ScriptOutputType.MULTI, new String[] {bucket}, args);
+    }
+  }
+
+  private List<Object> runBackoff(String state, String[] args) {
+    RedisCommands<String, String> redis = connection.sync();
+    try {
+      return redis.evalsha(backoffSha, ScriptOutputType.MULTI, new String[] {state}, args);
+    } catch (RedisNoScriptException e) {
+      backoffSha = redis.scriptLoad(BACKOFF_SCRIPT);
+      return redis.evalsha(backoffSha, ScriptOutputType.MULTI, new String[] {state}, args);
     }
   }
 

@@ -24,6 +24,19 @@ public final class Throttle {
     take(rate, key, 1, what);
   }
 
+  /** One request under a growing wait, or "too many WHAT; try again in ..." with exactly when. */
+  public void backOff(Backoff backoff, String key, String what) throws ApiException {
+    RateLimiter.Verdict verdict = limiter.backOff(backoff, key);
+    if (!verdict.allowed()) {
+      throw refusal("too many " + what, verdict.retryAfter());
+    }
+  }
+
+  /** Starts {@code key} over under {@code backoff}. */
+  public void reset(Backoff backoff, String key) {
+    limiter.reset(backoff, key);
+  }
+
   /** RATE_LIMITED with the wait in {@code retry_after_ms} and in words. */
   public static ApiException refusal(String what, Duration retryAfter) {
     return new ApiException(

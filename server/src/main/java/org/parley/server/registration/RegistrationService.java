@@ -86,9 +86,9 @@ public final class RegistrationService {
       throws ApiException {
     String phone = phone(request.getPhone());
     throttle.take(rates.unauthenticatedRequests(), session.remoteAddress(), "requests from your address");
-    // Backing off: a few codes at once, then one per period, and a cap per day; a code costs an SMS,
-    // so each address may also have only so many sent on its behalf in a day.
-    throttle.take(rates.codeRequests(), phone, "verification codes for " + phone);
+    // Backing off: a few codes at once, then a growing wait between them, and a cap per day; a code
+    // costs an SMS, so each address may also have only so many sent on its behalf in a day.
+    throttle.backOff(rates.codeRequests(), phone, "verification codes for " + phone);
     throttle.take(rates.codeRequestsDaily(), phone, "verification codes for " + phone + " today");
     throttle.take(rates.smsPerAddress(), session.remoteAddress(), "verification codes sent for your address today");
     String code = String.format("%06d", RANDOM.nextInt(1_000_000));
@@ -116,6 +116,8 @@ public final class RegistrationService {
     Accounts.Registration registration =
         accounts.registerPrimary(phone, primary, device.keys(), UnlinkReason.REREGISTERED_VALUE);
     codes.delete(phone);
+    // Verified: the next code for this number (a new phone, a reinstall) need not wait.
+    throttle.reset(rates.codeRequests(), phone);
     for (DeviceAddress removed : registration.removed()) {
       presence.disconnect(
           removed,

@@ -3,6 +3,7 @@ package org.parley.server.limits;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.parley.server.testing.MutableClock;
@@ -74,6 +75,48 @@ abstract class RateLimiterContract {
 
     assertThat(limiter.take(bytes, "k", 50).allowed()).isFalse();
     assertThat(limiter.take(bytes, "k", 10).allowed()).as("the 10 left are still there").isTrue();
+  }
+
+  /** 2 at once, then 1, 2, 4 min, capped at 4 min; a day without a request starts over. */
+  static final Backoff CODES = new Backoff("test-codes", 2, Duration.ofMinutes(1), Duration.ofMinutes(4), Duration.ofDays(1));
+
+  @Test
+  void aBackOffLetsAFewThroughThenDoublesTheWaitUpToTheLongestAndSaysExactlyWhen() {
+    assertThat(limiter.backOff(CODES, "+15550100123").allowed()).isTrue();
+    assertThat(limiter.backOff(CODES, "+15550100123").allowed()).isTrue();
+    for (Duration wait : List.of(Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(4), Duration.ofMinutes(4))) {
+      clock.advance(Duration.ofSeconds(10));
+      RateLimiter.Verdict early = limiter.backOff(CODES, "+15550100123");
+      assertThat(early.allowed()).isFalse();
+      assertThat(early.retryAfter()).as("counted from the last granted request").isEqualTo(wait.minusSeconds(10));
+
+      clock.advance(early.retryAfter().minusMillis(1));
+      assertThat(limiter.backOff(CODES, "+15550100123").retryAfter()).as("a refusal is not counted").isEqualTo(Duration.ofMillis(1));
+      clock.advance(Duration.ofMillis(1));
+      assertThat(limiter.backOff(CODES, "+15550100123").allowed()).as("exactly when it said").isTrue();
+    }
+    assertThat(limiter.backOff(CODES, "+15550100999").allowed()).as("another number has its own").isTrue();
+  }
+
+  @Test
+  void aResetOrAQuietDayStartsTheKeyOver() {
+    for (int i = 0; i < 3; i++) {
+      limiter.backOff(CODES, "a");
+      limiter.backOff(CODES, "b");
+    }
+    assertThat(limiter.backOff(CODES, "a").allowed()).isFalse();
+
+    limiter.reset(CODES, "a");
+    assertThat(limiter.backOff(CODES, "a").allowed()).as("after a successful verification").isTrue();
+    assertThat(limiter.backOff(CODES, "a").allowed()).isTrue();
+
+    clock.advance(Duration.ofDays(1).minusSeconds(1));
+    assertThat(limiter.backOff(CODES, "b").allowed()).as("the wait is over, but not the day").isTrue();
+    assertThat(limiter.backOff(CODES, "b").retryAfter()).as("and it keeps growing").isEqualTo(Duration.ofMinutes(2));
+    clock.advance(Duration.ofDays(1));
+    assertThat(limiter.backOff(CODES, "b").allowed()).as("a quiet day").isTrue();
+    assertThat(limiter.backOff(CODES, "b").allowed()).as("then free again").isTrue();
+    assertThat(limiter.backOff(CODES, "b").retryAfter()).isEqualTo(Duration.ofMinutes(1));
   }
 
   int takeAll(String key) {
