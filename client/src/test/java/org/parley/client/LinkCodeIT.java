@@ -116,12 +116,16 @@ class LinkCodeIT {
           .isInstanceOf(ClientException.class)
           .hasMessageContaining("the code is wrong (" + left);
     }
-    // The right code now comes too late: the server counted three live attempts.
+    // The right code now comes too late: the server counted three live attempts (and the new
+    // device, told of three wrong ones, gave up and closed its socket, which ends the code too).
     assertThatThrownBy(() -> alice.addDeviceByCode(tablet.code(), 365))
         .isInstanceOf(ClientException.class)
-        .hasMessageContaining("tried 3 times");
+        .hasMessageContaining("run 'parley link --code' on the new device");
     assertThat(alice.devices()).extracting(Device.DeviceView::id).containsExactly(1);
-    assertThat(tablet.linked()).isNotDone();
+    // The new device stops waiting too, and says what to do.
+    assertThatThrownBy(() -> tablet.linked().get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(ClientException.class)
+        .hasMessageContaining("typed wrong 3 times");
   }
 
   @Test

@@ -48,6 +48,8 @@ import org.signal.libsignal.protocol.util.KeyHelper;
  */
 public final class CompanionLinker {
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** The server's attempts per code (DESIGN.md §17): after as many wrong ones nothing can come. */
+  private static final int MAX_CODE_ATTEMPTS = 3;
 
   private final ProfileStore profile;
   private final SignalStore signal;
@@ -185,6 +187,7 @@ public final class CompanionLinker {
 
   private static ProvisionMessage awaitProvisioning(
       BlockingQueue<Push> pushes, ServerConnection socket, ECKeyPair ephemeral, long expiresAt, boolean byCode) {
+    int wrong = 0;
     while (true) {
       Push push = next(pushes, socket, Duration.ofMillis(Math.max(1000, expiresAt - System.currentTimeMillis() + 5000)));
       if (push.hasProvisioningRefused()) {
@@ -203,6 +206,12 @@ public final class CompanionLinker {
             // server swapped the keys). Told to the server, which tells the primary; the code
             // stays good for its remaining attempts.
             socket.call(Request.newBuilder().setLinkCodeWrong(LinkCodeWrong.getDefaultInstance()));
+            if (++wrong >= MAX_CODE_ATTEMPTS) {
+              throw new ClientException(
+                  "INVALID_CODE",
+                  "the code was typed wrong " + wrong + " times and no longer works; run 'parley link --code' again",
+                  null);
+            }
             continue;
           }
           throw new ClientException("the provisioning message could not be opened: " + e.getMessage(), e);

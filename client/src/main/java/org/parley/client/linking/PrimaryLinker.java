@@ -59,7 +59,7 @@ public final class PrimaryLinker {
   public record Linked(int deviceId, String name, String kind, long linkedAt) {}
 
   public Linked add(ServerConnection server, LinkUri link) {
-    return add(server, link, () -> {});
+    return add(server, link, deviceId -> {});
   }
 
   /**
@@ -98,7 +98,7 @@ public final class PrimaryLinker {
       throw new ClientException(wrongCode);
     }
     int wrongBefore = status(server, slot).getWrong();
-    return add(server, link, () -> {
+    return add(server, link, deviceId -> {
       try {
         if (status(server, slot).getWrong() > wrongBefore) {
           throw new ClientException("INVALID_CODE", wrongCode, null);
@@ -107,7 +107,11 @@ public final class PrimaryLinker {
         if (!"NOT_FOUND".equals(e.code())) {
           throw e;
         }
-        // The code is gone with its socket: linked (the device list will say so) or given up.
+        // The code is gone with its socket: linked (then the device is listed: the socket closes
+        // after the link is stored), or the new device gave up after its last wrong attempt.
+        if (devices(server).getDevicesList().stream().noneMatch(d -> d.getDeviceId() == deviceId)) {
+          throw new ClientException("INVALID_CODE", wrongCode, null);
+        }
       }
     });
   }
@@ -125,7 +129,7 @@ public final class PrimaryLinker {
     return typed;
   }
 
-  private Linked add(ServerConnection server, LinkUri link, Runnable whileWaiting) {
+  private Linked add(ServerConnection server, LinkUri link, java.util.function.IntConsumer whileWaiting) {
     ownList.reconcile(server);
     LinkToken token =
         server
@@ -172,10 +176,10 @@ public final class PrimaryLinker {
     return new Linked(token.getDeviceId(), link.name(), link.kind().name().toLowerCase(java.util.Locale.ROOT), linkedAt);
   }
 
-  private void awaitCompanion(ServerConnection server, int deviceId, Runnable whileWaiting) {
+  private void awaitCompanion(ServerConnection server, int deviceId, java.util.function.IntConsumer whileWaiting) {
     long deadline = System.nanoTime() + WAIT_FOR_COMPANION.toNanos();
     while (devices(server).getDevicesList().stream().noneMatch(d -> d.getDeviceId() == deviceId)) {
-      whileWaiting.run();
+      whileWaiting.accept(deviceId);
       if (System.nanoTime() > deadline) {
         throw new ClientException(
             "the new device did not finish linking within " + WAIT_FOR_COMPANION.toSeconds() + " s; run 'parley link' on it again");
