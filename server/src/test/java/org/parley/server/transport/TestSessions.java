@@ -9,7 +9,7 @@ import org.parley.server.store.StoreFixtures;
 import org.parley.server.store.Tombstone;
 
 /** Sessions of every kind on a given channel, with requests run on the calling thread. */
-final class TestSessions {
+public final class TestSessions {
   static final String PHONE = "+15550007001";
 
   private TestSessions() {}
@@ -32,7 +32,8 @@ final class TestSessions {
     return device(channel, companion, Runnable::run);
   }
 
-  static Session device(Channel channel, DeviceRecord device, Executor requests) {
+  /** Public for tests of other packages (the delivery pump) that need a device's session. */
+  public static Session device(Channel channel, DeviceRecord device, Executor requests) {
     return new Session(channel, Session.Kind.DEVICE, device, PHONE, null, true, "127.0.0.1", requests);
   }
 
