@@ -213,7 +213,7 @@ class WebCompanionIT {
   @Test
   @Order(3)
   @org.junit.jupiter.api.Timeout(180)
-  void parleyWebPrintsItsOneTimeLoginAndASecondOneOnTheProfileIsRefused() throws Exception {
+  void parleyWebPrintsItsOneTimeLoginAndASecondOneOnTheProfileJoinsIt() throws Exception {
     Path profile = dir.resolve("web-command");
     Process web = new ProcessBuilder(
             ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
@@ -242,11 +242,41 @@ class WebCompanionIT {
       assertThat(RawHttp.request(site, "GET", "/web/state", host, null).body()).contains("\"registered\":false");
 
       Cli.Run second = new Cli(dir).parley("web-command", "web", "--http", "127.0.0.1:0");
-      assertThat(second.code()).isNotZero();
-      assertThat(second.err()).contains("holds").contains("already");
+      assertThat(second.code()).as(second.err()).isZero();
+      assertThat(second.out()).as("a second 'parley web' joins the first and gets a login to its page")
+          .contains("open http://127.0.0.1:" + site.getPort() + "/#token=");
     } finally {
       web.destroy();
       web.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  @Order(5)
+  @org.junit.jupiter.api.Timeout(180)
+  void parleyWebJoinsARunningDaemonAndItsLoginWorksOnce() throws Exception {
+    try (DaemonProcess daemon = DaemonProcess.start(dir.resolve("web-daemon"))) {
+      Cli.Run joined = new Cli(dir).parley("web-daemon", "web");
+      assertThat(joined.code()).as(joined.err()).isZero();
+      java.util.regex.Matcher open = java.util.regex.Pattern
+          .compile("(?m)^open http://127\\.0\\.0\\.1:(\\d+)/#token=(\\S+)$").matcher(joined.out());
+      assertThat(open.find()).as("'parley web' prints the daemon's page: %s", joined.out()).isTrue();
+      InetSocketAddress site = daemon.http();
+      assertThat(Integer.parseInt(open.group(1))).isEqualTo(site.getPort());
+
+      Map<String, String> host = new LinkedHashMap<>();
+      host.put("Host", "127.0.0.1:" + site.getPort());
+      RawHttp.Response login = RawHttp.request(site, "POST", "/web/login", host, open.group(2));
+      assertThat(login.status()).isEqualTo(204);
+      assertThat(login.headers().get("set-cookie")).contains("HttpOnly").contains("SameSite=Strict");
+      assertThat(RawHttp.request(site, "POST", "/web/login", host, open.group(2)).status()).as("used once").isEqualTo(403);
+      String rpc = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"version\"}";
+      host.put("Cookie", login.headers().get("set-cookie").split(";")[0]);
+      assertThat(RawHttp.request(site, "POST", "/api/v1/rpc", host, rpc).status()).as("no CSRF header").isEqualTo(401);
+      host.put("X-Parley-Request", "1");
+      assertThat(RawHttp.request(site, "POST", "/api/v1/rpc", host, rpc).body()).contains("\"version\"");
+      assertThat(RawHttp.request(site, "GET", "/", host, null).headers().get("content-security-policy"))
+          .contains("script-src 'self'");
     }
   }
 

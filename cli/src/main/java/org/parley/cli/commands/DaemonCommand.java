@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
       "Keep this profile online: receive all the time (reconnecting when the server goes away) and serve",
       "JSON-RPC 2.0 on the profile's control socket (other 'parley' commands on the profile go through it)",
       "and on the transports asked for. TCP and HTTP need the token ('--print-token') and bind loopback",
-      "unless given a host."
+      "unless given a host. With --http and one profile it serves the web page too ('parley web' for a login)."
     })
 public final class DaemonCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -93,6 +93,10 @@ public final class DaemonCommand implements Callable<Integer> {
             new Daemon.Options(
                 profiles, profilesDirectory != null, home, socket, address(tcp, "--tcp"), address(http, "--http"),
                 webhook(), keepEvents, config));
+    if (daemon.http() != null && daemon.holdsOneProfile()) {
+      // The page rides on the HTTP listener: nobody gets in without a login 'parley web' asks for.
+      org.parley.cli.web.WebCompanion.mount(daemon, null, context.clock());
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       daemon.close();
@@ -116,6 +120,9 @@ public final class DaemonCommand implements Callable<Integer> {
     }
     if (daemon.http() != null) {
       context.out().println("listening on http://" + hostPort(daemon.http().address()));
+      if (daemon.holdsOneProfile()) {
+        context.out().println("serving the web page there too: 'parley web' on this profile prints a login");
+      }
     }
     context.out().flush();
     stopped.await();

@@ -26,9 +26,13 @@ import picocli.CommandLine.Spec;
     description = {
       "Hold this profile like 'parley daemon' and serve its page in the browser: chats, conversations,",
       "groups, devices. Prints the address to open once, with a one-time login; the keys stay in this",
-      "process. A profile not linked yet links through the page (give --server)."
+      "process. A profile not linked yet links through the page (give --server). When a 'parley daemon'",
+      "with --http holds the profile already, asks it for a login to its page, prints it and exits."
     })
 public final class WebCommand implements Callable<Integer> {
+  /** The daemon's answer to {@code webLogin}. */
+  record WebLogin(String url) {}
+
   /** The default address: loopback, so only this machine's browser reaches the page. */
   static final String DEFAULT_HTTP = "127.0.0.1:7380";
 
@@ -54,8 +58,14 @@ public final class WebCommand implements Callable<Integer> {
     Files.createDirectories(profile);
     try (DaemonClient running = DaemonClient.connect(profile)) {
       if (running != null) {
-        throw new IllegalStateException(
-            "a daemon holds " + profile + " already; stop it first ('parley web' holds the profile itself)");
+        // A daemon holds the profile: it serves the page on its own HTTP listener; ask it for a
+        // login and leave (the page lives as long as that daemon, not as this command).
+        var login = running.call("webLogin", java.util.Map.of(), WebLogin.class, Caller.NONE);
+        context.out().println("joining the daemon that holds " + profile);
+        context.out().println("open " + login.url());
+        context.out().println("(the link logs one browser in once; run 'parley web' again for another)");
+        context.out().flush();
+        return 0;
       }
     }
     Path pem = profileOptions.trustCertificate(main.trustCertificateBeforeCommand());
@@ -78,11 +88,8 @@ public final class WebCommand implements Callable<Integer> {
       context.err().println("warning: the page listens on " + address.getAddress().getHostAddress()
           + ", not only on loopback; anyone who can reach it still needs the login link");
     }
-    InetSocketAddress bound = daemon.http().address();
     context.out().println("holding " + profile + " on " + daemon.controlSockets().getFirst());
-    String host = bound.getAddress().isAnyLocalAddress() || bound.getAddress().isLoopbackAddress()
-        ? "127.0.0.1" : bound.getAddress().getHostAddress();
-    context.out().println("open http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort() + "/#token=" + web.loginToken());
+    context.out().println("open " + web.loginAddress());
     context.out().println("(the link logs one browser in once; run 'parley web' again for another)");
     context.out().flush();
     stopped.await();

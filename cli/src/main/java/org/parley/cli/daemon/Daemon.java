@@ -131,6 +131,19 @@ public final class Daemon implements AutoCloseable {
     return single().device();
   }
 
+  /**
+   * Lets {@code parley web} run on the held profile ask this daemon for a page login over the
+   * profile's control socket ({@code webLogin}): {@code login} mints one and answers the address to open.
+   */
+  public void offerWebLogin(java.util.function.Supplier<String> login) {
+    single().webLogin(login);
+  }
+
+  /** Whether this daemon holds exactly one profile (the web companion serves only such a daemon). */
+  public boolean holdsOneProfile() {
+    return !profiles.multi() && profiles.all().size() == 1;
+  }
+
   /** Runs a handler on the one profile held, as a JSON-RPC call would (one at a time on the device). */
   public <P, R> R run(org.parley.cli.commands.Handler<P, R> handler, P params, org.parley.cli.commands.Caller caller) {
     return single().run(handler, params, caller);

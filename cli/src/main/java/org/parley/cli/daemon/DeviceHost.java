@@ -28,6 +28,8 @@ final class DeviceHost implements AutoCloseable {
   private final Device device;
   private final EventFeed feed;
   private final ReentrantLock calls = new ReentrantLock(true);
+  /** Mints a login for the page served on this profile, or {@code null} when no page is served. */
+  private volatile java.util.function.Supplier<String> webLogin;
 
   private DeviceHost(Path directory, ProfileLock lock, Device device) {
     this.directory = directory;
@@ -49,6 +51,14 @@ final class DeviceHost implements AutoCloseable {
       lock.close();
       throw e;
     }
+  }
+
+  void webLogin(java.util.function.Supplier<String> login) {
+    this.webLogin = login;
+  }
+
+  java.util.function.Supplier<String> webLogin() {
+    return webLogin;
   }
 
   /** A profile holds private keys and the token: nobody but its owner reads it. */

@@ -198,6 +198,7 @@ final class LineSession implements RpcSession, Runnable {
         }
         throw new RpcException(RpcError.UNAUTHORIZED, "that is not the daemon's token ('parley daemon --print-token')");
       }
+      case "webLogin" -> webLogin();
       case "subscribeReceive" -> subscribe(rpc.params(params, SubscribeParams.class), account);
       case "unsubscribeReceive" -> {
         UnsubscribeParams which = rpc.params(params, UnsubscribeParams.class);
@@ -210,6 +211,27 @@ final class LineSession implements RpcSession, Runnable {
       }
       default -> NOT_MINE;
     };
+  }
+
+  /** The address {@code parley web} prints: {@code {"url": "http://127.0.0.1:PORT/#token=..."}}. */
+  public record WebLogin(String url) {}
+
+  /**
+   * A one-time page login, only on a profile's control socket: its owner alone can connect there
+   * (mode 0600 and the peer's user checked), the same proof every command run on the profile gives.
+   * Never on TCP or the extra socket: a token for the API is not the profile's owner at the keyboard.
+   */
+  private WebLogin webLogin() {
+    if (own == null || token != null) {
+      throw new RpcException(RpcError.REFUSED, "webLogin is answered only on the profile's own control socket");
+    }
+    java.util.function.Supplier<String> login = own.webLogin();
+    if (login == null) {
+      throw new RpcException(
+          RpcError.REFUSED,
+          "the daemon holding this profile serves no page: restart it with '--http 127.0.0.1:7380', or stop it and run 'parley web'");
+    }
+    return new WebLogin(login.get());
   }
 
   /**

@@ -58,12 +58,24 @@ public final class WebCompanion {
     http.mount("/web/qr.png", web.sessions::hasSession, web::qr);
     http.mount("/web/attachment", web.sessions::hasSession, new AttachmentRoute(daemon)::serve);
     http.mount("/", HttpApi.Guard.OPEN, web::file);
+    daemon.offerWebLogin(web::loginAddress);
     return web;
   }
 
   /** A new one-time login token: the address to open is {@code http://HOST:PORT/#token=TOKEN}. */
   public String loginToken() {
     return sessions.newLoginToken();
+  }
+
+  /**
+   * The address to open with a new one-time login: {@code http://HOST:PORT/#token=TOKEN}, on
+   * 127.0.0.1 when the page listens on loopback or every address.
+   */
+  public String loginAddress() {
+    var bound = daemon.http().address();
+    String host = bound.getAddress().isAnyLocalAddress() || bound.getAddress().isLoopbackAddress()
+        ? "127.0.0.1" : bound.getAddress().getHostAddress();
+    return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort() + "/#token=" + loginToken();
   }
 
   private void login(HttpExchange exchange) throws IOException {
