@@ -204,6 +204,53 @@ class DaemonIT {
     assertThat(check.body()).contains("\"status\":\"ok\"");
   }
 
+  /**
+   * A token for TCP or HTTP is a key to the messenger, not to the user's files: {@code send}'s
+   * attachments and {@code getAttachment}'s {@code out} name files on this machine, so only the
+   * profile's control socket (its owner) may give them; elsewhere they are refused before any file is
+   * read or written.
+   */
+  @Test
+  void filePathsAreTakenOnlyOnTheProfilesControlSocketNotOverTcpOrHttp() throws Exception {
+    registerAs("bob", BOB);
+    daemon = startDaemon("bob", true);
+    Path secret = Files.writeString(dir.resolve("id_ed25519"), "not for a token holder");
+    Path written = dir.resolve("written-by-a-token-holder");
+    String send = "{\"recipient\":\"+15559999999\",\"message\":\"hi\",\"attachments\":[\"" + secret + "\"]}";
+    String get = "{\"id\":\"AAAAAAAAAAAAAAAAAAAAAA\",\"out\":\"" + written + "\"}";
+    List<String> blobsBefore = server.blobFiles();
+
+    try (RpcClient tcp = RpcClient.tcp(daemon.tcpAddress())) {
+      tcp.call(1, "auth", "{\"token\":\"" + daemon.token() + "\"}");
+      assertRefusedAsLocalFiles(tcp.call(2, "send", send), "'attachments'");
+      assertRefusedAsLocalFiles(tcp.call(3, "getAttachment", get), "'out'");
+    }
+    InetSocketAddress http = daemon.http().address();
+    for (String[] call : new String[][] {{"send", send, "'attachments'"}, {"getAttachment", get, "'out'"}}) {
+      String request = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"" + call[0] + "\",\"params\":" + call[1] + "}";
+      RawHttp.Response answer = RawHttp.request(http, "POST", "/api/v1/rpc", headers(http, daemon.token()), request);
+      assertRefusedAsLocalFiles(RpcClient.JSON.readTree(answer.body()), call[2]);
+    }
+    assertThat(written).as("nothing written for a token holder").doesNotExist();
+    assertThat(server.blobFiles()).as("nothing uploaded for a token holder").isEqualTo(blobsBefore);
+
+    // The owner on the control socket passes this check (and meets the next: no such contact, no such file).
+    try (RpcClient unix = RpcClient.unix(daemon.controlSockets().getFirst())) {
+      JsonNode sent = unix.call(1, "send", send).path("error");
+      assertThat(sent.path("code").asInt()).isEqualTo(-1);
+      assertThat(sent.path("data").path("type").asText()).isNotEqualTo("LOCAL_FILES_REFUSED");
+      JsonNode got = unix.call(2, "getAttachment", get).path("error");
+      assertThat(got.path("data").path("type").asText()).isNotEqualTo("LOCAL_FILES_REFUSED");
+    }
+  }
+
+  private static void assertRefusedAsLocalFiles(JsonNode answer, String parameter) {
+    JsonNode error = answer.path("error");
+    assertThat(error.path("code").asInt()).as("%s", answer).isEqualTo(-1);
+    assertThat(error.path("data").path("type").asText()).isEqualTo("LOCAL_FILES_REFUSED");
+    assertThat(error.path("message").asText()).contains(parameter).contains("control socket");
+  }
+
   @Test
   void aRefusalIsAnApplicationErrorWithItsReasonAsData() throws Exception {
     daemon = startDaemon("nobody", false);

@@ -26,7 +26,7 @@ public final class AttachmentCommand implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "name an attachment command; see 'parley attachment --help'");
   }
 
-  /** @param out an absolute path to copy the verified file to, or null */
+  /** @param out an absolute path to copy the verified file to, or null; only from the owner ({@link Caller#owner()}) */
   public record GetParams(String id, String out) {}
 
   /** {@code getAttachment}: fetches (unless fetched already), verifies, stores; copies to {@code out} if given. */
@@ -35,6 +35,8 @@ public final class AttachmentCommand implements Runnable {
         Require.text(p.id(), "id");
         Path out = null;
         if (p.out() != null) {
+          Require.owner(caller, "'out'",
+              "leave 'out' out: the answer's 'path' names the verified file in the profile's attachments/ directory");
           out = Path.of(p.out());
           if (!out.isAbsolute()) {
             throw new IllegalArgumentException("'out' must be an absolute path: " + p.out());

@@ -33,4 +33,40 @@ public interface Caller {
   default boolean streams() {
     return true;
   }
+
+  /**
+   * Whether the call comes from the profile's owner: the command line run on the profile, or the
+   * profile's own control socket (mode 0600, the peer's user checked). Only the owner may name files
+   * on this machine ({@code send}'s attachments, {@code getAttachment}'s {@code out}): a token for
+   * TCP or HTTP, or a web session, is a key to the messenger, not to every file the user can read.
+   * No by default, so a new way in is refused until it says otherwise.
+   */
+  default boolean owner() {
+    return false;
+  }
+
+  /** {@code caller}, vouched for as the profile's owner (see {@link #owner()}). */
+  static Caller asOwner(Caller caller) {
+    return new Caller() {
+      @Override
+      public void event(LoggedEvent event) {
+        caller.event(event);
+      }
+
+      @Override
+      public void live(ClientEvent event) {
+        caller.live(event);
+      }
+
+      @Override
+      public boolean streams() {
+        return caller.streams();
+      }
+
+      @Override
+      public boolean owner() {
+        return true;
+      }
+    };
+  }
 }

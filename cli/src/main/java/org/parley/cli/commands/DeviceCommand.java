@@ -112,7 +112,7 @@ public abstract class DeviceCommand<R> implements Callable<Integer> {
       if (showsLiveEvents()) {
         device.onEvent(caller::live);
       }
-      result = standalone(device, caller, output);
+      result = standalone(device, Caller.asOwner(caller), output);
       render(result, output);
     }
     return exitCode(result);

@@ -45,7 +45,8 @@ public final class SendCommand extends DeviceCommand<SendCommand.Sent> {
 
   /**
    * signal-cli's names: one of {@code recipient} (a number) and {@code groupId}, the {@code message},
-   * and {@code attachments}: paths of files to send, absolute (the daemon runs elsewhere).
+   * and {@code attachments}: paths of files to send, absolute (the daemon runs elsewhere); taken
+   * only from the profile's owner ({@link Caller#owner()}).
    */
   public record Params(String recipient, String groupId, String message, List<String> attachments) {}
 
@@ -67,6 +68,10 @@ public final class SendCommand extends DeviceCommand<SendCommand.Sent> {
         Require.oneOf(p.recipient(), "recipient", p.groupId(), "groupId");
         String message = p.message() == null ? "" : p.message();
         List<AttachmentUploader.Outgoing> files = new ArrayList<>();
+        if (p.attachments() != null && !p.attachments().isEmpty()) {
+          Require.owner(caller, "'attachments'",
+              "run 'parley send --attachment FILE' on this machine, or call over the profile's control socket");
+        }
         for (String file : p.attachments() == null ? List.<String>of() : p.attachments()) {
           Path path = Path.of(file);
           if (!path.isAbsolute()) {

@@ -159,6 +159,11 @@ final class LineSession implements RpcSession, Runnable {
         LineSession.this.notify(params(events.toJson(event), true));
       }
 
+      @Override
+      public boolean owner() {
+        return ownerAtTheKeyboard();
+      }
+
       private ObjectNode params(ObjectNode event, boolean live) {
         ObjectNode params = rpc.mapper().createObjectNode();
         params.set("call", id);
@@ -213,6 +218,14 @@ final class LineSession implements RpcSession, Runnable {
     };
   }
 
+  /**
+   * Whether this connection is the profile's own control socket: only its owner can connect there
+   * (mode 0600 and the peer's user checked). Not TCP (a token), not the extra socket of several profiles.
+   */
+  private boolean ownerAtTheKeyboard() {
+    return own != null && token == null;
+  }
+
   /** The address {@code parley web} prints: {@code {"url": "http://127.0.0.1:PORT/#token=..."}}. */
   public record WebLogin(String url) {}
 
@@ -222,7 +235,7 @@ final class LineSession implements RpcSession, Runnable {
    * Never on TCP or the extra socket: a token for the API is not the profile's owner at the keyboard.
    */
   private WebLogin webLogin() {
-    if (own == null || token != null) {
+    if (!ownerAtTheKeyboard()) {
       throw new RpcException(RpcError.REFUSED, "webLogin is answered only on the profile's own control socket");
     }
     java.util.function.Supplier<String> login = own.webLogin();
