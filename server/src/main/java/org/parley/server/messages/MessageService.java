@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import org.parley.protocol.wire.AccountMismatch;
+import org.parley.protocol.wire.CiphertextType;
 import org.parley.protocol.wire.DeviceRef;
 import org.parley.protocol.wire.OutgoingMessage;
 import org.parley.protocol.wire.Request;
@@ -77,6 +78,7 @@ public final class MessageService {
         throw new ApiException(
             Status.TOO_LARGE, "an envelope may carry at most " + limits.maxEnvelopeBytes() + " bytes");
       }
+      checkType(message);
       bytes += message.getContent().size();
       UUID account = accountId(message.getDestinationAccount());
       Integer previous =
@@ -193,6 +195,27 @@ public final class MessageService {
     if (!mismatches.isEmpty()) {
       throw Coverage.refusal(mismatches);
     }
+  }
+
+  /**
+   * A device sends only what its Signal sessions produce. SENDER_KEY envelopes are written by the
+   * group service and SERVER ones by the server itself: from a client, such a type would forge a
+   * group message or a server notice, and an unknown number is nothing any client can read.
+   */
+  static void checkType(OutgoingMessage message) throws ApiException {
+    switch (message.getTypeValue()) {
+      case CiphertextType.PREKEY_VALUE, CiphertextType.WHISPER_VALUE -> {}
+      default ->
+          throw new ApiException(
+              Status.BAD_REQUEST,
+              "an envelope's type must be PREKEY or WHISPER, not " + typeName(message.getTypeValue())
+                  + " (group messages go through SendGroupMessage; SERVER envelopes are written by the server only)");
+    }
+  }
+
+  private static String typeName(int value) {
+    CiphertextType type = CiphertextType.forNumber(value);
+    return type == null ? "unknown type " + value : type.name();
   }
 
   static UUID accountId(String text) throws ApiException {
