@@ -66,17 +66,20 @@ public final class PlainOutput implements Output {
               where, m.body());
         }
         for (AttachmentView a : m.attachments()) {
-          out.printf("    attachment %s: %s (%s, %d bytes)%s%n", a.id(), shortName(a.fileName()), a.contentType(),
-              a.size(), a.path() != null ? " at " + a.path() : ", not fetched yet ('parley attachment get " + (a.id().startsWith("-") ? "-- " : "") + a.id() + "')");
+          // The id and the type come from the sender's pointer, like the name: never raw to the terminal.
+          String id = SafeText.shown(a.id());
+          out.printf("    attachment %s: %s (%s, %d bytes)%s%n", id, shortName(a.fileName()),
+              SafeText.shown(a.contentType()), a.size(), a.path() != null ? " at " + a.path()
+                  : ", not fetched yet ('parley attachment get " + (id.startsWith("-") ? "-- " : "") + id + "')");
         }
       }
       case AttachmentEvent a -> {
         if (a.path() != null) {
-          out.printf("attachment %s (%s) of message %s from %s: stored at %s%n", a.id(), shortName(a.fileName()),
-              a.message(), a.from(), a.path());
+          out.printf("attachment %s (%s) of message %s from %s: stored at %s%n", SafeText.shown(a.id()),
+              shortName(a.fileName()), SafeText.shown(a.message()), a.from(), a.path());
         } else {
-          err.printf("warning: attachment %s (%s) of message %s from %s was not stored: %s%n", a.id(),
-              shortName(a.fileName()), a.message(), a.from(), a.error());
+          err.printf("warning: attachment %s (%s) of message %s from %s was not stored: %s%n", SafeText.shown(a.id()),
+              shortName(a.fileName()), SafeText.shown(a.message()), a.from(), SafeText.shown(a.error()));
         }
       }
       case ContactNameEvent c ->
