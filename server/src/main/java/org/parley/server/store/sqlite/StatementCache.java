@@ -12,6 +12,7 @@ import java.util.Map;
  * running it. Only the thread that holds the connection uses its cache (the writer, or one reader
  * at a time), so it needs no locking. Statements taken from here are never closed by their users;
  * a result set must be closed (try-with-resources) so the statement is reset for its next use.
+ * Each {@link #get} hands the statement out clean: no parameters and no pending batch.
  * Bounded: only the fixed SQL texts of the hot paths come here, never SQL built from input.
  */
 final class StatementCache implements AutoCloseable {
@@ -33,6 +34,9 @@ final class StatementCache implements AutoCloseable {
       statement = connection.prepareStatement(sql);
       statements.put(sql, statement);
     }
+    // A user that failed between addBatch and executeBatch left its rows in the batch: without
+    // clearBatch, the next use of the statement would run them too.
+    statement.clearBatch();
     statement.clearParameters();
     return statement;
   }
