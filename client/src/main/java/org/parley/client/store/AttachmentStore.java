@@ -55,13 +55,35 @@ public final class AttachmentStore {
     }
   }
 
+  private static final java.util.regex.Pattern BLOB_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  private static final java.util.regex.Pattern CONTENT_TYPE =
+      java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}");
+  static final String UNKNOWN_TYPE = "application/octet-stream";
+
+  /**
+   * The pointers of a message as this device takes them, the same for what it stores and what its
+   * events show: at most {@link #MAX_PER_MESSAGE}; one whose id cannot be a blob id (it is the file's
+   * name in commands, pages and terminals) is dropped, as the server would never serve it; a content
+   * type that is not {@code type/subtype} of token characters becomes {@value #UNKNOWN_TYPE}. The
+   * sender chose both: they must not carry terminal escapes, markup or header breaks.
+   */
+  public static List<AttachmentPointer> received(List<AttachmentPointer> pointers) {
+    return pointers.stream()
+        .limit(MAX_PER_MESSAGE)
+        .filter(p -> BLOB_ID.matcher(p.getBlobId()).matches())
+        .map(p -> p.getContentType().isEmpty() || CONTENT_TYPE.matcher(p.getContentType()).matches()
+            ? p
+            : p.toBuilder().setContentType(UNKNOWN_TYPE).build())
+        .toList();
+  }
+
   /** Records a message's pointers, inside the caller's transaction; a message seen before keeps what it has. */
   public static void insert(Connection c, UUID author, String messageId, List<AttachmentPointer> pointers, String status)
       throws SQLException {
     if (pointers.isEmpty()) {
       return;
     }
-    pointers = pointers.subList(0, Math.min(pointers.size(), MAX_PER_MESSAGE));
+    pointers = received(pointers);
     try (PreparedStatement insert =
         c.prepareStatement(
             "INSERT OR IGNORE INTO attachments (author_account, message_id, position, blob_id, pointer, status)"
@@ -100,8 +122,7 @@ public final class AttachmentStore {
 
   /** Attachments just arrived (not fetched yet), as events show them. */
   public static List<AttachmentView> arrived(List<AttachmentPointer> pointers) {
-    return pointers.stream()
-        .limit(MAX_PER_MESSAGE)
+    return received(pointers).stream()
         .map(p -> new AttachmentView(p.getBlobId(), p.getContentType(), p.getSize(), p.getFileName(), null, PENDING, null))
         .toList();
   }
