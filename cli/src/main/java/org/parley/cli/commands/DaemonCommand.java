@@ -96,6 +96,7 @@ public final class DaemonCommand implements Callable<Integer> {
     if (daemon.http() != null && daemon.holdsOneProfile()) {
       // The page rides on the HTTP listener: nobody gets in without a login 'parley web' asks for.
       org.parley.cli.web.WebCompanion.mount(daemon, null, context.clock());
+      WebCommand.warnIfNotLoopback(context.err(), daemon.http().address());
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -84,15 +84,25 @@ public final class WebCommand implements Callable<Integer> {
       daemon.close();
       stopped.countDown();
     }, "parley-web-shutdown"));
-    if (!address.getAddress().isLoopbackAddress()) {
-      context.err().println("warning: the page listens on " + address.getAddress().getHostAddress()
-          + ", not only on loopback; anyone who can reach it still needs the login link");
-    }
+    warnIfNotLoopback(context.err(), address);
     context.out().println("holding " + profile + " on " + daemon.controlSockets().getFirst());
     context.out().println("open " + web.loginAddress());
     context.out().println("(the link logs one browser in once; run 'parley web' again for another)");
     context.out().flush();
     stopped.await();
     return 0;
+  }
+
+  /**
+   * The page and its login go over plain HTTP: on loopback that never leaves the machine; on any other
+   * address the login link and the session cookie cross the network readable, so say so ({@code parley
+   * web}, and {@code parley daemon --http} that serves the page too).
+   */
+  static void warnIfNotLoopback(java.io.PrintStream err, InetSocketAddress address) {
+    if (!address.getAddress().isLoopbackAddress()) {
+      err.println("warning: the page listens on " + address.getAddress().getHostAddress()
+          + ", not only on loopback; anyone who can reach it still needs the login link, and the link and the"
+          + " session cookie go over plain HTTP: keep it on loopback, or behind a TLS proxy");
+    }
   }
 }
