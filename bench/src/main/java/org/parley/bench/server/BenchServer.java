@@ -63,7 +63,7 @@ public final class BenchServer implements Callable<Integer> {
     for (String name :
         List.of(
             Rates.UNAUTHENTICATED_REQUESTS, Rates.CODE_REQUESTS_DAILY, Rates.CODE_GUESSES,
-            Rates.SMS_PER_ADDRESS, Rates.LOOKUPS, Rates.KEY_FETCHES, Rates.LINK_TOKENS, Rates.GROUP_CREATIONS)) {
+            Rates.SMS_PER_ADDRESS, Rates.LOOKUPS, Rates.KEY_FETCHES, Rates.LINK_TOKENS, Rates.PROVISIONING_MESSAGES, Rates.GROUP_CREATIONS)) {
       rates = rates.with(name, bulk);
     }
     rates = rates.with(Rates.CODE_REQUEST_BACKOFF, "1000000,1ms,1ms,1ms");

@@ -67,6 +67,12 @@ public final class LimitOptions {
   String rateLinkTokens = Rates.defaults().linkTokens().spec();
 
   @Option(
+      names = "--rate-provisioning-messages",
+      paramLabel = "BURST,REFILL/DURATION",
+      description = "Provisioning messages relayed to waiting new devices, per account (default: ${DEFAULT-VALUE}).")
+  String rateProvisioningMessages = Rates.defaults().provisioningMessages().spec();
+
+  @Option(
       names = "--rate-messages",
       paramLabel = "BURST,REFILL/DURATION",
       description = "Messages sent per account (default: ${DEFAULT-VALUE}).")
@@ -158,6 +164,7 @@ public final class LimitOptions {
     rates = rates.with(Rate.parse(Rates.LOOKUPS, rateLookups));
     rates = rates.with(Rate.parse(Rates.KEY_FETCHES, rateKeyFetches));
     rates = rates.with(Rate.parse(Rates.LINK_TOKENS, rateLinkTokens));
+    rates = rates.with(Rate.parse(Rates.PROVISIONING_MESSAGES, rateProvisioningMessages));
     rates = rates.with(Rate.parse(Rates.MESSAGES, rateMessages));
     rates = rates.with(Rate.parse(Rates.MESSAGE_BYTES, rateMessageBytes));
     rates = rates.with(Rate.parse(Rates.GROUP_CREATIONS, rateGroupCreations));

@@ -3,7 +3,9 @@ package org.parley.server.devices;
 import com.google.protobuf.ByteString;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.parley.protocol.LinkCodeCipher;
 import org.parley.protocol.wire.DeviceKind;
@@ -33,6 +35,8 @@ public final class LinkCodes {
     public final long expiresAt;
     int claims;
     int wrong;
+    /** The accounts that claimed this code (at most {@value #MAX_ATTEMPTS}): only they see its status. */
+    final Set<String> claimers = new HashSet<>();
 
     Entry(String address, String slot, ByteString wrapped, String name, DeviceKind kind, long expiresAt) {
       this.address = address;
@@ -80,14 +84,15 @@ public final class LinkCodes {
     return entry;
   }
 
-  /** One attempt at the code in {@code slot}; refused when unknown, expired or used up. */
-  Entry claim(String slot) throws ApiException {
+  /** One attempt by {@code account} at the code in {@code slot}; refused when unknown, expired or used up. */
+  Entry claim(String slot, String account) throws ApiException {
     Entry entry = live(slot);
     synchronized (entry) {
       if (entry.claims >= MAX_ATTEMPTS) {
         throw usedUp();
       }
       entry.claims++;
+      entry.claimers.add(account);
       return entry;
     }
   }
@@ -103,13 +108,20 @@ public final class LinkCodes {
     }
   }
 
-  /** How many wrong attempts the companion reported, and how many claims are left. */
-  int[] status(String slot) throws ApiException {
+  /**
+   * How many wrong attempts the companion reported, and how many claims are left; told only to an
+   * account that claimed the code. To anyone else a held code looks unknown: a status is no way to
+   * find out which slots are taken.
+   */
+  int[] status(String slot, String account) throws ApiException {
     Entry entry = bySlot.get(slot);
     if (entry == null) {
       throw unknown();
     }
     synchronized (entry) {
+      if (!entry.claimers.contains(account)) {
+        throw unknown();
+      }
       return new int[] {entry.wrong, MAX_ATTEMPTS - entry.claims};
     }
   }
@@ -132,7 +144,11 @@ public final class LinkCodes {
   /** The operator replaces a held blob, for tests of a substituting server. */
   public void substitute(String slot, ByteString wrapped) {
     Entry old = bySlot.get(slot);
-    bySlot.put(slot, new Entry(old.address, old.slot, wrapped, old.name, old.kind, old.expiresAt));
+    Entry replaced = new Entry(old.address, old.slot, wrapped, old.name, old.kind, old.expiresAt);
+    synchronized (old) {
+      replaced.claimers.addAll(old.claimers);
+    }
+    bySlot.put(slot, replaced);
   }
 
   private Entry live(String slot) throws ApiException {

@@ -106,12 +106,12 @@ public final class LinkService implements SessionListener {
   public void routes(RequestRouter router) {
     router
         .on(Request.BodyCase.CREATE_LINK_TOKEN, Access.PRIMARY, (s, r) -> token(s, r.getCreateLinkToken()))
-        .on(Request.BodyCase.SEND_PROVISIONING, Access.PRIMARY, (s, r) -> relay(r.getSendProvisioning()))
+        .on(Request.BodyCase.SEND_PROVISIONING, Access.PRIMARY, (s, r) -> relay(s, r.getSendProvisioning()))
         .on(Request.BodyCase.LINK_DEVICE, Access.PROVISIONING, (s, r) -> link(s, r.getLinkDevice()))
         .on(Request.BodyCase.REGISTER_LINK_CODE, Access.PROVISIONING, (s, r) -> registerCode(s, r.getRegisterLinkCode()))
         .on(Request.BodyCase.LINK_CODE_WRONG, Access.PROVISIONING, (s, r) -> wrongCode(s))
         .on(Request.BodyCase.CLAIM_LINK_CODE, Access.PRIMARY, (s, r) -> claimCode(s, r.getClaimLinkCode()))
-        .on(Request.BodyCase.GET_LINK_CODE_STATUS, Access.PRIMARY, (s, r) -> codeStatus(r.getGetLinkCodeStatus()));
+        .on(Request.BodyCase.GET_LINK_CODE_STATUS, Access.PRIMARY, (s, r) -> codeStatus(s, r.getGetLinkCodeStatus()));
   }
 
   @Override
@@ -164,9 +164,10 @@ public final class LinkService implements SessionListener {
     return RequestRouter.ok();
   }
 
-  private CompletableFuture<Response.Builder> claimCode(Session session, ClaimLinkCode request) throws ApiException {
-    throttle.take(limits.rates().linkTokens(), session.address().account().toString(), "link attempts");
-    LinkCodes.Entry entry = codes.claim(request.getSlot());
+  CompletableFuture<Response.Builder> claimCode(Session session, ClaimLinkCode request) throws ApiException {
+    String account = session.address().account().toString();
+    throttle.take(limits.rates().linkTokens(), account, "link attempts");
+    LinkCodes.Entry entry = codes.claim(request.getSlot(), account);
     return RequestRouter.ok(
         Response.newBuilder()
             .setLinkCodeClaim(
@@ -178,8 +179,19 @@ public final class LinkService implements SessionListener {
                     .setAttemptsLeft(LinkCodes.MAX_ATTEMPTS - entry.claims())));
   }
 
-  private CompletableFuture<Response.Builder> codeStatus(GetLinkCodeStatus request) throws ApiException {
-    int[] status = codes.status(request.getSlot());
+  /**
+   * The claiming primary polls this while its companion links, so a hit is free; a miss (no code,
+   * or one this account did not claim) costs a link attempt, which keeps slots from being scanned.
+   */
+  CompletableFuture<Response.Builder> codeStatus(Session session, GetLinkCodeStatus request) throws ApiException {
+    String account = session.address().account().toString();
+    int[] status;
+    try {
+      status = codes.status(request.getSlot(), account);
+    } catch (ApiException miss) {
+      throttle.take(limits.rates().linkTokens(), account, "link attempts");
+      throw miss;
+    }
     return RequestRouter.ok(
         Response.newBuilder()
             .setLinkCodeStatus(LinkCodeStatus.newBuilder().setWrong(status[0]).setAttemptsLeft(status[1])));
@@ -195,12 +207,13 @@ public final class LinkService implements SessionListener {
     }
   }
 
-  private CompletableFuture<Response.Builder> token(Session session, CreateLinkToken request)
+  CompletableFuture<Response.Builder> token(Session session, CreateLinkToken request)
       throws ApiException {
     UUID account = session.address().account();
     String address = request.getProvisioningAddress();
-    sockets.checkWaiting(address);
+    // Before the check: in a cluster it is a round trip through Redis, not to be had for free.
     throttle.take(limits.rates().linkTokens(), account.toString(), "link attempts");
+    sockets.checkWaiting(address);
     long companions = accounts.devices(account).stream().filter(d -> !d.isPrimary()).count();
     if (companions >= maxCompanions) {
       String why =
@@ -236,10 +249,13 @@ public final class LinkService implements SessionListener {
                     .setNextDeviceListVersion(current.deviceListVersion() + 1)));
   }
 
-  private CompletableFuture<Response.Builder> relay(SendProvisioning request) throws ApiException {
+  CompletableFuture<Response.Builder> relay(Session session, SendProvisioning request) throws ApiException {
     if (request.getBody().size() > MAX_PROVISIONING_BODY) {
       throw new ApiException(Status.TOO_LARGE, "a provisioning message is at most 64 KiB");
     }
+    // A companion gives up on a message it cannot open: junk sent to waiting sockets would end their waits.
+    throttle.take(
+        limits.rates().provisioningMessages(), session.address().account().toString(), "provisioning messages");
     sockets.push(
         request.getAddress(),
         Push.newBuilder()

@@ -24,8 +24,10 @@ public record Rates(
     Rate lookups,
     /* per account: pre-key bundles fetched (and fetch requests, found or not) */
     Rate keyFetches,
-    /* per account: link tokens */
+    /* per account: link tokens, link-code claims and link-code status misses */
     Rate linkTokens,
+    /* per account: provisioning messages relayed to a waiting companion */
+    Rate provisioningMessages,
     /* per account: messages sent (a 1:1 send or a group send is one) */
     Rate messages,
     /* per account: bytes stored for others by its messages (content times copies) */
@@ -43,6 +45,7 @@ public record Rates(
   public static final String LOOKUPS = "lookups";
   public static final String KEY_FETCHES = "key-fetches";
   public static final String LINK_TOKENS = "link-tokens";
+  public static final String PROVISIONING_MESSAGES = "provisioning-messages";
   public static final String MESSAGES = "messages";
   public static final String MESSAGE_BYTES = "message-bytes";
   public static final String GROUP_CREATIONS = "group-creations";
@@ -63,6 +66,8 @@ public record Rates(
         Rate.of(LOOKUPS, 100, 1, Duration.ofSeconds(1)),
         Rate.of(KEY_FETCHES, 1000, 10, Duration.ofSeconds(1)),
         Rate.of(LINK_TOKENS, 10, 1, Duration.ofMinutes(1)),
+        // One per link; a bound on how many waiting companions one account can disturb with junk.
+        Rate.of(PROVISIONING_MESSAGES, 10, 1, Duration.ofMinutes(1)),
         Rate.of(MESSAGES, 1000, 50, Duration.ofSeconds(1)),
         Rate.of(MESSAGE_BYTES, 128 * MIB, MIB, Duration.ofSeconds(1)),
         Rate.of(GROUP_CREATIONS, 20, 20, Duration.ofHours(1)),
@@ -73,7 +78,7 @@ public record Rates(
   public List<Rate> all() {
     return List.of(
         unauthenticatedRequests, codeRequestsDaily, codeGuesses, smsPerAddress, lookups,
-        keyFetches, linkTokens, messages, messageBytes, groupCreations, pinGuesses);
+        keyFetches, linkTokens, provisioningMessages, messages, messageBytes, groupCreations, pinGuesses);
   }
 
   /** A copy with one rate replaced by name ({@code --rate-lookups 50,1/1s}). */
@@ -85,7 +90,7 @@ public record Rates(
     return new Rates(
         pick.apply(unauthenticatedRequests), codeRequests, pick.apply(codeRequestsDaily),
         pick.apply(codeGuesses), pick.apply(smsPerAddress), pick.apply(lookups), pick.apply(keyFetches),
-        pick.apply(linkTokens), pick.apply(messages), pick.apply(messageBytes), pick.apply(groupCreations),
+        pick.apply(linkTokens), pick.apply(provisioningMessages), pick.apply(messages), pick.apply(messageBytes), pick.apply(groupCreations),
         pick.apply(pinGuesses));
   }
 
@@ -93,7 +98,7 @@ public record Rates(
   public Rates with(Backoff backoff) {
     return new Rates(
         unauthenticatedRequests, backoff, codeRequestsDaily, codeGuesses, smsPerAddress, lookups, keyFetches,
-        linkTokens, messages, messageBytes, groupCreations, pinGuesses);
+        linkTokens, provisioningMessages, messages, messageBytes, groupCreations, pinGuesses);
   }
 
   /** A copy with one rate (or the code-request back-off) replaced, given in option syntax. */

@@ -41,14 +41,14 @@ class LinkCodesTest {
   void threeClaims_thenRefused_andExpiredAfter180Seconds() throws Exception {
     codes.register("a", "7KQ2", BLOB, "n", DeviceKind.DESKTOP);
     for (int i = 0; i < 3; i++) {
-      assertThat(codes.claim("7KQ2").address).isEqualTo("a");
+      assertThat(codes.claim("7KQ2", "acct").address).isEqualTo("a");
     }
-    assertThat(status(() -> codes.claim("7KQ2"))).isEqualTo(Status.LIMIT_REACHED);
-    assertThat(status(() -> codes.claim("ZZZZ"))).isEqualTo(Status.NOT_FOUND);
+    assertThat(status(() -> codes.claim("7KQ2", "acct"))).isEqualTo(Status.LIMIT_REACHED);
+    assertThat(status(() -> codes.claim("ZZZZ", "acct"))).isEqualTo(Status.NOT_FOUND);
 
     codes.register("b", "AAAA", BLOB, "n", DeviceKind.DESKTOP);
     clock.advance(LinkCodes.TTL.plus(Duration.ofMillis(1)));
-    assertThat(status(() -> codes.claim("AAAA"))).isEqualTo(Status.EXPIRED);
+    assertThat(status(() -> codes.claim("AAAA", "acct"))).isEqualTo(Status.EXPIRED);
   }
 
   @Test
@@ -58,8 +58,18 @@ class LinkCodesTest {
     }
     assertThat(status(() -> codes.register("x", "ZZZZ", BLOB, "n", DeviceKind.DESKTOP))).isEqualTo(Status.RATE_LIMITED);
     codes.forget("s0");
-    assertThat(status(() -> codes.claim(slot(0)))).isEqualTo(Status.NOT_FOUND);
+    assertThat(status(() -> codes.claim(slot(0), "acct"))).isEqualTo(Status.NOT_FOUND);
     codes.register("x", "ZZZZ", BLOB, "n", DeviceKind.DESKTOP);
+  }
+
+  @Test
+  void theStatusIsToldOnlyToAnAccountThatClaimedTheCode() throws Exception {
+    codes.register("a", "7KQ2", BLOB, "n", DeviceKind.DESKTOP);
+    assertThat(status(() -> codes.status("7KQ2", "stranger"))).isEqualTo(Status.NOT_FOUND);
+    codes.claim("7KQ2", "primary");
+    codes.wrong("a");
+    assertThat(codes.status("7KQ2", "primary")).containsExactly(1, 2);
+    assertThat(status(() -> codes.status("7KQ2", "stranger"))).isEqualTo(Status.NOT_FOUND);
   }
 
   private static String slot(int i) {
