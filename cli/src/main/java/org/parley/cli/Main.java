@@ -40,7 +40,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The {@code parley} command (DESIGN.md §12). */
+/** The {@code parley} command (README.md, commands). */
 @Command(
     name = "parley",
     mixinStandardHelpOptions = true,
@@ -79,7 +79,7 @@ public final class Main implements Runnable {
           WebCommand.class,
           CommandLine.HelpCommand.class);
 
-  // Device options may come before the command, as DESIGN.md §12 writes them. They are not
+  // Device options may come before the command, as README.md, commands writes them. They are not
   // inherited: only device commands take (and list) them, so 'parley server --help' does not.
   @Option(
       names = "--profile",

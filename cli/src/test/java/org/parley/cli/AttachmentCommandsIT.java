@@ -19,7 +19,7 @@ import org.parley.server.testing.TestServer;
 import org.parley.server.testing.WithTestServer;
 
 /**
- * {@code send --attachment} and {@code attachment get} (DESIGN.md §12): standalone, and through a
+ * {@code send --attachment} and {@code attachment get} (README.md, commands): standalone, and through a
  * daemon holding the receiver's profile, which fetches what arrives by itself.
  */
 @WithTestServer

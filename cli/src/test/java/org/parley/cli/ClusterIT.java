@@ -30,7 +30,7 @@ import org.parley.protocol.wire.DeviceKind;
 import org.parley.server.testing.TestPostgres;
 
 /**
- * Three relay nodes on one PostgreSQL and one Redis (DESIGN.md §10), as separate processes: devices
+ * Three relay nodes on one PostgreSQL and one Redis (docs/operating.md, clustered), as separate processes: devices
  * on different nodes talk 1:1 and in groups, and a node killed with SIGKILL under steady load loses
  * nothing: its devices are back on another node within seconds, and every message a sender was told
  * "sent" is in its recipient's history exactly once. The same holds for a node drained by SIGTERM.

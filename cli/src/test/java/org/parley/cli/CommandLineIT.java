@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.parley.server.testing.TestServer;
 import org.parley.server.testing.WithTestServer;
 
-/** The command contract of DESIGN.md §12, run as a user would, with a real server behind it. */
+/** The command contract of README.md, commands, run as a user would, with a real server behind it. */
 @WithTestServer
 class CommandLineIT {
   static final String ALICE = "+15550000501";

@@ -24,7 +24,7 @@ import org.parley.server.testing.TestServer;
 import org.parley.server.testing.WithTestServer;
 
 /**
- * The daemon (DESIGN.md §13) in this JVM, with a real relay behind it: JSON-RPC on each transport,
+ * The daemon (README.md, daemon) in this JVM, with a real relay behind it: JSON-RPC on each transport,
  * its checks, the event stream, and every command through it printing what it prints standalone.
  */
 @WithTestServer

@@ -31,7 +31,7 @@ import org.parley.client.ClientConfig;
 import org.parley.client.linking.QrCodes;
 
 /**
- * The web companion (DESIGN.md §14) in a real browser: Debian's chromium, headless, driven through
+ * The web companion (README.md, web companion) in a real browser: Debian's chromium, headless, driven through
  * chromedriver, against a real server process, with CLI devices on the other side. The page is
  * linked by the QR code read from its own screenshot, then used as a person would.
  */

@@ -23,7 +23,7 @@ import org.parley.client.store.AttachmentStore.Held;
 import org.parley.protocol.wire.AttachmentPointer;
 
 /**
- * A device's attachments (DESIGN.md §15): files uploaded before the message that points to them is
+ * A device's attachments (docs/PROTOCOL.md §14): files uploaded before the message that points to them is
  * sent, and fetched (verified before any plaintext is written) after it arrived.
  *
  * <p>Uploads happen before the message enters the outbox, not from it: the server lets a message

@@ -49,7 +49,7 @@ final class Chats {
   }
 
   /**
-   * A new message with files: each is uploaded first (DESIGN.md §15), then the message, which
+   * A new message with files: each is uploaded first (docs/PROTOCOL.md §14), then the message, which
    * points to them, is sent now or kept in the outbox.
    */
   Device.SendResult send(String phone, String body, List<Attachments.Prepared> files) {
@@ -213,7 +213,7 @@ final class Chats {
   }
 
   /**
-   * The safety number with a contact (DESIGN.md §2). While a new identity of theirs is held, the one
+   * The safety number with a contact (docs/PROTOCOL.md §1). While a new identity of theirs is held, the one
    * to compare is the new one.
    */
   String safetyNumber(String phone) {

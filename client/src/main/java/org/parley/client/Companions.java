@@ -42,7 +42,7 @@ final class Companions {
     return addDevice(historyDays, (linker, server) -> linker.add(server, LinkUri.parse(linkUri)));
   }
 
-  /** Links the device that shows the 8-character {@code code} (DESIGN.md §17). */
+  /** Links the device that shows the 8-character {@code code} (docs/PROTOCOL.md §6.1). */
   PrimaryLinker.Linked addDeviceByCode(String code, int historyDays) {
     return addDevice(historyDays, (linker, server) -> linker.addByCode(server, code));
   }

@@ -78,7 +78,7 @@ public final class Device implements AutoCloseable {
 
   /**
    * The profile's event log: every event this device produced, numbered ({@code eventId}), kept
-   * for consumers that were away (DESIGN.md §13).
+   * for consumers that were away (README.md, daemon).
    */
   public EventLog events() {
     return device.events;
@@ -145,7 +145,7 @@ public final class Device implements AutoCloseable {
    * Sends a message with files to a contact ({@code phone}) or a group ({@code groupId}): each file
    * is encrypted with a fresh key and uploaded first (resumably: the same send run again after a
    * failure continues each upload from the server's offset), then the message, which points to them,
-   * is sent or kept in the outbox like any other (DESIGN.md §15).
+   * is sent or kept in the outbox like any other (docs/PROTOCOL.md §14).
    */
   public SendResult send(String phone, String groupId, String body, List<AttachmentUploader.Outgoing> files) {
     if ((phone == null) == (groupId == null)) {
@@ -226,12 +226,12 @@ public final class Device implements AutoCloseable {
     TrustPolicy.parse(value).save(device.profile);
   }
 
-  /** The safety number of this account and a contact (DESIGN.md §2). */
+  /** The safety number of this account and a contact (docs/PROTOCOL.md §1). */
   public String safetyNumber(String phone) {
     return chats.safetyNumber(phone);
   }
 
-  /** Group chats (DESIGN.md §9): create and change groups, list them, send to them. */
+  /** Group chats (docs/PROTOCOL.md §10): create and change groups, list them, send to them. */
   public GroupChats groups() {
     GroupStore groups = device.groupStore();
     var local = device.local;
@@ -251,7 +251,7 @@ public final class Device implements AutoCloseable {
   }
 
   /**
-   * The account's app state (DESIGN.md §16): contact names, chat marks, labels, agents, notes, synced
+   * The account's app state (docs/PROTOCOL.md §13): contact names, chat marks, labels, agents, notes, synced
    * end-to-end among the account's own devices.
    */
   public AppState appState() {
@@ -316,7 +316,7 @@ public final class Device implements AutoCloseable {
   }
 
   /**
-   * Envelopes kept in quarantine because their sender could not be believed (DESIGN.md §3), oldest
+   * Envelopes kept in quarantine because their sender could not be believed (docs/PROTOCOL.md §5), oldest
    * first, as the events that reported them.
    */
   public List<UntrustedEvent> quarantined() {
@@ -342,7 +342,7 @@ public final class Device implements AutoCloseable {
   }
 
   /**
-   * Becomes a companion by an 8-character code (DESIGN.md §17): shows the code (through {@code
+   * Becomes a companion by an 8-character code (docs/PROTOCOL.md §6.1): shows the code (through {@code
    * show}, as {@link CompanionLinker.Invitation#code}) and waits until a primary types it.
    */
   public CompanionLinker.Result linkByCode(
@@ -416,7 +416,7 @@ public final class Device implements AutoCloseable {
   }
 
   /**
-   * On the primary: links the device that shows the 8-character {@code code} (DESIGN.md §17), then
+   * On the primary: links the device that shows the 8-character {@code code} (docs/PROTOCOL.md §6.1), then
    * exports the last {@code historyDays} days of history to it.
    */
   public PrimaryLinker.Linked addDeviceByCode(String code, int historyDays) {

@@ -125,7 +125,7 @@ final class DeviceContext {
         new AppStateLog(profile), contacts, groupStore(), local.account());
   }
 
-  /** Applies app-state mutations (DESIGN.md §16), made here or received. */
+  /** Applies app-state mutations (docs/PROTOCOL.md §13), made here or received. */
   Applier appStateApplier() {
     return new Applier(
         new AppStateLog(profile), names(), history, local.account());

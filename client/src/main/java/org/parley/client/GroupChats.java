@@ -29,7 +29,7 @@ import org.parley.protocol.wire.ReadSync;
 import org.parley.protocol.wire.SyncMessage;
 
 /**
- * A device's group chats (DESIGN.md §9): who is in each group is decided by signed changes, which this
+ * A device's group chats (docs/PROTOCOL.md §10): who is in each group is decided by signed changes, which this
  * device makes ({@link GroupChanges}) and checks ({@link GroupRoster}); it keeps its own verified copy
  * of each group, its own sender key per group, and the messages.
  */
@@ -130,7 +130,7 @@ public final class GroupChats {
 
   /**
    * A new message with files to a group: each file is uploaded once, whatever the group's size, and
-   * the one sender-key message carries the pointers (DESIGN.md §15).
+   * the one sender-key message carries the pointers (docs/PROTOCOL.md §14).
    */
   Device.SendResult send(String groupId, String body, List<Attachments.Prepared> files) {
     DataMessage data =

@@ -367,7 +367,7 @@ final class Inbox {
     events.forEach(event -> warn(listener, event));
   }
 
-  /** App-state changes made here while the server could not be reached (DESIGN.md §16). */
+  /** App-state changes made here while the server could not be reached (docs/PROTOCOL.md §13). */
   private void sendAppState(ServerConnection server) {
     AppState.Sync sync = device.appState(() -> server).flush();
     if (sync.failure() != null) {

@@ -15,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps a device receiving for as long as it runs (the daemon, DESIGN.md §13): one thread takes in
+ * Keeps a device receiving for as long as it runs (the daemon, README.md, daemon): one thread takes in
  * what arrives (each envelope committed, with its events logged, before its ack), imports history
  * and answers pre-key shortages as the inbox always does, and when the connection is lost it
  * connects again after a pause that doubles from 1 s up to 30 s (jittered, so many devices do not

@@ -35,7 +35,7 @@ import org.parley.server.blobs.BlobLimits;
 import org.parley.server.testing.TestServer;
 
 /**
- * Attachments end to end (DESIGN.md §15) on a real server: a file reaches every device it was sent
+ * Attachments end to end (docs/PROTOCOL.md §14) on a real server: a file reaches every device it was sent
  * to, verified before a byte of plaintext is written; an altered blob or a false digest is refused
  * with nothing written; uploads and downloads cut off half way continue from where they stopped;
  * the sender's file name is never a path; the server's limits are refused with a reason.

@@ -29,7 +29,7 @@ import org.signal.libsignal.protocol.ecc.ECKeyPair;
 import org.signal.libsignal.protocol.ecc.ECPublicKey;
 
 /**
- * Linking a companion by an 8-character code (DESIGN.md §17): end to end, the code's limits (one
+ * Linking a companion by an 8-character code (docs/PROTOCOL.md §6.1): end to end, the code's limits (one
  * use, 3 attempts, 180 s), and what the server holds and can do with it.
  */
 class LinkCodeIT {

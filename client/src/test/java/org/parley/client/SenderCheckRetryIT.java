@@ -27,7 +27,7 @@ import org.parley.server.testing.MutableClock;
 import org.parley.server.testing.TestServer;
 
 /**
- * A transient failure while checking a sender never costs the message (DESIGN.md §6): the server
+ * A transient failure while checking a sender never costs the message (docs/PROTOCOL.md §8): the server
  * refuses the receiver's fetch of the sender's device list for now (its own rate limit, under a
  * frozen server clock), so the envelope is not acked and stays queued; once the server answers again
  * the message arrives, once.

@@ -12,7 +12,7 @@ import javax.crypto.spec.PBEKeySpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The 8-character link code (DESIGN.md §17): {@code XXXX-XXXX} in Crockford's base 32 (no I, L, O,
+ * The 8-character link code (docs/PROTOCOL.md §6.1): {@code XXXX-XXXX} in Crockford's base 32 (no I, L, O,
  * U; typed O/I/L are read as 0/1/1), 40 bits. The first half is the slot the server files the
  * companion under; the whole code is the password that wraps the companion's two public keys.
  *

@@ -225,7 +225,7 @@ public final class ParleyServer implements AutoCloseable {
   }
 
   /** For tests that must reach behind the protocol (a ghost device inserted into the store). */
-  /** The link codes waiting on this node (DESIGN.md §17): what the operator holds of them. */
+  /** The link codes waiting on this node (docs/PROTOCOL.md §6.1): what the operator holds of them. */
   public LinkCodes linkCodes() {
     return linkCodes;
   }

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Several relay nodes started by the bench on one PostgreSQL and one Redis (DESIGN.md §10), as one
+ * Several relay nodes started by the bench on one PostgreSQL and one Redis (docs/operating.md, clustered), as one
  * server under test: devices are spread over the nodes (the bench's client connects to them in
  * turn), a verification code comes from whichever node took the request, and the CPU and memory
  * figures are those of all nodes together.

@@ -41,7 +41,7 @@ public final class AddDeviceCommand extends DeviceCommand<AddDeviceCommand.Added
 
   /**
    * @param uri the {@code parley://link?} line the new device shows
-   * @param code or the 8-character code it shows (DESIGN.md §17)
+   * @param code or the 8-character code it shows (docs/PROTOCOL.md §6.1)
    */
   public record Params(String uri, Integer historyDays, String code) {}
 

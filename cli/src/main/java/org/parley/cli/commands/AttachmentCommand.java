@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code parley attachment get} (DESIGN.md §12, §15): a received file, fetched and verified on demand. */
+/** {@code parley attachment get} (docs/PROTOCOL.md §14; README.md, commands): a received file, fetched and verified on demand. */
 @Command(
     name = "attachment",
     mixinStandardHelpOptions = true,

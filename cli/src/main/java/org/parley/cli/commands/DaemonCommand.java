@@ -22,7 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code parley daemon} (DESIGN.md §13): keeps a profile online and serves JSON-RPC 2.0. */
+/** {@code parley daemon} (README.md, daemon): keeps a profile online and serves JSON-RPC 2.0. */
 @Command(
     name = "daemon",
     mixinStandardHelpOptions = true,

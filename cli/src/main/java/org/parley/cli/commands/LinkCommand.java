@@ -70,7 +70,7 @@ public final class LinkCommand extends DeviceCommand<LinkCommand.Linked> {
 
   /**
    * {@code startLinkCode}: opens the provisioning socket and files an 8-character code with the
-   * server (DESIGN.md §17); returns the code to show. Then {@code finishLink} and {@code awaitHistory}.
+   * server (docs/PROTOCOL.md §6.1); returns the code to show. Then {@code finishLink} and {@code awaitHistory}.
    */
   public static final Handler<StartParams, CodeInvitation> START_LINK_CODE =
       Handler.of("startLinkCode", StartParams.class, CodeInvitation.class, (device, p, caller) -> {

@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code parley web} (DESIGN.md §14): this profile as a companion whose screen is a browser page. */
+/** {@code parley web} (README.md, web companion): this profile as a companion whose screen is a browser page. */
 @Command(
     name = "web",
     mixinStandardHelpOptions = true,

@@ -25,7 +25,7 @@ import org.parley.client.events.EventJson;
 import org.parley.client.events.LoggedEvent;
 
 /**
- * The daemon's HTTP API (DESIGN.md §13): {@code POST /api/v1/rpc} (a JSON-RPC request or batch),
+ * The daemon's HTTP API (README.md, daemon): {@code POST /api/v1/rpc} (a JSON-RPC request or batch),
  * {@code GET /api/v1/events} (the event log as server-sent events, from {@code Last-Event-ID} or
  * {@code ?since=}, then live), {@code GET /api/v1/check} (alive, and whether it is connected).
  */

@@ -18,7 +18,7 @@ import org.parley.client.ClientConfig;
 import org.parley.client.ClientException;
 
 /**
- * A running daemon (DESIGN.md §13): the profiles it holds, each receiving all the time with its own
+ * A running daemon (README.md, daemon): the profiles it holds, each receiving all the time with its own
  * control socket for the commands run on it, and the transports it was asked for: another UNIX
  * socket, TCP, HTTP. Closing it stops them all and releases the profiles.
  */

@@ -10,7 +10,7 @@ import org.parley.client.events.HistorySyncEvent;
 import org.parley.client.events.LoggedEvent;
 
 /**
- * Linking a fresh profile from the page (DESIGN.md §4, §14): the same {@code startLink}, {@code
+ * Linking a fresh profile from the page (docs/PROTOCOL.md §6; README.md, web companion): the same {@code startLink}, {@code
  * finishLink} and {@code awaitHistory} handlers as {@code parley link}, with the QR code drawn for
  * the page instead of the terminal. The page polls {@link #status}; when the code expires it asks
  * for a new one ({@link #start} again).
@@ -47,8 +47,8 @@ final class LinkFlow {
   }
 
   /**
-   * Shows a new QR code, or an 8-character code to type on the primary ({@code byCode}, DESIGN.md
-   * §17); a link already waiting in the same way keeps its code.
+   * Shows a new QR code, or an 8-character code to type on the primary ({@code byCode}, docs/PROTOCOL.md
+   * §6.1); a link already waiting in the same way keeps its code.
    */
   synchronized Status start(String name, boolean byCode) {
     if (daemon.device().local().isRegistered()) {

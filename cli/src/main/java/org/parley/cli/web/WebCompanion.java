@@ -13,7 +13,7 @@ import org.parley.cli.daemon.HttpApi;
 import org.parley.client.linking.QrCodes;
 
 /**
- * The web companion's routes beside the daemon's API (DESIGN.md §14): the page itself (plain files
+ * The web companion's routes beside the daemon's API (README.md, web companion): the page itself (plain files
  * from the jar, under a Content-Security-Policy that allows no inline script and no other origin),
  * the login that turns the printed one-time token into a session cookie, the device's state, and
  * linking by QR code. The page then uses the daemon's own JSON-RPC and event stream with its cookie.

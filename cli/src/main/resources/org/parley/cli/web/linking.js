@@ -5,7 +5,7 @@ import { $ } from './util.js';
 
 const POLL_MS = 700;
 
-// mode: 'qr' (the default) or 'code' (DESIGN.md §17: an 8-character code typed on the primary)
+// mode: 'qr' (the default) or 'code' (docs/PROTOCOL.md §6.1: an 8-character code typed on the primary)
 export async function showLinking(startMode) {
   let mode = startMode === 'code' ? 'code' : 'qr';
   let shown = null;

@@ -26,7 +26,7 @@ import org.parley.protocol.attachments.AttachmentVerifier;
 import org.parley.protocol.wire.AttachmentPointer;
 
 /**
- * Fetches an attachment into the profile (DESIGN.md §15): the blob is downloaded into {@code
+ * Fetches an attachment into the profile (docs/PROTOCOL.md §14): the blob is downloaded into {@code
  * attachments/.partial/} (resumable: a download that broke off continues after the bytes there),
  * its length, digest and MAC are checked over the whole file, and only then is it decrypted, into
  * a temporary file beside the others, which is moved into place under a name made up here. Nothing

@@ -23,7 +23,7 @@ import org.parley.protocol.wire.CreateBlobUpload;
 import org.parley.protocol.wire.Request;
 
 /**
- * Encrypts a file and uploads it as an attachment blob (DESIGN.md §15), streamed: the file is read,
+ * Encrypts a file and uploads it as an attachment blob (docs/PROTOCOL.md §14), streamed: the file is read,
  * padded, encrypted and MACed in a fixed buffer on its way to the socket, so memory stays the same
  * whatever its size. The upload is resumable: a connection that breaks off is followed by asking
  * the server how many bytes it holds (HEAD) and continuing from there (PATCH with Upload-Offset);

@@ -16,7 +16,7 @@ import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
- * A small JPEG of an image, made on the sender (DESIGN.md §15) and carried inside the end-to-end
+ * A small JPEG of an image, made on the sender (docs/PROTOCOL.md §14) and carried inside the end-to-end
  * message, so the server sees no more than the blob. Only images of a bounded size and pixel count
  * are decoded (a small file may claim a huge canvas); anything else simply has no thumbnail.
  */

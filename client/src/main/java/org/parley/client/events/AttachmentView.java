@@ -3,7 +3,7 @@ package org.parley.client.events;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
- * An attachment of a message as events and {@code history --json} show it (DESIGN.md §12).
+ * An attachment of a message as events and {@code history --json} show it (README.md, commands).
  *
  * @param id what {@code parley attachment get} takes
  * @param fileName as the sender named it: for display only, never used as a path

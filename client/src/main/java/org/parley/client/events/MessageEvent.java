@@ -15,8 +15,8 @@ import java.util.List;
  *     delivered}, {@code read}; {@code system} for a line the device wrote itself (type
  *     {@value #SYSTEM}: a chat assigned to an agent)
  * @param name the address book's name for the other party (the sender of a received message, the
- *     recipient of a sent 1:1 message), if it has one (app state, DESIGN.md §16); no field otherwise
- * @param attachments the files the message carries (DESIGN.md §12, §15); no field when it has none
+ *     recipient of a sent 1:1 message), if it has one (app state, docs/PROTOCOL.md §13); no field otherwise
+ * @param attachments the files the message carries (docs/PROTOCOL.md §14; README.md, commands); no field when it has none
  */
 public record MessageEvent(
     String type,

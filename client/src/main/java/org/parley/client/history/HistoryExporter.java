@@ -31,7 +31,7 @@ import org.parley.protocol.wire.HistoryRecord;
 import org.parley.protocol.wire.HistorySync;
 
 /**
- * Exports this account's history for a newly linked companion (DESIGN.md §7): contacts, chats and
+ * Exports this account's history for a newly linked companion (docs/PROTOCOL.md §9): contacts, chats and
  * the messages of the last {@code days} days, both directions. Two bundles: a small first one with
  * the contacts, every chat and the latest messages of the most recent chats, so the companion is
  * usable at once; then the rest, most recent chats first.
@@ -273,7 +273,7 @@ public final class HistoryExporter {
   }
 
   /**
-   * The account's app state (DESIGN.md §16), every entry with its version, deletions too, so the
+   * The account's app state (docs/PROTOCOL.md §13), every entry with its version, deletions too, so the
    * companion merges what reaches it live afterwards exactly as the other devices do. Streamed row
    * by row.
    */

@@ -92,7 +92,7 @@ final class RecordImport implements AutoCloseable {
     insert.setLong(9, m.getServerTimestamp());
     insert.setString(10, status);
     if (insert.executeUpdate() == 1) {
-      // Pointers only: the companion fetches those the server still holds when asked (DESIGN.md §15).
+      // Pointers only: the companion fetches those the server still holds when asked (docs/PROTOCOL.md §14).
       AttachmentStore.insert(
           connection, java.util.UUID.fromString(m.getAuthorAccount()), m.getId(), m.getAttachmentsList(),
           AttachmentStore.OFFERED);

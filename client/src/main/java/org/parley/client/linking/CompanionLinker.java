@@ -42,13 +42,13 @@ import org.signal.libsignal.protocol.ecc.ECKeyPair;
 import org.signal.libsignal.protocol.util.KeyHelper;
 
 /**
- * The new device's side of linking (DESIGN.md §4): wait on the provisioning socket, show the QR
+ * The new device's side of linking (docs/PROTOCOL.md §6): wait on the provisioning socket, show the QR
  * code, take the primary's provisioning message, check that the primary vouched for exactly this
  * identity, countersign, and register with the link token.
  */
 public final class CompanionLinker {
   private static final SecureRandom RANDOM = new SecureRandom();
-  /** The server's attempts per code (DESIGN.md §17): after as many wrong ones nothing can come. */
+  /** The server's attempts per code (docs/PROTOCOL.md §6.1): after as many wrong ones nothing can come. */
   private static final int MAX_CODE_ATTEMPTS = 3;
 
   private final ProfileStore profile;
@@ -81,7 +81,7 @@ public final class CompanionLinker {
     return link(serverUrl, name, kind, false, show);
   }
 
-  /** @param byCode show an 8-character code (DESIGN.md §17) instead of a QR code */
+  /** @param byCode show an 8-character code (docs/PROTOCOL.md §6.1) instead of a QR code */
   public Result link(String serverUrl, String name, DeviceKind kind, boolean byCode, Consumer<Invitation> show) {
     if (local.isRegistered() && local.unlinkedReason() == null) {
       throw new ClientException(

@@ -31,7 +31,7 @@ import org.parley.protocol.wire.SignedDeviceList;
 import org.signal.libsignal.protocol.IdentityKeyPair;
 
 /**
- * The primary's side of linking (DESIGN.md §4): take a link token for the QR code's address, vouch
+ * The primary's side of linking (docs/PROTOCOL.md §6): take a link token for the QR code's address, vouch
  * for the companion's identity, sign the new device list and send it all, encrypted to the QR
  * code's key, through the server; then wait until the companion has registered.
  */
@@ -63,7 +63,7 @@ public final class PrimaryLinker {
   }
 
   /**
-   * Links the device that shows {@code typed} (DESIGN.md §17): one of the code's 3 attempts takes
+   * Links the device that shows {@code typed} (docs/PROTOCOL.md §6.1): one of the code's 3 attempts takes
    * the companion's wrapped keys from the server; they are unwrapped here with the whole code,
    * then linking goes on as with the QR code. With a wrong code (or keys the server swapped) the
    * keys are ones nobody holds: the companion cannot open the provisioning message and says so.
@@ -149,7 +149,7 @@ public final class PrimaryLinker {
             .setName(link.name())
             .setAccountSignature(ByteString.copyFrom(accountSignature))
             .build();
-    // Derived from the list this primary published, never from the server's copy (DESIGN.md §3).
+    // Derived from the list this primary published, never from the server's copy (docs/PROTOCOL.md §5).
     long version = Math.max(token.getNextDeviceListVersion(), ownList.current().version() + 1);
     SignedDeviceList list = ownList.with(entry, version);
     ProvisionMessage message =

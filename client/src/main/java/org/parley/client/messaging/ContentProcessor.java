@@ -46,7 +46,7 @@ public class ContentProcessor {
     this(history, contacts, receipts, ownAccount, ownPhone, historyAnnounced, null);
   }
 
-  /** @param appState takes app-state changes from own devices (DESIGN.md §16), or {@code null} */
+  /** @param appState takes app-state changes from own devices (docs/PROTOCOL.md §13), or {@code null} */
   public ContentProcessor(
       MessageHistory history,
       Contacts contacts,
@@ -118,7 +118,7 @@ public class ContentProcessor {
         }
       }
       case HISTORY -> {
-        // Only the primary exports history (DESIGN.md §7).
+        // Only the primary exports history (docs/PROTOCOL.md §9).
         if (incoming.senderDevice() == 1) {
           historyAnnounced.accept(sync.getHistory());
         }

@@ -36,7 +36,7 @@ import org.signal.libsignal.protocol.groups.GroupSessionBuilder;
 import org.signal.libsignal.protocol.message.SenderKeyDistributionMessage;
 
 /**
- * The receiving half of groups (DESIGN.md §9), called by {@link MessageReceiver} inside its one local
+ * The receiving half of groups (docs/PROTOCOL.md §10), called by {@link MessageReceiver} inside its one local
  * transaction per envelope: signed membership changes (checked by {@link GroupRoster}), sender keys
  * handed over in pairwise messages, and group messages decrypted with those keys.
  *

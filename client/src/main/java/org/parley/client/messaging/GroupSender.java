@@ -38,7 +38,7 @@ import org.signal.libsignal.protocol.groups.GroupSessionBuilder;
 import org.signal.libsignal.protocol.message.SenderKeyDistributionMessage;
 
 /**
- * Sends to a group with Sender Keys (DESIGN.md §9). This device keeps one sender key per group. Before
+ * Sends to a group with Sender Keys (docs/PROTOCOL.md §10). This device keeps one sender key per group. Before
  * a message it hands that key (a libsignal SenderKeyDistributionMessage, pairwise encrypted by {@link
  * MessageSender}) to every vouched-for device of every member that does not hold it yet, its own
  * other devices included; then it encrypts the message once and submits that one ciphertext, which

@@ -32,7 +32,7 @@ import org.signal.libsignal.protocol.message.PreKeySignalMessage;
 import org.signal.libsignal.protocol.message.SignalMessage;
 
 /**
- * Takes one envelope in (DESIGN.md §6): decrypt, apply what it says, and record its guid, all in one
+ * Takes one envelope in (docs/PROTOCOL.md §8): decrypt, apply what it says, and record its guid, all in one
  * local transaction; only then may the caller ack it. A crash before the commit leaves the session
  * untouched so the redelivery decrypts again; after it, the redelivery is a known guid and is just
  * acked.
@@ -208,7 +208,7 @@ public final class MessageReceiver {
 
   /**
    * The first event from an account whose identity changed is preceded by the identity-changed
-   * notice, shown once (DESIGN.md §3).
+   * notice, shown once (docs/PROTOCOL.md §5).
    */
   private void owedNotice(UUID sender, List<ClientEvent> events) {
     Contacts.Known known = contacts.byAccount(sender).orElse(null);

@@ -41,7 +41,7 @@ import org.signal.libsignal.protocol.state.PreKeyBundle;
 
 /**
  * Encrypts one piece of content per device and submits every envelope of a message in one request
- * (DESIGN.md §5). Device lists are cached; when the server answers that they are out of date
+ * (docs/PROTOCOL.md §7). Device lists are cached; when the server answers that they are out of date
  * (mismatched or stale devices) the affected accounts are refreshed and the send is tried again.
  */
 public final class MessageSender {
@@ -191,7 +191,7 @@ public final class MessageSender {
     throw new ClientException("the device changed while sending to it; try again (" + last.getMessage() + ")", last);
   }
 
-  /** Nothing goes to an account whose new identity waits for the user (DESIGN.md §3). */
+  /** Nothing goes to an account whose new identity waits for the user (docs/PROTOCOL.md §5). */
   public static ClientException held(String phone) {
     return new ClientException(
         "IDENTITY_HELD",
@@ -342,7 +342,7 @@ public final class MessageSender {
 
   /**
    * The attachment blobs the content points to (a message, or its transcript to own devices): the
-   * server lets the devices addressed fetch them (DESIGN.md §15).
+   * server lets the devices addressed fetch them (docs/PROTOCOL.md §14).
    */
   static java.util.Set<String> blobIds(List<Part> parts) {
     java.util.Set<String> ids = new java.util.LinkedHashSet<>();

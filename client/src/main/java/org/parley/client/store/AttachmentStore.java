@@ -15,7 +15,7 @@ import org.parley.client.events.AttachmentView;
 import org.parley.protocol.wire.AttachmentPointer;
 
 /**
- * The attachments of the messages in this profile (DESIGN.md §15): each message's pointers in the
+ * The attachments of the messages in this profile (docs/PROTOCOL.md §14): each message's pointers in the
  * sender's order, and what became of each on this device. The pointer is kept whole (its key
  * included): the profile is the owner's alone, like the session keys beside it.
  */

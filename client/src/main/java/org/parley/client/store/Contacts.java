@@ -11,7 +11,7 @@ import java.util.UUID;
  * Accounts this device knows (its own included): phone number, pinned primary identity, the highest
  * device-list version seen (and which list that was), whether the user verified the safety number or
  * holds a new identity, and the devices as last verified. The identity keys of trusted devices here
- * are the only ones a session may be built or believed under (DESIGN.md §3, identity pinning).
+ * are the only ones a session may be built or believed under (docs/PROTOCOL.md §5, identity pinning).
  */
 public final class Contacts {
   private final ProfileStore store;

@@ -12,7 +12,7 @@ import org.parley.client.events.EventJson;
 import org.parley.client.events.LoggedEvent;
 
 /**
- * The profile's event log (DESIGN.md §13): every event the device produces, numbered. An event is
+ * The profile's event log (README.md, daemon): every event the device produces, numbered. An event is
  * appended inside the transaction that caused it (the message it announces, the unlink it reports),
  * so it is logged exactly when that is committed: a crash loses or duplicates neither. Consumers
  * read "everything after the last id I saw"; named consumers keep that id here as a cursor.
@@ -45,7 +45,7 @@ public final class EventLog {
 
   /**
    * Puts names on events as they are logged: the address book's name of a message's other party
-   * (app state, DESIGN.md §16). Everything that reads the log (receive, the daemon) shows them.
+   * (app state, docs/PROTOCOL.md §13). Everything that reads the log (receive, the daemon) shows them.
    */
   public void naming(UnaryOperator<ClientEvent> namer) {
     this.naming = namer;

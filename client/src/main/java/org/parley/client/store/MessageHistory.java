@@ -41,7 +41,7 @@ public final class MessageHistory {
   }
 
   /**
-   * Adds a message with the attachments it points to (DESIGN.md §15), in one transaction; pointers
+   * Adds a message with the attachments it points to (docs/PROTOCOL.md §14), in one transaction; pointers
    * already recorded for it stay as they are. True if the message was new.
    */
   public boolean add(Entry entry, List<AttachmentPointer> attachments, String attachmentStatus) {

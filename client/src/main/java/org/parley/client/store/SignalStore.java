@@ -30,7 +30,7 @@ import org.signal.libsignal.protocol.state.SignedPreKeyRecord;
  * connection, so a decrypt that runs inside {@link ProfileStore#transaction} commits the ratchet
  * step together with the message it produced, or neither.
  *
- * <p>Identity pinning (DESIGN.md §3): libsignal asks {@link #isTrustedIdentity} before it builds a
+ * <p>Identity pinning (docs/PROTOCOL.md §5): libsignal asks {@link #isTrustedIdentity} before it builds a
  * session, decrypts or encrypts, and the answer comes only from the primary-signed device lists as
  * last verified ({@link Contacts#vouchedKey}): a key is trusted, in either direction, exactly when it
  * is the one the list vouches for at that device, and the account's identity is not held.

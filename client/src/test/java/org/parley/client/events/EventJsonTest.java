@@ -64,7 +64,7 @@ class EventJsonTest {
     assertThat(message.fieldNames()).toIterable()
         .containsExactly("type", "id", "from", "fromDevice", "to", "group", "body", "timestamp", "serverTimestamp", "status");
     assertThat(json.toJson(new WarningEvent("x", "y")).has("unlinkAt")).isFalse();
-    // DESIGN.md §12: a message with files has 'attachments', each with id, contentType, size, fileName, path
+    // README.md, commands: a message with files has 'attachments', each with id, contentType, size, fileName, path
     ObjectNode withFiles = json.toJson(oneOfEach().get(21));
     assertThat(withFiles.get("attachments").get(0).fieldNames()).toIterable()
         .containsExactly("id", "contentType", "size", "fileName", "path", "status");

@@ -29,7 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The blob store's front (DESIGN.md §7, §10, §15): a device reserves an upload slot over its
+ * The blob store's front (docs/PROTOCOL.md §9, §14; docs/operating.md, clustered): a device reserves an upload slot over its
  * WebSocket, then moves the bytes over HTTP(S) on the same port ({@link BlobHttpHandler}); a message
  * that points to attachments names them, so that the devices it goes to may fetch them ({@link
  * #grant}). Every quota on blobs is checked here, at reservation, before a byte moves.

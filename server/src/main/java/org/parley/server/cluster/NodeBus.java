@@ -7,7 +7,7 @@ import org.parley.protocol.wire.Push;
 import org.parley.server.store.DeviceAddress;
 
 /**
- * What one relay node tells the others (DESIGN.md §10). The store holds the truth; a notice only
+ * What one relay node tells the others (docs/operating.md, clustered). The store holds the truth; a notice only
  * says "look now", so a lost notice costs a delay, never a message: starting to listen, and every
  * reconnection of the bus itself, tells each listener to read the store.
  *

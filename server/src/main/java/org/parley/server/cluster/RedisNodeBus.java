@@ -28,7 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The nodes' bus on Redis sharded pub/sub (DESIGN.md §10): one channel per device, {@code
+ * The nodes' bus on Redis sharded pub/sub (docs/operating.md, clustered): one channel per device, {@code
  * PREFIX:device:{ACCOUNT.DEVICE}}, published with {@code SPUBLISH} after commit; a node subscribes
  * ({@code SSUBSCRIBE}) to the channels of the devices connected to it. Redis keeps nothing: a
  * notice published while a node is not subscribed is gone, which is why every subscription, and

@@ -13,7 +13,7 @@ import org.parley.protocol.wire.Status;
 import org.parley.server.transport.ApiException;
 
 /**
- * The codes companions show (DESIGN.md §17), by slot (the code's first half). The server holds only
+ * The codes companions show (docs/PROTOCOL.md §6.1), by slot (the code's first half). The server holds only
  * the wrapped blob, which it cannot test a guess against (see {@code LinkCodeCipher}); what it does
  * is count live attempts: one use, {@value #MAX_ATTEMPTS} claims, {@link #TTL}. Held in this node's
  * memory, beside the provisioning socket the code belongs to: a primary on another node of a

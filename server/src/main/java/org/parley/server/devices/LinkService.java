@@ -45,7 +45,7 @@ import org.parley.server.transport.Session;
 import org.parley.server.transport.SessionListener;
 
 /**
- * Linking a companion by QR code (DESIGN.md §4). The companion waits on an unauthenticated
+ * Linking a companion by QR code (docs/PROTOCOL.md §6). The companion waits on an unauthenticated
  * provisioning socket whose address is in its QR code; the primary gets a single-use link token,
  * sends the encrypted provisioning message through the server, and the companion registers with the
  * token and both halves of its linking proof. The QR code dies with its socket. In a cluster the
@@ -87,7 +87,7 @@ public final class LinkService implements SessionListener {
     this(accounts, clock, limits, maxCompanions, throttle, bus, new LinkCodes(clock));
   }
 
-  /** @param codes the link codes waiting here (DESIGN.md §17) */
+  /** @param codes the link codes waiting here (docs/PROTOCOL.md §6.1) */
   public LinkService(
       Accounts accounts, Clock clock, Limits limits, int maxCompanions, Throttle throttle, NodeBus bus,
       LinkCodes codes) {

@@ -28,7 +28,7 @@ import org.parley.server.Limits;
 public final class RequestBounds {
   static final int DEFAULT_STRING = 256;
   static final int DEFAULT_REPEATED = 4096;
-  /** Device and list-entry names (DESIGN.md §3), in characters. */
+  /** Device and list-entry names (docs/PROTOCOL.md §5), in characters. */
   public static final int MAX_NAME = 64;
 
   private record Bound(int max, String what) {}

@@ -12,7 +12,7 @@ import org.parley.protocol.wire.Status;
 import org.parley.server.testing.MutableClock;
 import org.parley.server.transport.ApiException;
 
-/** The server's link-code registry (DESIGN.md §17): its bounds and refusals, each with a reason. */
+/** The server's link-code registry (docs/PROTOCOL.md §6.1): its bounds and refusals, each with a reason. */
 class LinkCodesTest {
   private final MutableClock clock = new MutableClock(Instant.parse("2026-11-27T12:00:00Z"));
   private final LinkCodes codes = new LinkCodes(clock);

@@ -15,7 +15,7 @@ import org.parley.server.testing.TestCluster;
 import org.parley.server.testing.TestDevice;
 
 /**
- * What one node tells another about a device's connections (DESIGN.md §10), on two clustered nodes
+ * What one node tells another about a device's connections (docs/operating.md, clustered), on two clustered nodes
  * in this JVM: a device has one receiving connection in the whole cluster, and a device unlinked
  * through one node is told so on the node that holds its connection.
  */
