@@ -164,15 +164,23 @@ final class Attachments {
       AttachmentFetcher fetcher = new AttachmentFetcher(transfer, device.attachments, device.clock, downloadProgress);
       for (Held held : pending) {
         AttachmentEvent event;
-        try {
-          Path path = fetcher.fetch(held).path();
-          event = event(held, path.toAbsolutePath().toString(), AttachmentStore.FETCHED, null);
-          fetched++;
-        } catch (ClientException e) {
-          if (!"ATTACHMENT_REFUSED".equals(e.code()) && !"ATTACHMENT_UNAVAILABLE".equals(e.code())) {
-            // Broke off: it stays pending and is taken up again next time.
-            event = event(held, null, AttachmentStore.PENDING, e.getMessage());
-          } else {
+        if (!device.attachments.attempt(held)) {
+          event = event(held, null, AttachmentStore.FAILED, "not fetched after " + AttachmentStore.MAX_ATTEMPTS
+              + " tries; 'parley attachment get " + held.blobId() + "' tries again");
+        } else {
+          try {
+            Path path = fetcher.fetch(held).path();
+            event = event(held, path.toAbsolutePath().toString(), AttachmentStore.FETCHED, null);
+            fetched++;
+          } catch (ClientException e) {
+            if (!"ATTACHMENT_REFUSED".equals(e.code()) && !"ATTACHMENT_UNAVAILABLE".equals(e.code())) {
+              // Broke off: it stays pending and is taken up again next time (a bounded number of times).
+              event = event(held, null, AttachmentStore.PENDING, e.getMessage());
+            } else {
+              event = event(held, null, AttachmentStore.FAILED, e.getMessage());
+            }
+          } catch (RuntimeException e) {
+            device.attachments.failed(held, "it could not be fetched (" + e.getMessage() + ")");
             event = event(held, null, AttachmentStore.FAILED, e.getMessage());
           }
         }

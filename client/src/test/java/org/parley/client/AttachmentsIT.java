@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
@@ -283,6 +284,55 @@ class AttachmentsIT {
     });
     assertThat(dir.resolve("etc")).doesNotExist();
     assertThat(bob.directory().getParent().resolve("etc")).doesNotExist();
+  }
+
+  /**
+   * The server only relays a message whose pointers name blobs the sender uploaded, but a sender's
+   * own client need not declare them, and a profile of an earlier version may hold such pointers
+   * as pending: here they are written into Bob's store as such. Receiving goes on past them, no
+   * file is made from the ids, and they end failed.
+   */
+  @Test
+  void blobIdsThatAreNoFileNamesAreRecordedFailedAndReceivingGoesOn() throws Exception {
+    start(BlobLimits.defaults());
+    Device alice = device("alice", ALICE);
+    Device bob = device("bob", BOB);
+    Attachments.Prepared real = alice.upload(List.of(Outgoing.of(file("real.txt", "hello\n".getBytes())))).get(0);
+    UUID mallory = UUID.randomUUID();
+    try (ProfileStore store = ProfileStore.open(dir.resolve("bob"))) {
+      store.transaction(c -> {
+        try (var insert = c.prepareStatement(
+            "INSERT INTO attachments (author_account, message_id, position, blob_id, pointer, status) VALUES (?,?,?,?,?,?)")) {
+          int position = 0;
+          for (String id : List.of("../../x", "nul\0id")) {
+            insert.setString(1, mallory.toString());
+            insert.setString(2, "hostile");
+            insert.setInt(3, position++);
+            insert.setString(4, id);
+            insert.setBytes(5, real.pointer().toBuilder().setBlobId(id).build().toByteArray());
+            insert.setString(6, AttachmentStore.PENDING);
+            insert.executeUpdate();
+          }
+        }
+        return null;
+      });
+    }
+    alice.send(BOB, null, "after", List.of());
+    alice.send(BOB, null, "and more", List.of());
+
+    List<ClientEvent> events = receive(bob);
+    assertThat(messages(events)).extracting(MessageEvent::body).containsExactly("after", "and more");
+    assertThat(events).filteredOn(AttachmentEvent.class::isInstance).hasSize(2)
+        .allSatisfy(e -> assertThat(((AttachmentEvent) e).status()).isEqualTo(AttachmentStore.FAILED));
+    try (ProfileStore store = ProfileStore.open(dir.resolve("bob"))) {
+      AttachmentStore attachments = new AttachmentStore(store, null);
+      assertThat(attachments.of(mallory, "hostile")).extracting(AttachmentStore.Held::status)
+          .containsOnly(AttachmentStore.FAILED);
+      assertThat(attachments.pending(10)).isEmpty();
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      assertThat(files.map(f -> f.getFileName().toString())).doesNotContain("x.blob");
+    }
   }
 
   @Test

@@ -66,6 +66,12 @@ public final class AttachmentFetcher {
    */
   public Fetched fetch(Held held) {
     AttachmentPointer pointer = held.pointer();
+    String malformed = AttachmentStore.malformed(pointer);
+    if (malformed != null) {
+      // Before anything touches the file system: the blob id becomes a file name.
+      store.failed(held, malformed);
+      throw new ClientException("ATTACHMENT_REFUSED", "an attachment was refused: " + malformed, null);
+    }
     try {
       Fetched fetched = fetch(pointer);
       store.fetched(held, store.root().relativize(fetched.path()).toString());
@@ -94,13 +100,16 @@ public final class AttachmentFetcher {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ClientException("the download of attachment " + pointer.getBlobId() + " was interrupted", e);
+    } catch (ClientException e) {
+      throw e; // broke off (it stays pending and is tried again, a bounded number of times)
+    } catch (RuntimeException e) {
+      // Whatever else one sender's pointer provokes stays with that attachment: receiving goes on.
+      store.failed(held, "it could not be fetched (" + e.getMessage() + ")");
+      throw new ClientException("ATTACHMENT_REFUSED", "attachment " + pointer.getBlobId() + " could not be fetched: " + e.getMessage(), e);
     }
   }
 
   private Fetched fetch(AttachmentPointer pointer) throws IOException, InterruptedException {
-    if (pointer.getKey().size() != AttachmentKeys.BYTES || pointer.getDigest().size() != 32) {
-      throw new AttachmentException("its pointer is malformed (a key of 64 bytes and a digest of 32 are needed)");
-    }
     if (pointer.getSize() < 0 || pointer.getSize() > MAX_SIZE) {
       throw new AttachmentException("its pointer states an impossible size (" + pointer.getSize() + " bytes)");
     }
@@ -108,7 +117,7 @@ public final class AttachmentFetcher {
     Path partials = store.root().resolve(PARTIAL);
     PrivateFiles.directory(store.root());
     PrivateFiles.directory(partials);
-    // The blob id is checked by the transfer ([A-Za-z0-9_-]): safe as a file name.
+    // The blob id was checked above (AttachmentStore.malformed: [A-Za-z0-9_-]{1,64}): safe as a file name.
     Path blob = partials.resolve(pointer.getBlobId() + ".blob");
     long held = Files.exists(blob) ? Files.size(blob) : 0;
     long needed = (length - held) + pointer.getSize() + DISK_MARGIN;

@@ -241,8 +241,13 @@ public final class BlobTransfer implements AutoCloseable {
     return HttpRequest.newBuilder(URI.create(httpBase + "/v1/blobs/" + blobId)).header("Authorization", authorization);
   }
 
+  /** True if the server could have issued this id (base64url, bounded): only such an id names a file here. */
+  public static boolean validId(String blobId) {
+    return blobId != null && BLOB_ID.matcher(blobId).matches();
+  }
+
   private static void checkId(String blobId) {
-    if (blobId == null || !BLOB_ID.matcher(blobId).matches()) {
+    if (!validId(blobId)) {
       throw new ClientException("'" + blobId + "' is not a blob id");
     }
   }

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.parley.client.ClientException;
 import org.parley.client.events.AttachmentView;
+import org.parley.protocol.attachments.AttachmentKeys;
 import org.parley.protocol.wire.AttachmentPointer;
 
 /**
@@ -29,6 +30,9 @@ public final class AttachmentStore {
   public static final String DIRECTORY = "attachments";
   /** Pointers taken from one message; the server lets a message point to no more either. */
   public static final int MAX_PER_MESSAGE = 32;
+  /** Automatic tries at fetching one attachment before it is left to an explicit {@code attachment get}. */
+  public static final int MAX_ATTEMPTS = 5;
+  private static final int DIGEST_BYTES = 32;
 
   private final ProfileStore store;
   private final Path root;
@@ -77,7 +81,27 @@ public final class AttachmentStore {
         .toList();
   }
 
-  /** Records a message's pointers, inside the caller's transaction; a message seen before keeps what it has. */
+
+  /**
+   * Why a pointer cannot be fetched as it stands (a blob id the server could not have issued, a key
+   * or digest of the wrong length), or null. The blob id becomes a file name under {@code .partial/}:
+   * a sender's {@code ../x} or NUL must never reach the file system.
+   */
+  public static String malformed(AttachmentPointer pointer) {
+    if (!BLOB_ID.matcher(pointer.getBlobId()).matches()) {
+      return "its pointer is malformed (the blob id is not one the server issues)";
+    }
+    if (pointer.getKey().size() != AttachmentKeys.BYTES || pointer.getDigest().size() != DIGEST_BYTES) {
+      return "its pointer is malformed (a key of " + AttachmentKeys.BYTES + " bytes and a digest of " + DIGEST_BYTES
+          + " are needed)";
+    }
+    return null;
+  }
+
+  /**
+   * Records a message's pointers, inside the caller's transaction; a message seen before keeps what
+   * it has. A malformed pointer is recorded as failed at once, with the reason, never to be fetched.
+   */
   public static void insert(Connection c, UUID author, String messageId, List<AttachmentPointer> pointers, String status)
       throws SQLException {
     if (pointers.isEmpty()) {
@@ -86,15 +110,17 @@ public final class AttachmentStore {
     pointers = received(pointers);
     try (PreparedStatement insert =
         c.prepareStatement(
-            "INSERT OR IGNORE INTO attachments (author_account, message_id, position, blob_id, pointer, status)"
-                + " VALUES (?,?,?,?,?,?)")) {
+            "INSERT OR IGNORE INTO attachments (author_account, message_id, position, blob_id, pointer, status, error)"
+                + " VALUES (?,?,?,?,?,?,?)")) {
       for (int i = 0; i < pointers.size(); i++) {
+        String malformed = malformed(pointers.get(i));
         insert.setString(1, author.toString());
         insert.setString(2, messageId);
         insert.setInt(3, i);
         insert.setString(4, pointers.get(i).getBlobId());
         insert.setBytes(5, pointers.get(i).toByteArray());
-        insert.setString(6, status);
+        insert.setString(6, malformed == null ? status : FAILED);
+        insert.setString(7, malformed);
         insert.addBatch();
       }
       insert.executeBatch();
@@ -140,9 +166,46 @@ public final class AttachmentStore {
     return store.read(c -> select(c, "blob_id = ? LIMIT 1", blobId)).stream().findFirst();
   }
 
-  /** Attachments waiting to be fetched, oldest message first. */
+  /**
+   * Attachments waiting to be fetched, the least tried first, so one that keeps failing cannot hold
+   * back the others (and gives up after {@link #MAX_ATTEMPTS}, see {@link #attempt}).
+   */
   public List<Held> pending(int limit) {
-    return store.read(c -> select(c, "status = '" + PENDING + "' LIMIT " + limit));
+    return store.read(c -> select(c, "status = '" + PENDING + "' ORDER BY attempts, author_account, message_id, position LIMIT "
+        + limit));
+  }
+
+  /**
+   * Counts one more try at fetching a pending attachment; past {@link #MAX_ATTEMPTS} it is marked
+   * failed instead (fetched on demand with {@code parley attachment get}) and false is returned, so
+   * a download that never works is not tried again after every envelope.
+   */
+  public boolean attempt(Held held) {
+    return store.transaction(c -> {
+      try (PreparedStatement update =
+          c.prepareStatement(
+              "UPDATE attachments SET attempts = attempts + 1 WHERE author_account = ? AND message_id = ? AND position = ?"
+                  + " AND status = '" + PENDING + "' AND attempts < " + MAX_ATTEMPTS)) {
+        update.setString(1, held.author().toString());
+        update.setString(2, held.messageId());
+        update.setInt(3, held.position());
+        if (update.executeUpdate() == 1) {
+          return true;
+        }
+      }
+      try (PreparedStatement give =
+          c.prepareStatement(
+              "UPDATE attachments SET status = '" + FAILED + "', error = ? WHERE author_account = ? AND message_id = ?"
+                  + " AND position = ? AND status = '" + PENDING + "'")) {
+        give.setString(1, "not fetched after " + MAX_ATTEMPTS + " tries; 'parley attachment get " + held.blobId()
+            + "' tries again");
+        give.setString(2, held.author().toString());
+        give.setString(3, held.messageId());
+        give.setInt(4, held.position());
+        give.executeUpdate();
+      }
+      return false;
+    });
   }
 
   public void fetched(Held held, String path) {
