@@ -127,7 +127,8 @@ public final class Receiving implements AutoCloseable {
     }
   }
 
-  private void dispatch(ClientEvent event) {
+  /** Hands an event to the followers and the device's listener (package-private for tests). */
+  void dispatch(ClientEvent event) {
     followers.forEach(f -> f.accept(event));
     device.show(event);
   }
@@ -157,6 +158,13 @@ public final class Receiving implements AutoCloseable {
           count++;
           lastArrival = System.nanoTime();
         }
+      }
+      // Done: what the loop handed on before it was (the last steps of an import, say) is still
+      // queued here and belongs to this follower too.
+      followers.remove(follower);
+      for (ClientEvent event; (event = arrived.poll()) != null; ) {
+        listener.accept(event);
+        count++;
       }
       return count;
     } catch (InterruptedException e) {
