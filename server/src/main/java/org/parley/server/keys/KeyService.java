@@ -94,7 +94,7 @@ public final class KeyService {
     return RequestRouter.ok(Response.newBuilder().setKeys(fetch(session, List.of(request)).getFirst()));
   }
 
-  private CompletableFuture<Response.Builder> fetchBatch(Session session, GetKeysBatch request) throws ApiException {
+  CompletableFuture<Response.Builder> fetchBatch(Session session, GetKeysBatch request) throws ApiException {
     if (request.getTargetsCount() == 0) {
       throw new ApiException(Status.BAD_REQUEST, "a batch fetch needs at least one account");
     }
@@ -110,6 +110,11 @@ public final class KeyService {
    * every account was found and the whole count was allowed by the rate limit.
    */
   private List<Keys> fetch(Session session, List<GetKeys> requests) throws ApiException {
+    // A fetch that finds nothing costs as much as one that finds a bundle: misses probe too. Each
+    // request is paid for before its account is looked up (a batch holds up to a bucket's worth),
+    // the bundles beyond one per request once they are counted; refused, nothing is handed out.
+    String payer = session.address().account().toString();
+    throttle.take(rates.keyFetches(), payer, requests.size(), "pre-key bundles fetched");
     List<Wanted> plan = new ArrayList<>(requests.size());
     List<DeviceAddress> all = new ArrayList<>();
     for (GetKeys request : requests) {
@@ -125,10 +130,9 @@ public final class KeyService {
       plan.add(new Wanted(account, devices));
       all.addAll(devices);
     }
-    // A fetch that finds nothing costs as much as one that finds a bundle: misses probe too.
-    throttle.take(
-        rates.keyFetches(), session.address().account().toString(), Math.max(requests.size(), all.size()),
-        "pre-key bundles fetched");
+    if (all.size() > requests.size()) {
+      throttle.take(rates.keyFetches(), payer, all.size() - requests.size(), "pre-key bundles fetched");
+    }
     List<Optional<PreKeys.Bundle>> bundles = keys.takeAll(all);
     List<Keys> out = new ArrayList<>(plan.size());
     int next = 0;
