@@ -42,12 +42,15 @@ public final class MessageHistory {
 
   /**
    * Adds a message with the attachments it points to (docs/PROTOCOL.md §14), in one transaction; pointers
-   * already recorded for it stay as they are. True if the message was new.
+   * are recorded only with a new message (one seen before keeps what it has). True if the message was new.
    */
   public boolean add(Entry entry, List<AttachmentPointer> attachments, String attachmentStatus) {
     return store.transaction(c -> {
       boolean added = insert(c, entry);
-      AttachmentStore.insert(c, entry.author(), entry.id(), attachments, attachmentStatus);
+      if (added) {
+        // A message seen before keeps its files: a sender reusing an old id must not add to it.
+        AttachmentStore.insert(c, entry.author(), entry.id(), attachments, attachmentStatus);
+      }
       return added;
     });
   }

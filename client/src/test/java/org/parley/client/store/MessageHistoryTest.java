@@ -29,6 +29,28 @@ class MessageHistoryTest {
   }
 
   @Test
+  void aMessageSeenBeforeGetsNoFilesFromASenderReusingItsId() {
+    try (ProfileStore store = ProfileStore.open(dir)) {
+      MessageHistory history = new MessageHistory(store);
+      AttachmentStore attachments = new AttachmentStore(store, dir.resolve("attachments"));
+      UUID bob = UUID.randomUUID();
+      MessageHistory.Entry first = new MessageHistory.Entry(bob, "m1", 1, bob, null, false, "hi", 10, 11, "unread");
+      org.parley.protocol.wire.AttachmentPointer file =
+          org.parley.protocol.wire.AttachmentPointer.newBuilder()
+              .setBlobId("later")
+              .setKey(com.google.protobuf.ByteString.copyFrom(new byte[64]))
+              .setDigest(com.google.protobuf.ByteString.copyFrom(new byte[32]))
+              .build();
+
+      assertThat(history.add(first, List.of(), AttachmentStore.PENDING)).isTrue();
+      assertThat(history.add(first, List.of(file, file), AttachmentStore.PENDING)).isFalse();
+
+      assertThat(attachments.of(bob, "m1")).isEmpty();
+      assertThat(attachments.pending(10)).isEmpty();
+    }
+  }
+
+  @Test
   void aPageFurtherBackEndsAtTheGivenTimeAndKeepsMessagesSharingItsMillisecond() {
     try (ProfileStore store = ProfileStore.open(dir)) {
       MessageHistory history = new MessageHistory(store);
