@@ -92,7 +92,7 @@ public final class GroupsCommand implements Runnable {
   static void print(Output output, GroupView group) {
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("id", group.id());
-    fields.put("name", group.name());
+    fields.put("name", output.json() || group.name() == null ? group.name() : org.parley.cli.output.SafeText.shown(group.name()));
     fields.put("version", group.version());
     fields.put("admin", group.admin());
     if (output.json()) {

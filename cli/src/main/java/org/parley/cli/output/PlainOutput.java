@@ -57,13 +57,13 @@ public final class PlainOutput implements Output {
       case MessageEvent m -> {
         String where = m.group() != null ? " in group " + m.group() : "";
         if (MessageEvent.SYSTEM.equals(m.type())) {
-          out.printf("%s  — %s%s%n", time(m.timestamp()), m.body(), where);
+          out.printf("%s  — %s%s%n", time(m.timestamp()), body(m.body()), where);
         } else if (m.outgoing()) {
           out.printf("%s  me (device %d) → %s%s: %s%n", time(m.timestamp()), m.fromDevice(),
-              m.to() != null ? named(m.name(), m.to()) : "group", where, m.body());
+              m.to() != null ? named(m.name(), m.to()) : "group", where, body(m.body()));
         } else {
           out.printf("%s  %s (device %d)%s: %s%n", time(m.timestamp()), named(m.name(), m.from()), m.fromDevice(),
-              where, m.body());
+              where, body(m.body()));
         }
         for (AttachmentView a : m.attachments()) {
           // The id and the type come from the sender's pointer, like the name: never raw to the terminal.
@@ -131,7 +131,7 @@ public final class PlainOutput implements Output {
           out.printf("%s  %s (device %d)%s: %s%n", time(w.timestamp()), w.from(), w.fromDevice(),
               w.group() == null ? "" : " in group " + w.group(), w.message());
       case GroupEvent g ->
-          out.printf("group %s (%s): %s by %s%s%s%n", g.name(), g.group(), g.kind(), g.by(),
+          out.printf("group %s (%s): %s by %s%s%s%n", SafeText.shown(g.name()), g.group(), g.kind(), g.by(),
               g.added().isEmpty() ? "" : "; added " + String.join(", ", g.added()),
               g.removed().isEmpty() ? "" : "; removed " + String.join(", ", g.removed()));
       case HistorySyncEvent h -> {
@@ -163,6 +163,11 @@ public final class PlainOutput implements Output {
   static String shortName(String fileName) {
     String shown = SafeText.shown(fileName == null || fileName.isEmpty() ? "(no name)" : fileName);
     return shown.length() > 80 ? shown.substring(0, 77) + "..." : shown;
+  }
+
+  /** A message's text as a contact wrote it, without what would steer the terminal; line breaks kept. */
+  static String body(String text) {
+    return text == null ? "" : SafeText.text(text);
   }
 
   /** A name from the address book (shown safely) instead of the number, when there is one. */

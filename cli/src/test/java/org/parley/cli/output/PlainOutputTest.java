@@ -39,4 +39,15 @@ class PlainOutputTest {
     assertThat(printed).contains("'parley attachment get id?[2J'");
     assertThat(printed).contains("attachment id?[2J (a.txt) of message m1");
   }
+
+  @Test
+  void aMessagesTextAndAGroupsNameArePrintedWithoutEscapesAndLineBreaksStayIndented() {
+    output.event(new MessageEvent(
+        MessageEvent.RECEIVED, "m2", "+15550001201", 1, null, null, "hi" + CLEAR + "\nsecond line", 1, 1, "ok"));
+    output.event(new org.parley.client.events.GroupEvent(
+        "created", "g1", "team" + CLEAR, "+15550001201", List.of(), List.of(), 1, 1));
+    String printed = out.toString(StandardCharsets.UTF_8);
+    assertThat(printed).doesNotContain("\u001b");
+    assertThat(printed).contains(": hi?[2J\n    second line").contains("group team?[2J (g1)");
+  }
 }
