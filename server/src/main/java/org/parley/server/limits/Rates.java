@@ -18,7 +18,7 @@ public record Rates(
     Rate codeRequestsDaily,
     /* per phone number: guesses of a verification code, across codes */
     Rate codeGuesses,
-    /* per client address: SMS sent on its behalf in a day */
+    /* per client address: codes (SMS) asked for on its behalf in a day, refused ones too */
     Rate smsPerAddress,
     /* per account: other accounts looked up by phone number, hits and misses alike */
     Rate lookups,

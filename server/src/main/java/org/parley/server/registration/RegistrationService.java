@@ -86,11 +86,12 @@ public final class RegistrationService {
       throws ApiException {
     String phone = phone(request.getPhone());
     throttle.take(rates.unauthenticatedRequests(), session.remoteAddress(), "requests from your address");
-    // Backing off: a few codes at once, then a growing wait between them, and a cap per day; a code
-    // costs an SMS, so each address may also have only so many sent on its behalf in a day.
+    // A code costs an SMS, so each address may have only so many asked for on its behalf in a day.
+    // Checked first: an address out of budget must not lengthen the wait of the number it names.
+    throttle.take(rates.smsPerAddress(), session.remoteAddress(), "verification codes sent for your address today");
+    // Backing off: a few codes at once, then a growing wait between them, and a cap per day.
     throttle.backOff(rates.codeRequests(), phone, "verification codes for " + phone);
     throttle.take(rates.codeRequestsDaily(), phone, "verification codes for " + phone + " today");
-    throttle.take(rates.smsPerAddress(), session.remoteAddress(), "verification codes sent for your address today");
     String code = String.format("%06d", RANDOM.nextInt(1_000_000));
     codes.put(new PendingCode(phone, hash(phone, code), clock.millis() + limits.codeTtl().toMillis(), 0));
     sms.send(phone, code);
