@@ -192,6 +192,26 @@ public final class MessageSender {
   }
 
   /** Nothing goes to an account whose new identity waits for the user (docs/PROTOCOL.md §5). */
+  /** Refusals that are about the server or this device, not about the one target asked. */
+  private static final java.util.Set<String> SERVER_WIDE =
+      java.util.Set.of(
+          ServerConnection.UNREACHABLE, Status.RATE_LIMITED.name(), Status.UNAVAILABLE.name(), Status.DRAINING.name(),
+          Status.INTERNAL.name(), Status.UNAUTHENTICATED.name(), Status.UNLINKED.name());
+
+  /**
+   * Whether a failed {@link #sendToDevice} means later sends on this connection would fail too (it
+   * is closed, or the server refuses this device or everything now), so a round of them should stop;
+   * otherwise the failure is about that one target (not vouched for, identity held, no keys, its
+   * queue full) and the round goes on with the next.
+   */
+  public static boolean stopsTheRound(ServerConnection server, ClientException e) {
+    return stopsTheRound(server.isOpen(), e);
+  }
+
+  static boolean stopsTheRound(boolean connectionOpen, ClientException e) {
+    return !connectionOpen || (e.code() != null && SERVER_WIDE.contains(e.code()));
+  }
+
   public static ClientException held(String phone) {
     return new ClientException(
         "IDENTITY_HELD",

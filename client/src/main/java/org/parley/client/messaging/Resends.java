@@ -148,11 +148,19 @@ public final class Resends {
         }
         done(owed);
       } catch (ClientException e) {
+        if (MessageSender.stopsTheRound(server, e)) {
+          events.add(
+              new WarningEvent(
+                  "resend-failed",
+                  "a message asked for again could not be sent yet (" + e.getMessage() + "); tried again later"));
+          break; // the connection or the server is not there now; the rest waits for the next round
+        }
+        // Refused for this device alone (not vouched for, identity held): it is not sent to it, and
+        // the others still get theirs. It may ask again (up to the bound).
         events.add(
             new WarningEvent(
-                "resend-failed",
-                "a message asked for again could not be sent yet (" + e.getMessage() + "); tried again later"));
-        break;
+                "resend-failed", "a message asked for again was not sent to that device (" + e.getMessage() + ")"));
+        done(owed);
       }
     }
     return events;

@@ -176,7 +176,12 @@ public final class RetryRequests {
                 "retry-request-failed",
                 "could not ask " + pending.phone() + " device " + pending.device() + " to send a message again yet ("
                     + e.getMessage() + "); asked again later"));
-        break; // the server or the sender's keys are not there now; the rest waits for the next round
+        if (MessageSender.stopsTheRound(server, e)) {
+          break; // the connection or the server is not there now; the rest waits for the next round
+        }
+        // Refused for this sender alone (not vouched for, identity held): it counts as an attempt,
+        // so it is given up in time, and the others are still asked.
+        asked(pending, now);
       }
     }
     return events;
