@@ -134,6 +134,29 @@ class GroupsIT {
         .extracting(MessageEvent::status).containsExactly("read");
   }
 
+  /**
+   * The operator serves one member a pre-key bundle whose signature does not verify: the sessions
+   * started with the others in the same batch stay (their one-time pre-keys are spent), and they
+   * get the group; only that member's device is left out.
+   */
+  @Test
+  void oneInvalidBundleLeavesOutOnlyThatDevice() {
+    Device alice = keep(register(server, dir.resolve("alice"), ALICE));
+    keep(register(server, dir.resolve("bob"), BOB));
+    Device carol = keep(register(server, dir.resolve("carol"), CAROL));
+    var bob = server.server().storage().accounts().byPhone(BOB).orElseThrow();
+    byte[] forged = org.signal.libsignal.protocol.ecc.ECKeyPair.generate().getPublicKey().serialize();
+    server.server().storage().keys().upload(
+        new DeviceAddress(bob.id(), 1),
+        new org.parley.server.store.PreKeys.Upload(
+            new org.parley.server.store.PreKeys.Key(4242, forged, new byte[64]), null, List.of(), List.of()));
+
+    String id = alice.groups().create("one bad bundle", List.of(BOB, CAROL)).id();
+    alice.groups().sendText(id, "carol still reads this");
+
+    assertThat(messages(receiveMessages(carol, 1))).extracting(MessageEvent::body).containsExactly("carol still reads this");
+  }
+
   @Test
   void aRemovedMemberCannotReadWhatIsSentAfterEvenWithTheCiphertext() throws Exception {
     Device alice = keep(register(server, dir.resolve("alice"), ALICE));

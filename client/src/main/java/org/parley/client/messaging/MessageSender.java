@@ -45,6 +45,7 @@ import org.signal.libsignal.protocol.state.PreKeyBundle;
  * (mismatched or stale devices) the affected accounts are refreshed and the send is tried again.
  */
 public final class MessageSender {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MessageSender.class);
   /** The first try plus one retry after a mismatch, as the protocol expects. */
   private static final int ATTEMPTS = 2;
 
@@ -260,10 +261,27 @@ public final class MessageSender {
     }
     for (int from = 0; from < missing.size(); from += FETCHES_PER_REQUEST) {
       List<Missing> chunk = missing.subList(from, Math.min(missing.size(), from + FETCHES_PER_REQUEST));
-      List<Keys> fetched = fetch(server, chunk);
+      // Matched by account, not by position: the answer is the server's to order.
+      Map<String, Keys> fetched = new HashMap<>();
+      for (Keys keys : fetch(server, chunk)) {
+        fetched.putIfAbsent(keys.getAccountId(), keys);
+      }
       profile.transaction(c -> {
-        for (int i = 0; i < chunk.size(); i++) {
-          startSessions(chunk.get(i), fetched.get(i));
+        for (Missing one : chunk) {
+          Keys keys = fetched.get(one.account().toString());
+          if (keys == null) {
+            continue; // no answer for it: its devices have no session and are reported as usual
+          }
+          for (DeviceKeys bundle : vouched(one, keys)) {
+            try {
+              startSession(one.account(), bundle);
+            } catch (RuntimeException e) {
+              // One invalid bundle (the operator can serve one) must not undo the sessions started
+              // with the others, whose one-time pre-keys are spent: that device is left without a
+              // session and reported as not reached, like one with no keys.
+              log.warn("no session with device {} of {}: {}", bundle.getDeviceId(), one.account(), e.getMessage());
+            }
+          }
         }
         return null;
       });
@@ -300,14 +318,26 @@ public final class MessageSender {
   }
 
   private void startSessions(Missing missing, Keys keys) {
+    for (DeviceKeys bundle : vouched(missing, keys)) {
+      startSession(missing.account(), bundle);
+    }
+  }
+
+  /** The bundles of {@code keys} that are for {@code missing}'s account and carry the identity its primary vouched for. */
+  private static List<DeviceKeys> vouched(Missing missing, Keys keys) {
+    if (!keys.getAccountId().equals(missing.account().toString())) {
+      return List.of(); // an answer for another account: never start a session from it
+    }
+    List<DeviceKeys> out = new ArrayList<>();
     for (DeviceKeys bundle : keys.getDevicesList()) {
       KnownDevice known = missing.byId().get(bundle.getDeviceId());
       if (known == null || !java.util.Arrays.equals(known.identityKey(), bundle.getIdentityKey().toByteArray())) {
         // The bundle's identity is not the one the primary vouched for: never start a session.
         continue;
       }
-      startSession(missing.account(), bundle);
+      out.add(bundle);
     }
+    return out;
   }
 
   private void startSession(UUID account, DeviceKeys keys) {
