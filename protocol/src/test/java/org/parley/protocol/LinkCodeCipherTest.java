@@ -30,10 +30,8 @@ class LinkCodeCipherTest {
 
   @Test
   void onlyTheRightCodeUnwrapsTheKeys_anyOtherGivesKeysOfTheSameShape() {
-    byte[] provisioning = new byte[32];
-    byte[] identity = new byte[32];
-    random.nextBytes(provisioning);
-    random.nextBytes(identity);
+    byte[] provisioning = key();
+    byte[] identity = key();
     byte[] wrapped = LinkCodeCipher.wrap("7KQ2-M9XD", provisioning, identity);
 
     assertThat(wrapped).hasSize(64);
@@ -43,5 +41,49 @@ class LinkCodeCipherTest {
     byte[][] wrong = LinkCodeCipher.unwrap("7KQ2-M9XE", wrapped);
     assertThat(wrong[0]).hasSize(32).isNotEqualTo(provisioning);
     assertThat(wrong[1]).hasSize(32).isNotEqualTo(identity);
+  }
+
+  /**
+   * A real X25519 key has bit 255 clear; were it wrapped as is, a wrong code would show itself for
+   * half the guesses. The wrap sets it at random, the unwrap clears it: the keys come back the same.
+   */
+  @Test
+  void theTopBitOfEachKeyIsWrappedRandomAndClearedOnUnwrapping() {
+    byte[] provisioning = key();
+    byte[] identity = key();
+    byte[] clear = LinkCodeCipher.wrap("7KQ2-M9XD", provisioning, identity, fixed((byte) 0));
+    byte[] set = LinkCodeCipher.wrap("7KQ2-M9XD", provisioning, identity, fixed((byte) 0xFF));
+
+    for (int i = 0; i < 64; i++) {
+      int expected = i == 31 || i == 63 ? 0x80 : 0;
+      assertThat((clear[i] ^ set[i]) & 0xFF).as("byte %d", i).isEqualTo(expected);
+    }
+    for (byte[] wrapped : new byte[][] {clear, set}) {
+      byte[][] keys = LinkCodeCipher.unwrap("7KQ2-M9XD", wrapped);
+      assertThat(keys[0]).isEqualTo(provisioning);
+      assertThat(keys[1]).isEqualTo(identity);
+    }
+    assertThat(LinkCodeCipher.unwrap("7KQ2-M9XE", set)[0][31] & 0x80).as("cleared under any code").isZero();
+    byte[] notAKey = key();
+    notAKey[31] |= (byte) 0x80;
+    assertThatThrownBy(() -> LinkCodeCipher.wrap("7KQ2-M9XD", notAKey, identity))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  /** 32 random bytes with bit 255 clear, like a raw X25519 public key. */
+  private byte[] key() {
+    byte[] key = new byte[32];
+    random.nextBytes(key);
+    key[31] &= 0x7F;
+    return key;
+  }
+
+  private static SecureRandom fixed(byte value) {
+    return new SecureRandom() {
+      @Override
+      public void nextBytes(byte[] bytes) {
+        java.util.Arrays.fill(bytes, value);
+      }
+    };
   }
 }
