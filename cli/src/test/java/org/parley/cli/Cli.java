@@ -1,5 +1,7 @@
 package org.parley.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
@@ -10,6 +12,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.parley.server.testing.TestServer;
 
 /** Runs {@code parley --profile DIR/NAME ...} in this JVM, as a user would type it. */
 final class Cli {
@@ -35,6 +38,19 @@ final class Cli {
 
   Run parley(String profile, String... args) {
     return parley(new ByteArrayOutputStream(), profile, args);
+  }
+
+  /** Runs the command and fails the test, showing its standard error, unless it exits 0. */
+  Run ok(String profile, String... args) {
+    Run run = parley(profile, args);
+    assertThat(run.code()).as("parley %s: %s", String.join(" ", args), run.err()).isZero();
+    return run;
+  }
+
+  /** Registers {@code profile} as {@code phone} on {@code server} with the code the server texted. */
+  void registerAs(TestServer server, String profile, String phone) {
+    ok(profile, "register", "--server", server.url(), "--phone", phone);
+    ok(profile, "verify", server.sms().codeFor(phone));
   }
 
   /** @param out the standard output, readable while the command runs */

@@ -33,14 +33,11 @@ class GroupCommandsIT {
   }
 
   Cli.Run ok(String profile, String... args) {
-    Cli.Run run = parley(profile, args);
-    assertThat(run.code()).as("parley %s: %s", String.join(" ", args), run.err()).isZero();
-    return run;
+    return new Cli(dir).ok(profile, args);
   }
 
   void registerAs(String profile, String phone) {
-    ok(profile, "register", "--server", server.url(), "--phone", phone);
-    ok(profile, "verify", server.sms().codeFor(phone));
+    new Cli(dir).registerAs(server, profile, phone);
   }
 
   @Test
