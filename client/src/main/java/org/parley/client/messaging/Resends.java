@@ -63,19 +63,17 @@ public final class Resends {
   public void sent(long timestamp, UUID recipient, String groupId, Content content) {
     long now = clock.millis();
     profile.transaction(c -> {
+      // Runs for every message sent: the insert and the rowid lookup are the profile's cached statements.
+      PreparedStatement insert =
+          profile.statement("INSERT INTO sent_log (timestamp, recipient, group_id, content, sent_at) VALUES (?,?,?,?,?)");
+      insert.setLong(1, timestamp);
+      insert.setString(2, recipient == null ? null : recipient.toString());
+      insert.setString(3, groupId);
+      insert.setBytes(4, content.toByteArray());
+      insert.setLong(5, now);
+      insert.executeUpdate();
       long seq;
-      try (PreparedStatement insert =
-          c.prepareStatement(
-              "INSERT INTO sent_log (timestamp, recipient, group_id, content, sent_at) VALUES (?,?,?,?,?)")) {
-        insert.setLong(1, timestamp);
-        insert.setString(2, recipient == null ? null : recipient.toString());
-        insert.setString(3, groupId);
-        insert.setBytes(4, content.toByteArray());
-        insert.setLong(5, now);
-        insert.executeUpdate();
-      }
-      try (PreparedStatement last = c.prepareStatement("SELECT last_insert_rowid()");
-          ResultSet rs = last.executeQuery()) {
+      try (ResultSet rs = profile.statement("SELECT last_insert_rowid()").executeQuery()) {
         seq = rs.next() ? rs.getLong(1) : 0;
       }
       if (seq % PRUNE_EVERY != 0) {

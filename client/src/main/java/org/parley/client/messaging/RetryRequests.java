@@ -117,19 +117,18 @@ public final class RetryRequests {
    * it is no longer waited for and its placeholder goes (the message itself takes its place).
    */
   void arrived(UUID sender, int device, long timestamp) {
+    // Runs for every envelope that decrypts: the statements are the profile's cached ones.
     profile.transaction(c -> {
-      try (PreparedStatement delete =
-          c.prepareStatement("DELETE FROM retry_requests WHERE sender = ? AND sender_device = ? AND timestamp = ?")) {
-        delete.setString(1, sender.toString());
-        delete.setInt(2, device);
-        delete.setLong(3, timestamp);
-        delete.executeUpdate();
-      }
-      try (PreparedStatement delete = c.prepareStatement("DELETE FROM messages WHERE author_account = ? AND id = ?")) {
-        delete.setString(1, sender.toString());
-        delete.setString(2, placeholderId(device, timestamp));
-        return delete.executeUpdate();
-      }
+      PreparedStatement request =
+          profile.statement("DELETE FROM retry_requests WHERE sender = ? AND sender_device = ? AND timestamp = ?");
+      request.setString(1, sender.toString());
+      request.setInt(2, device);
+      request.setLong(3, timestamp);
+      request.executeUpdate();
+      PreparedStatement placeholder = profile.statement("DELETE FROM messages WHERE author_account = ? AND id = ?");
+      placeholder.setString(1, sender.toString());
+      placeholder.setString(2, placeholderId(device, timestamp));
+      return placeholder.executeUpdate();
     });
   }
 
