@@ -66,11 +66,11 @@ final class Inbox {
     this.online = online;
   }
 
-  /** What was kept while the server was unreachable goes out once the queue is taken in. */
   void attachments(Attachments value) {
     this.attachments = value;
   }
 
+  /** What was kept while the server was unreachable goes out once the queue is taken in. */
   void outbox(Outbox value) {
     this.outbox = value;
   }
