@@ -1,16 +1,11 @@
 package org.parley.server.cluster;
 
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.Delay;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Base64;
@@ -46,7 +41,7 @@ public final class RedisNodeBus implements NodeBus {
   private final String nodeId;
   private final String prefix;
   private final String provisioningPrefix;
-  private final ClientResources resources;
+  private final RedisClients redis;
   private final RedisClient client;
   private final StatefulRedisConnection<String, String> publisher;
   private final StatefulRedisPubSubConnection<String, String> subscriber;
@@ -57,29 +52,16 @@ public final class RedisNodeBus implements NodeBus {
     this.nodeId = nodeId != null ? nodeId : UUID.randomUUID().toString().substring(0, 8);
     this.prefix = address.prefix() + ":device:";
     this.provisioningPrefix = address.prefix() + ":provisioning:";
-    // Reconnect every half second, not after Lettuce's default backoff of up to 30 s: while Redis
-    // is away, devices on other nodes wait for their wake-ups.
-    this.resources =
-        ClientResources.builder()
-            .ioThreadPoolSize(2)
-            .computationThreadPoolSize(2)
-            .reconnectDelay(Delay.constant(Duration.ofMillis(500)))
-            .build();
-    this.client = RedisClient.create(resources, RedisURI.create(address.uri()));
-    // While Redis is away, fail at once instead of queueing notices without bound: the store has
-    // the envelopes, and the reconnection wakes every listener.
-    client.setOptions(
-        ClientOptions.builder()
-            .autoReconnect(true)
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(2)))
-            .build());
+    // Half-second reconnects: while Redis is away, devices on other nodes wait for their wake-ups.
+    // Rejected notices lose nothing: the store has the envelopes, and the reconnection wakes every
+    // listener.
+    this.redis = RedisClients.create(address, 2, Duration.ofSeconds(2));
+    this.client = redis.client();
     try {
       this.publisher = client.connect();
       this.subscriber = client.connectPubSub();
     } catch (RuntimeException e) {
-      client.shutdown();
-      resources.shutdown();
+      redis.abandon();
       throw new IllegalStateException(
           "cannot connect to Redis at " + address.uri() + " (" + e.getMessage() + "); is it running?", e);
     }
@@ -299,7 +281,6 @@ public final class RedisNodeBus implements NodeBus {
   public void close() {
     subscriber.close();
     publisher.close();
-    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-    resources.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS);
+    redis.close();
   }
 }

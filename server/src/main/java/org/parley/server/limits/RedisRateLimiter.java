@@ -1,22 +1,17 @@
 package org.parley.server.limits;
 
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.Delay;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.parley.server.cluster.RedisAddress;
+import org.parley.server.cluster.RedisClients;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,7 +87,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   private final Clock clock;
   private final String prefix;
   private final String backoffPrefix;
-  private final ClientResources resources;
+  private final RedisClients redis;
   private final RedisClient client;
   private final StatefulRedisConnection<String, String> connection;
   private final LocalRateLimiter fallback;
@@ -105,27 +100,15 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     this.prefix = address.prefix() + ":rate:";
     this.backoffPrefix = address.prefix() + ":backoff:";
     this.fallback = new LocalRateLimiter(clock);
-    this.resources =
-        ClientResources.builder()
-            .ioThreadPoolSize(1)
-            .computationThreadPoolSize(1)
-            .reconnectDelay(Delay.constant(Duration.ofMillis(500)))
-            .build();
-    this.client = RedisClient.create(resources, RedisURI.create(address.uri()));
     // A take waits at most half a second for Redis, then the node limits on its own.
-    client.setOptions(
-        ClientOptions.builder()
-            .autoReconnect(true)
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-            .timeoutOptions(TimeoutOptions.enabled(Duration.ofMillis(500)))
-            .build());
+    this.redis = RedisClients.create(address, 1, Duration.ofMillis(500));
+    this.client = redis.client();
     try {
       this.connection = client.connect();
       this.sha = connection.sync().scriptLoad(SCRIPT);
       this.backoffSha = connection.sync().scriptLoad(BACKOFF_SCRIPT);
     } catch (RuntimeException e) {
-      client.shutdown();
-      resources.shutdown();
+      redis.abandon();
       throw new IllegalStateException(
           "cannot connect to Redis at " + address.uri() + " for rate limits (" + e.getMessage() + "); is it running?", e);
     }
@@ -222,7 +205,6 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   @Override
   public void close() {
     connection.close();
-    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-    resources.shutdown(0, 2, TimeUnit.SECONDS);
+    redis.close();
   }
 }
