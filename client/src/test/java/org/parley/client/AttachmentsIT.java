@@ -11,6 +11,7 @@ import static org.parley.client.Accounts.register;
 import com.google.protobuf.ByteString;
 import java.awt.image.BufferedImage;
 import java.io.RandomAccessFile;
+import java.security.MessageDigest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,6 +22,10 @@ import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -32,6 +37,7 @@ import org.parley.client.events.ClientEvent;
 import org.parley.client.events.MessageEvent;
 import org.parley.client.store.AttachmentStore;
 import org.parley.client.store.ProfileStore;
+import org.parley.protocol.attachments.AttachmentSizes;
 import org.parley.server.blobs.BlobLimits;
 import org.parley.server.testing.TestServer;
 
@@ -206,10 +212,18 @@ class AttachmentsIT {
     digest[0] ^= 1;
     alice.sendPrepared(BOB, null, "false digest", List.of(new Attachments.Prepared(
         honest.pointer().toBuilder().setDigest(ByteString.copyFrom(digest)).build(), honest.ownCopy(), 0)));
+    // the sender (who holds the keys) makes a blob whose digest and MAC are valid but whose padding is not
+    List<Attachments.Prepared> padded = alice.upload(List.of(Outgoing.of(file)));
+    byte[] badPadding = badPadding(padded.get(0).pointer().getKey().toByteArray(), padded.get(0).pointer().getSize());
+    Files.write(blobFile(padded.get(0)), badPadding);
+    alice.sendPrepared(BOB, null, "bad padding", List.of(new Attachments.Prepared(
+        padded.get(0).pointer().toBuilder()
+            .setDigest(ByteString.copyFrom(MessageDigest.getInstance("SHA-256").digest(badPadding))).build(),
+        padded.get(0).ownCopy(), 0)));
 
     List<ClientEvent> events = receive(bob);
     assertThat(events.stream().filter(AttachmentEvent.class::isInstance).map(e -> ((AttachmentEvent) e).id()).distinct())
-        .hasSize(3);
+        .hasSize(4);
     assertThat(events).filteredOn(AttachmentEvent.class::isInstance).allSatisfy(e -> {
       AttachmentEvent a = (AttachmentEvent) e;
       assertThat(a.path()).isNull();
@@ -217,11 +231,48 @@ class AttachmentsIT {
     });
     assertThat(events).filteredOn(AttachmentEvent.class::isInstance).map(e -> ((AttachmentEvent) e).error())
         .anySatisfy(error -> assertThat(error).contains("SHA-256"))
-        .anySatisfy(error -> assertThat(error).containsAnyOf("broke off", "fewer bytes", "bytes but"));
+        .anySatisfy(error -> assertThat(error).containsAnyOf("broke off", "fewer bytes", "bytes but"))
+        .anySatisfy(error -> assertThat(error).contains("bad padding"));
     assertThat(plaintexts(bob)).as("nothing the user could open").isEmpty();
+    // Only the cut-short download may keep its bytes (it stays pending and resumable): a refused blob
+    // must not stay on the receiver's disk, or a contact could fill it.
+    String truncatedBlob = truncated.get(0).pointer().getBlobId() + ".blob";
+    assertThat(partials(bob)).as("partial downloads left").isSubsetOf(truncatedBlob);
     String flippedId = flipped.get(0).pointer().getBlobId();
     assertThatThrownBy(() -> bob.attachment(flippedId, null)).isInstanceOf(ClientException.class);
+    String paddedId = padded.get(0).pointer().getBlobId();
+    assertThatThrownBy(() -> bob.attachment(paddedId, null)).isInstanceOf(ClientException.class);
     assertThat(plaintexts(bob)).isEmpty();
+    assertThat(partials(bob)).isSubsetOf(truncatedBlob);
+  }
+
+  /** IV, AES-CBC over zeros without padding (the last byte, 0, is no valid padding), and a valid MAC. */
+  private static byte[] badPadding(byte[] key, long size) throws Exception {
+    int body = (int) (AttachmentSizes.encryptedSize(size) - AttachmentSizes.IV_BYTES - AttachmentSizes.MAC_BYTES);
+    byte[] iv = new byte[AttachmentSizes.IV_BYTES];
+    Cipher aes = Cipher.getInstance("AES/CBC/NoPadding");
+    aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, 0, 32, "AES"), new IvParameterSpec(iv));
+    byte[] ciphertext = aes.doFinal(new byte[body]);
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(key, 32, 32, "HmacSHA256"));
+    mac.update(iv);
+    byte[] tag = mac.doFinal(ciphertext);
+    byte[] blob = new byte[iv.length + ciphertext.length + tag.length];
+    System.arraycopy(iv, 0, blob, 0, iv.length);
+    System.arraycopy(ciphertext, 0, blob, iv.length, ciphertext.length);
+    System.arraycopy(tag, 0, blob, iv.length + ciphertext.length, tag.length);
+    return blob;
+  }
+
+  /** The names of the files in the profile's attachments/.partial/. */
+  private static List<String> partials(Device device) throws Exception {
+    Path partial = device.directory().resolve("attachments").resolve(".partial");
+    if (!Files.isDirectory(partial)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(partial)) {
+      return files.map(f -> f.getFileName().toString()).toList();
+    }
   }
 
   @Test

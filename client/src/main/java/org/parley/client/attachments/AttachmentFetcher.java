@@ -83,6 +83,7 @@ public final class AttachmentFetcher {
       }
       return fetched;
     } catch (AttachmentException e) {
+      discard(pointer);
       store.failed(held, e.getMessage());
       throw new ClientException("ATTACHMENT_REFUSED", "attachment " + pointer.getBlobId() + " was refused: " + e.getMessage(), e);
     } catch (BlobTransfer.Refused e) {
@@ -90,6 +91,7 @@ public final class AttachmentFetcher {
           e.status == 404
               ? "the server no longer holds it (every device it was sent to fetched it, or it expired)"
               : "the server refused it (" + e.getMessage() + ")";
+      discard(pointer);
       store.failed(held, reason);
       throw new ClientException("ATTACHMENT_UNAVAILABLE", "attachment " + pointer.getBlobId() + " could not be fetched: " + reason, e);
     } catch (IOException e) {
@@ -104,6 +106,7 @@ public final class AttachmentFetcher {
       throw e; // broke off (it stays pending and is tried again, a bounded number of times)
     } catch (RuntimeException e) {
       // Whatever else one sender's pointer provokes stays with that attachment: receiving goes on.
+      discard(pointer);
       store.failed(held, "it could not be fetched (" + e.getMessage() + ")");
       throw new ClientException("ATTACHMENT_REFUSED", "attachment " + pointer.getBlobId() + " could not be fetched: " + e.getMessage(), e);
     }
@@ -151,18 +154,39 @@ public final class AttachmentFetcher {
       throw e;
     }
     Path plain = partials.resolve(pointer.getBlobId() + ".plain");
-    PrivateFiles.file(plain); // the owner's alone, like the rest of the profile
-    try (InputStream in = Files.newInputStream(blob);
-        OutputStream out = Files.newOutputStream(plain)) {
-      AttachmentDecryptor.decrypt(in, out, new AttachmentKeys(pointer.getKey().toByteArray()), pointer.getSize());
-    } catch (IOException e) {
+    Path stored;
+    try {
+      PrivateFiles.file(plain); // the owner's alone, like the rest of the profile
+      try (InputStream in = Files.newInputStream(blob);
+          OutputStream out = Files.newOutputStream(plain)) {
+        AttachmentDecryptor.decrypt(in, out, new AttachmentKeys(pointer.getKey().toByteArray()), pointer.getSize());
+      }
+      stored = store.root().resolve(name(plain));
+      move(plain, stored);
+    } catch (IOException | RuntimeException e) {
+      // Decrypting again from the verified blob is cheap: no half-written plaintext is kept.
       Files.deleteIfExists(plain);
       throw e;
     }
-    Path stored = store.root().resolve(name(plain));
-    move(plain, stored);
     Files.deleteIfExists(blob);
     return new Fetched(stored, Math.max(0, resumedFrom));
+  }
+
+  /**
+   * Deletes what the download left in {@code .partial/} once the attachment is failed: it is not
+   * resumed, so a sender (or server) that makes fetches fail must not fill the disk with blobs. Only
+   * a download that broke off keeps its bytes (the row stays pending). The blob id was checked by
+   * then (AttachmentStore.malformed), so it names a file in {@code .partial/} and nothing else.
+   */
+  private void discard(AttachmentPointer pointer) {
+    Path partials = store.root().resolve(PARTIAL);
+    for (String suffix : new String[] {".blob", ".plain"}) {
+      try {
+        Files.deleteIfExists(partials.resolve(pointer.getBlobId() + suffix));
+      } catch (IOException | RuntimeException e) {
+        // The refusal below is what matters; a file that cannot be deleted now goes when this blob is fetched again.
+      }
+    }
   }
 
   /** Length, digest and MAC over the whole blob, in a fixed buffer. */
