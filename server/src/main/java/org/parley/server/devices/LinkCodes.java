@@ -24,10 +24,17 @@ public final class LinkCodes {
   public static final Duration TTL = Duration.ofSeconds(180);
   /** Bounds the memory and the chance that a random slot is taken. */
   static final int MAX_CODES = 4096;
+  /**
+   * Live codes one client address may hold: a person links a device or two at a time, and without
+   * this bound a few hundred addresses could hold every one of the {@value #MAX_CODES} slots.
+   */
+  static final int MAX_CODES_PER_CLIENT = 4;
 
   /** What the server keeps for one code: all of it, for tests to assert on. */
   public static final class Entry {
     public final String address;
+    /** The client address (as the throttle keys it) that registered the code. */
+    public final String client;
     public final String slot;
     public final ByteString wrapped;
     public final String name;
@@ -38,8 +45,9 @@ public final class LinkCodes {
     /** The accounts that claimed this code (at most {@value #MAX_ATTEMPTS}): only they see its status. */
     final Set<String> claimers = new HashSet<>();
 
-    Entry(String address, String slot, ByteString wrapped, String name, DeviceKind kind, long expiresAt) {
+    Entry(String address, String client, String slot, ByteString wrapped, String name, DeviceKind kind, long expiresAt) {
       this.address = address;
+      this.client = client;
       this.slot = slot;
       this.wrapped = wrapped;
       this.name = name;
@@ -54,12 +62,25 @@ public final class LinkCodes {
 
   private final Clock clock;
   private final Map<String, Entry> bySlot = new ConcurrentHashMap<>();
+  /** Held while checking the bounds and inserting a code, so both are one step. */
+  private final Object registering = new Object();
 
   public LinkCodes(Clock clock) {
     this.clock = clock;
   }
 
+  /** A code registered by a client known only by its socket (tests): the socket stands for the client. */
   Entry register(String address, String slot, ByteString wrapped, String name, DeviceKind kind) throws ApiException {
+    return register(address, address, slot, wrapped, name, kind);
+  }
+
+  /**
+   * Registers the code the socket at {@code address}, opened from {@code client}, shows. The checks and
+   * the insert run under one lock: two racing registrations must not give one socket two codes, nor
+   * push the count past a bound. Removals (expiry, forget) stay lock-free; they only lower counts.
+   */
+  Entry register(String address, String client, String slot, ByteString wrapped, String name, DeviceKind kind)
+      throws ApiException {
     if (slot.length() != 4 || !slot.chars().allMatch(c -> LinkCodeCipher.ALPHABET.indexOf(c) >= 0)) {
       throw new ApiException(Status.BAD_REQUEST, "a link code slot is the code's first 4 characters");
     }
@@ -70,18 +91,31 @@ public final class LinkCodes {
       throw new ApiException(Status.BAD_REQUEST, "a device name is at most 64 characters");
     }
     long now = clock.millis();
-    bySlot.values().removeIf(e -> e.expiresAt < now);
-    if (bySlot.values().stream().anyMatch(e -> e.address.equals(address))) {
-      throw new ApiException(Status.CONFLICT, "this provisioning socket already shows a code; open a new one");
+    synchronized (registering) {
+      bySlot.values().removeIf(e -> e.expiresAt < now);
+      int fromClient = 0;
+      for (Entry e : bySlot.values()) {
+        if (e.address.equals(address)) {
+          throw new ApiException(Status.CONFLICT, "this provisioning socket already shows a code; open a new one");
+        }
+        if (e.client.equals(client)) {
+          fromClient++;
+        }
+      }
+      if (fromClient >= MAX_CODES_PER_CLIENT) {
+        throw new ApiException(
+            Status.RATE_LIMITED,
+            "your address already shows " + MAX_CODES_PER_CLIENT + " link codes; link those devices or wait up to 180 s");
+      }
+      if (bySlot.size() >= MAX_CODES) {
+        throw new ApiException(Status.RATE_LIMITED, "too many link codes are waiting on this server; try again in a few minutes");
+      }
+      Entry entry = new Entry(address, client, slot, wrapped, name, kind, now + TTL.toMillis());
+      if (bySlot.putIfAbsent(slot, entry) != null) {
+        throw new ApiException(Status.CONFLICT, "this code's first half is taken; draw another code");
+      }
+      return entry;
     }
-    if (bySlot.size() >= MAX_CODES) {
-      throw new ApiException(Status.RATE_LIMITED, "too many link codes are waiting on this server; try again in a few minutes");
-    }
-    Entry entry = new Entry(address, slot, wrapped, name, kind, now + TTL.toMillis());
-    if (bySlot.putIfAbsent(slot, entry) != null) {
-      throw new ApiException(Status.CONFLICT, "this code's first half is taken; draw another code");
-    }
-    return entry;
   }
 
   /** One attempt by {@code account} at the code in {@code slot}; refused when unknown, expired or used up. */
@@ -144,7 +178,7 @@ public final class LinkCodes {
   /** The operator replaces a held blob, for tests of a substituting server. */
   public void substitute(String slot, ByteString wrapped) {
     Entry old = bySlot.get(slot);
-    Entry replaced = new Entry(old.address, old.slot, wrapped, old.name, old.kind, old.expiresAt);
+    Entry replaced = new Entry(old.address, old.client, old.slot, wrapped, old.name, old.kind, old.expiresAt);
     synchronized (old) {
       replaced.claimers.addAll(old.claimers);
     }

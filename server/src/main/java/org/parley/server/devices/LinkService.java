@@ -152,7 +152,7 @@ public final class LinkService implements SessionListener {
     }
     throttle.take(limits.rates().linkTokens(), "code:" + session.remoteAddress(), "link codes");
     LinkCodes.Entry entry =
-        codes.register(address, request.getSlot(), request.getWrapped(), request.getName(), request.getKind());
+        codes.register(address, session.remoteAddress(), request.getSlot(), request.getWrapped(), request.getName(), request.getKind());
     return RequestRouter.ok(
         Response.newBuilder().setLinkCodeRegistered(LinkCodeRegistered.newBuilder().setExpiresAt(entry.expiresAt)));
   }

@@ -4,8 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.parley.protocol.wire.DeviceKind;
 import org.parley.protocol.wire.Status;
@@ -70,6 +81,86 @@ class LinkCodesTest {
     codes.wrong("a");
     assertThat(codes.status("7KQ2", "primary")).containsExactly(1, 2);
     assertThat(status(() -> codes.status("7KQ2", "stranger"))).isEqualTo(Status.NOT_FOUND);
+  }
+
+  @Test
+  void aStrangerFillsOnlyHisOwnShare_othersStillGetACode() throws Exception {
+    for (int i = 0; i < LinkCodes.MAX_CODES_PER_CLIENT; i++) {
+      codes.register("stranger-socket-" + i, "203.0.113.9", slot(i), BLOB, "n", DeviceKind.DESKTOP);
+    }
+    int past = LinkCodes.MAX_CODES_PER_CLIENT;
+    assertThat(status(() -> codes.register("stranger-socket-x", "203.0.113.9", slot(past), BLOB, "n", DeviceKind.DESKTOP)))
+        .isEqualTo(Status.RATE_LIMITED);
+    assertThat(codes.held(slot(past))).isNull();
+    assertThat(codes.register("honest-socket", "198.51.100.7", "ZZZZ", BLOB, "n", DeviceKind.DESKTOP).client)
+        .isEqualTo("198.51.100.7");
+
+    codes.forget("stranger-socket-0");
+    codes.register("stranger-socket-x", "203.0.113.9", slot(past), BLOB, "n", DeviceKind.DESKTOP);
+    clock.advance(LinkCodes.TTL.plus(Duration.ofMillis(1)));
+    codes.register("stranger-socket-y", "203.0.113.9", slot(past + 1), BLOB, "n", DeviceKind.DESKTOP);
+  }
+
+  @Test
+  void twoRacingRegistrationsFromOneSocketNeverGiveItTwoCodes() throws Exception {
+    // Both threads read the clock, then meet: they reach the checks together, as a racing stranger's would.
+    CyclicBarrier together = new CyclicBarrier(2);
+    Clock meeting = new Clock() {
+      @Override
+      public long millis() {
+        try {
+          together.await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+        return clock.millis();
+      }
+
+      @Override
+      public Instant instant() {
+        return Instant.ofEpochMilli(millis());
+      }
+
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        throw new UnsupportedOperationException();
+      }
+    };
+    LinkCodes codes = new LinkCodes(meeting);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      for (int round = 0; round < 1000; round++) {
+        String socket = "socket-" + round;
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<Boolean>> tries = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+          String slot = slot(2 * round + t);
+          tries.add(pool.submit(() -> {
+            go.await();
+            try {
+              codes.register(socket, socket, slot, BLOB, "n", DeviceKind.DESKTOP);
+              return true;
+            } catch (ApiException e) {
+              return false;
+            }
+          }));
+        }
+        go.countDown();
+        int won = 0;
+        for (Future<Boolean> attempt : tries) {
+          won += attempt.get(10, TimeUnit.SECONDS) ? 1 : 0;
+        }
+        assertThat(won).as("codes given to %s", socket).isEqualTo(1);
+        codes.forget(socket);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   private static String slot(int i) {
