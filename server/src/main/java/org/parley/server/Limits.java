@@ -22,7 +22,7 @@ import org.parley.server.limits.Rates;
  * @param maxGroupMembers members of one group
  * @param maxUnwrittenBytes output a connection may have waiting for a slow reader before it stops reading requests
  * @param maxConnections connections at once; 0: the open-files limit less a reserve for the store and blobs
- * @param maxUnauthenticatedConnections connections without a device's credentials at once; 0: half of maxConnections. Past it the oldest is closed
+ * @param maxUnauthenticatedConnections connections without a device's credentials at once; 0: half of maxConnections. Past it one from the most crowded address is closed
  * @param maxUnauthenticatedPerAddress connections without credentials from one client address (an IPv6 /64) at once
  * @param unauthenticatedTimeout how long a connection without credentials may stay open before it is closed
  * @param rates every token bucket (see Rates)

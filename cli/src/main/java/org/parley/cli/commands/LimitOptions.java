@@ -122,7 +122,7 @@ public final class LimitOptions {
   @Option(
       names = "--max-unauthenticated-connections",
       paramLabel = "N",
-      description = "Connections without a device's credentials at once; past it the oldest is closed (default: half of --max-connections).")
+      description = "Connections without a device's credentials at once; past it one from the most crowded address is closed (default: half of --max-connections).")
   int maxUnauthenticatedConnections;
 
   @Option(

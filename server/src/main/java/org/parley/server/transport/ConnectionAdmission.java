@@ -2,38 +2,47 @@ package org.parley.server.transport;
 
 import io.netty.channel.Channel;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The server's connection caps (issue 11). Every connection counts against a global cap kept below
- * the open-files limit. Until it shows a device's credentials it also counts as unauthenticated:
- * at most so many from one client address, and at most so many in all, past which the oldest
- * unauthenticated connection is closed to make room. A flood of idle strangers therefore never
- * holds the sockets and file descriptors that linked devices need, and a device that connects
- * during one still gets in: it is the newest, and once it has shown credentials it is closed for
- * room only when no silent stranger is left — checking them takes a store read, which on a busy
- * server is long enough for a flood to bring hundreds of newer strangers.
+ * the open-files limit. Until its device's credentials have checked out it is a stranger's: at most
+ * so many from one client address, and at most so many strangers in all, past which one is closed
+ * to make room.
+ *
+ * <p>Which one is decided only by what the server has verified: the client address (the TCP peer,
+ * or what a trusted proxy said). The most crowded address gives way first, and of its connections
+ * the oldest. A flood from a few addresses therefore only ever evicts the flood, while a device
+ * connecting from its own address (its credentials still being read from the store), a companion
+ * waiting on its provisioning socket and a client registering all keep their connection. What a
+ * stranger merely says earns nothing: an earlier version ranked every connection that had sent an
+ * Authorization header above the silent ones, so a flood of garbage credentials pushed out exactly
+ * those silent legitimate connections.
  */
 public final class ConnectionAdmission {
   /** What admission decided for a new connection. */
   sealed interface Result {}
 
-  /** Admitted; {@code evicted} (or null) is the oldest unauthenticated connection, to be closed. */
+  /** Admitted; {@code evicted} (or null) is the stranger to be closed to make room. */
   record Admitted(Channel evicted) implements Result {}
 
   record Refused(String reason) implements Result {}
+
+  /** The address key of a connection a trusted proxy has not named the client of yet. */
+  private static final String UNNAMED = "";
 
   private final int maxConnections;
   private final int maxUnauthenticated;
   private final int maxPerAddress;
   private int total;
-  /** Silent so far, in arrival order, so the oldest is evicted first. */
-  private final LinkedHashMap<Channel, String> unauthenticated = new LinkedHashMap<>();
-  /** Credentials shown and being checked: still unauthenticated, evicted only when no silent one is left. */
-  private final LinkedHashMap<Channel, String> checking = new LinkedHashMap<>();
-  private final Map<String, Integer> perAddress = new HashMap<>();
+  /** Each stranger's address key. */
+  private final Map<Channel, String> strangers = new HashMap<>();
+  /** The strangers of each address, in arrival order. */
+  private final Map<String, LinkedHashSet<Channel>> byAddress = new HashMap<>();
+  /** Addresses by how many strangers they hold; within a count, in the order they reached it. */
+  private final TreeMap<Integer, LinkedHashSet<String>> crowding = new TreeMap<>();
 
   public ConnectionAdmission(int maxConnections, int maxUnauthenticated, int maxPerAddress) {
     this.maxConnections = maxConnections;
@@ -77,51 +86,36 @@ public final class ConnectionAdmission {
     if (total >= maxConnections) {
       return new Refused("the server has as many connections as it can hold");
     }
-    if (address != null && perAddress.getOrDefault(address, 0) >= maxPerAddress) {
+    if (address != null && held(address) >= maxPerAddress) {
       return new Refused("too many connections without credentials from your address");
     }
     Channel evicted = null;
-    if (unauthenticated.size() + checking.size() >= maxUnauthenticated) {
-      Iterator<Map.Entry<Channel, String>> oldest =
-          (unauthenticated.isEmpty() ? checking : unauthenticated).entrySet().iterator();
-      Map.Entry<Channel, String> entry = oldest.next();
-      evicted = entry.getKey();
-      oldest.remove();
-      release(entry.getValue());
+    if (strangers.size() >= maxUnauthenticated) {
+      String mostCrowded = crowding.lastEntry().getValue().getFirst();
+      evicted = byAddress.get(mostCrowded).getFirst();
+      forget(evicted);
     }
     total++;
-    unauthenticated.put(channel, address == null ? "" : address);
-    if (address != null) {
-      perAddress.merge(address, 1, Integer::sum);
-    }
+    add(channel, address == null ? UNNAMED : address);
     return new Admitted(evicted);
   }
 
-  /** The connection sent credentials, which are being checked: it goes to the back of the eviction order. */
-  synchronized void checking(Channel channel) {
-    String address = unauthenticated.remove(channel);
-    if (address != null) {
-      checking.put(channel, address);
-    }
-  }
-
-  /** The connection showed a device's credentials: it no longer counts as unauthenticated. */
+  /** The connection showed a device's credentials: it no longer counts as a stranger's. */
   synchronized void authenticated(Channel channel) {
     forget(channel);
   }
 
   /** A trusted proxy named the client: count the connection under it; false when that is too many. */
   synchronized boolean rekey(Channel channel, String address) {
-    String before = unauthenticated.get(channel);
+    String before = strangers.get(channel);
     if (before == null || before.equals(address)) {
       return true;
     }
-    if (perAddress.getOrDefault(address, 0) >= maxPerAddress) {
+    if (held(address) >= maxPerAddress) {
       return false;
     }
-    release(before);
-    unauthenticated.put(channel, address);
-    perAddress.merge(address, 1, Integer::sum);
+    forget(channel);
+    add(channel, address);
     return true;
   }
 
@@ -131,22 +125,45 @@ public final class ConnectionAdmission {
   }
 
   synchronized int unauthenticated() {
-    return unauthenticated.size() + checking.size();
+    return strangers.size();
+  }
+
+  private int held(String address) {
+    LinkedHashSet<Channel> channels = byAddress.get(address);
+    return channels == null ? 0 : channels.size();
+  }
+
+  private void add(Channel channel, String address) {
+    strangers.put(channel, address);
+    LinkedHashSet<Channel> channels = byAddress.computeIfAbsent(address, a -> new LinkedHashSet<>());
+    move(address, channels.size(), channels.size() + 1);
+    channels.add(channel);
   }
 
   private void forget(Channel channel) {
-    String address = unauthenticated.remove(channel);
+    String address = strangers.remove(channel);
     if (address == null) {
-      address = checking.remove(channel);
+      return;
     }
-    if (address != null) {
-      release(address);
+    LinkedHashSet<Channel> channels = byAddress.get(address);
+    channels.remove(channel);
+    move(address, channels.size() + 1, channels.size());
+    if (channels.isEmpty()) {
+      byAddress.remove(address);
     }
   }
 
-  private void release(String address) {
-    if (!address.isEmpty()) {
-      perAddress.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
+  /** Moves an address from one crowding count to another (0 is not kept). */
+  private void move(String address, int from, int to) {
+    if (from > 0) {
+      LinkedHashSet<String> bucket = crowding.get(from);
+      bucket.remove(address);
+      if (bucket.isEmpty()) {
+        crowding.remove(from);
+      }
+    }
+    if (to > 0) {
+      crowding.computeIfAbsent(to, n -> new LinkedHashSet<>()).add(address);
     }
   }
 }

@@ -33,6 +33,8 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
   private ScheduledFuture<?> deadline;
   private boolean admitted;
   private long opened;
+  /** Credentials sent and being checked (read and written on the event loop). */
+  private boolean checking;
   /** A connection with a request in progress at its deadline may stay this many timeouts in all. */
   private static final int GRACE_FACTOR = 6;
 
@@ -72,12 +74,16 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
    */
   private void deadlinePassed() {
     Session session = channel.attr(Session.KEY).get();
-    boolean busy = session != null && session.requests().pending() > 0;
+    boolean busy = checking || (session != null && session.requests().pending() > 0);
     if (busy && System.nanoTime() - opened < timeout.multipliedBy(GRACE_FACTOR).toNanos()) {
       deadline = channel.eventLoop().schedule(this::deadlinePassed, 1, TimeUnit.SECONDS);
       return;
     }
-    closeUnauthenticated(channel, "no credentials within " + timeout.toSeconds() + " s");
+    closeUnauthenticated(
+        channel,
+        session != null && session.kind() == Session.Kind.UNLINKED
+            ? "this device was unlinked"
+            : "no credentials within " + timeout.toSeconds() + " s");
   }
 
   @Override
@@ -91,21 +97,37 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     ctx.fireChannelInactive();
   }
 
-  /** The connection sent credentials; until they are checked it is a stranger's, but the last to be evicted. */
+  /**
+   * The connection sent credentials, which are being read from the store. That earns it no place
+   * ahead of other strangers when room is needed (anyone can send any header; see {@link
+   * ConnectionAdmission}), only the deadline's grace while the check is under way, as for a request
+   * being answered: a real device on a busy server is not closed for the store's slowness.
+   */
   static void checkingCredentials(Channel channel) {
     ConnectionGuard guard = channel.attr(KEY).get();
     if (guard != null) {
-      guard.admission.checking(channel);
+      guard.checking = true;
     }
   }
 
-  /** The connection showed a device's credentials: it is no longer limited as a stranger's. */
+  /**
+   * The connection showed a device's credentials: it is no longer limited as a stranger's. Revoked
+   * credentials (an UNLINKED session) prove only that the device is gone: that connection stays a
+   * stranger's, is told why it was unlinked and is closed at its deadline, so that one revoked
+   * credential cannot hold connections outside the strangers' caps.
+   */
   public static void authenticated(Channel channel) {
     ConnectionGuard guard = channel.attr(KEY).get();
-    if (guard != null) {
-      guard.admission.authenticated(channel);
-      guard.cancelDeadline();
+    if (guard == null) {
+      return;
     }
+    guard.checking = false;
+    Session session = channel.attr(Session.KEY).get();
+    if (session != null && session.kind() != Session.Kind.DEVICE) {
+      return;
+    }
+    guard.admission.authenticated(channel);
+    guard.cancelDeadline();
   }
 
   /** A provisioning socket: still a stranger's, but it lives as long as its QR code, not the short deadline. */

@@ -4,45 +4,76 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Eviction order under a flood of strangers: the oldest silent stranger goes first; a connection
- * whose credentials are being checked (a device, on a busy server, for longer than a flood needs to
- * bring hundreds of newer strangers) goes only when no silent one is left.
+ * Eviction order under a flood of strangers: only verified facts count (the client address), never
+ * what a stranger sent. The most crowded address gives way first, oldest connection first, so a
+ * device, a provisioning socket or a registering client on its own address outlives any number of
+ * newer strangers from a few flooding addresses, however long its credentials take to check.
  */
 class ConnectionAdmissionTest {
-  private final ConnectionAdmission admission = new ConnectionAdmission(100, 3, 10);
+  private final ConnectionAdmission admission = new ConnectionAdmission(10_000, 200, 20);
 
   @Test
-  void silentStrangersAreEvictedOldestFirstBeforeConnectionsShowingCredentials() {
+  void aFloodFromFewAddressesOnlyEvictsTheFloodHoweverLongADeviceWaits() {
     Channel device = new EmbeddedChannel();
-    assertThat(admitted(device, "10.0.0.1")).isNull();
-    admission.checking(device);
-    Channel first = new EmbeddedChannel();
-    Channel second = new EmbeddedChannel();
-    assertThat(admitted(first, "10.0.0.2")).isNull();
-    assertThat(admitted(second, "10.0.0.2")).isNull();
+    Channel companionShowingACode = new EmbeddedChannel();
+    assertThat(admitted(device, "192.0.2.1")).isNull();
+    assertThat(admitted(companionShowingACode, "192.0.2.2")).isNull();
 
-    assertThat(admitted(new EmbeddedChannel(), "10.0.0.2")).as("the oldest silent stranger").isSameAs(first);
-    assertThat(admitted(new EmbeddedChannel(), "10.0.0.2")).isSameAs(second);
-    assertThat(admission.unauthenticated()).isEqualTo(3);
-
-    admission.authenticated(device);
-    assertThat(admission.unauthenticated()).isEqualTo(2);
+    List<Channel> evicted = new ArrayList<>();
+    for (int i = 0; i < 5_000; i++) {
+      Channel evictedNow = admitted(new EmbeddedChannel(), "10.0.1." + (i % 20));
+      if (evictedNow != null) {
+        evicted.add(evictedNow);
+      }
+    }
+    assertThat(evicted).hasSize(5_000 + 2 - 200).doesNotContain(device, companionShowingACode);
+    assertThat(admission.unauthenticated()).isEqualTo(200);
   }
 
   @Test
-  void whenOnlyConnectionsShowingCredentialsAreLeftTheOldestOfThemGoes() {
+  void theMostCrowdedAddressGivesWayOldestFirst() {
+    ConnectionAdmission small = new ConnectionAdmission(100, 4, 10);
+    Channel lone = new EmbeddedChannel();
+    Channel first = new EmbeddedChannel();
+    Channel second = new EmbeddedChannel();
+    Channel third = new EmbeddedChannel();
+    small.admit(first, "10.0.0.2");
+    small.admit(lone, "10.0.0.1");
+    small.admit(second, "10.0.0.2");
+    small.admit(third, "10.0.0.2");
+
+    assertThat(evicted(small.admit(new EmbeddedChannel(), "10.0.0.3"))).isSameAs(first);
+    assertThat(evicted(small.admit(new EmbeddedChannel(), "10.0.0.4"))).isSameAs(second);
+    assertThat(small.unauthenticated()).isEqualTo(4);
+  }
+
+  @Test
+  void whenEveryAddressHoldsOneTheOldestGoes() {
+    ConnectionAdmission small = new ConnectionAdmission(100, 3, 10);
     Channel older = new EmbeddedChannel();
     Channel newer = new EmbeddedChannel();
-    Channel newest = new EmbeddedChannel();
-    for (Channel channel : new Channel[] {older, newer, newest}) {
-      admitted(channel, "10.0.0.1");
-      admission.checking(channel);
+    small.admit(older, "10.0.0.1");
+    small.admit(newer, "10.0.0.2");
+    small.admit(new EmbeddedChannel(), "10.0.0.3");
+    assertThat(evicted(small.admit(new EmbeddedChannel(), "10.0.0.4"))).isSameAs(older);
+    assertThat(evicted(small.admit(new EmbeddedChannel(), "10.0.0.5"))).isSameAs(newer);
+  }
+
+  @Test
+  void anAuthenticatedDeviceIsNeverEvictedAndNoLongerCounts() {
+    ConnectionAdmission small = new ConnectionAdmission(100, 2, 10);
+    Channel device = new EmbeddedChannel();
+    small.admit(device, "10.0.0.1");
+    small.authenticated(device);
+    for (int i = 0; i < 10; i++) {
+      assertThat(evicted(small.admit(new EmbeddedChannel(), "10.0.0.2"))).isNotSameAs(device);
     }
-    assertThat(admitted(new EmbeddedChannel(), "10.0.0.2")).isSameAs(older);
-    assertThat(admission.unauthenticated()).isEqualTo(3);
+    assertThat(small.unauthenticated()).isEqualTo(2);
   }
 
   @Test
@@ -54,12 +85,11 @@ class ConnectionAdmissionTest {
     assertThat(small.admit(b, "10.0.0.1")).isInstanceOf(ConnectionAdmission.Admitted.class);
     assertThat(small.admit(new EmbeddedChannel(), "10.0.0.1")).isInstanceOf(ConnectionAdmission.Refused.class);
 
-    small.checking(a);
-    assertThat(small.admit(new EmbeddedChannel(), "10.0.0.1"))
-        .as("still a stranger while its credentials are checked").isInstanceOf(ConnectionAdmission.Refused.class);
     small.authenticated(a);
     small.closed(b);
     assertThat(small.admit(new EmbeddedChannel(), "10.0.0.1")).isInstanceOf(ConnectionAdmission.Admitted.class);
+    assertThat(small.admit(new EmbeddedChannel(), "10.0.0.1")).isInstanceOf(ConnectionAdmission.Admitted.class);
+    assertThat(small.admit(new EmbeddedChannel(), "10.0.0.1")).isInstanceOf(ConnectionAdmission.Refused.class);
   }
 
   @Test
@@ -88,9 +118,14 @@ class ConnectionAdmissionTest {
     assertThat(behindProxy.rekey(viaProxy, "203.0.113.7")).isTrue();
     assertThat(behindProxy.rekey(again, "203.0.113.7")).as("a second stranger from the same client").isFalse();
     assertThat(behindProxy.rekey(again, "203.0.113.8")).isTrue();
+    assertThat(behindProxy.unauthenticated()).isEqualTo(2);
   }
 
   private Channel admitted(Channel channel, String address) {
-    return ((ConnectionAdmission.Admitted) admission.admit(channel, address)).evicted();
+    return evicted(admission.admit(channel, address));
+  }
+
+  private static Channel evicted(ConnectionAdmission.Result result) {
+    return ((ConnectionAdmission.Admitted) result).evicted();
   }
 }
