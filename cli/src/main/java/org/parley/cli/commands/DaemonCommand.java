@@ -56,6 +56,21 @@ public final class DaemonCommand implements Callable<Integer> {
   java.net.URI webhook;
 
   @Option(
+      names = "--webhook-backlog",
+      paramLabel = "N",
+      description =
+          "Keep at most N events (beyond --keep-events) for a webhook that does not take them (default: 100000);"
+              + " past it the oldest go and the hook is sent a 'forgotten' object saying how many it missed.")
+  int webhookBacklog = Daemon.WebhookLimits.DEFAULT.backlog();
+
+  @Option(
+      names = "--webhook-timeout",
+      paramLabel = "DURATION",
+      converter = Durations.class,
+      description = "How long one POST to the webhook may take, answer included, before it is tried again (default: 30s).")
+  Duration webhookTimeout = Daemon.WebhookLimits.DEFAULT.timeout();
+
+  @Option(
       names = "--profiles",
       paramLabel = "DIR",
       description = "Hold every profile under DIR; each call names one with the parameter 'account'.")
@@ -65,7 +80,9 @@ public final class DaemonCommand implements Callable<Integer> {
       names = "--keep-events",
       paramLabel = "DURATION",
       converter = Durations.class,
-      description = "Keep events this long for consumers that were away (default: 30d); the webhook's until it took them.")
+      description =
+          "Keep events this long for consumers that were away (default: 30d); the webhook's until it took them,"
+              + " up to --webhook-backlog.")
   Duration keepEvents = Duration.ofDays(30);
 
   @Option(names = "--print-token", description = "Print the token that TCP and HTTP clients give, and exit.")
@@ -92,7 +109,7 @@ public final class DaemonCommand implements Callable<Integer> {
         Daemon.start(
             new Daemon.Options(
                 profiles, profilesDirectory != null, home, socket, address(tcp, "--tcp"), address(http, "--http"),
-                webhook(), keepEvents, config));
+                webhook(), keepEvents, config, new Daemon.WebhookLimits(webhookBacklog, webhookTimeout)));
     if (daemon.http() != null && daemon.holdsOneProfile()) {
       // The page rides on the HTTP listener: nobody gets in without a login 'parley web' asks for.
       org.parley.cli.web.WebCompanion.mount(daemon, null, context.clock());

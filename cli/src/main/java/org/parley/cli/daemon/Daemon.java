@@ -31,7 +31,9 @@ public final class Daemon implements AutoCloseable {
    * @param tokenHome where the token for TCP and HTTP is kept: the profile, or the profiles' directory
    * @param webhook where to POST each event, or {@code null}
    * @param keepEvents how long events stay in the log for consumers that were away (those the
-   *     webhook has not taken stay until it has)
+   *     webhook has not taken stay besides, up to its backlog)
+   * @param webhookLimits how many events the log keeps besides for a webhook that is away, and how
+   *     long one try may take
    */
   public record Options(
       List<Path> profiles,
@@ -42,7 +44,40 @@ public final class Daemon implements AutoCloseable {
       InetSocketAddress http,
       java.net.URI webhook,
       Duration keepEvents,
-      ClientConfig config) {}
+      ClientConfig config,
+      WebhookLimits webhookLimits) {
+    /** Options with the default webhook limits. */
+    public Options(
+        List<Path> profiles,
+        boolean multi,
+        Path tokenHome,
+        Path socket,
+        InetSocketAddress tcp,
+        InetSocketAddress http,
+        java.net.URI webhook,
+        Duration keepEvents,
+        ClientConfig config) {
+      this(profiles, multi, tokenHome, socket, tcp, http, webhook, keepEvents, config, WebhookLimits.DEFAULT);
+    }
+  }
+
+  /**
+   * {@code --webhook-backlog}: events the log keeps, beyond {@code --keep-events}, for a webhook
+   * that has not taken them (past it the oldest go, and the hook is told how many it missed);
+   * {@code --webhook-timeout}: how long one POST may take, answer and body included.
+   */
+  public record WebhookLimits(int backlog, Duration timeout) {
+    public static final WebhookLimits DEFAULT = new WebhookLimits(100_000, Duration.ofSeconds(30));
+
+    public WebhookLimits {
+      if (backlog < 1) {
+        throw new IllegalArgumentException("--webhook-backlog must be at least 1");
+      }
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("--webhook-timeout must be longer than 0");
+      }
+    }
+  }
 
   private final Options options;
   private final Profiles profiles;
@@ -103,14 +138,17 @@ public final class Daemon implements AutoCloseable {
     Map<DeviceHost, Webhook> hooks = new HashMap<>();
     if (options.webhook() != null) {
       for (DeviceHost host : profiles.all()) {
-        Webhook hook = new Webhook(options.webhook(), host, profiles.multi() ? host.phone() : null);
+        Webhook hook =
+            new Webhook(
+                options.webhook(), host, profiles.multi() ? host.phone() : null, options.webhookLimits(),
+                options.keepEvents(), options.config().clock());
         hook.start();
         running.add(hook);
         hooks.put(host, hook);
       }
     }
     // Events are kept --keep-events long for consumers that come back (since, Last-Event-ID), and
-    // those the webhook has not taken yet until it has: it must get every one.
+    // those the webhook has not taken yet until it has, up to its backlog (it is told of a gap).
     Clock clock = options.config().clock();
     housekeeping.scheduleWithFixedDelay(
         () -> profiles.all().forEach(h -> {
