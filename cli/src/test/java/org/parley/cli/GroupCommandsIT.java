@@ -105,10 +105,39 @@ class GroupCommandsIT {
   }
 
   @Test
+  void anAdminRenamesAndNamesAdminsAndTheLastAdminCannotStepDown() throws Exception {
+    registerAs("erin", "+15550009201");
+    registerAs("frank", "+15550009202");
+    String id = ok("erin", "groups", "create", "choir", "--member", "+15550009202").out().strip();
+
+    Cli.Run refused = parley("frank", "groups", "rename", id, "frank's choir");
+    assertThat(refused.code()).isEqualTo(1);
+    assertThat(refused.err()).contains("only an admin");
+    Cli.Run last = parley("erin", "groups", "admin", id, "+15550009201", "--revoke");
+    assertThat(last.code()).isEqualTo(1);
+    assertThat(last.err()).contains("only admin").contains("make another member an admin first");
+
+    ok("erin", "groups", "admin", id, "+15550009202");
+    ok("frank", "groups", "rename", id, "the choir");
+    ok("frank", "groups", "admin", id, "+15550009201", "--revoke");
+    // Listing catches up with the signed changes Erin's device missed, and shows them as it goes.
+    List<JsonNode> all = ok("erin", "groups", "list", "--json").json();
+    assertThat(all).filteredOn(o -> o.has("kind"))
+        .extracting(o -> o.get("kind").asText(), o -> o.get("by").asText())
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("renamed", "+15550009202"),
+            org.assertj.core.groups.Tuple.tuple("admins", "+15550009202"));
+    JsonNode listed = all.getLast();
+    assertThat(listed.get("name").asText()).isEqualTo("the choir");
+    assertThat(listed.path("admin").asBoolean(false)).isFalse();
+    assertThat(listed.get("members")).extracting(m -> m.get("phone").asText() + ":" + m.get("admin").asBoolean())
+        .containsExactly("+15550009201:false", "+15550009202:true");
+  }
+
+  @Test
   void everyGroupsCommandHasHelp() {
     for (List<String> command :
         List.of(List.of("groups"), List.of("groups", "create"), List.of("groups", "add"), List.of("groups", "remove"),
-            List.of("groups", "leave"), List.of("groups", "list"))) {
+            List.of("groups", "rename"), List.of("groups", "admin"), List.of("groups", "leave"), List.of("groups", "list"))) {
       List<String> args = new ArrayList<>(command);
       args.add("--help");
       Cli.Run help = parley("x", args.toArray(String[]::new));

@@ -104,6 +104,16 @@ public final class GroupChats {
     return view(changes.remove(server.get(), groupId, PhoneNumbers.normalize(phone)));
   }
 
+  /** Renames a group (admins only). */
+  public GroupView rename(String groupId, String name) {
+    return view(changes.rename(server.get(), groupId, name));
+  }
+
+  /** Makes a member an admin, or no longer one (admins only); the last admin cannot step down. */
+  public GroupView setAdmin(String groupId, String phone, boolean admin) {
+    return view(changes.setAdmin(server.get(), groupId, PhoneNumbers.normalize(phone), admin));
+  }
+
   /** Leaves a group; an admin who was the last one hands the role to the longest-standing member. */
   public void leave(String groupId) {
     changes.leave(server.get(), groupId);

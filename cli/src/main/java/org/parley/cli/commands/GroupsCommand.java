@@ -15,17 +15,19 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code parley groups create|add|remove|leave|list} (DESIGN.md §12). Create, add and remove are
- * one JSON-RPC method, signal-cli's {@code updateGroup}.
+ * {@code parley groups create|add|remove|rename|admin|leave|list} (DESIGN.md §12). Create, add, remove,
+ * rename and admin are one JSON-RPC method, signal-cli's {@code updateGroup}.
  */
 @Command(
     name = "groups",
     mixinStandardHelpOptions = true,
-    description = "Create groups, add and remove members (admins), leave them, list them.",
+    description = "Create groups, add and remove members, rename them and name admins (admins), leave them, list them.",
     subcommands = {
       GroupsCommand.Create.class,
       GroupsCommand.Add.class,
       GroupsCommand.Remove.class,
+      GroupsCommand.Rename.class,
+      GroupsCommand.Admin.class,
       GroupsCommand.Leave.class,
       GroupsCommand.ListGroups.class
     })
@@ -38,10 +40,18 @@ public final class GroupsCommand implements Runnable {
   }
 
   /**
-   * Without {@code groupId}: creates a group named {@code name} with {@code members}. With it: adds
-   * {@code members} and removes {@code removeMembers} (admins only).
+   * Without {@code groupId}: creates a group named {@code name} with {@code members}. With it (admins
+   * only): renames it to {@code name}, adds {@code members}, removes {@code removeMembers}, makes
+   * {@code admins} admins and {@code removeAdmins} no longer admins, in that order, each change
+   * signed on its own.
    */
-  public record UpdateParams(String groupId, String name, List<String> members, List<String> removeMembers) {}
+  public record UpdateParams(
+      String groupId, String name, List<String> members, List<String> removeMembers, List<String> admins,
+      List<String> removeAdmins) {
+    public UpdateParams(String groupId, String name, List<String> members, List<String> removeMembers) {
+      this(groupId, name, members, removeMembers, null, null);
+    }
+  }
 
   public record Groups(List<GroupView> groups) {}
 
@@ -49,33 +59,47 @@ public final class GroupsCommand implements Runnable {
 
   public record Left(String groupId) {}
 
-  /** {@code updateGroup}: creates a group, or adds and removes members. */
+  /** {@code updateGroup}: creates a group, or renames it, adds and removes members, names admins. */
   public static final Handler<UpdateParams, GroupView> UPDATE_GROUP =
       Handler.of("updateGroup", UpdateParams.class, GroupView.class, (device, p, caller) -> {
-        List<String> add = p.members() == null ? List.of() : p.members();
-        List<String> remove = p.removeMembers() == null ? List.of() : p.removeMembers();
+        List<String> add = orEmpty(p.members());
+        List<String> remove = orEmpty(p.removeMembers());
+        List<String> promote = orEmpty(p.admins());
+        List<String> demote = orEmpty(p.removeAdmins());
         GroupChats groups = device.groups();
         if (p.groupId() == null) {
-          if (!remove.isEmpty()) {
-            throw new IllegalArgumentException("a new group has no members to remove");
+          if (!remove.isEmpty() || !promote.isEmpty() || !demote.isEmpty()) {
+            throw new IllegalArgumentException(
+                "a new group has no members to remove and you are its only admin: give 'name' and 'members'");
           }
           return groups.create(Require.text(p.name(), "name"), add);
         }
-        if (p.name() != null) {
-          throw new IllegalArgumentException("a group cannot be renamed");
-        }
-        if (add.isEmpty() && remove.isEmpty()) {
-          throw new IllegalArgumentException("give 'members' to add or 'removeMembers' to remove");
+        if (p.name() == null && add.isEmpty() && remove.isEmpty() && promote.isEmpty() && demote.isEmpty()) {
+          throw new IllegalArgumentException(
+              "give 'name' to rename, 'members' to add, 'removeMembers' to remove, 'admins' or 'removeAdmins'");
         }
         GroupView view = null;
+        if (p.name() != null) {
+          view = groups.rename(p.groupId(), p.name());
+        }
         for (String member : add) {
           view = groups.add(p.groupId(), member);
         }
         for (String member : remove) {
           view = groups.remove(p.groupId(), member);
         }
+        for (String member : promote) {
+          view = groups.setAdmin(p.groupId(), member, true);
+        }
+        for (String member : demote) {
+          view = groups.setAdmin(p.groupId(), member, false);
+        }
         return view;
       });
+
+  private static List<String> orEmpty(List<String> list) {
+    return list == null ? List.of() : list;
+  }
 
   /** {@code quitGroup}: leaves a group. */
   public static final Handler<GroupParams, Left> QUIT_GROUP =
@@ -182,6 +206,60 @@ public final class GroupsCommand implements Runnable {
         print(output, changed);
       } else {
         output.note("removed " + phone + " from group " + group);
+      }
+    }
+  }
+
+  @Command(name = "rename", mixinStandardHelpOptions = true, description = "Rename a group (admins only).")
+  static final class Rename extends DeviceCommand<GroupView> {
+    @Parameters(index = "0", paramLabel = "ID", description = "The group's ID.")
+    String group;
+
+    @Parameters(index = "1", paramLabel = "NAME", description = "The new name (1 to 100 characters).")
+    String name;
+
+    @Override
+    protected GroupView run(Invoker invoker, Output output) {
+      return invoker.call(UPDATE_GROUP, new UpdateParams(group, name, null, null));
+    }
+
+    @Override
+    protected void render(GroupView changed, Output output) {
+      if (output.json()) {
+        print(output, changed);
+      } else {
+        output.note("renamed group " + group);
+      }
+    }
+  }
+
+  @Command(
+      name = "admin",
+      mixinStandardHelpOptions = true,
+      description = "Make a member an admin, or with --revoke no longer one (admins only); the last admin stays.")
+  static final class Admin extends DeviceCommand<GroupView> {
+    @Parameters(index = "0", paramLabel = "ID", description = "The group's ID.")
+    String group;
+
+    @Parameters(index = "1", paramLabel = "+E164", description = "The member's phone number.")
+    String phone;
+
+    @Option(names = "--revoke", description = "Take the admin role away instead.")
+    boolean revoke;
+
+    @Override
+    protected GroupView run(Invoker invoker, Output output) {
+      List<String> member = List.of(phone);
+      return invoker.call(
+          UPDATE_GROUP, new UpdateParams(group, null, null, null, revoke ? null : member, revoke ? member : null));
+    }
+
+    @Override
+    protected void render(GroupView changed, Output output) {
+      if (output.json()) {
+        print(output, changed);
+      } else {
+        output.note((revoke ? "revoked admin " : "made admin ") + phone + " in group " + group);
       }
     }
   }

@@ -107,6 +107,48 @@ public final class GroupChanges {
     });
   }
 
+  /** Renames the group (admins only); the same name again changes nothing. */
+  public LocalGroup rename(ServerConnection server, String groupId, String name) {
+    String wanted = name == null ? "" : name.strip();
+    if (wanted.isEmpty() || wanted.length() > GroupChangeSignatures.MAX_NAME_LENGTH) {
+      throw new ClientException(
+          "BAD_REQUEST", "a group needs a name of 1 to " + GroupChangeSignatures.MAX_NAME_LENGTH + " characters", null);
+    }
+    return submit(server, groupId, "rename it", group -> {
+      if (group.name().equals(wanted)) {
+        return null;
+      }
+      return change(group.id(), group.version() + 1, wanted, group.membership().members(), group.membership().admins());
+    });
+  }
+
+  /**
+   * Makes a member an admin, or no longer one (admins only); what is so already changes nothing. The
+   * last admin cannot step down: a group with members needs one (leaving hands the role on instead).
+   */
+  public LocalGroup setAdmin(ServerConnection server, String groupId, String phone, boolean admin) {
+    UUID account = resolve(server, phone);
+    return submit(server, groupId, admin ? "make members admins" : "revoke an admin", group -> {
+      if (!group.isMember(account)) {
+        throw new ClientException("NOT_FOUND", phone + " is not a member of group " + groupId, null);
+      }
+      if (group.isAdmin(account) == admin) {
+        return null;
+      }
+      Set<UUID> admins = new HashSet<>(group.membership().admins());
+      if (admin) {
+        admins.add(account);
+      } else {
+        admins.remove(account);
+        if (admins.isEmpty()) {
+          throw new ClientException(
+              "LAST_ADMIN", phone + " is the only admin of group " + groupId + "; make another member an admin first", null);
+        }
+      }
+      return next(group, group.membership().members(), admins);
+    });
+  }
+
   /** Leaves the group; a last admin who leaves hands the role to the longest-standing member. */
   public LocalGroup leave(ServerConnection server, String groupId) {
     return submit(server, groupId, null, group -> {
