@@ -5,9 +5,13 @@ const HEADERS = { 'Content-Type': 'application/json', 'X-Parley-Request': '1' };
 let nextId = 1;
 
 export class ApiError extends Error {
-  constructor(message, status) {
+  // type: the refusal's stable name (JSON-RPC error data.type, e.g. NOT_ADMIN); refusedBy: the server's
+  // status when the server refused (data.status), so the page can say what happened in its own words.
+  constructor(message, status, type, refusedBy) {
     super(message);
     this.status = status;
+    this.type = type || null;
+    this.refusedBy = refusedBy || null;
   }
 }
 
@@ -24,7 +28,7 @@ export async function rpc(method, params) {
   }
   const answer = await response.json();
   if (answer.error) {
-    throw new ApiError(answer.error.message, 200);
+    throw new ApiError(answer.error.message, 200, answer.error.data?.type, answer.error.data?.status);
   }
   return answer.result;
 }

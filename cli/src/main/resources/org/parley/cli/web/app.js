@@ -6,11 +6,14 @@ import { Conversation } from './conversation.js';
 import { showLinking } from './linking.js';
 import { Banners } from './banners.js';
 import { Sidebar } from './sidebar.js';
+import { GroupPanel } from './groups.js';
 
 const page = {
   me: null,
   devices: new Map(),
   contacts: new Map(),
+  groups: new Map(), // id -> the group as listGroups answered: { id, name, admin, members: [{ phone, admin }] }
+  groupsKnown: false,
   chats: [],
   open: null,
   source: null,
@@ -61,6 +64,23 @@ const sidebar = new Sidebar({
   openChat,
   unlinkSelf,
   rpc,
+});
+
+const groupPanel = new GroupPanel({
+  page,
+  rpc,
+  // A change made here: its answer is the group as it is now, no need to ask again.
+  changed: async (view) => {
+    if (view) page.groups.set(view.id, view);
+    sidebar.renderGroups();
+    groupsChanged();
+    refreshChatsSoon();
+  },
+  left: async () => {
+    await sidebar.refreshGroups();
+    groupsChanged();
+    refreshChatsSoon();
+  },
 });
 
 async function startApp(current) {
@@ -131,7 +151,16 @@ function onEvent(e) {
       refreshChatsSoon();
       break;
     case 'group':
-      sidebar.refreshGroups();
+      // Another admin (or this account's other device) changed a group: the list, the open chat's
+      // header and the panel follow without a reload.
+      sidebar.refreshGroups().then(groupsChanged, () => {});
+      refreshChatsSoon();
+      break;
+    case 'group-warning':
+      banners.set('group-warning-' + e.group + '-' + e.code, 'warn', e.message);
+      break;
+    case 'waiting':
+      conversation.waiting(e);
       refreshChatsSoon();
       break;
     case 'unlinked':
@@ -163,14 +192,36 @@ function onEvent(e) {
 async function openChat(chat) {
   page.open = chat;
   document.body.classList.add('in-chat');
-  $('chat-title').textContent = chat.name || chat.chat;
-  $('chat-sub').textContent = chat.group ? 'Group' : (chat.name && chat.name !== chat.chat ? chat.chat : '');
+  groupPanel.chatOpened(chat);
+  chatHeader();
   $('composer').hidden = false;
-  setComposerEnabled(!page.me.unlinked && !banners.isUnlinked());
   sidebar.markOpen(chat.chat);
   await conversation.open(chat);
   if (chat.unread > 0 || chat.markedUnread) markRead();
   $('compose').focus();
+}
+
+// The open chat's title and line under it; a group's from the group as last listed.
+function chatHeader() {
+  const chat = page.open;
+  if (!chat) return;
+  const group = chat.group ? page.groups.get(chat.chat) : null;
+  const gone = chat.group && page.groupsKnown && !group;
+  $('chat-title').textContent = group?.name || chat.name || chat.chat;
+  if (chat.group) {
+    $('chat-sub').textContent = gone ? 'Group · you are not a member any more'
+      : 'Group' + (group ? ' · ' + group.members.length + ' members' + (group.admin ? ' · you are an admin' : '') : '');
+  } else {
+    $('chat-sub').textContent = chat.name && chat.name !== chat.chat ? chat.chat : '';
+  }
+  setComposerEnabled(!page.me.unlinked && !banners.isUnlinked() && !gone);
+}
+
+function groupsChanged() {
+  if (page.open?.group) {
+    chatHeader();
+    groupPanel.render();
+  }
 }
 
 function closeChat() {

@@ -90,6 +90,15 @@ export class Conversation {
       this.setStatus(m.id, m.status);
       return true;
     }
+    // A message this device waited for (it could not decrypt it at first) takes its placeholder's place.
+    const placeholder = m.type === 'message' ? this.rows.get(placeholderId(m.fromDevice, m.timestamp)) : null;
+    if (placeholder && placeholder.message.from === m.from) {
+      const node = this.row(m);
+      placeholder.node.replaceWith(node);
+      this.rows = new Map([...this.rows].map(([id, row]) =>
+        row === placeholder ? [m.id, { message: m, node }] : [id, row]));
+      return true;
+    }
     document.getElementById('chat-empty')?.remove();
     const atBottom = this.container.scrollHeight - this.container.scrollTop - this.container.clientHeight < 120;
     const last = [...this.rows.values()].at(-1);
@@ -100,6 +109,27 @@ export class Conversation {
     }
     this.insert([m], 'end');
     if (atBottom || m.type === 'sent') this.container.scrollTop = this.container.scrollHeight;
+    return true;
+  }
+
+  /**
+   * A waiting event: a message that could not be decrypted here yet, asked for again from its sender
+   * ({@code waiting}), or no longer expected ({@code given-up}). Its row stands where the message goes.
+   */
+  waiting(e) {
+    const m = {
+      type: 'message', id: placeholderId(e.fromDevice, e.timestamp), from: e.from, fromDevice: e.fromDevice,
+      to: null, group: e.group, body: '', timestamp: e.timestamp, status: e.state,
+    };
+    if (!this.holds(m)) return false;
+    const known = this.rows.get(m.id);
+    if (!known) return this.add(m);
+    if (known.message.status !== e.state) {
+      const node = this.row(m);
+      known.node.replaceWith(node);
+      known.node = node;
+      known.message = m;
+    }
     return true;
   }
 
@@ -168,6 +198,9 @@ export class Conversation {
     if (m.type === 'system') {
       return el('div', { class: 'msg system', id: 'm-' + m.id }, el('p', { text: m.body }));
     }
+    if (m.type === 'message' && m.status in PLACEHOLDER) {
+      return this.placeholderRow(m);
+    }
     const own = m.type === 'sent';
     const me = this.ctx.me();
     const bubble = el('div', { class: 'bubble' });
@@ -190,6 +223,25 @@ export class Conversation {
     bubble.append(meta);
     return el('div', { class: 'msg ' + (own ? 'out' : 'in'), id: 'm-' + m.id, 'data-status': m.status }, bubble);
   }
+
+  placeholderRow(m) {
+    const bubble = el('div', { class: 'bubble' });
+    if (this.chat.group) bubble.append(el('p', { class: 'author', text: this.ctx.nameOf(m.from) || m.from }));
+    bubble.append(el('p', { class: 'body placeholder', text: PLACEHOLDER[m.status] }));
+    bubble.append(el('p', { class: 'meta' }, el('time', { datetime: new Date(m.timestamp).toISOString(), text: time(m.timestamp) })));
+    return el('div', { class: 'msg in waiting', id: 'm-' + m.id, 'data-status': m.status }, bubble);
+  }
+}
+
+// A message the local process could not decrypt yet stands in the history under this id (and status
+// waiting or given-up) until it comes again from its sender's device.
+const PLACEHOLDER = {
+  waiting: 'Waiting for this message… It could not be decrypted on this device; the sender’s device was asked to send it again.',
+  'given-up': 'This message could not be decrypted on this device and did not come again.',
+};
+
+function placeholderId(device, timestamp) {
+  return 'waiting-' + device + '-' + timestamp;
 }
 
 const INLINE = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];

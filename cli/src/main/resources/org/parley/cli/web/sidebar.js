@@ -96,8 +96,16 @@ export class Sidebar {
     this.ctx.page.contacts = new Map(contacts.filter((c) => c.name).map((c) => [c.number, c.name]));
   }
 
+  // The groups as the local process lists them now (each brought up to date with its signed changes).
   async refreshGroups() {
     const groups = (await this.ctx.rpc('listGroups', {})).groups;
+    this.ctx.page.groups = new Map(groups.map((g) => [g.id, g]));
+    this.ctx.page.groupsKnown = true;
+    this.renderGroups();
+  }
+
+  renderGroups() {
+    const groups = [...this.ctx.page.groups.values()];
     const list = $('group-list');
     list.replaceChildren(...groups.map((g) => el('li', {},
       el('button', {

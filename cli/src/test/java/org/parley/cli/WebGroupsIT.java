@@ -1,0 +1,293 @@
+package org.parley.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.parley.cli.daemon.Daemon;
+import org.parley.cli.web.WebCompanion;
+import org.parley.client.ClientConfig;
+import org.parley.client.store.ProfileStore;
+
+/**
+ * Groups and undecryptable messages in the web companion (README.md, web companion), in a real
+ * browser against a real server process. The page's profile is Alice's primary; Bob, Carol and Dave
+ * are CLI devices. What a removed member gets is read from that member's own device.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WebGroupsIT {
+  static final String ALICE = "+15550001401";
+  static final String BOB = "+15550001402";
+  static final String CAROL = "+15550001403";
+  static final String DAVE = "+15550001404";
+  static final String NOBODY = "+15550001499";
+
+  @TempDir static Path dir;
+  static ServerProcess server;
+  static Daemon web;
+  static WebCompanion page;
+  static ChromeDriver browser;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Browser.assumeInstalled();
+    server = ServerProcess.start(dir.resolve("server"));
+    for (String[] account : List.of(
+        new String[] {"alice", ALICE}, new String[] {"bob", BOB}, new String[] {"carol", CAROL},
+        new String[] {"dave", DAVE})) {
+      ok(account[0], "register", "--server", server.url(), "--phone", account[1]);
+      ok(account[0], "verify", server.codeFor(account[1]));
+    }
+    ok("alice", "contacts", "name", BOB, "Bob Builder");
+    ok("alice", "contacts", "name", CAROL, "Carol Climber");
+    web =
+        Daemon.start(
+            new Daemon.Options(
+                List.of(dir.resolve("alice")), false, dir.resolve("alice"), null, null,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null, Duration.ofDays(30),
+                ClientConfig.defaults()));
+    page = WebCompanion.mount(web, server.url(), Clock.systemUTC());
+    browser = Browser.start();
+    browser.get("http://127.0.0.1:" + web.http().address().getPort() + "/#token=" + page.loginToken());
+    await().atMost(Duration.ofSeconds(60)).until(() -> "true".equals(body().getDomAttribute("data-ready")));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (browser != null) {
+      browser.quit();
+    }
+    if (web != null) {
+      web.close();
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  static Cli.Run ok(String profile, String... args) {
+    Cli.Run run = new Cli(dir).parley(profile, args);
+    assertThat(run.code()).as("parley %s: %s", String.join(" ", args), run.err()).isZero();
+    return run;
+  }
+
+  static WebElement body() {
+    return browser.findElement(By.tagName("body"));
+  }
+
+  static WebElement byId(String id) {
+    return browser.findElement(By.id(id));
+  }
+
+  static WebElement member(String phone) {
+    return browser.findElement(By.cssSelector("#group-member-list li[data-phone='" + phone + "']"));
+  }
+
+  /** A member's row's attribute, read in one step: the list is drawn again on every group event. */
+  static String memberMark(String phone, String attribute) {
+    Object value = ((JavascriptExecutor) browser).executeScript(
+        "const li = document.querySelector(\"#group-member-list li[data-phone='\" + arguments[0] + \"']\");"
+            + " return li ? li.getAttribute(arguments[1]) : null;", phone, attribute);
+    return value == null ? null : value.toString();
+  }
+
+  /** The text of a member's row, or of one part of it ({@code part}: a CSS selector inside the row). */
+  static String memberText(String phone, String part) {
+    Object value = ((JavascriptExecutor) browser).executeScript(
+        "const li = document.querySelector(\"#group-member-list li[data-phone='\" + arguments[0] + \"']\");"
+            + " const e = li && (arguments[1] ? li.querySelector(arguments[1]) : li); return e ? e.textContent : null;",
+        phone, part);
+    return value == null ? null : value.toString();
+  }
+
+  /** Clicks a member's button; a row drawn again between finding and clicking is found again. */
+  static void clickMember(String phone, String action) {
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(StaleElementReferenceException.class).until(() -> {
+      member(phone).findElement(By.cssSelector("button[data-action='" + action + "']")).click();
+      return true;
+    });
+  }
+
+  static boolean listed(String phone) {
+    return !browser.findElements(By.cssSelector("#group-member-list li[data-phone='" + phone + "']")).isEmpty();
+  }
+
+  static void send(String text) {
+    WebElement compose = byId("compose");
+    compose.sendKeys(text);
+    compose.sendKeys(Keys.ENTER);
+    await().atMost(Duration.ofSeconds(30)).until(() ->
+        browser.findElements(By.cssSelector(".msg.out .body")).stream().anyMatch(e -> e.getText().equals(text)));
+  }
+
+  /** Everything a CLI device takes in until {@code until} shows up (or the wait ends). */
+  static String receiveUntil(String profile, String until) {
+    StringBuilder seen = new StringBuilder();
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      seen.append(ok(profile, "receive", "--timeout", "1s").out());
+      return seen.toString().contains(until);
+    });
+    return seen.toString();
+  }
+
+  @Test
+  @Order(1)
+  void anAdminManagesTheGroupFromThePageAndARemovedMemberGetsNothingMore() throws Exception {
+    try {
+      byId("tab-groups").click();
+      byId("group-name").sendKeys("Climbing");
+      byId("group-members").sendKeys(BOB);
+      browser.findElement(By.cssSelector("#new-group button[type=submit]")).click();
+      await().atMost(Duration.ofSeconds(30)).until(() -> byId("chat-title").getText().equals("Climbing"));
+      assertThat(byId("chat-sub").getText()).contains("2 members").contains("you are an admin");
+
+      byId("group-info").click();
+      await().atMost(Duration.ofSeconds(10)).until(() -> byId("group-panel").isDisplayed());
+      assertThat(browser.switchTo().activeElement().getDomAttribute("id")).as("focus moves into the panel").isEqualTo("group-panel-title");
+      assertThat(memberText(ALICE, ".member-name")).isEqualTo(ALICE + " (you)");
+      assertThat(memberText(ALICE, ".tag.admin")).isEqualTo("admin");
+      assertThat(memberMark(ALICE, "data-admin")).isEqualTo("true");
+      assertThat(memberText(BOB, null)).contains("Bob Builder").contains(BOB);
+      assertThat(memberText(BOB, ".tag.admin")).isNull();
+      assertThat(memberMark(BOB, "data-admin")).isEqualTo("false");
+
+      // A number nobody registered: said in a sentence, nothing changes.
+      byId("group-add-member").sendKeys(NOBODY, Keys.ENTER);
+      await().atMost(Duration.ofSeconds(30)).until(() -> byId("group-panel-error").isDisplayed());
+      assertThat(byId("group-panel-error").getText()).contains("Nobody is registered").contains(NOBODY);
+      byId("group-add-member").clear();
+
+      // Carol, from the address book by her name.
+      byId("group-add-member").sendKeys("Carol Climber", Keys.ENTER);
+      await().atMost(Duration.ofSeconds(30)).until(() -> listed(CAROL));
+      assertThat(byId("group-panel-error").isDisplayed()).isFalse();
+      assertThat(byId("group-panel-status").getText()).isEqualTo("Carol Climber was added to the group.");
+      assertThat(byId("chat-sub").getText()).contains("3 members");
+
+      byId("group-panel-close").click();
+      assertThat(byId("messages").isDisplayed()).isTrue();
+      send("welcome carol");
+      assertThat(receiveUntil("carol", "welcome carol")).as("the member added in the page gets the page's message")
+          .contains("welcome carol");
+      String group = ok("carol", "groups", "list", "--json").json().getFirst().get("id").asText();
+
+      byId("group-info").click();
+      clickMember(CAROL, "remove");
+      browser.switchTo().alert().accept();
+      await().atMost(Duration.ofSeconds(30)).until(() -> !listed(CAROL));
+      assertThat(byId("group-panel-status").getText()).isEqualTo("Carol Climber was removed from the group.");
+      byId("group-panel-close").click();
+      send("after carol left");
+      receiveUntil("bob", "after carol left");
+      // Bob has it, so it has gone out; Carol's device takes in what reaches it: the removal, no message.
+      String atCarol = ok("carol", "receive", "--timeout", "2s").out() + ok("carol", "receive", "--timeout", "1s").out();
+      assertThat(atCarol).contains("removed").doesNotContain("after carol left");
+      assertThat(ok("carol", "history", "--group", group).out()).contains("welcome carol").doesNotContain("after carol left");
+
+      byId("group-info").click();
+      clickMember(BOB, "admin");
+      await().atMost(Duration.ofSeconds(30)).until(() -> "true".equals(memberMark(BOB, "data-admin")));
+      assertThat(memberText(BOB, ".tag.admin")).isEqualTo("admin");
+      assertThat(byId("group-panel-status").getText()).isEqualTo("Bob Builder is now an admin.");
+      Browser.screenshot(browser, Browser.docs("web-group.png"));
+
+      // Bob, an admin now, changes the group from his CLI: the page follows without a reload.
+      receiveUntil("bob", "admins");
+      ok("bob", "groups", "rename", group, "Climbing club");
+      ok("bob", "groups", "add", group, DAVE);
+      await("the new name, live").atMost(Duration.ofSeconds(30)).until(() -> byId("chat-title").getText().equals("Climbing club"));
+      await("the new member, live").atMost(Duration.ofSeconds(30)).until(() -> listed(DAVE));
+      assertThat(byId("group-rename-name").getDomProperty("value")).isEqualTo("Climbing club");
+
+      ok("bob", "groups", "admin", group, ALICE, "--revoke");
+      await("no longer an admin, live").atMost(Duration.ofSeconds(30))
+          .until(() -> "false".equals(memberMark(ALICE, "data-admin")));
+      assertThat(byId("group-panel-role").getText()).contains("you are not an admin");
+      assertThat(byId("chat-sub").getText()).doesNotContain("you are an admin");
+
+      clickMember(DAVE, "remove");
+      browser.switchTo().alert().accept();
+      await("a non-admin's attempt is refused in a sentence").atMost(Duration.ofSeconds(30))
+          .until(() -> byId("group-panel-error").isDisplayed());
+      assertThat(byId("group-panel-error").getText())
+          .isEqualTo("Only an admin of this group can remove members; you are not one. Ask one of its admins.");
+      assertThat(listed(DAVE)).isTrue();
+      assertThat(ok("bob", "groups", "list").out()).contains(DAVE);
+
+      browser.manage().window().setSize(new Dimension(360, 740));
+      assertThat(byId("group-panel").isDisplayed()).isTrue();
+      assertThat(((JavascriptExecutor) browser).executeScript(
+              "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"))
+          .as("nothing wider than a phone").isEqualTo(true);
+      browser.manage().window().setSize(new Dimension(1280, 800));
+      byId("group-panel-close").click();
+    } catch (Throwable failure) {
+      Browser.keepFailure(browser, "groupManagement");
+      throw failure;
+    }
+  }
+
+  @Test
+  @Order(2)
+  void aMessageThisDeviceCouldNotDecryptWaitsInItsChatUntilItComesAgain() throws Exception {
+    try {
+      ok("bob", "send", "--to", ALICE, "before the loss");
+      byId("tab-chats").click();
+      WebElement chat = await().atMost(Duration.ofSeconds(30))
+          .until(() -> browser.findElements(By.cssSelector("#chat-list li[data-chat='" + BOB + "'] button")), l -> !l.isEmpty())
+          .getFirst();
+      chat.click();
+      await().atMost(Duration.ofSeconds(30)).until(() -> byId("messages").getText().contains("before the loss"));
+
+      // The page's device loses its session with Bob (as a damaged store would): his next message
+      // cannot be decrypted here.
+      try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("alice").resolve(ProfileStore.FILE_NAME));
+          PreparedStatement wipe = db.prepareStatement(
+              "DELETE FROM sessions WHERE account_id IN (SELECT account_id FROM accounts WHERE phone = ?)")) {
+        try (var pragma = db.createStatement()) {
+          pragma.execute("PRAGMA busy_timeout=10000");
+        }
+        wipe.setString(1, BOB);
+        assertThat(wipe.executeUpdate()).isPositive();
+      }
+      ok("bob", "send", "--to", ALICE, "sent into the gap");
+      await("the placeholder stands for it").atMost(Duration.ofSeconds(30))
+          .until(() -> !browser.findElements(By.cssSelector("#messages .msg.waiting[data-status='waiting']")).isEmpty());
+      assertThat(byId("messages").getText()).contains("Waiting for this message").doesNotContain("sent into the gap");
+
+      // Bob's device takes in the request and sends it again: the message takes the placeholder's place.
+      await().atMost(Duration.ofSeconds(60)).until(() -> {
+        ok("bob", "receive", "--timeout", "1s");
+        return byId("messages").getText().contains("sent into the gap");
+      });
+      assertThat(browser.findElements(By.cssSelector("#messages .msg.waiting"))).isEmpty();
+      List<String> bodies = browser.findElements(By.cssSelector("#messages .msg .body")).stream().map(WebElement::getText).toList();
+      assertThat(bodies).containsSubsequence("before the loss", "sent into the gap");
+    } catch (Throwable failure) {
+      Browser.keepFailure(browser, "waitingMessage");
+      throw failure;
+    }
+  }
+}
