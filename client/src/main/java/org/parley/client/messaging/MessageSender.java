@@ -1,8 +1,6 @@
 package org.parley.client.messaging;
 
-import com.google.protobuf.ByteString;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -16,7 +14,6 @@ import org.parley.client.store.Contacts.KnownDevice;
 import org.parley.client.store.ProfileStore;
 import org.parley.client.store.SignalStore;
 import org.parley.protocol.wire.AccountMismatch;
-import org.parley.protocol.wire.CiphertextType;
 import org.parley.protocol.wire.Content;
 import org.parley.protocol.wire.DeviceKeys;
 import org.parley.protocol.wire.DeviceRef;
@@ -28,16 +25,7 @@ import org.parley.protocol.wire.Request;
 import org.parley.protocol.wire.Response;
 import org.parley.protocol.wire.SendMessage;
 import org.parley.protocol.wire.Status;
-import org.signal.libsignal.protocol.IdentityKey;
-import org.signal.libsignal.protocol.InvalidKeyException;
-import org.signal.libsignal.protocol.SessionBuilder;
-import org.signal.libsignal.protocol.SessionCipher;
 import org.signal.libsignal.protocol.SignalProtocolAddress;
-import org.signal.libsignal.protocol.UntrustedIdentityException;
-import org.signal.libsignal.protocol.ecc.ECPublicKey;
-import org.signal.libsignal.protocol.kem.KEMPublicKey;
-import org.signal.libsignal.protocol.message.CiphertextMessage;
-import org.signal.libsignal.protocol.state.PreKeyBundle;
 
 /**
  * Encrypts one piece of content per device and submits every envelope of a message in one request
@@ -55,6 +43,7 @@ public final class MessageSender {
   private final Clock clock;
   private final UUID ownAccount;
   private final int ownDevice;
+  private final PairwiseEncryption encryption;
 
   public MessageSender(
       ProfileStore profile, SignalStore signal, DeviceDirectory directory, Clock clock, UUID ownAccount, int ownDevice) {
@@ -64,6 +53,7 @@ public final class MessageSender {
     this.clock = clock;
     this.ownAccount = ownAccount;
     this.ownDevice = ownDevice;
+    this.encryption = new PairwiseEncryption(profile, signal, directory, clock);
   }
 
   /** What to send to one account: its devices all get the same content. */
@@ -95,8 +85,7 @@ public final class MessageSender {
         }
         targets.add(target);
       }
-      ensureSessions(server, targets);
-      SendMessage request = encrypt(parts, targets, timestamp, noSync);
+      SendMessage request = encrypt(server, parts, targets, timestamp, noSync);
       List<String> declined = new ArrayList<>();
       List<UUID> unreachable = new ArrayList<>();
       for (Account target : targets) {
@@ -173,7 +162,7 @@ public final class MessageSender {
         throw new ClientException("no session could be started with " + target.phone() + " device " + deviceId, null);
       }
       byte[] padded = Padding.pad(content.toByteArray());
-      OutgoingMessage message = profile.transaction(c -> encryptOne(address, padded));
+      OutgoingMessage message = profile.transaction(c -> PairwiseEncryption.encryptOne(signal, address, padded, clock));
       SendMessage request =
           SendMessage.newBuilder().setTimestamp(timestamp).setNoSync(true).setSingleDevice(true).addMessages(message)
               .build();
@@ -236,12 +225,15 @@ public final class MessageSender {
     }
   }
 
+  /** A device of an account. */
+  private record DeviceAt(String account, int deviceId) {}
+
   /**
-   * Fetches pre-key bundles for the trusted devices that have no session yet, and starts sessions.
-   * Many accounts at once (a sender key handed to a large group) go in batch fetches, answered by the
-   * server in one commit, and their sessions are stored in one profile transaction.
+   * Fetches pre-key bundles for the trusted devices that have no session yet; only bundles with the
+   * identity their primary vouched for are kept. Many accounts at once (a sender key handed to a
+   * large group) go in batch fetches, each answered by the server in one commit.
    */
-  private void ensureSessions(ServerConnection server, List<Account> targets) {
+  private Map<DeviceAt, DeviceKeys> fetchMissing(ServerConnection server, List<Account> targets) {
     List<Missing> missing = new ArrayList<>();
     for (Account target : targets) {
       List<Integer> ids = new ArrayList<>();
@@ -259,6 +251,7 @@ public final class MessageSender {
         missing.add(new Missing(target.id(), byId, ids));
       }
     }
+    Map<DeviceAt, DeviceKeys> bundles = new HashMap<>();
     for (int from = 0; from < missing.size(); from += FETCHES_PER_REQUEST) {
       List<Missing> chunk = missing.subList(from, Math.min(missing.size(), from + FETCHES_PER_REQUEST));
       // Matched by account, not by position: the answer is the server's to order.
@@ -266,26 +259,17 @@ public final class MessageSender {
       for (Keys keys : fetch(server, chunk)) {
         fetched.putIfAbsent(keys.getAccountId(), keys);
       }
-      profile.transaction(c -> {
-        for (Missing one : chunk) {
-          Keys keys = fetched.get(one.account().toString());
-          if (keys == null) {
-            continue; // no answer for it: its devices have no session and are reported as usual
-          }
-          for (DeviceKeys bundle : vouched(one, keys)) {
-            try {
-              startSession(one.account(), bundle);
-            } catch (RuntimeException e) {
-              // One invalid bundle (the operator can serve one) must not undo the sessions started
-              // with the others, whose one-time pre-keys are spent: that device is left without a
-              // session and reported as not reached, like one with no keys.
-              log.warn("no session with device {} of {}: {}", bundle.getDeviceId(), one.account(), e.getMessage());
-            }
-          }
+      for (Missing one : chunk) {
+        Keys keys = fetched.get(one.account().toString());
+        if (keys == null) {
+          continue; // no answer for it: its devices have no session and are reported as usual
         }
-        return null;
-      });
+        for (DeviceKeys bundle : vouched(one, keys)) {
+          bundles.putIfAbsent(new DeviceAt(one.account().toString(), bundle.getDeviceId()), bundle);
+        }
+      }
     }
+    return bundles;
   }
 
   /** Fetches the bundles of {@code missing} devices and starts sessions with those whose identity is vouched. */
@@ -319,7 +303,7 @@ public final class MessageSender {
 
   private void startSessions(Missing missing, Keys keys) {
     for (DeviceKeys bundle : vouched(missing, keys)) {
-      startSession(missing.account(), bundle);
+      PairwiseEncryption.startSession(signal, address(missing.account(), bundle.getDeviceId()), bundle, clock);
     }
   }
 
@@ -340,54 +324,47 @@ public final class MessageSender {
     return out;
   }
 
-  private void startSession(UUID account, DeviceKeys keys) {
-    try {
-      PreKeyBundle bundle =
-          new PreKeyBundle(
-              keys.getRegistrationId(),
-              keys.getDeviceId(),
-              keys.hasPreKey() ? keys.getPreKey().getId() : PreKeyBundle.NULL_PRE_KEY_ID,
-              keys.hasPreKey() ? new ECPublicKey(keys.getPreKey().getPublicKey().toByteArray()) : null,
-              keys.getSignedPreKey().getId(),
-              new ECPublicKey(keys.getSignedPreKey().getPublicKey().toByteArray()),
-              keys.getSignedPreKey().getSignature().toByteArray(),
-              new IdentityKey(keys.getIdentityKey().toByteArray()),
-              keys.getKyberPreKey().getId(),
-              new KEMPublicKey(keys.getKyberPreKey().getPublicKey().toByteArray()),
-              keys.getKyberPreKey().getSignature().toByteArray());
-      new SessionBuilder(signal, address(account, keys.getDeviceId())).process(bundle, Instant.ofEpochMilli(clock.millis()));
-    } catch (InvalidKeyException | UntrustedIdentityException e) {
-      throw new ClientException(
-          "the pre-keys of device " + keys.getDeviceId() + " are invalid (" + e.getMessage() + "); not sending to it",
-          e);
-    }
-  }
-
-  private SendMessage encrypt(List<Part> parts, List<Account> targets, long timestamp, boolean noSync) {
-    return profile.transaction(c -> {
-      SendMessage.Builder request =
-          SendMessage.newBuilder().setTimestamp(timestamp).setNoSync(noSync).addAllAttachmentBlobIds(blobIds(parts));
-      for (int i = 0; i < parts.size(); i++) {
-        Part part = parts.get(i);
-        Account target = targets.get(i);
-        byte[] padded = Padding.pad(part.content().toByteArray());
-        for (KnownDevice device : target.trusted()) {
-          if (target.id().equals(ownAccount) && device.deviceId() == ownDevice) {
-            continue;
-          }
-          SignalProtocolAddress address = address(target.id(), device.deviceId());
-          if (!signal.containsSession(address)) {
-            request.addDeclined(ref(target.id(), device.deviceId()));
-            continue;
-          }
-          request.addMessages(encryptOne(address, padded));
+  /**
+   * Starts the sessions the targets lack from fetched bundles and encrypts each part to every trusted
+   * device of its account (on several threads when there are many); a device without a session
+   * afterwards is declined.
+   */
+  private SendMessage encrypt(
+      ServerConnection server, List<Part> parts, List<Account> targets, long timestamp, boolean noSync) {
+    Map<DeviceAt, DeviceKeys> bundles = fetchMissing(server, targets);
+    List<List<PairwiseEncryption.Job>> jobs = new ArrayList<>(parts.size());
+    List<PairwiseEncryption.Job> all = new ArrayList<>();
+    for (int i = 0; i < parts.size(); i++) {
+      Account target = targets.get(i);
+      byte[] padded = Padding.pad(parts.get(i).content().toByteArray());
+      List<PairwiseEncryption.Job> part = new ArrayList<>();
+      for (KnownDevice device : target.trusted()) {
+        if (target.id().equals(ownAccount) && device.deviceId() == ownDevice) {
+          continue;
         }
-        for (KnownDevice device : target.declined()) {
-          request.addDeclined(ref(target.id(), device.deviceId()));
+        DeviceKeys bundle = bundles.get(new DeviceAt(target.id().toString(), device.deviceId()));
+        part.add(new PairwiseEncryption.Job(address(target.id(), device.deviceId()), bundle, padded));
+      }
+      jobs.add(part);
+      all.addAll(part);
+    }
+    encryption.run(all);
+    SendMessage.Builder request =
+        SendMessage.newBuilder().setTimestamp(timestamp).setNoSync(noSync).addAllAttachmentBlobIds(blobIds(parts));
+    for (int i = 0; i < parts.size(); i++) {
+      Account target = targets.get(i);
+      for (PairwiseEncryption.Job job : jobs.get(i)) {
+        if (job.message() != null) {
+          request.addMessages(job.message());
+        } else {
+          request.addDeclined(ref(target.id(), job.address.getDeviceId()));
         }
       }
-      return request.build();
-    });
+      for (KnownDevice device : target.declined()) {
+        request.addDeclined(ref(target.id(), device.deviceId()));
+      }
+    }
+    return request.build();
   }
 
   /**
@@ -406,23 +383,6 @@ public final class MessageSender {
       }
     }
     return ids;
-  }
-
-  private OutgoingMessage encryptOne(SignalProtocolAddress address, byte[] padded) {
-    try {
-      SessionCipher cipher = new SessionCipher(signal, address);
-      CiphertextMessage message = cipher.encrypt(padded, Instant.ofEpochMilli(clock.millis()));
-      return OutgoingMessage.newBuilder()
-          .setDestinationAccount(address.getName())
-          .setDestinationDevice(address.getDeviceId())
-          .setDestinationRegistrationId(cipher.getRemoteRegistrationId())
-          .setType(
-              message.getType() == CiphertextMessage.PREKEY_TYPE ? CiphertextType.PREKEY : CiphertextType.WHISPER)
-          .setContent(ByteString.copyFrom(message.serialize()))
-          .build();
-    } catch (org.signal.libsignal.protocol.NoSessionException | UntrustedIdentityException e) {
-      throw new ClientException("cannot encrypt to " + address + ": " + e.getMessage(), e);
-    }
   }
 
   private static DeviceRef ref(UUID account, int device) {
