@@ -52,7 +52,8 @@ class BlobQuotaAbuseIT {
         }
         assertThat(reserved).as("blobs one account holds at once").isEqualTo(MAX_BLOBS);
         assertThat(refused.getStatus()).isEqualTo(Status.LIMIT_REACHED);
-        assertThat(refused.getMessage()).contains("at most " + MAX_BLOBS).contains("try again once");
+        assertThat(refused.getMessage()).contains("at most " + MAX_BLOBS).contains("once they have been fetched or have expired; try again in 15 min");
+        assertThat(refused.getRetryAfterMs()).as("when to try again").isEqualTo(15 * 60_000L);
 
         // Alice is untouched: she reserves, and reaches Bob during the attack.
         assertThat(aliceDevice.call(reserve(1000)).getStatus()).isEqualTo(Status.OK);
@@ -63,7 +64,8 @@ class BlobQuotaAbuseIT {
         assertThat(bobDevice.call(reserve(2L << 20)).getStatus()).isEqualTo(Status.OK);
         Response tooMuch = bobDevice.call(reserve(2L << 20));
         assertThat(tooMuch.getStatus()).isEqualTo(Status.LIMIT_REACHED);
-        assertThat(tooMuch.getMessage()).contains("may have at most 3.0 MiB");
+        assertThat(tooMuch.getMessage()).contains("may have at most 3.0 MiB").contains("try again in 15 min");
+        assertThat(tooMuch.getRetryAfterMs()).as("when to try again").isEqualTo(15 * 60_000L);
         assertThat(bobDevice.call(reserve(512L << 10)).getStatus()).as("within what is left").isEqualTo(Status.OK);
 
         // After: Alice and Bob still talk.

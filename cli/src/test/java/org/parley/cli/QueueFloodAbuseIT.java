@@ -60,7 +60,8 @@ class QueueFloodAbuseIT {
           }
         }
         assertThat(full.getStatus()).isEqualTo(Status.QUEUE_FULL);
-        assertThat(full.getMessage()).contains("messages waiting; it must come online first");
+        assertThat(full.getMessage()).contains("messages waiting; it must come online first").contains("try again in 15 min");
+        assertThat(full.getRetryAfterMs()).as("when to try again").isEqualTo(15 * 60_000L);
         assertThat((long) stored * ENVELOPE).as("bytes queued for the victim").isLessThanOrEqualTo(QUEUE_BYTES);
 
         Response limited = null;

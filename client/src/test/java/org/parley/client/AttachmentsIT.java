@@ -402,7 +402,7 @@ class AttachmentsIT {
     }
     assertThatThrownBy(() -> alice.send(BOB, null, "one too many", List.of(Outgoing.of(copy(fits, "fits-4.bin")))))
         .isInstanceOf(ClientException.class)
-        .hasMessageContaining("try again once they have been fetched");
+        .hasMessageContaining("once they have been fetched or have expired; try again in 15 min");
     assertThat(alice.history(BOB, null, 10)).extracting(MessageEvent::body).doesNotContain("too large", "one too many");
     assertThat(alice.waitingToSend()).isZero();
   }

@@ -33,8 +33,12 @@ class LimitsIT {
         alice.sendText(BOB, "waiting " + i);
       }
       assertThatThrownBy(() -> alice.sendText(BOB, "one too many"))
-          .isInstanceOfSatisfying(ServerException.class, e -> assertThat(e.status()).isEqualTo(Status.QUEUE_FULL))
-          .hasMessageContaining("messages waiting; it must come online first");
+          .isInstanceOfSatisfying(ServerException.class, e -> {
+            assertThat(e.status()).isEqualTo(Status.QUEUE_FULL);
+            assertThat(e.retryAfter()).as("when to try again").contains(java.time.Duration.ofMinutes(15));
+          })
+          .hasMessageContaining("messages waiting; it must come online first")
+          .hasMessageContaining("try again in 15 min");
 
       try (Device bob = Device.open(dir.resolve("bob"), ClientConfig.defaults())) {
         assertThat(messages(receive(bob))).extracting(MessageEvent::body)

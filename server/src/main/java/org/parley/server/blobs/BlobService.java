@@ -145,26 +145,25 @@ public final class BlobService {
     try {
       BlobStore.Usage usage = store.usage(device.account());
       if (usage.blobs() >= limits.maxBlobsPerAccount()) {
-        throw new ApiException(
+        throw Throttle.refusal(
             Status.LIMIT_REACHED,
             "this account already has " + usage.blobs() + " blobs waiting on the server (at most "
-                + limits.maxBlobsPerAccount() + "); try again once they have been fetched or have expired");
+                + limits.maxBlobsPerAccount() + "); room comes back once they have been fetched or have expired",
+            Throttle.UNTIL_OTHERS_ACT);
       }
       if (usage.bytes() + size > limits.maxBytesPerAccount()) {
-        throw new ApiException(
+        throw Throttle.refusal(
             Status.LIMIT_REACHED,
             "this account already has " + mib(usage.bytes()) + " of blobs waiting on the server and may have at most "
-                + mib(limits.maxBytesPerAccount()) + "; try again once they have been fetched or have expired");
+                + mib(limits.maxBytesPerAccount()) + "; room comes back once they have been fetched or have expired",
+            Throttle.UNTIL_OTHERS_ACT);
       }
       long free = store.freeSpace();
       if (free - size < limits.minFreeDiskBytes()) {
         log.warn("refusing a blob of {} bytes: {} bytes free, {} kept free", size, free, limits.minFreeDiskBytes());
         // Freeing disk is the operator's work, so the wait is a guess: long enough not to be polled.
-        throw new ApiException(
-            Status.STORAGE_FULL,
-            "the server's disk is nearly full, so it takes no new files now; try again in "
-                + Throttle.inWords(DISK_FULL_RETRY),
-            response -> response.setRetryAfterMs(DISK_FULL_RETRY.toMillis()));
+        throw Throttle.refusal(
+            Status.STORAGE_FULL, "the server's disk is nearly full, so it takes no new files now", DISK_FULL_RETRY);
       }
       long expiresAt = clock.millis() + limits.uploadWindow().toMillis();
       BlobStore.Blob blob = store.reserve(device.account(), device.device(), kind, size, expiresAt);

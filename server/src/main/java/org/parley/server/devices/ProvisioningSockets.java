@@ -1,6 +1,7 @@
 package org.parley.server.devices;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.UUID;
@@ -141,11 +142,12 @@ final class ProvisioningSockets {
       return answer.get(BUS_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException e) {
       log.warn("cannot reach the other nodes for a link: {}", e.getMessage());
-      throw new ApiException(
-          Status.UNAVAILABLE, "the server cannot reach its other nodes right now; try again in a few seconds");
+      throw org.parley.server.limits.Throttle.refusal(
+          Status.UNAVAILABLE, "the server cannot reach its other nodes right now", Duration.ofSeconds(5));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new ApiException(Status.UNAVAILABLE, "the server is stopping; try again in a few seconds");
+      throw org.parley.server.limits.Throttle.refusal(
+          Status.UNAVAILABLE, "the server is stopping", Duration.ofSeconds(5));
     }
   }
 

@@ -37,10 +37,22 @@ public final class Throttle {
     limiter.reset(backoff, key);
   }
 
+  /**
+   * The wait told for a quota that others free: a device coming online empties its queue,
+   * recipients fetching an attachment free its blob. When that happens the server cannot know, so
+   * this is a guess: soon enough to be worth the wait, long enough not to be polled.
+   */
+  public static final Duration UNTIL_OTHERS_ACT = Duration.ofMinutes(15);
+
   /** RATE_LIMITED with the wait in {@code retry_after_ms} and in words. */
   public static ApiException refusal(String what, Duration retryAfter) {
+    return refusal(Status.RATE_LIMITED, what, retryAfter);
+  }
+
+  /** Any refusal that passes with time: {@code status}, the wait in {@code retry_after_ms} and in words. */
+  public static ApiException refusal(Status status, String what, Duration retryAfter) {
     return new ApiException(
-        Status.RATE_LIMITED,
+        status,
         what + "; try again in " + inWords(retryAfter),
         response -> response.setRetryAfterMs(Math.max(1, retryAfter.toMillis())));
   }

@@ -118,11 +118,12 @@ public final class MessageService {
           new DeviceAddress(UUID.fromString(message.getDestinationAccount()), message.getDestinationDevice());
       if (queues.length(destination) >= limits.maxQueueLength()
           || queues.bytes(destination) + message.getContent().size() > limits.maxQueueBytes()) {
-        throw new ApiException(
+        throw org.parley.server.limits.Throttle.refusal(
             Status.QUEUE_FULL,
             "device " + message.getDestinationDevice() + " of that account has "
                 + queues.length(destination) + " messages waiting; it must come online first (a device holds"
-                + " at most " + limits.maxQueueLength() + " messages or " + (limits.maxQueueBytes() >> 20) + " MiB)");
+                + " at most " + limits.maxQueueLength() + " messages or " + (limits.maxQueueBytes() >> 20) + " MiB)",
+            org.parley.server.limits.Throttle.UNTIL_OTHERS_ACT);
       }
       byte[] guid = guid();
       envelopes.add(
