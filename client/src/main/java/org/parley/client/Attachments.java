@@ -124,7 +124,7 @@ final class Attachments {
       org.parley.protocol.PrivateFiles.directory(root);
       String name =
           "sent-" + pointer.getBlobId() + org.parley.client.attachments.ContentTypes.extension(pointer.getContentType());
-      Path temporary = root.resolve(".partial").resolve(name);
+      Path temporary = device.attachments.incoming().resolve(name);
       org.parley.protocol.PrivateFiles.directory(temporary.getParent());
       Files.copy(file, temporary, StandardCopyOption.REPLACE_EXISTING);
       org.parley.protocol.PrivateFiles.file(temporary);

@@ -236,7 +236,8 @@ class AttachmentsIT {
     assertThat(plaintexts(bob)).as("nothing the user could open").isEmpty();
     // Only the cut-short download may keep its bytes (it stays pending and resumable): a refused blob
     // must not stay on the receiver's disk, or a contact could fill it.
-    String truncatedBlob = truncated.get(0).pointer().getBlobId() + ".blob";
+    String truncatedId = truncated.get(0).pointer().getBlobId();
+    List<String> truncatedBlob = List.of(truncatedId + ".part", truncatedId + ".iv");
     assertThat(partials(bob)).as("partial downloads left").isSubsetOf(truncatedBlob);
     String flippedId = flipped.get(0).pointer().getBlobId();
     assertThatThrownBy(() -> bob.attachment(flippedId, null)).isInstanceOf(ClientException.class);
@@ -264,9 +265,9 @@ class AttachmentsIT {
     return blob;
   }
 
-  /** The names of the files in the profile's attachments/.partial/. */
+  /** The names of the files in the profile's incoming/ (downloads not verified yet). */
   private static List<String> partials(Device device) throws Exception {
-    Path partial = device.directory().resolve("attachments").resolve(".partial");
+    Path partial = device.directory().resolve(AttachmentStore.INCOMING);
     if (!Files.isDirectory(partial)) {
       return List.of();
     }
@@ -382,7 +383,7 @@ class AttachmentsIT {
       assertThat(attachments.pending(10)).isEmpty();
     }
     try (Stream<Path> files = Files.walk(dir)) {
-      assertThat(files.map(f -> f.getFileName().toString())).doesNotContain("x.blob");
+      assertThat(files.map(f -> f.getFileName().toString())).doesNotContain("x.part", "x.iv");
     }
   }
 
@@ -413,14 +414,14 @@ class AttachmentsIT {
     return server.data().resolve("blobs").resolve(prepared.pointer().getBlobId() + ".blob");
   }
 
-  /** Files in the profile's attachments/ that a user could open (the partial downloads aside). */
+  /** Files in the profile's attachments/ that a user could open: every one, unverified downloads are kept elsewhere. */
   private static List<Path> plaintexts(Device device) throws Exception {
     Path root = device.directory().resolve("attachments");
     if (!Files.isDirectory(root)) {
       return List.of();
     }
     try (Stream<Path> files = Files.walk(root)) {
-      return files.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().endsWith(".blob")).toList();
+      return files.filter(Files::isRegularFile).toList();
     }
   }
 

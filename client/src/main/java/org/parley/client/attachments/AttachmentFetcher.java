@@ -2,11 +2,14 @@ package org.parley.client.attachments;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.ZoneOffset;
@@ -18,27 +21,31 @@ import org.parley.client.history.BlobTransfer;
 import org.parley.client.store.AttachmentStore;
 import org.parley.client.store.AttachmentStore.Held;
 import org.parley.protocol.PrivateFiles;
-import org.parley.protocol.attachments.AttachmentDecryptor;
 import org.parley.protocol.attachments.AttachmentException;
 import org.parley.protocol.attachments.AttachmentKeys;
 import org.parley.protocol.attachments.AttachmentSizes;
-import org.parley.protocol.attachments.AttachmentVerifier;
+import org.parley.protocol.attachments.DecryptingVerifier;
 import org.parley.protocol.wire.AttachmentPointer;
 
 /**
- * Fetches an attachment into the profile (docs/PROTOCOL.md §14): the blob is downloaded into {@code
- * attachments/.partial/} (resumable: a download that broke off continues after the bytes there),
- * its length, digest and MAC are checked over the whole file, and only then is it decrypted, into
- * a temporary file beside the others, which is moved into place under a name made up here. Nothing
- * the user can open exists before the checks have passed; the sender's file name is never a path.
+ * Fetches an attachment into the profile (docs/PROTOCOL.md §14) in one pass: as the blob arrives its
+ * digest and MAC are taken and it is decrypted into a private file in the profile's {@code
+ * incoming/} (beside {@code attachments/}, not in it), which is moved into {@code attachments/}
+ * under a name made up here only once the length, digest, MAC and padding have all passed; a blob
+ * that fails one is deleted. A download that broke off continues after the plaintext written (its
+ * IV is kept beside it). Nothing the user can open exists before the checks have passed; the
+ * sender's file name is never a path.
  */
 public final class AttachmentFetcher {
-  static final String PARTIAL = ".partial";
+  /** The plaintext of a download so far, unverified, in {@code incoming/}. */
+  static final String PART = ".part";
+  /** The blob's IV, beside its part: what resuming needs besides the plaintext. */
+  static final String IV = ".iv";
   private static final int ATTEMPTS = 3;
   /** Larger than any server takes (its bound is configurable): a pointer stating more is not believed. */
   private static final long MAX_SIZE = 1L << 36;
   private static final int CHUNK = 64 * 1024;
-  /** Disk kept free beyond what a fetch needs (the blob and the plaintext, side by side). */
+  /** Disk kept free beyond what a fetch needs (the plaintext). */
   private static final long DISK_MARGIN = 64L * 1024 * 1024;
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -116,89 +123,118 @@ public final class AttachmentFetcher {
     if (pointer.getSize() < 0 || pointer.getSize() > MAX_SIZE) {
       throw new AttachmentException("its pointer states an impossible size (" + pointer.getSize() + " bytes)");
     }
-    long length = AttachmentSizes.encryptedSize(pointer.getSize());
-    Path partials = store.root().resolve(PARTIAL);
+    long size = pointer.getSize();
+    long length = AttachmentSizes.encryptedSize(size);
+    Path incoming = store.incoming();
     PrivateFiles.directory(store.root());
-    PrivateFiles.directory(partials);
+    PrivateFiles.directory(incoming);
     // The blob id was checked above (AttachmentStore.malformed: [A-Za-z0-9_-]{1,64}): safe as a file name.
-    Path blob = partials.resolve(pointer.getBlobId() + ".blob");
-    long held = Files.exists(blob) ? Files.size(blob) : 0;
-    long needed = (length - held) + pointer.getSize() + DISK_MARGIN;
-    if (Files.getFileStore(partials).getUsableSpace() < needed) {
+    Path part = incoming.resolve(pointer.getBlobId() + PART);
+    Path ivFile = incoming.resolve(pointer.getBlobId() + IV);
+    long held = Files.exists(part) ? Files.size(part) : 0;
+    long needed = Math.max(0, size - held) + DISK_MARGIN;
+    if (Files.getFileStore(incoming).getUsableSpace() < needed) {
       throw new AttachmentException(
           "there is not enough free disk for it (" + needed + " bytes are needed); free some, then fetch it with"
               + " 'parley attachment get " + pointer.getBlobId() + "'");
     }
-    if (!Files.exists(blob)) {
-      PrivateFiles.file(blob);
-    }
-    long resumedFrom = -1;
-    IOException last = null;
-    for (int attempt = 0; attempt < ATTEMPTS && (!Files.exists(blob) || Files.size(blob) < length); attempt++) {
-      try {
-        long from = transfer.fetch(pointer.getBlobId(), blob, length, progress);
-        resumedFrom = resumedFrom < 0 ? from : resumedFrom;
-      } catch (BlobTransfer.Refused e) {
-        throw e;
-      } catch (IOException e) {
-        last = e;
+    AttachmentKeys keys = new AttachmentKeys(pointer.getKey().toByteArray());
+    long resumedFrom;
+    PrivateFiles.file(part); // the owner's alone, like the rest of the profile
+    try (FileChannel out = FileChannel.open(part, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+      DecryptingVerifier verifier = resume(keys, size, out, ivFile);
+      resumedFrom = verifier.position();
+      IOException last = null;
+      for (int attempt = 0; attempt < ATTEMPTS && verifier.position() < length; attempt++) {
+        try (BlobTransfer.Download download = transfer.open(pointer.getBlobId(), verifier.position())) {
+          if (download.from() != verifier.position()) {
+            // The server sent the whole blob rather than the rest: take it from its start.
+            out.truncate(0);
+            out.position(0);
+            verifier = new DecryptingVerifier(keys, size, sink(out));
+          }
+          take(download.body(), verifier, ivFile);
+        } catch (BlobTransfer.Refused | AttachmentException e) {
+          throw e;
+        } catch (IOException e) {
+          last = e;
+        }
       }
+      if (verifier.position() < length) {
+        throw last != null ? last : new IOException("the server sent fewer bytes than the blob has");
+      }
+      verifier.finish(pointer.getDigest().toByteArray());
     }
-    if (!Files.exists(blob) || Files.size(blob) < length) {
-      throw last != null ? last : new IOException("the server sent fewer bytes than the blob has");
-    }
-    try {
-      verify(blob, pointer);
-    } catch (AttachmentException e) {
-      Files.deleteIfExists(blob);
-      throw e;
-    }
-    Path plain = partials.resolve(pointer.getBlobId() + ".plain");
     Path stored;
     try {
-      PrivateFiles.file(plain); // the owner's alone, like the rest of the profile
-      try (InputStream in = Files.newInputStream(blob);
-          OutputStream out = Files.newOutputStream(plain)) {
-        AttachmentDecryptor.decrypt(in, out, new AttachmentKeys(pointer.getKey().toByteArray()), pointer.getSize());
-      }
-      stored = store.root().resolve(name(plain));
-      move(plain, stored);
+      stored = store.root().resolve(name(part));
+      move(part, stored);
     } catch (IOException | RuntimeException e) {
-      // Decrypting again from the verified blob is cheap: no half-written plaintext is kept.
-      Files.deleteIfExists(plain);
+      // The verified plaintext is dropped rather than left half moved; fetching again is cheap.
+      Files.deleteIfExists(part);
       throw e;
     }
-    Files.deleteIfExists(blob);
-    return new Fetched(stored, Math.max(0, resumedFrom));
+    Files.deleteIfExists(ivFile);
+    return new Fetched(stored, resumedFrom);
   }
 
   /**
-   * Deletes what the download left in {@code .partial/} once the attachment is failed: it is not
-   * resumed, so a sender (or server) that makes fetches fail must not fill the disk with blobs. Only
-   * a download that broke off keeps its bytes (the row stays pending). The blob id was checked by
-   * then (AttachmentStore.malformed), so it names a file in {@code .partial/} and nothing else.
+   * Takes up what an earlier download of this blob left in {@code incoming/}: the whole blocks of
+   * plaintext written then, if their IV was kept (encrypting them again restores the digest and the
+   * MAC, and what was altered fails them); otherwise it starts over.
+   */
+  private static DecryptingVerifier resume(AttachmentKeys keys, long size, FileChannel out, Path ivFile) throws IOException {
+    DecryptingVerifier verifier = new DecryptingVerifier(keys, size, sink(out));
+    long whole = Math.min(out.size(), size) / AttachmentSizes.BLOCK_BYTES * AttachmentSizes.BLOCK_BYTES;
+    byte[] iv = Files.exists(ivFile) && Files.size(ivFile) == AttachmentSizes.IV_BYTES ? Files.readAllBytes(ivFile) : null;
+    if (whole == 0 || iv == null) {
+      whole = 0;
+    } else {
+      out.position(0);
+      verifier.resume(iv, Channels.newInputStream(out), whole);
+    }
+    out.truncate(whole);
+    out.position(whole);
+    return verifier;
+  }
+
+  /** Reads the body into the verifier, keeping the blob's IV once it came (a resumed download needs it). */
+  private void take(InputStream body, DecryptingVerifier verifier, Path ivFile) throws IOException {
+    boolean ivKept = false;
+    byte[] buffer = new byte[CHUNK];
+    for (int n; (n = body.read(buffer)) > 0; ) {
+      verifier.update(buffer, 0, n);
+      if (!ivKept && verifier.iv() != null) {
+        Files.write(PrivateFiles.file(ivFile), verifier.iv());
+        ivKept = true;
+      }
+      progress.accept(verifier.position());
+    }
+  }
+
+  private static DecryptingVerifier.Sink sink(FileChannel out) {
+    return (bytes, offset, length) -> {
+      ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, length);
+      while (buffer.hasRemaining()) {
+        out.write(buffer);
+      }
+    };
+  }
+
+  /**
+   * Deletes what the download left in {@code incoming/} once the attachment is failed: it is not
+   * resumed, so a sender (or server) that makes fetches fail must not fill the disk. Only a download
+   * that broke off keeps its bytes (the row stays pending). The blob id was checked by then
+   * (AttachmentStore.malformed), so it names a file in {@code incoming/} and nothing else.
    */
   private void discard(AttachmentPointer pointer) {
-    Path partials = store.root().resolve(PARTIAL);
-    for (String suffix : new String[] {".blob", ".plain"}) {
+    for (String suffix : new String[] {PART, IV}) {
       try {
-        Files.deleteIfExists(partials.resolve(pointer.getBlobId() + suffix));
+        Files.deleteIfExists(store.incoming().resolve(pointer.getBlobId() + suffix));
       } catch (IOException | RuntimeException e) {
         // The refusal below is what matters; a file that cannot be deleted now goes when this blob is fetched again.
       }
     }
-  }
-
-  /** Length, digest and MAC over the whole blob, in a fixed buffer. */
-  private static void verify(Path blob, AttachmentPointer pointer) throws IOException {
-    AttachmentVerifier verifier = new AttachmentVerifier(new AttachmentKeys(pointer.getKey().toByteArray()), pointer.getSize());
-    try (InputStream in = Files.newInputStream(blob)) {
-      byte[] buffer = new byte[CHUNK];
-      for (int n; (n = in.read(buffer)) > 0; ) {
-        verifier.update(buffer, 0, n);
-      }
-    }
-    verifier.verify(pointer.getDigest().toByteArray());
   }
 
   /** A name made up here: the time, random hex, and the extension of the type sniffed from the plaintext. */

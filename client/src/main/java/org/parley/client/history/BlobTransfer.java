@@ -135,22 +135,44 @@ public final class BlobTransfer implements AutoCloseable {
       progress.accept(held);
       return held;
     }
+    try (Download download = open(blobId, held)) {
+      copy(download.body(), file, download.from(), size, progress);
+      return download.from();
+    }
+  }
+
+  /**
+   * A blob's bytes on their way: from {@code from} on (the offset asked for, or 0 if the server sent
+   * the whole blob instead).
+   */
+  public record Download(long from, InputStream body) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      body.close();
+    }
+  }
+
+  /**
+   * Asks for a blob's bytes from {@code offset} on ({@code Range}); the caller reads and closes them.
+   * A refusal is a {@link Refused}.
+   */
+  public Download open(String blobId, long offset) throws IOException, InterruptedException {
+    checkId(blobId);
     HttpRequest.Builder request = request(blobId).GET();
-    if (held > 0) {
-      request.header("Range", "bytes=" + held + "-");
+    if (offset > 0) {
+      request.header("Range", "bytes=" + offset + "-");
     }
     HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-    try (InputStream body = response.body()) {
-      long from;
-      if (response.statusCode() == 206 && response.headers().firstValue("Content-Range").orElse("").startsWith("bytes " + held + "-")) {
-        from = held;
-      } else if (response.statusCode() == 200) {
-        from = 0;
-      } else {
-        throw new Refused(response.statusCode(), new String(body.readNBytes(4096), StandardCharsets.UTF_8));
-      }
-      copy(body, file, from, size, progress);
-      return from;
+    InputStream body = response.body();
+    if (response.statusCode() == 206
+        && response.headers().firstValue("Content-Range").orElse("").startsWith("bytes " + offset + "-")) {
+      return new Download(offset, body);
+    }
+    if (response.statusCode() == 200) {
+      return new Download(0, body);
+    }
+    try (body) {
+      throw new Refused(response.statusCode(), new String(body.readNBytes(4096), StandardCharsets.UTF_8));
     }
   }
 

@@ -28,6 +28,8 @@ public final class AttachmentStore {
 
   /** The profile's {@code attachments/} directory. */
   public static final String DIRECTORY = "attachments";
+  /** The profile's directory of unverified downloads ({@link #incoming()}). */
+  public static final String INCOMING = "incoming";
   /** Pointers taken from one message; the server lets a message point to no more either. */
   public static final int MAX_PER_MESSAGE = 32;
   /** Automatic tries at fetching one attachment before it is left to an explicit {@code attachment get}. */
@@ -45,6 +47,15 @@ public final class AttachmentStore {
 
   public Path root() {
     return root;
+  }
+
+  /**
+   * Where downloads are checked and decrypted before they are shown, and where a download that broke
+   * off waits to be continued: the profile's {@code incoming/}, beside {@code attachments/} and never
+   * inside it, so no file there is one the user could take for a verified attachment.
+   */
+  public Path incoming() {
+    return root.resolveSibling(INCOMING);
   }
 
   /**
@@ -84,7 +95,7 @@ public final class AttachmentStore {
 
   /**
    * Why a pointer cannot be fetched as it stands (a blob id the server could not have issued, a key
-   * or digest of the wrong length), or null. The blob id becomes a file name under {@code .partial/}:
+   * or digest of the wrong length), or null. The blob id becomes a file name under {@code incoming/}:
    * a sender's {@code ../x} or NUL must never reach the file system.
    */
   public static String malformed(AttachmentPointer pointer) {

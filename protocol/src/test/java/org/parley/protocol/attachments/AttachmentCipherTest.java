@@ -60,8 +60,7 @@ class AttachmentCipherTest {
       assertThat(Arrays.copyOf(padded, size)).isEqualTo(file);
       assertThat(Arrays.copyOfRange(padded, size, padded.length)).isEqualTo(new byte[padded.length - size]);
 
-      verifier(size, blob).verify(encrypting.digest());
-      assertThat(decrypt(blob, size)).isEqualTo(file);
+      assertThat(receive(size, blob, encrypting.digest())).isEqualTo(file);
     }
   }
 
@@ -74,24 +73,56 @@ class AttachmentCipherTest {
 
     byte[] flipped = blob.clone();
     flipped[5000] ^= 1;
-    assertThatThrownBy(() -> verifier(file.length, flipped).verify(digest)).hasMessageContaining("SHA-256");
+    assertThatThrownBy(() -> receive(file.length, flipped, digest)).hasMessageContaining("SHA-256");
     // an attacker who also restates the digest still fails the MAC
     byte[] restated = MessageDigest.getInstance("SHA-256").digest(flipped);
-    assertThatThrownBy(() -> verifier(file.length, flipped).verify(restated)).hasMessageContaining("MAC");
+    assertThatThrownBy(() -> receive(file.length, flipped, restated)).hasMessageContaining("MAC");
 
     byte[] truncated = Arrays.copyOf(blob, blob.length - 1);
-    assertThatThrownBy(() -> verifier(file.length, truncated).verify(digest)).hasMessageContaining("bytes");
+    assertThatThrownBy(() -> receive(file.length, truncated, digest)).hasMessageContaining("bytes");
     byte[] longer = Arrays.copyOf(blob, blob.length + 16);
-    assertThatThrownBy(() -> verifier(file.length, longer).verify(digest)).hasMessageContaining("bytes");
+    assertThatThrownBy(() -> receive(file.length, longer, digest)).hasMessageContaining("longer");
 
     byte[] wrong = digest.clone();
     wrong[0] ^= 1;
-    assertThatThrownBy(() -> verifier(file.length, blob).verify(wrong)).hasMessageContaining("digest");
+    assertThatThrownBy(() -> receive(file.length, blob, wrong)).hasMessageContaining("digest");
 
-    AttachmentKeys otherKeys = AttachmentKeys.random();
-    AttachmentVerifier other = new AttachmentVerifier(otherKeys, file.length);
+    DecryptingVerifier other = new DecryptingVerifier(AttachmentKeys.random(), file.length, (b, o, n) -> {});
     other.update(blob, 0, blob.length);
-    assertThatThrownBy(() -> other.verify(digest)).hasMessageContaining("MAC");
+    assertThatThrownBy(() -> other.finish(digest)).hasMessageContaining("MAC");
+  }
+
+  @Test
+  void aDownloadThatBrokeOffResumesFromThePlaintextItWroteAndAnAlteredStoredPartIsRefused() throws Exception {
+    byte[] file = random(300_000);
+    EncryptingInputStream encrypting = new EncryptingInputStream(new ByteArrayInputStream(file), file.length, keys, iv);
+    byte[] blob = encrypting.readAllBytes();
+    byte[] digest = encrypting.digest();
+    for (int cut : new int[] {17, 16 + 4096, 123_457, blob.length - 40}) {
+      ByteArrayOutputStream first = new ByteArrayOutputStream();
+      DecryptingVerifier broke = new DecryptingVerifier(keys, file.length, first::write);
+      broke.update(blob, 0, cut);
+      byte[] stored = first.toByteArray();
+      long whole = stored.length / 16 * 16;
+
+      ByteArrayOutputStream rest = new ByteArrayOutputStream();
+      rest.write(stored, 0, (int) whole);
+      DecryptingVerifier resumed = new DecryptingVerifier(keys, file.length, rest::write);
+      resumed.resume(iv, new ByteArrayInputStream(stored), whole);
+      assertThat(resumed.position()).isEqualTo(16 + whole);
+      resumed.update(blob, (int) resumed.position(), blob.length - (int) resumed.position());
+      resumed.finish(digest);
+      assertThat(rest.toByteArray()).isEqualTo(file);
+    }
+    // what the device stored of a download was altered before it resumed
+    ByteArrayOutputStream first = new ByteArrayOutputStream();
+    new DecryptingVerifier(keys, file.length, first::write).update(blob, 0, 200_000);
+    byte[] stored = first.toByteArray();
+    stored[1000] ^= 1;
+    DecryptingVerifier resumed = new DecryptingVerifier(keys, file.length, (b, o, n) -> {});
+    resumed.resume(iv, new ByteArrayInputStream(stored), stored.length / 16 * 16);
+    resumed.update(blob, (int) resumed.position(), blob.length - (int) resumed.position());
+    assertThatThrownBy(() -> resumed.finish(digest)).hasMessageContaining("SHA-256");
   }
 
   @Test
@@ -116,20 +147,16 @@ class AttachmentCipherTest {
     assertThat(again.digest()).isEqualTo(MessageDigest.getInstance("SHA-256").digest(first));
   }
 
-  private AttachmentVerifier verifier(long size, byte[] blob) {
-    AttachmentVerifier verifier = new AttachmentVerifier(keys, size);
-    // in uneven pieces, as a network delivers them
+  /** Checks and decrypts the blob in uneven pieces, as a network delivers them; returns the plaintext. */
+  private byte[] receive(long size, byte[] blob, byte[] digest) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    DecryptingVerifier verifier = new DecryptingVerifier(keys, size, out::write);
     for (int at = 0; at < blob.length; ) {
       int n = Math.min(blob.length - at, 1 + (at % 7919));
       verifier.update(blob, at, n);
       at += n;
     }
-    return verifier;
-  }
-
-  private byte[] decrypt(byte[] blob, long size) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    AttachmentDecryptor.decrypt(new ByteArrayInputStream(blob), out, keys, size);
+    verifier.finish(digest);
     return out.toByteArray();
   }
 
