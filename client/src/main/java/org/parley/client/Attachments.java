@@ -110,11 +110,7 @@ final class Attachments {
     if (prepared.isEmpty()) {
       return;
     }
-    try (BlobTransfer transfer = BlobTransfer.forDevice(device.local, device.ssl)) {
-      AttachmentUploader uploader =
-          new AttachmentUploader(() -> online.connection(false), transfer, device.profile, device.clock, stopUploadAfter);
-      prepared.forEach(p -> uploader.carried(p.pointer()));
-    }
+    prepared.forEach(p -> AttachmentUploader.carried(device.profile, device.clock, p.pointer()));
   }
 
   /** The copy this device keeps of a file it sends, under a name made up here. */
@@ -164,6 +160,7 @@ final class Attachments {
       AttachmentFetcher fetcher = new AttachmentFetcher(transfer, device.attachments, device.clock, downloadProgress);
       for (Held held : pending) {
         AttachmentEvent event;
+        boolean confirm = false;
         if (!device.attachments.attempt(held)) {
           event = event(held, null, AttachmentStore.FAILED, "not fetched after " + AttachmentStore.MAX_ATTEMPTS
               + " tries; 'parley attachment get " + held.blobId() + "' tries again");
@@ -171,6 +168,7 @@ final class Attachments {
           try {
             Path path = fetcher.fetch(held).path();
             event = event(held, path.toAbsolutePath().toString(), AttachmentStore.FETCHED, null);
+            confirm = true;
             fetched++;
           } catch (ClientException e) {
             if (!"ATTACHMENT_REFUSED".equals(e.code()) && !"ATTACHMENT_UNAVAILABLE".equals(e.code())) {
@@ -186,6 +184,10 @@ final class Attachments {
         }
         device.events.append(event);
         listener.accept(event);
+        if (confirm) {
+          // After the event: the server's bookkeeping is no reason to keep the user waiting.
+          fetcher.confirm(held);
+        }
       }
     }
     return fetched;
@@ -206,7 +208,9 @@ final class Attachments {
     if (stored == null || !Files.exists(stored)) {
       fetching.lock();
       try (BlobTransfer transfer = BlobTransfer.forDevice(device.local, device.ssl)) {
-        stored = new AttachmentFetcher(transfer, device.attachments, device.clock, downloadProgress).fetch(held).path();
+        AttachmentFetcher fetcher = new AttachmentFetcher(transfer, device.attachments, device.clock, downloadProgress);
+        stored = fetcher.fetch(held).path();
+        fetcher.confirm(held);
       } finally {
         fetching.unlock();
       }

@@ -67,8 +67,8 @@ public final class AttachmentFetcher {
   }
 
   /**
-   * Fetches, verifies, decrypts and stores the attachment, and records it as fetched; a blob that
-   * fails a check is deleted, recorded as failed and refused with the reason. A download that keeps
+   * Fetches, verifies, decrypts and stores the attachment, and records it as fetched (then {@link
+   * #confirm} it); a blob that fails a check is deleted, recorded as failed and refused with the reason. A download that keeps
    * breaking off stays resumable and is refused with a hint to try again.
    */
   public Fetched fetch(Held held) {
@@ -82,12 +82,6 @@ public final class AttachmentFetcher {
     try {
       Fetched fetched = fetch(pointer);
       store.fetched(held, store.root().relativize(fetched.path()).toString());
-      try {
-        // Only now that it verified may the server count this device's copy (it deletes the blob once all have).
-        transfer.confirm(pointer.getBlobId());
-      } catch (ClientException e) {
-        // The server deletes it at expiry instead.
-      }
       return fetched;
     } catch (AttachmentException e) {
       discard(pointer);
@@ -219,6 +213,18 @@ public final class AttachmentFetcher {
         out.write(buffer);
       }
     };
+  }
+
+  /**
+   * Tells the server this device holds a verified copy, so it can delete the blob once every device
+   * it was sent to has (call after {@link #fetch}; after the attachment was shown is soon enough).
+   */
+  public void confirm(Held held) {
+    try {
+      transfer.confirm(held.blobId());
+    } catch (ClientException e) {
+      // The server deletes it at expiry instead.
+    }
   }
 
   /**

@@ -41,6 +41,8 @@ public final class FileBlobStore implements BlobStore {
   static final String INDEX = "index.db";
   private static final String PART = ".part";
   private static final String BLOB = ".blob";
+  /** Bytes of an upload after which they go to disk (fsync) while the rest still arrives. */
+  private static final long SYNC_EVERY = 16L * 1024 * 1024;
 
   private final Path directory;
   private final Connection index;
@@ -403,6 +405,9 @@ public final class FileBlobStore implements BlobStore {
     private final Blob blob;
     private final FileChannel channel;
     private long written;
+    /** Where the last early fsync began, and the thread doing it (null before the first). */
+    private long syncStarted;
+    private Thread syncing;
     private boolean ended;
     private boolean superseded;
 
@@ -410,6 +415,7 @@ public final class FileBlobStore implements BlobStore {
       this.blob = blob;
       this.channel = channel;
       this.written = offset;
+      this.syncStarted = offset;
     }
 
     @Override
@@ -425,6 +431,20 @@ public final class FileBlobStore implements BlobStore {
       }
       while (bytes.hasRemaining()) {
         written += channel.write(bytes);
+      }
+      if (written - syncStarted >= SYNC_EVERY && (syncing == null || !syncing.isAlive())) {
+        // The disk takes the bytes while the rest arrives: the fsync that completes the blob is left
+        // with the last few MB, not the whole file. Not awaited here; complete() waits for it.
+        syncStarted = written;
+        syncing = Thread.ofVirtual().name("blob-sync-" + blob.id()).start(this::syncQuietly);
+      }
+    }
+
+    private void syncQuietly() {
+      try {
+        channel.force(false);
+      } catch (IOException e) {
+        // closed meanwhile (superseded, ended) or failing: complete()'s own fsync is the one that counts
       }
     }
 
@@ -445,6 +465,7 @@ public final class FileBlobStore implements BlobStore {
         if (written != blob.size()) {
           throw new StateException("the upload has " + written + " bytes but " + blob.size() + " were reserved");
         }
+        awaitSync();
         channel.force(true);
         channel.close();
         ended = true;
@@ -480,6 +501,18 @@ public final class FileBlobStore implements BlobStore {
         }
       }
       locked(() -> active.remove(blob.id(), this));
+    }
+
+    private void awaitSync() throws IOException {
+      if (syncing == null) {
+        return;
+      }
+      try {
+        syncing.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while the blob went to disk");
+      }
     }
 
     /** Called under the store's lock: waits for a write under way, then stops this upload for good. */
