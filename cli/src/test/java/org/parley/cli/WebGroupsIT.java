@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -12,6 +13,9 @@ import java.sql.PreparedStatement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -29,6 +33,8 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.parley.cli.daemon.Daemon;
 import org.parley.cli.web.WebCompanion;
 import org.parley.client.ClientConfig;
+import org.parley.client.ClientException;
+import org.parley.client.DeviceHooks;
 import org.parley.client.store.ProfileStore;
 
 /**
@@ -288,6 +294,55 @@ class WebGroupsIT {
     } catch (Throwable failure) {
       Browser.keepFailure(browser, "waitingMessage");
       throw failure;
+    }
+  }
+
+  @Test
+  @Order(3)
+  void aDownloadUnderWayDoesNotHoldUpASendFromThePage() throws Exception {
+    CountDownLatch brokeOff = new CountDownLatch(1);
+    CountDownLatch held = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean hold = new AtomicBoolean();
+    // First the receive loop's own fetch breaks off (the file stays to be fetched); then the page's
+    // request for it is held in the middle of its download until the test lets it go.
+    DeviceHooks.downloadProgress(web.device(), bytes -> {
+      if (!hold.get()) {
+        brokeOff.countDown();
+        throw new ClientException("broken off (test)");
+      }
+      held.countDown();
+      try {
+        release.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    JavascriptExecutor js = (JavascriptExecutor) browser;
+    try {
+      Path file = Files.write(dir.resolve("big.bin"), new byte[300_000]);
+      ok("bob", "send", "--to", ALICE, "--attachment", file.toString(), "a big file");
+      assertThat(brokeOff.await(30, TimeUnit.SECONDS)).isTrue();
+      String id = await().atMost(Duration.ofSeconds(30)).until(() -> (String) js.executeScript(
+          "const a = document.querySelector('#messages [data-attachment]'); return a && a.dataset.attachment;"), a -> a != null);
+
+      hold.set(true);
+      js.executeScript("window.parleyTestDownload = null; fetch('/web/attachment?id=' + encodeURIComponent(arguments[0]))"
+          + ".then((r) => { window.parleyTestDownload = r.status; });", id);
+      assertThat(held.await(30, TimeUnit.SECONDS)).as("the page's download is under way").isTrue();
+
+      send("sent while the file comes");
+      receiveUntil("bob", "sent while the file comes");
+      assertThat(js.executeScript("return window.parleyTestDownload")).as("still downloading").isNull();
+
+      release.countDown();
+      await().atMost(Duration.ofSeconds(30)).until(() -> Long.valueOf(200).equals(js.executeScript("return window.parleyTestDownload")));
+    } catch (Throwable failure) {
+      Browser.keepFailure(browser, "downloadAndSend");
+      throw failure;
+    } finally {
+      release.countDown();
+      DeviceHooks.downloadProgress(web.device(), bytes -> {});
     }
   }
 }

@@ -204,13 +204,20 @@ final class Attachments {
                 "NOT_FOUND",
                 "no attachment " + id + " on this device; the ids are in 'parley receive --json' and 'parley history --json'",
                 null));
-    Path stored = held.path() == null ? null : device.attachments.root().resolve(held.path());
-    if (stored == null || !Files.exists(stored)) {
+    Path stored = stored(held);
+    if (stored == null) {
       fetching.lock();
-      try (BlobTransfer transfer = BlobTransfer.forDevice(device.local, device.ssl)) {
-        AttachmentFetcher fetcher = new AttachmentFetcher(transfer, device.attachments, device.clock, downloadProgress);
-        stored = fetcher.fetch(held).path();
-        fetcher.confirm(held);
+      try {
+        // Asked for twice at once (two tabs, or the receive loop's fetching): the first one fetched it.
+        held = device.attachments.byId(id).orElse(held);
+        stored = stored(held);
+        if (stored == null) {
+          try (BlobTransfer transfer = BlobTransfer.forDevice(device.local, device.ssl)) {
+            AttachmentFetcher fetcher = new AttachmentFetcher(transfer, device.attachments, device.clock, downloadProgress);
+            stored = fetcher.fetch(held).path();
+            fetcher.confirm(held);
+          }
+        }
       } finally {
         fetching.unlock();
       }
@@ -219,6 +226,12 @@ final class Attachments {
       copyOut(stored, out);
     }
     return device.attachments.byId(id).map(device.attachments::view).orElseThrow();
+  }
+
+  /** The verified file of an attachment, or null when it is not (or no longer) on disk. */
+  private Path stored(Held held) {
+    Path stored = held.path() == null ? null : device.attachments.root().resolve(held.path());
+    return stored != null && Files.exists(stored) ? stored : null;
   }
 
   /** Copies next to the target and moves into place: the target never holds half a file. */

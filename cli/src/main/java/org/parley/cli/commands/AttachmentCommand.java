@@ -29,9 +29,15 @@ public final class AttachmentCommand implements Runnable {
   /** @param out an absolute path to copy the verified file to, or null; only from the owner ({@link Caller#owner()}) */
   public record GetParams(String id, String out) {}
 
-  /** {@code getAttachment}: fetches (unless fetched already), verifies, stores; copies to {@code out} if given. */
+  /**
+   * {@code getAttachment}: fetches (unless fetched already), verifies, stores; copies to {@code out} if
+   * given. It runs beside the device's other calls, not alone: a download of 100 MB must not hold up
+   * a send from the page or a script meanwhile. That is safe because it touches no session or group
+   * state, only the attachment's own row and files, and downloads take the attachments' own lock
+   * (the one the receive loop's fetching takes), so two never write the same file.
+   */
   public static final Handler<GetParams, AttachmentView> GET_ATTACHMENT =
-      Handler.of("getAttachment", GetParams.class, AttachmentView.class, (device, p, caller) -> {
+      Handler.waiting("getAttachment", GetParams.class, AttachmentView.class, (device, p, caller) -> {
         Require.text(p.id(), "id");
         Path out = null;
         if (p.out() != null) {
