@@ -8,16 +8,21 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.parley.protocol.wire.Push;
 import org.parley.protocol.wire.QueueEmpty;
 import org.parley.server.store.DeviceAddress;
+import org.parley.server.store.NewEnvelope;
 import org.parley.server.store.QueuedEnvelope;
 import org.parley.server.store.Queues;
+import org.parley.server.store.WriteClaim;
 import org.parley.server.transport.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +36,11 @@ import org.slf4j.LoggerFactory;
  * from memory while the pump is caught up; whenever it is not (window full, slow socket, a read in
  * flight) it falls back to reading the store from the last position it pushed.
  *
+ * <p>An envelope may also be pushed before its commit ({@link #offerEarly}), when the pump is caught
+ * up: it waits in flight without a position until its commit's offer brings one. Acked before the
+ * store claimed it, it is never written ({@link WriteClaim}); acked after, it is deleted once its
+ * position is known.
+ *
  * <p>A wake from another node reads the whole queue again instead ({@link #wake}): a clustered
  * store hands out positions when a row is inserted, and commits land in any order, so what another
  * node committed may sit below the last position pushed here. Only what is in flight or being
@@ -41,6 +51,8 @@ final class DeliveryPump {
   // Frame.push = field 3, Push.envelope = field 1, both length-delimited.
   private static final int FRAME_PUSH_TAG = (3 << 3) | 2;
   private static final int PUSH_ENVELOPE_TAG = (1 << 3) | 2;
+  /** The in-flight position of an envelope pushed before its commit (positions start at 1). */
+  private static final long EARLY = 0;
 
   private final Session session;
   private final Channel channel;
@@ -50,9 +62,14 @@ final class DeliveryPump {
   private final int window;
   private final Counter delivered;
 
+  /** Queue position of every envelope pushed and not acked; {@link #EARLY} until its commit says. */
   private final Map<ByteString, Long> inflight = new LinkedHashMap<>();
+  /** Pushed before their commit, no position known yet: who wins, their ack or the writer. */
+  private final Map<ByteString, WriteClaim> early = new HashMap<>();
+  /** Pushed early and acked after the store claimed them: deleted once their commit gives a position. */
+  private final Set<ByteString> ackedUnplaced = new HashSet<>();
   /** Acked, their deletion not committed yet: a rescan must not push them again. */
-  private final java.util.Set<ByteString> deleting = new java.util.HashSet<>();
+  private final Set<ByteString> deleting = new HashSet<>();
   /** Where the next read goes through the queue again from (after a wake), or -1. */
   private long rescanFrom = -1;
   /** Offered out of order below the read position and not in flight: pushed as soon as there is room. */
@@ -77,9 +94,45 @@ final class DeliveryPump {
     channel.eventLoop().execute(this::readIfRoom);
   }
 
+  /**
+   * An envelope not committed yet: pushed at once if the pump is caught up with nothing waiting,
+   * else left to its commit's {@link #offer}. Either that offer or {@link #abandon} follows.
+   */
+  void offerEarly(NewEnvelope envelope) {
+    channel.eventLoop().execute(() -> {
+      if (caughtUp && late.isEmpty() && canPush() && channel.isActive()) {
+        ByteString guid = ByteString.copyFrom(envelope.guid());
+        if (inflight.putIfAbsent(guid, EARLY) == null) {
+          early.put(guid, envelope.claim());
+          write(envelope.envelope());
+        }
+      }
+    });
+  }
+
+  /** The commit of an envelope offered early failed: it will never have a position. */
+  void abandon(NewEnvelope envelope) {
+    channel.eventLoop().execute(() -> {
+      ByteString guid = ByteString.copyFrom(envelope.guid());
+      if (early.remove(guid) != null) {
+        inflight.remove(guid);
+      }
+      if (ackedUnplaced.remove(guid)) {
+        deleting.remove(guid);
+      }
+      pushLate();
+      if (!caughtUp) {
+        readIfRoom();
+      }
+    });
+  }
+
   /** A newly committed envelope for this device. */
   void offer(QueuedEnvelope envelope) {
     channel.eventLoop().execute(() -> {
+      if (placed(ByteString.copyFrom(envelope.guid()), envelope.seq())) {
+        return;
+      }
       if (envelope.seq() <= lastPushed) {
         // Offers can come out of commit order: a commit that completes before its sender chained
         // the delivery callback runs that callback on the sender's thread, after later commits were
@@ -113,32 +166,63 @@ final class DeliveryPump {
     });
   }
 
+  /**
+   * Whether a committed envelope was pushed early: if so its position is now known (and it is
+   * deleted if its ack came first), and the read position moves past it so no read brings it again.
+   */
+  private boolean placed(ByteString guid, long seq) {
+    if (ackedUnplaced.remove(guid)) {
+      lastPushed = Math.max(lastPushed, seq);
+      delete(List.of(seq), List.of(guid));
+      return true;
+    }
+    if (early.remove(guid) != null) {
+      inflight.put(guid, seq);
+      lastPushed = Math.max(lastPushed, seq);
+      return true;
+    }
+    return false;
+  }
+
   void ack(List<ByteString> guids) {
     channel.eventLoop().execute(() -> {
       List<Long> done = new ArrayList<>(guids.size());
       List<ByteString> gone = new ArrayList<>(guids.size());
       for (ByteString guid : guids) {
         Long seq = inflight.remove(guid);
-        if (seq != null) {
-          done.add(seq);
-          gone.add(guid);
+        if (seq == null) {
+          continue;
         }
+        if (seq == EARLY) {
+          if (!early.remove(guid).ackedBeforeWrite()) {
+            // The writer has it: delete it once its commit says where it is.
+            ackedUnplaced.add(guid);
+            deleting.add(guid);
+          }
+          continue;
+        }
+        done.add(seq);
+        gone.add(guid);
       }
       pushLate();
       if (!done.isEmpty()) {
-        deleting.addAll(gone);
-        queues.delete(device, done).whenComplete((ok, failure) -> {
-          if (failure != null) {
-            // The envelopes stay queued and come again on the next connection; the device drops
-            // them by guid.
-            log.warn("could not delete {} acked envelopes of {}", done.size(), device, failure);
-          }
-          channel.eventLoop().execute(() -> gone.forEach(deleting::remove));
-        });
+        delete(done, gone);
       }
       if (!caughtUp) {
         readIfRoom();
       }
+    });
+  }
+
+  private void delete(List<Long> seqs, List<ByteString> guids) {
+    deleting.addAll(guids);
+    queues.delete(device, seqs).whenComplete((ok, failure) -> {
+      if (failure != null) {
+        // The envelopes stay queued and come again on the next connection; the device drops
+        // them by guid.
+        log.warn("could not delete {} acked envelopes of {}", seqs.size(), device, failure);
+      }
+      channel.eventLoop().execute(() -> guids.forEach(deleting::remove));
     });
   }
 
@@ -214,7 +298,11 @@ final class DeliveryPump {
       return;
     }
     for (QueuedEnvelope envelope : found) {
-      push(envelope);
+      ByteString guid = ByteString.copyFrom(envelope.guid());
+      // Pushed early and committed before its commit's offer came: not again.
+      if (!placed(guid, envelope.seq()) && !inflight.containsKey(guid) && !deleting.contains(guid)) {
+        push(guid, envelope);
+      }
     }
     if (found.size() < limit && !dirty) {
       caughtUp();
@@ -236,7 +324,7 @@ final class DeliveryPump {
     long handled = from;
     for (QueuedEnvelope envelope : found) {
       ByteString guid = ByteString.copyFrom(envelope.guid());
-      if (!inflight.containsKey(guid) && !deleting.contains(guid)) {
+      if (!placed(guid, envelope.seq()) && !inflight.containsKey(guid) && !deleting.contains(guid)) {
         if (!canPush()) {
           // No room for the rest: go on from here once acks or the socket make some.
           if (rescanFrom < 0) {
@@ -245,7 +333,7 @@ final class DeliveryPump {
           dirty = true;
           return;
         }
-        push(envelope);
+        push(guid, envelope);
       }
       handled = envelope.seq();
     }
@@ -260,10 +348,18 @@ final class DeliveryPump {
   }
 
   private void push(QueuedEnvelope envelope) {
-    inflight.put(ByteString.copyFrom(envelope.guid()), envelope.seq());
+    push(ByteString.copyFrom(envelope.guid()), envelope);
+  }
+
+  private void push(ByteString guid, QueuedEnvelope envelope) {
+    inflight.put(guid, envelope.seq());
     lastPushed = Math.max(lastPushed, envelope.seq());
+    write(envelope.envelope());
+  }
+
+  private void write(byte[] envelope) {
     delivered.increment();
-    channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(encodePush(envelope.envelope()))));
+    channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(encodePush(envelope))));
   }
 
   /** Wraps stored envelope bytes as Frame{push{envelope}} without parsing them again. */

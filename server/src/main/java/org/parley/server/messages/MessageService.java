@@ -35,8 +35,10 @@ import org.parley.server.transport.Session;
 
 /**
  * Accepts a message: one request carries the envelopes for every device of the recipient and every
- * other device of the sender. They are checked for exact coverage, committed durably together, and
- * only then is the sender told "sent" and are the devices' connections woken.
+ * other device of the sender. They are checked for exact coverage and committed durably together;
+ * only then is the sender told "sent". Devices connected here with nothing else waiting get their
+ * envelope at once, before the commit: one acked first is never written, so "sent" means every
+ * envelope is on disk or already in its device's own store.
  */
 public final class MessageService {
   private final Accounts accounts;
@@ -134,13 +136,21 @@ public final class MessageService {
               encoder.encode(guid, destination.device(), message.getTypeValue(), message.getContent())));
     }
     blobs.grant(sender, send.getAttachmentBlobIdsList(), envelopes.stream().map(NewEnvelope::destination).toList());
+    // Connected devices get their envelopes now, not after the fsync: one acked before the writer
+    // reaches it is never written (WriteClaim). "Sent" still waits for the commit.
+    presence.deliverEarly(envelopes);
     return queues
         .append(envelopes)
+        .whenComplete((stored, failure) -> {
+          if (failure != null) {
+            presence.abandon(envelopes);
+          }
+        })
         .thenApply(
             stored -> {
               presence.deliver(stored);
               return Response.newBuilder()
-                  .setSent(Sent.newBuilder().setServerTimestamp(now).setEnvelopes(stored.size()));
+                  .setSent(Sent.newBuilder().setServerTimestamp(now).setEnvelopes(envelopes.size()));
             });
   }
 

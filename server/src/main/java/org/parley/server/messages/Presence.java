@@ -12,6 +12,7 @@ import org.parley.protocol.wire.ConnectedElsewhere;
 import org.parley.protocol.wire.Push;
 import org.parley.server.cluster.NodeBus;
 import org.parley.server.store.DeviceAddress;
+import org.parley.server.store.NewEnvelope;
 import org.parley.server.store.QueuedEnvelope;
 import org.parley.server.transport.Session;
 
@@ -112,6 +113,30 @@ public final class Presence {
 
   public Collection<DeviceAddress> connected() {
     return List.copyOf(sessions.keySet());
+  }
+
+  /**
+   * Pushes envelopes not yet committed to the receiving connections of their devices here, where
+   * the pump is caught up (see {@link DeliveryPump#offerEarly}); {@link #deliver} or {@link #abandon}
+   * follows once the commit is settled.
+   */
+  public void deliverEarly(List<NewEnvelope> envelopes) {
+    for (NewEnvelope envelope : envelopes) {
+      Session session = receivers.get(envelope.destination());
+      if (session != null && session.attachment() instanceof DeliveryPump pump) {
+        pump.offerEarly(envelope);
+      }
+    }
+  }
+
+  /** The commit of envelopes pushed early failed: their pumps stop waiting for it. */
+  public void abandon(List<NewEnvelope> envelopes) {
+    for (NewEnvelope envelope : envelopes) {
+      Session session = receivers.get(envelope.destination());
+      if (session != null && session.attachment() instanceof DeliveryPump pump) {
+        pump.abandon(envelope);
+      }
+    }
   }
 
   /**

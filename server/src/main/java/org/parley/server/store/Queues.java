@@ -8,7 +8,11 @@ import java.util.concurrent.CompletableFuture;
  * answer of "stored" is never ahead of the disk.
  */
 public interface Queues {
-  /** Appends the envelopes in one commit; the result holds their queue positions, in order. */
+  /**
+   * Appends the envelopes in one commit; the result holds the queue positions of those written, in
+   * order. An envelope whose device acked it before the store claimed it ({@link WriteClaim}) is not
+   * written and not in the result.
+   */
   CompletableFuture<List<QueuedEnvelope>> append(List<NewEnvelope> envelopes);
 
   /** Up to {@code limit} envelopes of the device after position {@code afterSeq}, oldest first. */

@@ -37,6 +37,21 @@ class QueuesContractTest {
   }
 
   @StorageTest
+  void anEnvelopeItsDeviceAckedBeforeTheStoreClaimedItIsNotWritten(Storage storage) {
+    DeviceAddress device = new DeviceAddress(register(storage, PHONE), 1);
+    NewEnvelope acked = envelope(device, 100);
+    NewEnvelope waiting = envelope(device, 101);
+    assertThat(acked.claim().ackedBeforeWrite()).isTrue(); // pushed early, acked at once
+
+    List<QueuedEnvelope> stored = storage.queues().append(List.of(acked, waiting)).join();
+
+    assertThat(stored).extracting(QueuedEnvelope::serverTimestamp).containsExactly(101L);
+    assertThat(storage.queues().read(device, 0, 10)).extracting(QueuedEnvelope::serverTimestamp).containsExactly(101L);
+    assertThat(storage.queues().length(device)).isEqualTo(1);
+    assertThat(waiting.claim().ackedBeforeWrite()).as("an ack after the write: delete it as usual").isFalse();
+  }
+
+  @StorageTest
   void laterAppendsGetLaterPositions(Storage storage) {
     DeviceAddress device = new DeviceAddress(register(storage, PHONE), 1);
 

@@ -82,8 +82,13 @@ final class PostgresQueues implements Queues {
    * Inserts the rows in list order (so positions follow it). A guid already stored (this batch ran
    * before, and its commit answer was lost) keeps the position it got then.
    */
-  private static List<QueuedEnvelope> insert(Connection c, List<NewEnvelope> envelopes) throws SQLException {
+  private static List<QueuedEnvelope> insert(Connection c, List<NewEnvelope> all) throws SQLException {
+    // What a device acked while this write waited for its turn is never written.
+    List<NewEnvelope> envelopes = all.stream().filter(e -> e.claim().claimForWrite()).toList();
     int n = envelopes.size();
+    if (n == 0) {
+      return List.of();
+    }
     UUID[] accounts = new UUID[n];
     Integer[] devices = new Integer[n];
     byte[][] guids = new byte[n][];

@@ -52,7 +52,17 @@ final class SqliteQueues implements Queues {
             });
   }
 
-  private List<QueuedEnvelope> insert(Connection c, List<NewEnvelope> envelopes) throws SQLException {
+  private List<QueuedEnvelope> insert(Connection c, List<NewEnvelope> all) throws SQLException {
+    // What a device acked while this write waited for the writer is never written.
+    List<NewEnvelope> envelopes = new ArrayList<>(all.size());
+    for (NewEnvelope e : all) {
+      if (e.claim().claimForWrite()) {
+        envelopes.add(e);
+      }
+    }
+    if (envelopes.isEmpty()) {
+      return List.of();
+    }
     PreparedStatement insert =
         db.prepared(c, "INSERT INTO queue (account_id, device_id, guid, server_ts, envelope) VALUES (?,?,?,?,?)");
     for (NewEnvelope e : envelopes) {

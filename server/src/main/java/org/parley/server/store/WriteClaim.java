@@ -1,0 +1,38 @@
+package org.parley.server.store;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Settles, for an envelope pushed to its connected device before its commit, whether it still
+ * needs writing at all. Whichever comes first wins: the device's ack (a device acks only what it
+ * has committed to its own store, so there is nothing left to keep and nothing to delete later),
+ * or the store claiming it for a write (it is committed, and an ack arriving afterwards deletes it
+ * as any other). The sender's "sent" still waits for the commit of its request, so it means: every
+ * envelope is on disk, or already acked by its device.
+ *
+ * <p>An envelope never pushed early cannot be acked before its commit (its device does not know
+ * the guid yet), so the store's claim always wins for it.
+ */
+public final class WriteClaim {
+  private static final int OPEN = 0;
+  private static final int ACKED = 1;
+  private static final int WRITTEN = 2;
+
+  private final AtomicInteger state = new AtomicInteger(OPEN);
+
+  /**
+   * The store is about to write the envelope: false when its device acked it first (write
+   * nothing). True again for a store that runs the same write a second time (a retried batch).
+   */
+  public boolean claimForWrite() {
+    return state.compareAndSet(OPEN, WRITTEN) || state.get() == WRITTEN;
+  }
+
+  /**
+   * The device acked the envelope: true when no store claimed it (it is never written); false when
+   * one did, and the envelope is to be deleted once its commit says where it is.
+   */
+  public boolean ackedBeforeWrite() {
+    return state.compareAndSet(OPEN, ACKED) || state.get() == ACKED;
+  }
+}

@@ -1,0 +1,220 @@
+package org.parley.server.messages;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.parley.protocol.wire.Envelope;
+import org.parley.protocol.wire.Frame;
+import org.parley.server.store.DeviceAddress;
+import org.parley.server.store.DeviceRecord;
+import org.parley.server.store.NewEnvelope;
+import org.parley.server.store.QueuedEnvelope;
+import org.parley.server.store.Queues;
+import org.parley.server.store.StoreFixtures;
+import org.parley.server.store.sqlite.SqliteStorage;
+import org.parley.server.transport.TestSessions;
+
+/**
+ * An envelope pushed to its connected device before its commit: whichever comes first, the
+ * device's ack or the writer, decides whether it is written at all; either way it ends up neither
+ * lost from the queue nor left in it, and it is pushed once.
+ *
+ * <p>Real SQLite store; the channel's event loop runs only when the test says so and store reads
+ * run on the test's thread, so every interleaving below is fixed by the test, not by timing.
+ */
+class DeliveryPumpEarlyPushTest {
+  @TempDir Path data;
+  private SqliteStorage storage;
+  private Queues queues;
+  private final EmbeddedChannel channel = new EmbeddedChannel();
+  private DeviceAddress address;
+  private DeliveryPump pump;
+
+  @BeforeEach
+  void open() throws IOException {
+    storage = new SqliteStorage(Files.createDirectories(data.resolve("server")));
+    queues = storage.queues();
+    DeviceRecord device = StoreFixtures.primary(UUID.randomUUID(), StoreFixtures.credentialHash(), 1_000);
+    address = device.address();
+    pump =
+        new DeliveryPump(
+            TestSessions.device(channel, device, Runnable::run),
+            queues,
+            Runnable::run,
+            16,
+            new SimpleMeterRegistry().counter("delivered"));
+  }
+
+  @AfterEach
+  void close() {
+    channel.finishAndReleaseAll();
+    storage.close();
+  }
+
+  @Test
+  void anEnvelopeAckedBeforeTheWriterReachesItIsNeverWritten() throws Exception {
+    startCaughtUp();
+    NewEnvelope envelope = envelope();
+
+    pump.offerEarly(envelope);
+    channel.runPendingTasks();
+    assertThat(pushedGuids()).containsExactly(guid(envelope));
+    pump.ack(List.of(guid(envelope)));
+    channel.runPendingTasks();
+
+    assertThat(queues.append(List.of(envelope)).join()).as("written").isEmpty();
+    assertThat(queues.read(address, 0, 10)).isEmpty();
+    assertThat(queues.length(address)).isZero();
+    assertThat(pump.settled()).isTrue();
+  }
+
+  @Test
+  void anEnvelopeAckedAfterTheWriterClaimedItIsDeletedOnceItsCommitSaysWhereItIs() throws Exception {
+    startCaughtUp();
+    NewEnvelope envelope = envelope();
+    pump.offerEarly(envelope);
+    channel.runPendingTasks();
+    assertThat(pushedGuids()).containsExactly(guid(envelope));
+
+    QueuedEnvelope stored = queues.append(List.of(envelope)).join().getFirst(); // the writer won
+    pump.ack(List.of(guid(envelope))); // the ack arrives before the commit's offer
+    channel.runPendingTasks();
+    assertThat(pump.settled()).isTrue();
+    pump.offer(stored);
+    channel.runPendingTasks();
+
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(queues.read(address, 0, 10)).isEmpty());
+    assertThat(queues.length(address)).isZero();
+    assertThat(pushedGuids()).as("pushed again").isEmpty();
+  }
+
+  @Test
+  void anEnvelopeCommittedBeforeItsAckIsDeletedByTheAck() throws Exception {
+    startCaughtUp();
+    NewEnvelope envelope = envelope();
+    pump.offerEarly(envelope);
+    channel.runPendingTasks();
+
+    pump.offer(queues.append(List.of(envelope)).join().getFirst());
+    channel.runPendingTasks();
+    assertThat(pushedGuids()).containsExactly(guid(envelope));
+    assertThat(pump.settled()).as("waits for its ack").isFalse();
+    pump.ack(List.of(guid(envelope)));
+    channel.runPendingTasks();
+
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(queues.read(address, 0, 10)).isEmpty());
+    assertThat(pump.settled()).isTrue();
+  }
+
+  @Test
+  void aReadOfTheQueueDoesNotPushAgainWhatWentOutBeforeItsCommit() throws Exception {
+    startCaughtUp();
+    NewEnvelope early = envelope();
+    pump.offerEarly(early);
+    channel.runPendingTasks();
+    QueuedEnvelope earlyStored = queues.append(List.of(early)).join().getFirst();
+
+    // A wake from another node makes the pump read the whole queue again: it finds the early
+    // envelope committed before its commit's offer arrived.
+    pump.wake();
+    channel.runPendingTasks();
+    QueuedEnvelope other = queues.append(List.of(envelope())).join().getFirst();
+    pump.offer(other);
+    pump.offer(earlyStored);
+    channel.runPendingTasks();
+
+    assertThat(pushedGuids()).containsExactly(guid(early), ByteString.copyFrom(other.guid()));
+    pump.ack(List.of(guid(early), ByteString.copyFrom(other.guid())));
+    channel.runPendingTasks();
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(queues.read(address, 0, 10)).isEmpty());
+  }
+
+  @Test
+  void aPumpNotCaughtUpLeavesTheEnvelopeToItsCommit() throws Exception {
+    NewEnvelope envelope = envelope();
+    pump.offerEarly(envelope); // before the first read of the queue: not caught up
+    channel.runPendingTasks();
+    assertThat(pushedGuids()).isEmpty();
+
+    QueuedEnvelope stored = queues.append(List.of(envelope)).join().getFirst();
+    pump.start();
+    pump.offer(stored);
+    channel.runPendingTasks();
+
+    assertThat(pushedGuids()).containsExactly(guid(envelope));
+  }
+
+  @Test
+  void aFailedCommitLeavesNothingWaitingForAnAck() throws Exception {
+    startCaughtUp();
+    NewEnvelope envelope = envelope();
+    pump.offerEarly(envelope);
+    channel.runPendingTasks();
+    assertThat(pump.settled()).isFalse();
+
+    pump.abandon(envelope);
+    channel.runPendingTasks();
+
+    assertThat(pump.settled()).isTrue();
+  }
+
+  /** Reads the empty queue, so live envelopes may go out at once. */
+  private void startCaughtUp() throws Exception {
+    pump.start();
+    channel.runPendingTasks();
+    assertThat(pushedGuids()).isEmpty();
+  }
+
+  private NewEnvelope envelope() {
+    byte[] guid = StoreFixtures.bytes(16);
+    byte[] body =
+        Envelope.newBuilder()
+            .setGuid(ByteString.copyFrom(guid))
+            .setDestinationDevice(address.device())
+            .setServerTimestamp(2_000)
+            .build()
+            .toByteArray();
+    return new NewEnvelope(address, guid, 2_000, body);
+  }
+
+  private static ByteString guid(NewEnvelope envelope) {
+    return ByteString.copyFrom(envelope.guid());
+  }
+
+  /** The guids of the envelopes pushed since the last call, in order. */
+  private List<ByteString> pushedGuids() throws Exception {
+    List<ByteString> guids = new ArrayList<>();
+    for (Object written; (written = channel.readOutbound()) != null; ) {
+      if (!(written instanceof BinaryWebSocketFrame binary)) {
+        continue; // QueueEmpty and other pushes the session writes as frames
+      }
+      ByteBuf content = binary.content();
+      try {
+        Frame frame = Frame.parseFrom(ByteBufUtil.getBytes(content));
+        if (frame.getPush().hasEnvelope()) {
+          guids.add(frame.getPush().getEnvelope().getGuid());
+        }
+      } finally {
+        content.release();
+      }
+    }
+    return guids;
+  }
+}
