@@ -34,7 +34,8 @@ import org.parley.server.testing.TestPostgres;
  * on different nodes talk 1:1 and in groups, and a node killed with SIGKILL under steady load loses
  * nothing: its devices are back on another node within seconds, and every message a sender was told
  * "sent" is in its recipient's history exactly once. The same holds for a node drained by SIGTERM.
- * A companion links through another node than its primary's.
+ * A companion links through another node than its primary's, by QR code or by a link code typed on
+ * the primary (the codes and their tries are shared in Redis).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -118,15 +119,85 @@ class ClusterIT {
     }
   }
 
+  /**
+   * Link codes live in the cluster's Redis: the code the new laptop shows on node 1 is typed on a
+   * primary connected to node 0, and links.
+   */
   @Test
   @Order(3)
+  void aCodeShownOnOneNodeLinksAPrimaryOnAnother() throws Exception {
+    try (Device primary = cluster.register("fay", "+15550150006", cluster.urls(0));
+        Device laptop = Device.open(dir.resolve("fay-laptop"), org.parley.client.ClientConfig.defaults())) {
+      Shown shown = showCode(laptop, cluster.urls(1));
+      assertThat(primary.addDeviceByCode(shown.code(), 365).deviceId()).isEqualTo(2);
+      assertThat(shown.linked().get(30, TimeUnit.SECONDS).deviceId()).isEqualTo(2);
+      assertThat(primary.devices()).extracting(Device.DeviceView::id).containsExactly(1, 2);
+    }
+  }
+
+  /**
+   * The three tries a code has are counted in Redis, once, whichever node each comes through: three
+   * wrong ones through nodes 0, 1 and 2 (from three accounts), and the right one after them is refused.
+   */
+  @Test
+  @Order(4)
+  void aCodesThreeTriesAreCountedAcrossNodes() throws Exception {
+    try (Device tablet = Device.open(dir.resolve("gus-tablet"), org.parley.client.ClientConfig.defaults())) {
+      Shown shown = showCode(tablet, cluster.urls(2));
+      for (int node = 0; node < 3; node++) {
+        int left = 2 - node;
+        try (Device guesser = cluster.register("guess" + node, "+1555015002" + node, cluster.urls(node))) {
+          org.assertj.core.api.Assertions.assertThatThrownBy(() -> guesser.addDeviceByCode(wrong(shown.code()), 365))
+              .isInstanceOf(ClientException.class)
+              .hasMessageContaining("the code is wrong (" + left);
+        }
+      }
+      try (Device owner = cluster.register("gus", "+15550150030", cluster.urls(1))) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> owner.addDeviceByCode(shown.code(), 365))
+            .isInstanceOf(ClientException.class)
+            .hasMessageContaining("run 'parley link --code' on the new device");
+        assertThat(owner.devices()).extracting(Device.DeviceView::id).containsExactly(1);
+      }
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> shown.linked().get(30, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(ClientException.class)
+          .hasMessageContaining("typed wrong 3 times");
+    }
+  }
+
+  /** A new device showing its link code, linking in the background. */
+  private record Shown(String code, CompletableFuture<org.parley.client.linking.CompanionLinker.Result> linked) {}
+
+  private static Shown showCode(Device companion, String urls) throws Exception {
+    CompletableFuture<String> code = new CompletableFuture<>();
+    CompletableFuture<org.parley.client.linking.CompanionLinker.Result> linked =
+        CompletableFuture.supplyAsync(
+            () -> companion.linkByCode(urls, "new device", DeviceKind.DESKTOP, i -> code.complete(i.code())),
+            task -> Thread.ofPlatform().daemon().start(task));
+    linked.whenComplete((r, e) -> {
+      if (e != null) {
+        code.completeExceptionally(e);
+      }
+    });
+    return new Shown(code.get(30, TimeUnit.SECONDS), linked);
+  }
+
+  /** Another code with the same first half (the slot) and a different second half. */
+  private static String wrong(String code) {
+    char[] chars = code.toCharArray();
+    String alphabet = org.parley.protocol.LinkCodeCipher.ALPHABET;
+    chars[8] = alphabet.charAt((alphabet.indexOf(chars[8]) + 1) % 32);
+    return new String(chars);
+  }
+
+  @Test
+  @Order(5)
   void aNodeKilledUnderLoadLosesNothingAndItsDevicesMoveOn() throws Exception {
     lose(0, "1", () -> cluster.node(0).killHard());
   }
 
   /** c2's graceful drain (SIGTERM) across nodes: the node's devices are told to go, and nothing is lost. */
   @Test
-  @Order(4)
+  @Order(6)
   void aNodeDrainedUnderLoadLosesNothingAndItsDevicesMoveOn() throws Exception {
     lose(1, "2", () -> cluster.node(1).terminate());
   }

@@ -144,16 +144,16 @@ class LinkCodeIT {
     Device alice = keep(register(server, dir.resolve("alice4"), "+15550001331"));
     Waiting desk = showCode("alice4-desk");
     String slot = LinkCodeCipher.slot(desk.code());
-    LinkCodes.Entry held = server.server().linkCodes().held(slot);
+    LinkCodes.Code held = server.server().linkCodes().held(slot);
 
     // What the server keeps: the slot (the code's first half), 64 wrapped bytes, name, kind, the
     // socket's address. Not the second half; and the blob gives no offline test of a guess: under
     // any code it unwraps to two well-formed public keys, the right one looking like the rest.
-    assertThat(held.slot).isEqualTo(slot);
-    assertThat(held.wrapped.size()).isEqualTo(LinkCodeCipher.WRAPPED_BYTES);
-    assertThat(held.wrapped.toStringUtf8()).doesNotContain(desk.code().substring(5));
+    assertThat(held.slot()).isEqualTo(slot);
+    assertThat(held.wrapped().size()).isEqualTo(LinkCodeCipher.WRAPPED_BYTES);
+    assertThat(held.wrapped().toStringUtf8()).doesNotContain(desk.code().substring(5));
     for (int n = 1; n <= 5; n++) {
-      byte[][] keys = LinkCodeCipher.unwrap(wrong(desk.code(), n), held.wrapped.toByteArray());
+      byte[][] keys = LinkCodeCipher.unwrap(wrong(desk.code(), n), held.wrapped().toByteArray());
       for (byte[] key : keys) {
         byte[] typed = new byte[33];
         typed[0] = 0x05;

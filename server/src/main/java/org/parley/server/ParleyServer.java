@@ -105,6 +105,7 @@ public final class ParleyServer implements AutoCloseable {
       ops.readiness().register("redis", bus::check);
     }
     BlobStore blobStore = null;
+    LinkCodes codes = null;
     try {
       Queues queues = ops.metrics().instrument(storage.queues());
       blobStore = BlobStores.open(config);
@@ -120,7 +121,9 @@ public final class ParleyServer implements AutoCloseable {
           new DeviceSessions(
               presence, queues, storage.keys(), activity, blocking, limits, ops.metrics().delivered());
       Throttle throttle = new Throttle(limiter);
-      this.linkCodes = new LinkCodes(clock);
+      // In Redis when clustered with one: a primary on any node claims a code shown on another.
+      codes = LinkCodes.open(config.cluster(), clock);
+      this.linkCodes = codes;
       LinkService linking =
           new LinkService(storage.accounts(), clock, limits, config.maxCompanions(), throttle, bus, linkCodes);
 
@@ -168,6 +171,9 @@ public final class ParleyServer implements AutoCloseable {
     } catch (RuntimeException | InterruptedException e) {
       if (blobStore != null) {
         blobStore.close();
+      }
+      if (codes != null) {
+        codes.close();
       }
       ops.close();
       closeLimiter();
@@ -253,6 +259,7 @@ public final class ParleyServer implements AutoCloseable {
     blocking.shutdown();
     closeLimiter();
     bus.close();
+    linkCodes.close();
     singletons.close();
     blobStore.close();
     ops.close();

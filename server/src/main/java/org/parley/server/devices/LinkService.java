@@ -84,10 +84,10 @@ public final class LinkService implements SessionListener {
   /** @param bus reaches companions waiting on other nodes (the in-process bus of a lone node reaches none) */
   public LinkService(
       Accounts accounts, Clock clock, Limits limits, int maxCompanions, Throttle throttle, NodeBus bus) {
-    this(accounts, clock, limits, maxCompanions, throttle, bus, new LinkCodes(clock));
+    this(accounts, clock, limits, maxCompanions, throttle, bus, new LocalLinkCodes(clock));
   }
 
-  /** @param codes the link codes waiting here (docs/PROTOCOL.md §6.1) */
+  /** @param codes the link codes shown (docs/PROTOCOL.md §6.1): this node's, or the cluster's */
   public LinkService(
       Accounts accounts, Clock clock, Limits limits, int maxCompanions, Throttle throttle, NodeBus bus,
       LinkCodes codes) {
@@ -151,10 +151,10 @@ public final class LinkService implements SessionListener {
       throw new ApiException(Status.BAD_REQUEST, "wait for the provisioning address before showing a code");
     }
     throttle.take(limits.rates().linkTokens(), "code:" + session.remoteAddress(), "link codes");
-    LinkCodes.Entry entry =
+    LinkCodes.Code code =
         codes.register(address, session.remoteAddress(), request.getSlot(), request.getWrapped(), request.getName(), request.getKind());
     return RequestRouter.ok(
-        Response.newBuilder().setLinkCodeRegistered(LinkCodeRegistered.newBuilder().setExpiresAt(entry.expiresAt)));
+        Response.newBuilder().setLinkCodeRegistered(LinkCodeRegistered.newBuilder().setExpiresAt(code.expiresAt())));
   }
 
   private CompletableFuture<Response.Builder> wrongCode(Session session) {
@@ -167,16 +167,16 @@ public final class LinkService implements SessionListener {
   CompletableFuture<Response.Builder> claimCode(Session session, ClaimLinkCode request) throws ApiException {
     String account = session.address().account().toString();
     throttle.take(limits.rates().linkTokens(), account, "link attempts");
-    LinkCodes.Entry entry = codes.claim(request.getSlot(), account);
+    LinkCodes.Claim claim = codes.claim(request.getSlot(), account);
     return RequestRouter.ok(
         Response.newBuilder()
             .setLinkCodeClaim(
                 LinkCodeClaim.newBuilder()
-                    .setProvisioningAddress(entry.address)
-                    .setWrapped(entry.wrapped)
-                    .setName(entry.name)
-                    .setKind(entry.kind)
-                    .setAttemptsLeft(LinkCodes.MAX_ATTEMPTS - entry.claims())));
+                    .setProvisioningAddress(claim.code().address())
+                    .setWrapped(claim.code().wrapped())
+                    .setName(claim.code().name())
+                    .setKind(claim.code().kind())
+                    .setAttemptsLeft(claim.attemptsLeft())));
   }
 
   /**
@@ -185,7 +185,7 @@ public final class LinkService implements SessionListener {
    */
   CompletableFuture<Response.Builder> codeStatus(Session session, GetLinkCodeStatus request) throws ApiException {
     String account = session.address().account().toString();
-    int[] status;
+    LinkCodes.Progress status;
     try {
       status = codes.status(request.getSlot(), account);
     } catch (ApiException miss) {
@@ -194,7 +194,7 @@ public final class LinkService implements SessionListener {
     }
     return RequestRouter.ok(
         Response.newBuilder()
-            .setLinkCodeStatus(LinkCodeStatus.newBuilder().setWrong(status[0]).setAttemptsLeft(status[1])));
+            .setLinkCodeStatus(LinkCodeStatus.newBuilder().setWrong(status.wrong()).setAttemptsLeft(status.attemptsLeft())));
   }
 
   @Override

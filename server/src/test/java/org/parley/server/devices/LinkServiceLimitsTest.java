@@ -33,14 +33,14 @@ class LinkServiceLimitsTest {
   private static final int BURST = 10; // of link-tokens and provisioning-messages
 
   private final MutableClock clock = new MutableClock(Instant.parse("2026-11-27T12:00:00Z"));
-  private final LinkCodes codes = new LinkCodes(clock);
+  private final LinkCodes codes = new LocalLinkCodes(clock);
   private final LinkService service =
       new LinkService(null, clock, Limits.defaults(), 3, new Throttle(new LocalRateLimiter(clock)),
           new InProcessNodeBus(), codes);
 
   @Test
   void statusMissesAreCounted_andOnlyTheClaimerIsAnswered() throws Exception {
-    codes.register("companion", "7KQ2", BLOB, "n", DeviceKind.DESKTOP);
+    codes.register("companion", "companion", "7KQ2", BLOB, "n", DeviceKind.DESKTOP);
     Session primary = device();
     Session stranger = device();
     service.claimCode(primary, ClaimLinkCode.newBuilder().setSlot("7KQ2").build());

@@ -17,47 +17,66 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.parley.protocol.wire.DeviceKind;
 import org.parley.protocol.wire.Status;
 import org.parley.server.testing.MutableClock;
 import org.parley.server.transport.ApiException;
 
-/** The server's link-code registry (docs/PROTOCOL.md §6.1): its bounds and refusals, each with a reason. */
-class LinkCodesTest {
-  private final MutableClock clock = new MutableClock(Instant.parse("2026-11-27T12:00:00Z"));
-  private final LinkCodes codes = new LinkCodes(clock);
-  private static final ByteString BLOB = ByteString.copyFrom(new byte[64]);
+/**
+ * The server's link-code registry (docs/PROTOCOL.md §6.1): its bounds and refusals, each with a
+ * reason, whatever holds the codes: a lone node's memory ({@link LocalLinkCodesTest}) or the Redis
+ * the nodes of a cluster share ({@link RedisLinkCodesIT}).
+ */
+abstract class LinkCodesContract {
+  final MutableClock clock = new MutableClock(Instant.parse("2026-11-27T12:00:00Z"));
+  final LinkCodes codes = newCodes(clock);
+  static final ByteString BLOB = ByteString.copyFrom(new byte[64]);
+
+  /** Codes of their own (no other test's), reading time from {@code clock}. */
+  abstract LinkCodes newCodes(Clock clock);
+
+  @AfterEach
+  void closeCodes() {
+    codes.close();
+  }
+
+  /** A code registered by a client known only by its socket: the socket stands for the client. */
+  LinkCodes.Code register(String address, String slot, ByteString wrapped, String name, DeviceKind kind)
+      throws ApiException {
+    return codes.register(address, address, slot, wrapped, name, kind);
+  }
 
   @Test
   void badInputIsRefusedWithAReason() {
-    assertThatThrownBy(() -> codes.register("a", "7KQ", BLOB, "n", DeviceKind.DESKTOP))
+    assertThatThrownBy(() -> register("a", "7KQ", BLOB, "n", DeviceKind.DESKTOP))
         .hasMessageContaining("first 4 characters");
-    assertThatThrownBy(() -> codes.register("a", "7KQU", BLOB, "n", DeviceKind.DESKTOP))
+    assertThatThrownBy(() -> register("a", "7KQU", BLOB, "n", DeviceKind.DESKTOP))
         .hasMessageContaining("first 4 characters");
-    assertThatThrownBy(() -> codes.register("a", "7KQ2", BLOB.substring(1), "n", DeviceKind.DESKTOP))
+    assertThatThrownBy(() -> register("a", "7KQ2", BLOB.substring(1), "n", DeviceKind.DESKTOP))
         .hasMessageContaining("64 bytes");
-    assertThatThrownBy(() -> codes.register("a", "7KQ2", BLOB, "n".repeat(65), DeviceKind.DESKTOP))
+    assertThatThrownBy(() -> register("a", "7KQ2", BLOB, "n".repeat(65), DeviceKind.DESKTOP))
         .hasMessageContaining("at most 64");
   }
 
   @Test
   void oneCodePerSocket_aTakenSlotIsRefused() throws Exception {
-    codes.register("a", "7KQ2", BLOB, "n", DeviceKind.DESKTOP);
-    assertThat(status(() -> codes.register("a", "7KQ3", BLOB, "n", DeviceKind.DESKTOP))).isEqualTo(Status.CONFLICT);
-    assertThat(status(() -> codes.register("b", "7KQ2", BLOB, "n", DeviceKind.DESKTOP))).isEqualTo(Status.CONFLICT);
+    register("a", "7KQ2", BLOB, "n", DeviceKind.DESKTOP);
+    assertThat(status(() -> register("a", "7KQ3", BLOB, "n", DeviceKind.DESKTOP))).isEqualTo(Status.CONFLICT);
+    assertThat(status(() -> register("b", "7KQ2", BLOB, "n", DeviceKind.DESKTOP))).isEqualTo(Status.CONFLICT);
   }
 
   @Test
   void threeClaims_thenRefused_andExpiredAfter180Seconds() throws Exception {
-    codes.register("a", "7KQ2", BLOB, "n", DeviceKind.DESKTOP);
+    register("a", "7KQ2", BLOB, "n", DeviceKind.DESKTOP);
     for (int i = 0; i < 3; i++) {
-      assertThat(codes.claim("7KQ2", "acct").address).isEqualTo("a");
+      assertThat(codes.claim("7KQ2", "acct").code().address()).isEqualTo("a");
     }
     assertThat(status(() -> codes.claim("7KQ2", "acct"))).isEqualTo(Status.LIMIT_REACHED);
     assertThat(status(() -> codes.claim("ZZZZ", "acct"))).isEqualTo(Status.NOT_FOUND);
 
-    codes.register("b", "AAAA", BLOB, "n", DeviceKind.DESKTOP);
+    register("b", "AAAA", BLOB, "n", DeviceKind.DESKTOP);
     clock.advance(LinkCodes.TTL.plus(Duration.ofMillis(1)));
     assertThat(status(() -> codes.claim("AAAA", "acct"))).isEqualTo(Status.EXPIRED);
   }
@@ -65,21 +84,23 @@ class LinkCodesTest {
   @Test
   void theCountIsBounded_andACodeDiesWithItsSocket() throws Exception {
     for (int i = 0; i < LinkCodes.MAX_CODES; i++) {
-      codes.register("s" + i, slot(i), BLOB, "n", DeviceKind.DESKTOP);
+      register("s" + i, slot(i), BLOB, "n", DeviceKind.DESKTOP);
     }
-    assertThat(status(() -> codes.register("x", "ZZZZ", BLOB, "n", DeviceKind.DESKTOP))).isEqualTo(Status.RATE_LIMITED);
+    assertThat(status(() -> register("x", "ZZZZ", BLOB, "n", DeviceKind.DESKTOP))).isEqualTo(Status.RATE_LIMITED);
+    assertThat(message(() -> register("x", "ZZZZ", BLOB, "n", DeviceKind.DESKTOP)))
+        .as("when the oldest code expires").endsWith("try again in 3 min");
     codes.forget("s0");
     assertThat(status(() -> codes.claim(slot(0), "acct"))).isEqualTo(Status.NOT_FOUND);
-    codes.register("x", "ZZZZ", BLOB, "n", DeviceKind.DESKTOP);
+    register("x", "ZZZZ", BLOB, "n", DeviceKind.DESKTOP);
   }
 
   @Test
   void theStatusIsToldOnlyToAnAccountThatClaimedTheCode() throws Exception {
-    codes.register("a", "7KQ2", BLOB, "n", DeviceKind.DESKTOP);
+    register("a", "7KQ2", BLOB, "n", DeviceKind.DESKTOP);
     assertThat(status(() -> codes.status("7KQ2", "stranger"))).isEqualTo(Status.NOT_FOUND);
     codes.claim("7KQ2", "primary");
     codes.wrong("a");
-    assertThat(codes.status("7KQ2", "primary")).containsExactly(1, 2);
+    assertThat(codes.status("7KQ2", "primary")).isEqualTo(new LinkCodes.Progress(1, 2));
     assertThat(status(() -> codes.status("7KQ2", "stranger"))).isEqualTo(Status.NOT_FOUND);
   }
 
@@ -91,8 +112,11 @@ class LinkCodesTest {
     int past = LinkCodes.MAX_CODES_PER_CLIENT;
     assertThat(status(() -> codes.register("stranger-socket-x", "203.0.113.9", slot(past), BLOB, "n", DeviceKind.DESKTOP)))
         .isEqualTo(Status.RATE_LIMITED);
+    clock.advance(Duration.ofSeconds(100));
+    assertThat(message(() -> codes.register("stranger-socket-x", "203.0.113.9", slot(past), BLOB, "n", DeviceKind.DESKTOP)))
+        .as("when the client's oldest code expires").endsWith("try again in 80 s");
     assertThat(codes.held(slot(past))).isNull();
-    assertThat(codes.register("honest-socket", "198.51.100.7", "ZZZZ", BLOB, "n", DeviceKind.DESKTOP).client)
+    assertThat(codes.register("honest-socket", "198.51.100.7", "ZZZZ", BLOB, "n", DeviceKind.DESKTOP).client())
         .isEqualTo("198.51.100.7");
 
     codes.forget("stranger-socket-0");
@@ -131,7 +155,7 @@ class LinkCodesTest {
         throw new UnsupportedOperationException();
       }
     };
-    LinkCodes codes = new LinkCodes(meeting);
+    LinkCodes codes = newCodes(meeting);
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
       for (int round = 0; round < 1000; round++) {
@@ -160,6 +184,7 @@ class LinkCodesTest {
       }
     } finally {
       pool.shutdownNow();
+      codes.close();
     }
   }
 
@@ -172,7 +197,16 @@ class LinkCodesTest {
     void run() throws ApiException;
   }
 
-  private static Status status(Call call) {
+  private static String message(Call call) {
+    try {
+      call.run();
+    } catch (ApiException e) {
+      return e.getMessage();
+    }
+    throw new AssertionError("not refused");
+  }
+
+  static Status status(Call call) {
     try {
       call.run();
     } catch (ApiException e) {
