@@ -9,6 +9,9 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import org.parley.client.attachments.AttachmentFetcher;
@@ -48,10 +51,37 @@ final class Attachments {
    * partial download at once.
    */
   private final java.util.concurrent.locks.ReentrantLock fetching = new java.util.concurrent.locks.ReentrantLock();
+  /**
+   * The automatic fetches of a device that receives without end (the daemon), off its receive
+   * thread, so a large download never holds up the messages and acks behind it: one round at a time,
+   * and at most one more waiting (a round takes every attachment pending when it starts, so a third
+   * would find nothing the waiting one will not). Its thread goes when idle.
+   */
+  private final ThreadPoolExecutor background =
+      new ThreadPoolExecutor(
+          1, 1, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1),
+          Thread.ofPlatform().name("parley-attachments").daemon().factory(), new ThreadPoolExecutor.DiscardPolicy());
 
   Attachments(DeviceContext device, Online online) {
     this.device = device;
     this.online = online;
+    background.allowCoreThreadTimeOut(true);
+    AttachmentFetcher.sweep(device.attachments, device.clock);
+  }
+
+  /** Runs a round of automatic fetching on the background thread (dropped if one is waiting already). */
+  void inBackground(Runnable round) {
+    background.execute(round);
+  }
+
+  /** Stops the background fetches (one under way is interrupted; it stays pending and resumes later). */
+  void close() {
+    background.shutdownNow();
+    try {
+      background.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** For tests: uploads die after this many bytes, as if the process had been killed. */

@@ -505,6 +505,7 @@ public final class Device implements AutoCloseable {
     if (loop != null) {
       loop.close();
     }
+    attachments.close();
     online.close();
     device.profile.close();
   }

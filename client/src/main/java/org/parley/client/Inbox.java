@@ -179,7 +179,7 @@ final class Inbox {
             ack(server, acks);
           }
           if (online.inbox().isEmpty()) {
-            count += fetchAttachments(listener);
+            count += fetchAttachments(listener, idle == null);
           }
           if (online.inbox().isEmpty() && receiver.owesRetries()) {
             sendRetries(server, listener);
@@ -191,7 +191,7 @@ final class Inbox {
           sendRetries(server, listener);
           sendAppState(server);
           flushOutbox();
-          count += fetchAttachments(listener);
+          count += fetchAttachments(listener, idle == null);
         } else if (push.hasUnlinked()) {
           listener.accept(Online.unlinked(push));
           count++;
@@ -264,10 +264,17 @@ final class Inbox {
 
   /**
    * Fetches the attachments that arrived (after their messages were committed and acked: a download
-   * never holds up an ack). Returns how many events that produced.
+   * never holds up an ack). Returns how many events that produced. A loop that receives without end
+   * ({@code background}: the daemon) leaves them to the background thread and goes on taking in
+   * what arrives; their events reach the listener from there. A receive that ends when idle fetches
+   * them before it returns, as its caller expects.
    */
-  private int fetchAttachments(Consumer<ClientEvent> listener) {
+  private int fetchAttachments(Consumer<ClientEvent> listener, boolean background) {
     if (attachments == null) {
+      return 0;
+    }
+    if (background) {
+      attachments.inBackground(() -> fetchAttachments(listener, false));
       return 0;
     }
     int[] events = {0};

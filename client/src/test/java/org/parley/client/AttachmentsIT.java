@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import javax.crypto.Cipher;
@@ -310,6 +312,48 @@ class AttachmentsIT {
     AttachmentView got = bob.attachment(cut.id(), null);
     assertThat(firstSeen.get()).as("the download continued after the bytes held").isGreaterThan(200_000);
     assertThat(Files.readAllBytes(Path.of(got.path()))).isEqualTo(Files.readAllBytes(file));
+  }
+
+  /**
+   * The daemon's receive loop hands automatic downloads to a background thread: while one is held
+   * half way (its progress hook waits), a message sent after it is taken in, committed and shown,
+   * and the download then finishes on its own.
+   */
+  @Test
+  void aMessageBehindALargeDownloadArrivesWhileTheDownloadRuns() throws Exception {
+    start(BlobLimits.defaults());
+    Device alice = device("alice", ALICE);
+    Device bob = device("bob", BOB);
+    Path film = file("film.bin", random(3_000_000));
+    CountDownLatch underWay = new CountDownLatch(1);
+    CountDownLatch goOn = new CountDownLatch(1);
+    bob.downloadProgress(held -> {
+      if (held > 100_000 && underWay.getCount() > 0) {
+        underWay.countDown();
+        try {
+          goOn.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new ClientException("interrupted (test)");
+        }
+      }
+    });
+    bob.startReceiving();
+
+    alice.send(BOB, null, "the film", List.of(Outgoing.of(film)));
+    await().atMost(Duration.ofSeconds(30)).until(() -> underWay.getCount() == 0);
+    alice.sendText(BOB, "after the film");
+    await().atMost(Duration.ofSeconds(30))
+        .until(() -> bob.history(ALICE, null, 10).stream().anyMatch(m -> m.body().equals("after the film")));
+    assertThat(bob.history(ALICE, null, 10).getFirst().attachments()).singleElement()
+        .satisfies(a -> assertThat(a.status()).isEqualTo(AttachmentStore.PENDING));
+    assertThat(plaintexts(bob)).isEmpty();
+
+    goOn.countDown();
+    await().atMost(Duration.ofSeconds(60))
+        .until(() -> bob.history(ALICE, null, 10).getFirst().attachments().getFirst().status().equals(AttachmentStore.FETCHED));
+    AttachmentView fetched = bob.history(ALICE, null, 10).getFirst().attachments().getFirst();
+    assertThat(Files.readAllBytes(Path.of(fetched.path()))).isEqualTo(Files.readAllBytes(film));
   }
 
   @Test

@@ -6,6 +6,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -41,6 +44,13 @@ public final class AttachmentFetcher {
   static final String PART = ".part";
   /** The blob's IV, beside its part: what resuming needs besides the plaintext. */
   static final String IV = ".iv";
+  /** Where versions before incoming/ kept downloads (the blob, then its plaintext), inside attachments/. */
+  static final String LEGACY_PARTIAL = ".partial";
+  /**
+   * How long a download that broke off is worth keeping: as long as a server keeps an attachment
+   * not every device has fetched (30 days by default, docs/PROTOCOL.md §14).
+   */
+  public static final java.time.Duration RESUME_WINDOW = java.time.Duration.ofDays(30);
   private static final int ATTEMPTS = 3;
   /** Larger than any server takes (its bound is configurable): a pointer stating more is not believed. */
   private static final long MAX_SIZE = 1L << 36;
@@ -241,6 +251,35 @@ public final class AttachmentFetcher {
         // The refusal below is what matters; a file that cannot be deleted now goes when this blob is fetched again.
       }
     }
+  }
+
+  /**
+   * Deletes what downloads left in {@code incoming/} (and in {@code attachments/.partial/}, where
+   * earlier versions kept them) last written longer than {@link #RESUME_WINDOW} ago by the device's
+   * clock: no server keeps their blobs that long, so they would never be continued, and a sender
+   * whose downloads break off must not fill the disk for good. Run when the device starts; returns
+   * how many files went. A file that cannot be read or deleted now is left for the next start.
+   */
+  public static int sweep(AttachmentStore store, Clock clock) {
+    java.time.Instant before = clock.instant().minus(RESUME_WINDOW);
+    int swept = 0;
+    for (Path directory : new Path[] {store.incoming(), store.root().resolve(LEGACY_PARTIAL)}) {
+      if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
+        continue;
+      }
+      try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
+        for (Path file : files) {
+          BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+          if (!attributes.isDirectory() && attributes.lastModifiedTime().toInstant().isBefore(before)) {
+            Files.deleteIfExists(file);
+            swept++;
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // left for the next start
+      }
+    }
+    return swept;
   }
 
   /** A name made up here: the time, random hex, and the extension of the type sniffed from the plaintext. */
