@@ -28,10 +28,12 @@ import org.parley.client.history.HistoryExporter;
 import org.parley.client.history.HistoryImporter;
 import org.parley.client.history.SyntheticHistory;
 import org.parley.client.net.ServerConnection;
+import org.parley.client.store.AttachmentStore;
 import org.parley.client.store.LocalDevice;
 import org.parley.client.store.MessageHistory;
 import org.parley.client.store.ProfileStore;
 import org.parley.protocol.AesGcm;
+import org.parley.protocol.wire.AttachmentPointer;
 import org.parley.protocol.wire.HistorySync;
 import org.parley.server.testing.TestServer;
 
@@ -230,6 +232,8 @@ class HistorySyncIT {
           .hasMessageContaining("nothing of it imported")
           .satisfies(e -> assertThat(((ClientException) e).code()).isEqualTo(HistoryImporter.CORRUPT));
       assertThat(new MessageHistory(companion).list(null, null, 1)).as("nothing half-imported").isEmpty();
+      assertThat(messageIndexes(companion)).as("indexes dropped for the import are back").containsExactly(
+          "messages_by_chat", "messages_by_group");
     }
 
     // Through the server: the digest gives the damage away before anything is decrypted.
@@ -300,6 +304,42 @@ class HistorySyncIT {
   }
 
   @Test
+  void theRestTravelsInKeyOrderWithEveryAttachmentPointerAndTheIndexesAreBuiltAgain() {
+    aliceWithHistory(12_000);
+    // The oldest messages lie in the second part; three of them carry pointers, one two of them.
+    List<MessageHistory.Entry> oldest =
+        new MessageHistory(primary).list(null, null, Integer.MAX_VALUE).stream()
+            .sorted(java.util.Comparator.comparingLong(MessageHistory.Entry::timestamp))
+            .limit(3)
+            .toList();
+    List<List<AttachmentPointer>> pointers =
+        List.of(List.of(pointer("first-a"), pointer("first-b")), List.of(pointer("second")), List.of(pointer("third")));
+    primary.transaction(c -> {
+      for (int i = 0; i < oldest.size(); i++) {
+        AttachmentStore.insert(c, oldest.get(i).author(), oldest.get(i).id(), pointers.get(i), AttachmentStore.FETCHED);
+      }
+      return null;
+    });
+
+    List<HistorySync> announcements = export();
+    assertThat(announcements.get(1).getRecordCount()).as("large enough for the rebuilt indexes").isGreaterThan(10_000);
+    for (HistorySync announcement : announcements) {
+      importer.importBundle(announcement, blobs, e -> {});
+    }
+
+    assertThat(new MessageHistory(companion).list(null, null, Integer.MAX_VALUE))
+        .containsExactlyInAnyOrderElementsOf(new MessageHistory(primary).list(null, null, Integer.MAX_VALUE));
+    AttachmentStore attachments = new AttachmentStore(companion, null);
+    for (int i = 0; i < oldest.size(); i++) {
+      assertThat(attachments.of(oldest.get(i).author(), oldest.get(i).id()))
+          .extracting(AttachmentStore.Held::blobId, AttachmentStore.Held::status)
+          .containsExactlyElementsOf(
+              pointers.get(i).stream().map(p -> org.assertj.core.groups.Tuple.tuple(p.getBlobId(), AttachmentStore.OFFERED)).toList());
+    }
+    assertThat(messageIndexes(companion)).containsExactly("messages_by_chat", "messages_by_group");
+  }
+
+  @Test
   void anExportForAnotherCompanionIsLeftAlone() throws Exception {
     aliceWithHistory(10);
     HistorySync forAnother = export().getFirst().toBuilder().setTargetDevice(3).build();
@@ -347,6 +387,29 @@ class HistorySyncIT {
     return new MessageHistory.Entry(
         e.author(), e.id(), e.authorDevice(), e.chatAccount(), e.groupId(), e.outgoing(), e.body(), e.timestamp(),
         e.serverTimestamp(), status);
+  }
+
+  private static List<String> messageIndexes(ProfileStore store) {
+    return store.read(c -> {
+      List<String> names = new ArrayList<>();
+      try (var rs = c.createStatement().executeQuery(
+          "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL ORDER BY name")) {
+        while (rs.next()) {
+          names.add(rs.getString(1));
+        }
+      }
+      return names;
+    });
+  }
+
+  private static AttachmentPointer pointer(String blobId) {
+    return AttachmentPointer.newBuilder()
+        .setBlobId(blobId)
+        .setKey(com.google.protobuf.ByteString.copyFrom(new byte[org.parley.protocol.attachments.AttachmentKeys.BYTES]))
+        .setDigest(com.google.protobuf.ByteString.copyFrom(new byte[32]))
+        .setSize(1000)
+        .setContentType("image/jpeg")
+        .build();
   }
 
   private List<String> blobFilesOnServer() {

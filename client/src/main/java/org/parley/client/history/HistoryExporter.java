@@ -75,7 +75,9 @@ public final class HistoryExporter {
     try {
       List<HistorySync> announcements = new ArrayList<>();
       for (Bundle bundle : bundles) {
+        HistoryPhase phase = HistoryPhase.begin("upload", bundle.announcement().getPart());
         String blobId = blobs.upload(server, bundle.file());
+        phase.end(bundle.announcement().getRecordCount(), bundle.announcement().getSize());
         announcements.add(bundle.announcement().toBuilder().setBlobId(blobId).build());
       }
       return announcements;
@@ -90,12 +92,16 @@ public final class HistoryExporter {
       throw new ClientException("history to export must cover at least one day, not " + days);
     }
     long since = clock.millis() - Duration.ofDays(days).toMillis();
+    HistoryPhase first = HistoryPhase.begin("export", 0);
     List<Chat> chats = chats(since);
     List<Bundle> bundles = new ArrayList<>();
     try {
       Files.createDirectories(workDirectory);
       bundles.add(writeFirst(targetDevice, since, chats));
+      first.end(bundles.getFirst().announcement().getRecordCount(), bundles.getFirst().announcement().getSize());
+      HistoryPhase phase = HistoryPhase.begin("export", 1);
       Bundle rest = writeRest(targetDevice, since, chats);
+      phase.end(rest.announcement().getRecordCount(), rest.announcement().getSize());
       if (rest.announcement().getRecordCount() > 0) {
         bundles.add(rest);
       } else {
@@ -176,12 +182,122 @@ public final class HistoryExporter {
     }
   }
 
+  /**
+   * The second bundle: every message of the window that the first one does not hold, in the table's
+   * key order rather than chat by chat. That order reads the table front to back (no index lookup
+   * per message) and lets the companion append to its own table instead of inserting at random
+   * places; the companion imports a bundle in one transaction, so the order within it shows nowhere.
+   */
   private Bundle writeRest(int targetDevice, long since, List<Chat> chats) throws IOException {
+    java.util.Map<ChatKey, Long> cuts = new java.util.HashMap<>();
+    for (Chat chat : chats) {
+      if (chat.firstCut() != Long.MAX_VALUE) {
+        cuts.put(new ChatKey(chat.account(), chat.group()), chat.firstCut());
+      }
+    }
     try (Writing writing = new Writing(1, targetDevice, since)) {
-      for (Chat chat : chats) {
-        messages(writing, chat, since, chat.firstCut());
+      KeyOrderPages pages = new KeyOrderPages(since);
+      while (pages.next(writing, cuts)) {
+        // each page holds the profile's lock only while it is read, so receiving goes on between pages
       }
       return writing.finish();
+    }
+  }
+
+  private record ChatKey(String account, String group) {}
+
+  /**
+   * The window's messages in key order, a page at a time, each with its attachment pointers (a
+   * join, not a query per message).
+   */
+  private final class KeyOrderPages {
+    static final int PAGE_MESSAGES = 4096;
+    private static final String PAGE =
+        "SELECT m.author_account, m.id, m.author_device, m.chat_account, m.group_id, m.outgoing, m.body, m.timestamp,"
+            + " m.server_timestamp, m.status, a.pointer FROM (SELECT " + MESSAGE_COLUMNS + " FROM messages"
+            + " WHERE %s timestamp >= ? ORDER BY author_account, id LIMIT " + PAGE_MESSAGES + ") m"
+            + " LEFT JOIN attachments a ON a.author_account = m.author_account AND a.message_id = m.id"
+            + " ORDER BY m.author_account, m.id, a.position";
+    private static final String FIRST_PAGE = String.format(PAGE, "");
+    private static final String NEXT_PAGE = String.format(PAGE, "(author_account, id) > (?, ?) AND");
+
+    private final long since;
+    private String lastAuthor;
+    private String lastId;
+
+    KeyOrderPages(long since) {
+      this.since = since;
+    }
+
+    /** Writes the next page's messages that the first bundle does not hold; false once none are left. */
+    boolean next(Writing writing, java.util.Map<ChatKey, Long> cuts) throws IOException {
+      try {
+        return store.read(c -> {
+          try (PreparedStatement select = c.prepareStatement(lastAuthor == null ? FIRST_PAGE : NEXT_PAGE)) {
+            int next = 1;
+            if (lastAuthor != null) {
+              select.setString(next++, lastAuthor);
+              select.setString(next++, lastId);
+            }
+            select.setLong(next, since);
+            try (ResultSet rs = select.executeQuery()) {
+              return page(rs, writing, cuts);
+            }
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
+      } catch (UncheckedIOException e) {
+        throw e.getCause();
+      }
+    }
+
+    private boolean page(ResultSet rs, Writing writing, java.util.Map<ChatKey, Long> cuts) throws SQLException, IOException {
+      int messages = 0;
+      HistoryMessage.Builder pending = null;
+      while (rs.next()) {
+        String author = rs.getString(1);
+        String id = rs.getString(2);
+        if (pending != null && author.equals(lastAuthor) && id.equals(lastId)) {
+          addPointer(pending, rs.getBytes(11));
+          continue;
+        }
+        write(writing, pending, cuts);
+        messages++;
+        lastAuthor = author;
+        lastId = id;
+        pending = messageBuilder(rs);
+        addPointer(pending, rs.getBytes(11));
+      }
+      write(writing, pending, cuts);
+      return messages == PAGE_MESSAGES;
+    }
+
+    private static void write(Writing writing, HistoryMessage.Builder message, java.util.Map<ChatKey, Long> cuts)
+        throws IOException {
+      if (message == null) {
+        return;
+      }
+      Long cut = cuts.get(new ChatKey(emptyToNull(message.getChatAccount()), emptyToNull(message.getGroupId())));
+      if (cut == null || message.getTimestamp() < cut) {
+        writing.message(message.build());
+      }
+    }
+  }
+
+  private static String emptyToNull(String value) {
+    return value.isEmpty() ? null : value;
+  }
+
+  /** A pointer from the join (null: the message has none); a damaged one is left out, the message still goes. */
+  private static void addPointer(HistoryMessage.Builder message, byte[] pointer) {
+    if (pointer == null) {
+      return;
+    }
+    try {
+      message.addAttachments(org.parley.protocol.wire.AttachmentPointer.parseFrom(pointer));
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      // left out, as in withAttachments
     }
   }
 
@@ -189,10 +305,13 @@ public final class HistoryExporter {
   private List<Chat> chats(long since) {
     return store.read(c -> {
       List<Chat> chats = new ArrayList<>();
+      // One pass over the table in its own order. The unary + keeps SQLite off messages_by_chat, which
+      // lacks group_id: walking it costs a table lookup per message (at 1,000,000 messages, 5-7 s
+      // instead of about 1).
       try (PreparedStatement select =
           c.prepareStatement(
-              "SELECT chat_account, group_id, MAX(timestamp) AS last, COUNT(*) FROM messages WHERE timestamp >= ?"
-                  + " GROUP BY chat_account, group_id ORDER BY last DESC")) {
+              "SELECT chat_account, group_id, MAX(timestamp) AS last, COUNT(*) FROM messages WHERE +timestamp >= ?"
+                  + " GROUP BY +chat_account, +group_id ORDER BY last DESC")) {
         select.setLong(1, since);
         try (ResultSet rs = select.executeQuery()) {
           while (rs.next()) {
@@ -341,6 +460,10 @@ public final class HistoryExporter {
   }
 
   private static HistoryMessage message(ResultSet rs) throws SQLException {
+    return messageBuilder(rs).build();
+  }
+
+  private static HistoryMessage.Builder messageBuilder(ResultSet rs) throws SQLException {
     HistoryMessage.Builder message =
         HistoryMessage.newBuilder()
             .setAuthorAccount(rs.getString(1))
@@ -357,7 +480,7 @@ public final class HistoryExporter {
     if (rs.getString(5) != null) {
       message.setGroupId(rs.getString(5));
     }
-    return message.build();
+    return message;
   }
 
   /** One bundle being written: its file, its writer, and the time range of its messages. */

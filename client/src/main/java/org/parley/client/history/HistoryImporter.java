@@ -114,8 +114,12 @@ public final class HistoryImporter {
       return Result.skipped(Outcome.ALREADY_IMPORTED);
     }
     remember(announcement);
+    HistoryPhase phase = HistoryPhase.begin("download", announcement.getPart());
     Downloaded downloaded = download(announcement, blobs, progress);
+    phase.end(announcement.getRecordCount(), announcement.getSize() - downloaded.resumedAt());
+    phase = HistoryPhase.begin("verify", announcement.getPart());
     verify(downloaded.file(), announcement);
+    phase.end(announcement.getRecordCount(), announcement.getSize());
     // The bundle is safely here; the server need not keep it until its expiry.
     try {
       blobs.confirm(announcement.getBlobId());
@@ -188,6 +192,7 @@ public final class HistoryImporter {
   public Result importFile(Path file, HistorySync announcement, Consumer<HistorySyncEvent> progress) {
     long total = announcement.getRecordCount();
     long step = Math.max(1, total / 100);
+    HistoryPhase phase = HistoryPhase.begin("import", announcement.getPart());
     progress.accept(event("importing", announcement, 0, announcement.getSize()));
     HistorySyncEvent imported = event(HistorySyncEvent.IMPORTED, announcement, total, announcement.getSize());
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 64 * 1024);
@@ -195,6 +200,9 @@ public final class HistoryImporter {
       check(reader.header(), announcement);
       Result result = store.transaction(c -> {
         RecordImport.Counts counts = new RecordImport.Counts();
+        // A new companion takes a year in one bundle: faster with the indexes built afterwards.
+        List<String> indexes =
+            MessageIndexes.worthRebuilding(total, MessageIndexes.held(c)) ? MessageIndexes.drop(c) : List.of();
         try (RecordImport records = new RecordImport(c)) {
           for (HistoryRecord record = next(reader); record != null; record = next(reader)) {
             records.apply(record, counts);
@@ -210,6 +218,7 @@ public final class HistoryImporter {
                   + " records but was announced with " + total + "; nothing of it was imported",
               null);
         }
+        MessageIndexes.rebuild(c, indexes);
         bundles.markImported(c, announcement, counts.records);
         if (counts.appStateRefused > 0) {
           WarningEvent refused =
@@ -223,6 +232,7 @@ public final class HistoryImporter {
         log.append(imported);
         return new Result(Outcome.IMPORTED, counts.records, counts.messages, counts.contacts, 0);
       });
+      phase.end(result.records(), announcement.getSize());
       progress.accept(imported);
       return result;
     } catch (UncheckedIOException e) {

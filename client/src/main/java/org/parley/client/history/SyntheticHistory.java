@@ -1,6 +1,7 @@
 package org.parley.client.history;
 
 import java.sql.PreparedStatement;
+import java.sql.Statement;
 import java.util.Random;
 import java.util.UUID;
 import org.parley.client.store.ProfileStore;
@@ -8,7 +9,10 @@ import org.parley.client.store.ProfileStore;
 /**
  * Fills a profile with a made-up history, for the history-sync benchmark and tests: a busy year of
  * a small business is 100,000 messages across 200 chats. Written straight into the store, in one
- * transaction, so seeding takes a fraction of what a real year of receiving would.
+ * transaction, so seeding takes a fraction of what a real year of receiving would: the messages go
+ * to a scratch table first and then into {@code messages} sorted by its key, with the other indexes
+ * built afterwards ({@link MessageIndexes}), since random ids inserted one by one make a million
+ * messages take minutes.
  */
 public final class SyntheticHistory {
   private static final String[] WORDS = {
@@ -18,6 +22,8 @@ public final class SyntheticHistory {
   };
   private static final String[] OUTGOING = {"sent", "delivered", "read"};
   private static final String[] INCOMING = {"unread", "read"};
+  private static final String COLUMNS =
+      "author_account, id, author_device, chat_account, group_id, outgoing, body, timestamp, server_timestamp, status";
 
   private SyntheticHistory() {}
 
@@ -33,7 +39,7 @@ public final class SyntheticHistory {
     for (int i = 0; i < chats; i++) {
       contacts[i] = new UUID(random.nextLong(), random.nextLong());
     }
-    store.transaction(c -> {
+    MessageIndexes.withoutIndexes(store, c -> {
       try (PreparedStatement account =
           c.prepareStatement("INSERT OR IGNORE INTO accounts (account_id, phone) VALUES (?, ?)")) {
         for (int i = 0; i < chats; i++) {
@@ -43,10 +49,12 @@ public final class SyntheticHistory {
         }
         account.executeBatch();
       }
+      try (Statement scratch = c.createStatement()) {
+        scratch.execute("DROP TABLE IF EXISTS temp.seeded");
+        scratch.execute("CREATE TEMP TABLE seeded AS SELECT " + COLUMNS + " FROM messages WHERE 0");
+      }
       try (PreparedStatement message =
-          c.prepareStatement(
-              "INSERT OR IGNORE INTO messages (author_account, id, author_device, chat_account, group_id, outgoing,"
-                  + " body, timestamp, server_timestamp, status) VALUES (?,?,?,?,NULL,?,?,?,?,?)")) {
+          c.prepareStatement("INSERT INTO temp.seeded (" + COLUMNS + ") VALUES (?,?,?,?,NULL,?,?,?,?,?)")) {
         for (int i = 0; i < messages; i++) {
           // a skewed spread: some chats are far busier than others, as in life
           UUID chat = contacts[(int) (chats * Math.pow(random.nextDouble(), 2))];
@@ -61,12 +69,14 @@ public final class SyntheticHistory {
           message.setLong(7, timestamp);
           message.setLong(8, timestamp + random.nextInt(2000));
           message.setString(9, outgoing ? OUTGOING[random.nextInt(3)] : INCOMING[random.nextInt(2)]);
-          message.addBatch();
-          if (i % 10_000 == 9_999) {
-            message.executeBatch();
-          }
+          message.executeUpdate();
         }
-        message.executeBatch();
+      }
+      try (Statement move = c.createStatement()) {
+        move.execute(
+            "INSERT OR IGNORE INTO messages (" + COLUMNS + ") SELECT " + COLUMNS
+                + " FROM temp.seeded ORDER BY author_account, id");
+        move.execute("DROP TABLE temp.seeded");
       }
       return null;
     });

@@ -47,8 +47,12 @@ public final class ProfileStore implements AutoCloseable {
       // Private keys and messages: the owner's alone (0700, 0600; SQLite's WAL file follows the database's mode).
       PrivateFiles.directory(directory);
       PrivateFiles.file(directory.resolve(FILE_NAME));
+      java.util.Properties options = new java.util.Properties();
+      // Otherwise sqlite-jdbc prepares and runs "SELECT last_insert_rowid()" after every INSERT, in
+      // case getGeneratedKeys() is called; nothing here calls it (those who need the rowid ask for it).
+      options.setProperty("jdbc.get_generated_keys", "false");
       Connection connection =
-          DriverManager.getConnection("jdbc:sqlite:" + directory.resolve(FILE_NAME).toAbsolutePath());
+          DriverManager.getConnection("jdbc:sqlite:" + directory.resolve(FILE_NAME).toAbsolutePath(), options);
       try (Statement statement = connection.createStatement()) {
         statement.execute("PRAGMA journal_mode=WAL");
         // A device acks an envelope only after its own commit, so commits must reach the disk.

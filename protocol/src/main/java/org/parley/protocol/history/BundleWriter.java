@@ -27,7 +27,9 @@ public final class BundleWriter implements Closeable {
 
   private final Counting counted;
   private final MessageDigest sha256;
-  private final Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION);
+  // The fastest level: at a million messages the default level spent ~8 s deflating on the
+  // primary, several times what the fastest costs, for a bundle about a tenth smaller.
+  private final Deflater deflater = new Deflater(Deflater.BEST_SPEED);
   private final DeflaterOutputStream deflated;
   private final CodedOutputStream records;
   private long count;
