@@ -92,6 +92,9 @@ class BenchModesIT {
 
     assertThat(result.get("complete")).isEqualTo(true);
     assertThat(result.get("messages_on_companion")).isEqualTo(500L);
+    assertThat(result.get("phases_complete")).isEqualTo(true);
+    assertThat(result.get("import_0_ms")).isNotNull();
+    assertThat(result.get("import_heap_after_gc_max_mb")).isNotNull();
   }
 
   private static <T> T parse(T command, String... args) {

@@ -8,8 +8,11 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.parley.bench.CommonOptions;
+import org.parley.bench.report.HeapWatch;
+import org.parley.bench.report.HistoryPhases;
 import org.parley.bench.report.Result;
 import org.parley.bench.server.ServerHandle;
 import org.parley.client.ClientConfig;
@@ -134,7 +137,9 @@ public final class DeviceModes {
       mixinStandardHelpOptions = true,
       description = {
         "History sync (issue #4): a primary holding MESSAGES messages across CHATS chats (seeded",
-        "into its store), timed from add-device to the companion having imported every part."
+        "into its store), timed from add-device to the companion having imported every part; with",
+        "each part's export, upload, download, check and import (the client's flight-recorder events)",
+        "and the heap during the companion's import (sampled, and after each collection)."
       })
   public static final class History implements Callable<Integer> {
     @Mixin CommonOptions common;
@@ -154,7 +159,8 @@ public final class DeviceModes {
     }
 
     public Result measure(ServerHandle server) throws Exception {
-      try (Devices devices = new Devices(server)) {
+      try (Devices devices = new Devices(server);
+          HistoryPhases phases = new HistoryPhases()) {
         Device primary = devices.register("+15553100000");
         long seedStart = System.nanoTime();
         try (ProfileStore store = ProfileStore.open(devices.profileOf(primary))) {
@@ -165,33 +171,57 @@ public final class DeviceModes {
         double seedMs = ms(System.nanoTime() - seedStart);
         Devices.Linking linking = devices.startLink("history companion");
         String uri = linking.uri().get(30, TimeUnit.SECONDS);
+        // Primary, companion and this bench share the JVM; the server runs apart. By the companion's
+        // import the primary is done, so the heap then is the companion's (and the bench's).
+        double baselineMb = HeapWatch.liveNowMb();
 
-        long start = System.nanoTime();
-        primary.addDevice(uri, days);
-        long announced = System.nanoTime();
-        Device companion = linking.companion().get(60, TimeUnit.SECONDS);
-        AtomicLong bytes = new AtomicLong();
-        AtomicLong records = new AtomicLong();
-        boolean complete = companion.awaitHistory(Duration.ofSeconds(120), event -> {
-          if (event instanceof HistorySyncEvent h && h.state().equals("imported")) {
-            bytes.addAndGet(h.bytes());
-            records.addAndGet(h.records());
+        try (HeapWatch heap = new HeapWatch()) {
+          long start = System.nanoTime();
+          primary.addDevice(uri, days);
+          long announced = System.nanoTime();
+          Device companion = linking.companion().get(60, TimeUnit.SECONDS);
+          AtomicLong bytes = new AtomicLong();
+          AtomicLong records = new AtomicLong();
+          AtomicInteger lastPart = new AtomicInteger(-1);
+          boolean complete = companion.awaitHistory(Duration.ofSeconds(120), event -> {
+            if (event instanceof HistorySyncEvent h && h.state().equals("imported")) {
+              bytes.addAndGet(h.bytes());
+              records.addAndGet(h.records());
+              if (h.lastPart()) {
+                lastPart.set(h.part());
+              }
+            }
+          });
+          long done = System.nanoTime();
+          boolean heard = lastPart.get() >= 0 && phases.awaitPhase("import", lastPart.get(), Duration.ofSeconds(10));
+          long imported = companion.history(null, null, Integer.MAX_VALUE).size();
+          Result result = new Result("history")
+              .put("messages", messages)
+              .put("chats", chats)
+              .put("days", days)
+              .put("complete", complete)
+              .put("messages_on_companion", imported)
+              .put("bundle_records", records.get())
+              .put("bundle_bytes", bytes.get())
+              .put("seed_ms", seedMs)
+              .put("add_device_ms", ms(announced - start))
+              .put("add_device_to_linked_ms", ms(linking.linkedAt().get() - start))
+              .put("add_device_to_imported_ms", ms(done - start));
+          phases.millis().forEach(result::put);
+          result.put("phases_complete", heard);
+          List<HistoryPhases.Phase> imports = phases.phases().stream().filter(p -> p.name().equals("import")).toList();
+          if (!imports.isEmpty()) {
+            // From the companion's first import to its last, downloads and checks between parts included.
+            HeapWatch.Peak peak = heap.peak(imports.getFirst().start(), imports.getLast().end());
+            result
+                .put("heap_max_mb", HeapWatch.maxHeapMb())
+                .put("heap_live_before_mb", baselineMb)
+                .put("import_heap_after_gc_max_mb", peak.afterGcMb())
+                .put("import_heap_used_peak_mb", peak.usedMb())
+                .put("import_gcs", peak.collections());
           }
-        });
-        long done = System.nanoTime();
-        long imported = companion.history(null, null, Integer.MAX_VALUE).size();
-        return new Result("history")
-            .put("messages", messages)
-            .put("chats", chats)
-            .put("days", days)
-            .put("complete", complete)
-            .put("messages_on_companion", imported)
-            .put("bundle_records", records.get())
-            .put("bundle_bytes", bytes.get())
-            .put("seed_ms", seedMs)
-            .put("add_device_ms", ms(announced - start))
-            .put("add_device_to_linked_ms", ms(linking.linkedAt().get() - start))
-            .put("add_device_to_imported_ms", ms(done - start));
+          return result;
+        }
       }
     }
   }
