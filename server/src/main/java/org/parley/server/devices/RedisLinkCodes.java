@@ -224,8 +224,10 @@ public final class RedisLinkCodes implements LinkCodes {
       String shown = connection.sync().get(prefix + "socket:" + address);
       return shown == null ? 0 : Long.parseLong(shown.substring(0, shown.indexOf(':')));
     } catch (RedisException e) {
-      // Not known now: keep the socket and ask again shortly rather than cut off a code still shown.
-      return clock.millis() + 5_000;
+      // Asked only once the QR code's time is up: without Redis the socket closes then, at most a
+      // code's 180 s early (the new device shows a new one), rather than stay open while Redis is away.
+      log.warn("Redis unreachable; closing provisioning socket {} without waiting for its code ({})", address, e.getMessage());
+      return 0;
     }
   }
 
