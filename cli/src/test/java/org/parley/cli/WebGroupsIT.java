@@ -12,10 +12,14 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -50,6 +54,33 @@ class WebGroupsIT {
   static final String DAVE = "+15550001404";
   static final String NOBODY = "+15550001499";
 
+  /**
+   * The page's device's clock: the real time, moved on by {@link #ahead} when a test needs days to pass
+   * (giving up on a message); it keeps ticking, so messages sent from the page still differ in time.
+   */
+  static final AtomicLong ahead = new AtomicLong();
+  static final Clock deviceClock = new Clock() {
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(millis());
+    }
+
+    @Override
+    public long millis() {
+      return System.currentTimeMillis() + ahead.get();
+    }
+  };
+
   @TempDir static Path dir;
   static ServerProcess server;
   static Daemon web;
@@ -73,7 +104,7 @@ class WebGroupsIT {
             new Daemon.Options(
                 List.of(dir.resolve("alice")), false, dir.resolve("alice"), null, null,
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null, Duration.ofDays(30),
-                ClientConfig.defaults()));
+                new ClientConfig(deviceClock, null)));
     page = WebCompanion.mount(web, server.url(), Clock.systemUTC());
     browser = Browser.start();
     browser.get("http://127.0.0.1:" + web.http().address().getPort() + "/#token=" + page.loginToken());
@@ -247,6 +278,7 @@ class WebGroupsIT {
       assertThat(((JavascriptExecutor) browser).executeScript(
               "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"))
           .as("nothing wider than a phone").isEqualTo(true);
+      Browser.screenshot(browser, Path.of(System.getProperty("user.dir"), "target", "screens", "web-group-phone.png"));
       browser.manage().window().setSize(new Dimension(1280, 800));
       byId("group-panel-close").click();
     } catch (Throwable failure) {
@@ -267,17 +299,7 @@ class WebGroupsIT {
       chat.click();
       await().atMost(Duration.ofSeconds(30)).until(() -> byId("messages").getText().contains("before the loss"));
 
-      // The page's device loses its session with Bob (as a damaged store would): his next message
-      // cannot be decrypted here.
-      try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("alice").resolve(ProfileStore.FILE_NAME));
-          PreparedStatement wipe = db.prepareStatement(
-              "DELETE FROM sessions WHERE account_id IN (SELECT account_id FROM accounts WHERE phone = ?)")) {
-        try (var pragma = db.createStatement()) {
-          pragma.execute("PRAGMA busy_timeout=10000");
-        }
-        wipe.setString(1, BOB);
-        assertThat(wipe.executeUpdate()).isPositive();
-      }
+      loseSessionWithBob();
       ok("bob", "send", "--to", ALICE, "sent into the gap");
       await("the placeholder stands for it").atMost(Duration.ofSeconds(30))
           .until(() -> !browser.findElements(By.cssSelector("#messages .msg.waiting[data-status='waiting']")).isEmpty());
@@ -294,6 +316,22 @@ class WebGroupsIT {
     } catch (Throwable failure) {
       Browser.keepFailure(browser, "waitingMessage");
       throw failure;
+    }
+  }
+
+  /**
+   * The page's device loses its session with Bob (as a damaged store would): his next message cannot
+   * be decrypted here.
+   */
+  static void loseSessionWithBob() throws Exception {
+    try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("alice").resolve(ProfileStore.FILE_NAME));
+        PreparedStatement wipe = db.prepareStatement(
+            "DELETE FROM sessions WHERE account_id IN (SELECT account_id FROM accounts WHERE phone = ?)")) {
+      try (var pragma = db.createStatement()) {
+        pragma.execute("PRAGMA busy_timeout=10000");
+      }
+      wipe.setString(1, BOB);
+      assertThat(wipe.executeUpdate()).isPositive();
     }
   }
 
@@ -343,6 +381,27 @@ class WebGroupsIT {
     } finally {
       release.countDown();
       DeviceHooks.downloadProgress(web.device(), bytes -> {});
+    }
+  }
+
+  @Test
+  @Order(4)
+  void aMessageThatDoesNotComeAgainIsMarkedGivenUp() throws Exception {
+    try {
+      loseSessionWithBob();
+      ok("bob", "send", "--to", ALICE, "lost for good");
+      await("the placeholder stands for it").atMost(Duration.ofSeconds(30))
+          .until(() -> !browser.findElements(By.cssSelector("#messages .msg.waiting[data-status='waiting']")).isEmpty());
+
+      // Bob's device never comes back for the request: days later the page's device stops asking.
+      ahead.set(Duration.ofDays(3).toMillis());
+      await("marked as given up").atMost(Duration.ofSeconds(30))
+          .until(() -> !browser.findElements(By.cssSelector("#messages .msg.waiting[data-status='given-up']")).isEmpty());
+      assertThat(browser.findElements(By.cssSelector("#messages .msg.waiting[data-status='waiting']"))).isEmpty();
+      assertThat(byId("messages").getText()).contains("did not come again").doesNotContain("lost for good");
+    } catch (Throwable failure) {
+      Browser.keepFailure(browser, "givenUp");
+      throw failure;
     }
   }
 }
