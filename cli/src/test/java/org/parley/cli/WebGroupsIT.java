@@ -280,7 +280,13 @@ class WebGroupsIT {
           .as("nothing wider than a phone").isEqualTo(true);
       Browser.screenshot(browser, Path.of(System.getProperty("user.dir"), "target", "screens", "web-group-phone.png"));
       browser.manage().window().setSize(new Dimension(1280, 800));
-      byId("group-panel-close").click();
+
+      // By keyboard: Escape closes the panel (not the chat) and gives focus back to its button.
+      byId("group-add-member").sendKeys(Keys.ESCAPE);
+      await().atMost(Duration.ofSeconds(10)).until(() -> !byId("group-panel").isDisplayed());
+      assertThat(browser.switchTo().activeElement().getDomAttribute("id")).isEqualTo("group-info");
+      assertThat(byId("messages").isDisplayed()).isTrue();
+      assertThat(byId("group-info").getDomAttribute("aria-expanded")).isEqualTo("false");
     } catch (Throwable failure) {
       Browser.keepFailure(browser, "groupManagement");
       throw failure;
