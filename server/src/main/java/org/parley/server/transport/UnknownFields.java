@@ -6,6 +6,11 @@ import com.google.protobuf.Message;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.parley.protocol.wire.DeviceRef;
+import org.parley.protocol.wire.Frame;
+import org.parley.protocol.wire.OutgoingMessage;
+import org.parley.protocol.wire.Request;
+import org.parley.protocol.wire.SendMessage;
 
 /**
  * Finds a field this server does not know anywhere in a request (DESIGN.md §11: unknown fields are
@@ -20,7 +25,53 @@ final class UnknownFields {
 
   /** The path to the first unknown field, like "Frame.request.request_code.#99", or {@code null}. */
   static String find(Message message) {
+    if (message instanceof Frame frame && frame.getKindCase() == Frame.KindCase.REQUEST && clean(frame)) {
+      return null;
+    }
     return find(message, message.getDescriptorForType().getName());
+  }
+
+  /**
+   * Whether a send or an ack (most requests by far) holds no unknown field, read through their
+   * getters: the walk below goes through protobuf's reflection, which cost several percent of the
+   * server's CPU per message. False for every other request (and for one with an unknown field),
+   * which the walk then checks and names. {@code UnknownFieldsTest} fails when one of these types
+   * gains a message field that this does not visit.
+   */
+  private static boolean clean(Frame frame) {
+    Request request = frame.getRequest();
+    if (!none(frame) || !none(request)) {
+      return false;
+    }
+    switch (request.getBodyCase()) {
+      case ACK -> {
+        return none(request.getAck());
+      }
+      case SEND_MESSAGE -> {
+        SendMessage send = request.getSendMessage();
+        if (!none(send)) {
+          return false;
+        }
+        for (OutgoingMessage message : send.getMessagesList()) {
+          if (!none(message)) {
+            return false;
+          }
+        }
+        for (DeviceRef declined : send.getDeclinedList()) {
+          if (!none(declined)) {
+            return false;
+          }
+        }
+        return true;
+      }
+      default -> {
+        return false;
+      }
+    }
+  }
+
+  private static boolean none(Message message) {
+    return message.getUnknownFields().asMap().isEmpty();
   }
 
   private static String find(Message message, String path) {

@@ -38,6 +38,25 @@ class FrameCodecTest {
   }
 
   @Test
+  void aMessageReassembledFromFragmentsInSeveralBuffersIsDecodedToo() {
+    Frame frame =
+        Frame.newBuilder()
+            .setRequest(Request.newBuilder().setId(8).setRequestCode(RequestCode.newBuilder().setPhone("+15550100124")))
+            .build();
+    byte[] bytes = frame.toByteArray();
+    int half = bytes.length / 2;
+    BinaryWebSocketFrame message =
+        new BinaryWebSocketFrame(
+            Unpooled.wrappedBuffer(
+                Unpooled.copiedBuffer(bytes, 0, half), Unpooled.directBuffer().writeBytes(bytes, half, bytes.length - half)));
+
+    channel.writeInbound(message);
+
+    assertThat((Object) channel.readInbound()).isEqualTo(frame);
+    assertThat(message.refCnt()).isZero();
+  }
+
+  @Test
   void garbageBytesBecomeAMalformedFrame() {
     // Field 1 announces 127 bytes of request and then the message ends.
     BinaryWebSocketFrame garbage = new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {0x0a, 0x7f, 0x01}));
