@@ -126,13 +126,10 @@ final class Attachments {
     if (prepared.isEmpty()) {
       return;
     }
-    device.attachments.insert(author, messageId, prepared.stream().map(Prepared::pointer).toList(), AttachmentStore.FETCHED);
-    for (Held held : device.attachments.of(author, messageId)) {
-      prepared.stream()
-          .filter(p -> p.pointer().getBlobId().equals(held.blobId()))
-          .findFirst()
-          .ifPresent(p -> device.attachments.fetched(held, p.ownCopy()));
-    }
+    java.util.Map<String, String> copies = new java.util.HashMap<>();
+    prepared.forEach(p -> copies.put(p.pointer().getBlobId(), p.ownCopy()));
+    // One transaction (one fsync) for the rows and their copies.
+    device.attachments.insertOwn(author, messageId, prepared.stream().map(Prepared::pointer).toList(), copies);
   }
 
   /** The message carrying these uploads was sent or kept in the outbox: their upload slots are done. */

@@ -145,6 +145,28 @@ public final class AttachmentStore {
     });
   }
 
+  /**
+   * The sender's own attachments of a message it sends: recorded fetched, each with the copy it
+   * keeps ({@code paths} by blob id, relative to {@code attachments/}), in one transaction.
+   */
+  public void insertOwn(UUID author, String messageId, List<AttachmentPointer> pointers, java.util.Map<String, String> paths) {
+    store.transaction(c -> {
+      insert(c, author, messageId, pointers, FETCHED);
+      try (PreparedStatement update =
+          c.prepareStatement("UPDATE attachments SET path = ? WHERE author_account = ? AND message_id = ? AND blob_id = ?")) {
+        for (var own : paths.entrySet()) {
+          update.setString(1, own.getValue());
+          update.setString(2, author.toString());
+          update.setString(3, messageId);
+          update.setString(4, own.getKey());
+          update.addBatch();
+        }
+        update.executeBatch();
+      }
+      return null;
+    });
+  }
+
   /** A message's attachments as events show them. */
   public List<AttachmentView> views(UUID author, String messageId) {
     return of(author, messageId).stream().map(this::view).toList();
