@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.parley.protocol.wire.Ack;
+import org.parley.protocol.wire.DeviceRef;
+import org.parley.protocol.wire.OutgoingMessage;
+import org.parley.protocol.wire.Request;
 import org.parley.protocol.wire.GetKeys;
 import org.parley.protocol.wire.KeyUpload;
 import org.parley.protocol.wire.NewDevice;
@@ -35,6 +38,13 @@ public final class RequestBounds {
 
   private final Map<FieldDescriptor, Bound> named = new HashMap<>();
   private final Map<Descriptor, List<FieldDescriptor>> checked = new ConcurrentHashMap<>();
+  /** The bounds of the fields of a send and an ack, for {@link #plainlyWithin}. */
+  private final int maxEnvelopes;
+  private final int maxDeclined;
+  private final int maxBlobIds;
+  private final int maxAccount;
+  private final int maxDeclinedAccount;
+  private final int maxGuids;
 
   public RequestBounds(Limits limits, int maxCompanions) {
     int maxRecipients = limits.maxGroupMembers() * (1 + maxCompanions);
@@ -51,6 +61,16 @@ public final class RequestBounds {
     bound(SendGroupMessage.getDescriptor(), "recipients", maxRecipients, "the recipients of one group message");
     bound(SendGroupMessage.getDescriptor(), "declined", maxRecipients, "the declined devices of one group message");
     bound(Ack.getDescriptor(), "guids", 4 * limits.deliveryWindow(), "the envelopes of one ack");
+    maxEnvelopes = max(SendMessage.getDescriptor(), "messages", DEFAULT_REPEATED);
+    maxDeclined = max(SendMessage.getDescriptor(), "declined", DEFAULT_REPEATED);
+    maxBlobIds = max(SendMessage.getDescriptor(), "attachment_blob_ids", DEFAULT_REPEATED);
+    maxAccount = max(OutgoingMessage.getDescriptor(), "destination_account", DEFAULT_STRING);
+    maxDeclinedAccount = max(DeviceRef.getDescriptor(), "account_id", DEFAULT_STRING);
+    maxGuids = max(Ack.getDescriptor(), "guids", DEFAULT_REPEATED);
+  }
+
+  private int max(Descriptor type, String field, int fallback) {
+    return bound(type.findFieldByName(field), fallback).max();
   }
 
   private void bound(Descriptor type, String field, int max, String what) {
@@ -63,6 +83,56 @@ public final class RequestBounds {
 
   /** Why the request is out of bounds, as a sentence, or {@code null} when it is within them. */
   public String check(Message message) {
+    if (message instanceof Request request && plainlyWithin(request)) {
+      return null;
+    }
+    return walk(message);
+  }
+
+  /**
+   * Whether a send or an ack (most requests by far) is within every bound, read through their
+   * getters: the walk below goes through protobuf's reflection (every body field of a Request
+   * asked in turn), which cost 1-2 µs per request. False for every other request and for one at
+   * or past a bound; the walk then checks it and names what is wrong. Strings are compared by
+   * UTF-16 length, which is never below the character count. {@code RequestBoundsTest} fails when
+   * one of these types gains a field that this does not check.
+   */
+  private boolean plainlyWithin(Request request) {
+    switch (request.getBodyCase()) {
+      case ACK -> {
+        return request.getAck().getGuidsCount() <= maxGuids;
+      }
+      case SEND_MESSAGE -> {
+        SendMessage send = request.getSendMessage();
+        if (send.getMessagesCount() > maxEnvelopes
+            || send.getDeclinedCount() > maxDeclined
+            || send.getAttachmentBlobIdsCount() > maxBlobIds) {
+          return false;
+        }
+        for (OutgoingMessage message : send.getMessagesList()) {
+          if (message.getDestinationAccount().length() > maxAccount) {
+            return false;
+          }
+        }
+        for (DeviceRef declined : send.getDeclinedList()) {
+          if (declined.getAccountId().length() > maxDeclinedAccount) {
+            return false;
+          }
+        }
+        for (String blobId : send.getAttachmentBlobIdsList()) {
+          if (blobId.length() > DEFAULT_STRING) {
+            return false;
+          }
+        }
+        return true;
+      }
+      default -> {
+        return false;
+      }
+    }
+  }
+
+  private String walk(Message message) {
     for (FieldDescriptor field : fields(message.getDescriptorForType())) {
       if (field.isRepeated()) {
         int count = message.getRepeatedFieldCount(field);
@@ -72,7 +142,7 @@ public final class RequestBounds {
         }
         if (field.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
           for (int i = 0; i < count; i++) {
-            String found = check((Message) message.getRepeatedField(field, i));
+            String found = walk((Message) message.getRepeatedField(field, i));
             if (found != null) {
               return found;
             }
@@ -88,7 +158,7 @@ public final class RequestBounds {
         }
       } else if (field.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
         if (message.hasField(field)) {
-          String found = check((Message) message.getField(field));
+          String found = walk((Message) message.getField(field));
           if (found != null) {
             return found;
           }
