@@ -58,8 +58,16 @@ public abstract class DeviceCommand<R> implements Callable<Integer> {
     return true;
   }
 
-  /** Where the handlers' events go while they run; {@code link} draws a progress bar instead. */
+  /**
+   * Where the handlers' events go while they run; {@code link} draws a progress bar instead. What the
+   * device happens to take in meanwhile (a group change caught up on by {@code groups list}, a warning
+   * during a send) is not the command's result: in plain form it is printed with it, but with
+   * {@code --json} stdout holds only the command's own objects, as documented, so a script can parse
+   * it whole; those events go to stderr as sentences, and {@code receive --json} still hands them over
+   * (see {@link #standalone}). A daemon keeps them for {@code receive} too.
+   */
   protected Caller caller(Output output) {
+    Output caught = output.json() ? new PlainOutput(main().context().err(), main().context().err()) : output;
     return new Caller() {
       @Override
       public void event(LoggedEvent event) {
@@ -68,7 +76,7 @@ public abstract class DeviceCommand<R> implements Callable<Integer> {
 
       @Override
       public void live(ClientEvent event) {
-        output.event(event);
+        caught.event(event);
       }
     };
   }
@@ -121,7 +129,8 @@ public abstract class DeviceCommand<R> implements Callable<Integer> {
   /**
    * Runs here. What this command showed as it ran does not come again in the next {@code receive}:
    * the receive cursor moves past the events it produced, unless some were waiting before it began
-   * (logged while a daemon ran), which {@code receive} still owes the user.
+   * (logged while a daemon ran), which {@code receive} still owes the user. With {@code --json} it
+   * does not move: those events were not part of the JSON, and a script reads them from {@code receive}.
    */
   private R standalone(Device device, Caller caller, Output output) {
     Invoker here =
@@ -131,7 +140,8 @@ public abstract class DeviceCommand<R> implements Callable<Integer> {
             return handler.handle(device, params, caller);
           }
         };
-    if (!showsLiveEvents()) {
+    if (!showsLiveEvents() || output.json()) {
+      // With --json the events it caught went to stderr, not into the JSON: receive still owes them.
       return run(here, output);
     }
     EventLog log = device.events();

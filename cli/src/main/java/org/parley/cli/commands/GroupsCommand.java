@@ -122,7 +122,11 @@ public final class GroupsCommand implements Runnable {
     if (output.json()) {
       List<Map<String, Object>> members = new ArrayList<>();
       for (GroupChats.MemberView m : group.members()) {
-        members.add(Map.of("phone", m.phone(), "admin", m.admin()));
+        // In a fixed order, and "admin" always there: a script need not know that a missing key means no.
+        Map<String, Object> member = new LinkedHashMap<>();
+        member.put("phone", m.phone());
+        member.put("admin", m.admin());
+        members.add(member);
       }
       fields.put("members", members);
     } else {
