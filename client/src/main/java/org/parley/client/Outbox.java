@@ -47,9 +47,28 @@ final class Outbox {
     this.delivery = delivery;
   }
 
-  /** A failure after which the same message may well go through later. */
+  /**
+   * A server that failed to store a send ({@code INTERNAL}) is asked again at most this many times
+   * before the message is marked failed, so that one message the server cannot take does not hold
+   * every later one back for ever.
+   */
+  static final int MAX_STORE_FAILURES = 10;
+
+  /**
+   * A failure after which the same message may well go through later. That includes a send the
+   * server failed to store ({@code INTERNAL}, {@code UNAVAILABLE}): the server hands envelopes to
+   * connected devices before its commit, so such a send may already be on some devices, and sending
+   * it again under the same id is the only safe answer — the receivers drop the second copy, while a
+   * new message typed again by the user would show twice.
+   */
   static boolean retriable(ClientException e) {
-    return e.code().equals(ServerConnection.UNREACHABLE) || e.code().equals("DRAINING");
+    if (e.code() == null) {
+      return false;
+    }
+    return switch (e.code()) {
+      case ServerConnection.UNREACHABLE, "DRAINING", "UNAVAILABLE", "INTERNAL" -> true;
+      default -> false;
+    };
   }
 
   /**
@@ -97,11 +116,19 @@ final class Outbox {
         remove(message);
         sent++;
       } catch (ClientException e) {
+        ClientException reason = e;
         if (retriable(e)) {
-          attempted(message, e.getMessage());
-          break;
+          int attempts = attempted(message, e.getMessage());
+          if (!"INTERNAL".equals(e.code()) || attempts < MAX_STORE_FAILURES) {
+            break;
+          }
+          reason = new ClientException(
+              e.code(),
+              "the server failed to store it " + attempts + " times (" + e.getMessage() + "); devices that were"
+                  + " connected may have it already",
+              e);
         }
-        failed(message, e);
+        failed(message, reason);
       }
     }
     return sent;
@@ -170,13 +197,17 @@ final class Outbox {
     });
   }
 
-  private void attempted(Waiting message, String why) {
-    device.profile.transaction(c -> {
+  /** Counts a failed try; returns how many there have been. */
+  private int attempted(Waiting message, String why) {
+    return device.profile.transaction(c -> {
       try (PreparedStatement update =
-          c.prepareStatement("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?")) {
+          c.prepareStatement(
+              "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ? RETURNING attempts")) {
         update.setString(1, why);
         update.setLong(2, message.seq());
-        return update.executeUpdate();
+        try (ResultSet rs = update.executeQuery()) {
+          return rs.next() ? rs.getInt(1) : 0;
+        }
       }
     });
   }

@@ -4,8 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.parley.client.Accounts.messages;
 import static org.parley.client.Accounts.receive;
 import static org.parley.client.Accounts.register;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.sql.PreparedStatement;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -14,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.parley.client.events.MessageEvent;
 import org.parley.client.store.ProfileStore;
 import org.parley.protocol.wire.DataMessage;
+import org.parley.server.store.sqlite.SqliteStorage;
 import org.parley.server.testing.TestServer;
 import org.parley.server.testing.WithTestServer;
 
@@ -100,6 +107,48 @@ class OutboxIT {
       }
       assertThat(messages(receive(bob))).as("the second copy is dropped").isEmpty();
       assertThat(bob.history(ALICE, null, 10)).extracting(MessageEvent::body).containsExactly("only once");
+    }
+  }
+
+  @Test
+  void aSendTheServerFailedToStoreAfterAConnectedDeviceHadItIsSentAgainUnderItsIdAndShownOnce() throws Exception {
+    try (Device alice = register(server, dir.resolve("alice"), ALICE);
+        Device bob = register(server, dir.resolve("bob"), BOB)) {
+      alice.sendText(BOB, "hello");
+      assertThat(messages(receive(bob))).extracting(MessageEvent::body).containsExactly("hello");
+      List<String> live = new CopyOnWriteArrayList<>();
+      bob.onEvent(e -> {
+        if (e instanceof MessageEvent m && ALICE.equals(m.from())) {
+          live.add(m.body());
+        }
+      });
+      bob.startReceiving();
+      // Bob's device is connected and caught up: the next envelope to it goes out before its commit.
+      alice.sendText(BOB, "warm");
+      await().atMost(Duration.ofSeconds(30)).until(() -> live.contains("warm"));
+
+      // The operator holds the store's write lock: the server hands the envelope to Bob's connected
+      // device at once, but its own commit fails after the busy timeout, and Alice hears a failure.
+      Device.SendResult kept;
+      try (Connection operator =
+              DriverManager.getConnection("jdbc:sqlite:" + server.data().resolve(SqliteStorage.FILE_NAME));
+          Statement lock = operator.createStatement()) {
+        lock.execute("BEGIN EXCLUSIVE");
+        kept = alice.sendText(BOB, "stored or not");
+        lock.execute("ROLLBACK");
+      }
+      assertThat(live).as("Bob's device had it before the commit failed").contains("stored or not");
+      assertThat(kept.pending()).as("kept, not thrown: typed again it would be a second message").isTrue();
+      assertThat(alice.waitingToSend()).isEqualTo(1);
+
+      assertThat(alice.flushOutbox()).isEqualTo(1);
+      assertThat(alice.history(BOB, null, 10)).extracting(MessageEvent::status).containsOnly("sent");
+      alice.sendText(BOB, "after");
+      await().atMost(Duration.ofSeconds(30)).until(() -> live.contains("after"));
+      assertThat(live).as("the copy sent again under the same id is dropped")
+          .containsExactly("warm", "stored or not", "after");
+      assertThat(bob.history(ALICE, null, 10)).extracting(MessageEvent::body)
+          .containsExactly("hello", "warm", "stored or not", "after");
     }
   }
 }
