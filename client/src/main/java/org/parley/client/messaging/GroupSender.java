@@ -266,6 +266,7 @@ public final class GroupSender {
             .setSenderKeyDistribution(ByteString.copyFrom(key.serialize()))
             .setSenderKeyGroup(groupId)
             .build();
+    List<MessageSender.Batch> requests = new ArrayList<>(batches.size());
     for (List<Target> accounts : batches) {
       List<MessageSender.Part> parts = new ArrayList<>();
       boolean own = false;
@@ -273,12 +274,15 @@ public final class GroupSender {
         parts.add(new MessageSender.Part(target.account(), handover));
         own |= target.account().equals(ownAccount);
       }
-      MessageSender.Result result = pairwise.send(server, parts, clock.millis(), !own);
+      requests.add(new MessageSender.Batch(parts, !own));
+    }
+    // Every batch stored is recorded, even when another fails: those devices hold the key.
+    pairwise.sendAll(server, requests, clock.millis(), result -> {
       List<Share> reached =
           result.reached().stream().map(r -> new Share(r.account(), r.deviceId(), r.registrationId())).toList();
       groups.shared(groupId, distributionId, reached);
       holders.addAll(reached);
-    }
+    });
     return holders;
   }
 

@@ -2,10 +2,11 @@ package org.parley.client.messaging;
 
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import org.parley.client.ClientException;
 import org.parley.client.messaging.DeviceDirectory.Account;
 import org.parley.client.net.ServerConnection;
@@ -17,9 +18,6 @@ import org.parley.protocol.wire.AccountMismatch;
 import org.parley.protocol.wire.Content;
 import org.parley.protocol.wire.DeviceKeys;
 import org.parley.protocol.wire.DeviceRef;
-import org.parley.protocol.wire.GetKeys;
-import org.parley.protocol.wire.GetKeysBatch;
-import org.parley.protocol.wire.Keys;
 import org.parley.protocol.wire.OutgoingMessage;
 import org.parley.protocol.wire.Request;
 import org.parley.protocol.wire.Response;
@@ -77,55 +75,21 @@ public final class MessageSender {
   public Result send(ServerConnection server, List<Part> parts, long timestamp, boolean noSync) {
     ServerException last = null;
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-      List<Account> targets = new ArrayList<>();
-      for (Part part : parts) {
-        Account target = target(server, part.account());
-        if (target.held()) {
-          throw held(target.phone());
-        }
-        targets.add(target);
-      }
-      SendMessage request = encrypt(server, parts, targets, timestamp, noSync);
-      List<String> declined = new ArrayList<>();
-      List<UUID> unreachable = new ArrayList<>();
-      for (Account target : targets) {
-        target.declined().forEach(d -> declined.add(target.phone() + " device " + d.deviceId()));
-        if (!target.id().equals(ownAccount) && target.trusted().isEmpty()) {
-          unreachable.add(target.id());
-        }
-      }
+      List<Account> targets = targets(server, parts);
+      SendMessage request =
+          encrypt(parts, targets, BundleFetch.start(server, signal, targets, ownAccount, ownDevice).collect(), timestamp, noSync);
       if (request.getMessagesCount() == 0) {
         // Nobody to encrypt to (an account with only unvouched devices, no other own devices).
-        return new Result(0, 0, declined, unreachable, List.of());
+        return result(targets, request, null);
       }
       try {
-        Response response = server.call(Request.newBuilder().setSendMessage(request));
-        List<Reached> reached = new ArrayList<>(request.getMessagesCount());
-        for (OutgoingMessage message : request.getMessagesList()) {
-          reached.add(
-              new Reached(
-                  UUID.fromString(message.getDestinationAccount()),
-                  message.getDestinationDevice(),
-                  message.getDestinationRegistrationId()));
-        }
-        return new Result(
-            response.getSent().getServerTimestamp(), response.getSent().getEnvelopes(), declined, unreachable,
-            reached);
+        return result(targets, request, server.call(Request.newBuilder().setSendMessage(request)));
       } catch (ServerException e) {
         if (e.status() != Status.MISMATCHED_DEVICES && e.status() != Status.STALE_DEVICES) {
           throw e;
         }
         last = e;
-        for (AccountMismatch mismatch : e.response().getMismatch().getAccountsList()) {
-          UUID account = UUID.fromString(mismatch.getAccountId());
-          for (int stale : mismatch.getStaleList()) {
-            signal.deleteSession(new SignalProtocolAddress(account.toString(), stale));
-          }
-          for (int extra : mismatch.getExtraList()) {
-            signal.deleteSession(new SignalProtocolAddress(account.toString(), extra));
-          }
-          directory.refresh(server, account);
-        }
+        forgetMismatched(server, e);
       }
     }
     throw new ClientException(
@@ -133,6 +97,113 @@ public final class MessageSender {
         "the recipient's devices changed while sending and did not settle; try again ("
             + last.getMessage() + ")",
         last);
+  }
+
+  /** Parts for one request, and whether it leaves out this account's other devices (see {@link #send}). */
+  public record Batch(List<Part> parts, boolean noSync) {}
+
+  /**
+   * Sends several requests' worth of parts (a sender key handed to a large group) with this device's
+   * work and the server's overlapping: the pre-key bundles of every batch are asked for at once (the
+   * server looks up the next batch's while this device starts the sessions of the one before), and
+   * each batch goes out as soon as it is encrypted, without waiting for the answer to the one before.
+   * A batch refused for out-of-date devices is sent again on its own ({@link #send}). {@code sent}
+   * hears of every batch stored; the first other refusal is thrown once every answer is in.
+   */
+  public void sendAll(ServerConnection server, List<Batch> batches, long timestamp, Consumer<Result> sent) {
+    List<List<Account>> targets = new ArrayList<>(batches.size());
+    List<BundleFetch> fetches = new ArrayList<>(batches.size());
+    for (Batch batch : batches) {
+      List<Account> accounts = targets(server, batch.parts());
+      targets.add(accounts);
+      fetches.add(BundleFetch.start(server, signal, accounts, ownAccount, ownDevice));
+    }
+    List<SendMessage> requests = new ArrayList<>(batches.size());
+    List<CompletableFuture<Response>> answers = new ArrayList<>(batches.size());
+    RuntimeException failure = null;
+    try {
+      for (int i = 0; i < batches.size(); i++) {
+        Batch batch = batches.get(i);
+        SendMessage request = encrypt(batch.parts(), targets.get(i), fetches.get(i).collect(), timestamp, batch.noSync());
+        requests.add(request);
+        answers.add(request.getMessagesCount() == 0 ? null : server.request(Request.newBuilder().setSendMessage(request)));
+      }
+    } catch (RuntimeException e) {
+      failure = e; // the batches already sent are still heard of
+    }
+    for (int i = 0; i < answers.size(); i++) {
+      try {
+        Response response = answers.get(i) == null ? null : ServerConnection.await(answers.get(i));
+        sent.accept(result(targets.get(i), requests.get(i), response));
+      } catch (ServerException e) {
+        if (e.status() != Status.MISMATCHED_DEVICES && e.status() != Status.STALE_DEVICES) {
+          failure = failure == null ? e : failure;
+          continue;
+        }
+        try {
+          forgetMismatched(server, e);
+          sent.accept(send(server, batches.get(i).parts(), timestamp, batches.get(i).noSync()));
+        } catch (RuntimeException again) {
+          failure = failure == null ? again : failure;
+        }
+      } catch (RuntimeException e) {
+        failure = failure == null ? e : failure;
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  private List<Account> targets(ServerConnection server, List<Part> parts) {
+    List<Account> targets = new ArrayList<>(parts.size());
+    for (Part part : parts) {
+      Account target = target(server, part.account());
+      if (target.held()) {
+        throw held(target.phone());
+      }
+      targets.add(target);
+    }
+    return targets;
+  }
+
+  /** What a request did: {@code response} is {@code null} when it had no envelope and was not sent. */
+  private Result result(List<Account> targets, SendMessage request, Response response) {
+    List<String> declined = new ArrayList<>();
+    List<UUID> unreachable = new ArrayList<>();
+    for (Account target : targets) {
+      target.declined().forEach(d -> declined.add(target.phone() + " device " + d.deviceId()));
+      if (!target.id().equals(ownAccount) && target.trusted().isEmpty()) {
+        unreachable.add(target.id());
+      }
+    }
+    if (response == null) {
+      return new Result(0, 0, declined, unreachable, List.of());
+    }
+    List<Reached> reached = new ArrayList<>(request.getMessagesCount());
+    for (OutgoingMessage message : request.getMessagesList()) {
+      reached.add(
+          new Reached(
+              UUID.fromString(message.getDestinationAccount()),
+              message.getDestinationDevice(),
+              message.getDestinationRegistrationId()));
+    }
+    return new Result(
+        response.getSent().getServerTimestamp(), response.getSent().getEnvelopes(), declined, unreachable, reached);
+  }
+
+  /** The server knows other devices than this device did: their sessions go, the accounts are verified again. */
+  private void forgetMismatched(ServerConnection server, ServerException e) {
+    for (AccountMismatch mismatch : e.response().getMismatch().getAccountsList()) {
+      UUID account = UUID.fromString(mismatch.getAccountId());
+      for (int stale : mismatch.getStaleList()) {
+        signal.deleteSession(new SignalProtocolAddress(account.toString(), stale));
+      }
+      for (int extra : mismatch.getExtraList()) {
+        signal.deleteSession(new SignalProtocolAddress(account.toString(), extra));
+      }
+      directory.refresh(server, account);
+    }
   }
 
   /**
@@ -156,7 +227,9 @@ public final class MessageSender {
                   null));
       SignalProtocolAddress address = address(account, deviceId);
       if (!signal.containsSession(address)) {
-        startSessions(server, account, Map.of(deviceId, device), List.of(deviceId));
+        for (DeviceKeys bundle : BundleFetch.start(server, account, Map.of(deviceId, device), List.of(deviceId)).collect().values()) {
+          PairwiseEncryption.startSession(signal, address, bundle, clock);
+        }
       }
       if (!signal.containsSession(address)) {
         throw new ClientException("no session could be started with " + target.phone() + " device " + deviceId, null);
@@ -215,123 +288,14 @@ public final class MessageSender {
     return directory.cached(account).orElseGet(() -> directory.refresh(server, account));
   }
 
-  /** Accounts per batch fetch of pre-key bundles (the server takes up to 1,000). */
-  private static final int FETCHES_PER_REQUEST = 250;
-
-  /** An account's trusted devices without a session yet. */
-  private record Missing(UUID account, Map<Integer, KnownDevice> byId, List<Integer> deviceIds) {
-    GetKeys request() {
-      return GetKeys.newBuilder().setAccountId(account.toString()).addAllDeviceIds(deviceIds).build();
-    }
-  }
-
-  /** A device of an account. */
-  private record DeviceAt(String account, int deviceId) {}
-
-  /**
-   * Fetches pre-key bundles for the trusted devices that have no session yet; only bundles with the
-   * identity their primary vouched for are kept. Many accounts at once (a sender key handed to a
-   * large group) go in batch fetches, each answered by the server in one commit.
-   */
-  private Map<DeviceAt, DeviceKeys> fetchMissing(ServerConnection server, List<Account> targets) {
-    List<Missing> missing = new ArrayList<>();
-    for (Account target : targets) {
-      List<Integer> ids = new ArrayList<>();
-      Map<Integer, KnownDevice> byId = new HashMap<>();
-      for (KnownDevice device : target.trusted()) {
-        if (target.id().equals(ownAccount) && device.deviceId() == ownDevice) {
-          continue;
-        }
-        byId.put(device.deviceId(), device);
-        if (!signal.containsSession(address(target.id(), device.deviceId()))) {
-          ids.add(device.deviceId());
-        }
-      }
-      if (!ids.isEmpty()) {
-        missing.add(new Missing(target.id(), byId, ids));
-      }
-    }
-    Map<DeviceAt, DeviceKeys> bundles = new HashMap<>();
-    for (int from = 0; from < missing.size(); from += FETCHES_PER_REQUEST) {
-      List<Missing> chunk = missing.subList(from, Math.min(missing.size(), from + FETCHES_PER_REQUEST));
-      // Matched by account, not by position: the answer is the server's to order.
-      Map<String, Keys> fetched = new HashMap<>();
-      for (Keys keys : fetch(server, chunk)) {
-        fetched.putIfAbsent(keys.getAccountId(), keys);
-      }
-      for (Missing one : chunk) {
-        Keys keys = fetched.get(one.account().toString());
-        if (keys == null) {
-          continue; // no answer for it: its devices have no session and are reported as usual
-        }
-        for (DeviceKeys bundle : vouched(one, keys)) {
-          bundles.putIfAbsent(new DeviceAt(one.account().toString(), bundle.getDeviceId()), bundle);
-        }
-      }
-    }
-    return bundles;
-  }
-
-  /** Fetches the bundles of {@code missing} devices and starts sessions with those whose identity is vouched. */
-  private void startSessions(ServerConnection server, UUID account, Map<Integer, KnownDevice> byId, List<Integer> missing) {
-    Missing one = new Missing(account, byId, missing);
-    startSessions(one, fetch(server, List.of(one)).getFirst());
-  }
-
-  private static List<Keys> fetch(ServerConnection server, List<Missing> chunk) {
-    if (chunk.size() > 1) {
-      GetKeysBatch.Builder batch = GetKeysBatch.newBuilder();
-      chunk.forEach(m -> batch.addTargets(m.request()));
-      try {
-        List<Keys> keys = server.call(Request.newBuilder().setGetKeysBatch(batch)).getKeysBatch().getKeysList();
-        if (keys.size() == chunk.size()) {
-          return keys;
-        }
-      } catch (ServerException e) {
-        if (e.status() != Status.BAD_REQUEST) {
-          throw e;
-        }
-        // A server without batch fetches: one request per account, as before.
-      }
-    }
-    List<Keys> keys = new ArrayList<>(chunk.size());
-    for (Missing m : chunk) {
-      keys.add(server.call(Request.newBuilder().setGetKeys(m.request())).getKeys());
-    }
-    return keys;
-  }
-
-  private void startSessions(Missing missing, Keys keys) {
-    for (DeviceKeys bundle : vouched(missing, keys)) {
-      PairwiseEncryption.startSession(signal, address(missing.account(), bundle.getDeviceId()), bundle, clock);
-    }
-  }
-
-  /** The bundles of {@code keys} that are for {@code missing}'s account and carry the identity its primary vouched for. */
-  private static List<DeviceKeys> vouched(Missing missing, Keys keys) {
-    if (!keys.getAccountId().equals(missing.account().toString())) {
-      return List.of(); // an answer for another account: never start a session from it
-    }
-    List<DeviceKeys> out = new ArrayList<>();
-    for (DeviceKeys bundle : keys.getDevicesList()) {
-      KnownDevice known = missing.byId().get(bundle.getDeviceId());
-      if (known == null || !java.util.Arrays.equals(known.identityKey(), bundle.getIdentityKey().toByteArray())) {
-        // The bundle's identity is not the one the primary vouched for: never start a session.
-        continue;
-      }
-      out.add(bundle);
-    }
-    return out;
-  }
-
   /**
    * Starts the sessions the targets lack from fetched bundles and encrypts each part to every trusted
    * device of its account (on several threads when there are many); a device without a session
    * afterwards is declined.
    */
   private SendMessage encrypt(
-      ServerConnection server, List<Part> parts, List<Account> targets, long timestamp, boolean noSync) {
-    Map<DeviceAt, DeviceKeys> bundles = fetchMissing(server, targets);
+      List<Part> parts, List<Account> targets, Map<BundleFetch.DeviceAt, DeviceKeys> bundles, long timestamp,
+      boolean noSync) {
     List<List<PairwiseEncryption.Job>> jobs = new ArrayList<>(parts.size());
     List<PairwiseEncryption.Job> all = new ArrayList<>();
     for (int i = 0; i < parts.size(); i++) {
@@ -342,7 +306,7 @@ public final class MessageSender {
         if (target.id().equals(ownAccount) && device.deviceId() == ownDevice) {
           continue;
         }
-        DeviceKeys bundle = bundles.get(new DeviceAt(target.id().toString(), device.deviceId()));
+        DeviceKeys bundle = bundles.get(new BundleFetch.DeviceAt(target.id().toString(), device.deviceId()));
         part.add(new PairwiseEncryption.Job(address(target.id(), device.deviceId()), bundle, padded));
       }
       jobs.add(part);

@@ -207,8 +207,13 @@ public final class ServerConnection implements AutoCloseable {
 
   /** Sends a request and waits for its answer; refusals surface as {@link ServerException}. */
   public Response call(Request.Builder request) {
+    return await(request(request));
+  }
+
+  /** Waits for the answer to {@link #request}; refusals surface as {@link ServerException}, as from {@link #call}. */
+  public static Response await(CompletableFuture<Response> answer) {
     try {
-      return request(request).join();
+      return answer.join();
     } catch (CompletionException e) {
       if (e.getCause() instanceof ClientException client) {
         throw client;
