@@ -276,13 +276,18 @@ public final class GroupSender {
       }
       requests.add(new MessageSender.Batch(parts, !own));
     }
-    // Every batch stored is recorded, even when another fails: those devices hold the key.
-    pairwise.sendAll(server, requests, clock.millis(), result -> {
-      List<Share> reached =
-          result.reached().stream().map(r -> new Share(r.account(), r.deviceId(), r.registrationId())).toList();
-      groups.shared(groupId, distributionId, reached);
-      holders.addAll(reached);
-    });
+    // Every batch stored is recorded, even when another fails: those devices hold the key. In one
+    // profile commit after the last answer, not one per batch.
+    List<Share> reached = new ArrayList<>();
+    try {
+      pairwise.sendAll(server, requests, clock.millis(), result -> result.reached().forEach(
+          r -> reached.add(new Share(r.account(), r.deviceId(), r.registrationId()))));
+    } finally {
+      if (!reached.isEmpty()) {
+        groups.shared(groupId, distributionId, reached);
+        holders.addAll(reached);
+      }
+    }
     return holders;
   }
 
