@@ -23,6 +23,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -143,6 +144,54 @@ class WebhookIT {
     assertThat(cli.parley("alice", "send", "--to", BOB, "after").code()).isZero();
     await().atMost(Duration.ofSeconds(120)).until(() -> bodies(taken).contains("after"));
     assertThat(taken.stream().filter(e -> e.path("type").asText().equals("forgotten"))).hasSize(1);
+  }
+
+  @Test
+  void aHookStartedOnAnEmptyLogGetsAfterARestartWhatCameWhileItWasAway() throws Exception {
+    Cli cli = new Cli(dir);
+    for (String[] who : new String[][] {{"alice", ALICE}, {"bob", BOB}}) {
+      assertThat(cli.parley(who[0], "register", "--server", server.url(), "--phone", who[1]).code()).isZero();
+      assertThat(cli.parley(who[0], "verify", server.sms().codeFor(who[1])).code()).isZero();
+    }
+    Path bob = dir.resolve("bob");
+    assertThat(maxEventId(bob)).as("a newly registered profile has logged nothing: the hook starts on an empty log")
+        .isZero();
+
+    // The hook refuses everything (it is down, as far as the daemon can tell) until it is up.
+    AtomicBoolean up = new AtomicBoolean();
+    AtomicInteger refused = new AtomicInteger();
+    List<JsonNode> taken = new CopyOnWriteArrayList<>();
+    hook = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    hook.createContext("/hook", exchange -> {
+      byte[] body = exchange.getRequestBody().readAllBytes();
+      if (up.get()) {
+        taken.add(RpcClient.JSON.readTree(new String(body, StandardCharsets.UTF_8)));
+        exchange.sendResponseHeaders(200, -1);
+      } else {
+        refused.incrementAndGet();
+        exchange.sendResponseHeaders(503, -1);
+      }
+      exchange.close();
+    });
+    hook.start();
+    Daemon.Options options =
+        new Daemon.Options(
+            List.of(bob), false, bob, null, null, null,
+            URI.create("http://127.0.0.1:" + hook.getAddress().getPort() + "/hook"),
+            Duration.ofDays(1), ClientConfig.defaults(), new Daemon.WebhookLimits(BACKLOG, Duration.ofSeconds(5)));
+
+    daemon = Daemon.start(options);
+    assertThat(cli.parley("alice", "send", "--to", BOB, "while-away").code()).isZero();
+    await().atMost(Duration.ofSeconds(60)).until(() -> refused.get() >= 1);
+    daemon.close();
+
+    up.set(true);
+    daemon = Daemon.start(options);
+    assertThat(cli.parley("alice", "send", "--to", BOB, "after-restart").code()).isZero();
+    await().atMost(Duration.ofSeconds(60)).until(() -> bodies(taken).contains("after-restart"));
+    assertThat(bodies(taken)).as("the event logged while the hook was away comes first, once")
+        .containsExactly("while-away", "after-restart");
+    assertThat(taken).noneMatch(e -> e.path("type").asText().equals("forgotten"));
   }
 
   private static List<String> bodies(List<JsonNode> events) {

@@ -72,11 +72,10 @@ final class Webhook implements AutoCloseable {
   }
 
   void start() {
+    // A new hook hears what happens from now on, not the whole kept history. A hook with a cursor
+    // at 0 is not new: it started on an empty log and is owed everything logged since.
     EventLog log = host.feed().log();
-    if (log.cursor(cursor) == 0) {
-      // A new hook hears what happens from now on, not the whole kept history.
-      log.advance(cursor, log.lastId());
-    }
+    log.startAt(cursor, log.lastId());
     thread.start();
   }
 

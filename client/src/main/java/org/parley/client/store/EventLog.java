@@ -140,6 +140,23 @@ public final class EventLog {
     });
   }
 
+  /**
+   * Places a consumer that has no cursor yet at {@code eventId}; one that has a cursor keeps it,
+   * even at 0: that consumer started on an empty log and has taken nothing since, so everything
+   * logged after it is still owed to it (a restart must not skip it).
+   */
+  public void startAt(String consumer, long eventId) {
+    store.transaction(c -> {
+      try (PreparedStatement insert =
+          c.prepareStatement(
+              "INSERT INTO event_cursors (consumer, event_id) VALUES (?, ?) ON CONFLICT (consumer) DO NOTHING")) {
+        insert.setString(1, consumer);
+        insert.setLong(2, eventId);
+        return insert.executeUpdate();
+      }
+    });
+  }
+
   /** Moves a named consumer's cursor forward to {@code eventId}; never back. */
   public void advance(String consumer, long eventId) {
     store.transaction(c -> {

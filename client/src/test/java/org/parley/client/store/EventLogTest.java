@@ -71,6 +71,20 @@ class EventLogTest {
   }
 
   @Test
+  void aConsumerStartedOnAnEmptyLogKeepsItsCursorAtZeroWhenStartedAgain() {
+    try (ProfileStore store = ProfileStore.open(dir)) {
+      EventLog log = new EventLog(store, Clock.systemUTC());
+      log.startAt("hook", log.lastId());
+      long owed = log.append(new WarningEvent("a", "while away")).eventId();
+      log.startAt("hook", log.lastId());
+      assertThat(log.cursor("hook")).as("started before the event: still owed it").isZero();
+      assertThat(log.after(log.cursor("hook"), 10)).extracting(LoggedEvent::eventId).containsExactly(owed);
+      log.startAt("new", log.lastId());
+      assertThat(log.cursor("new")).as("a new consumer starts at the end").isEqualTo(owed);
+    }
+  }
+
+  @Test
   void cursorsMoveOnlyForwardAndAppendsWakeListeners() {
     try (ProfileStore store = ProfileStore.open(dir)) {
       EventLog log = new EventLog(store, Clock.systemUTC());
