@@ -52,7 +52,10 @@ public final class WebSocketServer implements AutoCloseable {
     IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     Class<? extends ServerChannel> channelType =
         epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-    this.group = new MultiThreadIoEventLoopGroup(io);
+    // One event loop per CPU this process may run on (Netty's default is two): a loop with more to
+    // do per wake-up reads and writes more per system call, and loops beyond the CPUs only take
+    // turns (a server pinned to one core ran four loops on it, switching between them per message).
+    this.group = new MultiThreadIoEventLoopGroup(Math.max(1, Runtime.getRuntime().availableProcessors()), io);
     this.open = new DefaultChannelGroup("connections", group.next());
     this.hooks = acks;
     Endpoints endpoints =
