@@ -167,6 +167,13 @@ class WebGroupsIT {
     });
   }
 
+  /** The group change lines of the open chat, top to bottom. */
+  @SuppressWarnings("unchecked")
+  static List<String> groupLines() {
+    return (List<String>) ((JavascriptExecutor) browser).executeScript(
+        "return [...document.querySelectorAll(\"#messages .msg.system[data-kind='group'] p\")].map((p) => p.textContent);");
+  }
+
   static boolean listed(String phone) {
     return !browser.findElements(By.cssSelector("#group-member-list li[data-phone='" + phone + "']")).isEmpty();
   }
@@ -257,6 +264,14 @@ class WebGroupsIT {
       await("the new name, live").atMost(Duration.ofSeconds(30)).until(() -> byId("chat-title").getText().equals("Climbing club"));
       await("the new member, live").atMost(Duration.ofSeconds(30)).until(() -> listed(DAVE));
       assertThat(byId("group-rename-name").getDomProperty("value")).isEqualTo("Climbing club");
+      // Every change is a centred line in the chat: those made in the page, and Bob's, taken in and checked.
+      List<String> changes = List.of(
+          "You created the group \u201CClimbing\u201D", "You added " + CAROL, "You removed " + CAROL,
+          "You made " + BOB + " an admin", BOB + " renamed the group to \u201CClimbing club\u201D", BOB + " added " + DAVE);
+      await("the changes as lines in the chat").atMost(Duration.ofSeconds(30)).until(() -> groupLines().equals(changes));
+      assertThat(((JavascriptExecutor) browser).executeScript(
+              "return getComputedStyle(document.querySelector(\"#messages .msg.system[data-kind='group']\")).justifyContent"))
+          .as("a system line, centred").isEqualTo("center");
 
       ok("bob", "groups", "admin", group, ALICE, "--revoke");
       await("no longer an admin, live").atMost(Duration.ofSeconds(30))

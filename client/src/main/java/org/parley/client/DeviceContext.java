@@ -117,7 +117,8 @@ final class DeviceContext {
   /** This device's verified copy of its groups, kept from signed changes. */
   GroupRoster groupRoster(GroupStore groups) {
     return new GroupRoster(
-        groups, directory(), local.account(), local.deviceId(), signal.getIdentityKeyPair().getPublicKey());
+        groups, directory(), local.account(), local.deviceId(), signal.getIdentityKeyPair().getPublicKey(),
+        new GroupLines(history, contacts, local.account(), clock));
   }
 
   Names names() {

@@ -125,7 +125,8 @@ class RetryRequestIT {
 
       receive(alice);
       assertThat(messages(receive(bob))).extracting(MessageEvent::body).containsExactly("g2");
-      assertThat(bob.history(null, group, 10)).extracting(MessageEvent::body).containsExactly("g1", "g2");
+      assertThat(bob.history(null, group, 10)).filteredOn(m -> m.kind() == null).extracting(MessageEvent::body)
+          .containsExactly("g1", "g2");
       receive(alice);
       assertThat(messages(receive(bob))).as("once").isEmpty();
 

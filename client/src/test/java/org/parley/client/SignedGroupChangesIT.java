@@ -121,7 +121,8 @@ class SignedGroupChangesIT {
       List<ClientEvent> events = receiveUntil(bob, e -> refusedFromEve(e).size() >= 2);
       assertThat(messages(events)).isEmpty();
       assertThat(refusedFromEve(events)).as("her group key, then her message").hasSize(2);
-      assertThat(bob.history(null, group, 10)).isEmpty();
+      assertThat(bob.history(null, group, 10)).as("only the line of the group's creation")
+          .allSatisfy(m -> assertThat(m.kind()).isEqualTo("group"));
     }
   }
 
@@ -155,6 +156,8 @@ class SignedGroupChangesIT {
           .extracting(GroupWarningEvent::code).containsExactly(
               "group-change-refused", "group-change-refused", "group-change-refused", "group-change-refused");
       assertThat(refused).noneMatch(GroupEvent.class::isInstance);
+      assertThat(groupLines(bob, group)).as("a refused change is no line in the chat")
+          .containsExactly(ALICE + " created the group \u201Cfamily\u201D");
 
       // The real next change, signed by Alice, is believed: the forged ones took no version.
       alice.groups().remove(group, CAROL);
@@ -164,7 +167,14 @@ class SignedGroupChangesIT {
               .containsExactly("removed", ALICE, List.of(CAROL), 2L));
       assertThat(bob.groups().list()).singleElement()
           .satisfies(g -> assertThat(g.members()).extracting(GroupChats.MemberView::phone).containsExactly(ALICE, BOB));
+      assertThat(groupLines(bob, group))
+          .containsExactly(ALICE + " created the group \u201Cfamily\u201D", ALICE + " removed " + CAROL);
     }
+  }
+
+  /** The group change lines in a member's copy of the chat. */
+  private static List<String> groupLines(Device device, String group) {
+    return device.history(null, group, 100).stream().filter(m -> "group".equals(m.kind())).map(MessageEvent::body).toList();
   }
 
   private static List<GroupWarningEvent> refusedFromEve(List<ClientEvent> events) {

@@ -221,6 +221,8 @@ function groupsChanged() {
   if (page.open?.group) {
     chatHeader();
     groupPanel.render();
+    // The change is a line in the chat, which the device wrote as it checked the change.
+    conversation.latest().catch(() => {});
   }
 }
 

@@ -74,6 +74,18 @@ export class Conversation {
     }
   }
 
+  // Lines the device wrote into the open chat on its own (a group change it verified): the event that
+  // told of the change does not carry them, so the newest page is asked for and what is new added.
+  async latest() {
+    const chat = this.chat;
+    if (!chat) return;
+    const messages = await this.fetch(null);
+    if (this.chat !== chat) return;
+    for (const m of messages) {
+      if (!this.rows.has(m.id)) this.add(m);
+    }
+  }
+
   // Whether a message event belongs to the open chat.
   holds(m) {
     if (!this.chat) return false;
@@ -196,7 +208,7 @@ export class Conversation {
 
   row(m) {
     if (m.type === 'system') {
-      return el('div', { class: 'msg system', id: 'm-' + m.id }, el('p', { text: m.body }));
+      return el('div', { class: 'msg system', id: 'm-' + m.id, 'data-kind': m.kind || '' }, el('p', { text: m.body }));
     }
     if (m.type === 'message' && m.status in PLACEHOLDER) {
       return this.placeholderRow(m);

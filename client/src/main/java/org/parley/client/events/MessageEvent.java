@@ -2,6 +2,7 @@ package org.parley.client.events;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
 /**
@@ -13,7 +14,7 @@ import java.util.List;
  * @param status for a received message {@code unread} or {@code read}; for a sent one {@code
  *     pending} (kept in the outbox until the server is reachable), {@code sent}, {@code
  *     delivered}, {@code read}; {@code system} for a line the device wrote itself (type
- *     {@value #SYSTEM}: a chat assigned to an agent)
+ *     {@value #SYSTEM}: a chat assigned to an agent, a verified group change; see {@link #kind()})
  * @param name the address book's name for the other party (the sender of a received message, the
  *     recipient of a sent 1:1 message), if it has one (app state, docs/PROTOCOL.md §13); no field otherwise
  * @param attachments the files the message carries (docs/PROTOCOL.md §14; README.md, commands); no field when it has none
@@ -35,6 +36,9 @@ public record MessageEvent(
   public static final String RECEIVED = "message";
   public static final String SENT = "sent";
   public static final String SYSTEM = "system";
+
+  /** The id prefix of a line for a group change (then {@code group-<group id>-<version>}). */
+  public static final String GROUP_LINE = "group-";
 
   public MessageEvent(
       String type, String id, String from, int fromDevice, String to, String group, String body, long timestamp,
@@ -62,6 +66,20 @@ public record MessageEvent(
   /** The same message with its attachments. */
   public MessageEvent withAttachments(List<AttachmentView> value) {
     return new MessageEvent(type, id, from, fromDevice, to, group, body, timestamp, serverTimestamp, status, name, value);
+  }
+
+  /**
+   * What a {@value #SYSTEM} line tells: {@code group} (a group change this device verified: who added,
+   * removed, renamed, named an admin, left) or {@code assigned} (the chat was assigned to an agent);
+   * no field for other messages. The device names its own lines, so the id says which.
+   */
+  @JsonProperty(value = "kind", access = JsonProperty.Access.READ_ONLY)
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public String kind() {
+    if (!SYSTEM.equals(type)) {
+      return null;
+    }
+    return id != null && id.startsWith(GROUP_LINE) ? "group" : "assigned";
   }
 
   /** The number of the other party of the chat: the sender, or the recipient of a sent 1:1 message. */

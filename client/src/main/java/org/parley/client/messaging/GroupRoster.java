@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.parley.client.ClientException;
+import org.parley.client.GroupLines;
 import org.parley.client.events.ClientEvent;
 import org.parley.client.events.GroupEvent;
 import org.parley.client.events.GroupWarningEvent;
@@ -47,13 +48,18 @@ public final class GroupRoster {
   private final UUID ownAccount;
   private final int ownDevice;
   private final IdentityKey ownIdentity;
+  private final GroupLines lines;
 
-  public GroupRoster(GroupStore store, DeviceDirectory directory, UUID ownAccount, int ownDevice, IdentityKey ownIdentity) {
+  /** @param lines where each change kept (made here, or checked) becomes a line in the group's chat */
+  public GroupRoster(
+      GroupStore store, DeviceDirectory directory, UUID ownAccount, int ownDevice, IdentityKey ownIdentity,
+      GroupLines lines) {
     this.store = store;
     this.directory = directory;
     this.ownAccount = ownAccount;
     this.ownDevice = ownDevice;
     this.ownIdentity = ownIdentity;
+    this.lines = lines;
   }
 
   public Optional<LocalGroup> get(String groupId) {
@@ -63,7 +69,10 @@ public final class GroupRoster {
   /** Stores a change this device made and signed, once the server has accepted it. */
   public LocalGroup applyOwn(MembershipChange change, Group described) {
     Membership after = Membership.of(change);
-    keep(after, phones(described));
+    Optional<Membership> before = store.get(change.getGroupId()).filter(LocalGroup::member).map(LocalGroup::membership);
+    Map<UUID, String> phones = phones(described);
+    keep(after, phones);
+    lines.verified(before, change, phones);
     return store.get(change.getGroupId()).orElseThrow();
   }
 
@@ -203,6 +212,8 @@ public final class GroupRoster {
     }
     verifySigner(server, change, signed);
     keep(after, phones);
+    // Only now, verified and kept, does the change become a line in the chat.
+    lines.verified(before, change, phones);
     events.add(event(change, before, phones));
   }
 
