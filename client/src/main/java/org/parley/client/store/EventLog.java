@@ -117,7 +117,7 @@ public final class EventLog {
   /**
    * Whether some events after {@code eventId} are no longer kept (forgotten as too old): a consumer
    * coming back from there is told it missed them. Ids are handed out without holes, and only
-   * {@link #forgetBefore} removes events, oldest first.
+   * {@link #forgetBefore} removes events, always a prefix of the ids.
    */
   public boolean forgottenAfter(long eventId) {
     long last = lastId();
@@ -179,12 +179,20 @@ public final class EventLog {
   /**
    * Forgets events logged before {@code time}, but none after {@code acknowledged}: a consumer that
    * must get every event (the daemon's webhook) has not taken those yet. Returns how many.
+   *
+   * <p>What goes is always a prefix of the ids: everything up to the newest event logged before
+   * {@code time}. Times need not grow with ids (the clock may step back; two threads may take their
+   * time in one order and commit in the other), and deleting by time alone could take an event from
+   * the middle, which {@link #forgottenAfter} would not see as a gap. An event with a later time but
+   * an older id than one that goes was in truth logged before it, so it is at least as old.
    */
   public int forgetBefore(long time, long acknowledged) {
     return store.transaction(c -> {
-      try (PreparedStatement delete = c.prepareStatement("DELETE FROM events WHERE at < ? AND event_id <= ?")) {
-        delete.setLong(1, time);
-        delete.setLong(2, acknowledged);
+      try (PreparedStatement delete =
+          c.prepareStatement(
+              "DELETE FROM events WHERE event_id <= MIN(?, (SELECT MAX(event_id) FROM events WHERE at < ?))")) {
+        delete.setLong(1, acknowledged);
+        delete.setLong(2, time);
         return delete.executeUpdate();
       }
     });
