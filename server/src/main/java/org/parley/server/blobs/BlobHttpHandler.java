@@ -388,7 +388,7 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
     if (finished) {
       return;
     }
-    finish().thenRun(() -> ctx.executor().execute(() -> {
+    finish(ctx).thenRun(() -> ctx.executor().execute(() -> {
       // 204 and HEAD answers have no body; the others a line of text.
       String text = answer.text().isEmpty() ? "" : answer.text() + "\n";
       FullHttpResponse response =
@@ -427,13 +427,11 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
   }
 
   /** Drops whatever is left of the request; completes once an unfinished upload has been discarded. */
-  private CompletableFuture<Void> finish() {
+  private CompletableFuture<Void> finish(ChannelHandlerContext ctx) {
+    // What arrived and was not handed to the disk yet goes there too: a resumed upload continues after it.
+    flushBatch(ctx, false);
     finished = true;
     releaseEarly();
-    if (batch != null) {
-      batch.release();
-      batch = null;
-    }
     BlobStore.Upload unfinished = upload;
     if (unfinished != null) {
       disk = disk.thenRunAsync(() -> closeQuietly(unfinished), blocking);
@@ -467,7 +465,7 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     if (ours) {
-      finish();
+      finish(ctx);
     }
     ctx.fireChannelInactive();
   }
