@@ -45,7 +45,16 @@ final class GroupCommitWriter implements AutoCloseable {
   }
 
   <T> CompletableFuture<T> submit(SqlWork<T> work) {
-    Task<T> task = new Task<>(work);
+    return submit(work, true);
+  }
+
+  /**
+   * @param guarded whether the work runs under a savepoint of its own, so that its failure undoes
+   *     it and nothing else in the batch; work that is as good done in part as not at all
+   *     (deleting acked envelopes) skips the two statements
+   */
+  <T> CompletableFuture<T> submit(SqlWork<T> work, boolean guarded) {
+    Task<T> task = new Task<>(work, guarded);
     if (closing) {
       task.future.completeExceptionally(new IllegalStateException("storage is closed"));
       return task.future;
@@ -143,12 +152,14 @@ final class GroupCommitWriter implements AutoCloseable {
 
   private static final class Task<T> {
     private final SqlWork<T> work;
+    private final boolean guarded;
     private final CompletableFuture<T> future = new CompletableFuture<>();
     private T result;
     private Throwable failure;
 
-    Task(SqlWork<T> work) {
+    Task(SqlWork<T> work, boolean guarded) {
       this.work = work;
+      this.guarded = guarded;
     }
 
     /**
@@ -158,7 +169,7 @@ final class GroupCommitWriter implements AutoCloseable {
     void runIn(Connection connection, StatementCache statements) {
       boolean saved = false;
       try {
-        if (statements != null) {
+        if (statements != null && guarded) {
           statements.get("SAVEPOINT task").execute();
           saved = true;
         }

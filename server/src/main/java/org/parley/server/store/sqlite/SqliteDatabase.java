@@ -94,6 +94,14 @@ final class SqliteDatabase implements AutoCloseable {
     return writer.submit(work);
   }
 
+  /**
+   * Writes work that is as good done in part as not at all (deleting acked envelopes) without a
+   * savepoint of its own: if it fails halfway, what it did stays and commits with the batch.
+   */
+  <T> CompletableFuture<T> writePartialOk(SqlWork<T> work) {
+    return writer.submit(work, false);
+  }
+
   /** Writes and waits for the commit; for callers already off the network threads. */
   <T> T writeAndWait(SqlWork<T> work) {
     try {

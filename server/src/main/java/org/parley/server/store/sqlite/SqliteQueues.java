@@ -113,7 +113,9 @@ final class SqliteQueues implements Queues {
   @Override
   public CompletableFuture<Void> delete(DeviceAddress device, List<Long> seqs) {
     boolean counted = lengths.containsKey(device);
-    return db.write(
+    // Without a savepoint: a delete that fails halfway leaves some acked envelopes deleted and the
+    // rest queued (they come again and are acked again), and the count is taken afresh (below).
+    return db.writePartialOk(
             c -> {
               // One statement per envelope that deletes it and says how big it was (prepared once).
               PreparedStatement delete =
@@ -122,9 +124,10 @@ final class SqliteQueues implements Queues {
                       "DELETE FROM queue WHERE seq = ? AND account_id = ? AND device_id = ? RETURNING length(envelope)");
               long deleted = 0;
               long bytes = 0;
+              String account = device.account().toString();
               for (long seq : seqs) {
                 delete.setLong(1, seq);
-                delete.setString(2, device.account().toString());
+                delete.setString(2, account);
                 delete.setInt(3, device.device());
                 try (ResultSet rs = delete.executeQuery()) {
                   while (rs.next()) {
@@ -135,6 +138,11 @@ final class SqliteQueues implements Queues {
               }
               return new long[] {deleted, bytes};
             })
+        .whenComplete((deleted, failure) -> {
+          if (failure != null) {
+            lengths.remove(device);
+          }
+        })
         .thenAccept(
             deleted -> {
               Usage usage = lengths.get(device);

@@ -63,6 +63,23 @@ class GroupCommitWriterTest {
   }
 
   @Test
+  void workWithoutASavepointKeepsWhatItDidBeforeFailingAndTheOthersKeepTheirs() throws Exception {
+    Gate gate = holdTheWriter();
+    CompletableFuture<Integer> first = writer.submit(c -> insert(c, "first"));
+    CompletableFuture<Integer> partial = writer.submit(c -> {
+      insert(c, "done-before-failing");
+      throw new SQLException("failed after its first statement");
+    }, false);
+    CompletableFuture<Integer> last = writer.submit(c -> insert(c, "last"));
+    gate.release();
+
+    assertThat(last.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+    assertThat(first.join()).isEqualTo(1);
+    assertThatThrownBy(partial::join).hasRootCauseMessage("failed after its first statement");
+    assertThat(committedRows()).containsExactlyInAnyOrder("first", "done-before-failing", "last");
+  }
+
+  @Test
   void aFailingTaskAloneInItsBatchLeavesNothingBehind() throws Exception {
     // Alone in its batch a task runs without a savepoint: the batch is rolled back instead.
     CompletableFuture<Integer> failing = writer.submit(c -> {
