@@ -24,7 +24,7 @@ import org.parley.server.testing.TestDevice;
 /**
  * Issue 11, connections: strangers open connections and never speak. Per address they get only so
  * many, each is closed after a short while without credentials, and a flood from many addresses
- * only evicts the oldest strangers: the server stays under its connection cap, and linked devices
+ * only evicts strangers: the server stays under its connection cap, and linked devices
  * keep their connections and can open new ones throughout.
  */
 class ConnectionFloodAbuseIT {

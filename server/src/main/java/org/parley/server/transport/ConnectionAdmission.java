@@ -1,10 +1,12 @@
 package org.parley.server.transport;
 
 import io.netty.channel.Channel;
+import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.random.RandomGenerator;
 
 /**
  * The server's connection caps (issue 11). Every connection counts against a global cap kept below
@@ -13,13 +15,17 @@ import java.util.TreeMap;
  * to make room.
  *
  * <p>Which one is decided only by what the server has verified: the client address (the TCP peer,
- * or what a trusted proxy said). The most crowded address gives way first, and of its connections
- * the oldest. A flood from a few addresses therefore only ever evicts the flood, while a device
- * connecting from its own address (its credentials still being read from the store), a companion
- * waiting on its provisioning socket and a client registering all keep their connection. What a
- * stranger merely says earns nothing: an earlier version ranked every connection that had sent an
- * Authorization header above the silent ones, so a flood of garbage credentials pushed out exactly
- * those silent legitimate connections.
+ * or what a trusted proxy said). The most crowded addresses give way first, and among their
+ * connections one drawn at random. A flood from a few addresses therefore only ever evicts the
+ * flood, while a device connecting from its own address (its credentials still being read from the
+ * store), a companion waiting on its provisioning socket and a client registering all keep their
+ * connection. A flood from many addresses, one connection each, makes every stranger equally
+ * crowded; the draw then gives each the same small chance per new connection. Taking the oldest
+ * instead let such a flood close a companion's provisioning socket (which lives minutes) with
+ * certainty after as many fresh connections as the strangers' cap. What a stranger merely says
+ * earns nothing: an earlier version ranked every connection that had sent an Authorization header
+ * above the silent ones, so a flood of garbage credentials pushed out exactly those silent
+ * legitimate connections.
  */
 public final class ConnectionAdmission {
   /** What admission decided for a new connection. */
@@ -36,25 +42,31 @@ public final class ConnectionAdmission {
   private final int maxConnections;
   private final int maxUnauthenticated;
   private final int maxPerAddress;
+  private final RandomGenerator random;
   private int total;
   /** Each stranger's address key. */
   private final Map<Channel, String> strangers = new HashMap<>();
-  /** The strangers of each address, in arrival order. */
-  private final Map<String, LinkedHashSet<Channel>> byAddress = new HashMap<>();
-  /** Addresses by how many strangers they hold; within a count, in the order they reached it. */
-  private final TreeMap<Integer, LinkedHashSet<String>> crowding = new TreeMap<>();
+  /** The strangers of each address. */
+  private final Map<String, Drawable<Channel>> byAddress = new HashMap<>();
+  /** Addresses by how many strangers they hold. */
+  private final TreeMap<Integer, Drawable<String>> crowding = new TreeMap<>();
 
-  public ConnectionAdmission(int maxConnections, int maxUnauthenticated, int maxPerAddress) {
+  /** @param random draws whom to evict among equally crowded addresses; unpredictable outside tests */
+  public ConnectionAdmission(int maxConnections, int maxUnauthenticated, int maxPerAddress, RandomGenerator random) {
     this.maxConnections = maxConnections;
     this.maxUnauthenticated = maxUnauthenticated;
     this.maxPerAddress = maxPerAddress;
+    this.random = random;
   }
 
-  /** Caps from the limits: 0 for the global cap means the open-files limit less a reserve. */
+  /**
+   * Caps from the limits: 0 for the global cap means the open-files limit less a reserve. The draw
+   * is a SecureRandom's: an attacker who could predict it could again pick whom a flood evicts.
+   */
   public static ConnectionAdmission of(int maxConnections, int maxUnauthenticated, int maxPerAddress) {
     int max = maxConnections > 0 ? maxConnections : fromOpenFilesLimit();
     int unauthenticated = maxUnauthenticated > 0 ? Math.min(maxUnauthenticated, max) : Math.max(1, max / 2);
-    return new ConnectionAdmission(max, unauthenticated, maxPerAddress);
+    return new ConnectionAdmission(max, unauthenticated, maxPerAddress, new SecureRandom());
   }
 
   /**
@@ -91,8 +103,10 @@ public final class ConnectionAdmission {
     }
     Channel evicted = null;
     if (strangers.size() >= maxUnauthenticated) {
-      String mostCrowded = crowding.lastEntry().getValue().getFirst();
-      evicted = byAddress.get(mostCrowded).getFirst();
+      // Every most crowded address holds as many: an address drawn evenly, then one of its
+      // connections, is a connection drawn evenly among all of theirs.
+      String mostCrowded = crowding.lastEntry().getValue().draw(random);
+      evicted = byAddress.get(mostCrowded).draw(random);
       forget(evicted);
     }
     total++;
@@ -129,13 +143,13 @@ public final class ConnectionAdmission {
   }
 
   private int held(String address) {
-    LinkedHashSet<Channel> channels = byAddress.get(address);
+    Drawable<Channel> channels = byAddress.get(address);
     return channels == null ? 0 : channels.size();
   }
 
   private void add(Channel channel, String address) {
     strangers.put(channel, address);
-    LinkedHashSet<Channel> channels = byAddress.computeIfAbsent(address, a -> new LinkedHashSet<>());
+    Drawable<Channel> channels = byAddress.computeIfAbsent(address, a -> new Drawable<>());
     move(address, channels.size(), channels.size() + 1);
     channels.add(channel);
   }
@@ -145,7 +159,7 @@ public final class ConnectionAdmission {
     if (address == null) {
       return;
     }
-    LinkedHashSet<Channel> channels = byAddress.get(address);
+    Drawable<Channel> channels = byAddress.get(address);
     channels.remove(channel);
     move(address, channels.size() + 1, channels.size());
     if (channels.isEmpty()) {
@@ -156,14 +170,53 @@ public final class ConnectionAdmission {
   /** Moves an address from one crowding count to another (0 is not kept). */
   private void move(String address, int from, int to) {
     if (from > 0) {
-      LinkedHashSet<String> bucket = crowding.get(from);
+      Drawable<String> bucket = crowding.get(from);
       bucket.remove(address);
       if (bucket.isEmpty()) {
         crowding.remove(from);
       }
     }
     if (to > 0) {
-      crowding.computeIfAbsent(to, n -> new LinkedHashSet<>()).add(address);
+      crowding.computeIfAbsent(to, n -> new Drawable<>()).add(address);
+    }
+  }
+
+  /**
+   * A set that draws a member at random in constant time: under a flood from many addresses one
+   * crowding count holds up to the strangers' cap of them, and each new connection draws once.
+   */
+  private static final class Drawable<T> {
+    private final ArrayList<T> members = new ArrayList<>();
+    private final HashMap<T, Integer> positions = new HashMap<>();
+
+    void add(T member) {
+      positions.put(member, members.size());
+      members.add(member);
+    }
+
+    /** Moves the last member into the removed one's place. */
+    void remove(T member) {
+      Integer at = positions.remove(member);
+      if (at == null) {
+        return;
+      }
+      T last = members.removeLast();
+      if (at < members.size()) {
+        members.set(at, last);
+        positions.put(last, at);
+      }
+    }
+
+    T draw(RandomGenerator random) {
+      return members.get(random.nextInt(members.size()));
+    }
+
+    int size() {
+      return members.size();
+    }
+
+    boolean isEmpty() {
+      return members.isEmpty();
     }
   }
 }

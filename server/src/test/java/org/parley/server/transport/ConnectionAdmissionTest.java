@@ -5,17 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Eviction order under a flood of strangers: only verified facts count (the client address), never
- * what a stranger sent. The most crowded address gives way first, oldest connection first, so a
- * device, a provisioning socket or a registering client on its own address outlives any number of
- * newer strangers from a few flooding addresses, however long its credentials take to check.
+ * Eviction under a flood of strangers: only verified facts count (the client address), never what a
+ * stranger sent. The most crowded addresses give way first, one of their connections drawn at
+ * random, so a device, a provisioning socket or a registering client on its own address outlives
+ * any number of newer strangers from a few flooding addresses, however long its credentials take
+ * to check, and a flood from many addresses cannot pick whom it evicts.
  */
 class ConnectionAdmissionTest {
-  private final ConnectionAdmission admission = new ConnectionAdmission(10_000, 200, 20);
+  private final SplittableRandom random = new SplittableRandom(20261127);
+  private final ConnectionAdmission admission = admission(10_000, 200, 20);
 
   @Test
   void aFloodFromFewAddressesOnlyEvictsTheFloodHoweverLongADeviceWaits() {
@@ -36,37 +41,67 @@ class ConnectionAdmissionTest {
   }
 
   @Test
-  void theMostCrowdedAddressGivesWayOldestFirst() {
-    ConnectionAdmission small = new ConnectionAdmission(100, 4, 10);
+  void theMostCrowdedAddressGivesWay() {
+    ConnectionAdmission small = admission(100, 4, 10);
     Channel lone = new EmbeddedChannel();
-    Channel first = new EmbeddedChannel();
-    Channel second = new EmbeddedChannel();
-    Channel third = new EmbeddedChannel();
-    small.admit(first, "10.0.0.2");
+    List<Channel> crowded = List.of(new EmbeddedChannel(), new EmbeddedChannel(), new EmbeddedChannel());
+    small.admit(crowded.get(0), "10.0.0.2");
     small.admit(lone, "10.0.0.1");
-    small.admit(second, "10.0.0.2");
-    small.admit(third, "10.0.0.2");
+    small.admit(crowded.get(1), "10.0.0.2");
+    small.admit(crowded.get(2), "10.0.0.2");
 
-    assertThat(evicted(small.admit(new EmbeddedChannel(), "10.0.0.3"))).isSameAs(first);
-    assertThat(evicted(small.admit(new EmbeddedChannel(), "10.0.0.4"))).isSameAs(second);
+    Channel evicted = evicted(small.admit(new EmbeddedChannel(), "10.0.0.3"));
+    assertThat(crowded).contains(evicted);
+    assertThat(evicted(small.admit(new EmbeddedChannel(), "10.0.0.4"))).isIn(crowded).isNotSameAs(evicted);
     assertThat(small.unauthenticated()).isEqualTo(4);
   }
 
+  /**
+   * A flood from many addresses, one connection each: the companion's provisioning socket, the
+   * oldest stranger, is evicted no more often than any other (taking the oldest evicted it first,
+   * every time). Counted over many draws of a seeded generator.
+   */
   @Test
-  void whenEveryAddressHoldsOneTheOldestGoes() {
-    ConnectionAdmission small = new ConnectionAdmission(100, 3, 10);
-    Channel older = new EmbeddedChannel();
-    Channel newer = new EmbeddedChannel();
-    small.admit(older, "10.0.0.1");
-    small.admit(newer, "10.0.0.2");
-    small.admit(new EmbeddedChannel(), "10.0.0.3");
-    assertThat(evicted(small.admit(new EmbeddedChannel(), "10.0.0.4"))).isSameAs(older);
-    assertThat(evicted(small.admit(new EmbeddedChannel(), "10.0.0.5"))).isSameAs(newer);
+  void whenEveryAddressHoldsOneEachIsAsLikelyToGoTheOldestNoMore() {
+    int trials = 4_000;
+    List<Channel> strangers = channels(4);
+    Channel newcomer = new EmbeddedChannel();
+    Map<Integer, Integer> evictions = new HashMap<>();
+    for (int trial = 0; trial < trials; trial++) {
+      ConnectionAdmission small = admission(100, 4, 10);
+      for (int i = 0; i < strangers.size(); i++) {
+        small.admit(strangers.get(i), "10.0.0." + i);
+      }
+      Channel evicted = evicted(small.admit(newcomer, "10.0.1.1"));
+      evictions.merge(strangers.indexOf(evicted), 1, Integer::sum);
+    }
+    assertThat(evictions).as("which stranger (0: the oldest) went, how often").containsOnlyKeys(0, 1, 2, 3);
+    assertThat(evictions.values()).allSatisfy(n -> assertThat(n).isBetween(trials / 4 * 8 / 10, trials / 4 * 12 / 10));
+  }
+
+  @Test
+  void amongEquallyCrowdedAddressesEachOfTheirConnectionsIsAsLikelyToGo() {
+    int trials = 6_000;
+    List<Channel> crowded = channels(6);
+    Channel lone = new EmbeddedChannel();
+    Channel newcomer = new EmbeddedChannel();
+    Map<Integer, Integer> evictions = new HashMap<>();
+    for (int trial = 0; trial < trials; trial++) {
+      ConnectionAdmission small = admission(100, 7, 10);
+      for (int i = 0; i < crowded.size(); i++) {
+        small.admit(crowded.get(i), i % 2 == 0 ? "10.0.0.1" : "10.0.0.2");
+      }
+      small.admit(lone, "10.0.0.3");
+      Channel evicted = evicted(small.admit(newcomer, "10.0.0.4"));
+      evictions.merge(crowded.indexOf(evicted), 1, Integer::sum);
+    }
+    assertThat(evictions).as("never the lone address's (-1)").containsOnlyKeys(0, 1, 2, 3, 4, 5);
+    assertThat(evictions.values()).allSatisfy(n -> assertThat(n).isBetween(trials / 6 * 8 / 10, trials / 6 * 12 / 10));
   }
 
   @Test
   void anAuthenticatedDeviceIsNeverEvictedAndNoLongerCounts() {
-    ConnectionAdmission small = new ConnectionAdmission(100, 2, 10);
+    ConnectionAdmission small = admission(100, 2, 10);
     Channel device = new EmbeddedChannel();
     small.admit(device, "10.0.0.1");
     small.authenticated(device);
@@ -78,7 +113,7 @@ class ConnectionAdmissionTest {
 
   @Test
   void perAddressCountIsReleasedWhenCredentialsCheckOutOrTheConnectionCloses() {
-    ConnectionAdmission small = new ConnectionAdmission(100, 50, 2);
+    ConnectionAdmission small = admission(100, 50, 2);
     Channel a = new EmbeddedChannel();
     Channel b = new EmbeddedChannel();
     assertThat(small.admit(a, "10.0.0.1")).isInstanceOf(ConnectionAdmission.Admitted.class);
@@ -94,7 +129,7 @@ class ConnectionAdmissionTest {
 
   @Test
   void theGlobalCapRefusesNewConnectionsUntilOneCloses() {
-    ConnectionAdmission capped = new ConnectionAdmission(3, 3, 10);
+    ConnectionAdmission capped = admission(3, 3, 10);
     Channel[] devices = {new EmbeddedChannel(), new EmbeddedChannel(), new EmbeddedChannel()};
     for (int i = 0; i < devices.length; i++) {
       assertThat(capped.admit(devices[i], "10.0.0." + i)).isInstanceOf(ConnectionAdmission.Admitted.class);
@@ -110,7 +145,7 @@ class ConnectionAdmissionTest {
 
   @Test
   void aClientATrustedProxyNamesIsCountedUnderItsOwnAddress() {
-    ConnectionAdmission behindProxy = new ConnectionAdmission(10, 10, 1);
+    ConnectionAdmission behindProxy = admission(10, 10, 1);
     Channel viaProxy = new EmbeddedChannel();
     Channel again = new EmbeddedChannel();
     behindProxy.admit(viaProxy, null);
@@ -119,6 +154,19 @@ class ConnectionAdmissionTest {
     assertThat(behindProxy.rekey(again, "203.0.113.7")).as("a second stranger from the same client").isFalse();
     assertThat(behindProxy.rekey(again, "203.0.113.8")).isTrue();
     assertThat(behindProxy.unauthenticated()).isEqualTo(2);
+  }
+
+  /** The test's draws are one seeded generator's, so a run is repeatable. */
+  private ConnectionAdmission admission(int maxConnections, int maxUnauthenticated, int maxPerAddress) {
+    return new ConnectionAdmission(maxConnections, maxUnauthenticated, maxPerAddress, random);
+  }
+
+  private static List<Channel> channels(int count) {
+    List<Channel> channels = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      channels.add(new EmbeddedChannel());
+    }
+    return channels;
   }
 
   private Channel admitted(Channel channel, String address) {
