@@ -22,6 +22,9 @@ import org.parley.client.events.MessageEvent;
 import org.parley.protocol.DeviceListSignatures;
 import org.parley.protocol.wire.DeviceKind;
 import org.parley.protocol.wire.DeviceList;
+import org.parley.protocol.wire.Envelope;
+import org.parley.protocol.wire.GroupChange;
+import org.parley.protocol.wire.GroupMember;
 import org.parley.protocol.wire.DeviceListEntry;
 import org.parley.protocol.wire.SignedDeviceList;
 import org.parley.protocol.wire.UnlinkReason;
@@ -94,7 +97,30 @@ class LargeGroupHandoverIT {
       assertThat(queues.length(new DeviceAddress(forgedAccount, 1))).isEqualTo(1);
       assertThat(queues.length(new DeviceAddress(forgedAccount, 2))).isEqualTo(3);
       assertThat(queues.length(new DeviceAddress(accounts.getFirst(), 2))).isEqualTo(3);
+
+      // A change to the large group costs each member a notice about the size of the signed change itself:
+      // not the group's 500 devices, its history and every number again (a creation of 1,024 members once
+      // wrote 2,047 notices of 265 KB: 540 MB).
+      String newcomer = "+15553999999";
+      UUID added = create(server.server().storage().accounts(), newcomer);
+      alice.groups().add(group, newcomer);
+      GroupChange toMember = lastNotice(server, new DeviceAddress(accounts.getFirst(), 1));
+      assertThat(toMember.getGroup().getDevicesCount()).isZero();
+      assertThat(toMember.getGroup().getChangesCount()).isZero();
+      assertThat(toMember.getGroup().getMembersList()).extracting(GroupMember::getPhone).containsExactlyInAnyOrder(ALICE, newcomer);
+      assertThat(toMember.getSerializedSize()).isLessThan(toMember.getSigned().getSerializedSize() + 500);
+      // The newcomer knows nobody yet: its notice has every member's number, still no devices.
+      GroupChange toNewcomer = lastNotice(server, new DeviceAddress(added, 1));
+      assertThat(toNewcomer.getGroup().getMembersCount()).isEqualTo(SYNTHETIC + 3);
+      assertThat(toNewcomer.getGroup().getDevicesCount()).isZero();
+      alice.groups().sendText(group, "welcome");
+      assertThat(messages(receiveMessages(bob, 1))).extracting(MessageEvent::body).containsExactly("welcome");
     }
+  }
+
+  private static GroupChange lastNotice(TestServer server, DeviceAddress device) throws Exception {
+    byte[] queued = server.server().storage().queues().read(device, 0, 1000).getLast().envelope();
+    return GroupChange.parseFrom(Envelope.parseFrom(queued).getContent());
   }
 
   /**
