@@ -34,12 +34,12 @@ import org.parley.protocol.wire.HistorySync;
  * Exports this account's history for a newly linked companion (docs/PROTOCOL.md §9): contacts, chats and
  * the messages of the last {@code days} days, both directions. Two bundles: a small first one with
  * the contacts, every chat and the latest messages of the most recent chats, so the companion is
- * usable at once; then the rest, most recent chats first.
+ * usable at once; then the rest, in the table's key order (see {@link #writeRest}).
  *
  * <p>Run it after the companion is on the signed device list: from then on every new message reaches
  * the companion directly, so a message arriving while the export runs is either in a bundle or
- * delivered live, and importing both adds it once. The profile is locked one chat at a time, so
- * receiving goes on meanwhile.
+ * delivered live, and importing both adds it once. The profile is locked one chat (first bundle) or
+ * one page of messages (second) at a time, so receiving goes on meanwhile.
  */
 public final class HistoryExporter {
   public static final int DEFAULT_DAYS = 365;

@@ -7,11 +7,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import org.parley.client.store.ProfileStore;
 
 /**
- * Loads a large batch into the {@code messages} table with its secondary indexes dropped, and builds
- * them again afterwards. Each message adds an entry at a random place of every index; once the
+ * Lets a large history import fill the {@code messages} table with its secondary indexes dropped,
+ * and builds them again afterwards. Each message adds an entry at a random place of every index; once the
  * indexes outgrow SQLite's page cache (a few thousand messages) each insert costs page reads and
  * dirty-page spills, and 1,000,000 messages take minutes. Built afresh, an index is one sort.
  *
@@ -71,15 +70,5 @@ final class MessageIndexes {
         create.execute(sql);
       }
     }
-  }
-
-  /** Runs {@code load} in a transaction with the indexes dropped, and rebuilds them before the commit. */
-  static <T> T withoutIndexes(ProfileStore store, ProfileStore.Work<T> load) {
-    return store.transaction(c -> {
-      List<String> creates = drop(c);
-      T result = load.apply(c);
-      rebuild(c, creates);
-      return result;
-    });
   }
 }

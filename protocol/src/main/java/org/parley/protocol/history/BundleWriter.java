@@ -17,6 +17,7 @@ import org.parley.protocol.wire.HistoryRecord;
  * Writes one history bundle as a stream: length-delimited {@link HistoryRecord}s (the header first),
  * deflated, encrypted chunk by chunk ({@link BundleFormat}), with the size and SHA-256 of the
  * encrypted bytes counted on the way out. Memory use is a few buffers, whatever the bundle's size.
+ * Deflating and encrypting run on a thread of the writer's own ({@link HandoffOutputStream}).
  */
 public final class BundleWriter implements Closeable {
   public static final int FORMAT_VERSION = 1;
@@ -31,9 +32,12 @@ public final class BundleWriter implements Closeable {
   // primary, several times what the fastest costs, for a bundle about a tenth smaller.
   private final Deflater deflater = new Deflater(Deflater.BEST_SPEED);
   private final DeflaterOutputStream deflated;
+  private final HandoffOutputStream handoff;
   private final CodedOutputStream records;
   private long count;
   private Sealed sealed;
+  /** Set once finishing has begun: whether it worked or not, it is not tried again. */
+  private boolean ended;
 
   public BundleWriter(OutputStream out, byte[] key, HistoryHeader header) throws IOException {
     this(out, key, header, BundleFormat.DEFAULT_CHUNK_BYTES);
@@ -45,8 +49,16 @@ public final class BundleWriter implements Closeable {
     EncryptingOutputStream encrypted =
         new EncryptingOutputStream(new DigestOutputStream(counted, sha256), key, chunkBytes);
     this.deflated = new DeflaterOutputStream(encrypted, deflater, BUFFER_BYTES);
-    this.records = CodedOutputStream.newInstance(deflated, BUFFER_BYTES);
-    append(HistoryRecord.newBuilder().setHeader(header.toBuilder().setVersion(FORMAT_VERSION)).build());
+    // Deflating and encrypting on a thread of their own, beside the caller's reading and encoding.
+    this.handoff = new HandoffOutputStream(deflated, BUFFER_BYTES);
+    this.records = CodedOutputStream.newInstance(handoff, BUFFER_BYTES);
+    try {
+      append(HistoryRecord.newBuilder().setHeader(header.toBuilder().setVersion(FORMAT_VERSION)).build());
+    } catch (IOException | RuntimeException e) {
+      handoff.close();
+      deflater.end();
+      throw e;
+    }
   }
 
   /** Appends one record after the header. */
@@ -59,7 +71,7 @@ public final class BundleWriter implements Closeable {
   }
 
   private void append(HistoryRecord record) throws IOException {
-    if (sealed != null) {
+    if (ended) {
       throw new IOException("the bundle is already finished");
     }
     records.writeUInt32NoTag(record.getSerializedSize());
@@ -74,21 +86,31 @@ public final class BundleWriter implements Closeable {
   /** Seals the last chunk, closes the output and tells what was written. */
   public Sealed finish() throws IOException {
     if (sealed == null) {
-      records.flush();
+      if (ended) {
+        throw new IOException("the bundle could not be finished; it is garbage");
+      }
+      ended = true;
       try {
-        deflated.close();
+        records.flush();
       } finally {
-        deflater.end();
+        try {
+          // waits for the thread, which has then deflated, sealed and closed everything beneath
+          handoff.close();
+        } finally {
+          deflater.end();
+        }
       }
       sealed = new Sealed(counted.bytes, sha256.digest(), count);
     }
     return sealed;
   }
 
-  /** Finishes the bundle if that has not happened; a bundle abandoned after an error is garbage. */
+  /** Finishes the bundle if that has not been tried; a bundle abandoned after an error is garbage. */
   @Override
   public void close() throws IOException {
-    finish();
+    if (!ended) {
+      finish();
+    }
   }
 
   private static MessageDigest sha256() {

@@ -56,6 +56,39 @@ class BundleCipherTest {
   }
 
   @Test
+  void aDestinationThatFailsOnTheWritersThreadFailsTheWriterAndNoThreadIsLeft() throws Exception {
+    // The disk fills up after 4 KiB: deflating and encrypting happen on the writer's own thread.
+    java.io.OutputStream full = new java.io.OutputStream() {
+      long written;
+
+      @Override
+      public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int offset, int length) throws IOException {
+        written += length;
+        if (written > 4096) {
+          throw new IOException("No space left on device");
+        }
+      }
+    };
+    BundleWriter writer = new BundleWriter(full, key, header(1), CHUNK);
+    assertThatThrownBy(() -> {
+          for (int i = 0; i < 20_000; i++) {
+            writer.write(message(i, randomText(40)));
+          }
+          writer.finish();
+        })
+        .isInstanceOf(IOException.class)
+        .hasStackTraceContaining("No space left on device");
+    assertThatThrownBy(writer::close).as("closing says so again, and ends the thread").isInstanceOf(IOException.class);
+    assertThat(Thread.getAllStackTraces().keySet())
+        .noneMatch(t -> t.getName().equals("history-bundle-writer"));
+  }
+
+  @Test
   void aBundleWithNothingButItsHeaderRoundTrips() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (BundleWriter writer = new BundleWriter(out, key, header(0), CHUNK)) {
