@@ -169,55 +169,82 @@ final class Attachments {
    * others. Returns how many were fetched.
    */
   int fetchPending(Consumer<ClientEvent> listener) {
-    fetching.lock();
-    try {
-      return fetchPendingLocked(listener);
-    } finally {
-      fetching.unlock();
+    // Batch after batch while full ones come back, so that more than a batch waiting all get fetched;
+    // a batch in which nothing settled (every one broke off) ends the round: the next one tries again.
+    int fetched = 0;
+    while (true) {
+      List<Held> pending = device.attachments.pending(FETCH_BATCH);
+      if (pending.isEmpty()) {
+        return fetched;
+      }
+      int[] settled = {0};
+      fetched += fetchBatch(pending, listener, settled);
+      if (pending.size() < FETCH_BATCH || settled[0] == 0) {
+        return fetched;
+      }
     }
   }
 
-  private int fetchPendingLocked(Consumer<ClientEvent> listener) {
+  /**
+   * Fetches each attachment under the {@link #fetching} lock, taken for that one alone (an {@code
+   * attachment get} waits for one download at most), and skips one fetched meanwhile.
+   */
+  private int fetchBatch(List<Held> pending, Consumer<ClientEvent> listener, int[] settled) {
     int fetched = 0;
-    List<Held> pending = device.attachments.pending(FETCH_BATCH);
-    if (pending.isEmpty()) {
-      return 0;
-    }
     try (BlobTransfer transfer = BlobTransfer.forDevice(device.local, device.ssl)) {
       AttachmentFetcher fetcher = new AttachmentFetcher(transfer, device.attachments, device.clock, downloadProgress);
-      for (Held held : pending) {
+      for (Held candidate : pending) {
         AttachmentEvent event;
-        boolean confirm = false;
-        if (!device.attachments.attempt(held)) {
-          event = event(held, null, AttachmentStore.FAILED, "not fetched after " + AttachmentStore.MAX_ATTEMPTS
-              + " tries; 'parley attachment get " + held.blobId() + "' tries again");
-        } else {
-          try {
-            Path path = fetcher.fetch(held).path();
-            event = event(held, path.toAbsolutePath().toString(), AttachmentStore.FETCHED, null);
-            confirm = true;
-            fetched++;
-          } catch (ClientException e) {
-            if (!"ATTACHMENT_REFUSED".equals(e.code()) && !"ATTACHMENT_UNAVAILABLE".equals(e.code())) {
-              // Broke off: it stays pending and is taken up again next time (a bounded number of times).
-              event = event(held, null, AttachmentStore.PENDING, e.getMessage());
-            } else {
-              event = event(held, null, AttachmentStore.FAILED, e.getMessage());
-            }
-          } catch (RuntimeException e) {
-            device.attachments.failed(held, "it could not be fetched (" + e.getMessage() + ")");
-            event = event(held, null, AttachmentStore.FAILED, e.getMessage());
+        Held held;
+        fetching.lock();
+        try {
+          held = device.attachments.of(candidate.author(), candidate.messageId()).stream()
+              .filter(h -> h.position() == candidate.position() && AttachmentStore.PENDING.equals(h.status()))
+              .findFirst().orElse(null);
+          if (held == null) {
+            settled[0]++;
+            continue;
           }
+          event = fetchOne(fetcher, held);
+        } finally {
+          fetching.unlock();
+        }
+        if (!AttachmentStore.PENDING.equals(event.status())) {
+          settled[0]++;
+        }
+        if (AttachmentStore.FETCHED.equals(event.status())) {
+          fetched++;
         }
         device.events.append(event);
         listener.accept(event);
-        if (confirm) {
+        if (AttachmentStore.FETCHED.equals(event.status())) {
           // After the event: the server's bookkeeping is no reason to keep the user waiting.
           fetcher.confirm(held);
         }
       }
     }
     return fetched;
+  }
+
+  /** One automatic fetch, as the event that reports it. */
+  private AttachmentEvent fetchOne(AttachmentFetcher fetcher, Held held) {
+    if (!device.attachments.attempt(held)) {
+      return event(held, null, AttachmentStore.FAILED, "not fetched after " + AttachmentStore.MAX_ATTEMPTS
+          + " tries; 'parley attachment get " + held.blobId() + "' tries again");
+    }
+    try {
+      Path path = fetcher.fetch(held).path();
+      return event(held, path.toAbsolutePath().toString(), AttachmentStore.FETCHED, null);
+    } catch (ClientException e) {
+      if (!"ATTACHMENT_REFUSED".equals(e.code()) && !"ATTACHMENT_UNAVAILABLE".equals(e.code())) {
+        // Broke off: it stays pending and is taken up again next time (a bounded number of times).
+        return event(held, null, AttachmentStore.PENDING, e.getMessage());
+      }
+      return event(held, null, AttachmentStore.FAILED, e.getMessage());
+    } catch (RuntimeException e) {
+      device.attachments.failed(held, "it could not be fetched (" + e.getMessage() + ")");
+      return event(held, null, AttachmentStore.FAILED, e.getMessage());
+    }
   }
 
   /**

@@ -356,6 +356,79 @@ class AttachmentsIT {
     assertThat(Files.readAllBytes(Path.of(fetched.path()))).isEqualTo(Files.readAllBytes(film));
   }
 
+  /**
+   * While the daemon's download of a large file is held, 33 more attachments arrive (more than one
+   * batch of automatic fetching): once it goes on, every one of them is fetched, with no further
+   * message to set another round off.
+   */
+  @Test
+  void moreThanABatchOfWaitingAttachmentsAreAllFetched() throws Exception {
+    start(BlobLimits.defaults());
+    Device alice = device("alice", ALICE);
+    Device bob = device("bob", BOB);
+    Path film = file("film.bin", random(3_000_000));
+    CountDownLatch underWay = new CountDownLatch(1);
+    CountDownLatch goOn = new CountDownLatch(1);
+    bob.downloadProgress(held -> {
+      if (held > 100_000 && underWay.getCount() > 0) {
+        underWay.countDown();
+        try {
+          goOn.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new ClientException("interrupted (test)");
+        }
+      }
+    });
+    bob.startReceiving();
+    alice.send(BOB, null, "the film", List.of(Outgoing.of(film)));
+    await().atMost(Duration.ofSeconds(30)).until(() -> underWay.getCount() == 0);
+    List<Outgoing> many = new ArrayList<>();
+    for (int i = 0; i < 32; i++) {
+      many.add(Outgoing.of(file("small" + i + ".bin", random(100))));
+    }
+    alice.send(BOB, null, "thirty-two", many);
+    alice.send(BOB, null, "one more", List.of(Outgoing.of(file("last.bin", random(100)))));
+    await().atMost(Duration.ofSeconds(60))
+        .until(() -> bob.history(ALICE, null, 10).stream().anyMatch(m -> m.body().equals("one more")));
+    goOn.countDown();
+    await().atMost(Duration.ofSeconds(60)).until(() -> bob.history(ALICE, null, 10).stream()
+        .flatMap(m -> m.attachments().stream()).allMatch(a -> a.status().equals(AttachmentStore.FETCHED)));
+  }
+
+  /**
+   * A download cut off half way whose stored part was then damaged (a disk that lost its tail at a
+   * power cut, or anyone who can write the profile): the resumed download fails its digest, and the
+   * blob is fetched once more from its start rather than refused.
+   */
+  @Test
+  void aDamagedStoredPartIsFetchedAgainFromTheStart() throws Exception {
+    start(BlobLimits.defaults());
+    Device alice = device("alice", ALICE);
+    Device bob = device("bob", BOB);
+    Path file = file("video.bin", random(600_000));
+    alice.send(BOB, null, "the video", List.of(Outgoing.of(file)));
+    bob.downloadProgress(held -> {
+      if (held > 200_000) {
+        throw new ClientException("killed half way (test)");
+      }
+    });
+    AttachmentEvent cut = receive(bob).stream().filter(AttachmentEvent.class::isInstance).map(AttachmentEvent.class::cast)
+        .findFirst().orElseThrow();
+    Path part = bob.directory().resolve(AttachmentStore.INCOMING).resolve(cut.id() + ".part");
+    try (RandomAccessFile stored = new RandomAccessFile(part.toFile(), "rw")) {
+      stored.seek(1000);
+      int b = stored.read();
+      stored.seek(1000);
+      stored.write(b ^ 1);
+    }
+
+    bob.downloadProgress(held -> {});
+    AttachmentView got = bob.attachment(cut.id(), null);
+    assertThat(got.status()).isEqualTo(AttachmentStore.FETCHED);
+    assertThat(Files.readAllBytes(Path.of(got.path()))).isEqualTo(Files.readAllBytes(file));
+  }
+
   @Test
   void hostileFileNamesAreShownButNeverUsedAsPaths() throws Exception {
     start(BlobLimits.defaults());

@@ -52,6 +52,8 @@ public final class AttachmentFetcher {
    */
   public static final java.time.Duration RESUME_WINDOW = java.time.Duration.ofDays(30);
   private static final int ATTEMPTS = 3;
+  /** Refusals that fetching again will not change: the blob is gone, or not for this device. */
+  private static final java.util.Set<Integer> FINAL = java.util.Set.of(401, 403, 404, 410);
   /** Larger than any server takes (its bound is configurable): a pointer stating more is not believed. */
   private static final long MAX_SIZE = 1L << 36;
   private static final int CHUNK = 64 * 1024;
@@ -148,26 +150,19 @@ public final class AttachmentFetcher {
     try (FileChannel out = FileChannel.open(part, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
       DecryptingVerifier verifier = resume(keys, size, out, ivFile);
       resumedFrom = verifier.position();
-      IOException last = null;
-      for (int attempt = 0; attempt < ATTEMPTS && verifier.position() < length; attempt++) {
-        try (BlobTransfer.Download download = transfer.open(pointer.getBlobId(), verifier.position())) {
-          if (download.from() != verifier.position()) {
-            // The server sent the whole blob rather than the rest: take it from its start.
-            out.truncate(0);
-            out.position(0);
-            verifier = new DecryptingVerifier(keys, size, sink(out));
-          }
-          take(download.body(), verifier, ivFile);
-        } catch (BlobTransfer.Refused | AttachmentException e) {
+      try {
+        download(pointer, keys, out, ivFile, verifier);
+      } catch (AttachmentException e) {
+        if (resumedFrom == 0) {
           throw e;
-        } catch (IOException e) {
-          last = e;
         }
+        // What was stored before may be what failed (a power cut can leave a part's tail zeros): the
+        // blob is fetched once more from its start before it is refused.
+        out.truncate(0);
+        Files.deleteIfExists(ivFile);
+        resumedFrom = 0;
+        download(pointer, keys, out, ivFile, resume(keys, size, out, ivFile));
       }
-      if (verifier.position() < length) {
-        throw last != null ? last : new IOException("the server sent fewer bytes than the blob has");
-      }
-      verifier.finish(pointer.getDigest().toByteArray());
     }
     Path stored;
     try {
@@ -180,6 +175,46 @@ public final class AttachmentFetcher {
     }
     Files.deleteIfExists(ivFile);
     return new Fetched(stored, resumedFrom);
+  }
+
+  /**
+   * Downloads the rest of the blob into the verifier (a few tries, each continuing after what is
+   * stored) and checks it. After a try that failed the verifier is rebuilt from what reached the disk:
+   * a failed write may have left it ahead of the file. Only a refusal that will not change (the
+   * blob is gone, or not this device's) is final; a server error or a busy proxy is a break.
+   */
+  private void download(AttachmentPointer pointer, AttachmentKeys keys, FileChannel out, Path ivFile, DecryptingVerifier start)
+      throws IOException, InterruptedException {
+    long size = pointer.getSize();
+    DecryptingVerifier verifier = start;
+    IOException last = null;
+    for (int attempt = 0; attempt < ATTEMPTS && verifier.position() < verifier.length(); attempt++) {
+      if (attempt > 0) {
+        verifier = resume(keys, size, out, ivFile);
+      }
+      try (BlobTransfer.Download download = transfer.open(pointer.getBlobId(), verifier.position())) {
+        if (download.from() != verifier.position()) {
+          // The server sent the whole blob rather than the rest: take it from its start.
+          out.truncate(0);
+          out.position(0);
+          verifier = new DecryptingVerifier(keys, size, sink(out));
+        }
+        take(download.body(), verifier, ivFile);
+      } catch (BlobTransfer.Refused e) {
+        if (FINAL.contains(e.status)) {
+          throw e;
+        }
+        last = new IOException("the server answered " + e.getMessage(), e);
+      } catch (AttachmentException e) {
+        throw e;
+      } catch (IOException e) {
+        last = e;
+      }
+    }
+    if (verifier.position() < verifier.length()) {
+      throw last != null ? last : new IOException("the server sent fewer bytes than the blob has");
+    }
+    verifier.finish(pointer.getDigest().toByteArray());
   }
 
   /**

@@ -32,10 +32,17 @@ import org.parley.protocol.wire.Request;
 public final class BlobTransfer implements AutoCloseable {
   private static final Pattern BLOB_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final int COPY_BYTES = 64 * 1024;
+  /** How long a request may wait for the server's answer to begin. */
+  private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(60);
+  /** How long a download may go without a byte before it counts as broken off. */
+  static final Duration READ_IDLE = Duration.ofSeconds(60);
 
   private final String httpBase;
   private final String authorization;
   private final HttpClient http;
+  /** Watches the downloads of this transfer for silence (one virtual thread, gone with {@link #close}). */
+  private final java.util.concurrent.ScheduledExecutorService watchdog =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("blob-watchdog").factory());
 
   public BlobTransfer(String serverUrl, UUID account, int device, byte[] credential, SSLContext ssl) {
     // Blobs live in a store every node reaches, so any node will do; the first one is asked.
@@ -143,11 +150,51 @@ public final class BlobTransfer implements AutoCloseable {
 
   /**
    * A blob's bytes on their way: from {@code from} on (the offset asked for, or 0 if the server sent
-   * the whole blob instead).
+   * the whole blob instead). A body from which no byte comes for {@link #READ_IDLE} is closed, so
+   * its reader gets an IOException (a break: the download continues later) rather than wait for ever.
    */
-  public record Download(long from, InputStream body) implements AutoCloseable {
+  public static final class Download implements AutoCloseable {
+    private final long from;
+    private final InputStream body;
+    private final java.util.concurrent.ScheduledFuture<?> watch;
+    private volatile long lastRead = System.nanoTime();
+
+    private Download(long from, InputStream body, java.util.concurrent.ScheduledExecutorService watchdog) {
+      this.from = from;
+      this.body = body;
+      long every = READ_IDLE.toNanos() / 4;
+      this.watch = watchdog.scheduleAtFixedRate(this::check, every, every, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    public long from() {
+      return from;
+    }
+
+    public InputStream body() {
+      return new java.io.FilterInputStream(body) {
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+          int n = super.read(buffer, offset, length);
+          lastRead = System.nanoTime();
+          return n;
+        }
+      };
+    }
+
+    private void check() {
+      if (System.nanoTime() - lastRead > READ_IDLE.toNanos()) {
+        try {
+          body.close();
+        } catch (IOException e) {
+          // closing is all that was wanted
+        }
+        watch.cancel(false);
+      }
+    }
+
     @Override
     public void close() throws IOException {
+      watch.cancel(false);
       body.close();
     }
   }
@@ -158,7 +205,7 @@ public final class BlobTransfer implements AutoCloseable {
    */
   public Download open(String blobId, long offset) throws IOException, InterruptedException {
     checkId(blobId);
-    HttpRequest.Builder request = request(blobId).GET();
+    HttpRequest.Builder request = request(blobId).timeout(RESPONSE_TIMEOUT).GET();
     if (offset > 0) {
       request.header("Range", "bytes=" + offset + "-");
     }
@@ -166,10 +213,10 @@ public final class BlobTransfer implements AutoCloseable {
     InputStream body = response.body();
     if (response.statusCode() == 206
         && response.headers().firstValue("Content-Range").orElse("").startsWith("bytes " + offset + "-")) {
-      return new Download(offset, body);
+      return new Download(offset, body, watchdog);
     }
     if (response.statusCode() == 200) {
-      return new Download(0, body);
+      return new Download(0, body, watchdog);
     }
     try (body) {
       throw new Refused(response.statusCode(), new String(body.readNBytes(4096), StandardCharsets.UTF_8));
@@ -247,7 +294,8 @@ public final class BlobTransfer implements AutoCloseable {
   public void confirm(String blobId) {
     checkId(blobId);
     try {
-      HttpResponse<String> response = http.send(request(blobId).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response =
+          http.send(request(blobId).timeout(RESPONSE_TIMEOUT).DELETE().build(), HttpResponse.BodyHandlers.ofString());
       if (response.statusCode() != 200 && response.statusCode() != 404) {
         throw refused("deletion", response.statusCode(), response.body());
       }
@@ -298,6 +346,7 @@ public final class BlobTransfer implements AutoCloseable {
 
   @Override
   public void close() {
+    watchdog.shutdownNow();
     http.close();
   }
 }

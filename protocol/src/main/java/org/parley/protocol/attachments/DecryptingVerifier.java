@@ -43,6 +43,7 @@ public final class DecryptingVerifier {
   private Cipher cipher;
   private long position;
   private long written;
+  private boolean broken;
 
   /** @param plainSize the plaintext size the pointer states; the blob's length follows from it */
   public DecryptingVerifier(AttachmentKeys keys, long plainSize, Sink sink) {
@@ -120,6 +121,9 @@ public final class DecryptingVerifier {
 
   /** Takes in the next bytes of the blob, and hands on the plaintext they complete. */
   public void update(byte[] bytes, int offset, int count) throws IOException {
+    if (broken) {
+      throw new IllegalStateException("a write of the plaintext failed: resume from what was written instead");
+    }
     if (position + count > length) {
       throw new AttachmentException("the blob is longer than the " + length + " bytes of an attachment of the stated size");
     }
@@ -156,6 +160,9 @@ public final class DecryptingVerifier {
    * hands on the rest of the plaintext. Only now may the sink's file be shown.
    */
   public void finish(byte[] expectedDigest) throws IOException {
+    if (broken) {
+      throw new IllegalStateException("a write of the plaintext failed: resume from what was written instead");
+    }
     if (position != length) {
       throw new AttachmentException("the blob has " + position + " bytes but an attachment of the stated size has " + length);
     }
@@ -180,7 +187,14 @@ public final class DecryptingVerifier {
   private void hand(int produced) throws IOException {
     int n = (int) Math.min(produced, plainSize - written);
     if (n > 0) {
-      sink.write(out, 0, n);
+      try {
+        sink.write(out, 0, n);
+      } catch (IOException | RuntimeException e) {
+        // The digest, MAC and cipher have taken in bytes whose plaintext was not stored: this verifier
+        // cannot go on; one resumed from what the sink holds can.
+        broken = true;
+        throw e;
+      }
       written += n;
     }
   }

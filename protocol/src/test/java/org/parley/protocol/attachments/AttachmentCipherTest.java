@@ -147,6 +147,43 @@ class AttachmentCipherTest {
     assertThat(again.digest()).isEqualTo(MessageDigest.getInstance("SHA-256").digest(first));
   }
 
+  @Test
+  void afterAFailedWriteTheVerifierStopsAndOneResumedFromWhatWasWrittenVerifies() throws Exception {
+    byte[] file = random(300_000);
+    EncryptingInputStream encrypting = new EncryptingInputStream(new ByteArrayInputStream(file), file.length, keys, iv);
+    byte[] blob = encrypting.readAllBytes();
+    byte[] digest = encrypting.digest();
+    ByteArrayOutputStream written = new ByteArrayOutputStream();
+    DecryptingVerifier verifier = new DecryptingVerifier(keys, file.length, (b, o, n) -> {
+      if (written.size() > 100_000) {
+        throw new IOException("No space left on device");
+      }
+      written.write(b, o, n);
+    });
+    int at = 0;
+    while (true) {
+      int n = Math.min(64 * 1024, blob.length - at);
+      try {
+        verifier.update(blob, at, n);
+        at += n;
+      } catch (IOException e) {
+        break; // the digest and MAC took in bytes whose plaintext is not stored
+      }
+    }
+    assertThatThrownBy(() -> verifier.update(blob, (int) verifier.position(), 16)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> verifier.finish(digest)).isInstanceOf(IllegalStateException.class);
+
+    byte[] stored = written.toByteArray();
+    long whole = stored.length / 16 * 16;
+    ByteArrayOutputStream rest = new ByteArrayOutputStream();
+    rest.write(stored, 0, (int) whole);
+    DecryptingVerifier resumed = new DecryptingVerifier(keys, file.length, rest::write);
+    resumed.resume(iv, new ByteArrayInputStream(stored), whole);
+    resumed.update(blob, (int) resumed.position(), blob.length - (int) resumed.position());
+    resumed.finish(digest);
+    assertThat(rest.toByteArray()).isEqualTo(file);
+  }
+
   /** Checks and decrypts the blob in uneven pieces, as a network delivers them; returns the plaintext. */
   private byte[] receive(long size, byte[] blob, byte[] digest) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
