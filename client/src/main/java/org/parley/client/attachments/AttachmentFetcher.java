@@ -163,6 +163,8 @@ public final class AttachmentFetcher {
         resumedFrom = 0;
         download(pointer, keys, out, ivFile, resume(keys, size, out, ivFile));
       }
+    } finally {
+      stamp(part, ivFile);
     }
     Path stored;
     try {
@@ -215,6 +217,22 @@ public final class AttachmentFetcher {
       throw last != null ? last : new IOException("the server sent fewer bytes than the blob has");
     }
     verifier.finish(pointer.getDigest().toByteArray());
+  }
+
+  /**
+   * Dates what a download leaves in {@code incoming/} by the device's clock, which is what {@link
+   * #sweep} measures its age by.
+   */
+  private void stamp(Path... files) {
+    for (Path file : files) {
+      try {
+        if (Files.exists(file)) {
+          Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(clock.instant()));
+        }
+      } catch (IOException e) {
+        // the file system's own time stands then
+      }
+    }
   }
 
   /**
@@ -291,9 +309,10 @@ public final class AttachmentFetcher {
   /**
    * Deletes what downloads left in {@code incoming/} (and in {@code attachments/.partial/}, where
    * earlier versions kept them) last written longer than {@link #RESUME_WINDOW} ago by the device's
-   * clock: no server keeps their blobs that long, so they would never be continued, and a sender
-   * whose downloads break off must not fill the disk for good. Run when the device starts; returns
-   * how many files went. A file that cannot be read or deleted now is left for the next start.
+   * clock (a download dates its files by that clock when it stops, {@link #stamp}): no server keeps
+   * their blobs that long, so they would never be continued, and a sender whose downloads break off
+   * must not fill the disk for good. Run when the device starts; returns how many files went. A file
+   * that cannot be read or deleted now is left for the next start.
    */
   public static int sweep(AttachmentStore store, Clock clock) {
     java.time.Instant before = clock.instant().minus(RESUME_WINDOW);
