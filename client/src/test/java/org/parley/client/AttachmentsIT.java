@@ -429,6 +429,33 @@ class AttachmentsIT {
     assertThat(Files.readAllBytes(Path.of(got.path()))).isEqualTo(Files.readAllBytes(file));
   }
 
+  /**
+   * The server fails while it sends a blob (here the operator moved its file away, so it answers
+   * 500): that is a break, not a refusal — the attachment stays pending, and is fetched once the
+   * server can serve it again.
+   */
+  @Test
+  void aServerErrorLeavesTheAttachmentPendingNotFailed() throws Exception {
+    start(BlobLimits.defaults());
+    Device alice = device("alice", ALICE);
+    Device bob = device("bob", BOB);
+    Path file = file("report.bin", random(300_000));
+    Attachments.Prepared report = alice.upload(List.of(Outgoing.of(file))).get(0);
+    Path blob = blobFile(report);
+    Path away = Files.move(blob, blob.resolveSibling("moved-away"));
+    alice.sendPrepared(BOB, null, "the report", List.of(report));
+
+    AttachmentEvent broke = receive(bob).stream().filter(AttachmentEvent.class::isInstance)
+        .map(AttachmentEvent.class::cast).findFirst().orElseThrow();
+    assertThat(broke.status()).isEqualTo(AttachmentStore.PENDING);
+    assertThat(broke.error()).contains("500");
+    assertThat(plaintexts(bob)).isEmpty();
+
+    Files.move(away, blob);
+    AttachmentView got = bob.attachment(broke.id(), null);
+    assertThat(Files.readAllBytes(Path.of(got.path()))).isEqualTo(Files.readAllBytes(file));
+  }
+
   @Test
   void hostileFileNamesAreShownButNeverUsedAsPaths() throws Exception {
     start(BlobLimits.defaults());
