@@ -194,12 +194,7 @@ class AttachmentsIT {
 
     // the operator flips a byte of the stored blob
     List<Attachments.Prepared> flipped = alice.upload(List.of(Outgoing.of(file)));
-    try (RandomAccessFile blob = new RandomAccessFile(blobFile(flipped.get(0)).toFile(), "rw")) {
-      blob.seek(100_000);
-      int b = blob.read();
-      blob.seek(100_000);
-      blob.write(b ^ 1);
-    }
+    flipByte(blobFile(flipped.get(0)), 100_000);
     alice.sendPrepared(BOB, null, "flipped", flipped);
     // the operator cuts the stored blob short
     List<Attachments.Prepared> truncated = alice.upload(List.of(Outgoing.of(file)));
@@ -325,23 +320,11 @@ class AttachmentsIT {
     Device alice = device("alice", ALICE);
     Device bob = device("bob", BOB);
     Path film = file("film.bin", random(3_000_000));
-    CountDownLatch underWay = new CountDownLatch(1);
-    CountDownLatch goOn = new CountDownLatch(1);
-    bob.downloadProgress(held -> {
-      if (held > 100_000 && underWay.getCount() > 0) {
-        underWay.countDown();
-        try {
-          goOn.await(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new ClientException("interrupted (test)");
-        }
-      }
-    });
+    HeldDownload hold = hold(bob);
     bob.startReceiving();
 
     alice.send(BOB, null, "the film", List.of(Outgoing.of(film)));
-    await().atMost(Duration.ofSeconds(30)).until(() -> underWay.getCount() == 0);
+    await().atMost(Duration.ofSeconds(30)).until(() -> hold.underWay().getCount() == 0);
     alice.sendText(BOB, "after the film");
     await().atMost(Duration.ofSeconds(30))
         .until(() -> bob.history(ALICE, null, 10).stream().anyMatch(m -> m.body().equals("after the film")));
@@ -349,7 +332,7 @@ class AttachmentsIT {
         .satisfies(a -> assertThat(a.status()).isEqualTo(AttachmentStore.PENDING));
     assertThat(plaintexts(bob)).isEmpty();
 
-    goOn.countDown();
+    hold.goOn().countDown();
     await().atMost(Duration.ofSeconds(60))
         .until(() -> bob.history(ALICE, null, 10).getFirst().attachments().getFirst().status().equals(AttachmentStore.FETCHED));
     AttachmentView fetched = bob.history(ALICE, null, 10).getFirst().attachments().getFirst();
@@ -367,22 +350,10 @@ class AttachmentsIT {
     Device alice = device("alice", ALICE);
     Device bob = device("bob", BOB);
     Path film = file("film.bin", random(3_000_000));
-    CountDownLatch underWay = new CountDownLatch(1);
-    CountDownLatch goOn = new CountDownLatch(1);
-    bob.downloadProgress(held -> {
-      if (held > 100_000 && underWay.getCount() > 0) {
-        underWay.countDown();
-        try {
-          goOn.await(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new ClientException("interrupted (test)");
-        }
-      }
-    });
+    HeldDownload hold = hold(bob);
     bob.startReceiving();
     alice.send(BOB, null, "the film", List.of(Outgoing.of(film)));
-    await().atMost(Duration.ofSeconds(30)).until(() -> underWay.getCount() == 0);
+    await().atMost(Duration.ofSeconds(30)).until(() -> hold.underWay().getCount() == 0);
     List<Outgoing> many = new ArrayList<>();
     for (int i = 0; i < 32; i++) {
       many.add(Outgoing.of(file("small" + i + ".bin", random(100))));
@@ -391,7 +362,7 @@ class AttachmentsIT {
     alice.send(BOB, null, "one more", List.of(Outgoing.of(file("last.bin", random(100)))));
     await().atMost(Duration.ofSeconds(60))
         .until(() -> bob.history(ALICE, null, 10).stream().anyMatch(m -> m.body().equals("one more")));
-    goOn.countDown();
+    hold.goOn().countDown();
     await().atMost(Duration.ofSeconds(60)).until(() -> bob.history(ALICE, null, 10).stream()
         .flatMap(m -> m.attachments().stream()).allMatch(a -> a.status().equals(AttachmentStore.FETCHED)));
   }
@@ -416,12 +387,7 @@ class AttachmentsIT {
     AttachmentEvent cut = receive(bob).stream().filter(AttachmentEvent.class::isInstance).map(AttachmentEvent.class::cast)
         .findFirst().orElseThrow();
     Path part = bob.directory().resolve(AttachmentStore.INCOMING).resolve(cut.id() + ".part");
-    try (RandomAccessFile stored = new RandomAccessFile(part.toFile(), "rw")) {
-      stored.seek(1000);
-      int b = stored.read();
-      stored.seek(1000);
-      stored.write(b ^ 1);
-    }
+    flipByte(part, 1000);
 
     bob.downloadProgress(held -> {});
     AttachmentView got = bob.attachment(cut.id(), null);
@@ -550,6 +516,36 @@ class AttachmentsIT {
         .hasMessageContaining("once they have been fetched or have expired; try again in 15 min");
     assertThat(alice.history(BOB, null, 10)).extracting(MessageEvent::body).doesNotContain("too large", "one too many");
     assertThat(alice.waitingToSend()).isZero();
+  }
+
+  /** A download held half way: its progress hook waits on {@code goOn} once {@code underWay} is counted down. */
+  private record HeldDownload(CountDownLatch underWay, CountDownLatch goOn) {}
+
+  /** Holds the device's next download once 100,000 bytes are in, until the test lets it go on. */
+  private static HeldDownload hold(Device device) {
+    HeldDownload hold = new HeldDownload(new CountDownLatch(1), new CountDownLatch(1));
+    device.downloadProgress(held -> {
+      if (held > 100_000 && hold.underWay().getCount() > 0) {
+        hold.underWay().countDown();
+        try {
+          hold.goOn().await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new ClientException("interrupted (test)");
+        }
+      }
+    });
+    return hold;
+  }
+
+  /** Flips one bit of a file, as anyone who can write it could. */
+  private static void flipByte(Path file, long at) throws Exception {
+    try (RandomAccessFile bytes = new RandomAccessFile(file.toFile(), "rw")) {
+      bytes.seek(at);
+      int b = bytes.read();
+      bytes.seek(at);
+      bytes.write(b ^ 1);
+    }
   }
 
   // ---------------------------------------------------------------- helpers
