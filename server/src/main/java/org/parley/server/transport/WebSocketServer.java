@@ -17,6 +17,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
+import io.netty.util.internal.SystemPropertyUtil;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import org.parley.protocol.wire.Push;
@@ -55,7 +56,9 @@ public final class WebSocketServer implements AutoCloseable {
     // One event loop per CPU this process may run on (Netty's default is two): a loop with more to
     // do per wake-up reads and writes more per system call, and loops beyond the CPUs only take
     // turns (a server pinned to one core ran four loops on it, switching between them per message).
-    this.group = new MultiThreadIoEventLoopGroup(Math.max(1, Runtime.getRuntime().availableProcessors()), io);
+    // Netty's own property still sets the count, to compare the two on a given machine.
+    int loops = SystemPropertyUtil.getInt("io.netty.eventLoopThreads", Runtime.getRuntime().availableProcessors());
+    this.group = new MultiThreadIoEventLoopGroup(Math.max(1, loops), io);
     this.open = new DefaultChannelGroup("connections", group.next());
     this.hooks = acks;
     Endpoints endpoints =
