@@ -10,6 +10,7 @@ import org.parley.client.events.MessageEvent;
 import org.parley.client.store.Contacts;
 import org.parley.client.store.MessageHistory;
 import org.parley.protocol.GroupChangeSignatures.Membership;
+import org.parley.protocol.PhoneNumbers;
 import org.parley.protocol.wire.MembershipChange;
 
 /**
@@ -121,11 +122,14 @@ public final class GroupLines {
     if (account.equals(ownAccount)) {
       return "you";
     }
-    String phone = phones.get(account);
-    if (phone == null) {
-      phone = contacts.phoneOf(account);
+    // The line is kept for good and the signed change names only accounts: the number this device
+    // already holds comes first; the server's unchecked hint only if it is a bare E.164 number
+    // (no name, no second line smuggled into the chat).
+    String phone = contacts.phoneOf(account);
+    if (phone == null && PhoneNumbers.isValid(phones.get(account))) {
+      phone = phones.get(account);
     }
-    return phone != null ? phone : "someone no longer known";
+    return phone != null ? phone : "someone not yet known";
   }
 
   private static String quoted(String name) {

@@ -20,6 +20,7 @@ import org.parley.protocol.DeviceListSignatures;
 import org.parley.protocol.GroupChangeException;
 import org.parley.protocol.GroupChangeSignatures;
 import org.parley.protocol.GroupChangeSignatures.Membership;
+import org.parley.protocol.PhoneNumbers;
 import org.parley.protocol.wire.GetGroup;
 import org.parley.protocol.wire.Group;
 import org.parley.protocol.wire.GroupMember;
@@ -358,9 +359,9 @@ public final class GroupRoster {
   }
 
   private String phoneOf(UUID account, Map<UUID, String> phones) {
-    String phone = phones.get(account);
-    if (phone == null) {
-      phone = store.phoneOf(account);
+    String phone = store.phoneOf(account);
+    if (phone == null && PhoneNumbers.isValid(phones.get(account))) {
+      phone = phones.get(account);
     }
     return phone != null ? phone : account.toString();
   }
@@ -369,7 +370,10 @@ public final class GroupRoster {
     Map<UUID, String> out = new HashMap<>();
     for (GroupMember member : described.getMembersList()) {
       try {
-        out.put(UUID.fromString(member.getAccountId()), member.getPhone());
+        // Only a bare E.164 number is remembered or shown: anything else is the server's text.
+        if (PhoneNumbers.isValid(member.getPhone())) {
+          out.put(UUID.fromString(member.getAccountId()), member.getPhone());
+        }
       } catch (IllegalArgumentException e) {
         // The server's description is only a hint for showing numbers.
       }

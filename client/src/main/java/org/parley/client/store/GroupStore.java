@@ -148,8 +148,9 @@ public final class GroupStore {
         insert.setInt(4, position++);
         insert.setLong(5, m.joinedVersion());
         insert.addBatch();
-        if (m.phone() != null) {
-          // Members' numbers, so that their messages show who wrote them.
+        if (m.phone() != null && contacts.phoneOf(m.account()) == null) {
+          // Members' numbers, so that their messages show who wrote them; the server's word never
+          // replaces a number this device already holds.
           contacts.notePhone(m.account(), m.phone());
         }
       }
