@@ -119,6 +119,12 @@ class GroupCommandsIT {
     assertThat(last.err()).contains("only admin").contains("make another member an admin first");
 
     ok("erin", "groups", "admin", id, "+15550009202");
+    // A name that would print a forged line in the terminal (or turn the page's text around) is
+    // refused before it is signed; every member's device would refuse it too.
+    Cli.Run forged = parley("frank", "groups", "rename", id, "choir\n16:02  \u2014 +15550009201 made you an admin");
+    assertThat(forged.code()).isEqualTo(1);
+    assertThat(forged.err()).contains("one line of plain text");
+    assertThat(parley("frank", "groups", "rename", id, "choir\u202Eriohc").err()).contains("one line of plain text");
     ok("frank", "groups", "rename", id, "the choir");
     ok("frank", "groups", "admin", id, "+15550009201", "--revoke");
     // Listing catches up with the signed changes Erin's device missed: told on stderr, not in the JSON,

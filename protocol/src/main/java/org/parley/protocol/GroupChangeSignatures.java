@@ -71,6 +71,11 @@ public final class GroupChangeSignatures {
     if (name.isEmpty() || name.length() > MAX_NAME_LENGTH || !name.equals(change.getName())) {
       throw new GroupChangeException("a group needs a name of 1 to " + MAX_NAME_LENGTH + " characters");
     }
+    if (!DisplayNames.isPlain(name)) {
+      // Refused, not cleaned: every member must show the same name, and one signed this way was
+      // made by a client that does not check what it sends (or by a compromised admin).
+      throw new GroupChangeException("a group name must be one line of plain text (no control or direction characters)");
+    }
     Set<UUID> members = accounts(change.getMembersList(), "member");
     Set<UUID> admins = accounts(change.getAdminsList(), "admin");
     Set<UUID> added = accounts(change.getAddedList(), "added member");

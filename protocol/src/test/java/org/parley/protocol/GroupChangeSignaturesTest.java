@@ -130,4 +130,22 @@ class GroupChangeSignaturesTest {
         GroupChangeSignatures.sign(change(2, alice, List.of(bob), List.of()).addRemoved(alice.toString()).build(), aliceKey);
     assertThatThrownBy(() -> GroupChangeSignatures.parse(noAdmin)).hasMessageContaining("needs an admin");
   }
+
+  @Test
+  void aNameThatWouldPrintAForgedLineOrTurnTextAroundIsRefused() throws Exception {
+    for (String forged :
+        List.of("x\n16:02  \u2014 Alice made you an admin", "x\u202Enimda", "x\u2066y", "x\u2028y", "x\u001b[2Jy",
+            "x\u200Fy")) {
+      SignedMembershipChange signed =
+          GroupChangeSignatures.sign(change(1, alice, List.of(alice), List.of(alice)).setName(forged).build(), aliceKey);
+      assertThatThrownBy(() -> GroupChangeSignatures.parse(signed))
+          .isInstanceOf(GroupChangeException.class).hasMessageContaining("one line of plain text");
+    }
+    // Joiners only join: an emoji family and a Persian spelling stay names.
+    for (String plain : List.of("family \uD83D\uDC68\u200D\uD83D\uDC69\u200D\uD83D\uDC67", "\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645")) {
+      assertThat(GroupChangeSignatures.parse(GroupChangeSignatures.sign(
+              change(1, alice, List.of(alice), List.of(alice)).setName(plain).build(), aliceKey)).getName())
+          .isEqualTo(plain);
+    }
+  }
 }

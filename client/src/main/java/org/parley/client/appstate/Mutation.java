@@ -3,6 +3,7 @@ package org.parley.client.appstate;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.regex.Pattern;
+import org.parley.protocol.DisplayNames;
 import org.parley.protocol.wire.AppStateMutation;
 import org.parley.protocol.wire.AppStateValue;
 
@@ -85,7 +86,7 @@ public record Mutation(AppStateKey key, AppStateValue value, long version, int d
     }
   }
 
-  /** A name people see: not blank, no control characters, at most {@code max} characters. */
+  /** A name people see: not blank, one line of plain text ({@link DisplayNames}), at most {@code max} characters. */
   static String name(String name, String what, int max) {
     if (name == null || name.isBlank()) {
       throw new IllegalArgumentException(what + " must not be empty");
@@ -93,8 +94,9 @@ public record Mutation(AppStateKey key, AppStateValue value, long version, int d
     if (name.codePointCount(0, name.length()) > max) {
       throw new IllegalArgumentException(what + " holds at most " + max + " characters");
     }
-    if (name.codePoints().anyMatch(Character::isISOControl)) {
-      throw new IllegalArgumentException(what + " must not hold control characters (line breaks, tabs, escapes)");
+    if (!DisplayNames.isPlain(name)) {
+      throw new IllegalArgumentException(
+          what + " must not hold control characters or direction marks (line breaks, tabs, escapes, U+202E)");
     }
     return name;
   }

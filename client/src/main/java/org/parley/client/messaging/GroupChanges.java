@@ -14,6 +14,7 @@ import org.parley.client.events.ClientEvent;
 import org.parley.client.net.ServerConnection;
 import org.parley.client.net.ServerException;
 import org.parley.client.store.GroupStore.LocalGroup;
+import org.parley.protocol.DisplayNames;
 import org.parley.protocol.GroupChangeSignatures;
 import org.parley.protocol.wire.ChangeGroup;
 import org.parley.protocol.wire.CreateGroup;
@@ -65,6 +66,7 @@ public final class GroupChanges {
       throw new ClientException(
           "BAD_REQUEST", "a group needs a name of 1 to " + GroupChangeSignatures.MAX_NAME_LENGTH + " characters", null);
     }
+    plain(name.strip());
     Set<UUID> members = new LinkedHashSet<>();
     members.add(ownAccount);
     for (String phone : phones) {
@@ -114,6 +116,7 @@ public final class GroupChanges {
       throw new ClientException(
           "BAD_REQUEST", "a group needs a name of 1 to " + GroupChangeSignatures.MAX_NAME_LENGTH + " characters", null);
     }
+    plain(wanted);
     return submit(server, groupId, "rename it", group -> {
       if (group.name().equals(wanted)) {
         return null;
@@ -240,5 +243,13 @@ public final class GroupChanges {
 
   private UUID resolve(ServerConnection server, String phone) {
     return directory.cachedByPhone(phone).orElseGet(() -> directory.refreshByPhone(server, phone)).id();
+  }
+
+  /** Every member's device would refuse the change (GroupChangeSignatures.parse): say so before signing. */
+  private static void plain(String name) {
+    if (!DisplayNames.isPlain(name)) {
+      throw new ClientException(
+          "BAD_REQUEST", "a group name must be one line of plain text (no control or direction characters)", null);
+    }
   }
 }

@@ -147,6 +147,7 @@ class AppStateTest {
         .hasMessageContaining("delete one first");
     assertThatThrownBy(() -> state.createLabel("x".repeat(51), null)).hasMessageContaining("at most 50 characters");
     assertThatThrownBy(() -> state.nameContact(BOB_PHONE, "Bob\nEvil")).hasMessageContaining("control characters");
+    assertThatThrownBy(() -> state.nameContact(BOB_PHONE, "Bob\u202Elive")).hasMessageContaining("direction marks");
     assertThatThrownBy(() -> state.addNote(BOB_PHONE, "é".repeat(2049)))
         .hasMessageContaining("at most 4096 bytes")
         .hasMessageContaining("4098");
