@@ -68,6 +68,8 @@ final class DeliveryPump {
   private final Map<ByteString, WriteClaim> early = new HashMap<>();
   /** Pushed early and acked after the store claimed them: deleted once their commit gives a position. */
   private final Set<ByteString> ackedUnplaced = new HashSet<>();
+  /** Pushed early and placed by a read of the store before their commit's offer: that offer is ignored. */
+  private final Set<ByteString> placedByRead = new HashSet<>();
   /** Acked, their deletion not committed yet: a rescan must not push them again. */
   private final Set<ByteString> deleting = new HashSet<>();
   /** Where the next read goes through the queue again from (after a wake), or -1. */
@@ -130,7 +132,8 @@ final class DeliveryPump {
   /** A newly committed envelope for this device. */
   void offer(QueuedEnvelope envelope) {
     channel.eventLoop().execute(() -> {
-      if (placed(ByteString.copyFrom(envelope.guid()), envelope.seq())) {
+      ByteString guid = ByteString.copyFrom(envelope.guid());
+      if (placedByRead.remove(guid) || placed(guid, envelope.seq())) {
         return;
       }
       if (envelope.seq() <= lastPushed) {
@@ -139,7 +142,8 @@ final class DeliveryPump {
         // offered. Below the read position and not in flight, the envelope was either pushed and
         // acked already or never pushed; the reads (after lastPushed) would never find it again, so
         // push it. A duplicate is harmless: devices drop what they already have by guid.
-        if (!inflight.containsKey(ByteString.copyFrom(envelope.guid()))) {
+        // Nor being deleted: a rescan may have placed and deleted it (pushed early, acked) already.
+        if (!inflight.containsKey(guid) && !deleting.contains(guid)) {
           log.debug("late offer of {} below {} for {}", envelope.seq(), lastPushed, device);
           late.add(envelope);
           pushLate();
@@ -168,17 +172,31 @@ final class DeliveryPump {
 
   /**
    * Whether a committed envelope was pushed early: if so its position is now known (and it is
-   * deleted if its ack came first), and the read position moves past it so no read brings it again.
+   * deleted if its ack came first). A read that finds it later skips it.
    */
   private boolean placed(ByteString guid, long seq) {
+    // The read position moves only while caught up: otherwise envelopes committed below this one
+    // may still be waiting for a read, which would then start above them and miss them.
     if (ackedUnplaced.remove(guid)) {
-      lastPushed = Math.max(lastPushed, seq);
+      if (caughtUp) {
+        lastPushed = Math.max(lastPushed, seq);
+      }
       delete(List.of(seq), List.of(guid));
       return true;
     }
     if (early.remove(guid) != null) {
       inflight.put(guid, seq);
-      lastPushed = Math.max(lastPushed, seq);
+      if (caughtUp) {
+        lastPushed = Math.max(lastPushed, seq);
+      }
+      return true;
+    }
+    return false;
+  }
+
+  private boolean placedByRead(ByteString guid, long seq) {
+    if (placed(guid, seq)) {
+      placedByRead.add(guid);
       return true;
     }
     return false;
@@ -300,9 +318,10 @@ final class DeliveryPump {
     for (QueuedEnvelope envelope : found) {
       ByteString guid = ByteString.copyFrom(envelope.guid());
       // Pushed early and committed before its commit's offer came: not again.
-      if (!placed(guid, envelope.seq()) && !inflight.containsKey(guid) && !deleting.contains(guid)) {
+      if (!placedByRead(guid, envelope.seq()) && !inflight.containsKey(guid) && !deleting.contains(guid)) {
         push(guid, envelope);
       }
+      lastPushed = Math.max(lastPushed, envelope.seq()); // read past, pushed or not
     }
     if (found.size() < limit && !dirty) {
       caughtUp();
@@ -324,7 +343,7 @@ final class DeliveryPump {
     long handled = from;
     for (QueuedEnvelope envelope : found) {
       ByteString guid = ByteString.copyFrom(envelope.guid());
-      if (!placed(guid, envelope.seq()) && !inflight.containsKey(guid) && !deleting.contains(guid)) {
+      if (!placedByRead(guid, envelope.seq()) && !inflight.containsKey(guid) && !deleting.contains(guid)) {
         if (!canPush()) {
           // No room for the rest: go on from here once acks or the socket make some.
           if (rescanFrom < 0) {

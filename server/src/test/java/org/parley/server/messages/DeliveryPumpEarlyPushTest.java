@@ -175,6 +175,70 @@ class DeliveryPumpEarlyPushTest {
     assertThat(pump.settled()).isTrue();
   }
 
+  @Test
+  // Found by review (revA): the read position once moved past F to E while the window was full.
+  void anEnvelopeCommittedBelowAnEarlyOneWhileTheWindowIsFullIsStillPushed() throws Exception {
+    startCaughtUp();
+    List<ByteString> first = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      QueuedEnvelope q = queues.append(List.of(envelope())).join().getFirst();
+      pump.offer(q);
+      first.add(ByteString.copyFrom(q.guid()));
+    }
+    channel.runPendingTasks();
+    assertThat(pushedGuids()).hasSize(16); // window full
+    NewEnvelope f = envelope();
+    pump.offerEarly(f); // sender X: window full, left to its commit
+    channel.runPendingTasks();
+    pump.ack(List.of(first.get(0))); // one slot frees
+    channel.runPendingTasks();
+    NewEnvelope e = envelope();
+    pump.offerEarly(e); // sender Y: pushed early into the free slot
+    channel.runPendingTasks();
+    assertThat(pushedGuids()).containsExactly(guid(e));
+    // the writer runs X's request before Y's (it was queued first)
+    QueuedEnvelope fStored = queues.append(List.of(f)).join().getFirst();
+    QueuedEnvelope eStored = queues.append(List.of(e)).join().getFirst();
+    assertThat(fStored.seq()).isLessThan(eStored.seq());
+    pump.offer(fStored);
+    pump.offer(eStored);
+    channel.runPendingTasks();
+    // the device acks everything it holds
+    List<ByteString> held = new ArrayList<>(first.subList(1, 16));
+    held.add(guid(e));
+    pump.ack(held);
+    channel.runPendingTasks();
+    List<ByteString> later = new ArrayList<>();
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+      channel.runPendingTasks();
+      later.addAll(pushedGuids());
+      assertThat(queues.length(address)).isEqualTo(1); // only F is left in the queue
+    });
+    // a later envelope still flows, F does not
+    QueuedEnvelope g = queues.append(List.of(envelope())).join().getFirst();
+    pump.offer(g);
+    channel.runPendingTasks();
+    later.addAll(pushedGuids());
+    assertThat(later).as("F, committed and queued, pushed on this connection").contains(guid(f));
+  }
+
+  @Test
+  void anEarlyEnvelopeAckedAfterItsClaimAndFoundByARescanIsNotPushedAgain() throws Exception {
+    startCaughtUp();
+    NewEnvelope e = envelope();
+    pump.offerEarly(e);
+    channel.runPendingTasks();
+    assertThat(pushedGuids()).containsExactly(guid(e));
+    QueuedEnvelope stored = queues.append(List.of(e)).join().getFirst(); // the writer won
+    pump.ack(List.of(guid(e)));
+    channel.runPendingTasks();
+    pump.wake(); // another node: rescan finds it and places it (delete)
+    channel.runPendingTasks();
+    pump.offer(stored); // its own commit's offer arrives afterwards
+    channel.runPendingTasks();
+    assertThat(pushedGuids()).as("pushed again").isEmpty();
+  }
+
   /** Reads the empty queue, so live envelopes may go out at once. */
   private void startCaughtUp() throws Exception {
     pump.start();
