@@ -47,10 +47,11 @@ final class Attachments {
   private volatile long stopUploadAfter = Long.MAX_VALUE;
   private volatile LongConsumer downloadProgress = held -> {};
   /**
-   * One fetch at a time: the daemon's receive loop and an 'attachment get' must not write the same
-   * partial download at once.
+   * The blobs being fetched now: one fetch of a blob at a time (the daemon's receive loop and an
+   * 'attachment get' must not write the same partial download at once), while fetches of other
+   * blobs go on beside it (a page's picture does not wait for a large file).
    */
-  private final java.util.concurrent.locks.ReentrantLock fetching = new java.util.concurrent.locks.ReentrantLock();
+  private final java.util.Set<String> fetching = new java.util.HashSet<>();
   /**
    * The automatic fetches of a device that receives without end (the daemon), off its receive
    * thread, so a large download never holds up the messages and acks behind it: one round at a time,
@@ -67,6 +68,28 @@ final class Attachments {
     this.online = online;
     background.allowCoreThreadTimeOut(true);
     AttachmentFetcher.sweep(device.attachments, device.clock);
+  }
+
+  /** Waits until no one else fetches this blob, then marks it as fetched by this thread ({@link #release} after). */
+  private void claim(String blobId) {
+    synchronized (fetching) {
+      while (fetching.contains(blobId)) {
+        try {
+          fetching.wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new ClientException("interrupted while another fetch of attachment " + blobId + " ran", e);
+        }
+      }
+      fetching.add(blobId);
+    }
+  }
+
+  private void release(String blobId) {
+    synchronized (fetching) {
+      fetching.remove(blobId);
+      fetching.notifyAll();
+    }
   }
 
   /** Runs a round of automatic fetching on the background thread (dropped if one is waiting already). */
@@ -186,8 +209,8 @@ final class Attachments {
   }
 
   /**
-   * Fetches each attachment under the {@link #fetching} lock, taken for that one alone (an {@code
-   * attachment get} waits for one download at most), and skips one fetched meanwhile.
+   * Fetches each attachment with its blob {@linkplain #claim claimed} (an {@code attachment get} of the
+   * same blob waits for it, of another does not), and skips one fetched meanwhile.
    */
   private int fetchBatch(List<Held> pending, Consumer<ClientEvent> listener, int[] settled) {
     int fetched = 0;
@@ -196,7 +219,7 @@ final class Attachments {
       for (Held candidate : pending) {
         AttachmentEvent event;
         Held held;
-        fetching.lock();
+        claim(candidate.blobId());
         try {
           held = device.attachments.of(candidate.author(), candidate.messageId()).stream()
               .filter(h -> h.position() == candidate.position() && AttachmentStore.PENDING.equals(h.status()))
@@ -207,7 +230,7 @@ final class Attachments {
           }
           event = fetchOne(fetcher, held);
         } finally {
-          fetching.unlock();
+          release(candidate.blobId());
         }
         if (!AttachmentStore.PENDING.equals(event.status())) {
           settled[0]++;
@@ -260,7 +283,7 @@ final class Attachments {
                 null));
     Path stored = stored(held);
     if (stored == null) {
-      fetching.lock();
+      claim(held.blobId());
       try {
         // Asked for twice at once (two tabs, or the receive loop's fetching): the first one fetched it.
         held = device.attachments.byId(id).orElse(held);
@@ -273,7 +296,7 @@ final class Attachments {
           }
         }
       } finally {
-        fetching.unlock();
+        release(held.blobId());
       }
     }
     if (out != null) {

@@ -311,8 +311,8 @@ class AttachmentsIT {
 
   /**
    * The daemon's receive loop hands automatic downloads to a background thread: while one is held
-   * half way (its progress hook waits), a message sent after it is taken in, committed and shown,
-   * and the download then finishes on its own.
+   * half way (its progress hook waits), a message sent after it is taken in, committed and shown, an
+   * attachment asked for meanwhile is fetched beside it, and the download then finishes on its own.
    */
   @Test
   void aMessageBehindALargeDownloadArrivesWhileTheDownloadRuns() throws Exception {
@@ -331,6 +331,14 @@ class AttachmentsIT {
     assertThat(bob.history(ALICE, null, 10).getFirst().attachments()).singleElement()
         .satisfies(a -> assertThat(a.status()).isEqualTo(AttachmentStore.PENDING));
     assertThat(plaintexts(bob)).isEmpty();
+    // and another attachment asked for meanwhile is fetched beside it, without waiting for it
+    Path photo = file("photo.bin", random(2_000));
+    alice.send(BOB, null, "a photo", List.of(Outgoing.of(photo)));
+    await().atMost(Duration.ofSeconds(30))
+        .until(() -> bob.history(ALICE, null, 10).stream().anyMatch(m -> m.body().equals("a photo")));
+    String photoId = bob.history(ALICE, null, 10).getLast().attachments().getFirst().id();
+    assertThat(Files.readAllBytes(Path.of(bob.attachment(photoId, null).path()))).isEqualTo(Files.readAllBytes(photo));
+    assertThat(bob.history(ALICE, null, 10).getFirst().attachments().getFirst().status()).isEqualTo(AttachmentStore.PENDING);
 
     hold.goOn().countDown();
     await().atMost(Duration.ofSeconds(60))
