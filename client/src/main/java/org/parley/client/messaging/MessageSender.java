@@ -104,27 +104,34 @@ public final class MessageSender {
 
   /**
    * Sends several requests' worth of parts (a sender key handed to a large group) with this device's
-   * work and the server's overlapping: the pre-key bundles of every batch are asked for at once (the
-   * server looks up the next batch's while this device starts the sessions of the one before), and
-   * each batch goes out as soon as it is encrypted, without waiting for the answer to the one before.
-   * A batch refused for out-of-date devices is sent again on its own ({@link #send}). {@code sent}
-   * hears of every batch stored; the first other refusal is thrown once every answer is in.
+   * work and the server's overlapping: the pre-key bundles of the next batch are asked for while this
+   * device starts the sessions of the current one (one batch ahead, no more), and each batch goes out
+   * as soon as it is encrypted, without waiting for the answer to the one before. A batch refused for
+   * out-of-date devices is sent again on its own ({@link #send}). {@code sent} hears of every batch
+   * stored; the first other refusal is thrown once every answer is in. Bundles cost key-fetch tokens
+   * (the server's {@code key-fetches} rate): a first handover to more devices than its burst is refused
+   * RATE_LIMITED part way; the batches stored are recorded, so the next send goes on from there.
    */
   public void sendAll(ServerConnection server, List<Batch> batches, long timestamp, Consumer<Result> sent) {
+    if (batches.isEmpty()) {
+      return;
+    }
     List<List<Account>> targets = new ArrayList<>(batches.size());
-    List<BundleFetch> fetches = new ArrayList<>(batches.size());
     for (Batch batch : batches) {
-      List<Account> accounts = targets(server, batch.parts());
-      targets.add(accounts);
-      fetches.add(BundleFetch.start(server, signal, accounts, ownAccount, ownDevice));
+      targets.add(targets(server, batch.parts()));
     }
     List<SendMessage> requests = new ArrayList<>(batches.size());
     List<CompletableFuture<Response>> answers = new ArrayList<>(batches.size());
     RuntimeException failure = null;
     try {
+      BundleFetch next = BundleFetch.start(server, signal, targets.getFirst(), ownAccount, ownDevice);
       for (int i = 0; i < batches.size(); i++) {
         Batch batch = batches.get(i);
-        SendMessage request = encrypt(batch.parts(), targets.get(i), fetches.get(i).collect(), timestamp, batch.noSync());
+        BundleFetch current = next;
+        // One batch ahead, no more: a batch that fails spends at most the next one's one-time pre-keys and
+        // key-fetch tokens, not those of every batch after it.
+        next = i + 1 < batches.size() ? BundleFetch.start(server, signal, targets.get(i + 1), ownAccount, ownDevice) : null;
+        SendMessage request = encrypt(batch.parts(), targets.get(i), current.collect(), timestamp, batch.noSync());
         requests.add(request);
         answers.add(request.getMessagesCount() == 0 ? null : server.request(Request.newBuilder().setSendMessage(request)));
       }

@@ -177,7 +177,8 @@ public final class GroupService {
    * change adds (a creation adds everyone), only the added ones' and the signer's for the others (they
    * know the rest). Never the group's devices nor its signed history: copied into one envelope per
    * member device, those made a 1,024-member group's creation write 540 MB (2,047 × 265 KB); a member
-   * that needs the full state asks for it ({@code GetGroup}, paged).
+   * that needs the full state asks for it ({@code GetGroup}, paged). The signed change itself names
+   * every member (about 40 bytes each), so a change still writes devices × members bytes in all.
    */
   private CompletableFuture<Response.Builder> announce(
       Session session, GroupRecord group, SignedMembershipChange signed, MembershipChange change,
