@@ -39,6 +39,7 @@ import org.parley.cli.web.WebCompanion;
 import org.parley.client.ClientConfig;
 import org.parley.client.ClientException;
 import org.parley.client.DeviceHooks;
+import org.parley.client.messaging.RogueDevice;
 import org.parley.client.store.ProfileStore;
 
 /**
@@ -422,6 +423,35 @@ class WebGroupsIT {
       assertThat(byId("messages").getText()).contains("did not come again").doesNotContain("lost for good");
     } catch (Throwable failure) {
       Browser.keepFailure(browser, "givenUp");
+      throw failure;
+    }
+  }
+
+  /**
+   * A member's power: it sends group messages under ids of its choosing, and the page's own group
+   * lines have ids anyone can work out (group-<group>-<version>). A message sent in advance under the
+   * next change's id must not keep the line that change writes off the page.
+   */
+  @Test
+  @Order(5)
+  void aMemberCannotHideTheNextGroupLineBySendingItsIdFirst() throws Exception {
+    try {
+      String group = ok("dave", "groups", "create", "Bouldering", "--member", ALICE).out().strip();
+      try (RogueDevice dave = RogueDevice.open(dir.resolve("dave"))) {
+        dave.postToGroup(group, List.of(dave.accountOf(ALICE)), "taking the next line's id", "group-" + group + "-2");
+      }
+      byId("tab-chats").click();
+      await().atMost(Duration.ofSeconds(30))
+          .until(() -> browser.findElements(By.cssSelector("#chat-list li[data-chat='" + group + "'] button")), l -> !l.isEmpty())
+          .getFirst().click();
+      await().atMost(Duration.ofSeconds(30)).until(() -> byId("messages").getText().contains("taking the next line's id"));
+
+      ok("dave", "groups", "rename", group, "Bouldering club");
+      await("the rename's line, shown live").atMost(Duration.ofSeconds(30))
+          .until(() -> groupLines().stream().anyMatch(l -> l.contains("renamed the group to \u201CBouldering club\u201D")));
+      assertThat(byId("messages").getText()).contains("taking the next line's id");
+    } catch (Throwable failure) {
+      Browser.keepFailure(browser, "groupLineId");
       throw failure;
     }
   }

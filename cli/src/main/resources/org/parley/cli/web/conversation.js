@@ -9,13 +9,20 @@ const RANK = { pending: 0, sent: 1, delivered: 2, read: 3 };
 const TICKS = { pending: '\u25F7', sent: '\u2713', delivered: '\u2713\u2713', read: '\u2713\u2713' };
 const STATUS_TEXT = { pending: 'waiting to be sent', sent: 'sent', delivered: 'delivered', read: 'read' };
 
+// A row's key: its author and its id. Ids are the sender's choice, so a member may send one this
+// device uses itself (a group line is group-<group>-<version>, easy to guess) and must not thereby
+// hide that line or take its row. Sent messages and the device's own lines are this account's.
+function rowKey(m) {
+  return m.type === 'message' ? 'from ' + m.from + ' ' + m.id : 'own ' + m.id;
+}
+
 export class Conversation {
   // ctx: { me() -> {phone, deviceId}, deviceName(id), nameOf(phone) }
   constructor(container, ctx) {
     this.container = container;
     this.ctx = ctx;
     this.chat = null;
-    this.rows = new Map(); // message id -> { message, node }
+    this.rows = new Map(); // rowKey(message) -> { message, node }
     this.oldest = null;
     this.more = false;
     this.loading = false;
@@ -61,7 +68,7 @@ export class Conversation {
     this.loading = true;
     const generation = this.generation;
     try {
-      const older = (await this.fetch(this.oldest)).filter((m) => !this.rows.has(m.id));
+      const older = (await this.fetch(this.oldest)).filter((m) => !this.rows.has(rowKey(m)));
       if (generation !== this.generation) return;
       this.more = older.length > 0;
       const height = this.container.scrollHeight;
@@ -82,7 +89,7 @@ export class Conversation {
     const messages = await this.fetch(null);
     if (this.chat !== chat) return;
     for (const m of messages) {
-      if (!this.rows.has(m.id)) this.add(m);
+      if (!this.rows.has(rowKey(m))) this.add(m);
     }
   }
 
@@ -97,18 +104,19 @@ export class Conversation {
   // A message that arrived live (or came back as our own send).
   add(m) {
     if (!this.holds(m)) return false;
-    const known = this.rows.get(m.id);
+    const known = this.rows.get(rowKey(m));
     if (known) {
-      this.setStatus(m.id, m.status);
+      this.setStatus(rowKey(m), m.status);
       return true;
     }
     // A message this device waited for (it could not decrypt it at first) takes its placeholder's place.
-    const placeholder = m.type === 'message' ? this.rows.get(placeholderId(m.fromDevice, m.timestamp)) : null;
+    const placeholder =
+      m.type === 'message' ? this.rows.get(rowKey({ ...m, id: placeholderId(m.fromDevice, m.timestamp) })) : null;
     if (placeholder && placeholder.message.from === m.from) {
       const node = this.row(m);
       placeholder.node.replaceWith(node);
       this.rows = new Map([...this.rows].map(([id, row]) =>
-        row === placeholder ? [m.id, { message: m, node }] : [id, row]));
+        row === placeholder ? [rowKey(m), { message: m, node }] : [id, row]));
       return true;
     }
     document.getElementById('chat-empty')?.remove();
@@ -134,7 +142,7 @@ export class Conversation {
       to: null, group: e.group, body: '', timestamp: e.timestamp, status: e.state,
     };
     if (!this.holds(m)) return false;
-    const known = this.rows.get(m.id);
+    const known = this.rows.get(rowKey(m));
     if (!known) return this.add(m);
     if (known.message.status !== e.state) {
       const node = this.row(m);
@@ -146,11 +154,12 @@ export class Conversation {
   }
 
   receipt(event) {
-    for (const id of event.messageIds || []) this.setStatus(id, event.kind === 'read' ? 'read' : 'delivered');
+    // Receipts are for this account's own messages.
+    for (const id of event.messageIds || []) this.setStatus(rowKey({ type: 'sent', id }), event.kind === 'read' ? 'read' : 'delivered');
   }
 
-  setStatus(id, status) {
-    const row = this.rows.get(id);
+  setStatus(key, status) {
+    const row = this.rows.get(key);
     if (!row || row.message.type !== 'sent' || !(status in RANK)) return;
     const current = RANK[row.message.status] ?? -1;
     if (RANK[status] <= current) return;
@@ -171,6 +180,7 @@ export class Conversation {
   insert(messages, where) {
     if (messages.length === 0) return;
     const fragment = document.createDocumentFragment();
+    const nodes = [];
     let previousDay = where === 'end' ? this.lastDay() : null;
     for (const m of messages) {
       const day = dayKey(m.timestamp);
@@ -179,18 +189,19 @@ export class Conversation {
         previousDay = day;
       }
       const node = this.row(m);
+      nodes.push(node);
       fragment.append(node);
     }
     if (where === 'start') {
       const firstSeparator = this.container.querySelector('.day');
       this.container.prepend(fragment);
       if (firstSeparator && firstSeparator.dataset.day === previousDay) firstSeparator.remove();
-      const entries = messages.map((m) => [m.id, { message: m, node: document.getElementById('m-' + m.id) }]);
+      const entries = messages.map((m, i) => [rowKey(m), { message: m, node: nodes[i] }]);
       this.rows = new Map([...entries, ...this.rows]);
       this.oldest = messages[0].timestamp;
     } else {
       this.container.append(fragment);
-      for (const m of messages) this.rows.set(m.id, { message: m, node: document.getElementById('m-' + m.id) });
+      messages.forEach((m, i) => this.rows.set(rowKey(m), { message: m, node: nodes[i] }));
       if (this.oldest === null) this.oldest = messages[0].timestamp;
     }
   }
@@ -208,7 +219,7 @@ export class Conversation {
 
   row(m) {
     if (m.type === 'system') {
-      return el('div', { class: 'msg system', id: 'm-' + m.id, 'data-kind': m.kind || '' }, el('p', { text: m.body }));
+      return el('div', { class: 'msg system', 'data-id': m.id, 'data-kind': m.kind || '' }, el('p', { text: m.body }));
     }
     if (m.type === 'message' && m.status in PLACEHOLDER) {
       return this.placeholderRow(m);
@@ -233,7 +244,7 @@ export class Conversation {
       meta.append(ticks);
     }
     bubble.append(meta);
-    return el('div', { class: 'msg ' + (own ? 'out' : 'in'), id: 'm-' + m.id, 'data-status': m.status }, bubble);
+    return el('div', { class: 'msg ' + (own ? 'out' : 'in'), 'data-id': m.id, 'data-status': m.status }, bubble);
   }
 
   placeholderRow(m) {
@@ -241,7 +252,7 @@ export class Conversation {
     if (this.chat.group) bubble.append(el('p', { class: 'author', text: this.ctx.nameOf(m.from) || m.from }));
     bubble.append(el('p', { class: 'body placeholder', text: PLACEHOLDER[m.status] }));
     bubble.append(el('p', { class: 'meta' }, el('time', { datetime: new Date(m.timestamp).toISOString(), text: time(m.timestamp) })));
-    return el('div', { class: 'msg in waiting', id: 'm-' + m.id, 'data-status': m.status }, bubble);
+    return el('div', { class: 'msg in waiting', 'data-id': m.id, 'data-status': m.status }, bubble);
   }
 }
 

@@ -54,6 +54,11 @@ public final class RogueDevice implements AutoCloseable {
 
   /** Hands a fresh sender key to every device of the accounts, then posts one group message under it. */
   public void postToGroup(String groupId, List<UUID> accounts, String body) throws Exception {
+    postToGroup(groupId, accounts, body, UUID.randomUUID().toString());
+  }
+
+  /** The same, with a message id of the sender's choosing (the honest client draws a random one). */
+  public void postToGroup(String groupId, List<UUID> accounts, String body, String messageId) throws Exception {
     SignalProtocolAddress self = new SignalProtocolAddress(local.account().toString(), local.deviceId());
     UUID distribution = UUID.randomUUID();
     SenderKeyDistributionMessage key = new GroupSessionBuilder(signal).create(self, distribution);
@@ -70,7 +75,7 @@ public final class RogueDevice implements AutoCloseable {
     Content message =
         Content.newBuilder()
             .setData(
-                DataMessage.newBuilder().setId(UUID.randomUUID().toString()).setBody(body).setTimestamp(now)
+                DataMessage.newBuilder().setId(messageId).setBody(body).setTimestamp(now)
                     .setGroupId(groupId))
             .build();
     byte[] ciphertext =
@@ -85,6 +90,11 @@ public final class RogueDevice implements AutoCloseable {
               .setRegistrationId(device.registrationId()));
     }
     server.call(Request.newBuilder().setSendGroupMessage(send));
+  }
+
+  /** The account this device's store knows for a number (one it has exchanged messages or a group with). */
+  public UUID accountOf(String phone) {
+    return new Contacts(profile).byPhone(phone).orElseThrow().account();
   }
 
   @Override
