@@ -28,6 +28,13 @@ class RequestBoundsTest {
     assertThat(bounded(Ack.getDescriptor())).containsExactly("guids");
   }
 
+  /** A Request's only field outside its body is its id (a number): a new one would go unbounded by the fast path. */
+  @Test
+  void aRequestHasNoFieldOutsideItsBodyButItsId() {
+    assertThat(Request.getDescriptor().getFields().stream().filter(f -> f.getContainingOneof() == null).map(FieldDescriptor::getName))
+        .containsExactly("id");
+  }
+
   @Test
   void aSendWithinItsBoundsPassesAndOnePastAnyIsRefusedByName() {
     int max = limits.maxEnvelopesPerRequest();

@@ -27,6 +27,14 @@ class UnknownFieldsTest {
     assertThat(messageFields(Ack.getDescriptor())).isEmpty();
   }
 
+  /** Nothing outside the oneofs the fast path reads: a new field there would go unchecked. */
+  @Test
+  void aFrameAndARequestHaveNoMessageFieldOutsideTheirBodies() {
+    assertThat(Frame.getDescriptor().getFields()).allMatch(f -> f.getContainingOneof() != null);
+    assertThat(Request.getDescriptor().getFields().stream().filter(f -> f.getContainingOneof() == null).map(FieldDescriptor::getName))
+        .containsExactly("id");
+  }
+
   @Test
   void aCleanSendAndAnAckHaveNone() {
     assertThat(UnknownFields.find(send(OutgoingMessage.newBuilder(), DeviceRef.newBuilder()))).isNull();

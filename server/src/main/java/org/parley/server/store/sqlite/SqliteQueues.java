@@ -112,7 +112,7 @@ final class SqliteQueues implements Queues {
 
   @Override
   public CompletableFuture<Void> delete(DeviceAddress device, List<Long> seqs) {
-    boolean counted = lengths.containsKey(device);
+    Usage counted = lengths.get(device);
     // Without a savepoint: a delete that fails halfway leaves some acked envelopes deleted and the
     // rest queued (they come again and are acked again), and the count is taken afresh (below).
     return db.writePartialOk(
@@ -146,7 +146,7 @@ final class SqliteQueues implements Queues {
         .thenAccept(
             deleted -> {
               Usage usage = lengths.get(device);
-              if (usage != null && counted) {
+              if (usage != null && usage == counted) {
                 usage.count().addAndGet(-deleted[0]);
                 usage.bytes().addAndGet(-deleted[1]);
               } else if (usage != null) {
