@@ -85,6 +85,12 @@ final class GroupCommitWriter implements AutoCloseable {
 
   private void runBatch(List<Task<?>> batch) {
     long start = System.nanoTime();
+    try {
+      takeWriteLock();
+    } catch (SQLException e) {
+      batch.forEach(task -> task.fail(e));
+      return;
+    }
     // One task alone needs no savepoint: if it fails, the whole transaction is its own to undo.
     boolean alone = batch.size() == 1;
     for (Task<?> task : batch) {
@@ -116,6 +122,23 @@ final class GroupCommitWriter implements AutoCloseable {
     if (done - start > SLOW_BATCH_NANOS) {
       log.info("slow group commit: {} writes took {} ms to run and {} ms to commit",
           batch.size(), (worked - start) / 1_000_000, (done - worked) / 1_000_000);
+    }
+  }
+
+  /**
+   * Swaps the deferred transaction the driver opened after the last commit for an immediate one,
+   * which takes the write lock before any task reads. A task that reads first and then writes would
+   * otherwise have to upgrade its lock, and SQLite never waits for an upgrade (no busy handler):
+   * while the checkpointer's RESTART held the lock, such a batch failed at once with SQLITE_BUSY.
+   * Taking the lock waits (busy_timeout) like any other.
+   */
+  private void takeWriteLock() throws SQLException {
+    statements.get("ROLLBACK").execute(); // the empty deferred transaction: nothing to undo
+    try {
+      statements.get("BEGIN IMMEDIATE").execute();
+    } catch (SQLException e) {
+      statements.get("BEGIN").execute(); // the transaction the driver expects to be open
+      throw e;
     }
   }
 
