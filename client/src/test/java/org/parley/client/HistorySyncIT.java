@@ -340,6 +340,23 @@ class HistorySyncIT {
   }
 
   @Test
+  void aBundleHoldingMoreRecordsThanAnnouncedIsRefusedAsSoonAsItGoesPastTheCount() {
+    aliceWithHistory(12_000);
+    HistoryExporter.Bundle rest = exporter().write(COMPANION, 365).get(1);
+    long announced = rest.announcement().getRecordCount() / 2;
+    HistorySync understated = rest.announcement().toBuilder().setRecordCount(announced).build();
+    List<HistorySyncEvent> events = new CopyOnWriteArrayList<>();
+
+    assertThatThrownBy(() -> importer.importFile(rest.file(), understated, events::add))
+        .isInstanceOf(ClientException.class)
+        .hasMessageContaining("holds more records than the " + announced)
+        .satisfies(e -> assertThat(((ClientException) e).code()).isEqualTo(HistoryImporter.CORRUPT));
+    assertThat(events).as("no record past the announced count was applied")
+        .allSatisfy(e -> assertThat(e.imported()).isLessThanOrEqualTo(announced));
+    assertThat(new MessageHistory(companion).list(null, null, 1)).isEmpty();
+  }
+
+  @Test
   void anExportForAnotherCompanionIsLeftAlone() throws Exception {
     aliceWithHistory(10);
     HistorySync forAnother = export().getFirst().toBuilder().setTargetDevice(3).build();

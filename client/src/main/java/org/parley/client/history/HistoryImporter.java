@@ -205,6 +205,15 @@ public final class HistoryImporter {
             MessageIndexes.worthRebuilding(total, MessageIndexes.held(c)) ? MessageIndexes.drop(c) : List.of();
         try (RecordImport records = new RecordImport(c)) {
           for (HistoryRecord record = next(reader); record != null; record = next(reader)) {
+            if (counts.records == total) {
+              // Stop at once: a bundle that inflates far past its announcement would otherwise grow
+              // the open transaction (and the WAL) until the disk is full.
+              throw new ClientException(
+                  CORRUPT,
+                  "history bundle part " + announcement.getPart() + " holds more records than the " + total
+                      + " it was announced with; nothing of it was imported",
+                  null);
+            }
             records.apply(record, counts);
             if (++counts.records % step == 0) {
               progress.accept(event("importing", announcement, counts.records, announcement.getSize()));

@@ -41,15 +41,20 @@ final class MessageIndexes {
     }
   }
 
-  /** Drops the secondary indexes; returns the statements that build them again, for {@link #rebuild}. */
+  /**
+   * Drops the secondary indexes that are not unique; returns the statements that build them again,
+   * for {@link #rebuild}.
+   */
   static List<String> drop(Connection c) throws SQLException {
     List<String> names = new ArrayList<>();
     List<String> creates = new ArrayList<>();
-    // sql is NULL for the primary key's own index, which stays.
+    // Only plain CREATE INDEX indexes (origin 'c') that are not UNIQUE: the primary key's own index
+    // and any unique one stay, since they are what keeps the table's rows distinct while it fills.
     try (PreparedStatement select =
             c.prepareStatement(
-                "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'messages' AND sql IS NOT NULL"
-                    + " ORDER BY name");
+                "SELECT s.name, s.sql FROM pragma_index_list('messages') l JOIN sqlite_schema s ON s.name = l.name"
+                    + " WHERE l.origin = 'c' AND l.\"unique\" = 0 AND s.type = 'index' AND s.sql IS NOT NULL"
+                    + " ORDER BY s.name");
         ResultSet rs = select.executeQuery()) {
       while (rs.next()) {
         names.add(rs.getString(1));

@@ -55,8 +55,13 @@ public final class BundleWriter implements Closeable {
     try {
       append(HistoryRecord.newBuilder().setHeader(header.toBuilder().setVersion(FORMAT_VERSION)).build());
     } catch (IOException | RuntimeException e) {
-      handoff.close();
-      deflater.end();
+      try {
+        handoff.close();
+      } catch (IOException | RuntimeException alsoFailed) {
+        e.addSuppressed(alsoFailed);
+      } finally {
+        deflater.end();
+      }
       throw e;
     }
   }
