@@ -22,7 +22,9 @@ import java.util.random.RandomGenerator;
  * connection. A flood from many addresses, one connection each, makes every stranger equally
  * crowded; the draw then gives each the same small chance per new connection. Taking the oldest
  * instead let such a flood close a companion's provisioning socket (which lives minutes) with
- * certainty after as many fresh connections as the strangers' cap. What a stranger merely says
+ * certainty after as many fresh connections as the strangers' cap; the draw still closes it after
+ * k caps' worth but for a chance of e^-k, so a provisioning socket takes a place outside the draw
+ * while one is free ({@link #provisioning}). What a stranger merely says
  * earns nothing: an earlier version ranked every connection that had sent an Authorization header
  * above the silent ones, so a flood of garbage credentials pushed out exactly those silent
  * legitimate connections.
@@ -39,6 +41,12 @@ public final class ConnectionAdmission {
   /** The address key of a connection a trusted proxy has not named the client of yet. */
   private static final String UNNAMED = "";
 
+  /**
+   * Provisioning sockets one client address may hold outside the draw: two people linking at once
+   * behind one NAT both get a place; a third waits in the draw like any stranger.
+   */
+  static final int PROVISIONING_PER_ADDRESS = 2;
+
   private final int maxConnections;
   private final int maxUnauthenticated;
   private final int maxPerAddress;
@@ -50,6 +58,10 @@ public final class ConnectionAdmission {
   private final Map<String, Drawable<Channel>> byAddress = new HashMap<>();
   /** Addresses by how many strangers they hold. */
   private final TreeMap<Integer, Drawable<String>> crowding = new TreeMap<>();
+  /** Provisioning sockets kept out of the draw, each with its address key; at most a quarter of the strangers' cap. */
+  private final Map<Channel, String> provisioning = new HashMap<>();
+  private final Map<String, Integer> provisioningByAddress = new HashMap<>();
+  private final int maxProvisioning;
 
   /** @param random draws whom to evict among equally crowded addresses; unpredictable outside tests */
   public ConnectionAdmission(int maxConnections, int maxUnauthenticated, int maxPerAddress, RandomGenerator random) {
@@ -57,6 +69,7 @@ public final class ConnectionAdmission {
     this.maxUnauthenticated = maxUnauthenticated;
     this.maxPerAddress = maxPerAddress;
     this.random = random;
+    this.maxProvisioning = Math.max(1, maxUnauthenticated / 4);
   }
 
   /**
@@ -119,6 +132,26 @@ public final class ConnectionAdmission {
     forget(channel);
   }
 
+  /**
+   * The connection now holds a provisioning address: a companion showing its link code, for minutes.
+   * In the draw, a flood of fresh single-connection strangers from many addresses would close it
+   * with a chance of 1 in the strangers' cap per connection (after k caps' worth it survives with
+   * about e^-k). It takes a place outside the draw instead, while one is free: the places are few
+   * and capped per address, so taking them all needs many addresses holding sockets for minutes,
+   * not a churn of short ones. Without a place it stays a stranger, as before.
+   */
+  synchronized void provisioning(Channel channel) {
+    String address = strangers.get(channel);
+    if (address == null
+        || provisioning.size() >= maxProvisioning
+        || provisioningByAddress.getOrDefault(address, 0) >= PROVISIONING_PER_ADDRESS) {
+      return;
+    }
+    forget(channel);
+    provisioning.put(channel, address);
+    provisioningByAddress.merge(address, 1, Integer::sum);
+  }
+
   /** A trusted proxy named the client: count the connection under it; false when that is too many. */
   synchronized boolean rekey(Channel channel, String address) {
     String before = strangers.get(channel);
@@ -135,11 +168,19 @@ public final class ConnectionAdmission {
 
   synchronized void closed(Channel channel) {
     forget(channel);
+    String address = provisioning.remove(channel);
+    if (address != null) {
+      provisioningByAddress.computeIfPresent(address, (a, n) -> n == 1 ? null : n - 1);
+    }
     total--;
   }
 
   synchronized int unauthenticated() {
     return strangers.size();
+  }
+
+  synchronized int provisioningOutsideTheDraw() {
+    return provisioning.size();
   }
 
   private int held(String address) {

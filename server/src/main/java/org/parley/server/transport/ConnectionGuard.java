@@ -130,11 +130,15 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     guard.cancelDeadline();
   }
 
-  /** A provisioning socket: still a stranger's, but it lives as long as its QR code, not the short deadline. */
+  /**
+   * A provisioning socket: it lives as long as its QR code, not the short deadline, and takes a place
+   * outside the strangers' draw while one is free ({@link ConnectionAdmission#provisioning}).
+   */
   static void provisioning(Channel channel) {
     ConnectionGuard guard = channel.attr(KEY).get();
     if (guard != null) {
       guard.cancelDeadline();
+      guard.admission.provisioning(channel);
     }
   }
 

@@ -157,6 +157,56 @@ class ConnectionAdmissionTest {
   }
 
   /** The test's draws are one seeded generator's, so a run is repeatable. */
+  /**
+   * The many-address flood of the test above, long enough to close any stranger in the draw many
+   * times over (25 caps' worth: a stranger in the draw outlives it with a chance of about e^-25): a
+   * socket holding a provisioning address is outside the draw and never goes.
+   */
+  @Test
+  void aProvisioningSocketOutlivesAFloodFromManyAddresses() {
+    Channel companionShowingACode = new EmbeddedChannel();
+    admitted(companionShowingACode, "192.0.2.2");
+    admission.provisioning(companionShowingACode);
+
+    List<Channel> evicted = new ArrayList<>();
+    for (int i = 0; i < 5_000; i++) {
+      Channel evictedNow = admitted(new EmbeddedChannel(), "10." + (i / 65_536) + "." + (i / 256 % 256) + "." + (i % 256));
+      if (evictedNow != null) {
+        evicted.add(evictedNow);
+      }
+    }
+    assertThat(evicted).hasSize(5_000 - 200).doesNotContain(companionShowingACode);
+    assertThat(admission.unauthenticated()).isEqualTo(200);
+    assertThat(admission.provisioningOutsideTheDraw()).isEqualTo(1);
+  }
+
+  /** The places outside the draw are capped per address and in all (a quarter of the strangers' cap). */
+  @Test
+  void provisioningPlacesAreCappedPerAddressAndInAll() {
+    ConnectionAdmission small = admission(100, 12, 10);
+    List<Channel> oneAddress = channels(3);
+    oneAddress.forEach(c -> small.admit(c, "10.0.0.1"));
+    oneAddress.forEach(small::provisioning);
+    assertThat(small.provisioningOutsideTheDraw()).isEqualTo(ConnectionAdmission.PROVISIONING_PER_ADDRESS);
+    assertThat(small.unauthenticated()).isEqualTo(1);
+
+    Channel second = new EmbeddedChannel();
+    Channel third = new EmbeddedChannel();
+    small.admit(second, "10.0.0.2");
+    small.admit(third, "10.0.0.3");
+    small.provisioning(second);
+    small.provisioning(third);
+    assertThat(small.provisioningOutsideTheDraw()).isEqualTo(3);
+    assertThat(small.unauthenticated()).as("the fourth place does not exist: it waits in the draw").isEqualTo(2);
+
+    small.closed(oneAddress.get(0));
+    assertThat(small.provisioningOutsideTheDraw()).isEqualTo(2);
+    Channel later = new EmbeddedChannel();
+    small.admit(later, "10.0.0.1");
+    small.provisioning(later);
+    assertThat(small.provisioningOutsideTheDraw()).as("a place freed is taken again").isEqualTo(3);
+  }
+
   private ConnectionAdmission admission(int maxConnections, int maxUnauthenticated, int maxPerAddress) {
     return new ConnectionAdmission(maxConnections, maxUnauthenticated, maxPerAddress, random);
   }
