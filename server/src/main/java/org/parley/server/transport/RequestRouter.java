@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
 /** Maps each kind of request to the subsystem that answers it, checking who may ask. */
 public final class RequestRouter {
   private static final Logger log = LoggerFactory.getLogger(RequestRouter.class);
+  /** The wait told when the store is unreachable: about what a database restart or failover takes. */
+  static final long STORE_RETRY_MILLIS = 5_000;
 
   /** Answers one request; may complete later (a send completes once its commit is durable). */
   @FunctionalInterface
@@ -122,10 +124,12 @@ public final class RequestRouter {
     }
     if (cause instanceof StorageUnavailableException) {
       log.warn("store unreachable while answering {}: {}", request.getBodyCase(), cause.getMessage());
+      // Like every refusal that passes with time, it says when to try again.
       return Response.newBuilder()
           .setId(id)
           .setStatus(Status.UNAVAILABLE)
-          .setMessage("the server cannot reach its database right now; try again in a few seconds")
+          .setMessage("the server cannot reach its database right now; try again in 5 s")
+          .setRetryAfterMs(STORE_RETRY_MILLIS)
           .build();
     }
     if (cause instanceof StorageException) {

@@ -14,6 +14,7 @@ import org.parley.protocol.wire.AccountMismatch;
 import org.parley.protocol.wire.CreateGroup;
 import org.parley.protocol.wire.DeviceMismatch;
 import org.parley.protocol.wire.GetKeyCounts;
+import org.parley.protocol.wire.GetDevices;
 import org.parley.protocol.wire.KeyCounts;
 import org.parley.protocol.wire.LinkDevice;
 import org.parley.protocol.wire.PutDeviceList;
@@ -26,6 +27,7 @@ import org.parley.protocol.wire.Status;
 import org.parley.protocol.wire.UnlinkReason;
 import org.parley.protocol.wire.UploadKeys;
 import org.parley.server.store.StorageException;
+import org.parley.server.store.StorageUnavailableException;
 
 class RequestRouterTest {
   private final EmbeddedChannel channel = new EmbeddedChannel();
@@ -42,6 +44,9 @@ class RequestRouterTest {
           .on(Request.BodyCase.UPLOAD_KEYS, Access.ANYONE, (session, request) ->
               CompletableFuture.failedFuture(
                   new StorageException("disk full at /var/lib/parley", new IOException("ENOSPC"))))
+          .on(Request.BodyCase.GET_DEVICES, Access.ANYONE, (session, request) ->
+              CompletableFuture.failedFuture(
+                  new StorageUnavailableException("connection refused", new IOException("ECONNREFUSED"))))
           .on(Request.BodyCase.REGISTER, Access.ANYONE, (session, request) -> {
             throw new ApiException(
                 Status.MISMATCHED_DEVICES,
@@ -139,6 +144,17 @@ class RequestRouterTest {
 
     assertThat(response.getStatus()).isEqualTo(Status.INTERNAL);
     assertThat(response.getMessage()).doesNotContain("/var/lib", "ENOSPC", "disk full");
+  }
+
+  @Test
+  void anUnreachableStoreIsAnsweredUnavailableWithWhenToTryAgain() {
+    Request get = Request.newBuilder().setId(11).setGetDevices(GetDevices.getDefaultInstance()).build();
+
+    Response response = dispatch(TestSessions.anonymous(channel), get);
+
+    assertThat(response.getStatus()).isEqualTo(Status.UNAVAILABLE);
+    assertThat(response.getRetryAfterMs()).isEqualTo(RequestRouter.STORE_RETRY_MILLIS);
+    assertThat(response.getMessage()).endsWith("try again in 5 s").doesNotContain("ECONNREFUSED");
   }
 
   @Test
