@@ -46,6 +46,12 @@ final class Inbox {
   private static final int CHECK_RETRIES = 3;
   /** How often a connection that receives without end goes over the retry requests it owes. */
   private static final Duration RETRY_ROUND = Duration.ofMinutes(10);
+  /**
+   * How often a connection that receives without end sends what its outbox keeps: a send the server
+   * failed to store is kept there while the connection lives on, and nothing else would send it
+   * before the user's next message.
+   */
+  private static final Duration OUTBOX_ROUND = Duration.ofSeconds(10);
   /** Silence after which a connection that receives without end is pinged. */
   static final Duration QUIET = Duration.ofSeconds(20);
   /** How long a ping may go unanswered before the connection is taken for dead. */
@@ -58,6 +64,7 @@ final class Inbox {
   /** Read by a daemon's callers while its receive loop sets it. */
   private volatile boolean historyComplete;
   private long retriesSentAt;
+  private long outboxTriedAt;
   private Outbox outbox;
   private Attachments attachments;
 
@@ -140,6 +147,10 @@ final class Inbox {
               // A connection that lasts (the daemon) asks again and gives up in time too.
               retriesSentAt = device.clock.millis();
               sendRetries(server, listener);
+            }
+            if (device.clock.millis() - outboxTriedAt >= OUTBOX_ROUND.toMillis()) {
+              outboxTriedAt = device.clock.millis();
+              flushOutbox();
             }
             continue;
           }
