@@ -148,7 +148,10 @@ final class Inbox {
               retriesSentAt = device.clock.millis();
               sendRetries(server, listener);
             }
-            if (device.clock.millis() - outboxTriedAt >= OUTBOX_ROUND.toMillis()) {
+            if (outbox != null && outbox.heldByServerRefusal()
+                && device.clock.millis() - outboxTriedAt >= OUTBOX_ROUND.toMillis()) {
+              // Only after the server answered that it failed: a try on a connection that went
+              // silent would hold this loop (and its pings) for a whole request timeout.
               outboxTriedAt = device.clock.millis();
               flushOutbox();
             }

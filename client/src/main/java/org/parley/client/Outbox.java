@@ -41,6 +41,11 @@ final class Outbox {
 
   private final DeviceContext device;
   private final Delivery delivery;
+  /**
+   * Whether the last try ended with the server answering that it could not store the message (as
+   * opposed to not answering at all): only then is it worth trying again on the same connection.
+   */
+  private volatile boolean refusedByServer;
 
   Outbox(DeviceContext device, Delivery delivery) {
     this.device = device;
@@ -88,8 +93,22 @@ final class Outbox {
       if (!retriable(e)) {
         throw e;
       }
+      refusedByServer = storeFailure(e);
       return keep(recipient, groupId, data, e.getMessage());
     }
+  }
+
+  private static boolean storeFailure(ClientException e) {
+    return "INTERNAL".equals(e.code()) || "UNAVAILABLE".equals(e.code());
+  }
+
+  /**
+   * Whether what waits was last refused by a server that answered (it failed to store it), so that
+   * a connection which lives on should try again by itself; when the server did not answer, the
+   * next connection sends it.
+   */
+  boolean heldByServerRefusal() {
+    return refusedByServer;
   }
 
   /** How many messages wait. */
@@ -114,10 +133,12 @@ final class Outbox {
       try {
         delivery.deliver(message);
         remove(message);
+        refusedByServer = false;
         sent++;
       } catch (ClientException e) {
         ClientException reason = e;
         if (retriable(e)) {
+          refusedByServer = storeFailure(e);
           int attempts = attempted(message, e.getMessage());
           if (!"INTERNAL".equals(e.code()) || attempts < MAX_STORE_FAILURES) {
             break;
