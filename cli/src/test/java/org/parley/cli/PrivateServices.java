@@ -1,13 +1,13 @@
 package org.parley.cli;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import org.parley.server.testing.TestPorts;
 
 /**
  * A PostgreSQL and a Redis of the test's own, on ephemeral ports, that it may kill and restart:
@@ -25,7 +25,7 @@ final class PrivateServices {
 
     Postgres() throws IOException, InterruptedException {
       this.bin = binaries();
-      this.port = freePort();
+      this.port = TestPorts.free();
       this.dir = Files.createTempDirectory("parley-private-pg-");
       run(List.of("chmod", "755", dir.toString()));
       if (isRoot()) {
@@ -89,7 +89,7 @@ final class PrivateServices {
     private Process process;
 
     Redis() throws IOException, InterruptedException {
-      this.port = freePort();
+      this.port = TestPorts.free();
       start();
     }
 
@@ -140,11 +140,6 @@ final class PrivateServices {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 
   private static void delete(Path dir) throws IOException {
     try (Stream<Path> files = Files.walk(dir)) {

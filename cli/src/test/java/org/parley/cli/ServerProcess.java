@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.parley.server.testing.TestPorts;
 
 /**
  * {@code parley server} as its own operating-system process, so a test can kill it the hard way
@@ -38,9 +38,18 @@ final class ServerProcess implements AutoCloseable {
   }
 
   static ServerProcess start(Path data, String... extraArgs) throws IOException {
-    ServerProcess server = new ServerProcess(data, freePort(), List.of(extraArgs));
-    server.start();
-    return server;
+    for (int attempt = 1; ; attempt++) {
+      ServerProcess server = new ServerProcess(data, TestPorts.free(), List.of(extraArgs));
+      try {
+        server.start();
+        return server;
+      } catch (IOException e) {
+        // The port was free when drawn; another test's server may have bound it since.
+        if (attempt == 5 || !TestPorts.taken(e)) {
+          throw e;
+        }
+      }
+    }
   }
 
   void start() throws IOException {
@@ -153,9 +162,4 @@ final class ServerProcess implements AutoCloseable {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 }

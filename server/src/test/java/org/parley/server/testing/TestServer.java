@@ -31,8 +31,18 @@ public final class TestServer implements AutoCloseable {
 
   public static TestServer start(Path data, Clock clock, UnaryOperator<ServerConfig.Builder> options) {
     TestServer server = new TestServer(data, clock, options);
-    server.restart(0);
-    return server;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        server.restart(TestPorts.free());
+        return server;
+      } catch (RuntimeException e) {
+        if (attempt == 5 || !TestPorts.taken(e)) {
+          throw e;
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   /** Starts (again) on the same data directory; port 0 picks a new ephemeral port. */
