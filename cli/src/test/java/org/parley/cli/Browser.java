@@ -41,6 +41,24 @@ final class Browser {
     return driver;
   }
 
+  /**
+   * Opens a chat from the list. The list is drawn again on every event (a receipt, a group change),
+   * so a row found a moment ago may be gone when clicked: it is then found again.
+   */
+  static void openChat(ChromeDriver browser, String chat) {
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+        .ignoreExceptionsInstanceOf(org.openqa.selenium.StaleElementReferenceException.class)
+        .until(() -> {
+          var rows = browser.findElements(
+              org.openqa.selenium.By.cssSelector("#chat-list li[data-chat='" + chat + "'] button"));
+          if (rows.isEmpty()) {
+            return false;
+          }
+          rows.getFirst().click();
+          return true;
+        });
+  }
+
   static Path screenshot(ChromeDriver browser, Path file) throws IOException {
     Files.createDirectories(file.getParent());
     Path taken = browser.getScreenshotAs(OutputType.FILE).toPath();

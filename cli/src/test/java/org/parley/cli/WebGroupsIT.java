@@ -315,10 +315,7 @@ class WebGroupsIT {
     try {
       ok("bob", "send", "--to", ALICE, "before the loss");
       byId("tab-chats").click();
-      WebElement chat = await().atMost(Duration.ofSeconds(30))
-          .until(() -> browser.findElements(By.cssSelector("#chat-list li[data-chat='" + BOB + "'] button")), l -> !l.isEmpty())
-          .getFirst();
-      chat.click();
+      Browser.openChat(browser, BOB);
       await().atMost(Duration.ofSeconds(30)).until(() -> byId("messages").getText().contains("before the loss"));
 
       loseSessionWithBob();
@@ -441,9 +438,7 @@ class WebGroupsIT {
         dave.postToGroup(group, List.of(dave.accountOf(ALICE)), "taking the next line's id", "group-" + group + "-2");
       }
       byId("tab-chats").click();
-      await().atMost(Duration.ofSeconds(30))
-          .until(() -> browser.findElements(By.cssSelector("#chat-list li[data-chat='" + group + "'] button")), l -> !l.isEmpty())
-          .getFirst().click();
+      Browser.openChat(browser, group);
       await().atMost(Duration.ofSeconds(30)).until(() -> byId("messages").getText().contains("taking the next line's id"));
 
       ok("dave", "groups", "rename", group, "Bouldering club");
