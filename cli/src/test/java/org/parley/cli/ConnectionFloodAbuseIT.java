@@ -8,7 +8,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -84,26 +83,12 @@ class ConnectionFloodAbuseIT {
         // Many addresses: more idle connections than the server lets strangers hold in all.
         AtomicBoolean flooding = new AtomicBoolean(true);
         AtomicInteger opened = new AtomicInteger();
-        Thread flood = Thread.ofPlatform().daemon().start(() -> flood(server.port(), flooding, opened));
+        Thread flood = Thread.ofPlatform().daemon().start(() ->
+            Stranger.flood(server.port(), "127.0.1.", flooding, opened, (socket, n) -> {}));
         await().atMost(Duration.ofSeconds(120)).until(() -> opened.get() > 2 * MAX_UNAUTHENTICATED);
 
-        int connected = 0;
         int attempts = 20;
-        for (int i = 0; i < attempts; i++) {
-          try (RawClient aliceDevice = Stranger.connect(server, alice, PATIENCE)) {
-            if (aliceDevice.call(Request.newBuilder().setGetKeyCounts(GetKeyCounts.getDefaultInstance()), PATIENCE)
-                    .getStatus()
-                == Status.OK) {
-              connected++;
-            }
-            if (i % 5 == 0) {
-              assertThat(aliceDevice.call(Stranger.message(bob, 64), PATIENCE).getStatus()).isEqualTo(Status.OK);
-              Stranger.awaitEnvelope(bobDevice, "to a device connected before the flood", PATIENCE);
-            }
-          } catch (RuntimeException e) {
-            // refused or closed: counted as not connected
-          }
-        }
+        int connected = Stranger.connectionsThrough(server, alice, bob, bobDevice, attempts, PATIENCE);
         int files = Stranger.openFiles(server.pid());
         flooding.set(false);
         flood.join(30_000);
@@ -158,35 +143,4 @@ class ConnectionFloodAbuseIT {
   }
 
   /** Opens silent TCP connections round-robin from 127.0.1.1..20, keeping the newest 2,000 open. */
-  private static void flood(int port, AtomicBoolean flooding, AtomicInteger opened) {
-    ArrayDeque<Socket> held = new ArrayDeque<>();
-    try {
-      while (flooding.get()) {
-        for (int address = 1; address <= 20 && flooding.get(); address++) {
-          Socket socket = new Socket();
-          try {
-            socket.bind(new InetSocketAddress(InetAddress.getByName("127.0.1." + address), 0));
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-            held.add(socket);
-            opened.incrementAndGet();
-          } catch (java.io.IOException e) {
-            socket.close();
-          }
-          if (held.size() > 2_000) {
-            held.removeFirst().close();
-          }
-        }
-      }
-    } catch (java.io.IOException e) {
-      // the test ends
-    } finally {
-      for (Socket socket : held) {
-        try {
-          socket.close();
-        } catch (java.io.IOException e) {
-          // closing anyway
-        }
-      }
-    }
-  }
 }

@@ -5,13 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -83,26 +79,16 @@ class CredentialFloodAbuseIT {
           RawClient bobDevice = Stranger.connect(server, bob, PATIENCE)) {
         AtomicBoolean flooding = new AtomicBoolean(true);
         AtomicInteger opened = new AtomicInteger();
-        Thread flood = Thread.ofPlatform().daemon().start(() -> flood(server.port(), flooding, opened));
+        Thread flood = Thread.ofPlatform().daemon().start(() ->
+            Stranger.flood(server.port(), "127.0.2.", flooding, opened, (socket, n) -> {
+              if (n % 3 != 2) {
+                upgrade(socket.getOutputStream(), server.port(), n % 3 == 0 ? wellFormedUnknown() : "Basic !!garbage!!");
+              }
+            }));
         await().atMost(Duration.ofSeconds(120)).until(() -> opened.get() > 3 * MAX_UNAUTHENTICATED);
 
-        int connected = 0;
         int attempts = 20;
-        for (int i = 0; i < attempts; i++) {
-          try (RawClient aliceDevice = Stranger.connect(server, alice, PATIENCE)) {
-            if (aliceDevice.call(Request.newBuilder().setGetKeyCounts(GetKeyCounts.getDefaultInstance()), PATIENCE)
-                    .getStatus()
-                == Status.OK) {
-              connected++;
-            }
-            if (i % 5 == 0) {
-              assertThat(aliceDevice.call(Stranger.message(bob, 64), PATIENCE).getStatus()).isEqualTo(Status.OK);
-              Stranger.awaitEnvelope(bobDevice, "to a device connected before the flood", PATIENCE);
-            }
-          } catch (RuntimeException e) {
-            // refused or closed: counted as not connected
-          }
-        }
+        int connected = Stranger.connectionsThrough(server, alice, bob, bobDevice, attempts, PATIENCE);
         int files = Stranger.openFiles(server.pid());
         boolean companionKept = companion.isOpen();
         flooding.set(false);
@@ -127,42 +113,6 @@ class CredentialFloodAbuseIT {
    * two of three send an upgrade with garbage credentials (a well-formed unknown device, or bytes
    * that are no credentials at all), the third sends nothing.
    */
-  private static void flood(int port, AtomicBoolean flooding, AtomicInteger opened) {
-    ArrayDeque<Socket> held = new ArrayDeque<>();
-    long n = 0;
-    try {
-      while (flooding.get()) {
-        for (int address = 1; address <= 20 && flooding.get(); address++, n++) {
-          Socket socket = new Socket();
-          try {
-            socket.bind(new InetSocketAddress(InetAddress.getByName("127.0.2." + address), 0));
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-            held.add(socket);
-            opened.incrementAndGet();
-            if (n % 3 != 2) {
-              upgrade(socket.getOutputStream(), port, n % 3 == 0 ? wellFormedUnknown() : "Basic !!garbage!!");
-            }
-          } catch (IOException e) {
-            socket.close();
-          }
-          if (held.size() > 2_000) {
-            held.removeFirst().close();
-          }
-        }
-      }
-    } catch (IOException e) {
-      // the test ends
-    } finally {
-      for (Socket socket : held) {
-        try {
-          socket.close();
-        } catch (IOException e) {
-          // closing anyway
-        }
-      }
-    }
-  }
-
   private static String wellFormedUnknown() {
     byte[] secret = new byte[32];
     java.util.concurrent.ThreadLocalRandom.current().nextBytes(secret);

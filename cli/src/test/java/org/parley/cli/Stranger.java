@@ -10,11 +10,15 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.parley.protocol.wire.Ack;
 import org.parley.protocol.wire.DeviceKind;
 import org.parley.protocol.wire.Frame;
+import org.parley.protocol.wire.GetKeyCounts;
 import org.parley.protocol.wire.OutgoingMessage;
 import org.parley.protocol.wire.CiphertextType;
 import org.parley.protocol.wire.Register;
@@ -266,6 +270,79 @@ final class Stranger implements AutoCloseable {
       throw new AssertionError("refused: " + response.getStatus() + " " + response.getMessage());
     }
     return response;
+  }
+
+  // ------------------------------------------------------------------ floods
+
+  /** What a flood does with each connection it opened ({@code n} counts them). */
+  @FunctionalInterface
+  interface OnOpen {
+    void opened(Socket socket, long n) throws IOException;
+  }
+
+  /**
+   * Opens connections to the server from 20 local addresses ({@code addresses}1 to 20, e.g.
+   * "127.0.2.") for as long as {@code flooding} holds, keeping the newest 2,000 open; counts them in
+   * {@code opened}. Run it on a thread of its own.
+   */
+  static void flood(int port, String addresses, AtomicBoolean flooding, AtomicInteger opened, OnOpen onOpen) {
+    ArrayDeque<Socket> held = new ArrayDeque<>();
+    long n = 0;
+    try {
+      while (flooding.get()) {
+        for (int address = 1; address <= 20 && flooding.get(); address++, n++) {
+          Socket socket = new Socket();
+          try {
+            socket.bind(new InetSocketAddress(InetAddress.getByName(addresses + address), 0));
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+            held.add(socket);
+            opened.incrementAndGet();
+            onOpen.opened(socket, n);
+          } catch (IOException e) {
+            socket.close();
+          }
+          if (held.size() > 2_000) {
+            held.removeFirst().close();
+          }
+        }
+      }
+    } catch (IOException e) {
+      // the test ends
+    } finally {
+      for (Socket socket : held) {
+        try {
+          socket.close();
+        } catch (IOException e) {
+          // closing anyway
+        }
+      }
+    }
+  }
+
+  /**
+   * How many of {@code attempts} connections of {@code device} were taken and answered during a
+   * flood; every fifth also sends {@code to} a message that must reach {@code toDevice}, a device
+   * connected before the flood.
+   */
+  static int connectionsThrough(
+      ServerProcess server, TestDevice device, TestDevice to, RawClient toDevice, int attempts,
+      java.time.Duration patience) {
+    int connected = 0;
+    for (int i = 0; i < attempts; i++) {
+      try (RawClient client = connect(server, device, patience)) {
+        if (client.call(Request.newBuilder().setGetKeyCounts(GetKeyCounts.getDefaultInstance()), patience).getStatus()
+            == Status.OK) {
+          connected++;
+        }
+        if (i % 5 == 0) {
+          ok(client.call(message(to, 64), patience));
+          awaitEnvelope(toDevice, "to a device connected before the flood", patience);
+        }
+      } catch (RuntimeException e) {
+        // refused or closed: counted as not connected
+      }
+    }
+    return connected;
   }
 
   // ------------------------------------------------------------------ the server process from /proc
