@@ -31,7 +31,6 @@ import org.signal.libsignal.protocol.SignalProtocolAddress;
  * (mismatched or stale devices) the affected accounts are refreshed and the send is tried again.
  */
 public final class MessageSender {
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MessageSender.class);
   /** The first try plus one retry after a mismatch, as the protocol expects. */
   private static final int ATTEMPTS = 2;
 
@@ -261,7 +260,6 @@ public final class MessageSender {
     throw new ClientException("the device changed while sending to it; try again (" + last.getMessage() + ")", last);
   }
 
-  /** Nothing goes to an account whose new identity waits for the user (docs/PROTOCOL.md §5). */
   /** Refusals that are about the server or this device, not about the one target asked. */
   private static final java.util.Set<String> SERVER_WIDE =
       java.util.Set.of(
@@ -282,6 +280,7 @@ public final class MessageSender {
     return !connectionOpen || (e.code() != null && SERVER_WIDE.contains(e.code()));
   }
 
+  /** Nothing goes to an account whose new identity waits for the user (docs/PROTOCOL.md §5). */
   public static ClientException held(String phone) {
     return new ClientException(
         "IDENTITY_HELD",

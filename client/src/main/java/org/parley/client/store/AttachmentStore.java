@@ -70,7 +70,6 @@ public final class AttachmentStore {
     }
   }
 
-  private static final java.util.regex.Pattern BLOB_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final java.util.regex.Pattern CONTENT_TYPE =
       java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}");
   static final String UNKNOWN_TYPE = "application/octet-stream";
@@ -85,13 +84,12 @@ public final class AttachmentStore {
   public static List<AttachmentPointer> received(List<AttachmentPointer> pointers) {
     return pointers.stream()
         .limit(MAX_PER_MESSAGE)
-        .filter(p -> BLOB_ID.matcher(p.getBlobId()).matches())
+        .filter(p -> org.parley.client.history.BlobTransfer.validId(p.getBlobId()))
         .map(p -> p.getContentType().isEmpty() || CONTENT_TYPE.matcher(p.getContentType()).matches()
             ? p
             : p.toBuilder().setContentType(UNKNOWN_TYPE).build())
         .toList();
   }
-
 
   /**
    * Why a pointer cannot be fetched as it stands (a blob id the server could not have issued, a key
@@ -99,7 +97,7 @@ public final class AttachmentStore {
    * a sender's {@code ../x} or NUL must never reach the file system.
    */
   public static String malformed(AttachmentPointer pointer) {
-    if (!BLOB_ID.matcher(pointer.getBlobId()).matches()) {
+    if (!org.parley.client.history.BlobTransfer.validId(pointer.getBlobId())) {
       return "its pointer is malformed (the blob id is not one the server issues)";
     }
     if (pointer.getKey().size() != AttachmentKeys.BYTES || pointer.getDigest().size() != DIGEST_BYTES) {

@@ -76,11 +76,6 @@ public final class DecryptingVerifier {
     return cipher == null ? null : iv.clone();
   }
 
-  /** The plaintext bytes handed to the sink so far. */
-  public long written() {
-    return written;
-  }
-
   /**
    * Takes up a download that broke off: {@code iv} is the blob's first 16 bytes, {@code plaintext}
    * the first {@code bytes} bytes this verifier handed to the sink then (a whole number of blocks,
