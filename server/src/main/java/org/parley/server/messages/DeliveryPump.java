@@ -116,6 +116,7 @@ final class DeliveryPump {
   void abandon(NewEnvelope envelope) {
     channel.eventLoop().execute(() -> {
       ByteString guid = ByteString.copyFrom(envelope.guid());
+      placedByRead.remove(guid);
       if (early.remove(guid) != null) {
         inflight.remove(guid);
       }
@@ -151,7 +152,7 @@ final class DeliveryPump {
         return;
       }
       if (caughtUp && canPush()) {
-        push(envelope);
+        push(guid, envelope);
       } else {
         caughtUp = false;
         dirty = true;
@@ -160,7 +161,10 @@ final class DeliveryPump {
     });
   }
 
-  /** Something new may wait in the store (another node committed it): read on from the last position pushed. */
+  /**
+   * Something new may wait in the store (another node committed it): read the queue again from its
+   * start, since positions committed on other nodes need not come in order.
+   */
   void wake() {
     channel.eventLoop().execute(() -> {
       caughtUp = false;
@@ -192,6 +196,11 @@ final class DeliveryPump {
       return true;
     }
     return false;
+  }
+
+  /** Whether a read's envelope is still to be pushed: not an early one it places, not in flight, not being deleted. */
+  private boolean owed(ByteString guid, long seq) {
+    return !placedByRead(guid, seq) && !inflight.containsKey(guid) && !deleting.contains(guid);
   }
 
   private boolean placedByRead(ByteString guid, long seq) {
@@ -256,8 +265,9 @@ final class DeliveryPump {
   private void pushLate() {
     while (!late.isEmpty() && canPush() && channel.isActive()) {
       QueuedEnvelope envelope = late.removeFirst();
-      if (!inflight.containsKey(ByteString.copyFrom(envelope.guid()))) { // a rescan may have pushed it
-        push(envelope);
+      ByteString guid = ByteString.copyFrom(envelope.guid());
+      if (!inflight.containsKey(guid)) { // a rescan may have pushed it
+        push(guid, envelope);
       }
     }
   }
@@ -318,7 +328,7 @@ final class DeliveryPump {
     for (QueuedEnvelope envelope : found) {
       ByteString guid = ByteString.copyFrom(envelope.guid());
       // Pushed early and committed before its commit's offer came: not again.
-      if (!placedByRead(guid, envelope.seq()) && !inflight.containsKey(guid) && !deleting.contains(guid)) {
+      if (owed(guid, envelope.seq())) {
         push(guid, envelope);
       }
       lastPushed = Math.max(lastPushed, envelope.seq()); // read past, pushed or not
@@ -343,7 +353,7 @@ final class DeliveryPump {
     long handled = from;
     for (QueuedEnvelope envelope : found) {
       ByteString guid = ByteString.copyFrom(envelope.guid());
-      if (!placedByRead(guid, envelope.seq()) && !inflight.containsKey(guid) && !deleting.contains(guid)) {
+      if (owed(guid, envelope.seq())) {
         if (!canPush()) {
           // No room for the rest: go on from here once acks or the socket make some.
           if (rescanFrom < 0) {
@@ -364,10 +374,6 @@ final class DeliveryPump {
     } else {
       readIfRoom();
     }
-  }
-
-  private void push(QueuedEnvelope envelope) {
-    push(ByteString.copyFrom(envelope.guid()), envelope);
   }
 
   private void push(ByteString guid, QueuedEnvelope envelope) {

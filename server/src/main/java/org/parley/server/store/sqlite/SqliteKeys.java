@@ -94,34 +94,19 @@ final class SqliteKeys implements Keys {
 
   @Override
   public Optional<PreKeys.Bundle> take(DeviceAddress device) {
-    return db.writeAndWait(c -> {
-      lockForWriting(c);
-      return take(c, device);
-    });
+    return db.writeAndWait(c -> take(c, device));
   }
 
   @Override
   public List<Optional<PreKeys.Bundle>> takeAll(List<DeviceAddress> devices) {
     return db.writeAndWait(
         c -> {
-          lockForWriting(c);
           List<Optional<PreKeys.Bundle>> out = new ArrayList<>(devices.size());
           for (DeviceAddress device : devices) {
             out.add(take(c, device));
           }
           return out;
         });
-  }
-
-  /**
-   * A take reads (the device, its signed keys) before it deletes. Begun with a read, the writer's
-   * deferred transaction would have to be upgraded at the first delete, and SQLite never waits
-   * (busy_timeout) for an upgrade: while the WAL checkpointer holds the write lock for a RESTART,
-   * the delete failed at once with SQLITE_BUSY and the whole commit batch with it (the group bench's
-   * batch fetches). A write that changes nothing, first, takes the write lock the waiting way.
-   */
-  private void lockForWriting(Connection c) throws SQLException {
-    db.prepared(c, "UPDATE one_time_pre_keys SET kind = kind WHERE 0").executeUpdate();
   }
 
   private Optional<PreKeys.Bundle> take(Connection c, DeviceAddress device) throws SQLException {
