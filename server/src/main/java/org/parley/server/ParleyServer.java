@@ -230,12 +230,12 @@ public final class ParleyServer implements AutoCloseable {
     return Push.newBuilder().setReconnect(Reconnect.newBuilder().setRetryAfterMs(retryAfter)).build();
   }
 
-  /** For tests that must reach behind the protocol (a ghost device inserted into the store). */
   /** The link codes waiting on this node (docs/PROTOCOL.md §6.1): what the operator holds of them. */
   public LinkCodes linkCodes() {
     return linkCodes;
   }
 
+  /** For tests that must reach behind the protocol (a ghost device inserted into the store). */
   public Storage storage() {
     return storage;
   }

@@ -81,13 +81,10 @@ public final class LinkService implements SessionListener {
     }
   }
 
-  /** @param bus reaches companions waiting on other nodes (the in-process bus of a lone node reaches none) */
-  public LinkService(
-      Accounts accounts, Clock clock, Limits limits, int maxCompanions, Throttle throttle, NodeBus bus) {
-    this(accounts, clock, limits, maxCompanions, throttle, bus, new LocalLinkCodes(clock));
-  }
-
-  /** @param codes the link codes shown (docs/PROTOCOL.md §6.1): this node's, or the cluster's */
+  /**
+   * @param bus reaches companions waiting on other nodes (the in-process bus of a lone node reaches none)
+   * @param codes the link codes shown (docs/PROTOCOL.md §6.1): this node's, or the cluster's
+   */
   public LinkService(
       Accounts accounts, Clock clock, Limits limits, int maxCompanions, Throttle throttle, NodeBus bus,
       LinkCodes codes) {

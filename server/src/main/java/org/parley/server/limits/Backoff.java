@@ -59,14 +59,7 @@ public record Backoff(String name, int free, Duration first, Duration longest, D
 
   private static Duration duration(String text) {
     int unit = text.length() - (text.endsWith("ms") ? 2 : 1);
-    long amount = Long.parseLong(text.substring(0, unit));
-    return switch (text.substring(unit)) {
-      case "ms" -> Duration.ofMillis(amount);
-      case "s" -> Duration.ofSeconds(amount);
-      case "m" -> Duration.ofMinutes(amount);
-      case "h" -> Duration.ofHours(amount);
-      default -> Duration.ofDays(amount);
-    };
+    return Rate.Durations.of(Long.parseLong(text.substring(0, unit)), text.substring(unit));
   }
 
   private static boolean positive(Duration d) {

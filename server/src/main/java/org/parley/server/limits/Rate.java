@@ -35,15 +35,7 @@ public record Rate(String name, long burst, long refill, Duration per) {
     long burst = Long.parseLong(m.group(1)) * unit(m.group(2));
     long refill = Long.parseLong(m.group(3)) * unit(m.group(4));
     long amount = m.group(5).isEmpty() ? 1 : Long.parseLong(m.group(5));
-    Duration per =
-        switch (m.group(6)) {
-          case "ms" -> Duration.ofMillis(amount);
-          case "s" -> Duration.ofSeconds(amount);
-          case "m" -> Duration.ofMinutes(amount);
-          case "h" -> Duration.ofHours(amount);
-          default -> Duration.ofDays(amount);
-        };
-    return new Rate(name, burst, refill, per);
+    return new Rate(name, burst, refill, Durations.of(amount, m.group(6)));
   }
 
   private static long unit(String suffix) {
@@ -80,6 +72,17 @@ public record Rate(String name, long burst, long refill, Duration per) {
   /** Durations in the units of DESIGN.md §12, for specs and for sentences ("try again in 5m"). */
   public static final class Durations {
     private Durations() {}
+
+    /** {@code amount} of a unit as written in the options: ms, s, m, h or d (anything else: days). */
+    public static Duration of(long amount, String unit) {
+      return switch (unit) {
+        case "ms" -> Duration.ofMillis(amount);
+        case "s" -> Duration.ofSeconds(amount);
+        case "m" -> Duration.ofMinutes(amount);
+        case "h" -> Duration.ofHours(amount);
+        default -> Duration.ofDays(amount);
+      };
+    }
 
     public static String format(Duration d) {
       long ms = d.toMillis();

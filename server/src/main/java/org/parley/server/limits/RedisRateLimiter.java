@@ -88,7 +88,6 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   private final String prefix;
   private final String backoffPrefix;
   private final RedisClients redis;
-  private final RedisClient client;
   private final StatefulRedisConnection<String, String> connection;
   private final LocalRateLimiter fallback;
   private final AtomicBoolean onOwn = new AtomicBoolean();
@@ -102,7 +101,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     this.fallback = new LocalRateLimiter(clock);
     // A take waits at most half a second for Redis, then the node limits on its own.
     this.redis = RedisClients.create(address, 1, Duration.ofMillis(500));
-    this.client = redis.client();
+    RedisClient client = redis.client();
     try {
       this.connection = client.connect();
       this.sha = connection.sync().scriptLoad(SCRIPT);
