@@ -30,9 +30,6 @@ import picocli.CommandLine.Spec;
       "with --http holds the profile already, asks it for a login to its page, prints it and exits."
     })
 public final class WebCommand implements Callable<Integer> {
-  /** The daemon's answer to {@code webLogin}. */
-  record WebLogin(String url) {}
-
   /** The default address: loopback, so only this machine's browser reaches the page. */
   static final String DEFAULT_HTTP = "127.0.0.1:7380";
 
@@ -60,7 +57,7 @@ public final class WebCommand implements Callable<Integer> {
       if (running != null) {
         // A daemon holds the profile: it serves the page on its own HTTP listener; ask it for a
         // login and leave (the page lives as long as that daemon, not as this command).
-        var login = running.call("webLogin", java.util.Map.of(), WebLogin.class, Caller.NONE);
+        var login = running.call("webLogin", java.util.Map.of(), org.parley.cli.daemon.Daemon.WebLogin.class, Caller.NONE);
         context.out().println("joining the daemon that holds " + profile);
         context.out().println("open " + login.url());
         context.out().println("(the link logs one browser in once; run 'parley web' again for another)");

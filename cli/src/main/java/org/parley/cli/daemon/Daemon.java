@@ -23,6 +23,9 @@ import org.parley.client.ClientException;
  * socket, TCP, HTTP. Closing it stops them all and releases the profiles.
  */
 public final class Daemon implements AutoCloseable {
+  /** The answer to {@code webLogin}, the address {@code parley web} prints: {@code {"url": "http://127.0.0.1:PORT/#token=..."}}. */
+  public record WebLogin(String url) {}
+
   /**
    * What to start.
    *

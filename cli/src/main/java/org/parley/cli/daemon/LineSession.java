@@ -226,15 +226,12 @@ final class LineSession implements RpcSession, Runnable {
     return own != null && token == null;
   }
 
-  /** The address {@code parley web} prints: {@code {"url": "http://127.0.0.1:PORT/#token=..."}}. */
-  public record WebLogin(String url) {}
-
   /**
    * A one-time page login, only on a profile's control socket: its owner alone can connect there
    * (mode 0600 and the peer's user checked), the same proof every command run on the profile gives.
    * Never on TCP or the extra socket: a token for the API is not the profile's owner at the keyboard.
    */
-  private WebLogin webLogin() {
+  private Daemon.WebLogin webLogin() {
     if (!ownerAtTheKeyboard()) {
       throw new RpcException(RpcError.REFUSED, "webLogin is answered only on the profile's own control socket");
     }
@@ -244,7 +241,7 @@ final class LineSession implements RpcSession, Runnable {
           RpcError.REFUSED,
           "the daemon holding this profile serves no page: restart it with '--http 127.0.0.1:7380', or stop it and run 'parley web'");
     }
-    return new WebLogin(login.get());
+    return new Daemon.WebLogin(login.get());
   }
 
   /**
