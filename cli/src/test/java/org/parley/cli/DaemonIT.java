@@ -244,6 +244,34 @@ class DaemonIT {
     }
   }
 
+  /**
+   * A login to the web page is the profile's owner at the keyboard: a holder of the API token (TCP,
+   * HTTP) must not get one, or the token would open the page and everything it shows.
+   */
+  @Test
+  void aPageLoginIsGivenOnlyOnTheProfilesControlSocket() throws Exception {
+    registerAs("bob", BOB);
+    daemon = startDaemon("bob", true);
+    try (RpcClient tcp = RpcClient.tcp(daemon.tcpAddress())) {
+      tcp.call(1, "auth", "{\"token\":\"" + daemon.token() + "\"}");
+      JsonNode answer = tcp.call(2, "webLogin", "{}");
+      assertThat(answer.has("result")).as("%s", answer).isFalse();
+      assertThat(answer.path("error").path("message").asText()).contains("only on the profile's own control socket");
+    }
+    InetSocketAddress http = daemon.http().address();
+    RawHttp.Response overHttp = RawHttp.request(http, "POST", "/api/v1/rpc", headers(http, daemon.token()),
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"webLogin\",\"params\":{}}");
+    JsonNode answer = RpcClient.JSON.readTree(overHttp.body());
+    assertThat(answer.has("result")).as("%s", answer).isFalse();
+    assertThat(answer.has("error")).as("%s", answer).isTrue();
+
+    // The owner passes this check and meets the next: this daemon serves no page.
+    try (RpcClient unix = RpcClient.unix(daemon.controlSockets().getFirst())) {
+      String refusal = unix.call(1, "webLogin", "{}").path("error").path("message").asText();
+      assertThat(refusal).doesNotContain("only on the profile's own control socket").contains("serves no page");
+    }
+  }
+
   private static void assertRefusedAsLocalFiles(JsonNode answer, String parameter) {
     JsonNode error = answer.path("error");
     assertThat(error.path("code").asInt()).as("%s", answer).isEqualTo(-1);
