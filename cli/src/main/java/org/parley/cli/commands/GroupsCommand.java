@@ -139,11 +139,29 @@ public final class GroupsCommand implements Runnable {
     output.record("group", fields);
   }
 
+  /**
+   * A command that changes a group: with --json the group as it now is, the same record as {@code list}
+   * prints; in plain form one line: what was done, or the new group's ID (a script captures it).
+   */
+  abstract static class Change extends DeviceCommand<GroupView> {
+    /** The plain-form line: what the command did. */
+    abstract String done(GroupView changed);
+
+    @Override
+    protected final void render(GroupView changed, Output output) {
+      if (output.json()) {
+        print(output, changed);
+      } else {
+        output.note(done(changed));
+      }
+    }
+  }
+
   @Command(
       name = "create",
       mixinStandardHelpOptions = true,
       description = "Create a group with you as its admin; prints the new group's ID.")
-  static final class Create extends DeviceCommand<GroupView> {
+  static final class Create extends Change {
     @Parameters(paramLabel = "NAME", description = "The group's name.")
     String name;
 
@@ -156,17 +174,13 @@ public final class GroupsCommand implements Runnable {
     }
 
     @Override
-    protected void render(GroupView group, Output output) {
-      if (output.json()) {
-        print(output, group);
-      } else {
-        output.note(group.id());
-      }
+    String done(GroupView group) {
+      return group.id();
     }
   }
 
   @Command(name = "add", mixinStandardHelpOptions = true, description = "Add a member to a group (admins only).")
-  static final class Add extends DeviceCommand<GroupView> {
+  static final class Add extends Change {
     @Parameters(index = "0", paramLabel = "ID", description = "The group's ID.")
     String group;
 
@@ -179,12 +193,8 @@ public final class GroupsCommand implements Runnable {
     }
 
     @Override
-    protected void render(GroupView changed, Output output) {
-      if (output.json()) {
-        print(output, changed);
-      } else {
-        output.note("added " + phone + " to group " + group);
-      }
+    String done(GroupView changed) {
+      return "added " + phone + " to group " + group;
     }
   }
 
@@ -192,7 +202,7 @@ public final class GroupsCommand implements Runnable {
       name = "remove",
       mixinStandardHelpOptions = true,
       description = "Remove a member from a group (admins only); it cannot read what is sent after.")
-  static final class Remove extends DeviceCommand<GroupView> {
+  static final class Remove extends Change {
     @Parameters(index = "0", paramLabel = "ID", description = "The group's ID.")
     String group;
 
@@ -205,17 +215,13 @@ public final class GroupsCommand implements Runnable {
     }
 
     @Override
-    protected void render(GroupView changed, Output output) {
-      if (output.json()) {
-        print(output, changed);
-      } else {
-        output.note("removed " + phone + " from group " + group);
-      }
+    String done(GroupView changed) {
+      return "removed " + phone + " from group " + group;
     }
   }
 
   @Command(name = "rename", mixinStandardHelpOptions = true, description = "Rename a group (admins only).")
-  static final class Rename extends DeviceCommand<GroupView> {
+  static final class Rename extends Change {
     @Parameters(index = "0", paramLabel = "ID", description = "The group's ID.")
     String group;
 
@@ -228,12 +234,8 @@ public final class GroupsCommand implements Runnable {
     }
 
     @Override
-    protected void render(GroupView changed, Output output) {
-      if (output.json()) {
-        print(output, changed);
-      } else {
-        output.note("renamed group " + group);
-      }
+    String done(GroupView changed) {
+      return "renamed group " + group;
     }
   }
 
@@ -241,7 +243,7 @@ public final class GroupsCommand implements Runnable {
       name = "admin",
       mixinStandardHelpOptions = true,
       description = "Make a member an admin, or with --revoke no longer one (admins only); the last admin stays.")
-  static final class Admin extends DeviceCommand<GroupView> {
+  static final class Admin extends Change {
     @Parameters(index = "0", paramLabel = "ID", description = "The group's ID.")
     String group;
 
@@ -259,12 +261,8 @@ public final class GroupsCommand implements Runnable {
     }
 
     @Override
-    protected void render(GroupView changed, Output output) {
-      if (output.json()) {
-        print(output, changed);
-      } else {
-        output.note((revoke ? "revoked admin " : "made admin ") + phone + " in group " + group);
-      }
+    String done(GroupView changed) {
+      return (revoke ? "revoked admin " : "made admin ") + phone + " in group " + group;
     }
   }
 
