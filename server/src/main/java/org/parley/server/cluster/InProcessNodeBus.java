@@ -1,6 +1,5 @@
 package org.parley.server.cluster;
 
-import java.util.Collection;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -72,8 +71,8 @@ public final class InProcessNodeBus implements NodeBus {
   }
 
   @Override
-  public void newEnvelopes(Collection<DeviceAddress> devices) {
-    devices.forEach(device -> hub.tell(nodeId, device, Listener::newEnvelopes));
+  public void newEnvelopes(Map<DeviceAddress, Long> after) {
+    after.forEach((device, position) -> hub.tell(nodeId, device, listener -> listener.newEnvelopes(position)));
   }
 
   @Override

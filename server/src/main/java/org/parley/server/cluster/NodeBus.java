@@ -1,6 +1,6 @@
 package org.parley.server.cluster;
 
-import java.util.Collection;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.parley.protocol.wire.Push;
@@ -18,8 +18,11 @@ public interface NodeBus extends AutoCloseable {
   /** This node's name, carried by its notices. */
   String nodeId();
 
-  /** After commit: envelopes wait in the store for these devices. */
-  void newEnvelopes(Collection<DeviceAddress> devices);
+  /**
+   * After commit: envelopes wait in the store for these devices, each at queue positions above the
+   * one given (the lowest committed minus one; 0 to have the device's node read its whole queue).
+   */
+  void newEnvelopes(Map<DeviceAddress, Long> after);
 
   /** This node now holds the device's receiving connection: an older one on another node must close. */
   void connected(DeviceAddress device);
@@ -59,8 +62,11 @@ public interface NodeBus extends AutoCloseable {
 
   /** What a connection hears about its device from other nodes. Called on the bus's threads: hand work off. */
   interface Listener {
-    /** Something new may wait in the store: read on from the last position pushed. */
-    void newEnvelopes();
+    /**
+     * Something new may wait in the store at positions above {@code after} (0: anywhere), perhaps
+     * below the last position pushed (positions committed on different nodes come in any order).
+     */
+    void newEnvelopes(long after);
 
     /** The device connected to another node: a receiving connection here must close. */
     void connectedElsewhere();

@@ -9,7 +9,6 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * every reconnection, tells the listeners to read the store.
  *
  * <p>A notice is one line: a letter (E new envelopes, C connected, D disconnect), the sending node,
- * and for D the Push that says why (base64). A companion being linked waits on a provisioning
+ * for E the queue position the new envelopes lie above (read from the start without one), and for D
+ * the Push that says why (base64). A companion being linked waits on a provisioning
  * socket of one node, {@code PREFIX:provisioning:{ADDRESS}}; notices for it (P, the sending node,
  * base64 bytes) come from the node of its primary. SPUBLISH answers how many subscribers heard,
  * which tells that node whether anyone waits there.
@@ -99,8 +99,8 @@ public final class RedisNodeBus implements NodeBus {
   }
 
   @Override
-  public void newEnvelopes(Collection<DeviceAddress> devices) {
-    devices.forEach(device -> publish(device, "E " + nodeId));
+  public void newEnvelopes(Map<DeviceAddress, Long> after) {
+    after.forEach((device, position) -> publish(device, "E " + nodeId + " " + position));
   }
 
   @Override
@@ -207,7 +207,7 @@ public final class RedisNodeBus implements NodeBus {
     }
     Consumer<Listener> notice =
         switch (parts[0]) {
-          case "E" -> Listener::newEnvelopes;
+          case "E" -> newEnvelopes(parts.length == 3 ? parts[2] : "");
           case "C" -> Listener::connectedElsewhere;
           case "D" -> disconnect(parts.length == 3 ? parts[2] : "");
           default -> null;
@@ -229,6 +229,17 @@ public final class RedisNodeBus implements NodeBus {
     } catch (IllegalArgumentException e) {
       log.warn("ignoring a malformed provisioning notice");
     }
+  }
+
+  private static Consumer<Listener> newEnvelopes(String after) {
+    long position;
+    try {
+      position = Math.max(0, Long.parseLong(after));
+    } catch (NumberFormatException e) {
+      position = 0; // a notice without a position (a node of an older version): read everything again
+    }
+    long from = position;
+    return listener -> listener.newEnvelopes(from);
   }
 
   private static Consumer<Listener> disconnect(String encoded) {
@@ -266,7 +277,7 @@ public final class RedisNodeBus implements NodeBus {
               for (DeviceAddress device : devices) {
                 Set<Listener> set = listeners.get(device);
                 if (set != null) {
-                  set.forEach(Listener::newEnvelopes);
+                  set.forEach(listener -> listener.newEnvelopes(0));
                 }
               }
             });

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * store claimed it, it is never written ({@link WriteClaim}); acked after, it is deleted once its
  * position is known.
  *
- * <p>A wake from another node reads the whole queue again instead ({@link #wake}): a clustered
+ * <p>A wake from another node reads the queue again from the lowest position that node committed
+ * for the device ({@link #wake}), or from the last position pushed if that is lower: a clustered
  * store hands out positions when a row is inserted, and commits land in any order, so what another
  * node committed may sit below the last position pushed here. Only what is in flight or being
  * deleted is skipped; anything else (at worst an envelope pushed twice) the device drops by guid.
@@ -72,7 +73,7 @@ final class DeliveryPump {
   private final Set<ByteString> placedByRead = new HashSet<>();
   /** Acked, their deletion not committed yet: a rescan must not push them again. */
   private final Set<ByteString> deleting = new HashSet<>();
-  /** Where the next read goes through the queue again from (after a wake), or -1. */
+  /** Where the next read goes through the queue again from (after a wake), or -1; see {@link #rescanAfter}. */
   private long rescanFrom = -1;
   /** Offered out of order below the read position and not in flight: pushed as soon as there is room. */
   private final java.util.ArrayDeque<QueuedEnvelope> late = new java.util.ArrayDeque<>();
@@ -162,16 +163,23 @@ final class DeliveryPump {
   }
 
   /**
-   * Something new may wait in the store (another node committed it): read the queue again from its
-   * start, since positions committed on other nodes need not come in order.
+   * Another node committed envelopes for this device at positions above {@code after} (0 when it
+   * cannot say): read the queue again from there. Positions committed on other nodes need not come
+   * in order, so that may be below the last position pushed; and never above it, or a read in
+   * flight could push past a position this wake still owes.
    */
-  void wake() {
+  void wake(long after) {
     channel.eventLoop().execute(() -> {
       caughtUp = false;
       dirty = true;
-      rescanFrom = 0;
+      rescanAfter(Math.min(after, lastPushed));
       readIfRoom();
     });
+  }
+
+  /** The next read goes through the queue again from {@code after}, or from a lower position already owed. */
+  private void rescanAfter(long after) {
+    rescanFrom = rescanFrom < 0 ? after : Math.min(rescanFrom, after);
   }
 
   /**
@@ -315,8 +323,8 @@ final class DeliveryPump {
     }
     if (found == null) {
       dirty = true;
-      if (rescannedFrom >= 0 && rescanFrom < 0) {
-        rescanFrom = rescannedFrom;
+      if (rescannedFrom >= 0) {
+        rescanAfter(rescannedFrom);
       }
       channel.eventLoop().schedule(this::readIfRoom, 1, TimeUnit.SECONDS);
       return;
@@ -356,9 +364,7 @@ final class DeliveryPump {
       if (owed(guid, envelope.seq())) {
         if (!canPush()) {
           // No room for the rest: go on from here once acks or the socket make some.
-          if (rescanFrom < 0) {
-            rescanFrom = handled;
-          }
+          rescanAfter(handled);
           dirty = true;
           return;
         }
@@ -366,8 +372,8 @@ final class DeliveryPump {
       }
       handled = envelope.seq();
     }
-    if (found.size() == limit && rescanFrom < 0) {
-      rescanFrom = handled; // a full page: more may follow
+    if (found.size() == limit) {
+      rescanAfter(handled); // a full page: more may follow
     }
     if (found.size() < limit && !dirty) {
       caughtUp();

@@ -1,7 +1,7 @@
 package org.parley.server.messages;
 
 import java.util.Collection;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -78,9 +78,9 @@ public final class Presence {
     }
 
     @Override
-    public void newEnvelopes() {
+    public void newEnvelopes(long after) {
       if (session.attachment() instanceof DeliveryPump pump) {
-        pump.wake();
+        pump.wake(after);
       }
     }
 
@@ -91,7 +91,8 @@ public final class Presence {
         session.close();
         // A commit here that still saw this connection offered its envelopes to it and told no one;
         // the new connection may have read the queue before that commit: wake it once more.
-        bus.newEnvelopes(List.of(session.address()));
+        // Which positions those were is not known here: from the start.
+        bus.newEnvelopes(Map.of(session.address(), 0L));
       }
     }
 
@@ -144,13 +145,14 @@ public final class Presence {
    * wakes the nodes that hold the others.
    */
   public void deliver(List<QueuedEnvelope> envelopes) {
-    Set<DeviceAddress> elsewhere = new LinkedHashSet<>();
+    // Each device's node reads on from just below the lowest position committed for it here.
+    Map<DeviceAddress, Long> elsewhere = new LinkedHashMap<>();
     for (QueuedEnvelope envelope : envelopes) {
       Session session = receivers.get(envelope.destination());
       if (session != null && session.attachment() instanceof DeliveryPump pump) {
         pump.offer(envelope);
       } else {
-        elsewhere.add(envelope.destination());
+        elsewhere.merge(envelope.destination(), envelope.seq() - 1, Math::min);
       }
     }
     // A device with its receiving connection here has none elsewhere; the rest may be anywhere.

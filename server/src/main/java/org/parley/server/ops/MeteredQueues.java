@@ -12,18 +12,21 @@ import org.parley.server.store.Queues;
 
 /**
  * The queues, counted on their way through: whatever the store (SQLite or PostgreSQL), a commit is
- * timed from submission to durability and counted only once durable, and an ack only once deleted.
+ * timed from submission to durability and counted only once durable, an ack only once deleted, and
+ * every envelope a read brings back (reading more than is delivered is work spent on nothing).
  */
 final class MeteredQueues implements Queues {
   private final Queues queues;
   private final Counter committed;
   private final Counter acked;
+  private final Counter read;
   private final Timer commitLatency;
 
-  MeteredQueues(Queues queues, Counter committed, Counter acked, Timer commitLatency) {
+  MeteredQueues(Queues queues, Counter committed, Counter acked, Counter read, Timer commitLatency) {
     this.queues = queues;
     this.committed = committed;
     this.acked = acked;
+    this.read = read;
     this.commitLatency = commitLatency;
   }
 
@@ -43,7 +46,9 @@ final class MeteredQueues implements Queues {
 
   @Override
   public List<QueuedEnvelope> read(DeviceAddress device, long afterSeq, int limit) {
-    return queues.read(device, afterSeq, limit);
+    List<QueuedEnvelope> found = queues.read(device, afterSeq, limit);
+    read.increment(found.size());
+    return found;
   }
 
   @Override

@@ -34,6 +34,7 @@ public final class ServerMetrics implements AutoCloseable {
   private final Counter committed;
   private final Counter delivered;
   private final Counter acked;
+  private final Counter read;
   private final Timer commitLatency;
   private final Map<Status, Counter> refusals = new EnumMap<>(Status.class);
   private final Map<Session.Kind, AtomicLong> connections = new EnumMap<>(Session.Kind.class);
@@ -50,6 +51,10 @@ public final class ServerMetrics implements AutoCloseable {
     acked =
         Counter.builder("parley.envelopes.acked")
             .description("Envelopes acked by their device after its own commit, and so deleted")
+            .register(registry);
+    read =
+        Counter.builder("parley.envelopes.read")
+            .description("Envelopes read from device queues to be pushed (in flight ones too when a queue is read again)")
             .register(registry);
     commitLatency =
         Timer.builder("parley.commit.latency")
@@ -90,12 +95,12 @@ public final class ServerMetrics implements AutoCloseable {
     return registry;
   }
 
-  /** The queues, counted: commits and their latency, acks. */
+  /** The queues, counted: commits and their latency, acks, reads. */
   public Queues instrument(Queues queues) {
     Gauge.builder("parley.queue.depth", queues, Queues::totalLength)
         .description("Envelopes waiting in every device queue")
         .register(registry);
-    return new MeteredQueues(queues, committed, acked, commitLatency);
+    return new MeteredQueues(queues, committed, acked, read, commitLatency);
   }
 
   public Counter delivered() {

@@ -133,7 +133,7 @@ class DeliveryPumpEarlyPushTest {
 
     // A wake from another node makes the pump read the whole queue again: it finds the early
     // envelope committed before its commit's offer arrived.
-    pump.wake();
+    pump.wake(0);
     channel.runPendingTasks();
     QueuedEnvelope other = queues.append(List.of(envelope())).join().getFirst();
     pump.offer(other);
@@ -232,7 +232,7 @@ class DeliveryPumpEarlyPushTest {
     QueuedEnvelope stored = queues.append(List.of(e)).join().getFirst(); // the writer won
     pump.ack(List.of(guid(e)));
     channel.runPendingTasks();
-    pump.wake(); // another node: rescan finds it and places it (delete)
+    pump.wake(0); // another node: rescan finds it and places it (delete)
     channel.runPendingTasks();
     pump.offer(stored); // its own commit's offer arrives afterwards
     channel.runPendingTasks();

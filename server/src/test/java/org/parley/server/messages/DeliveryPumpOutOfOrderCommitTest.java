@@ -55,13 +55,7 @@ class DeliveryPumpOutOfOrderCommitTest {
   void aWakeFromAnotherNodeDeliversAnEnvelopeCommittedBelowTheLastPositionPushed() throws Exception {
     DeviceRecord device = StoreFixtures.primary(UUID.randomUUID(), StoreFixtures.credentialHash(), 1_000);
     DeviceAddress address = device.address();
-    DeliveryPump pump =
-        new DeliveryPump(
-            TestSessions.device(channel, device, Runnable::run),
-            storage.queues(),
-            Runnable::run,
-            16,
-            new SimpleMeterRegistry().counter("delivered"));
+    DeliveryPump pump = pump(device, 16);
 
     try (Connection otherNode = DriverManager.getConnection(jdbcUrl())) {
       // The other node inserts first (the lower position) and has not committed yet ...
@@ -78,15 +72,52 @@ class DeliveryPumpOutOfOrderCommitTest {
       channel.runPendingTasks();
       assertThat(pushedGuids()).containsExactly(ByteString.copyFrom(later.guid()));
 
-      // Now the other node commits and wakes this device's pump.
+      // Now the other node commits and wakes this device's pump, saying where it committed.
       otherNode.commit();
-      pump.wake();
+      pump.wake(earlierSeq - 1);
       channel.runPendingTasks();
 
       assertThat(pushedGuids())
           .as("the envelope committed at position %d, below the %d pushed", earlierSeq, laterStored.seq())
           .containsExactly(ByteString.copyFrom(earlierGuid));
     }
+  }
+
+  @Test
+  void aWakeAboveTheLastPositionPushedStillPushesWhatWaitsBelowIt() throws Exception {
+    DeviceRecord device = StoreFixtures.primary(UUID.randomUUID(), StoreFixtures.credentialHash(), 1_000);
+    DeviceAddress address = device.address();
+    DeliveryPump pump = pump(device, 1); // one envelope in flight: the second waits in the store
+    List<QueuedEnvelope> waiting =
+        storage.queues().append(List.of(envelope(address, StoreFixtures.bytes(16)), envelope(address, StoreFixtures.bytes(16)))).join();
+    pump.start();
+    channel.runPendingTasks();
+    assertThat(pushedGuids()).containsExactly(ByteString.copyFrom(waiting.get(0).guid()));
+
+    // Another node commits a third and says where; the second still waits below that position.
+    QueuedEnvelope third = storage.queues().append(List.of(envelope(address, StoreFixtures.bytes(16)))).join().getFirst();
+    pump.wake(third.seq() - 1);
+    channel.runPendingTasks();
+    List<ByteString> pushed = new ArrayList<>();
+    for (QueuedEnvelope acked : List.of(waiting.get(0), waiting.get(1))) {
+      pump.ack(List.of(ByteString.copyFrom(acked.guid())));
+      channel.runPendingTasks();
+      pushed.addAll(pushedGuids());
+    }
+
+    assertThat(pushed)
+        .as("the envelope below the wake's position, then the one it named")
+        .containsExactly(ByteString.copyFrom(waiting.get(1).guid()), ByteString.copyFrom(third.guid()));
+  }
+
+  /** A pump on the test's channel whose store reads run on the test's thread. */
+  private DeliveryPump pump(DeviceRecord device, int window) {
+    return new DeliveryPump(
+        TestSessions.device(channel, device, Runnable::run),
+        storage.queues(),
+        Runnable::run,
+        window,
+        new SimpleMeterRegistry().counter("delivered"));
   }
 
   /** Inserts as the store does (the position from the sequence), inside the caller's transaction. */

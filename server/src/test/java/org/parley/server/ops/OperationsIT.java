@@ -3,7 +3,6 @@ package org.parley.server.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.google.protobuf.ByteString;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,21 +14,18 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.parley.protocol.wire.Ack;
-import org.parley.protocol.wire.CiphertextType;
-import org.parley.protocol.wire.OutgoingMessage;
 import org.parley.protocol.wire.Push;
 import org.parley.protocol.wire.Request;
 import org.parley.protocol.wire.SendMessage;
 import org.parley.protocol.wire.Status;
 import org.parley.server.store.sqlite.SqliteStorage;
 import org.parley.server.testing.RawClient;
+import org.parley.server.testing.Scrape;
 import org.parley.server.testing.TestDevice;
 import org.parley.server.testing.TestServer;
 
@@ -57,21 +53,21 @@ class OperationsIT {
     try (RawClient sender = alice.connect(server);
         RawClient receiver = bob.connect(server)) {
       receiver.send(Request.newBuilder().setAck(Ack.getDefaultInstance()));
-      assertThat(sender.call(send(bob)).getStatus()).isEqualTo(Status.OK);
+      assertThat(sender.call(bob.opaqueMessage()).getStatus()).isEqualTo(Status.OK);
       assertThat(sender.call(Request.newBuilder().setSendMessage(SendMessage.getDefaultInstance())).getStatus())
           .isEqualTo(Status.BAD_REQUEST);
       Push pushed = nextEnvelope(receiver);
       receiver.send(Request.newBuilder().setAck(Ack.newBuilder().addGuids(pushed.getEnvelope().getGuid())));
 
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-        String metrics = get(server.server().adminUrl() + "/metrics").body();
-        assertThat(value(metrics, "parley_envelopes_committed_total")).isEqualTo(1);
-        assertThat(value(metrics, "parley_envelopes_delivered_total")).isEqualTo(1);
-        assertThat(value(metrics, "parley_envelopes_acked_total")).isEqualTo(1);
-        assertThat(value(metrics, "parley_commit_latency_seconds_count")).isEqualTo(1);
-        assertThat(value(metrics, "parley_requests_refused_total{status=\"BAD_REQUEST\"}")).isEqualTo(1);
-        assertThat(value(metrics, "parley_connections{kind=\"device\"}")).isEqualTo(2);
-        assertThat(value(metrics, "parley_queue_depth")).isEqualTo(0);
+        String metrics = Scrape.of(server);
+        assertThat(Scrape.value(metrics, "parley_envelopes_committed_total")).isEqualTo(1);
+        assertThat(Scrape.value(metrics, "parley_envelopes_delivered_total")).isEqualTo(1);
+        assertThat(Scrape.value(metrics, "parley_envelopes_acked_total")).isEqualTo(1);
+        assertThat(Scrape.value(metrics, "parley_commit_latency_seconds_count")).isEqualTo(1);
+        assertThat(Scrape.value(metrics, "parley_requests_refused_total{status=\"BAD_REQUEST\"}")).isEqualTo(1);
+        assertThat(Scrape.value(metrics, "parley_connections{kind=\"device\"}")).isEqualTo(2);
+        assertThat(Scrape.value(metrics, "parley_queue_depth")).isEqualTo(0);
         assertThat(metrics).contains("jvm_memory_used_bytes");
       });
     }
@@ -128,21 +124,6 @@ class OperationsIT {
     assertThat(file).as("a stopped server leaves no endpoint behind").doesNotExist();
   }
 
-  private static Request.Builder send(TestDevice to) {
-    return Request.newBuilder()
-        .setSendMessage(
-            SendMessage.newBuilder()
-                .setTimestamp(1)
-                .setNoSync(true)
-                .addMessages(
-                    OutgoingMessage.newBuilder()
-                        .setDestinationAccount(to.account().toString())
-                        .setDestinationDevice(to.deviceId())
-                        .setDestinationRegistrationId(to.keys().registrationId())
-                        .setType(CiphertextType.WHISPER)
-                        .setContent(ByteString.copyFromUtf8("opaque"))));
-  }
-
   private static Push nextEnvelope(RawClient client) {
     while (true) {
       Push push = client.nextPush();
@@ -158,14 +139,5 @@ class OperationsIT {
 
   private static HttpResponse<String> get(String url) throws Exception {
     return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  /** The value of one sample line of a Prometheus scrape. */
-  static double value(String scrape, String sample) {
-    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(sample) + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(scrape);
-    if (!m.find()) {
-      throw new AssertionError("no sample " + sample + " in the scrape");
-    }
-    return Double.parseDouble(m.group(1));
   }
 }

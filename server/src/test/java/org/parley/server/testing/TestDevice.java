@@ -1,11 +1,15 @@
 package org.parley.server.testing;
 
+import com.google.protobuf.ByteString;
 import java.util.UUID;
+import org.parley.protocol.wire.CiphertextType;
 import org.parley.protocol.wire.DeviceKind;
+import org.parley.protocol.wire.OutgoingMessage;
 import org.parley.protocol.wire.Register;
 import org.parley.protocol.wire.Request;
 import org.parley.protocol.wire.RequestCode;
 import org.parley.protocol.wire.Response;
+import org.parley.protocol.wire.SendMessage;
 import org.parley.protocol.wire.Status;
 
 /** A device registered through the wire protocol, as a test holds it: who it is and its keys. */
@@ -44,6 +48,22 @@ public record TestDevice(String phone, UUID account, int deviceId, TestKeys keys
   /** Opens this device's authenticated socket. */
   public RawClient connect(TestServer server) {
     return RawClient.device(server.url(), account, deviceId, keys.credential());
+  }
+
+  /** A send of one envelope to this device alone, its content opaque to the server as any other. */
+  public Request.Builder opaqueMessage() {
+    return Request.newBuilder()
+        .setSendMessage(
+            SendMessage.newBuilder()
+                .setTimestamp(1)
+                .setNoSync(true)
+                .addMessages(
+                    OutgoingMessage.newBuilder()
+                        .setDestinationAccount(account.toString())
+                        .setDestinationDevice(deviceId)
+                        .setDestinationRegistrationId(keys.registrationId())
+                        .setType(CiphertextType.WHISPER)
+                        .setContent(ByteString.copyFromUtf8("opaque"))));
   }
 
   private static Response ok(Response response) {
