@@ -9,8 +9,9 @@
 # The workload: USERS accounts of DEVICES devices (XMPP: resources with message carbons on); each
 # message goes from a random device to another user, reaching every device of the recipient and
 # every other device of the sender. Closed loop: IN-FLIGHT messages not yet delivered everywhere.
-# XMPP load comes from the bench's lean driver (one event loop, prebuilt stanzas, no XML parser); every
-# run reports the generator's CPU and is flagged if its busiest second passed half its core. With
+# Both sides are driven by the bench's lean drivers (one event loop; XMPP: prebuilt stanzas, no XML
+# parser; Parley: prebuilt send frames, pushes scanned in place for the guid to ack); every run reports
+# the generator's CPU and is flagged if its busiest second passed half its core. With
 # --rounds N the three servers take turns N times (noise on a shared machine hits them alike).
 # Installs ejabberd and Prosody from Debian if missing. Results: $WORK/results.jsonl and the table.
 set -euo pipefail
@@ -29,7 +30,7 @@ while [[ $# -gt 0 ]]; do
     --rounds) rounds=$2; shift 2;;
     --server-cpu) server_cpu=$2; shift 2;;
     --client-cpu) client_cpu=$2; shift 2;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
     *) echo "side-by-side.sh: unknown option $1 (see --help)" >&2; exit 2;;
   esac
 done
@@ -57,7 +58,7 @@ wait_port() {
 
 parley_round() {
   echo "== Parley" >&2
-  taskset -c "$client_cpu" "$bench" relay --server-cpus "$server_cpu" --complete-on delivered "${load[@]}" >&2
+  taskset -c "$client_cpu" "$bench" relay --driver lean --server-cpus "$server_cpu" --complete-on delivered "${load[@]}" >&2
 }
 
 ejabberd_round() {

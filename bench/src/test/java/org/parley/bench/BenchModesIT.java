@@ -54,6 +54,32 @@ class BenchModesIT {
   }
 
   @Test
+  void leanDriverDeliversEveryEnvelopeToTheDeviceItWasFor() throws Exception {
+    RelayMode relay = parse(new RelayMode(), "--users", "40", "--devices", "3", "--warmup", "0.3", "--duration", "1",
+        "--in-flight", "16", "--complete-on", "delivered", "--driver", "lean");
+    Result result = relay.measure(server, client);
+
+    assertThat(result.get("driver").toString()).startsWith("lean");
+    assertThat((Long) result.get("envelopes_committed")).isPositive();
+    assertThat(result.get("envelopes_lost")).isEqualTo(0L);
+    assertThat(result.get("envelopes_unexpected")).isEqualTo(0L);
+    assertThat((Map<?, ?>) result.get("errors")).isEmpty();
+    assertThat((Double) result.get("messages_delivered_per_s")).isPositive();
+    assertThat(result.json()).contains("\"client_cpu_pct\"", "\"client_cpu_over_limit\"", "\"server_cpu_pct\"");
+  }
+
+  @Test
+  void fullDriverStillRuns() throws Exception {
+    RelayMode relay = parse(new RelayMode(), "--users", "40", "--devices", "2", "--warmup", "0.3", "--duration", "1",
+        "--in-flight", "16", "--complete-on", "delivered", "--driver", "full");
+    Result result = relay.measure(server, client);
+
+    assertThat(result.get("driver").toString()).startsWith("full");
+    assertThat((Long) result.get("envelopes_committed")).isPositive();
+    assertThat(result.get("envelopes_lost")).isEqualTo(0L);
+  }
+
+  @Test
   void openLoopRelayKeepsItsRate() throws Exception {
     RelayMode relay = parse(new RelayMode(), "--users", "3", "--devices", "1", "--warmup", "0.2", "--duration", "1", "--rate", "50");
     Result result = relay.measure(server, client);

@@ -80,7 +80,7 @@ public final class ConnectionsMode implements Callable<Integer> {
     }
     double connectSeconds = (System.nanoTime() - t1) / 1e9;
     System.err.printf("%d devices connected in %.1f s; holding %.0f s%n", all.size(), connectSeconds, hold);
-    RelayRun.sleepUntil(System.nanoTime() + (long) (hold * 1e9));
+    org.parley.bench.report.MeasuredWindow.sleepUntil(System.nanoTime() + (long) (hold * 1e9));
     long open = connections.stream().filter(WsConnection::isOpen).count();
     OptionalLong heapAfter = server.heapAfterGc();
     long directAfter = server.directMemory().orElse(-1);

@@ -21,7 +21,9 @@ import picocli.CommandLine.Option;
           + " and acking; each message goes to every device of a random other user and every other"
           + " device of the sender (2*DEVICES-1 envelopes), committed durably before the server answers.",
       "Payloads are pre-encrypted random bytes (the relay cannot tell). Latency is submit -> delivery"
-          + " on every receiving device (HdrHistogram). Open loop with --rate, closed loop without."
+          + " on every receiving device (HdrHistogram). Open loop with --rate, closed loop without.",
+      "Registration goes through the bench's full Java client; the measured load through --driver. The run"
+          + " reports the generator's own CPU (average and busiest second) and warns above half a core."
     })
 public final class RelayMode implements Callable<Integer> {
   @Mixin CommonOptions common;
@@ -53,6 +55,15 @@ public final class RelayMode implements Callable<Integer> {
   @Option(names = "--complete-on", defaultValue = "sent", description = "Closed loop: a message is done at the server's 'sent' answer (sent) or once every device has it (delivered, as the XMPP driver counts); default ${DEFAULT-VALUE}.")
   String completeOn;
 
+  @Option(
+      names = "--driver",
+      defaultValue = "lean",
+      description = "lean: every socket on one event loop, prebuilt send frames, pushes scanned in place for the guid"
+          + " to ack (a fraction of the full client's CPU per message, so the generator does not set the figure);"
+          + " full: the bench's Java client (Netty's WebSocket codec, protobuf messages). Same envelopes, same acks"
+          + " (once per read burst); default ${DEFAULT-VALUE}.")
+  String driver;
+
   @Option(names = "--register-parallel", defaultValue = "32", description = "Registrations in flight (default ${DEFAULT-VALUE}).")
   int registerParallel;
 
@@ -74,13 +85,20 @@ public final class RelayMode implements Callable<Integer> {
 
   /** Registers the population and measures; usable against any server (the smoke test's in-process one). */
   public Result measure(ServerHandle server, WsClient client) throws Exception {
+    if (!driver.equals("lean") && !driver.equals("full")) {
+      throw new IllegalArgumentException("--driver is 'lean' or 'full'");
+    }
+    boolean delivered = completeOnDelivery();
     long t0 = System.nanoTime();
     List<BenchUser> population =
         new Population(server, client, new KeyPool(Math.min(64, users * devices))).register(users, devices, registerParallel);
     double registerSeconds = (System.nanoTime() - t0) / 1e9;
     System.err.printf("registered %d accounts x %d devices in %.1f s; measuring%n", users, devices, registerSeconds);
     Result result =
-        new RelayRun(population, payload, rate, inFlight, maxOutstanding, completeOnDelivery()).run(server, client, warmup, duration, 200);
+        driver.equals("lean")
+            ? new LeanRelayRun(population, payload, rate, inFlight, maxOutstanding, delivered)
+                .run(server, client.servers(), client.sourceAddresses(), warmup, duration, 200)
+            : new RelayRun(population, payload, rate, inFlight, maxOutstanding, delivered).run(server, client, warmup, duration, 200);
     result.put("registration_s", RelayRun.round(registerSeconds));
     return result;
   }

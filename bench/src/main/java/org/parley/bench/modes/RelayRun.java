@@ -19,7 +19,7 @@ import org.parley.bench.net.WsClient;
 import org.parley.bench.net.WsConnection;
 import org.parley.bench.population.BenchDevice;
 import org.parley.bench.population.BenchUser;
-import org.parley.bench.report.CpuWatch;
+import org.parley.bench.report.MeasuredWindow;
 import org.parley.bench.report.OpenLoop;
 import org.parley.bench.report.Result;
 import org.parley.bench.server.ServerHandle;
@@ -115,32 +115,24 @@ final class RelayRun {
       k += user.devices().size();
     }
 
-    long start = System.nanoTime();
-    measureStart = start + (long) (warmupSeconds * 1e9);
-    measureEnd = measureStart + (long) (durationSeconds * 1e9);
+    MeasuredWindow window = new MeasuredWindow(warmupSeconds, durationSeconds);
+    measureStart = window.start();
+    measureEnd = window.end();
     Thread driver = rate > 0 ? Thread.ofPlatform().name("open-loop").start(this::openLoop) : null;
     if (rate <= 0) {
       for (int i = 0; i < inFlight; i++) {
         send(System.nanoTime());
       }
     }
-    sleepUntil(measureStart);
-    long serverCpu0 = server.stats().cpuMillis();
-    CpuWatch self = CpuWatch.self();
-    sleepUntil(measureEnd);
-    long serverCpu1 = server.stats().cpuMillis();
-    self.close();
+    window.pass(server.stats());
     stopping = true;
     if (driver != null) {
       driver.join();
     }
-    // Let what was sent in the window arrive; whatever has not after 15 s counts as lost.
-    long settleBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while ((outstanding.sum() > 0 || measuredUndelivered()) && System.nanoTime() < settleBy) {
-      Thread.sleep(20);
-    }
+    MeasuredWindow.settle(() -> outstanding.sum() > 0 || measuredUndelivered());
 
     Result result = new Result("relay");
+    result.put("driver", "full (the bench's Java client: Netty WebSocket codec, protobuf messages)");
     result.put("users", users.size());
     result.put("devices_per_user", users.get(0).devices().size());
     result.put("connected_devices", devices.size());
@@ -162,10 +154,7 @@ final class RelayRun {
     result.put("errors", errorCounts);
     result.latency("submit_to_sent_ms", submit);
     result.latency("submit_to_delivered_ms", delivery);
-    long cpuWindowMs = (long) (durationSeconds * 1000);
-    result.put("server_cpu_pct", serverCpu0 < 0 ? null : round(100.0 * (serverCpu1 - serverCpu0) / cpuWindowMs));
-    result.put("server_peak_rss_mb", server.stats().peakRssBytes() < 0 ? null : server.stats().peakRssBytes() >> 20);
-    self.report(result);
+    window.report(result, server.stats());
     flat.forEach(WsConnection::close);
     return result;
   }
@@ -281,7 +270,7 @@ final class RelayRun {
     return ByteString.copyFrom(ByteBuffer.allocate(HEADER).putLong(due).putLong(seq).flip());
   }
 
-  private static OutgoingMessage envelope(BenchDevice device, ByteString content) {
+  static OutgoingMessage envelope(BenchDevice device, ByteString content) {
     return OutgoingMessage.newBuilder()
         .setDestinationAccount(device.accountId())
         .setDestinationDevice(device.deviceId())
@@ -289,13 +278,6 @@ final class RelayRun {
         .setType(CiphertextType.WHISPER)
         .setContent(content)
         .build();
-  }
-
-  static void sleepUntil(long nanoTime) throws InterruptedException {
-    long left;
-    while ((left = nanoTime - System.nanoTime()) > 0) {
-      TimeUnit.NANOSECONDS.sleep(Math.min(left, 100_000_000));
-    }
   }
 
   static double round(double value) {

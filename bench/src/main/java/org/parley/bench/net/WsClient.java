@@ -70,6 +70,16 @@ public final class WsClient implements AutoCloseable {
     return servers.getFirst();
   }
 
+  /** Every node connections go to (one unless clustered). */
+  public List<URI> servers() {
+    return servers;
+  }
+
+  /** The local addresses connections are spread over (empty: the kernel chooses). */
+  public List<String> sourceAddresses() {
+    return sourceAddresses;
+  }
+
   /**
    * Opens a WebSocket to {@code path} (with an HTTP Basic authorization, or anonymous when null);
    * completes once the upgrade is done. Pushes reach {@code pushes} on the connection's event loop.

@@ -1,5 +1,6 @@
 package org.parley.bench.report;
 
+import java.util.concurrent.Executor;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
@@ -10,6 +11,23 @@ import java.util.function.LongConsumer;
  */
 public final class OpenLoop {
   private OpenLoop() {}
+
+  /**
+   * Starts a lean driver's load on its event loop: with {@code rate} above 0, a pacer thread (returned,
+   * to join) hands each due send to the loop; otherwise the loop issues {@code inFlight} sends at once
+   * (closed loop: each completion issues the next) and null is returned.
+   */
+  public static Thread startOn(Executor loop, double rate, int inFlight, long until, BooleanSupplier stopping, LongConsumer send) {
+    if (rate > 0) {
+      return Thread.ofPlatform().name("open-loop").start(() -> run(rate, until, stopping, due -> loop.execute(() -> send.accept(due))));
+    }
+    loop.execute(() -> {
+      for (int i = 0; i < inFlight; i++) {
+        send.accept(System.nanoTime());
+      }
+    });
+    return null;
+  }
 
   /** Calls {@code send} with each due time (System.nanoTime) until {@code until} or {@code stopping}. */
   public static void run(double rate, long until, BooleanSupplier stopping, LongConsumer send) {

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
-import org.parley.bench.report.CpuWatch;
+import org.parley.bench.report.MeasuredWindow;
 import org.parley.bench.report.OpenLoop;
 import org.parley.bench.report.Result;
 import org.parley.bench.server.ProcessStats;
@@ -73,39 +73,18 @@ final class XmppRun implements XmppLink.Bodies {
   }
 
   Result run(ProcessStats server, double warmupSeconds, double durationSeconds) throws Exception {
-    long start = System.nanoTime();
-    measureStart = start + (long) (warmupSeconds * 1e9);
-    measureEnd = measureStart + (long) (durationSeconds * 1e9);
-    Thread pacer = null;
-    if (rate > 0) {
-      pacer = Thread.ofPlatform().name("open-loop").start(
-          () -> OpenLoop.run(rate, measureEnd, () -> stopping, due -> loop.execute(() -> send(due))));
-    } else {
-      loop.execute(() -> {
-        for (int i = 0; i < inFlight; i++) {
-          send(System.nanoTime());
-        }
-      });
-    }
-    sleepUntil(measureStart);
-    long serverCpu0 = server.cpuMillis();
-    CpuWatch self = CpuWatch.self();
-    sleepUntil(measureEnd);
-    long serverCpu1 = server.cpuMillis();
-    self.close();
+    MeasuredWindow window = new MeasuredWindow(warmupSeconds, durationSeconds);
+    measureStart = window.start();
+    measureEnd = window.end();
+    Thread pacer = OpenLoop.startOn(loop, rate, inFlight, measureEnd, () -> stopping, this::send);
+    window.pass(server);
     stopping = true;
     if (pacer != null) {
       pacer.join();
     }
-    long settleBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (measuredOutstanding > 0 && System.nanoTime() < settleBy) {
-      Thread.sleep(20);
-    }
+    MeasuredWindow.settle(() -> measuredOutstanding > 0);
     Result result = loop.submit(() -> result(durationSeconds)).get();
-    long windowMs = (long) (durationSeconds * 1000);
-    result.put("server_cpu_pct", serverCpu0 < 0 ? null : round(100.0 * (serverCpu1 - serverCpu0) / windowMs));
-    result.put("server_peak_rss_mb", server.peakRssBytes() < 0 ? null : server.peakRssBytes() >> 20);
-    self.report(result);
+    window.report(result, server);
     return result;
   }
 
@@ -174,13 +153,6 @@ final class XmppRun implements XmppLink.Bodies {
       if (rate <= 0 && !stopping && now < measureEnd) {
         send(now);
       }
-    }
-  }
-
-  private static void sleepUntil(long nanoTime) throws InterruptedException {
-    long left;
-    while ((left = nanoTime - System.nanoTime()) > 0) {
-      TimeUnit.NANOSECONDS.sleep(Math.min(left, 100_000_000));
     }
   }
 
