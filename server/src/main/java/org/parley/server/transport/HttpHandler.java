@@ -135,6 +135,7 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 return;
               }
               channel.pipeline().remove(this);
+              ServerInitializer.dropStreamingHttp(channel.pipeline());
               if (kind == Session.Kind.PROVISIONING) {
                 ConnectionGuard.provisioning(channel);
               }

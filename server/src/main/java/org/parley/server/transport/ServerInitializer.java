@@ -21,6 +21,8 @@ import java.util.function.Supplier;
 final class ServerInitializer extends ChannelInitializer<SocketChannel> {
   private static final int PING_AFTER_SECONDS = 30;
   private static final int CLOSE_AFTER_SECONDS = 120;
+  /** Name prefix of the streaming HTTP handlers, which an upgraded connection drops. */
+  private static final String STREAMING_HTTP = "streaming-http-";
 
   private final SslContext ssl;
   private final Endpoints endpoints;
@@ -52,10 +54,26 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     pipeline.addLast(
         new IdleStateHandler(CLOSE_AFTER_SECONDS, PING_AFTER_SECONDS, 0, TimeUnit.SECONDS));
     pipeline.addLast(new HttpServerCodec(4096, 8192, 8192));
-    for (Supplier<ChannelHandler> handler : streamingHttp) {
-      pipeline.addLast(handler.get());
-    }
+    addStreamingHttp(pipeline, streamingHttp);
     pipeline.addLast(new HttpObjectAggregator(64 * 1024));
     pipeline.addLast(new HttpHandler(endpoints));
+  }
+
+  static void addStreamingHttp(ChannelPipeline pipeline, List<Supplier<ChannelHandler>> handlers) {
+    for (int i = 0; i < handlers.size(); i++) {
+      pipeline.addLast(STREAMING_HTTP + i, handlers.get(i).get());
+    }
+  }
+
+  /**
+   * After the upgrade only WebSocket frames arrive, which the streaming HTTP handlers would look at
+   * and pass on, each of them, for every frame of the connection's life.
+   */
+  static void dropStreamingHttp(ChannelPipeline pipeline) {
+    for (String name : pipeline.names()) {
+      if (name.startsWith(STREAMING_HTTP)) {
+        pipeline.remove(name);
+      }
+    }
   }
 }
