@@ -191,6 +191,12 @@ final class LeanRelayRun implements LeanWsLink.Listener {
     }
   }
 
+  /** Tests: the window without running one. */
+  void measureBetween(long start, long end) {
+    measureStart = start;
+    measureEnd = end;
+  }
+
   /** A send the load starts with, or (open loop) one the pacer says is due: skipped past the backlog limit. */
   private void startSend(long due) {
     if (rate > 0 && awaitingAnswer >= maxOutstanding) {
@@ -208,6 +214,28 @@ final class LeanRelayRun implements LeanWsLink.Listener {
       recipient++;
     }
     int senderDevice = random.nextInt(devices);
+    long seq = open(sender, senderDevice, recipient, due);
+
+    // The full client's order: the recipient's devices, then the sender's other devices.
+    int count = 0;
+    for (int d = 0; d < devices; d++) {
+      order[count++] = recipient * devices + d;
+    }
+    for (int d = 0; d < devices; d++) {
+      if (d != senderDevice) {
+        order[count++] = sender * devices + d;
+      }
+    }
+    writeSend(frames, seq << 1, System.currentTimeMillis(), pieces, order, count, payloadBytes, due, seq);
+    links[sender * devices + senderDevice].write(frames.finish());
+  }
+
+  /**
+   * Opens the books on a message from {@code sender}'s device {@code senderDevice} to {@code recipient}:
+   * every device of the recipient and every other device of the sender is owed one envelope. Returns
+   * its number.
+   */
+  long open(int sender, int senderDevice, int recipient, long due) {
     long seq = ++sequence;
     int slot = (int) (seq & (SLOTS - 1));
     if (state[slot] != 0) {
@@ -228,19 +256,7 @@ final class LeanRelayRun implements LeanWsLink.Listener {
       messagesSent++;
       measuredUndelivered++;
     }
-
-    // The full client's order: the recipient's devices, then the sender's other devices.
-    int count = 0;
-    for (int d = 0; d < devices; d++) {
-      order[count++] = recipient * devices + d;
-    }
-    for (int d = 0; d < devices; d++) {
-      if (d != senderDevice) {
-        order[count++] = sender * devices + d;
-      }
-    }
-    writeSend(frames, seq << 1, System.currentTimeMillis(), pieces, order, count, payloadBytes, due, seq);
-    links[sender * devices + senderDevice].write(frames.finish());
+    return seq;
   }
 
   /**
@@ -360,12 +376,12 @@ final class LeanRelayRun implements LeanWsLink.Listener {
     errors.merge(error, 1L, Long::sum);
   }
 
-  private Result result(double durationSeconds) {
+  Result result(double durationSeconds) {
     Result result = new Result("relay");
     result.put("driver", "lean (Netty epoll, one event loop, prebuilt send frames, pushes scanned in place)");
     result.put("users", users.size());
     result.put("devices_per_user", devices);
-    result.put("connected_devices", links.length);
+    result.put("connected_devices", users.size() * devices);
     result.put("envelopes_per_message", 2 * devices - 1);
     result.put("payload_bytes", payloadBytes);
     result.put("payload", "pre-encrypted (random bytes; the relay never reads them)");
