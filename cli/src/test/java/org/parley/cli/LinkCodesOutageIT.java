@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.parley.protocol.wire.DeviceKind;
 import org.parley.protocol.wire.Status;
 import org.parley.server.cluster.RedisAddress;
+import org.parley.server.cluster.RedisClients;
 import org.parley.server.devices.LinkCodes;
 import org.parley.server.devices.RedisLinkCodes;
 import org.parley.server.transport.ApiException;
@@ -26,7 +27,8 @@ class LinkCodesOutageIT {
   @Test
   void withoutRedisCodesAreRefusedWithAWaitAndWorkAgainOnceItIsBack() throws Exception {
     try (PrivateServices.Redis redis = new PrivateServices.Redis();
-        LinkCodes codes = new RedisLinkCodes(RedisAddress.parse(redis.url()), Clock.systemUTC())) {
+        RedisClients node = RedisClients.create(RedisAddress.parse(redis.url()));
+        LinkCodes codes = new RedisLinkCodes(node, Clock.systemUTC())) {
       codes.register("socket-1", "198.51.100.1", "7KQ2", BLOB, "laptop", DeviceKind.DESKTOP);
       assertThat(codes.claim("7KQ2", "primary").attemptsLeft()).isEqualTo(2);
 

@@ -114,6 +114,16 @@ final class PrivateServices {
       throw new IOException("redis-server did not listen on port " + port);
     }
 
+    /** SIGSTOP: connections stay open and nothing comes back on them, as from a Redis that hangs. */
+    void freeze() throws IOException, InterruptedException {
+      run(List.of("kill", "-STOP", Long.toString(process.pid())));
+    }
+
+    /** SIGCONT after {@link #freeze}. */
+    void thaw() throws IOException, InterruptedException {
+      run(List.of("kill", "-CONT", Long.toString(process.pid())));
+    }
+
     /** SIGKILL: every connection and subscription is gone at once. */
     void kill() throws InterruptedException {
       process.destroyForcibly();

@@ -19,6 +19,7 @@ import org.parley.server.blobs.BlobStores;
 import org.parley.server.cluster.NodeBus;
 import org.parley.server.cluster.NodeBusFactory;
 import org.parley.server.cluster.RedisAddress;
+import org.parley.server.cluster.RedisClients;
 import org.parley.server.cluster.Singletons;
 import org.parley.server.devices.ActivityTracker;
 import org.parley.server.devices.DeviceService;
@@ -57,6 +58,8 @@ import org.parley.server.transport.WebSocketServer;
 public final class ParleyServer implements AutoCloseable {
   private final ServerConfig config;
   private final Storage storage;
+  /** The one Redis client of a clustered node (bus, rate limits, link codes), or null. */
+  private final RedisClients redis;
   private final NodeBus bus;
   private final RateLimiter limiter;
   private final Singletons singletons;
@@ -84,17 +87,24 @@ public final class ParleyServer implements AutoCloseable {
       throw e;
     }
     this.singletons = Singletons.forCluster(config.cluster());
+    RedisClients redis = null;
     try {
-      this.bus = NodeBusFactory.open(config.cluster());
+      redis = config.cluster().redis() == null ? null : RedisClients.create(RedisAddress.parse(config.cluster().redis()));
+      this.bus = NodeBusFactory.open(config.cluster(), redis);
     } catch (RuntimeException e) {
+      if (redis != null) {
+        redis.close();
+      }
       storage.close();
       lock.close();
       throw e;
     }
+    this.redis = redis;
     try {
-      this.limiter = rateLimiter(config, clock);
+      this.limiter = rateLimiter(config, clock, redis);
     } catch (RuntimeException e) {
       bus.close();
+      closeRedis();
       storage.close();
       lock.close();
       throw e;
@@ -122,7 +132,7 @@ public final class ParleyServer implements AutoCloseable {
               presence, queues, storage.keys(), activity, blocking, limits, ops.metrics().delivered());
       Throttle throttle = new Throttle(limiter);
       // In Redis when clustered with one: a primary on any node claims a code shown on another.
-      codes = LinkCodes.open(config.cluster(), clock);
+      codes = LinkCodes.open(redis, clock);
       this.linkCodes = codes;
       LinkService linking =
           new LinkService(storage.accounts(), clock, limits, config.maxCompanions(), throttle, bus, linkCodes);
@@ -178,6 +188,7 @@ public final class ParleyServer implements AutoCloseable {
       ops.close();
       closeLimiter();
       bus.close();
+      closeRedis();
       storage.close();
       blocking.shutdownNow();
       lock.close();
@@ -260,6 +271,7 @@ public final class ParleyServer implements AutoCloseable {
     closeLimiter();
     bus.close();
     linkCodes.close();
+    closeRedis();
     singletons.close();
     blobStore.close();
     ops.close();
@@ -268,14 +280,21 @@ public final class ParleyServer implements AutoCloseable {
   }
 
   /** Buckets shared by the nodes in their Redis when clustered with one, else this process's own. */
-  private static RateLimiter rateLimiter(ServerConfig config, Clock clock) {
+  private static RateLimiter rateLimiter(ServerConfig config, Clock clock, RedisClients redis) {
     if (!config.rateLimits()) {
       return RateLimiter.unlimited();
     }
-    if (config.cluster().redis() != null) {
-      return new RedisRateLimiter(RedisAddress.parse(config.cluster().redis()), clock);
+    if (redis != null) {
+      return new RedisRateLimiter(redis, clock);
     }
     return new LocalRateLimiter(clock);
+  }
+
+  /** After everything that has a connection on it. */
+  private void closeRedis() {
+    if (redis != null) {
+      redis.close();
+    }
   }
 
   private void closeLimiter() {

@@ -4,10 +4,11 @@ package org.parley.server.cluster;
 public final class NodeBusFactory {
   private NodeBusFactory() {}
 
-  public static NodeBus open(ClusterOptions cluster) {
-    if (cluster.redis() == null) {
+  /** @param redis the node's Redis client when clustered with one, else null */
+  public static NodeBus open(ClusterOptions cluster, RedisClients redis) {
+    if (redis == null) {
       return new InProcessNodeBus();
     }
-    return new RedisNodeBus(RedisAddress.parse(cluster.redis()), cluster.nodeId());
+    return new RedisNodeBus(redis, cluster.nodeId());
   }
 }

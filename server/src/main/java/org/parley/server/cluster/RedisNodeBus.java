@@ -1,7 +1,6 @@
 package org.parley.server.cluster;
 
 import io.lettuce.core.RedisChannelHandler;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -41,29 +40,24 @@ public final class RedisNodeBus implements NodeBus {
   private final String nodeId;
   private final String prefix;
   private final String provisioningPrefix;
-  private final RedisClients redis;
-  private final RedisClient client;
   private final StatefulRedisConnection<String, String> publisher;
   private final StatefulRedisPubSubConnection<String, String> subscriber;
   private final Map<DeviceAddress, Set<Listener>> listeners = new ConcurrentHashMap<>();
   private final Map<String, Consumer<byte[]>> provisioningListeners = new ConcurrentHashMap<>();
 
-  public RedisNodeBus(RedisAddress address, String nodeId) {
+  public RedisNodeBus(RedisClients redis, String nodeId) {
     this.nodeId = nodeId != null ? nodeId : UUID.randomUUID().toString().substring(0, 8);
-    this.prefix = address.prefix() + ":device:";
-    this.provisioningPrefix = address.prefix() + ":provisioning:";
-    // Half-second reconnects: while Redis is away, devices on other nodes wait for their wake-ups.
-    // Rejected notices lose nothing: the store has the envelopes, and the reconnection wakes every
-    // listener.
-    this.redis = RedisClients.create(address, 2, Duration.ofSeconds(2));
-    this.client = redis.client();
+    this.prefix = redis.address().prefix() + ":device:";
+    this.provisioningPrefix = redis.address().prefix() + ":provisioning:";
+    // Half-second reconnects (RedisClients): while Redis is away, devices on other nodes wait for
+    // their wake-ups. Rejected notices lose nothing: the store has the envelopes, and the
+    // reconnection wakes every listener.
+    this.publisher = redis.connect("the node bus", Duration.ofSeconds(2));
     try {
-      this.publisher = client.connect();
-      this.subscriber = client.connectPubSub();
+      this.subscriber = redis.connectPubSub("the node bus", Duration.ofSeconds(2));
     } catch (RuntimeException e) {
-      redis.abandon();
-      throw new IllegalStateException(
-          "cannot connect to Redis at " + address.uri() + " (" + e.getMessage() + "); is it running?", e);
+      publisher.close();
+      throw e;
     }
     subscriber.addListener(
         new RedisPubSubAdapter<>() {
@@ -72,7 +66,7 @@ public final class RedisNodeBus implements NodeBus {
             receive(channel, message);
           }
         });
-    client.addListener(
+    redis.addListener(
         new RedisConnectionStateListener() {
           @Override
           public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress where) {
@@ -292,6 +286,5 @@ public final class RedisNodeBus implements NodeBus {
   public void close() {
     subscriber.close();
     publisher.close();
-    redis.close();
   }
 }

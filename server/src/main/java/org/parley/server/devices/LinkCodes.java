@@ -6,8 +6,7 @@ import java.time.Duration;
 import org.parley.protocol.LinkCodeCipher;
 import org.parley.protocol.wire.DeviceKind;
 import org.parley.protocol.wire.Status;
-import org.parley.server.cluster.ClusterOptions;
-import org.parley.server.cluster.RedisAddress;
+import org.parley.server.cluster.RedisClients;
 import org.parley.server.limits.Throttle;
 import org.parley.server.transport.ApiException;
 
@@ -50,11 +49,9 @@ public interface LinkCodes extends AutoCloseable {
   /** What the claiming primary may know while its companion links. */
   record Progress(int wrong, int attemptsLeft) {}
 
-  /** In Redis when the nodes share one, else in this process. */
-  static LinkCodes open(ClusterOptions cluster, Clock clock) {
-    return cluster.redis() == null
-        ? new LocalLinkCodes(clock)
-        : new RedisLinkCodes(RedisAddress.parse(cluster.redis()), clock);
+  /** In Redis when the nodes share one ({@code redis} the node's client, else null), else in this process. */
+  static LinkCodes open(RedisClients redis, Clock clock) {
+    return redis == null ? new LocalLinkCodes(clock) : new RedisLinkCodes(redis, clock);
   }
 
   /**

@@ -2,7 +2,6 @@ package org.parley.server.devices;
 
 import com.google.protobuf.ByteString;
 import io.lettuce.core.RedisException;
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -13,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 import org.parley.protocol.wire.DeviceKind;
 import org.parley.protocol.wire.Status;
-import org.parley.server.cluster.RedisAddress;
 import org.parley.server.cluster.RedisClients;
+import org.parley.server.cluster.RedisScript;
 import org.parley.server.limits.Throttle;
 import org.parley.server.transport.ApiException;
 import org.slf4j.Logger;
@@ -38,7 +37,7 @@ public final class RedisLinkCodes implements LinkCodes {
   private static final long CLEAR_AFTER_MS = TTL.plusMinutes(1).toMillis();
 
   /** ARGV prefix, address, client, slot, wrapped, name, kind, now, expiry, per client, in all, clear after. */
-  private final Script registering = new Script(
+  private final RedisScript registering = new RedisScript(
       """
       local p, address, client, slot = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
       local now, clear = tonumber(ARGV[8]), tonumber(ARGV[12])
@@ -73,7 +72,7 @@ public final class RedisLinkCodes implements LinkCodes {
       """);
 
   /** ARGV prefix, slot, account, now, most claims, clear after. */
-  private final Script claiming = new Script(
+  private final RedisScript claiming = new RedisScript(
       """
       local p, slot = ARGV[1], ARGV[2]
       local code, claimers = p .. 'code:' .. slot, p .. 'claimers:' .. slot
@@ -101,7 +100,7 @@ public final class RedisLinkCodes implements LinkCodes {
       """);
 
   /** ARGV prefix, address. */
-  private final Script countingWrong = new Script(
+  private final RedisScript countingWrong = new RedisScript(
       """
       local p, address = ARGV[1], ARGV[2]
       local shown = redis.call('GET', p .. 'socket:' .. address)
@@ -116,7 +115,7 @@ public final class RedisLinkCodes implements LinkCodes {
       """);
 
   /** ARGV prefix, address. */
-  private final Script forgetting = new Script(
+  private final RedisScript forgetting = new RedisScript(
       """
       local p, address = ARGV[1], ARGV[2]
       local socket = p .. 'socket:' .. address
@@ -138,21 +137,14 @@ public final class RedisLinkCodes implements LinkCodes {
 
   private final Clock clock;
   private final String prefix;
-  private final RedisClients redis;
   private final StatefulRedisConnection<String, String> connection;
 
-  public RedisLinkCodes(RedisAddress address, Clock clock) {
+  /** On the node's Redis client, which the caller closes after this. */
+  public RedisLinkCodes(RedisClients redis, Clock clock) {
     this.clock = clock;
-    this.prefix = address.prefix() + ":link:";
+    this.prefix = redis.address().prefix() + ":link:";
     // A step waits at most half a second for Redis, then the request is refused for now.
-    this.redis = RedisClients.create(address, 1, Duration.ofMillis(500));
-    try {
-      this.connection = redis.client().connect();
-    } catch (RuntimeException e) {
-      redis.abandon();
-      throw new IllegalStateException(
-          "cannot connect to Redis at " + address.uri() + " for link codes (" + e.getMessage() + "); is it running?", e);
-    }
+    this.connection = redis.connect("link codes", Duration.ofMillis(500));
   }
 
   @Override
@@ -261,10 +253,9 @@ public final class RedisLinkCodes implements LinkCodes {
   @Override
   public void close() {
     connection.close();
-    redis.close();
   }
 
-  private List<Object> shared(Script script, String... args) throws ApiException {
+  private List<Object> shared(RedisScript script, String... args) throws ApiException {
     try {
       return script.run(connection.sync(), ScriptOutputType.MULTI, args);
     } catch (RedisException e) {
@@ -287,28 +278,5 @@ public final class RedisLinkCodes implements LinkCodes {
   private static DeviceKind kind(String number) {
     DeviceKind kind = DeviceKind.forNumber(Integer.parseInt(number));
     return kind == null ? DeviceKind.UNRECOGNIZED : kind;
-  }
-
-  /** A Lua script run by its digest, given again when Redis has forgotten it (a restart). */
-  private static final class Script {
-    private final String text;
-    private volatile String sha;
-
-    Script(String text) {
-      this.text = text;
-    }
-
-    <T> T run(RedisCommands<String, String> commands, ScriptOutputType type, String... args) {
-      String digest = sha;
-      if (digest == null) {
-        digest = sha = commands.scriptLoad(text);
-      }
-      try {
-        return commands.evalsha(digest, type, new String[0], args);
-      } catch (RedisNoScriptException e) {
-        sha = commands.scriptLoad(text);
-        return commands.evalsha(sha, type, new String[0], args);
-      }
-    }
   }
 }

@@ -1,17 +1,14 @@
 package org.parley.server.limits;
 
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.parley.server.cluster.RedisAddress;
 import org.parley.server.cluster.RedisClients;
+import org.parley.server.cluster.RedisScript;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +28,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RedisRateLimiter.class);
 
   /** KEYS[1] bucket; ARGV burst, tokens per ms, cost, now (ms). Answers {1} or {0, missing tokens}. */
-  static final String SCRIPT =
+  private static final RedisScript BUCKET =
+      new RedisScript(
       """
       local burst = tonumber(ARGV[1])
       local per_ms = tonumber(ARGV[2])
@@ -52,14 +50,15 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       redis.call('HSET', KEYS[1], 't', string.format('%.17g', tokens), 'u', string.format('%d', updated))
       redis.call('PEXPIRE', KEYS[1], string.format('%d', math.ceil((burst - tokens) / per_ms) + 1000))
       return {1}
-      """;
+      """);
 
   /**
    * KEYS[1] state; ARGV free, first (ms), longest (ms), quiet (ms), now (ms). The arithmetic of
    * {@link LocalBackoffs}: answers {1} (counted) or {0, ms still to wait}. The key expires after the
    * quiet period, which is also when it would start over.
    */
-  static final String BACKOFF_SCRIPT =
+  private static final RedisScript BACKOFF =
+      new RedisScript(
       """
       local free = tonumber(ARGV[1])
       local first = tonumber(ARGV[2])
@@ -82,35 +81,23 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       redis.call('HSET', KEYS[1], 'n', string.format('%d', granted + 1), 'u', string.format('%d', now))
       redis.call('PEXPIRE', KEYS[1], string.format('%d', quiet))
       return {1}
-      """;
+      """);
 
   private final Clock clock;
   private final String prefix;
   private final String backoffPrefix;
-  private final RedisClients redis;
   private final StatefulRedisConnection<String, String> connection;
   private final LocalRateLimiter fallback;
   private final AtomicBoolean onOwn = new AtomicBoolean();
-  private volatile String sha;
-  private volatile String backoffSha;
 
-  public RedisRateLimiter(RedisAddress address, Clock clock) {
+  /** On the node's Redis client, which the caller closes after this. */
+  public RedisRateLimiter(RedisClients redis, Clock clock) {
     this.clock = clock;
-    this.prefix = address.prefix() + ":rate:";
-    this.backoffPrefix = address.prefix() + ":backoff:";
+    this.prefix = redis.address().prefix() + ":rate:";
+    this.backoffPrefix = redis.address().prefix() + ":backoff:";
     this.fallback = new LocalRateLimiter(clock);
     // A take waits at most half a second for Redis, then the node limits on its own.
-    this.redis = RedisClients.create(address, 1, Duration.ofMillis(500));
-    RedisClient client = redis.client();
-    try {
-      this.connection = client.connect();
-      this.sha = connection.sync().scriptLoad(SCRIPT);
-      this.backoffSha = connection.sync().scriptLoad(BACKOFF_SCRIPT);
-    } catch (RuntimeException e) {
-      redis.abandon();
-      throw new IllegalStateException(
-          "cannot connect to Redis at " + address.uri() + " for rate limits (" + e.getMessage() + "); is it running?", e);
-    }
+    this.connection = redis.connect("rate limits", Duration.ofMillis(500));
   }
 
   @Override
@@ -121,7 +108,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     };
     List<Object> answer;
     try {
-      answer = run(prefix + rate.name() + ":" + key, args);
+      answer = BUCKET.run(connection.sync(), ScriptOutputType.MULTI, new String[] {prefix + rate.name() + ":" + key}, args);
     } catch (RedisException e) {
       onOwn(e);
       return fallback.take(rate, key, cost);
@@ -145,7 +132,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     };
     List<Object> answer;
     try {
-      answer = runBackoff(backoffPrefix + backoff.name() + ":" + key, args);
+      answer = BACKOFF.run(connection.sync(), ScriptOutputType.MULTI, new String[] {backoffPrefix + backoff.name() + ":" + key}, args);
     } catch (RedisException e) {
       onOwn(e);
       return fallback.backOff(backoff, key);
@@ -180,30 +167,8 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     }
   }
 
-  private List<Object> run(String bucket, String[] args) {
-    RedisCommands<String, String> redis = connection.sync();
-    try {
-      return redis.evalsha(sha, ScriptOutputType.MULTI, new String[] {bucket}, args);
-    } catch (RedisNoScriptException e) {
-      // Redis restarted and forgot the script: load it again.
-      sha = redis.scriptLoad(SCRIPT);
-      return redis.evalsha(sha, ScriptOutputType.MULTI, new String[] {bucket}, args);
-    }
-  }
-
-  private List<Object> runBackoff(String state, String[] args) {
-    RedisCommands<String, String> redis = connection.sync();
-    try {
-      return redis.evalsha(backoffSha, ScriptOutputType.MULTI, new String[] {state}, args);
-    } catch (RedisNoScriptException e) {
-      backoffSha = redis.scriptLoad(BACKOFF_SCRIPT);
-      return redis.evalsha(backoffSha, ScriptOutputType.MULTI, new String[] {state}, args);
-    }
-  }
-
   @Override
   public void close() {
     connection.close();
-    redis.close();
   }
 }

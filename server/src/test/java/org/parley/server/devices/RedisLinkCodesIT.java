@@ -3,22 +3,36 @@ package org.parley.server.devices;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.parley.protocol.wire.DeviceKind;
 import org.parley.server.cluster.RedisAddress;
+import org.parley.server.cluster.RedisClients;
 import org.parley.server.testing.TestCluster;
 
 /** The link-code contract on the Redis the nodes of a cluster share (a key prefix of each test's own). */
 class RedisLinkCodesIT extends LinkCodesContract {
   private String address;
+  /** A client per node, as each node has its own (set on the first call: the contract's initializer makes it). */
+  private List<RedisClients> nodes;
 
   @Override
   LinkCodes newCodes(Clock clock) {
     if (address == null) {
       address = TestCluster.REDIS + "?prefix=link-it-" + UUID.randomUUID().toString().substring(0, 8);
+      nodes = new ArrayList<>();
     }
-    return new RedisLinkCodes(RedisAddress.parse(address), clock);
+    RedisClients node = RedisClients.create(RedisAddress.parse(address));
+    nodes.add(node);
+    return new RedisLinkCodes(node, clock);
+  }
+
+  @AfterEach
+  void closeNodes() {
+    nodes.forEach(RedisClients::close);
   }
 
   @Test

@@ -4,24 +4,34 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lettuce.core.RedisClient;
 import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.parley.server.cluster.RedisAddress;
+import org.parley.server.cluster.RedisClients;
 import org.parley.server.testing.MutableClock;
 import org.parley.server.testing.TestCluster;
 
 /** The rate-limit contract on the buckets the nodes of a cluster share in Redis (a key prefix of each test's own). */
 class RedisRateLimiterIT extends RateLimiterContract {
   private String address;
+  private RedisClients redis;
 
   @Override
   RateLimiter newLimiter(MutableClock clock) {
     address = TestCluster.REDIS + "?prefix=rate-it-" + UUID.randomUUID().toString().substring(0, 8);
-    return new RedisRateLimiter(RedisAddress.parse(address), clock);
+    redis = RedisClients.create(RedisAddress.parse(address));
+    return new RedisRateLimiter(redis, clock);
+  }
+
+  @AfterEach
+  void closeRedis() {
+    redis.close(); // and the limiter's connection with it
   }
 
   @Test
   void twoNodesTakeFromTheSameBucket() {
-    try (RedisRateLimiter otherNode = new RedisRateLimiter(RedisAddress.parse(address), clock)) {
+    try (RedisClients otherClient = RedisClients.create(RedisAddress.parse(address));
+        RedisRateLimiter otherNode = new RedisRateLimiter(otherClient, clock)) {
       assertThat(limiter.take(THREE_PER_10S, "+15550100123").allowed()).isTrue();
       assertThat(otherNode.take(THREE_PER_10S, "+15550100123").allowed()).isTrue();
       assertThat(limiter.take(THREE_PER_10S, "+15550100123").allowed()).isTrue();
