@@ -45,7 +45,18 @@ final class Attachments {
   private final DeviceContext device;
   private final Online online;
   private volatile long stopUploadAfter = Long.MAX_VALUE;
+  private volatile long oneRequestUpTo = AttachmentUploader.ONE_REQUEST_BYTES;
+  /**
+   * The HTTP client of this device's blob transfers, made on first use and kept while the device is
+   * open: its connection pool and threads are not set up again for every file. Made again if the
+   * device's registration changed (guarded by {@code this}).
+   */
+  private BlobTransfer transfer;
+  private String transferFor;
   private volatile LongConsumer downloadProgress = held -> {};
+  private volatile Runnable afterRename = () -> {};
+  /** Whether this device swept {@code incoming/} since it was opened (once is enough: see {@link #fetcher}). */
+  private final java.util.concurrent.atomic.AtomicBoolean swept = new java.util.concurrent.atomic.AtomicBoolean();
   /**
    * The blobs being fetched now: one fetch of a blob at a time (the daemon's receive loop and an
    * 'attachment get' must not write the same partial download at once), while fetches of other
@@ -67,7 +78,21 @@ final class Attachments {
     this.device = device;
     this.online = online;
     background.allowCoreThreadTimeOut(true);
-    AttachmentFetcher.sweep(device.attachments, device.clock);
+  }
+
+  /**
+   * Sweeps what downloads left in {@code incoming/} long ago, the first time this device fetches
+   * (or looks for attachments to fetch) since it was opened: not when it opens, so that opening a
+   * profile (every CLI command, every device of a daemon) costs no walk of the directory.
+   */
+  private void sweepOnce() {
+    if (swept.compareAndSet(false, true)) {
+      AttachmentFetcher.sweep(device.attachments, device.clock);
+    }
+  }
+
+  private AttachmentFetcher fetcher() {
+    return new AttachmentFetcher(transfer(), device.attachments, device.clock, downloadProgress, afterRename);
   }
 
   /** Waits until no one else fetches this blob, then marks it as fetched by this thread ({@link #release} after). */
@@ -105,11 +130,43 @@ final class Attachments {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    synchronized (this) {
+      if (transfer != null) {
+        transfer.close();
+        transfer = null;
+      }
+    }
+  }
+
+  /** This device's blob transfers, as it is registered now. */
+  private synchronized BlobTransfer transfer() {
+    var local = device.local;
+    String registration =
+        local.serverUrl() + " " + local.account() + "." + local.deviceId() + " "
+            + java.util.HexFormat.of().formatHex(local.credential() == null ? new byte[0] : local.credential());
+    if (transfer == null || !registration.equals(transferFor)) {
+      if (transfer != null) {
+        transfer.close();
+      }
+      transfer = BlobTransfer.forDevice(local, device.ssl);
+      transferFor = registration;
+    }
+    return transfer;
   }
 
   /** For tests: uploads die after this many bytes, as if the process had been killed. */
   void stopUploadsAfter(long bytes) {
     this.stopUploadAfter = bytes;
+  }
+
+  /** For tests: blobs up to this size go in one request (by default {@link AttachmentUploader#ONE_REQUEST_BYTES}). */
+  void oneRequestUpTo(long bytes) {
+    this.oneRequestUpTo = bytes;
+  }
+
+  /** For tests: runs between a verified file's rename into attachments/ and its row's update. */
+  void afterRename(Runnable hook) {
+    this.afterRename = hook;
   }
 
   /** For tests: hears the bytes of each download held so far (and may stop it by throwing). */
@@ -130,13 +187,12 @@ final class Attachments {
     }
     device.requireLinked();
     List<Prepared> prepared = new ArrayList<>();
-    try (BlobTransfer transfer = BlobTransfer.forDevice(device.local, device.ssl)) {
-      AttachmentUploader uploader =
-          new AttachmentUploader(() -> online.connection(false), transfer, device.profile, device.clock, stopUploadAfter);
-      for (Outgoing file : files) {
-        AttachmentUploader.Uploaded uploaded = uploader.upload(file);
-        prepared.add(new Prepared(uploaded.pointer(), ownCopy(file.file(), uploaded.pointer()), uploaded.resumedFrom()));
-      }
+    AttachmentUploader uploader =
+        new AttachmentUploader(
+            () -> online.connection(false), transfer(), device.profile, device.clock, stopUploadAfter, oneRequestUpTo);
+    for (Outgoing file : files) {
+      AttachmentUploader.Uploaded uploaded = uploader.upload(file);
+      prepared.add(new Prepared(uploaded.pointer(), ownCopy(file.file(), uploaded.pointer()), uploaded.resumedFrom()));
     }
     return prepared;
   }
@@ -194,6 +250,7 @@ final class Attachments {
   int fetchPending(Consumer<ClientEvent> listener) {
     // Batch after batch while full ones come back, so that more than a batch waiting all get fetched;
     // a batch in which nothing settled (every one broke off) ends the round: the next one tries again.
+    sweepOnce();
     int fetched = 0;
     while (true) {
       List<Held> pending = device.attachments.pending(FETCH_BATCH);
@@ -214,36 +271,34 @@ final class Attachments {
    */
   private int fetchBatch(List<Held> pending, Consumer<ClientEvent> listener, int[] settled) {
     int fetched = 0;
-    try (BlobTransfer transfer = BlobTransfer.forDevice(device.local, device.ssl)) {
-      AttachmentFetcher fetcher = new AttachmentFetcher(transfer, device.attachments, device.clock, downloadProgress);
-      for (Held candidate : pending) {
-        AttachmentEvent event;
-        Held held;
-        claim(candidate.blobId());
-        try {
-          held = device.attachments.of(candidate.author(), candidate.messageId()).stream()
-              .filter(h -> h.position() == candidate.position() && AttachmentStore.PENDING.equals(h.status()))
-              .findFirst().orElse(null);
-          if (held == null) {
-            settled[0]++;
-            continue;
-          }
-          event = fetchOne(fetcher, held);
-        } finally {
-          release(candidate.blobId());
-        }
-        if (!AttachmentStore.PENDING.equals(event.status())) {
+    AttachmentFetcher fetcher = fetcher();
+    for (Held candidate : pending) {
+      AttachmentEvent event;
+      Held held;
+      claim(candidate.blobId());
+      try {
+        held = device.attachments.of(candidate.author(), candidate.messageId()).stream()
+            .filter(h -> h.position() == candidate.position() && AttachmentStore.PENDING.equals(h.status()))
+            .findFirst().orElse(null);
+        if (held == null) {
           settled[0]++;
+          continue;
         }
-        if (AttachmentStore.FETCHED.equals(event.status())) {
-          fetched++;
-        }
-        device.events.append(event);
-        listener.accept(event);
-        if (AttachmentStore.FETCHED.equals(event.status())) {
-          // After the event: the server's bookkeeping is no reason to keep the user waiting.
-          fetcher.confirm(held);
-        }
+        event = fetchOne(fetcher, held);
+      } finally {
+        release(candidate.blobId());
+      }
+      if (!AttachmentStore.PENDING.equals(event.status())) {
+        settled[0]++;
+      }
+      if (AttachmentStore.FETCHED.equals(event.status())) {
+        fetched++;
+      }
+      device.events.append(event);
+      listener.accept(event);
+      if (AttachmentStore.FETCHED.equals(event.status())) {
+        // After the event: the server's bookkeeping is no reason to keep the user waiting.
+        fetcher.confirm(held);
       }
     }
     return fetched;
@@ -263,9 +318,7 @@ final class Attachments {
         // Broke off: it stays pending and is taken up again next time (a bounded number of times).
         return event(held, null, AttachmentStore.PENDING, e.getMessage());
       }
-      return event(held, null, AttachmentStore.FAILED, e.getMessage());
-    } catch (RuntimeException e) {
-      device.attachments.failed(held, "it could not be fetched (" + e.getMessage() + ")");
+      // AttachmentFetcher.fetch recorded it as failed already (it is the one net for what a pointer provokes).
       return event(held, null, AttachmentStore.FAILED, e.getMessage());
     }
   }
@@ -283,17 +336,16 @@ final class Attachments {
                 null));
     Path stored = stored(held);
     if (stored == null) {
+      sweepOnce();
       claim(held.blobId());
       try {
         // Asked for twice at once (two tabs, or the receive loop's fetching): the first one fetched it.
         held = device.attachments.byId(id).orElse(held);
         stored = stored(held);
         if (stored == null) {
-          try (BlobTransfer transfer = BlobTransfer.forDevice(device.local, device.ssl)) {
-            AttachmentFetcher fetcher = new AttachmentFetcher(transfer, device.attachments, device.clock, downloadProgress);
-            stored = fetcher.fetch(held).path();
-            fetcher.confirm(held);
-          }
+          AttachmentFetcher fetcher = fetcher();
+          stored = fetcher.fetch(held).path();
+          fetcher.confirm(held);
         }
       } finally {
         release(held.blobId());
@@ -305,9 +357,10 @@ final class Attachments {
     return device.attachments.byId(id).map(device.attachments::view).orElseThrow();
   }
 
-  /** The verified file of an attachment, or null when it is not (or no longer) on disk. */
+  /** The verified file of an attachment, or null when it is not (or no longer) on disk, or not recorded fetched yet. */
   private Path stored(Held held) {
-    Path stored = held.path() == null ? null : device.attachments.root().resolve(held.path());
+    Path stored =
+        held.path() == null || !AttachmentStore.FETCHED.equals(held.status()) ? null : device.attachments.root().resolve(held.path());
     return stored != null && Files.exists(stored) ? stored : null;
   }
 

@@ -183,6 +183,16 @@ public final class Device implements AutoCloseable {
     attachments.stopUploadsAfter(bytes);
   }
 
+  /** For tests: blobs up to this size are uploaded in one request. */
+  void oneRequestUpTo(long bytes) {
+    attachments.oneRequestUpTo(bytes);
+  }
+
+  /** For tests: runs between a fetched file's rename into attachments/ and its row's update (a crash there). */
+  void afterAttachmentRename(Runnable hook) {
+    attachments.afterRename(hook);
+  }
+
   /** For tests: hears the bytes of each download held so far, and may stop it by throwing. */
   void downloadProgress(java.util.function.LongConsumer progress) {
     attachments.downloadProgress(progress);

@@ -279,6 +279,8 @@ class AttachmentsIT {
     Device alice = device("alice", ALICE);
     Device bob = device("bob", BOB);
     Path file = file("video.bin", random(600_000));
+    // a file too large for one request: it reserves a slot, and a break costs only what was not sent
+    alice.oneRequestUpTo(100_000);
 
     alice.stopUploadsAfter(250_000);
     assertThatThrownBy(() -> alice.send(BOB, null, "the video", List.of(Outgoing.of(file))))
@@ -307,6 +309,48 @@ class AttachmentsIT {
     AttachmentView got = bob.attachment(cut.id(), null);
     assertThat(firstSeen.get()).as("the download continued after the bytes held").isGreaterThan(200_000);
     assertThat(Files.readAllBytes(Path.of(got.path()))).isEqualTo(Files.readAllBytes(file));
+  }
+
+  /**
+   * A small file goes in one request (creation-with-upload): no slot is kept in the profile, a break
+   * half way leaves nothing on the server, and the same send again starts over and gets through.
+   */
+  @Test
+  void aSmallFileGoesInOneRequestAndOneCutOffStartsOverLeavingNothing() throws Exception {
+    start(BlobLimits.defaults());
+    Device alice = device("alice", ALICE);
+    Device bob = device("bob", BOB);
+    Path file = file("note.bin", random(300_000));
+
+    alice.stopUploadsAfter(100_000);
+    assertThatThrownBy(() -> alice.send(BOB, null, "the note", List.of(Outgoing.of(file))))
+        .isInstanceOf(ClientException.class).hasMessageContaining("stopped half way");
+    assertThat(uploadSlots(alice)).as("no slot: the upload was one request").isZero();
+    await("the server drops what the broken request brought").atMost(Duration.ofSeconds(10))
+        .until(() -> server.blobFiles().isEmpty());
+
+    alice.stopUploadsAfter(Long.MAX_VALUE);
+    List<Attachments.Prepared> again = alice.upload(List.of(Outgoing.of(file)));
+    assertThat(again.get(0).resumedFrom()).as("started over").isZero();
+    assertThat(uploadSlots(alice)).isZero();
+    assertThat(server.blobFiles()).hasSize(1);
+    alice.sendPrepared(BOB, null, "the note", again);
+    AttachmentEvent got = receive(bob).stream().filter(AttachmentEvent.class::isInstance).map(AttachmentEvent.class::cast)
+        .findFirst().orElseThrow();
+    assertThat(got.status()).isEqualTo("fetched");
+    assertThat(Files.readAllBytes(Path.of(got.path()))).isEqualTo(Files.readAllBytes(file));
+  }
+
+  /** Upload slots the profile keeps for resuming. */
+  private static int uploadSlots(Device device) throws Exception {
+    try (ProfileStore store = ProfileStore.open(device.directory())) {
+      return store.read(c -> {
+        try (var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM attachment_uploads")) {
+          rs.next();
+          return rs.getInt(1);
+        }
+      });
+    }
   }
 
   /**

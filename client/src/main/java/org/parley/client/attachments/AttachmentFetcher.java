@@ -5,13 +5,11 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.LinkOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -23,6 +21,7 @@ import org.parley.client.ClientException;
 import org.parley.client.history.BlobTransfer;
 import org.parley.client.store.AttachmentStore;
 import org.parley.client.store.AttachmentStore.Held;
+import org.parley.protocol.DurableFiles;
 import org.parley.protocol.PrivateFiles;
 import org.parley.protocol.attachments.AttachmentException;
 import org.parley.protocol.attachments.AttachmentKeys;
@@ -38,6 +37,11 @@ import org.parley.protocol.wire.AttachmentPointer;
  * that fails one is deleted. A download that broke off continues after the plaintext written (its
  * IV is kept beside it). Nothing the user can open exists before the checks have passed; the
  * sender's file name is never a path.
+ *
+ * <p>The move survives a crash at any point: the verified plaintext is fsynced, its new name recorded
+ * in the profile (still pending), then it is renamed and the directory fsynced, and only then is it
+ * recorded fetched. A fetch that finds its recorded name on disk takes that file (it was verified
+ * and whole before it got that name) rather than leave it behind and fetch the blob again.
  */
 public final class AttachmentFetcher {
   /** The plaintext of a download so far, unverified, in {@code incoming/}. */
@@ -69,13 +73,21 @@ public final class AttachmentFetcher {
   private final AttachmentStore store;
   private final Clock clock;
   private final LongConsumer progress;
+  private final Runnable afterRename;
 
   /** @param progress hears the bytes of the blob held so far (tests stop a download with it) */
   public AttachmentFetcher(BlobTransfer transfer, AttachmentStore store, Clock clock, LongConsumer progress) {
+    this(transfer, store, clock, progress, () -> {});
+  }
+
+  /** @param afterRename runs between the rename into attachments/ and the row's update (tests crash there) */
+  public AttachmentFetcher(
+      BlobTransfer transfer, AttachmentStore store, Clock clock, LongConsumer progress, Runnable afterRename) {
     this.transfer = transfer;
     this.store = store;
     this.clock = clock;
     this.progress = progress;
+    this.afterRename = afterRename;
   }
 
   /**
@@ -92,9 +104,13 @@ public final class AttachmentFetcher {
       throw new ClientException("ATTACHMENT_REFUSED", "an attachment was refused: " + malformed, null);
     }
     try {
-      Fetched fetched = fetch(pointer);
-      store.fetched(held, store.root().relativize(fetched.path()).toString());
-      return fetched;
+      Path placed = placedBeforeACrash(held);
+      if (placed != null) {
+        store.fetched(held, held.path());
+        return new Fetched(placed, pointer.getSize());
+      }
+      Fetched verified = fetch(pointer);
+      return new Fetched(place(held, verified.path()), verified.resumedFrom());
     } catch (AttachmentException e) {
       discard(pointer);
       store.failed(held, e.getMessage());
@@ -163,20 +179,52 @@ public final class AttachmentFetcher {
         resumedFrom = 0;
         download(pointer, keys, out, ivFile, resume(keys, size, out, ivFile));
       }
+      // On disk before it gets the name that says "verified" (see place).
+      out.force(true);
     } finally {
       stamp(part, ivFile);
     }
+    Files.deleteIfExists(ivFile);
+    return new Fetched(part, resumedFrom);
+  }
+
+  /**
+   * Moves a verified plaintext from {@code incoming/} into {@code attachments/} and records it fetched:
+   * its name first (the row still pending), then the rename made durable, then the status, so that a
+   * crash between them leaves a row that names its file ({@link #placedBeforeACrash}), never a file
+   * no row names.
+   */
+  private Path place(Held held, Path part) throws IOException {
+    String name;
     Path stored;
     try {
-      stored = store.root().resolve(name(part));
-      move(part, stored);
+      name = name(part);
+      stored = store.root().resolve(name);
+      store.placing(held, name);
+      DurableFiles.move(part, stored);
     } catch (IOException | RuntimeException e) {
       // The verified plaintext is dropped rather than left half moved; fetching again is cheap.
       Files.deleteIfExists(part);
       throw e;
     }
-    Files.deleteIfExists(ivFile);
-    return new Fetched(stored, resumedFrom);
+    afterRename.run();
+    store.fetched(held, name);
+    return stored;
+  }
+
+  /**
+   * The file of an attachment moved into {@code attachments/} by a fetch that crashed before it
+   * recorded it fetched, or null: a pending row that names a regular file there. Such a file was
+   * verified and fsynced before it got that name.
+   */
+  private Path placedBeforeACrash(Held held) {
+    if (!AttachmentStore.PENDING.equals(held.status()) || held.path() == null) {
+      return null;
+    }
+    Path placed = store.root().resolve(held.path()).normalize();
+    return placed.getParent().equals(store.root().normalize()) && Files.isRegularFile(placed, LinkOption.NOFOLLOW_LINKS)
+        ? placed
+        : null;
   }
 
   /**
@@ -311,7 +359,7 @@ public final class AttachmentFetcher {
    * earlier versions kept them) last written longer than {@link #RESUME_WINDOW} ago by the device's
    * clock (a download dates its files by that clock when it stops, {@link #stamp}): no server keeps
    * their blobs that long, so they would never be continued, and a sender whose downloads break off
-   * must not fill the disk for good. Run when the device starts; returns how many files went. A file
+   * must not fill the disk for good. Run before a device's first fetch; returns how many files went. A file
    * that cannot be read or deleted now is left for the next start.
    */
   public static int sweep(AttachmentStore store, Clock clock) {
@@ -343,11 +391,4 @@ public final class AttachmentFetcher {
     return STAMP.format(clock.instant()) + "-" + HexFormat.of().formatHex(random) + ContentTypes.extension(ContentTypes.sniff(plain));
   }
 
-  private static void move(Path from, Path to) throws IOException {
-    try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(from, to);
-    }
-  }
 }

@@ -30,12 +30,23 @@ import org.parley.protocol.wire.Request;
  * the same key and IV make the same ciphertext, so the bytes before the offset are encrypted again
  * and thrown away (their MAC and digest are needed), not sent again. The slot (blob id, key, IV) is
  * kept in the profile, so the same send run again after a crash continues too.
+ *
+ * <p>A file whose blob is at most {@link #ONE_REQUEST_BYTES} goes in one request instead (the
+ * server reserves the slot and takes the body together, tus 1.0's creation-with-upload): no slot
+ * to reserve over the WebSocket or keep in the profile, so a small file costs one round trip. Such
+ * an upload that breaks off is started over, not continued: it is small, and the server keeps
+ * nothing of it.
  */
 public final class AttachmentUploader {
   /** Tries per file; each after the first continues from the server's offset. */
   static final int ATTEMPTS = 4;
   /** The longest file name sent along: a name is for display, and rides in every envelope. */
   static final int MAX_NAME_CHARS = 1024;
+  /**
+   * The largest blob sent in one request. Starting such a file over costs less than the slot's round
+   * trip and the profile's write would on every send; above it, a break should not cost the whole file.
+   */
+  public static final long ONE_REQUEST_BYTES = 8L * 1024 * 1024;
 
   /** A file to send, under the name the receiver is shown (by default the file's own name). */
   public record Outgoing(Path file, String fileName) {
@@ -53,17 +64,22 @@ public final class AttachmentUploader {
   private final UploadSlots slots;
   private final Clock clock;
   private final long stopAfterBytes;
+  private final long oneRequestBytes;
   private volatile boolean stopped;
 
-  /** @param stopAfterBytes for tests: the upload dies (as a killed process would) after this many bytes */
+  /**
+   * @param stopAfterBytes for tests: the upload dies (as a killed process would) after this many bytes
+   * @param oneRequestBytes blobs up to this size go in one request ({@link #ONE_REQUEST_BYTES}; tests set less)
+   */
   public AttachmentUploader(
       Supplier<ServerConnection> server, BlobTransfer transfer, org.parley.client.store.ProfileStore profile,
-      Clock clock, long stopAfterBytes) {
+      Clock clock, long stopAfterBytes, long oneRequestBytes) {
     this.server = server;
     this.transfer = transfer;
     this.slots = new UploadSlots(profile);
     this.clock = clock;
     this.stopAfterBytes = stopAfterBytes;
+    this.oneRequestBytes = oneRequestBytes;
   }
 
   public Uploaded upload(Outgoing outgoing) {
@@ -85,6 +101,13 @@ public final class AttachmentUploader {
     long modified = attributes.lastModifiedTime().toMillis();
     long length = AttachmentSizes.encryptedSize(size);
     UploadSlots.Slot slot = slots.find(realPath, size, modified, clock.millis()).orElse(null);
+    if (slot == null && length <= oneRequestBytes) {
+      AttachmentPointer.Builder created = createWhole(file, size, length);
+      if (created != null) {
+        return new Uploaded(described(created, outgoing, file, contentType, size), 0);
+      }
+      // This server has no one-request upload: the slot's way below.
+    }
     long resumedFrom = -1;
     IOException last = null;
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -112,38 +135,103 @@ public final class AttachmentUploader {
             AttachmentPointer.newBuilder()
                 .setBlobId(slot.blobId())
                 .setKey(ByteString.copyFrom(slot.key()))
-                .setDigest(ByteString.copyFrom(digest))
-                .setSize(size)
-                .setContentType(contentType)
-                .setFileName(bounded(outgoing.fileName()));
-        Thumbnails.Thumbnail thumbnail = Thumbnails.of(file, contentType, size);
-        if (thumbnail != null) {
-          pointer.setThumbnail(ByteString.copyFrom(thumbnail.jpeg())).setWidth(thumbnail.width()).setHeight(thumbnail.height());
-        }
-        return new Uploaded(pointer.build(), resumedFrom);
+                .setDigest(ByteString.copyFrom(digest));
+        return new Uploaded(described(pointer, outgoing, file, contentType, size), resumedFrom);
       } catch (BlobTransfer.Refused e) {
         if (e.status != 409) {
-          throw new ClientException(
-              "the server refused the upload of " + file + " (" + e.getMessage() + ")"
-                  + (e.status == 401 ? "; this device's credentials are no longer accepted" : ""),
-              e);
+          throw refused(file, e);
         }
         last = e; // the offset moved under us: ask again
       } catch (IOException e) {
-        if (stopped) {
-          throw new ClientException(ServerConnection.UNREACHABLE, "the upload was stopped half way (test)", e);
-        }
-        last = e;
+        last = brokeOff(e);
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ClientException("the upload of " + file + " was interrupted; the same send again continues it", e);
+        throw interrupted(file, e, "the same send again continues it");
       }
     }
-    throw new ClientException(
+    throw gaveUp(file, last, "run the same send again, it continues from the bytes the server holds");
+  }
+
+  /**
+   * Uploads the whole blob in one request under a fresh key and IV, starting over after a break (a
+   * few times); returns its pointer's blob id, key and digest, or null if the server does not take
+   * this request (an older one).
+   */
+  private AttachmentPointer.Builder createWhole(Path file, long size, long length) {
+    IOException last = null;
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+      if (attempt > 0) {
+        pause(attempt);
+      }
+      byte[] key = AttachmentKeys.random().combined();
+      try (EncryptingInputStream blob =
+          new EncryptingInputStream(Files.newInputStream(file), size, new AttachmentKeys(key), AttachmentKeys.randomIv())) {
+        String blobId = transfer.create(new Counting(blob, 0), length);
+        blob.transferTo(OutputStream.nullOutputStream());
+        return AttachmentPointer.newBuilder()
+            .setBlobId(blobId)
+            .setKey(ByteString.copyFrom(key))
+            .setDigest(ByteString.copyFrom(blob.digest()));
+      } catch (BlobTransfer.Refused e) {
+        if (e.status == 404 || e.status == 405) {
+          return null;
+        }
+        throw refused(file, e);
+      } catch (IOException e) {
+        last = brokeOff(e);
+      } catch (InterruptedException e) {
+        throw interrupted(file, e, "nothing was sent, send it again");
+      }
+    }
+    throw gaveUp(file, last, "send it again");
+  }
+
+  /** The rest of a pointer: what the receiver is told about the file, and an image's thumbnail. */
+  private static AttachmentPointer described(
+      AttachmentPointer.Builder pointer, Outgoing outgoing, Path file, String contentType, long size) {
+    pointer.setSize(size).setContentType(contentType).setFileName(bounded(outgoing.fileName()));
+    Thumbnails.Thumbnail thumbnail = Thumbnails.of(file, contentType, size);
+    if (thumbnail != null) {
+      pointer.setThumbnail(ByteString.copyFrom(thumbnail.jpeg())).setWidth(thumbnail.width()).setHeight(thumbnail.height());
+    }
+    return pointer.build();
+  }
+
+  /** A connection that broke off, to try again after; or the test's stop, reported as such. */
+  private IOException brokeOff(IOException e) {
+    if (stopped) {
+      throw new ClientException(ServerConnection.UNREACHABLE, "the upload was stopped half way (test)", e);
+    }
+    return e;
+  }
+
+  private static ClientException interrupted(Path file, InterruptedException e, String next) {
+    Thread.currentThread().interrupt();
+    return new ClientException("the upload of " + file + " was interrupted; " + next, e);
+  }
+
+  /** Every try broke off ({@code last} null: the slot expired each time). */
+  private static ClientException gaveUp(Path file, IOException last, String next) {
+    return new ClientException(
         ServerConnection.UNREACHABLE,
         "the upload of " + file + " broke off " + ATTEMPTS + " times (" + (last == null ? "the blob expired" : last.getMessage())
-            + "); nothing was sent: run the same send again, it continues from the bytes the server holds",
+            + "); nothing was sent: " + next,
         last);
+  }
+
+  /** A refusal in words, with the code the same refusal over the WebSocket carries (a quota's, say). */
+  private static ClientException refused(Path file, BlobTransfer.Refused e) {
+    String code =
+        switch (e.status) {
+          case 413 -> "TOO_LARGE";
+          case 429 -> "LIMIT_REACHED";
+          case 507 -> "STORAGE_FULL";
+          default -> null;
+        };
+    return new ClientException(
+        code,
+        "the server refused the upload of " + file + " (" + e.getMessage() + ")"
+            + (e.status == 401 ? "; this device's credentials are no longer accepted" : ""),
+        e);
   }
 
   /** The upload is carried by a message (or given up): its slot is no longer needed. */

@@ -242,6 +242,36 @@ public final class BlobTransfer implements AutoCloseable {
   }
 
   /**
+   * Reserves an attachment blob and uploads its whole body in one request (tus 1.0's
+   * creation-with-upload: {@code POST /v1/blobs} with {@code Upload-Length}), streamed; returns the
+   * new blob's id. The server keeps nothing of a body that broke off: the caller starts over. A
+   * refusal (a quota, or a server without this request) is a {@link Refused}.
+   */
+  public String create(InputStream body, long length) throws IOException, InterruptedException {
+    HttpRequest.BodyPublisher publisher =
+        HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> body), length);
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(httpBase + "/v1/blobs"))
+                .header("Authorization", authorization)
+                .header("Upload-Length", Long.toString(length))
+                .header("Content-Type", "application/offset+octet-stream")
+                .header("Tus-Resumable", "1.0.0")
+                .POST(publisher)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 201) {
+      throw new Refused(response.statusCode(), response.body());
+    }
+    String location = response.headers().firstValue("Location").orElse("");
+    String id = location.substring(location.lastIndexOf('/') + 1);
+    if (!validId(id)) {
+      throw new IOException("the server's answer to the upload names no blob (Location: '" + location + "')");
+    }
+    return id;
+  }
+
+  /**
    * Continues an upload at {@code offset} with {@code length} bytes read from {@code body} (tus 1.0's
    * PATCH), streamed. Returns the offset the server holds afterwards. A connection that breaks off
    * throws an IOException; what arrived stays on the server, and {@link #uploadOffset} tells how much.

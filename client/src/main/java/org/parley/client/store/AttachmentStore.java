@@ -172,7 +172,9 @@ public final class AttachmentStore {
 
   public AttachmentView view(Held held) {
     AttachmentPointer p = held.pointer();
-    String path = held.path() == null ? null : root.resolve(held.path()).toAbsolutePath().toString();
+    // A pending row may name the file a crashed fetch was moving: not one to show until it is fetched.
+    String path =
+        held.path() == null || PENDING.equals(held.status()) ? null : root.resolve(held.path()).toAbsolutePath().toString();
     return new AttachmentView(
         p.getBlobId(), p.getContentType(), p.getSize(), p.getFileName(), path, held.status(), held.error());
   }
@@ -241,6 +243,14 @@ public final class AttachmentStore {
 
   public void fetched(Held held, String path) {
     update(held, FETCHED, path, null);
+  }
+
+  /**
+   * The name a verified attachment is about to be moved to, recorded while it is still pending: a
+   * crash before it is recorded fetched leaves a row that names its file, not a file nothing names.
+   */
+  public void placing(Held held, String path) {
+    update(held, PENDING, path, null);
   }
 
   public void failed(Held held, String error) {

@@ -60,12 +60,13 @@ class AttachmentFetcherTest {
   }
 
   /**
-   * At start-up the device deletes downloads left in incoming/ (and the attachments/.partial/ of
-   * earlier versions) that were last written before the resume window, by its own clock: here a
-   * clock in 2020, so files written "a day ago" by it are kept even though the real clock is years on.
+   * The first time a device looks for attachments to fetch, it deletes downloads left in incoming/
+   * (and the attachments/.partial/ of earlier versions) that were last written before the resume
+   * window, by its own clock: here a clock in 2020, so files written "a day ago" by it are kept even
+   * though the real clock is years on. Opening the profile alone walks nothing.
    */
   @Test
-  void downloadsLeftLongerThanTheResumeWindowAreSweptAtStartUpByTheDevicesClock() throws Exception {
+  void downloadsLeftLongerThanTheResumeWindowAreSweptAtTheFirstFetchByTheDevicesClock() throws Exception {
     Instant now = Instant.parse("2020-01-01T00:00:00Z");
     Clock clock = Clock.fixed(now, ZoneOffset.UTC);
     Path profile = dir.resolve("profile");
@@ -78,7 +79,10 @@ class AttachmentFetcherTest {
     Path recentIv = written(incoming.resolve("new.iv"), now.minus(Duration.ofDays(1)));
     Path verified = written(profile.resolve(AttachmentStore.DIRECTORY).resolve("20190101-000000-aaaaaaaaaaaa.txt"), now.minus(Duration.ofDays(365)));
 
-    Device.open(profile, new ClientConfig(clock, null)).close();
+    try (Device device = Device.open(profile, new ClientConfig(clock, null))) {
+      assertThat(stale).as("opening a profile sweeps nothing").exists();
+      device.fetchAttachments(e -> {});
+    }
 
     assertThat(stale).doesNotExist();
     assertThat(staleIv).doesNotExist();

@@ -35,16 +35,19 @@ final class BlobAccess {
   private final Authenticator authenticator;
   private final Clock clock;
   private final BlobLimits limits;
+  private final BlobQuota quota;
 
-  BlobAccess(BlobStore store, Authenticator authenticator, Clock clock, BlobLimits limits) {
+  BlobAccess(BlobStore store, Authenticator authenticator, Clock clock, BlobLimits limits, BlobQuota quota) {
     this.store = store;
     this.authenticator = authenticator;
     this.clock = clock;
     this.limits = limits;
+    this.quota = quota;
   }
 
   /** The request's headers that matter here (any may be null). */
-  record Headers(String authorization, String range, String length, String uploadOffset, String contentType) {}
+  record Headers(
+      String authorization, String range, String length, String uploadOffset, String contentType, String uploadLength) {}
 
   /** What a blob request comes to, once credentials and the blob's state have been checked. */
   sealed interface Decision {}
@@ -57,10 +60,13 @@ final class BlobAccess {
   }
 
   /**
-   * Take the body into this upload. {@code whole}: a PUT, which must bring every byte (answered 201);
-   * otherwise a PATCH, answered 204 with the offset reached, which may bring only some.
+   * Take the body into this upload. {@code whole}: a PUT or a creating POST, which must bring every
+   * byte (answered 201); otherwise a PATCH, answered 204 with the offset reached, which may bring only
+   * some. {@code created}: the blob was reserved by this request (POST), and goes again unless its
+   * body arrives whole: its client starts over rather than resume it.
    */
-  record Receive(Blob blob, BlobStore.Upload upload, boolean whole, long expiresAtCompletion) implements Decision {}
+  record Receive(Blob blob, BlobStore.Upload upload, boolean whole, long expiresAtCompletion, boolean created)
+      implements Decision {}
 
   /** Send bytes [from, to) of the blob to {@code device} ({@code partial}: as a 206 range). */
   record Send(Blob blob, int device, InputStream bytes, long from, long to, boolean partial) implements Decision {}
@@ -79,6 +85,11 @@ final class BlobAccess {
                 ? "blobs need the device's credentials as HTTP Basic authorization"
                 : refused.reason() + "; register or link this device again");
       }
+    }
+    if (method.equals(HttpMethod.POST)) {
+      return id.isEmpty()
+          ? create(device, headers)
+          : new Answer(HttpResponseStatus.METHOD_NOT_ALLOWED, "a POST goes to " + BlobHttpHandler.COLLECTION + ", not to a blob");
     }
     Optional<Blob> found = store.find(id);
     if (found.isPresent() && found.get().expiresAt() <= clock.millis()) {
@@ -148,10 +159,52 @@ final class BlobAccess {
       }
     }
     try {
-      return new Receive(blob, store.upload(blob.id(), offset), whole, clock.millis() + ttl(blob.kind()).toMillis());
+      return new Receive(blob, store.upload(blob.id(), offset), whole, clock.millis() + ttl(blob.kind()).toMillis(), false);
     } catch (BlobStore.StateException e) {
       return new Answer(HttpResponseStatus.CONFLICT, e.getMessage(), offset(store.find(blob.id()).map(Blob::received).orElse(0L), blob));
     }
+  }
+
+  /**
+   * tus 1.0's creation-with-upload, for an attachment small enough to go in one request: the slot is
+   * reserved (every quota checked, as over the WebSocket) and the whole body taken in the same request,
+   * so a small file costs one round trip. The body must be the whole blob ({@code Content-Length}
+   * equal to {@code Upload-Length}); a body that breaks off takes its slot with it.
+   */
+  private Decision create(DeviceRecord device, Headers headers) throws IOException {
+    Long size = number(headers.uploadLength());
+    if (size == null) {
+      return new Answer(HttpResponseStatus.BAD_REQUEST, "a POST names the blob's size in " + UPLOAD_LENGTH);
+    }
+    Long declared = number(headers.length());
+    if (declared == null || !declared.equals(size)) {
+      return new Answer(
+          HttpResponseStatus.BAD_REQUEST,
+          "a POST carries the whole blob: Content-Length equal to " + UPLOAD_LENGTH + " (larger files reserve a slot"
+              + " and upload it with PATCH)");
+    }
+    BlobQuota.Refusal refusal = quota.check(device.account(), Kind.ATTACHMENT, size);
+    if (refusal != null) {
+      Map<String, String> wait =
+          refusal.retryAfter() == null
+              ? Map.of()
+              : Map.of("Retry-After", Long.toString(Math.max(1, refusal.retryAfter().toSeconds())));
+      return new Answer(status(refusal.status()), refusal.text(), wait);
+    }
+    Blob blob =
+        store.reserve(
+            device.account(), device.deviceId(), Kind.ATTACHMENT, size, clock.millis() + limits.uploadWindow().toMillis());
+    return new Receive(blob, store.upload(blob.id(), 0), true, clock.millis() + ttl(Kind.ATTACHMENT).toMillis(), true);
+  }
+
+  /** The HTTP status of a quota's refusal. */
+  private static HttpResponseStatus status(org.parley.protocol.wire.Status status) {
+    return switch (status) {
+      case TOO_LARGE -> HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
+      case LIMIT_REACHED -> HttpResponseStatus.TOO_MANY_REQUESTS;
+      case STORAGE_FULL -> HttpResponseStatus.INSUFFICIENT_STORAGE;
+      default -> HttpResponseStatus.BAD_REQUEST;
+    };
   }
 
   private Decision head(Blob blob) {

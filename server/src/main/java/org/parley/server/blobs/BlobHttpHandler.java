@@ -44,7 +44,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code /v1/blobs/ID}, authenticated with the device's HTTP Basic credentials, streamed both ways
- * so no blob sits whole in memory: {@code PUT} (the whole body), {@code PATCH} with {@code
+ * so no blob sits whole in memory: {@code POST /v1/blobs} (reserve an attachment and upload its whole
+ * body in one request, tus 1.0's creation-with-upload: a small file's one round trip), {@code PUT}
+ * (the whole body), {@code PATCH} with {@code
  * Upload-Offset} and {@code HEAD} (resumable uploads, as in the tus 1.0 core protocol: what arrived
  * before a connection broke stays, and the upload continues after it), {@code GET} with {@code
  * Range}, and {@code DELETE}. It stands before the HTTP aggregator and hands on every request that is
@@ -59,6 +61,8 @@ import org.slf4j.LoggerFactory;
  */
 final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
   static final String PATH_PREFIX = "/v1/blobs/";
+  /** Where a POST creates a blob with its body (tus 1.0 creation-with-upload). */
+  static final String COLLECTION = "/v1/blobs";
   private static final Logger log = LoggerFactory.getLogger(BlobHttpHandler.class);
   private static final int CHUNK_BYTES = 256 * 1024;
   /** Body bytes gathered before one disk write: fewer, larger writes, and fewer hops between threads. */
@@ -70,7 +74,7 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
   private static final long WRITE_TIMEOUT_SECONDS = 120;
   private static final long LINGER_SECONDS = 5;
   private static final java.util.Set<HttpMethod> METHODS =
-      java.util.Set.of(HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.HEAD, HttpMethod.GET, HttpMethod.DELETE);
+      java.util.Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.HEAD, HttpMethod.GET, HttpMethod.DELETE);
 
   private final BlobStore store;
   private final BlobAccess access;
@@ -83,6 +87,8 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
   private volatile boolean finished;
   private final ArrayDeque<HttpContent> early = new ArrayDeque<>();
   private BlobStore.Upload upload;
+  /** Set on the blocking executor once the blob completed; read after {@link #disk}, which orders it. */
+  private volatile boolean completed;
   private Receive receiving;
   private Blob blob;
   private long received;
@@ -107,8 +113,7 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
       }
       return;
     }
-    if (msg instanceof HttpRequest request
-        && new QueryStringDecoder(request.uri()).path().startsWith(PATH_PREFIX)) {
+    if (msg instanceof HttpRequest request && isBlobPath(new QueryStringDecoder(request.uri()).path())) {
       ours = true;
       begin(ctx, request);
       if (msg instanceof HttpContent content) {
@@ -117,6 +122,10 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     ctx.fireChannelRead(msg);
+  }
+
+  private static boolean isBlobPath(String path) {
+    return path.equals(COLLECTION) || path.startsWith(PATH_PREFIX);
   }
 
   private void begin(ChannelHandlerContext ctx, HttpRequest request) {
@@ -131,18 +140,20 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
           ctx,
           new Answer(
               HttpResponseStatus.METHOD_NOT_ALLOWED,
-              "a blob takes PUT (upload), PATCH with Upload-Offset (continue an upload), HEAD (the offset held),"
+              "a blob takes POST to " + COLLECTION + " (create with the whole body), PUT (upload), PATCH with Upload-Offset (continue an upload), HEAD (the offset held),"
                   + " GET (download) or DELETE (fetched, no longer needed)"));
       return;
     }
-    String id = new QueryStringDecoder(request.uri()).path().substring(PATH_PREFIX.length());
+    String path = new QueryStringDecoder(request.uri()).path();
+    String id = path.length() > PATH_PREFIX.length() ? path.substring(PATH_PREFIX.length()) : "";
     BlobAccess.Headers headers =
         new BlobAccess.Headers(
             request.headers().get(HttpHeaderNames.AUTHORIZATION),
             request.headers().get(HttpHeaderNames.RANGE),
             request.headers().get(HttpHeaderNames.CONTENT_LENGTH),
             request.headers().get(BlobAccess.UPLOAD_OFFSET),
-            request.headers().get(HttpHeaderNames.CONTENT_TYPE));
+            request.headers().get(HttpHeaderNames.CONTENT_TYPE),
+            request.headers().get(BlobAccess.UPLOAD_LENGTH));
     boolean expectContinue = HttpUtil.is100ContinueExpected(request);
     blocking.execute(() -> {
       Decision decision;
@@ -261,6 +272,7 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
       }
       if (last) {
         outcome = ended(target);
+        completed = into.written() == target.blob().size();
       }
     } catch (BlobStore.StateException e) {
       outcome = new Answer(HttpResponseStatus.BAD_REQUEST, e.getMessage());
@@ -300,8 +312,12 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
     } else {
       into.close();
     }
-    Map<String, String> headers =
-        Map.of(BlobAccess.UPLOAD_OFFSET, Long.toString(held), BlobAccess.TUS_RESUMABLE, BlobAccess.TUS_VERSION);
+    Map<String, String> headers = new java.util.LinkedHashMap<>();
+    headers.put(BlobAccess.UPLOAD_OFFSET, Long.toString(held));
+    headers.put(BlobAccess.TUS_RESUMABLE, BlobAccess.TUS_VERSION);
+    if (target.created()) {
+      headers.put("Location", PATH_PREFIX + target.blob().id());
+    }
     return target.whole()
         ? new Answer(HttpResponseStatus.CREATED, "stored " + held + " bytes", headers)
         : new Answer(HttpResponseStatus.NO_CONTENT, "", headers);
@@ -433,8 +449,15 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
     finished = true;
     releaseEarly();
     BlobStore.Upload unfinished = upload;
+    Receive target = receiving;
     if (unfinished != null) {
-      disk = disk.thenRunAsync(() -> closeQuietly(unfinished), blocking);
+      disk = disk.thenRunAsync(() -> {
+        closeQuietly(unfinished);
+        if (target.created() && !completed) {
+          // A creating POST is all or nothing: its client starts over, so the slot would only hold quota.
+          deleteQuietly(target.blob().id());
+        }
+      }, blocking);
     }
     return disk;
   }
@@ -446,9 +469,22 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  private void deleteQuietly(String id) {
+    try {
+      store.delete(id);
+    } catch (IOException | RuntimeException e) {
+      log.debug("deleting the slot of an unfinished POST failed; it expires instead", e);
+    }
+  }
+
   private void discard(Decision decision) {
     switch (decision) {
-      case Receive receive -> closeQuietly(receive.upload());
+      case Receive receive -> blocking.execute(() -> {
+        closeQuietly(receive.upload());
+        if (receive.created()) {
+          deleteQuietly(receive.blob().id());
+        }
+      });
       case Send send -> closeQuietly(send.bytes());
       case Answer answer -> {}
     }

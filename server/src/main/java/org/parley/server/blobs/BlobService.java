@@ -30,14 +30,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The blob store's front (docs/PROTOCOL.md §9, §14; docs/operating.md, clustered): a device reserves an upload slot over its
- * WebSocket, then moves the bytes over HTTP(S) on the same port ({@link BlobHttpHandler}); a message
+ * WebSocket, then moves the bytes over HTTP(S) on the same port ({@link BlobHttpHandler}), or reserves and
+ * uploads a small blob in one HTTP request (creation-with-upload); a message
  * that points to attachments names them, so that the devices it goes to may fetch them ({@link
- * #grant}). Every quota on blobs is checked here, at reservation, before a byte moves.
+ * #grant}). Every quota on blobs is checked at reservation, before a byte moves ({@link BlobQuota}).
  */
 public final class BlobService {
   private static final Logger log = LoggerFactory.getLogger(BlobService.class);
-  /** How long a client waits before asking again once the disk is nearly full. */
-  private static final Duration DISK_FULL_RETRY = Duration.ofMinutes(15);
   /** How long a fully fetched blob stays, so that a download cut off at its very end can resume. */
   static final Duration FETCHED_GRACE = Duration.ofMinutes(10);
   /** Attachments one message may point to. */
@@ -46,11 +45,13 @@ public final class BlobService {
   private final BlobStore store;
   private final Clock clock;
   private final BlobLimits limits;
+  private final BlobQuota quota;
 
   public BlobService(BlobStore store, Clock clock, BlobLimits limits) {
     this.store = store;
     this.clock = clock;
     this.limits = limits;
+    this.quota = new BlobQuota(store, limits);
   }
 
   public void routes(RequestRouter router) {
@@ -62,7 +63,7 @@ public final class BlobService {
 
   /** The HTTP endpoint, one handler per connection, for the pipeline's streaming list. */
   public Supplier<ChannelHandler> httpEndpoint(Authenticator authenticator, Executor blocking) {
-    return () -> new BlobHttpHandler(store, new BlobAccess(store, authenticator, clock, limits), blocking);
+    return () -> new BlobHttpHandler(store, new BlobAccess(store, authenticator, clock, limits, quota), blocking);
   }
 
   /**
@@ -126,44 +127,13 @@ public final class BlobService {
       throws ApiException {
     long size = request.getSize();
     Kind kind = request.getKind() == BlobKind.BLOB_KIND_ATTACHMENT ? Kind.ATTACHMENT : Kind.HISTORY;
-    if (size <= 0) {
-      throw new ApiException(Status.BAD_REQUEST, "a blob must have a size of at least one byte");
-    }
-    if (kind == Kind.HISTORY && size > limits.maxHistoryBytes()) {
-      throw new ApiException(
-          Status.TOO_LARGE,
-          "a history bundle of " + size + " bytes is larger than this server accepts ("
-              + limits.maxHistoryBytes() + " bytes)");
-    }
-    if (kind == Kind.ATTACHMENT && size > limits.maxAttachmentBlobBytes()) {
-      throw new ApiException(
-          Status.TOO_LARGE,
-          "this server takes attachments of at most " + mib(limits.maxAttachmentBytes()) + " ("
-              + limits.maxAttachmentBytes() + " bytes); send a smaller file");
-    }
     DeviceAddress device = session.address();
     try {
-      BlobStore.Usage usage = store.usage(device.account());
-      if (usage.blobs() >= limits.maxBlobsPerAccount()) {
-        throw Throttle.refusal(
-            Status.LIMIT_REACHED,
-            "this account already has " + usage.blobs() + " blobs waiting on the server (at most "
-                + limits.maxBlobsPerAccount() + "); room comes back once they have been fetched or have expired",
-            Throttle.UNTIL_OTHERS_ACT);
-      }
-      if (usage.bytes() + size > limits.maxBytesPerAccount()) {
-        throw Throttle.refusal(
-            Status.LIMIT_REACHED,
-            "this account already has " + mib(usage.bytes()) + " of blobs waiting on the server and may have at most "
-                + mib(limits.maxBytesPerAccount()) + "; room comes back once they have been fetched or have expired",
-            Throttle.UNTIL_OTHERS_ACT);
-      }
-      long free = store.freeSpace();
-      if (free - size < limits.minFreeDiskBytes()) {
-        log.warn("refusing a blob of {} bytes: {} bytes free, {} kept free", size, free, limits.minFreeDiskBytes());
-        // Freeing disk is the operator's work, so the wait is a guess: long enough not to be polled.
-        throw Throttle.refusal(
-            Status.STORAGE_FULL, "the server's disk is nearly full, so it takes no new files now", DISK_FULL_RETRY);
+      BlobQuota.Refusal refusal = quota.check(device.account(), kind, size);
+      if (refusal != null) {
+        throw refusal.retryAfter() == null
+            ? new ApiException(refusal.status(), refusal.reason())
+            : Throttle.refusal(refusal.status(), refusal.reason(), refusal.retryAfter());
       }
       long expiresAt = clock.millis() + limits.uploadWindow().toMillis();
       BlobStore.Blob blob = store.reserve(device.account(), device.device(), kind, size, expiresAt);
@@ -177,9 +147,5 @@ public final class BlobService {
     } catch (IOException e) {
       throw new StorageException("the blob store failed: " + e.getMessage(), e);
     }
-  }
-
-  private static String mib(long bytes) {
-    return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024));
   }
 }

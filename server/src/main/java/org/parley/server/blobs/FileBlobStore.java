@@ -9,7 +9,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -475,7 +474,8 @@ public final class FileBlobStore implements BlobStore {
         if (row(blob.id()).isEmpty()) {
           throw new StateException("the blob expired or was deleted while it was being uploaded");
         }
-        Files.move(file(blob.id(), PART), file(blob.id(), BLOB), StandardCopyOption.ATOMIC_MOVE);
+        // The rename on disk before the row says "uploaded": a power cut must not leave the row without its file.
+        org.parley.protocol.DurableFiles.move(file(blob.id(), PART), file(blob.id(), BLOB));
         try (PreparedStatement update =
             index.prepareStatement("UPDATE blobs SET uploaded = 1, expires_at = ? WHERE id = ?")) {
           update.setLong(1, expiresAt);

@@ -35,6 +35,7 @@ import org.parley.server.testing.TestServer;
  */
 class AttachmentBlobsIT {
   static final int SIZE = 400_000;
+  static final String PATH_OF_A_BLOB = BlobHttpHandler.PATH_PREFIX + "AAAAAAAAAAAAAAAAAAAAAA";
 
   @TempDir Path dir;
   final MutableClock clock = MutableClock.now();
@@ -163,6 +164,64 @@ class AttachmentBlobsIT {
     assertThat(early.getStatus()).isEqualTo(Status.CONFLICT);
     assertThat(early.getMessage()).contains("finish the upload first");
     assertThat(bob.get(unfinished.getPath()).statusCode()).isEqualTo(403);
+  }
+
+  /**
+   * tus creation-with-upload: one POST reserves the slot and brings the whole body, answered 201 only
+   * once the blob is complete; the same quotas as a reservation; a body that breaks off leaves nothing.
+   */
+  @Test
+  void aPostCreatesAWholeAttachmentInOneRequestOrLeavesNothing() throws Exception {
+    BlobLimits limits = BlobLimits.defaults().withMaxAttachmentBytes(500_000).withMaxBytesPerAccount(900_000);
+    start(limits);
+    HttpResponse<String> created = alice.create(bytes);
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String location = created.headers().firstValue("Location").orElseThrow();
+    assertThat(location).startsWith(BlobHttpHandler.PATH_PREFIX);
+    assertThat(created.headers().firstValue("Upload-Offset")).hasValue(Integer.toString(SIZE));
+    assertThat(aliceLaptop.get(location).body()).as("whole, and the account's").isEqualTo(bytes);
+    assertThat(bob.get(location).statusCode()).as("not sent to bob").isEqualTo(403);
+    String blobId = location.substring(BlobHttpHandler.PATH_PREFIX.length());
+    assertThat(sendToBob(alice, blobId).getStatus()).as("a message may point to it").isEqualTo(Status.OK);
+    assertThat(bob.get(location).body()).isEqualTo(bytes);
+
+    // the whole body, as announced, or nothing
+    HttpResponse<String> noLength =
+        alice.send(alice.request(BlobHttpHandler.COLLECTION).header("Content-Type", "application/offset+octet-stream")
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes)).build());
+    assertThat(noLength.statusCode()).isEqualTo(400);
+    assertThat(noLength.body()).contains("Upload-Length");
+    assertThat(alice.send(alice.request(PATH_OF_A_BLOB).POST(java.net.http.HttpRequest.BodyPublishers.ofString("x")).build())
+        .statusCode()).isEqualTo(405);
+    assertThat(alice.send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(alice.url(BlobHttpHandler.COLLECTION)))
+                .header("Upload-Length", "1").POST(java.net.http.HttpRequest.BodyPublishers.ofString("x")).build())
+        .statusCode()).as("no credentials").isEqualTo(401);
+
+    // the quotas of a reservation: too large for one attachment, then over the account's bytes
+    HttpResponse<String> tooLarge = alice.create(random((int) limits.maxAttachmentBlobBytes() + 1));
+    assertThat(tooLarge.statusCode()).isEqualTo(413);
+    assertThat(tooLarge.body()).contains("attachments of at most");
+    assertThat(alice.create(bytes).statusCode()).isEqualTo(201);
+    HttpResponse<String> overQuota = alice.create(bytes);
+    assertThat(overQuota.statusCode()).isEqualTo(429);
+    assertThat(overQuota.body()).contains("may have at most").contains("try again in 15 min");
+    assertThat(overQuota.headers().firstValue("Retry-After")).hasValue("900");
+    int filesBefore = server.blobFiles().size();
+
+    // cut off half way: the slot it reserved goes with it (its client starts over)
+    try (Socket socket = new Socket("127.0.0.1", server.port())) {
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST " + BlobHttpHandler.COLLECTION + " HTTP/1.1\r\nHost: x\r\nAuthorization: " + bob.authorization()
+              + "\r\nUpload-Length: " + SIZE + "\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: "
+              + SIZE + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(bytes, 0, 150_000);
+      out.flush();
+      await().atMost(Duration.ofSeconds(10)).until(() -> server.blobFiles().size() == filesBefore + 1);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> server.blobFiles().size() == filesBefore);
+    assertThat(bob.create(bytes).statusCode()).isEqualTo(201);
+    assertThat(bob.create(bytes).statusCode()).as("no quota held by the broken one").isEqualTo(201);
   }
 
   @Test

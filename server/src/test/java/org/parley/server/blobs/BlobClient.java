@@ -146,6 +146,18 @@ final class BlobClient implements AutoCloseable {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  /** tus creation-with-upload: POST /v1/blobs with Upload-Length and the whole body. */
+  HttpResponse<String> create(byte[] body) throws Exception {
+    return http.send(
+        request(BlobHttpHandler.COLLECTION)
+            .header("Upload-Length", Integer.toString(body.length))
+            .header("Content-Type", "application/offset+octet-stream")
+            .header("Tus-Resumable", "1.0.0")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   HttpResponse<byte[]> get(String path) throws Exception {
     return http.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
   }

@@ -1,0 +1,125 @@
+package org.parley.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.parley.client.Accounts.receive;
+import static org.parley.client.Accounts.register;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.parley.client.attachments.AttachmentUploader.Outgoing;
+import org.parley.client.events.AttachmentEvent;
+import org.parley.client.events.MessageEvent;
+import org.parley.client.store.AttachmentStore;
+import org.parley.server.testing.TestServer;
+import org.parley.server.testing.WithTestServer;
+
+/**
+ * A receiving device killed (SIGKILL, its own process) right after a verified attachment was renamed
+ * into {@code attachments/} and before its row said so: opened again, it shows that attachment as
+ * fetched from that very file, leaves no second copy and no file that no row names.
+ */
+@WithTestServer
+class AttachmentCrashIT {
+  static final String ALICE = "+15550001501";
+  static final String BOB = "+15550001502";
+  /** What the receiving process prints once the file has its name in attachments/, before it is killed. */
+  static final String RENAMED = "renamed into attachments/";
+
+  @TempDir Path dir;
+  TestServer server;
+
+  @BeforeEach
+  void useServer(TestServer server) {
+    this.server = server;
+  }
+
+  @Test
+  void killedBetweenTheRenameAndTheRowItTakesThatFileAndLeavesNoOrphan() throws Exception {
+    Path file = dir.resolve("report.bin");
+    byte[] bytes = new byte[300_000];
+    new Random(7).nextBytes(bytes);
+    Files.write(file, bytes);
+    try (Device alice = register(server, dir.resolve("alice"), ALICE)) {
+      register(server, dir.resolve("bob"), BOB).close();
+      alice.send(BOB, null, "the report", List.of(Outgoing.of(file)));
+    }
+    Path bob = dir.resolve("bob");
+
+    Process receiver =
+        new ProcessBuilder(
+                ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), Receiver.class.getName(), bob.toString())
+            .redirectErrorStream(true)
+            .start();
+    List<String> output = new CopyOnWriteArrayList<>();
+    Thread.ofPlatform().daemon().start(() -> {
+      try (BufferedReader reader = new BufferedReader(new InputStreamReader(receiver.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+          output.add(line);
+        }
+      } catch (java.io.IOException e) {
+        // killed
+      }
+    });
+    try {
+      await().atMost(Duration.ofSeconds(90)).until(() -> output.contains(RENAMED) || !receiver.isAlive());
+      assertThat(output).as("the receiver reached the rename").contains(RENAMED);
+    } finally {
+      receiver.destroyForcibly(); // SIGKILL: no shutdown hook, nothing closed
+      receiver.waitFor();
+    }
+    List<Path> before = stored(bob);
+    assertThat(before).as("the renamed file, which no row records as fetched yet").hasSize(1);
+
+    try (Device again = Device.open(bob, ClientConfig.defaults())) {
+      List<AttachmentEvent> events =
+          receive(again).stream().filter(AttachmentEvent.class::isInstance).map(AttachmentEvent.class::cast).toList();
+      assertThat(events).extracting(AttachmentEvent::status).containsExactly(AttachmentStore.FETCHED);
+      assertThat(Path.of(events.get(0).path())).isEqualTo(before.get(0).toAbsolutePath());
+      assertThat(Files.readAllBytes(Path.of(events.get(0).path()))).isEqualTo(bytes);
+      assertThat(stored(bob)).as("no second copy, no orphan").containsExactlyElementsOf(before);
+      MessageEvent inHistory = again.history(ALICE, null, 10).getLast();
+      assertThat(inHistory.attachments()).singleElement().satisfies(a -> {
+        assertThat(a.status()).isEqualTo(AttachmentStore.FETCHED);
+        assertThat(Path.of(a.path())).isEqualTo(before.get(0).toAbsolutePath());
+      });
+    }
+  }
+
+  private static List<Path> stored(Path profile) throws Exception {
+    try (Stream<Path> files = Files.list(profile.resolve(AttachmentStore.DIRECTORY))) {
+      return files.filter(Files::isRegularFile).sorted().toList();
+    }
+  }
+
+  /** The receiving device, in its own process: stops for good right after the rename, to be killed there. */
+  public static final class Receiver {
+    public static void main(String[] args) throws Exception {
+      Device bob = Device.open(Path.of(args[0]), ClientConfig.defaults());
+      CountDownLatch never = new CountDownLatch(1);
+      bob.afterAttachmentRename(() -> {
+        System.out.println(RENAMED);
+        System.out.flush();
+        try {
+          never.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      bob.receive(Duration.ofSeconds(60), e -> {});
+    }
+  }
+}
