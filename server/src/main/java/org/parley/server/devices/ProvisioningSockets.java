@@ -14,6 +14,7 @@ import java.util.function.Consumer;
 import org.parley.protocol.wire.Push;
 import org.parley.protocol.wire.Status;
 import org.parley.server.cluster.NodeBus;
+import org.parley.server.limits.Throttle;
 import org.parley.server.transport.ApiException;
 import org.parley.server.transport.Session;
 import org.slf4j.Logger;
@@ -28,6 +29,8 @@ import org.slf4j.LoggerFactory;
 final class ProvisioningSockets {
   private static final Logger log = LoggerFactory.getLogger(ProvisioningSockets.class);
   private static final long BUS_TIMEOUT_SECONDS = 3;
+  /** The wait told when a link step is refused for now: the bus or the companion may be back by then. */
+  private static final Duration RETRY = Duration.ofSeconds(5);
   private static final byte PUSH = 'P';
   private static final byte TOKEN = 'T';
 
@@ -124,8 +127,8 @@ final class ProvisioningSockets {
   private static void pushIfReading(Session socket, Push push) throws ApiException {
     if (!socket.channel().isWritable()) {
       // The companion is not reading what it was sent: nothing more is held for it.
-      throw org.parley.server.limits.Throttle.refusal(
-          "provisioning messages for a device that is not reading them", java.time.Duration.ofSeconds(5));
+      throw Throttle.refusal(
+          "provisioning messages for a device that is not reading them", RETRY);
     }
     socket.push(push);
   }
@@ -142,12 +145,12 @@ final class ProvisioningSockets {
       return answer.get(BUS_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException e) {
       log.warn("cannot reach the other nodes for a link: {}", e.getMessage());
-      throw org.parley.server.limits.Throttle.refusal(
-          Status.UNAVAILABLE, "the server cannot reach its other nodes right now", Duration.ofSeconds(5));
+      throw Throttle.refusal(
+          Status.UNAVAILABLE, "the server cannot reach its other nodes right now", RETRY);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw org.parley.server.limits.Throttle.refusal(
-          Status.UNAVAILABLE, "the server is stopping", Duration.ofSeconds(5));
+      throw Throttle.refusal(
+          Status.UNAVAILABLE, "the server is stopping", RETRY);
     }
   }
 

@@ -13,6 +13,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.parley.server.limits.Throttle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
 public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(ConnectionGuard.class);
   private static final AttributeKey<ConnectionGuard> KEY = AttributeKey.valueOf("parley.connection-guard");
-  private static final int RETRY_AFTER_SECONDS = 10;
+  /** The wait a refused client is told: places free up as connections without credentials time out. */
+  private static final Duration RETRY_AFTER = Duration.ofSeconds(10);
 
   private final ConnectionAdmission admission;
   private final ClientAddresses addresses;
@@ -174,12 +176,17 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** A refusal's sentence with the wait in words, as every refusal that passes with time says it. */
+  static String tryAgain(String reason) {
+    return reason + "; try again in " + Throttle.inWords(RETRY_AFTER);
+  }
+
   /** HTTP 503 with Retry-After, written before any request was read, then close. */
   private static void refuse(ChannelHandlerContext ctx, String reason) {
-    String body = reason + "; try again in " + RETRY_AFTER_SECONDS + " s\n";
+    String body = tryAgain(reason) + "\n";
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     String head =
-        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: " + RETRY_AFTER_SECONDS
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: " + RETRY_AFTER.toSeconds()
             + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " + bytes.length
             + "\r\nConnection: close\r\n\r\n";
     ctx.writeAndFlush(Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), bytes))

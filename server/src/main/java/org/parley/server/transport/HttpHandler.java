@@ -45,7 +45,8 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     java.net.InetAddress forwarded =
         endpoints.addresses().forwardedFor(ClientAddresses.peer(ctx.channel()), request.headers().get("X-Forwarded-For"));
     if (forwarded != null && !ConnectionGuard.clientIs(ctx.channel(), forwarded)) {
-      respond(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "too many connections without credentials from your address; try again in 10 s");
+      respond(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE,
+          ConnectionGuard.tryAgain("too many connections without credentials from your address"));
       return;
     }
     QueryStringDecoder uri = new QueryStringDecoder(request.uri());

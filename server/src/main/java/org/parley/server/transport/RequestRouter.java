@@ -1,5 +1,6 @@
 package org.parley.server.transport;
 
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -8,6 +9,7 @@ import java.util.function.Consumer;
 import org.parley.protocol.wire.Request;
 import org.parley.protocol.wire.Response;
 import org.parley.protocol.wire.Status;
+import org.parley.server.limits.Throttle;
 import org.parley.server.store.StorageException;
 import org.parley.server.store.StorageUnavailableException;
 import org.slf4j.Logger;
@@ -17,7 +19,7 @@ import org.slf4j.LoggerFactory;
 public final class RequestRouter {
   private static final Logger log = LoggerFactory.getLogger(RequestRouter.class);
   /** The wait told when the store is unreachable: about what a database restart or failover takes. */
-  static final long STORE_RETRY_MILLIS = 5_000;
+  static final Duration STORE_RETRY = Duration.ofSeconds(5);
 
   /** Answers one request; may complete later (a send completes once its commit is durable). */
   @FunctionalInterface
@@ -125,12 +127,8 @@ public final class RequestRouter {
     if (cause instanceof StorageUnavailableException) {
       log.warn("store unreachable while answering {}: {}", request.getBodyCase(), cause.getMessage());
       // Like every refusal that passes with time, it says when to try again.
-      return Response.newBuilder()
-          .setId(id)
-          .setStatus(Status.UNAVAILABLE)
-          .setMessage("the server cannot reach its database right now; try again in 5 s")
-          .setRetryAfterMs(STORE_RETRY_MILLIS)
-          .build();
+      return Throttle.refusal(Status.UNAVAILABLE, "the server cannot reach its database right now", STORE_RETRY)
+          .toResponse(id);
     }
     if (cause instanceof StorageException) {
       log.error("storage failed while answering {}", request.getBodyCase(), cause);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -26,6 +27,7 @@ import org.parley.protocol.wire.SendMessage;
 import org.parley.protocol.wire.Status;
 import org.parley.protocol.wire.UnlinkReason;
 import org.parley.protocol.wire.UploadKeys;
+import org.parley.server.limits.Throttle;
 import org.parley.server.store.StorageException;
 import org.parley.server.store.StorageUnavailableException;
 
@@ -153,8 +155,11 @@ class RequestRouterTest {
     Response response = dispatch(TestSessions.anonymous(channel), get);
 
     assertThat(response.getStatus()).isEqualTo(Status.UNAVAILABLE);
-    assertThat(response.getRetryAfterMs()).isEqualTo(RequestRouter.STORE_RETRY_MILLIS);
-    assertThat(response.getMessage()).endsWith("try again in 5 s").doesNotContain("ECONNREFUSED");
+    assertThat(response.getRetryAfterMs()).isEqualTo(RequestRouter.STORE_RETRY.toMillis());
+    assertThat(response.getMessage())
+        .as("the wait in words is the wait in retry_after_ms")
+        .endsWith("try again in " + Throttle.inWords(Duration.ofMillis(response.getRetryAfterMs())))
+        .doesNotContain("ECONNREFUSED");
   }
 
   @Test
