@@ -517,6 +517,7 @@ public final class Device implements AutoCloseable {
     }
     attachments.close();
     online.close();
+    device.encryptionThreads.close();
     device.profile.close();
   }
 }

@@ -11,6 +11,7 @@ import org.parley.client.appstate.Names;
 import org.parley.client.events.ClientEvent;
 import org.parley.client.history.HistoryHandoff;
 import org.parley.client.messaging.DeviceDirectory;
+import org.parley.client.messaging.EncryptionThreads;
 import org.parley.client.messaging.GroupRoster;
 import org.parley.client.messaging.MessageSender;
 import org.parley.client.messaging.OwnDeviceList;
@@ -45,6 +46,8 @@ final class DeviceContext {
   final MessageHistory history;
   final EventLog events;
   final AttachmentStore attachments;
+  /** Lent to large sends' session set-ups; closed with the device ({@link Device#close}). */
+  final EncryptionThreads encryptionThreads = new EncryptionThreads();
   private volatile Consumer<ClientEvent> listener = event -> {};
 
   DeviceContext(Path directory, ClientConfig config) {
@@ -102,7 +105,7 @@ final class DeviceContext {
   }
 
   MessageSender sender() {
-    return new MessageSender(profile, signal, directory(), clock, local.account(), local.deviceId());
+    return new MessageSender(profile, signal, directory(), clock, local.account(), local.deviceId(), encryptionThreads);
   }
 
   OwnDeviceList ownList() {

@@ -42,15 +42,17 @@ public final class MessageSender {
   private final int ownDevice;
   private final PairwiseEncryption encryption;
 
+  /** {@code threads}: the device's, for the session set-ups of large sends (its owner closes them). */
   public MessageSender(
-      ProfileStore profile, SignalStore signal, DeviceDirectory directory, Clock clock, UUID ownAccount, int ownDevice) {
+      ProfileStore profile, SignalStore signal, DeviceDirectory directory, Clock clock, UUID ownAccount, int ownDevice,
+      EncryptionThreads threads) {
     this.profile = profile;
     this.signal = signal;
     this.directory = directory;
     this.clock = clock;
     this.ownAccount = ownAccount;
     this.ownDevice = ownDevice;
-    this.encryption = new PairwiseEncryption(profile, signal, directory, clock);
+    this.encryption = new PairwiseEncryption(profile, signal, directory, clock, threads);
   }
 
   /** What to send to one account: its devices all get the same content. */

@@ -8,8 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.parley.client.ClientException;
 import org.parley.client.store.ProfileStore;
@@ -34,25 +32,26 @@ import org.signal.libsignal.protocol.state.SignalProtocolStore;
  * The pairwise crypto of one send (docs/PROTOCOL.md §7): starts the sessions it lacks from fetched
  * pre-key bundles and encrypts the content to every device, in one profile transaction. A send to
  * many devices (a sender key handed to a large group: two thousand session set-ups, each a signature
- * check, three or four X25519 agreements and a Kyber encapsulation) is split by account over a few
- * threads, each with its own {@link DetachedSessions}; the profile is read before and written after
- * by the thread that holds its lock, never by the others.
+ * check, three or four X25519 agreements and a Kyber encapsulation) is split by account over the
+ * device's {@link EncryptionThreads}, each share with its own {@link DetachedSessions}; the profile is
+ * read before and written after by the thread that holds its lock, never by the others.
  */
 final class PairwiseEncryption {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PairwiseEncryption.class);
-  /** Threads for one send at most, whatever the machine. */
-  private static final int MAX_THREADS = 4;
 
   private final ProfileStore profile;
   private final SignalStore signal;
   private final DeviceDirectory directory;
   private final Clock clock;
+  private final EncryptionThreads threads;
 
-  PairwiseEncryption(ProfileStore profile, SignalStore signal, DeviceDirectory directory, Clock clock) {
+  PairwiseEncryption(
+      ProfileStore profile, SignalStore signal, DeviceDirectory directory, Clock clock, EncryptionThreads threads) {
     this.profile = profile;
     this.signal = signal;
     this.directory = directory;
     this.clock = clock;
+    this.threads = threads;
   }
 
   /** One device of a send: a session is started from {@code bundle} first if it has none. */
@@ -118,57 +117,63 @@ final class PairwiseEncryption {
   }
 
   /**
-   * Whole accounts round-robin over as many threads as there are accounts, cores and {@link
-   * #MAX_THREADS} (a send to two accounts already uses two: a thread costs far less than one session
-   * set-up, and the attacker tests then cover the threaded path too).
+   * Whole accounts round-robin over as many shares as there are accounts and {@link
+   * EncryptionThreads#width()}, when there is a session to start; a send over sessions already started
+   * (a few microseconds a device) stays on this thread. A send to two new accounts already uses two:
+   * handing a share to a waiting thread costs far less than one session set-up, and the attacker tests
+   * then cover the shared path too.
    */
   private List<Share> split(List<Job> jobs) {
     Map<String, List<Job>> byAccount = new LinkedHashMap<>();
+    boolean setUps = false;
     for (Job job : jobs) {
       byAccount.computeIfAbsent(job.address.getName(), a -> new ArrayList<>()).add(job);
+      setUps |= job.bundle != null;
     }
-    int threads = Math.max(1, Math.min(byAccount.size(), Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors())));
-    List<Share> shares = new ArrayList<>(threads);
-    for (int i = 0; i < threads; i++) {
+    int count = setUps ? Math.max(1, Math.min(byAccount.size(), threads.width())) : 1;
+    List<Share> shares = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
       shares.add(new Share());
     }
     int next = 0;
     for (List<Job> account : byAccount.values()) {
-      shares.get(next++ % threads).jobs.addAll(account);
+      shares.get(next++ % count).jobs.addAll(account);
     }
     return shares;
   }
 
-  /** Runs the first share here and the others on threads of their own; the first failure, if any. */
-  private static RuntimeException runAll(List<Share> shares) {
-    if (shares.size() == 1) {
-      return attempt(shares.getFirst()::run);
-    }
+  /**
+   * Runs the first share here and the others on the device's threads; the first failure, if any, once
+   * every share is done (their stores are written back next).
+   */
+  private RuntimeException runAll(List<Share> shares) {
     List<Future<?>> others = new ArrayList<>();
-    RuntimeException failure;
-    try (ExecutorService pool =
-        Executors.newFixedThreadPool(shares.size() - 1, Thread.ofPlatform().daemon().name("parley-encrypt-", 1).factory())) {
-      for (Share share : shares.subList(1, shares.size())) {
-        others.add(pool.submit(share::run));
-      }
-      failure = attempt(shares.getFirst()::run);
-    } // closing the pool waits for every share: their stores are written back next
+    for (Share share : shares.subList(1, shares.size())) {
+      others.add(threads.submit(share::run));
+    }
+    RuntimeException failure = attempt(shares.getFirst()::run);
+    boolean interrupted = false;
     for (Future<?> other : others) {
-      try {
-        other.get();
-      } catch (ExecutionException e) {
-        if (failure == null) {
-          failure =
-              e.getCause() instanceof RuntimeException runtime
-                  ? runtime
-                  : new ClientException("encryption failed: " + e.getCause(), e.getCause());
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        if (failure == null) {
-          failure = new ClientException("interrupted while encrypting", e);
+      while (true) {
+        try {
+          other.get();
+          break;
+        } catch (ExecutionException e) {
+          if (failure == null) {
+            failure =
+                e.getCause() instanceof RuntimeException runtime
+                    ? runtime
+                    : new ClientException("encryption failed: " + e.getCause(), e.getCause());
+          }
+          break;
+        } catch (InterruptedException e) {
+          // Wait on: the share still uses its store, which is written back once they are all done.
+          interrupted = true;
         }
       }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
     return failure;
   }

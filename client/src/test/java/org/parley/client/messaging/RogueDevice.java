@@ -45,7 +45,11 @@ public final class RogueDevice implements AutoCloseable {
             push -> {});
     DeviceDirectory devices =
         new DeviceDirectory(new Contacts(profile), signal, TrustPolicy.of(profile), Clock.systemUTC(), event -> {});
-    this.sender = new MessageSender(profile, signal, devices, Clock.systemUTC(), local.account(), local.deviceId());
+    // One thread: a rogue needs no speed, and has nothing to close.
+    this.sender =
+        new MessageSender(
+            profile, signal, devices, Clock.systemUTC(), local.account(), local.deviceId(),
+            new EncryptionThreads(1, Thread.ofPlatform().factory()));
   }
 
   public static RogueDevice open(Path directory) {
