@@ -59,7 +59,7 @@ public final class CommonOptions {
   @Option(names = "--server-cpus", description = "Pin the server the bench starts to these CPUs (taskset list, e.g. 0).")
   String serverCpus;
 
-  @Option(names = "--client-threads", defaultValue = "2", description = "Event loop threads of the bench's WebSocket client (default ${DEFAULT-VALUE}).")
+  @Option(names = "--client-threads", defaultValue = "2", description = "Event loop threads of the bench's full WebSocket client (default ${DEFAULT-VALUE}); the relay's lean driver runs its load on one.")
   int clientThreads;
 
   @Option(names = "--source-addresses", defaultValue = "1", description = "Spread connections over 127.0.0.1..127.0.0.N (each has ~28,000 ephemeral ports; default ${DEFAULT-VALUE}).")

@@ -66,6 +66,7 @@ class BenchModesIT {
     assertThat((Map<?, ?>) result.get("errors")).isEmpty();
     assertThat((Double) result.get("messages_delivered_per_s")).isPositive();
     assertThat(result.json()).contains("\"client_cpu_pct\"", "\"client_cpu_over_limit\"", "\"server_cpu_pct\"");
+    assertThat((Double) result.get("client_cpu_ms_per_1000_msgs")).isPositive();
   }
 
   @Test

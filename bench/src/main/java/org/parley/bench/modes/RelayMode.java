@@ -61,7 +61,8 @@ public final class RelayMode implements Callable<Integer> {
       description = "lean: every socket on one event loop, prebuilt send frames, pushes scanned in place for the guid"
           + " to ack (a fraction of the full client's CPU per message, so the generator does not set the figure);"
           + " full: the bench's Java client (Netty's WebSocket codec, protobuf messages). Same envelopes, same acks"
-          + " (once per read burst); default ${DEFAULT-VALUE}.")
+          + " (once per read burst). The lean driver also checks that every envelope reached the device it was addressed"
+          + " to, once (else envelopes_unexpected); default ${DEFAULT-VALUE}.")
   String driver;
 
   @Option(names = "--register-parallel", defaultValue = "32", description = "Registrations in flight (default ${DEFAULT-VALUE}).")

@@ -59,12 +59,19 @@ public final class MeasuredWindow {
     }
   }
 
-  /** The server's CPU and peak memory, and the generator's CPU (flagged past half its core). */
+  /**
+   * The server's CPU and peak memory, and the generator's CPU (flagged past half its core), also per
+   * 1000 messages delivered (from the result's messages_delivered_per_s): what tells two drivers apart
+   * whatever rate each reached.
+   */
   public void report(Result result, ProcessStats server) {
     long windowMs = (long) (seconds * 1000);
     result.put("server_cpu_pct", serverCpuStart < 0 ? null : round(100.0 * (serverCpuEnd - serverCpuStart) / windowMs));
     result.put("server_peak_rss_mb", server.peakRssBytes() < 0 ? null : server.peakRssBytes() >> 20);
     generator.report(result);
+    if (result.get("messages_delivered_per_s") instanceof Double messages && messages > 0) {
+      result.put("client_cpu_ms_per_1000_msgs", round(generator.averagePct() * 10 / messages * 1000));
+    }
   }
 
   public static void sleepUntil(long nanoTime) throws InterruptedException {
