@@ -19,7 +19,10 @@ import org.slf4j.LoggerFactory;
  * from the injected clock (nodes' clocks agree through NTP; a clock behind the bucket's last update
  * refills nothing, it never takes back). A bucket expires once it would be full again, so Redis
  * holds only the keys being limited right now. Back-offs ({@link Backoff}) likewise, one hash per
- * (back-off, key) under {@code PREFIX:backoff:NAME:KEY}, expiring after the quiet period.
+ * (back-off, key) under {@code PREFIX:backoff:NAME:KEY}, expiring after the quiet period; and since a
+ * stranger asking for many keys would keep a day's worth of them, each back-off keeps at most so many
+ * (the ones granted last, listed by time in the sorted set {@code PREFIX:backoffs:NAME}): past that
+ * the longest quiet is forgotten, as on a lone node ({@link LocalBackoffs}).
  *
  * <p>While Redis cannot be reached, each node limits on its own ({@link LocalRateLimiter}): the
  * relay keeps working, under per-node limits, instead of refusing everything or nothing.
@@ -53,9 +56,10 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       """);
 
   /**
-   * KEYS[1] state; ARGV free, first (ms), longest (ms), quiet (ms), now (ms). The arithmetic of
-   * {@link LocalBackoffs}: answers {1} (counted) or {0, ms still to wait}. The key expires after the
-   * quiet period, which is also when it would start over.
+   * KEYS[1] state, KEYS[2] the back-off's states by last grant; ARGV free, first (ms), longest (ms),
+   * quiet (ms), now (ms), most states kept. The arithmetic of {@link LocalBackoffs}: answers {1}
+   * (counted) or {0, ms still to wait}. The state expires after the quiet period, which is also when
+   * it would start over; a grant past the most kept drops the states granted longest ago.
    */
   private static final RedisScript BACKOFF =
       new RedisScript(
@@ -80,21 +84,40 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
       end
       redis.call('HSET', KEYS[1], 'n', string.format('%d', granted + 1), 'u', string.format('%d', now))
       redis.call('PEXPIRE', KEYS[1], string.format('%d', quiet))
+      redis.call('ZADD', KEYS[2], now, KEYS[1])
+      redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. string.format('%d', now - quiet))
+      local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[6])
+      if over > 0 then
+        local oldest = redis.call('ZPOPMIN', KEYS[2], over)
+        for i = 1, #oldest, 2 do
+          redis.call('DEL', oldest[i])
+        end
+      end
+      redis.call('PEXPIRE', KEYS[2], string.format('%d', quiet))
       return {1}
       """);
 
   private final Clock clock;
   private final String prefix;
   private final String backoffPrefix;
+  private final String backoffIndexPrefix;
+  private final int maxBackoffKeys;
   private final StatefulRedisConnection<String, String> connection;
   private final LocalRateLimiter fallback;
   private final AtomicBoolean onOwn = new AtomicBoolean();
 
   /** On the node's Redis client, which the caller closes after this. */
   public RedisRateLimiter(RedisClients redis, Clock clock) {
+    this(redis, clock, LocalBackoffs.DEFAULT_MAX_KEYS);
+  }
+
+  /** With at most {@code maxBackoffKeys} keys under each back-off remembered (the longest quiet go first). */
+  RedisRateLimiter(RedisClients redis, Clock clock, int maxBackoffKeys) {
     this.clock = clock;
     this.prefix = redis.address().prefix() + ":rate:";
     this.backoffPrefix = redis.address().prefix() + ":backoff:";
+    this.backoffIndexPrefix = redis.address().prefix() + ":backoffs:";
+    this.maxBackoffKeys = maxBackoffKeys;
     this.fallback = new LocalRateLimiter(clock);
     // A take waits at most half a second for Redis, then the node limits on its own.
     this.connection = redis.connect("rate limits", Duration.ofMillis(500));
@@ -128,11 +151,12 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     String[] args = {
       Integer.toString(backoff.free()), Long.toString(backoff.first().toMillis()),
       Long.toString(backoff.longest().toMillis()), Long.toString(backoff.quiet().toMillis()),
-      Long.toString(clock.millis())
+      Long.toString(clock.millis()), Integer.toString(maxBackoffKeys)
     };
+    String[] keys = {backoffPrefix + backoff.name() + ":" + key, backoffIndexPrefix + backoff.name()};
     List<Object> answer;
     try {
-      answer = BACKOFF.run(connection.sync(), ScriptOutputType.MULTI, new String[] {backoffPrefix + backoff.name() + ":" + key}, args);
+      answer = BACKOFF.run(connection.sync(), ScriptOutputType.MULTI, keys, args);
     } catch (RedisException e) {
       onOwn(e);
       return fallback.backOff(backoff, key);
@@ -148,7 +172,9 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
   public void reset(Backoff backoff, String key) {
     fallback.reset(backoff, key);
     try {
-      connection.sync().del(backoffPrefix + backoff.name() + ":" + key);
+      String state = backoffPrefix + backoff.name() + ":" + key;
+      connection.sync().del(state);
+      connection.sync().zrem(backoffIndexPrefix + backoff.name(), state);
     } catch (RedisException e) {
       // Not fatal: the state expires after the back-off's quiet period anyway.
       onOwn(e);

@@ -15,6 +15,16 @@ class LocalRateLimiterTest extends RateLimiterContract {
     return new LocalRateLimiter(clock);
   }
 
+  @Override
+  RateLimiter newLimiter(MutableClock clock, int maxKeys) {
+    return new LocalRateLimiter(clock, maxKeys);
+  }
+
+  @Override
+  long backoffKeys(RateLimiter limiter) {
+    return ((LocalRateLimiter) limiter).backoffKeys();
+  }
+
   @Test
   void bucketsThatFilledUpAgainAreForgottenUnderAFloodOfKeys() {
     for (int i = 0; i < 10_001; i++) {
@@ -24,21 +34,6 @@ class LocalRateLimiterTest extends RateLimiterContract {
     limiter.take(THREE_PER_10S, "trigger");
 
     assertThat(((LocalRateLimiter) limiter).size()).isLessThan(10);
-  }
-
-  @Test
-  void backOffStateIsBoundedAndTheLongestQuietGoesFirst() {
-    LocalRateLimiter small = new LocalRateLimiter(clock, 100);
-    small.backOff(CODES, "victim");
-    small.backOff(CODES, "victim");
-    small.backOff(CODES, "victim");
-    for (int i = 0; i < 1000; i++) {
-      clock.advance(Duration.ofMillis(1));
-      small.backOff(CODES, "+1555" + i);
-    }
-
-    assertThat(small.backoffKeys()).isEqualTo(100);
-    assertThat(small.backOff(CODES, "victim").allowed()).as("forgotten: the price of the bound").isTrue();
   }
 
   /**

@@ -21,6 +21,12 @@ abstract class RateLimiterContract {
   /** A limiter with buckets of its own (no other test's), reading time from {@code clock}. */
   abstract RateLimiter newLimiter(MutableClock clock);
 
+  /** As {@link #newLimiter}, remembering at most {@code maxKeys} keys under each back-off; closed by the test class. */
+  abstract RateLimiter newLimiter(MutableClock clock, int maxKeys);
+
+  /** How many keys' back-off state the limiter holds now (where it keeps them: in Redis, its keyspace). */
+  abstract long backoffKeys(RateLimiter limiter);
+
   @AfterEach
   void closeLimiter() throws Exception {
     if (limiter instanceof AutoCloseable closeable) {
@@ -117,6 +123,22 @@ abstract class RateLimiterContract {
     assertThat(limiter.backOff(CODES, "b").allowed()).as("a quiet day").isTrue();
     assertThat(limiter.backOff(CODES, "b").allowed()).as("then free again").isTrue();
     assertThat(limiter.backOff(CODES, "b").retryAfter()).isEqualTo(Duration.ofMinutes(1));
+  }
+
+  /** A flood of code requests for distinct numbers keeps no more state than the bound. */
+  @Test
+  void backOffStateIsBoundedAndTheLongestQuietGoesFirst() {
+    RateLimiter small = newLimiter(clock, 100);
+    small.backOff(CODES, "victim");
+    small.backOff(CODES, "victim");
+    small.backOff(CODES, "victim");
+    for (int i = 0; i < 300; i++) {
+      clock.advance(Duration.ofMillis(1));
+      small.backOff(CODES, "+1555" + i);
+    }
+
+    assertThat(backoffKeys(small)).isEqualTo(100);
+    assertThat(small.backOff(CODES, "victim").allowed()).as("forgotten: the price of the bound").isTrue();
   }
 
   int takeAll(String key) {

@@ -2,7 +2,10 @@ package org.parley.server.limits;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScanArgs;
+import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -21,6 +24,27 @@ class RedisRateLimiterIT extends RateLimiterContract {
     address = TestCluster.REDIS + "?prefix=rate-it-" + UUID.randomUUID().toString().substring(0, 8);
     redis = RedisClients.create(RedisAddress.parse(address));
     return new RedisRateLimiter(redis, clock);
+  }
+
+  @Override
+  RateLimiter newLimiter(MutableClock clock, int maxKeys) {
+    return new RedisRateLimiter(redis, clock, maxKeys);
+  }
+
+  /** The back-off state keys in Redis under this test's prefix. */
+  @Override
+  long backoffKeys(RateLimiter limiter) {
+    try (var connection = redis.connect("the test", Duration.ofSeconds(5))) {
+      long count = 0;
+      ScanArgs states = ScanArgs.Builder.matches(RedisAddress.parse(address).prefix() + ":backoff:*").limit(1000);
+      KeyScanCursor<String> cursor = connection.sync().scan(states);
+      count += cursor.getKeys().size();
+      while (!cursor.isFinished()) {
+        cursor = connection.sync().scan(cursor, states);
+        count += cursor.getKeys().size();
+      }
+      return count;
+    }
   }
 
   @AfterEach
