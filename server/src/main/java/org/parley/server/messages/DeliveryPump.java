@@ -108,8 +108,10 @@ final class DeliveryPump {
         if (inflight.putIfAbsent(guid, EARLY) == null) {
           early.put(guid, envelope.claim());
           write(envelope.envelope());
+          return;
         }
       }
+      envelope.claim().notPushedEarly(); // the store need not wait for an ack that cannot come
     });
   }
 

@@ -125,6 +125,7 @@ public final class Presence {
     for (NewEnvelope envelope : envelopes) {
       Session session = receivers.get(envelope.destination());
       if (session != null && session.attachment() instanceof DeliveryPump pump) {
+        envelope.claim().offeredEarly(); // before the append, so the writer knows to wait for it
         pump.offerEarly(envelope);
       }
     }

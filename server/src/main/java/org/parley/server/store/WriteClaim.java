@@ -19,6 +19,26 @@ public final class WriteClaim {
   private static final int WRITTEN = 2;
 
   private final AtomicInteger state = new AtomicInteger(OPEN);
+  /** Offered to its device's connection before its commit, and not turned down: its ack may come. */
+  private volatile boolean offered;
+
+  /** Handed to the device's connection to push before the commit (it may still turn it down). */
+  public void offeredEarly() {
+    offered = true;
+  }
+
+  /** The connection did not push it early (not caught up, or closed): no ack comes before its commit. */
+  public void notPushedEarly() {
+    offered = false;
+  }
+
+  /**
+   * Whether a store that holds the write back a little may be spared it: the envelope is out to its
+   * device (or about to be) and neither acked nor claimed yet.
+   */
+  public boolean awaitsAck() {
+    return offered && state.get() == OPEN;
+  }
 
   /**
    * The store is about to write the envelope: false when its device acked it first (write

@@ -2,12 +2,15 @@ package org.parley.server.store.sqlite;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +23,14 @@ import org.slf4j.LoggerFactory;
  * <p>Futures are completed on a thread of their own, batch after batch in commit order: what
  * callers chain on them (answers, deliveries) then never holds the writer, which starts the next
  * batch as soon as a commit returns.
+ *
+ * <p>Work may ask to be held back a little ({@link #submitHeld}): an append of envelopes already
+ * pushed to their devices waits up to {@code holdNanos} for their acks, since one acked first
+ * needs no insert, no delete and no share of an fsync. Work is still run in submission order, so
+ * what was submitted after a held task waits with it; a hold ends early once nothing is left to
+ * wait for (looked at every millisecond while the writer is otherwise idle), and never outlasts
+ * {@code holdNanos}, a close, or a full batch waiting behind it (so what is held stays bounded). Nobody is told anything before the
+ * commit, so a hold delays answers, never makes them untrue.
  */
 final class GroupCommitWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
@@ -28,17 +39,26 @@ final class GroupCommitWriter implements AutoCloseable {
   /** A batch that took this long (work plus commit) is logged: it held every write behind it. */
   private static final long SLOW_BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
+  /** How often a writer holding a lone task looks again whether the acks it waits for came. */
+  private static final long HOLD_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
   private final Connection connection;
   private final StatementCache statements;
   private final BlockingQueue<Task<?>> tasks = new LinkedBlockingQueue<>();
+  /** Taken from {@link #tasks}, not run yet (a held task and what came after it); writer thread only. */
+  private final ArrayDeque<Task<?>> waiting = new ArrayDeque<>();
+  private final long holdNanos;
   private final BlockingQueue<List<Task<?>>> committed = new LinkedBlockingQueue<>();
   private final Thread thread;
   private final Thread completions;
   private volatile boolean closing;
 
-  GroupCommitWriter(Connection connection, StatementCache statements, String name) throws SQLException {
+  /** @param holdNanos the longest {@link #submitHeld} work is held back; 0 holds nothing */
+  GroupCommitWriter(Connection connection, StatementCache statements, String name, long holdNanos)
+      throws SQLException {
     this.connection = connection;
     this.statements = statements;
+    this.holdNanos = holdNanos;
     connection.setAutoCommit(false);
     this.thread = Thread.ofPlatform().name(name).daemon().start(this::run);
     this.completions = Thread.ofPlatform().name(name + "-completions").daemon().start(this::complete);
@@ -54,7 +74,18 @@ final class GroupCommitWriter implements AutoCloseable {
    *     (deleting acked envelopes) skips the two statements
    */
   <T> CompletableFuture<T> submit(SqlWork<T> work, boolean guarded) {
-    Task<T> task = new Task<>(work, guarded);
+    return enqueue(new Task<>(work, guarded, null, 0));
+  }
+
+  /**
+   * Work the writer holds back for up to {@code holdNanos} from now while {@code worthHolding} says
+   * running it later would save work (asked from the writer thread, so cheap and thread-safe).
+   */
+  <T> CompletableFuture<T> submitHeld(SqlWork<T> work, BooleanSupplier worthHolding) {
+    return enqueue(new Task<>(work, true, worthHolding, System.nanoTime() + holdNanos));
+  }
+
+  private <T> CompletableFuture<T> enqueue(Task<T> task) {
     if (closing) {
       task.future.completeExceptionally(new IllegalStateException("storage is closed"));
       return task.future;
@@ -65,14 +96,27 @@ final class GroupCommitWriter implements AutoCloseable {
 
   private void run() {
     try {
-      while (!closing || !tasks.isEmpty()) {
-        Task<?> first = tasks.poll(50, TimeUnit.MILLISECONDS);
-        if (first == null) {
+      while (!closing || !tasks.isEmpty() || !waiting.isEmpty()) {
+        if (waiting.isEmpty()) {
+          Task<?> first = tasks.poll(50, TimeUnit.MILLISECONDS);
+          if (first == null) {
+            continue;
+          }
+          waiting.add(first);
+        }
+        tasks.drainTo(waiting);
+        long hold = holdFor(waiting.getFirst());
+        if (hold > 0) {
+          // Alone, the held task may end its hold early (its acks came): look again soon. Under
+          // load the writer sleeps out the hold at once; waking often would cost more than it saves.
+          LockSupport.parkNanos(waiting.size() == 1 ? Math.min(hold, HOLD_SLICE_NANOS) : hold);
           continue;
         }
-        List<Task<?>> batch = new ArrayList<>(Math.min(MAX_BATCH, tasks.size() + 1));
-        batch.add(first);
-        tasks.drainTo(batch, MAX_BATCH - 1);
+        List<Task<?>> batch = new ArrayList<>(Math.min(MAX_BATCH, waiting.size()));
+        // Up to the first task still held: it and what follows go in a later batch, in order.
+        while (!waiting.isEmpty() && batch.size() < MAX_BATCH && holdFor(waiting.getFirst()) <= 0) {
+          batch.add(waiting.removeFirst());
+        }
         runBatch(batch);
         committed.add(batch);
       }
@@ -81,6 +125,16 @@ final class GroupCommitWriter implements AutoCloseable {
     } finally {
       committed.add(List.of()); // tells the completions thread that no batch follows
     }
+  }
+
+  /** Nanoseconds the task is still to be held back, or 0 to run it now. */
+  private long holdFor(Task<?> task) {
+    // A full batch waiting is never held: what is held stays bounded by one batch.
+    if (task.worthHolding == null || closing || waiting.size() >= MAX_BATCH) {
+      return 0;
+    }
+    long left = task.holdUntil - System.nanoTime();
+    return left > 0 && task.worthHolding.getAsBoolean() ? left : 0;
   }
 
   private void runBatch(List<Task<?>> batch) {
@@ -176,13 +230,18 @@ final class GroupCommitWriter implements AutoCloseable {
   private static final class Task<T> {
     private final SqlWork<T> work;
     private final boolean guarded;
+    /** Null for work that is never held. */
+    private final BooleanSupplier worthHolding;
+    private final long holdUntil;
     private final CompletableFuture<T> future = new CompletableFuture<>();
     private T result;
     private Throwable failure;
 
-    Task(SqlWork<T> work, boolean guarded) {
+    Task(SqlWork<T> work, boolean guarded, BooleanSupplier worthHolding, long holdUntil) {
       this.work = work;
       this.guarded = guarded;
+      this.worthHolding = worthHolding;
+      this.holdUntil = holdUntil;
     }
 
     /**

@@ -38,7 +38,9 @@ final class SqliteQueues implements Queues {
 
   @Override
   public CompletableFuture<List<QueuedEnvelope>> append(List<NewEnvelope> envelopes) {
-    return db.write(c -> insert(c, envelopes))
+    // Envelopes out to their devices before the commit: the writer waits a little for their acks,
+    // since one acked first is never written (no insert, no delete later, less to fsync).
+    return db.writeHeld(c -> insert(c, envelopes), () -> awaitAnyAck(envelopes))
         .thenApply(
             stored -> {
               for (QueuedEnvelope e : stored) {
@@ -50,6 +52,15 @@ final class SqliteQueues implements Queues {
               }
               return stored;
             });
+  }
+
+  private static boolean awaitAnyAck(List<NewEnvelope> envelopes) {
+    for (NewEnvelope e : envelopes) {
+      if (e.claim().awaitsAck()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private List<QueuedEnvelope> insert(Connection c, List<NewEnvelope> all) throws SQLException {

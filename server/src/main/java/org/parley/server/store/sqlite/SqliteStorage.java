@@ -1,6 +1,7 @@
 package org.parley.server.store.sqlite;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import org.parley.server.store.Accounts;
 import org.parley.server.store.Groups;
 import org.parley.server.store.RegistrationLocks;
@@ -23,7 +24,12 @@ public final class SqliteStorage implements Storage, OnlineBackup {
   private final SqliteRegistrationLocks registrationLocks;
 
   public SqliteStorage(Path dataDirectory) {
-    this.db = new SqliteDatabase(dataDirectory.resolve(FILE_NAME));
+    this(dataDirectory, SqliteDatabase.ACK_HOLD);
+  }
+
+  /** @param ackHold how long the writer waits for the acks of envelopes pushed before their commit */
+  public SqliteStorage(Path dataDirectory, Duration ackHold) {
+    this.db = new SqliteDatabase(dataDirectory.resolve(FILE_NAME), ackHold);
     this.queues = new SqliteQueues(db);
     this.accounts = new SqliteAccounts(db, queues::forget);
     this.codes = new SqliteVerificationCodes(db);

@@ -33,7 +33,7 @@ class GroupCommitWriterTest {
       statement.execute("PRAGMA journal_mode=WAL");
       statement.execute("CREATE TABLE rows (name TEXT PRIMARY KEY)");
     }
-    writer = new GroupCommitWriter(connection, new StatementCache(connection), "test-writer");
+    writer = new GroupCommitWriter(connection, new StatementCache(connection), "test-writer", 0);
     reader = DriverManager.getConnection(url);
   }
 

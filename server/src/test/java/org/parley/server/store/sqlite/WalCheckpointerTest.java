@@ -56,7 +56,7 @@ class WalCheckpointerTest {
       s.execute("CREATE TABLE bulk (data BLOB)");
     }
     int bound = 50;
-    GroupCommitWriter writer = new GroupCommitWriter(writeConnection, new StatementCache(writeConnection), "test-writer");
+    GroupCommitWriter writer = new GroupCommitWriter(writeConnection, new StatementCache(writeConnection), "test-writer", 0);
     Connection checkpointConnection = DriverManager.getConnection(url);
     try (Statement s = checkpointConnection.createStatement()) {
       s.execute("PRAGMA busy_timeout=10000"); // as SqliteDatabase opens every connection
@@ -88,7 +88,7 @@ class WalCheckpointerTest {
       s.execute("PRAGMA busy_timeout=1000"); // shorter than the server's 10 s, so the test is short
       s.execute("CREATE TABLE bulk (data BLOB)");
     }
-    GroupCommitWriter writer = new GroupCommitWriter(writeConnection, new StatementCache(writeConnection), "test-writer");
+    GroupCommitWriter writer = new GroupCommitWriter(writeConnection, new StatementCache(writeConnection), "test-writer", 0);
     Connection reader = DriverManager.getConnection(url);
     reader.setAutoCommit(false);
     try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM bulk")) {
@@ -132,7 +132,7 @@ class WalCheckpointerTest {
       s.execute("PRAGMA busy_timeout=1000");
       s.execute("CREATE TABLE bulk (data BLOB)");
     }
-    GroupCommitWriter writer = new GroupCommitWriter(writeConnection, new StatementCache(writeConnection), "test-writer");
+    GroupCommitWriter writer = new GroupCommitWriter(writeConnection, new StatementCache(writeConnection), "test-writer", 0);
     Connection reader = DriverManager.getConnection(url);
     reader.setAutoCommit(false);
     try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM bulk")) {
