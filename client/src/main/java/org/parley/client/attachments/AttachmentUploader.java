@@ -100,14 +100,15 @@ public final class AttachmentUploader {
     long size = attributes.size();
     long modified = attributes.lastModifiedTime().toMillis();
     long length = AttachmentSizes.encryptedSize(size);
-    UploadSlots.Slot slot = slots.find(realPath, size, modified, clock.millis()).orElse(null);
-    if (slot == null && length <= oneRequestBytes) {
+    if (length <= oneRequestBytes) {
+      // No slot to look for: a file this small never keeps one.
       AttachmentPointer.Builder created = createWhole(file, size, length);
       if (created != null) {
         return new Uploaded(described(created, outgoing, file, contentType, size), 0);
       }
       // This server has no one-request upload: the slot's way below.
     }
+    UploadSlots.Slot slot = slots.find(realPath, size, modified, clock.millis()).orElse(null);
     long resumedFrom = -1;
     IOException last = null;
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
