@@ -87,21 +87,31 @@ public final class GroupChats {
 
   /** Creates a group with this account as its admin and the given numbers as members. */
   public GroupView create(String name, List<String> phones) {
-    return view(changes.create(server.get(), name, phones.stream().map(PhoneNumbers::normalize).toList()));
+    return view(changes.create(server.get(), name, normalized(phones)));
   }
 
   /** Adds a member (admins only). */
   public GroupView add(String groupId, String phone) {
-    return view(changes.add(server.get(), groupId, PhoneNumbers.normalize(phone)));
+    return add(groupId, List.of(phone));
+  }
+
+  /** Adds members (admins only), in one signed change: each member's devices take in one notice. */
+  public GroupView add(String groupId, List<String> phones) {
+    return view(changes.add(server.get(), groupId, normalized(phones)));
+  }
+
+  /** Removes a member (admins only); see {@link #remove(String, List)}. */
+  public GroupView remove(String groupId, String phone) {
+    return remove(groupId, List.of(phone));
   }
 
   /**
-   * Removes a member (admins only). This device's sender key for the group is retired, so the
-   * removed member cannot read what is sent next; the other members' devices do the same when they
-   * take in the signed change.
+   * Removes members (admins only), in one signed change. This device's sender key for the group is
+   * retired, so the removed members cannot read what is sent next; the other members' devices do the
+   * same when they take in the signed change.
    */
-  public GroupView remove(String groupId, String phone) {
-    return view(changes.remove(server.get(), groupId, PhoneNumbers.normalize(phone)));
+  public GroupView remove(String groupId, List<String> phones) {
+    return view(changes.remove(server.get(), groupId, normalized(phones)));
   }
 
   /** Renames a group (admins only). */
@@ -111,7 +121,16 @@ public final class GroupChats {
 
   /** Makes a member an admin, or no longer one (admins only); the last admin cannot step down. */
   public GroupView setAdmin(String groupId, String phone, boolean admin) {
-    return view(changes.setAdmin(server.get(), groupId, PhoneNumbers.normalize(phone), admin));
+    return setAdmin(groupId, List.of(phone), admin);
+  }
+
+  /** Makes members admins, or no longer admins (admins only), in one signed change. */
+  public GroupView setAdmin(String groupId, List<String> phones, boolean admin) {
+    return view(changes.setAdmin(server.get(), groupId, normalized(phones), admin));
+  }
+
+  private static List<String> normalized(List<String> phones) {
+    return phones.stream().map(PhoneNumbers::normalize).toList();
   }
 
   /** Leaves a group; an admin who was the last one hands the role to the longest-standing member. */

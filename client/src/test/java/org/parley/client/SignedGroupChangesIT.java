@@ -58,6 +58,47 @@ class SignedGroupChangesIT {
     this.server = server;
   }
 
+  /**
+   * Members added, removed or made admins together are one signed change: every member's devices
+   * take in one notice for it, not one per member named (n newcomers to a group of n would otherwise
+   * queue n² notices).
+   */
+  @Test
+  void membersChangedTogetherCostEachDeviceOneNotice() {
+    try (Device alice = register(server, dir.resolve("alice"), ALICE);
+        Device bob = register(server, dir.resolve("bob"), BOB)) {
+      register(server, dir.resolve("carol"), CAROL).close();
+      register(server, dir.resolve("eve"), EVE).close();
+      String group = alice.groups().create("crowd", List.of(BOB)).id();
+      assertThat(notices(BOB)).isEqualTo(1);
+
+      assertThat(alice.groups().add(group, List.of(CAROL, EVE)).version()).isEqualTo(2);
+      assertThat(notices(BOB)).isEqualTo(2);
+      assertThat(alice.groups().setAdmin(group, List.of(BOB, CAROL), true).version()).isEqualTo(3);
+      assertThat(notices(BOB)).isEqualTo(3);
+      assertThat(alice.groups().remove(group, List.of(CAROL, EVE)).members()).extracting(GroupChats.MemberView::phone)
+          .containsExactly(ALICE, BOB);
+      assertThat(notices(BOB)).isEqualTo(4);
+
+      List<ClientEvent> events = receiveUntil(bob, e -> e.stream().filter(GroupEvent.class::isInstance).count() == 4);
+      assertThat(events).filteredOn(GroupEvent.class::isInstance).map(GroupEvent.class::cast)
+          .extracting(GroupEvent::kind, GroupEvent::added, GroupEvent::removed)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple("created", List.of(ALICE, BOB), List.of()),
+              org.assertj.core.groups.Tuple.tuple("added", List.of(CAROL, EVE), List.of()),
+              org.assertj.core.groups.Tuple.tuple("admins", List.of(), List.of()),
+              org.assertj.core.groups.Tuple.tuple("removed", List.of(), List.of(CAROL, EVE)));
+    }
+  }
+
+  /** The group notices queued for a member's primary: what the server fans out per change. */
+  private long notices(String phone) {
+    return server.server().storage().queues().read(new DeviceAddress(account(phone), 1), 0, 1000).stream()
+        .map(SignedGroupChangesIT::envelope)
+        .filter(e -> e.getType() == CiphertextType.SERVER)
+        .count();
+  }
+
   @Test
   void aMemberTheServerAddsOnItsOwnGetsNoSenderKeyAndTheMembersAreWarned() {
     try (Device alice = register(server, dir.resolve("alice"), ALICE);

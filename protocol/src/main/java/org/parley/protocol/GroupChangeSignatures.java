@@ -132,6 +132,7 @@ public final class GroupChangeSignatures {
     Membership after = Membership.of(change);
     List<UUID> added = Membership.uuids(change.getAddedList());
     List<UUID> removed = Membership.uuids(change.getRemovedList());
+    Set<UUID> was = new HashSet<>(before.members());
     Set<UUID> expected = new LinkedHashSet<>(before.members());
     for (UUID account : removed) {
       if (!expected.remove(account)) {
@@ -139,7 +140,8 @@ public final class GroupChangeSignatures {
       }
     }
     for (UUID account : added) {
-      if (before.members().contains(account)) {
+      // A set, not the list: a change adding many members to a large group stays linear.
+      if (was.contains(account)) {
         throw new GroupChangeException("the change adds an account that is already a member");
       }
       expected.add(account);
@@ -151,7 +153,7 @@ public final class GroupChangeSignatures {
     if (before.admins().contains(signer)) {
       return after;
     }
-    if (!before.members().contains(signer)) {
+    if (!was.contains(signer)) {
       throw new GroupChangeException("the change is signed by an account that is not a member");
     }
     boolean leaving = removed.equals(List.of(signer)) && added.isEmpty();

@@ -42,8 +42,8 @@ public final class GroupsCommand implements Runnable {
   /**
    * Without {@code groupId}: creates a group named {@code name} with {@code members}. With it (admins
    * only): renames it to {@code name}, adds {@code members}, removes {@code removeMembers}, makes
-   * {@code admins} admins and {@code removeAdmins} no longer admins, in that order, each change
-   * signed on its own.
+   * {@code admins} admins and {@code removeAdmins} no longer admins, in that order: one signed change
+   * for each that is given, whatever the number of members it names.
    */
   public record UpdateParams(
       String groupId, String name, List<String> members, List<String> removeMembers, List<String> admins,
@@ -82,17 +82,18 @@ public final class GroupsCommand implements Runnable {
         if (p.name() != null) {
           view = groups.rename(p.groupId(), p.name());
         }
-        for (String member : add) {
-          view = groups.add(p.groupId(), member);
+        // Each list is one signed change, however long: every member's devices take in one notice for it.
+        if (!add.isEmpty()) {
+          view = groups.add(p.groupId(), add);
         }
-        for (String member : remove) {
-          view = groups.remove(p.groupId(), member);
+        if (!remove.isEmpty()) {
+          view = groups.remove(p.groupId(), remove);
         }
-        for (String member : promote) {
-          view = groups.setAdmin(p.groupId(), member, true);
+        if (!promote.isEmpty()) {
+          view = groups.setAdmin(p.groupId(), promote, true);
         }
-        for (String member : demote) {
-          view = groups.setAdmin(p.groupId(), member, false);
+        if (!demote.isEmpty()) {
+          view = groups.setAdmin(p.groupId(), demote, false);
         }
         return view;
       });

@@ -16,6 +16,7 @@ import org.parley.client.net.ServerException;
 import org.parley.client.store.GroupStore.LocalGroup;
 import org.parley.protocol.DisplayNames;
 import org.parley.protocol.GroupChangeSignatures;
+import org.parley.protocol.GroupChangeSignatures.Membership;
 import org.parley.protocol.wire.ChangeGroup;
 import org.parley.protocol.wire.CreateGroup;
 import org.parley.protocol.wire.MembershipChange;
@@ -78,35 +79,51 @@ public final class GroupChanges {
     return roster.applyOwn(creation, response.getGroup());
   }
 
-  /** Adds a member (admins only); a member already in the group is left as it is. */
-  public LocalGroup add(ServerConnection server, String groupId, String phone) {
-    UUID account = resolve(server, phone);
+  /**
+   * Adds members (admins only) in one signed change, however many: every member's devices take in one
+   * notice, not one per newcomer. Members already in the group are left as they are.
+   */
+  public LocalGroup add(ServerConnection server, String groupId, List<String> phones) {
+    Set<UUID> accounts = resolveAll(server, phones);
     return submit(server, groupId, "add members", group -> {
-      if (group.isMember(account)) {
-        return null;
+      Set<UUID> members = new LinkedHashSet<>(group.membership().members());
+      MembershipChange.Builder change = next(group, List.of(), Set.of());
+      for (UUID account : accounts) {
+        if (members.add(account)) {
+          change.addAdded(account.toString());
+        }
       }
-      List<UUID> members = new ArrayList<>(group.membership().members());
-      members.add(account);
-      return next(group, members, group.membership().admins()).addAdded(account.toString());
+      return change.getAddedCount() == 0 ? null : withMembers(change, members, group.membership().admins());
     });
   }
 
-  /** Removes a member (admins only); removing this account is leaving. */
-  public LocalGroup remove(ServerConnection server, String groupId, String phone) {
-    UUID account = resolve(server, phone);
-    if (account.equals(ownAccount)) {
+  /**
+   * Removes members (admins only) in one signed change; removing this account is leaving, after the
+   * others are removed.
+   */
+  public LocalGroup remove(ServerConnection server, String groupId, List<String> phones) {
+    Set<UUID> accounts = resolveAll(server, phones);
+    boolean leaving = accounts.remove(ownAccount);
+    if (accounts.isEmpty()) {
+      if (!leaving) {
+        throw new IllegalArgumentException("name a member to remove");
+      }
       return leave(server, groupId);
     }
-    return submit(server, groupId, "remove members", group -> {
-      if (!group.isMember(account)) {
-        throw new ClientException("NOT_FOUND", phone + " is not a member of group " + groupId, null);
-      }
-      List<UUID> members = new ArrayList<>(group.membership().members());
-      members.remove(account);
+    LocalGroup removed = submit(server, groupId, "remove members", group -> {
+      Set<UUID> members = new LinkedHashSet<>(group.membership().members());
       Set<UUID> admins = new HashSet<>(group.membership().admins());
-      admins.remove(account);
-      return next(group, members, admins).addRemoved(account.toString());
+      MembershipChange.Builder change = next(group, List.of(), Set.of());
+      for (UUID account : accounts) {
+        if (!members.remove(account)) {
+          throw new ClientException("NOT_FOUND", phoneOf(phones, account) + " is not a member of group " + groupId, null);
+        }
+        admins.remove(account);
+        change.addRemoved(account.toString());
+      }
+      return withMembers(change, members, admins);
     });
+    return leaving ? leave(server, groupId) : removed;
   }
 
   /** Renames the group (admins only); the same name again changes nothing. */
@@ -126,29 +143,33 @@ public final class GroupChanges {
   }
 
   /**
-   * Makes a member an admin, or no longer one (admins only); what is so already changes nothing. The
-   * last admin cannot step down: a group with members needs one (leaving hands the role on instead).
+   * Makes members admins, or no longer admins (admins only), in one signed change; what is so already
+   * changes nothing. The last admin cannot step down: a group with members needs one (leaving hands
+   * the role on instead).
    */
-  public LocalGroup setAdmin(ServerConnection server, String groupId, String phone, boolean admin) {
-    UUID account = resolve(server, phone);
+  public LocalGroup setAdmin(ServerConnection server, String groupId, List<String> phones, boolean admin) {
+    Set<UUID> accounts = resolveAll(server, phones);
     return submit(server, groupId, admin ? "make members admins" : "revoke an admin", group -> {
-      if (!group.isMember(account)) {
-        throw new ClientException("NOT_FOUND", phone + " is not a member of group " + groupId, null);
-      }
-      if (group.isAdmin(account) == admin) {
-        return null;
-      }
-      Set<UUID> admins = new HashSet<>(group.membership().admins());
-      if (admin) {
-        admins.add(account);
-      } else {
-        admins.remove(account);
-        if (admins.isEmpty()) {
-          throw new ClientException(
-              "LAST_ADMIN", phone + " is the only admin of group " + groupId + "; make another member an admin first", null);
+      Membership now = group.membership();
+      Set<UUID> members = new HashSet<>(now.members());
+      Set<UUID> admins = new HashSet<>(now.admins());
+      for (UUID account : accounts) {
+        if (!members.contains(account)) {
+          throw new ClientException("NOT_FOUND", phoneOf(phones, account) + " is not a member of group " + groupId, null);
+        }
+        if (admin) {
+          admins.add(account);
+        } else {
+          admins.remove(account);
         }
       }
-      return next(group, group.membership().members(), admins);
+      if (admins.isEmpty()) {
+        String who =
+            phones.size() == 1 ? phones.getFirst() + " is the only admin" : String.join(", ", phones) + " are its only admins";
+        throw new ClientException(
+            "LAST_ADMIN", who + " of group " + groupId + "; make another member an admin first", null);
+      }
+      return admins.equals(now.admins()) ? null : next(group, now.members(), admins);
     });
   }
 
@@ -228,13 +249,18 @@ public final class GroupChanges {
             .setSignerAccount(ownAccount.toString())
             .setSignerDevice(ownDevice)
             .setIssuedAt(clock.millis());
+    return withMembers(out, members, admins);
+  }
+
+  /** Lists the members after the change, each admin among them marked. */
+  private static MembershipChange.Builder withMembers(MembershipChange.Builder change, Iterable<UUID> members, Set<UUID> admins) {
     for (UUID member : members) {
-      out.addMembers(member.toString());
+      change.addMembers(member.toString());
       if (admins.contains(member)) {
-        out.addAdmins(member.toString());
+        change.addAdmins(member.toString());
       }
     }
-    return out;
+    return change;
   }
 
   private SignedMembershipChange sign(MembershipChange change) {
@@ -243,6 +269,23 @@ public final class GroupChanges {
 
   private UUID resolve(ServerConnection server, String phone) {
     return directory.cachedByPhone(phone).orElseGet(() -> directory.refreshByPhone(server, phone)).id();
+  }
+
+  /** The accounts of the numbers, each once, in the order given. */
+  private Set<UUID> resolveAll(ServerConnection server, List<String> phones) {
+    Set<UUID> out = new LinkedHashSet<>();
+    for (String phone : phones) {
+      out.add(resolve(server, phone));
+    }
+    return out;
+  }
+
+  /** The number given for an account, for saying which one is wrong. */
+  private String phoneOf(List<String> phones, UUID account) {
+    return phones.stream()
+        .filter(p -> directory.cachedByPhone(p).map(a -> a.id().equals(account)).orElse(false))
+        .findFirst()
+        .orElse(account.toString());
   }
 
   /** Every member's device would refuse the change (GroupChangeSignatures.parse): say so before signing. */

@@ -2,9 +2,11 @@ package org.parley.client.messaging;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.parley.client.ClientException;
 import org.parley.client.GroupLines;
@@ -261,8 +263,8 @@ public final class GroupRoster {
     Optional<LocalGroup> before = store.get(after.groupId());
     if (after.isMember(ownAccount)) {
       store.store(after, true, phones);
-      boolean someoneLeft =
-          before.filter(LocalGroup::member).map(b -> !after.members().containsAll(b.membership().members())).orElse(false);
+      Set<UUID> now = new HashSet<>(after.members());
+      boolean someoneLeft = before.filter(LocalGroup::member).map(b -> !now.containsAll(b.membership().members())).orElse(false);
       if (someoneLeft) {
         // Whoever left must not read what is sent next: this device's next message uses a new key.
         store.retireSenderKey(after.groupId());

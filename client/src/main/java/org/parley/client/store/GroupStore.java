@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -90,6 +91,11 @@ public final class GroupStore {
    * Stores a verified membership unless a newer one is already known. Members already known keep the
    * version they joined at; the others joined at this one.
    *
+   * <p>Only what changed is written: the rows of members who left, of those who joined (after the
+   * others, in joining order) and of those whose admin mark changed. A group that grows one member
+   * at a time to n members costs n rows in all, not n²/2 (each change still lists every member: its
+   * signature covers them all).
+   *
    * @param member whether this account is in the group
    * @param phones numbers to remember for the members (the server's word: shown, never trusted)
    * @return whether it was stored
@@ -100,14 +106,34 @@ public final class GroupStore {
       if (known.isPresent() && known.get().version() > group.version()) {
         return false;
       }
-      List<Member> members = new ArrayList<>();
-      for (UUID account : group.members()) {
-        long joined =
-            known.filter(LocalGroup::member).flatMap(k -> k.member(account)).map(Member::joinedVersion)
-                .orElse(group.version());
-        members.add(new Member(account, phones.get(account), group.isAdmin(account), joined));
+      Map<UUID, Member> before = new HashMap<>();
+      known.ifPresent(k -> k.members().forEach(m -> before.put(m.account(), m)));
+      if (known.isPresent() && !known.get().member()) {
+        // Joined again: everyone joins at this version, as on a first copy.
+        deleteMembers(c, group.groupId(), List.copyOf(before.keySet()));
+        before.clear();
       }
-      write(c, group.groupId(), group.name(), group.version(), member, members);
+      writeGroup(c, group.groupId(), group.name(), group.version(), member);
+      Set<UUID> after = new HashSet<>(group.members());
+      List<UUID> gone = before.keySet().stream().filter(account -> !after.contains(account)).toList();
+      deleteMembers(c, group.groupId(), gone);
+      List<Member> joined = new ArrayList<>();
+      List<Member> marked = new ArrayList<>();
+      for (UUID account : group.members()) {
+        Member was = before.get(account);
+        if (was == null) {
+          joined.add(new Member(account, phones.get(account), group.isAdmin(account), group.version()));
+        } else if (was.admin() != group.isAdmin(account)) {
+          marked.add(new Member(account, was.phone(), group.isAdmin(account), was.joinedVersion()));
+        }
+        if ((was == null || was.phone() == null) && phones.get(account) != null && contacts.phoneOf(account) == null) {
+          // Members' numbers, so that their messages show who wrote them; the server's word never
+          // replaces a number this device already holds.
+          contacts.notePhone(account, phones.get(account));
+        }
+      }
+      setAdmins(c, group.groupId(), marked);
+      insertMembers(c, group.groupId(), joined, nextPosition(c, group.groupId()));
       return true;
     });
   }
@@ -115,12 +141,16 @@ public final class GroupStore {
   /** Keeps a group this account is no longer in: its name and version, but nobody in it. */
   public void left(String groupId, String name, long version) {
     store.transaction(c -> {
-      write(c, groupId, name, version, false, List.of());
+      writeGroup(c, groupId, name, version, false);
+      try (PreparedStatement delete = c.prepareStatement("DELETE FROM group_members WHERE group_id = ?")) {
+        delete.setString(1, groupId);
+        delete.executeUpdate();
+      }
       return null;
     });
   }
 
-  private void write(Connection c, String groupId, String name, long version, boolean member, List<Member> members)
+  private static void writeGroup(Connection c, String groupId, String name, long version, boolean member)
       throws SQLException {
     try (PreparedStatement upsert =
         c.prepareStatement(
@@ -133,26 +163,66 @@ public final class GroupStore {
       upsert.setInt(4, member ? 1 : 0);
       upsert.executeUpdate();
     }
-    try (PreparedStatement delete = c.prepareStatement("DELETE FROM group_members WHERE group_id = ?")) {
-      delete.setString(1, groupId);
-      delete.executeUpdate();
+  }
+
+  private static void deleteMembers(Connection c, String groupId, List<UUID> accounts) throws SQLException {
+    if (accounts.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement delete = c.prepareStatement("DELETE FROM group_members WHERE group_id = ? AND account_id = ?")) {
+      for (UUID account : accounts) {
+        delete.setString(1, groupId);
+        delete.setString(2, account.toString());
+        delete.addBatch();
+      }
+      delete.executeBatch();
+    }
+  }
+
+  private static void setAdmins(Connection c, String groupId, List<Member> members) throws SQLException {
+    if (members.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement update =
+        c.prepareStatement("UPDATE group_members SET admin = ? WHERE group_id = ? AND account_id = ?")) {
+      for (Member m : members) {
+        update.setInt(1, m.admin() ? 1 : 0);
+        update.setString(2, groupId);
+        update.setString(3, m.account().toString());
+        update.addBatch();
+      }
+      update.executeBatch();
+    }
+  }
+
+  /** Where the next member to join goes: after everyone still in the group (positions only ever grow). */
+  private static int nextPosition(Connection c, String groupId) throws SQLException {
+    try (PreparedStatement select =
+        c.prepareStatement("SELECT COALESCE(MAX(position) + 1, 0) FROM group_members WHERE group_id = ?")) {
+      select.setString(1, groupId);
+      try (ResultSet rs = select.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    }
+  }
+
+  private static void insertMembers(Connection c, String groupId, List<Member> members, int position)
+      throws SQLException {
+    if (members.isEmpty()) {
+      return;
     }
     try (PreparedStatement insert =
         c.prepareStatement(
             "INSERT INTO group_members (group_id, account_id, admin, position, joined_version) VALUES (?,?,?,?,?)")) {
-      int position = 0;
+      int next = position;
       for (Member m : members) {
         insert.setString(1, groupId);
         insert.setString(2, m.account().toString());
         insert.setInt(3, m.admin() ? 1 : 0);
-        insert.setInt(4, position++);
+        insert.setInt(4, next++);
         insert.setLong(5, m.joinedVersion());
         insert.addBatch();
-        if (m.phone() != null && contacts.phoneOf(m.account()) == null) {
-          // Members' numbers, so that their messages show who wrote them; the server's word never
-          // replaces a number this device already holds.
-          contacts.notePhone(m.account(), m.phone());
-        }
       }
       insert.executeBatch();
     }
