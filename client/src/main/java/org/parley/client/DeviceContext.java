@@ -120,7 +120,7 @@ final class DeviceContext {
   /** This device's verified copy of its groups, kept from signed changes. */
   GroupRoster groupRoster(GroupStore groups) {
     return new GroupRoster(
-        groups, directory(), local.account(), local.deviceId(), signal.getIdentityKeyPair().getPublicKey(),
+        profile, groups, directory(), local.account(), local.deviceId(), signal.getIdentityKeyPair().getPublicKey(),
         new GroupLines(history, contacts, local.account(), clock));
   }
 

@@ -17,6 +17,7 @@ import org.parley.client.net.ServerConnection;
 import org.parley.client.net.ServerException;
 import org.parley.client.store.GroupStore;
 import org.parley.client.store.GroupStore.LocalGroup;
+import org.parley.client.store.ProfileStore;
 import org.parley.protocol.DeviceListException;
 import org.parley.protocol.DeviceListSignatures;
 import org.parley.protocol.GroupChangeException;
@@ -46,6 +47,7 @@ import org.signal.libsignal.protocol.IdentityKey;
  * against the signer's vouched key: the same trust a new member gives whoever added it.
  */
 public final class GroupRoster {
+  private final ProfileStore profile;
   private final GroupStore store;
   private final DeviceDirectory directory;
   private final UUID ownAccount;
@@ -53,10 +55,15 @@ public final class GroupRoster {
   private final IdentityKey ownIdentity;
   private final GroupLines lines;
 
-  /** @param lines where each change kept (made here, or checked) becomes a line in the group's chat */
+  /**
+   * @param profile where {@code store} and {@code lines} write: a change and its line are kept in one
+   *     transaction of it
+   * @param lines where each change kept (made here, or checked) becomes a line in the group's chat
+   */
   public GroupRoster(
-      GroupStore store, DeviceDirectory directory, UUID ownAccount, int ownDevice, IdentityKey ownIdentity,
-      GroupLines lines) {
+      ProfileStore profile, GroupStore store, DeviceDirectory directory, UUID ownAccount, int ownDevice,
+      IdentityKey ownIdentity, GroupLines lines) {
+    this.profile = profile;
     this.store = store;
     this.directory = directory;
     this.ownAccount = ownAccount;
@@ -73,9 +80,7 @@ public final class GroupRoster {
   public LocalGroup applyOwn(MembershipChange change, Group described) {
     Membership after = Membership.of(change);
     Optional<Membership> before = store.get(change.getGroupId()).filter(LocalGroup::member).map(LocalGroup::membership);
-    Map<UUID, String> phones = phones(described);
-    keep(after, phones);
-    lines.verified(before, change, phones);
+    keepWithLine(before, change, after, phones(described));
     return store.get(change.getGroupId()).orElseThrow();
   }
 
@@ -214,9 +219,8 @@ public final class GroupRoster {
       }
     }
     verifySigner(server, change, signed);
-    keep(after, phones);
-    // Only now, verified and kept, does the change become a line in the chat.
-    lines.verified(before, change, phones);
+    // Only now, verified, is the change kept and does it become a line in the chat.
+    keepWithLine(before, change, after, phones);
     events.add(event(change, before, phones));
   }
 
@@ -256,6 +260,19 @@ public final class GroupRoster {
     } catch (DeviceListException e) {
       return false;
     }
+  }
+
+  /**
+   * Keeps a change and writes its line in one transaction: a device that dies between them would
+   * otherwise hold the new version without its line, and never write it (the version is known, so
+   * the change is not taken again). Failing together, neither is kept; the next catch-up takes both.
+   */
+  private void keepWithLine(Optional<Membership> before, MembershipChange change, Membership after, Map<UUID, String> phones) {
+    profile.transaction(c -> {
+      keep(after, phones);
+      lines.verified(before, change, phones);
+      return null;
+    });
   }
 
   /** Stores a believed membership; leaving or being removed keeps the name and forgets the members. */
