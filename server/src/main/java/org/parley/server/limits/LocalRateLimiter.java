@@ -32,6 +32,11 @@ public final class LocalRateLimiter implements RateLimiter {
   }
 
   @Override
+  public boolean inMemory() {
+    return true;
+  }
+
+  @Override
   public Verdict backOff(Backoff backoff, String key) {
     return backoffs.attempt(backoff, key);
   }

@@ -30,6 +30,11 @@ public interface RateLimiter {
   /** Starts {@code key} over under {@code backoff} (after a success: the next request waits nothing). */
   void reset(Backoff backoff, String key);
 
+  /** Whether a take is counted in this process, never waiting for the network. */
+  default boolean inMemory() {
+    return false;
+  }
+
   /** The answer: allowed, or refused with how long until the same cost would pass. */
   record Verdict(boolean allowed, Duration retryAfter) {
     public static final Verdict ALLOWED = new Verdict(true, Duration.ZERO);

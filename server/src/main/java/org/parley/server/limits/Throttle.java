@@ -32,6 +32,11 @@ public final class Throttle {
     }
   }
 
+  /** Whether a take never waits for the network (the limits are counted in this process). */
+  public boolean inMemory() {
+    return limiter.inMemory();
+  }
+
   /** Starts {@code key} over under {@code backoff}. */
   public void reset(Backoff backoff, String key) {
     limiter.reset(backoff, key);

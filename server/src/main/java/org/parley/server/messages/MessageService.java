@@ -61,7 +61,38 @@ public final class MessageService {
   }
 
   public void routes(RequestRouter router) {
-    router.on(Request.BodyCase.SEND_MESSAGE, Access.DEVICE, (s, r) -> send(s, r.getSendMessage()));
+    router.on(
+        Request.BodyCase.SEND_MESSAGE, Access.DEVICE, (s, r) -> nonBlocking(s, r.getSendMessage()), (s, r) -> send(s, r.getSendMessage()));
+  }
+
+  /**
+   * Whether {@link #send} will not wait for the store or the network: no attachments to grant, the
+   * limits counted in this process, and every device list and queue count it reads in memory. The
+   * usual send to a known contact passes; a change of devices between this test and the send costs
+   * one read on the event loop.
+   */
+  boolean nonBlocking(Session session, SendMessage send) {
+    if (send.getSingleDevice() || send.getAttachmentBlobIdsCount() > 0 || !throttle.inMemory()
+        || !accounts.routingCached(session.address().account())) {
+      return false;
+    }
+    try {
+      for (OutgoingMessage message : send.getMessagesList()) {
+        UUID account = UUID.fromString(message.getDestinationAccount());
+        if (!accounts.routingCached(account)
+            || !queues.countsKnown(new DeviceAddress(account, message.getDestinationDevice()))) {
+          return false;
+        }
+      }
+      for (DeviceRef declined : send.getDeclinedList()) {
+        if (!accounts.routingCached(UUID.fromString(declined.getAccountId()))) {
+          return false;
+        }
+      }
+    } catch (IllegalArgumentException notAnAccount) {
+      return false; // refused by send, on a request thread like any other
+    }
+    return true;
   }
 
   CompletableFuture<Response.Builder> send(Session session, SendMessage send) throws ApiException {

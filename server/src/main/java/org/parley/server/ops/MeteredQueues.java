@@ -74,6 +74,11 @@ final class MeteredQueues implements Queues {
   }
 
   @Override
+  public boolean countsKnown(DeviceAddress device) {
+    return queues.countsKnown(device);
+  }
+
+  @Override
   public long totalLength() {
     return queues.totalLength();
   }

@@ -34,6 +34,14 @@ public interface Accounts {
     return devices(account);
   }
 
+  /**
+   * Whether {@link #routingDevices} of the account answers from memory now, without a read. A send
+   * that needs nothing else from the store then runs on its connection's event loop.
+   */
+  default boolean routingCached(UUID account) {
+    return false;
+  }
+
   Optional<DeviceRecord> device(DeviceAddress address);
 
   /** The tombstone left when the device holding this credential was unlinked, if any. */

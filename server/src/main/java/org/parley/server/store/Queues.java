@@ -28,6 +28,14 @@ public interface Queues {
   /** Bytes of envelopes waiting for the device (what a per-device disk bound counts). */
   long bytes(DeviceAddress device);
 
+  /**
+   * Whether {@link #length} and {@link #bytes} of the device answer from memory now, without a read.
+   * A send that needs nothing else from the store then runs on its connection's event loop.
+   */
+  default boolean countsKnown(DeviceAddress device) {
+    return false;
+  }
+
   /** Drops envelopes stored before the given server time; returns how many. */
   int purgeStoredBefore(long serverTimestamp);
 }

@@ -89,6 +89,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
               .build());
       return;
     }
+    if (session.requests().pending() == 0 && ctx.channel().isWritable() && router.nonBlocking(session, request)) {
+      // Nothing of this connection waits to run before it, and it will not block the loop: it is
+      // handed to the store from here, in order, without a request thread.
+      session.accepted();
+      router.dispatch(session, request).thenAccept(session::answer);
+      return;
+    }
     long size = request.getSerializedSize();
     pendingBytes.addAndGet(size);
     // The handler runs in order with this connection's other requests up to the point where it hands

@@ -12,9 +12,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.parley.protocol.wire.Ack;
 import org.parley.protocol.wire.Frame;
+import org.parley.protocol.wire.OutgoingMessage;
 import org.parley.protocol.wire.Request;
 import org.parley.protocol.wire.RequestCode;
 import org.parley.protocol.wire.Response;
+import org.parley.protocol.wire.SendMessage;
 import org.parley.protocol.wire.Sent;
 import org.parley.protocol.wire.Status;
 import org.parley.server.store.DeviceRecord;
@@ -28,12 +30,26 @@ class ConnectionHandlerTest {
   private final EmbeddedChannel channel = new EmbeddedChannel();
   private final List<Request> handled = new ArrayList<>();
   private final RecordingHooks hooks = new RecordingHooks();
+  /** Whether the send handler says it would block (then its sends go to a request thread). */
+  private boolean sendsBlock;
+  private int nonBlockingAsked;
   private final RequestRouter router =
       new RequestRouter()
           .on(Request.BodyCase.REQUEST_CODE, Access.ANYONE, (session, request) -> {
             handled.add(request);
             return RequestRouter.ok(Response.newBuilder().setSent(Sent.newBuilder().setEnvelopes(3)));
-          });
+          })
+          .on(
+              Request.BodyCase.SEND_MESSAGE,
+              Access.DEVICE,
+              (session, request) -> {
+                nonBlockingAsked++;
+                return !sendsBlock;
+              },
+              (session, request) -> {
+                handled.add(request);
+                return RequestRouter.ok(Response.newBuilder().setSent(Sent.newBuilder().setEnvelopes(1)));
+              });
 
   @AfterEach
   void releaseLeftovers() {
@@ -206,6 +222,90 @@ class ConnectionHandlerTest {
     channel.pipeline().fireChannelWritabilityChanged();
 
     assertThat(hooks.writable).containsExactly(device);
+  }
+
+  @Test
+  void aSendThatDoesNotBlockIsHandledOnTheEventLoopWithoutARequestThread() {
+    List<Runnable> requestThreads = new ArrayList<>();
+    attach(TestSessions.device(channel, primary(), requestThreads::add));
+
+    channel.writeInbound(send(1));
+
+    assertThat(requestThreads).as("no hand-off").isEmpty();
+    assertThat(handled).extracting(Request::getId).containsExactly(1L);
+    assertThat(nextResponse().getId()).isEqualTo(1);
+  }
+
+  @Test
+  void aSendThatMayBlockGoesToARequestThread() {
+    sendsBlock = true;
+    List<Runnable> requestThreads = new ArrayList<>();
+    attach(TestSessions.device(channel, primary(), requestThreads::add));
+
+    channel.writeInbound(send(1));
+
+    assertThat(handled).isEmpty();
+    requestThreads.forEach(Runnable::run);
+    assertThat(handled).extracting(Request::getId).containsExactly(1L);
+    assertThat(nextResponse().getId()).isEqualTo(1);
+  }
+
+  @Test
+  void aSendThatDoesNotBlockWaitsBehindTheRequestsOfItsConnectionThatCameFirst() {
+    List<Runnable> requestThreads = new ArrayList<>();
+    attach(TestSessions.device(channel, primary(), requestThreads::add));
+
+    channel.writeInbound(requestCode(1));
+    channel.writeInbound(send(2));
+
+    assertThat(handled).as("not ahead of the request before it").isEmpty();
+    requestThreads.forEach(Runnable::run);
+    assertThat(handled).extracting(Request::getId).containsExactly(1L, 2L);
+    assertThat(nextResponse().getId()).isEqualTo(1);
+    assertThat(nextResponse().getId()).isEqualTo(2);
+  }
+
+  @Test
+  void aSendThatDoesNotBlockWaitsWhileTheClientDoesNotReadItsAnswers() {
+    List<Runnable> requestThreads = new ArrayList<>();
+    attach(TestSessions.device(channel, primary(), requestThreads::add));
+    channel.config().setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(8, 16));
+    channel.write(io.netty.buffer.Unpooled.wrappedBuffer(new byte[64]));
+    channel.pipeline().fireChannelWritabilityChanged();
+
+    channel.writeInbound(send(1));
+
+    assertThat(handled).isEmpty();
+    channel.flushOutbound();
+    io.netty.util.ReferenceCountUtil.release(channel.readOutbound());
+    requestThreads.forEach(Runnable::run);
+    assertThat(handled).extracting(Request::getId).containsExactly(1L);
+  }
+
+  @Test
+  void onlyThoseAllowedToSendAreAskedWhetherTheirSendBlocks() {
+    attach(TestSessions.anonymous(channel));
+
+    channel.writeInbound(send(1));
+
+    assertThat(nonBlockingAsked).isZero();
+    assertThat(handled).isEmpty();
+    assertThat(nextResponse().getStatus()).isEqualTo(Status.UNAUTHENTICATED);
+  }
+
+  private static DeviceRecord primary() {
+    return StoreFixtures.primary(UUID.randomUUID(), StoreFixtures.credentialHash(), 1);
+  }
+
+  private static Frame send(long id) {
+    return Frame.newBuilder()
+        .setRequest(
+            Request.newBuilder()
+                .setId(id)
+                .setSendMessage(
+                    SendMessage.newBuilder()
+                        .addMessages(OutgoingMessage.newBuilder().setDestinationAccount(UUID.randomUUID().toString()))))
+        .build();
   }
 
   private void attach(Session session) {

@@ -63,7 +63,8 @@ final class SqliteAccounts implements Accounts {
     return read;
   }
 
-  boolean routingCached(UUID account) {
+  @Override
+  public boolean routingCached(UUID account) {
     return routing.containsKey(account);
   }
 

@@ -177,6 +177,11 @@ final class SqliteQueues implements Queues {
     return usage(device).bytes().get();
   }
 
+  @Override
+  public boolean countsKnown(DeviceAddress device) {
+    return lengths.containsKey(device);
+  }
+
   private Usage usage(DeviceAddress device) {
     return lengths.computeIfAbsent(device, this::count);
   }

@@ -1,0 +1,161 @@
+package org.parley.server.messages;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.parley.server.store.StoreFixtures.link;
+import static org.parley.server.store.StoreFixtures.register;
+
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.parley.protocol.wire.DeviceRef;
+import org.parley.protocol.wire.OutgoingMessage;
+import org.parley.protocol.wire.SendMessage;
+import org.parley.server.Limits;
+import org.parley.server.limits.Backoff;
+import org.parley.server.limits.LocalRateLimiter;
+import org.parley.server.limits.Rate;
+import org.parley.server.limits.RateLimiter;
+import org.parley.server.limits.Throttle;
+import org.parley.server.store.DeviceAddress;
+import org.parley.server.store.sqlite.SqliteStorage;
+import org.parley.server.transport.Session;
+import org.parley.server.transport.TestSessions;
+
+/**
+ * A send said not to block runs on its connection's event loop, where a read of the store or a
+ * round trip to Redis would stall every other connection of that loop. Whatever send would read
+ * (a device list or a queue count not in memory, an attachment grant) or ask the network (shared
+ * rate limits) must be sent to a request thread instead.
+ */
+class SendOnEventLoopTest {
+  @TempDir Path dir;
+  private SqliteStorage storage;
+  private UUID sender;
+  private UUID recipient;
+  private Session session;
+
+  @BeforeEach
+  void open() {
+    storage = new SqliteStorage(dir);
+    sender = register(storage, "+15550008001");
+    recipient = register(storage, "+15550008002");
+    session = TestSessions.device(new EmbeddedChannel(), storage.accounts().device(new DeviceAddress(sender, 1)).orElseThrow(), Runnable::run);
+  }
+
+  @AfterEach
+  void close() {
+    storage.close();
+  }
+
+  @Test
+  void aSendToAKnownContactRunsOnTheLoopOnceWhatItReadsIsInMemory() {
+    MessageService service = service(new LocalRateLimiter(Clock.systemUTC()));
+    assertThat(service.nonBlocking(session, toRecipient())).as("nothing read yet").isFalse();
+
+    warm();
+
+    assertThat(service.nonBlocking(session, toRecipient())).isTrue();
+  }
+
+  @Test
+  void aDeviceChangeOfTheRecipientSendsTheNextSendOffTheLoop() {
+    MessageService service = service(new LocalRateLimiter(Clock.systemUTC()));
+    warm();
+
+    link(storage, recipient);
+
+    assertThat(service.nonBlocking(session, toRecipient())).as("its device list must be read again").isFalse();
+  }
+
+  @Test
+  void aDeviceChangeOfTheSenderSendsTheNextSendOffTheLoop() {
+    MessageService service = service(new LocalRateLimiter(Clock.systemUTC()));
+    warm();
+
+    link(storage, sender);
+
+    assertThat(service.nonBlocking(session, toRecipient())).isFalse();
+  }
+
+  @Test
+  void aQueueNotCountedYetSendsItOffTheLoop() {
+    MessageService service = service(new LocalRateLimiter(Clock.systemUTC()));
+    warm();
+    SendMessage toUncounted =
+        toRecipient().toBuilder().addMessages(message(recipient, 9)).build();
+
+    assertThat(service.nonBlocking(session, toUncounted)).isFalse();
+  }
+
+  @Test
+  void aDeclinedAccountWithoutACachedListSendsItOffTheLoop() {
+    MessageService service = service(new LocalRateLimiter(Clock.systemUTC()));
+    warm();
+    UUID third = register(storage, "+15550008003");
+    SendMessage declining =
+        toRecipient().toBuilder().addDeclined(DeviceRef.newBuilder().setAccountId(third.toString()).setDeviceId(1)).build();
+
+    assertThat(service.nonBlocking(session, declining)).isFalse();
+  }
+
+  @Test
+  void attachmentsSharedLimitsOrASingleDeviceSendGoOffTheLoop() {
+    warm();
+    MessageService local = service(new LocalRateLimiter(Clock.systemUTC()));
+    MessageService shared = service(new SharedLimits());
+
+    assertThat(local.nonBlocking(session, toRecipient().toBuilder().addAttachmentBlobIds("b1").build())).isFalse();
+    assertThat(local.nonBlocking(session, toRecipient().toBuilder().setSingleDevice(true).build())).isFalse();
+    assertThat(shared.nonBlocking(session, toRecipient())).isFalse();
+  }
+
+  @Test
+  void anAccountIdThatIsNoneGoesOffTheLoopToBeRefused() {
+    MessageService service = service(new LocalRateLimiter(Clock.systemUTC()));
+    warm();
+    OutgoingMessage bad = OutgoingMessage.newBuilder().setDestinationAccount("not-an-id").setDestinationDevice(1).build();
+
+    assertThat(service.nonBlocking(session, toRecipient().toBuilder().addMessages(bad).build())).isFalse();
+  }
+
+  /** What a first send on a request thread leaves in memory: both device lists and the queue counts. */
+  private void warm() {
+    storage.accounts().routingDevices(sender);
+    storage.accounts().routingDevices(recipient);
+    storage.queues().length(new DeviceAddress(recipient, 1));
+  }
+
+  private MessageService service(RateLimiter limiter) {
+    return new MessageService(
+        storage.accounts(), storage.queues(), null, Clock.systemUTC(), Limits.defaults(), null, new Throttle(limiter));
+  }
+
+  private SendMessage toRecipient() {
+    return SendMessage.newBuilder().setTimestamp(1).addMessages(message(recipient, 1)).build();
+  }
+
+  private static OutgoingMessage message(UUID account, int device) {
+    return OutgoingMessage.newBuilder().setDestinationAccount(account.toString()).setDestinationDevice(device).build();
+  }
+
+  /** Limits shared through the network, as Redis keeps them for a cluster. */
+  private static final class SharedLimits implements RateLimiter {
+    @Override
+    public Verdict take(Rate rate, String key, long cost) {
+      return Verdict.ALLOWED;
+    }
+
+    @Override
+    public Verdict backOff(Backoff backoff, String key) {
+      return Verdict.ALLOWED;
+    }
+
+    @Override
+    public void reset(Backoff backoff, String key) {}
+  }
+}
