@@ -1,7 +1,6 @@
 package org.parley.bench.net;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.io.IOException;
@@ -49,7 +48,7 @@ public final class LeanWsLink extends ByteToMessageDecoder implements ServerFram
   private final String key;
   private final CompletableFuture<LeanWsLink> opened = new CompletableFuture<>();
   private boolean upgraded;
-  private Channel channel;
+  private ChannelHandlerContext context;
   private long ackIds = -1;
   /** The guids of this read burst, already as Ack.guids fields. */
   private byte[] acks = new byte[512];
@@ -92,19 +91,20 @@ public final class LeanWsLink extends ByteToMessageDecoder implements ServerFram
   /** Writes the frame {@code frames} has just finished. */
   public void write(ClientFrames finished) {
     int length = finished.end() - finished.start();
-    channel.writeAndFlush(channel.alloc().directBuffer(length).writeBytes(finished.array(), finished.start(), length),
-        channel.voidPromise());
+    // From this handler's context: straight to the socket (the link is the pipeline's only handler).
+    context.writeAndFlush(context.alloc().directBuffer(length).writeBytes(finished.array(), finished.start(), length),
+        context.voidPromise());
   }
 
   public void close() {
-    if (channel != null) {
-      channel.close();
+    if (context != null) {
+      context.close();
     }
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
-    channel = ctx.channel();
+    context = ctx;
     String path = server.getRawPath() + (server.getRawQuery() == null ? "" : "?" + server.getRawQuery());
     String upgrade = "GET " + path + " HTTP/1.1\r\n"
         + "Host: " + server.getHost() + ":" + server.getPort() + "\r\n"

@@ -39,12 +39,21 @@ public final class ProcessStats {
     return total(own(), ProcessStats::cpuMillis);
   }
 
+  /** System (kernel) CPU time so far, in milliseconds: a share of {@link #cpuMillis}. */
+  public long systemCpuMillis() {
+    return total(own(false), ProcessStats::systemCpuMillis);
+  }
+
   private long own() {
+    return own(true);
+  }
+
+  private long own(boolean withUser) {
     try {
       String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
       // The command name may hold spaces; fields after its closing parenthesis are fixed.
       String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+      long ticks = (withUser ? Long.parseLong(fields[11]) : 0) + Long.parseLong(fields[12]);
       return ticks * 1000 / CLOCK_TICKS_PER_SECOND;
     } catch (IOException | RuntimeException e) {
       return -1;
