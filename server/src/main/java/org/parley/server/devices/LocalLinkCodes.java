@@ -2,16 +2,23 @@ package org.parley.server.devices;
 
 import com.google.protobuf.ByteString;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.parley.protocol.wire.DeviceKind;
 import org.parley.server.transport.ApiException;
 
 /**
  * The link codes of a lone node, in its memory beside the provisioning sockets they belong to
- * (the embedded server; a cluster shares them in Redis, {@link RedisLinkCodes}).
+ * (the embedded server; a cluster shares them in Redis, {@link RedisLinkCodes}). Found by slot, by
+ * socket and by client, and kept in order of expiry, so no step looks at every code.
  */
 public final class LocalLinkCodes implements LinkCodes {
   /** One code and what is counted on it, guarded by itself. */
@@ -27,52 +34,74 @@ public final class LocalLinkCodes implements LinkCodes {
     }
   }
 
+  /** Soonest expiry first; the slot tells codes of the same millisecond apart (a substitute keeps both). */
+  private static final Comparator<Held> BY_EXPIRY =
+      Comparator.comparingLong((Held h) -> h.code.expiresAt()).thenComparing(h -> h.code.slot());
+
   private final Clock clock;
   private final Map<String, Held> bySlot = new ConcurrentHashMap<>();
-  /** Held while checking the bounds and inserting a code, so both are one step. */
-  private final Object registering = new Object();
+  /** A socket shows at most one code. */
+  private final Map<String, Held> bySocket = new ConcurrentHashMap<>();
+  /**
+   * Every code is added and removed under this lock, in all four indexes at once: two racing
+   * registrations must not give one socket two codes, nor push a count past its bound. Reads by
+   * slot or socket take no lock.
+   */
+  private final Object lock = new Object();
+  /** A client's codes, at most {@value LinkCodes#MAX_CODES_PER_CLIENT}; under {@link #lock}. */
+  private final Map<String, List<Held>> byClient = new HashMap<>();
+  /** Under {@link #lock}. */
+  private final TreeSet<Held> byExpiry = new TreeSet<>(BY_EXPIRY);
 
   public LocalLinkCodes(Clock clock) {
     this.clock = clock;
   }
 
-  /**
-   * The checks and the insert run under one lock: two racing registrations must not give one
-   * socket two codes, nor push the count past a bound. Removals (expiry, forget) stay lock-free;
-   * they only lower counts.
-   */
   @Override
   public Code register(String address, String client, String slot, ByteString wrapped, String name, DeviceKind kind)
       throws ApiException {
     LinkCodes.checkInput(slot, wrapped, name);
     long now = clock.millis();
-    synchronized (registering) {
-      bySlot.values().removeIf(h -> h.code.expiresAt() < now);
-      int fromClient = 0;
-      long clientsOldest = Long.MAX_VALUE;
-      long oldest = Long.MAX_VALUE;
-      for (Held held : bySlot.values()) {
-        Code code = held.code;
-        if (code.address().equals(address)) {
-          throw LinkCodes.socketShowsOne();
-        }
-        if (code.client().equals(client)) {
-          fromClient++;
-          clientsOldest = Math.min(clientsOldest, code.expiresAt());
-        }
-        oldest = Math.min(oldest, code.expiresAt());
+    synchronized (lock) {
+      while (!byExpiry.isEmpty() && byExpiry.first().code.expiresAt() < now) {
+        remove(byExpiry.first());
       }
-      if (fromClient >= MAX_CODES_PER_CLIENT) {
-        throw LinkCodes.clientFull(LinkCodes.until(clientsOldest, now));
+      if (bySocket.containsKey(address)) {
+        throw LinkCodes.socketShowsOne();
+      }
+      List<Held> fromClient = byClient.getOrDefault(client, List.of());
+      if (fromClient.size() >= MAX_CODES_PER_CLIENT) {
+        throw LinkCodes.clientFull(LinkCodes.until(Collections.min(fromClient, BY_EXPIRY).code.expiresAt(), now));
       }
       if (bySlot.size() >= MAX_CODES) {
-        throw LinkCodes.serverFull(LinkCodes.until(oldest, now));
+        throw LinkCodes.serverFull(LinkCodes.until(byExpiry.first().code.expiresAt(), now));
       }
-      Code code = new Code(address, client, slot, wrapped, name, kind, now + TTL.toMillis());
-      if (bySlot.putIfAbsent(slot, new Held(code)) != null) {
+      if (bySlot.containsKey(slot)) {
         throw LinkCodes.slotTaken();
       }
-      return code;
+      Held held = new Held(new Code(address, client, slot, wrapped, name, kind, now + TTL.toMillis()));
+      bySlot.put(slot, held);
+      bySocket.put(address, held);
+      byClient.computeIfAbsent(client, c -> new ArrayList<>(MAX_CODES_PER_CLIENT)).add(held);
+      byExpiry.add(held);
+      return held.code;
+    }
+  }
+
+  /** Takes a code out of every index, if it is still in them. */
+  private void remove(Held held) {
+    synchronized (lock) {
+      Code code = held.code;
+      if (!bySlot.remove(code.slot(), held)) {
+        return;
+      }
+      bySocket.remove(code.address(), held);
+      List<Held> fromClient = byClient.get(code.client());
+      fromClient.remove(held);
+      if (fromClient.isEmpty()) {
+        byClient.remove(code.client());
+      }
+      byExpiry.remove(held);
     }
   }
 
@@ -83,7 +112,7 @@ public final class LocalLinkCodes implements LinkCodes {
       throw LinkCodes.unknown();
     }
     if (held.code.expiresAt() < clock.millis()) {
-      bySlot.remove(slot, held);
+      remove(held);
       throw LinkCodes.expired();
     }
     synchronized (held) {
@@ -98,11 +127,10 @@ public final class LocalLinkCodes implements LinkCodes {
 
   @Override
   public void wrong(String address) {
-    for (Held held : bySlot.values()) {
-      if (held.code.address().equals(address)) {
-        synchronized (held) {
-          held.wrong++;
-        }
+    Held held = bySocket.get(address);
+    if (held != null) {
+      synchronized (held) {
+        held.wrong++;
       }
     }
   }
@@ -123,17 +151,16 @@ public final class LocalLinkCodes implements LinkCodes {
 
   @Override
   public long expiresAt(String address) {
-    return bySlot.values().stream()
-        .map(h -> h.code)
-        .filter(c -> c.address().equals(address))
-        .mapToLong(Code::expiresAt)
-        .max()
-        .orElse(0);
+    Held held = bySocket.get(address);
+    return held == null ? 0 : held.code.expiresAt();
   }
 
   @Override
   public void forget(String address) {
-    bySlot.values().removeIf(h -> h.code.address().equals(address));
+    Held held = bySocket.get(address);
+    if (held != null) {
+      remove(held);
+    }
   }
 
   @Override

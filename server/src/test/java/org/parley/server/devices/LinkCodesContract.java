@@ -126,6 +126,20 @@ abstract class LinkCodesContract {
   }
 
   @Test
+  void expiredCodesFreeTheirSocketsAndTheirClientsPlaces() throws Exception {
+    for (int i = 0; i < LinkCodes.MAX_CODES_PER_CLIENT; i++) {
+      codes.register("socket-" + i, "203.0.113.9", slot(i), BLOB, "n", DeviceKind.DESKTOP);
+    }
+    clock.advance(LinkCodes.TTL.plus(Duration.ofMillis(1)));
+    assertThat(status(() -> codes.claim(slot(0), "acct"))).isEqualTo(Status.EXPIRED);
+
+    for (int i = 0; i < LinkCodes.MAX_CODES_PER_CLIENT; i++) {
+      codes.register("socket-" + i, "203.0.113.9", slot(100 + i), BLOB, "n", DeviceKind.DESKTOP);
+    }
+    assertThat(codes.expiresAt("socket-0")).isEqualTo(clock.millis() + LinkCodes.TTL.toMillis());
+  }
+
+  @Test
   void twoRacingRegistrationsFromOneSocketNeverGiveItTwoCodes() throws Exception {
     // Both threads read the clock, then meet: they reach the checks together, as a racing stranger's would.
     CyclicBarrier together = new CyclicBarrier(2);
