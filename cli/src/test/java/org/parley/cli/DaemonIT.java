@@ -245,6 +245,55 @@ class DaemonIT {
   }
 
   /**
+   * The extra socket of a daemon holding several profiles ({@code --socket}) serves every profile
+   * but is no profile's own: its holder (a service the socket was handed to, a user let in by its
+   * mode) may message for the accounts, never name files on this machine. The attacker asks it to
+   * send a private key as an attachment to a real contact, and to write an attachment over a path of
+   * its choosing; both are refused, nothing is uploaded or written, while the same calls on the
+   * profile's own control socket pass this check.
+   */
+  @Test
+  void theMultiProfileDaemonsExtraSocketNamesNoFilesOnThisMachine() throws Exception {
+    Path profiles = dir.resolve("profiles");
+    Cli many = new Cli(profiles);
+    for (String[] account : new String[][] {{"alice", ALICE}, {"bob", BOB}}) {
+      assertThat(many.parley(account[0], "register", "--server", server.url(), "--phone", account[1]).code()).isZero();
+      assertThat(many.parley(account[0], "verify", server.sms().codeFor(account[1])).code()).isZero();
+    }
+    Path extra = dir.resolve("extra.sock");
+    daemon =
+        Daemon.start(
+            new Daemon.Options(
+                List.of(profiles.resolve("alice"), profiles.resolve("bob")), true, profiles, extra, null, null, null,
+                Duration.ofDays(30), ClientConfig.defaults()));
+    Path secret = Files.writeString(dir.resolve("id_ed25519"), "not for the extra socket");
+    Path written = dir.resolve("written-through-the-extra-socket");
+    String send =
+        "{\"account\":\"" + ALICE + "\",\"recipient\":\"" + BOB + "\",\"message\":\"hi\",\"attachments\":[\""
+            + secret + "\"]}";
+    String get = "{\"account\":\"" + ALICE + "\",\"id\":\"AAAAAAAAAAAAAAAAAAAAAA\",\"out\":\"" + written + "\"}";
+    List<String> blobsBefore = server.blobFiles();
+
+    try (RpcClient shared = RpcClient.unix(extra)) {
+      assertRefusedAsLocalFiles(shared.call(1, "send", send), "'attachments'");
+      assertRefusedAsLocalFiles(shared.call(2, "getAttachment", get), "'out'");
+      // The socket itself works: the same message without a file goes out.
+      String plain = "{\"account\":\"" + ALICE + "\",\"recipient\":\"" + BOB + "\",\"message\":\"no file\"}";
+      assertThat(shared.call(3, "send", plain).path("result").path("status").asText()).isEqualTo("sent");
+    }
+    assertThat(written).as("nothing written for the extra socket").doesNotExist();
+    assertThat(server.blobFiles()).as("nothing uploaded for the extra socket").isEqualTo(blobsBefore);
+
+    // Alice's own control socket passes this check: the file goes out to Bob.
+    Path alices = daemon.controlSockets().getFirst();
+    try (RpcClient own = RpcClient.unix(alices)) {
+      JsonNode sent = own.call(1, "send", send);
+      assertThat(sent.path("result").path("status").asText()).as("%s", sent).isEqualTo("sent");
+    }
+    assertThat(server.blobFiles()).hasSizeGreaterThan(blobsBefore.size());
+  }
+
+  /**
    * A login to the web page is the profile's owner at the keyboard: a holder of the API token (TCP,
    * HTTP) must not get one, or the token would open the page and everything it shows.
    */
