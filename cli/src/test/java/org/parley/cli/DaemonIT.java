@@ -255,11 +255,7 @@ class DaemonIT {
   @Test
   void theMultiProfileDaemonsExtraSocketNamesNoFilesOnThisMachine() throws Exception {
     Path profiles = dir.resolve("profiles");
-    Cli many = new Cli(profiles);
-    for (String[] account : new String[][] {{"alice", ALICE}, {"bob", BOB}}) {
-      assertThat(many.parley(account[0], "register", "--server", server.url(), "--phone", account[1]).code()).isZero();
-      assertThat(many.parley(account[0], "verify", server.sms().codeFor(account[1])).code()).isZero();
-    }
+    registerAliceAndBobIn(profiles);
     Path extra = dir.resolve("extra.sock");
     daemon =
         Daemon.start(
@@ -319,6 +315,16 @@ class DaemonIT {
       String refusal = unix.call(1, "webLogin", "{}").path("error").path("message").asText();
       assertThat(refusal).doesNotContain("only on the profile's own control socket").contains("serves no page");
     }
+  }
+
+  /** Alice's and Bob's profiles side by side in one folder, as a multi-profile daemon holds them. */
+  private Cli registerAliceAndBobIn(Path profiles) {
+    Cli many = new Cli(profiles);
+    for (String[] account : new String[][] {{"alice", ALICE}, {"bob", BOB}}) {
+      assertThat(many.parley(account[0], "register", "--server", server.url(), "--phone", account[1]).code()).isZero();
+      assertThat(many.parley(account[0], "verify", server.sms().codeFor(account[1])).code()).isZero();
+    }
+    return many;
   }
 
   private static void assertRefusedAsLocalFiles(JsonNode answer, String parameter) {
@@ -506,11 +512,7 @@ class DaemonIT {
   @Test
   void oneDaemonHoldsSeveralProfilesAndEachCallNamesItsAccount() throws Exception {
     Path profiles = dir.resolve("profiles");
-    Cli many = new Cli(profiles);
-    for (String[] account : new String[][] {{"alice", ALICE}, {"bob", BOB}}) {
-      assertThat(many.parley(account[0], "register", "--server", server.url(), "--phone", account[1]).code()).isZero();
-      assertThat(many.parley(account[0], "verify", server.sms().codeFor(account[1])).code()).isZero();
-    }
+    Cli many = registerAliceAndBobIn(profiles);
     daemon =
         startDaemon(List.of(profiles.resolve("alice"), profiles.resolve("bob")), true, profiles, true, null);
     try (RpcClient tcp = RpcClient.tcp(daemon.tcpAddress())) {
