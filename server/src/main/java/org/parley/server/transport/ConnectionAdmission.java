@@ -47,6 +47,14 @@ public final class ConnectionAdmission {
    */
   static final int PROVISIONING_PER_ADDRESS = 2;
 
+  /**
+   * Provisioning places one network may hold (an IPv4 /24, an IPv6 /48): an address key is a /64,
+   * and whoever has a /48 has 65,536 of those, enough to take every place at 2 each. 8 still lets an
+   * office or a carrier's NAT pool link several devices at once; more wait in the draw, and only a
+   * flood from many addresses makes the draw a risk.
+   */
+  static final int PROVISIONING_PER_NETWORK = 8;
+
   private final int maxConnections;
   private final int maxUnauthenticated;
   private final int maxPerAddress;
@@ -61,6 +69,7 @@ public final class ConnectionAdmission {
   /** Provisioning sockets kept out of the draw, each with its address key; at most a quarter of the strangers' cap. */
   private final Map<Channel, String> provisioning = new HashMap<>();
   private final Map<String, Integer> provisioningByAddress = new HashMap<>();
+  private final Map<String, Integer> provisioningByNetwork = new HashMap<>();
   private final int maxProvisioning;
 
   /** @param random draws whom to evict among equally crowded addresses; unpredictable outside tests */
@@ -144,12 +153,26 @@ public final class ConnectionAdmission {
     String address = strangers.get(channel);
     if (address == null
         || provisioning.size() >= maxProvisioning
-        || provisioningByAddress.getOrDefault(address, 0) >= PROVISIONING_PER_ADDRESS) {
+        || provisioningByAddress.getOrDefault(address, 0) >= PROVISIONING_PER_ADDRESS
+        || provisioningByNetwork.getOrDefault(network(address), 0) >= PROVISIONING_PER_NETWORK) {
       return;
     }
     forget(channel);
     provisioning.put(channel, address);
     provisioningByAddress.merge(address, 1, Integer::sum);
+    provisioningByNetwork.merge(network(address), 1, Integer::sum);
+  }
+
+  /**
+   * The network of an address key ({@link ClientAddresses#key}): an IPv4 address's /24, an IPv6
+   * /64's /48; anything else (no address known) stands for itself.
+   */
+  static String network(String address) {
+    if (address.endsWith("::/64")) {
+      return address.substring(0, address.lastIndexOf(':', address.length() - 6)) + "::/48";
+    }
+    int lastDot = address.lastIndexOf('.');
+    return lastDot > 0 && address.indexOf(':') < 0 ? address.substring(0, lastDot) + ".0/24" : address;
   }
 
   /** A trusted proxy named the client: count the connection under it; false when that is too many. */
@@ -171,6 +194,7 @@ public final class ConnectionAdmission {
     String address = provisioning.remove(channel);
     if (address != null) {
       provisioningByAddress.computeIfPresent(address, (a, n) -> n == 1 ? null : n - 1);
+      provisioningByNetwork.computeIfPresent(network(address), (a, n) -> n == 1 ? null : n - 1);
     }
     total--;
   }

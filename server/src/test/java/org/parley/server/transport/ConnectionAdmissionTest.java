@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.channel.Channel;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -205,6 +206,39 @@ class ConnectionAdmissionTest {
     small.admit(later, "10.0.0.1");
     small.provisioning(later);
     assertThat(small.provisioningOutsideTheDraw()).as("a place freed is taken again").isEqualTo(3);
+  }
+
+  /**
+   * An attacker with one IPv6 /48 (65,536 /64s, each its own address key) and one IPv4 /24 opens
+   * provisioning sockets from as many addresses as it takes to fill every place outside the draw:
+   * it gets a few per network, and a companion on another network still gets a place.
+   */
+  @Test
+  void oneNetworkTakesOnlyAFewProvisioningPlacesWhateverItsAddresses() throws Exception {
+    for (int i = 0; i < 100; i++) {
+      Channel attacker = new EmbeddedChannel();
+      admitted(attacker, ClientAddresses.key(InetAddress.getByName("2001:db8:7:" + Integer.toHexString(i) + "::1")));
+      admission.provisioning(attacker);
+      Channel attacker4 = new EmbeddedChannel();
+      admitted(attacker4, ClientAddresses.key(InetAddress.getByName("198.51.100." + i)));
+      admission.provisioning(attacker4);
+    }
+    assertThat(admission.provisioningOutsideTheDraw())
+        .as("places taken by the /48 and the /24, of %d", 200 / 4)
+        .isEqualTo(2 * ConnectionAdmission.PROVISIONING_PER_NETWORK);
+
+    Channel companion = new EmbeddedChannel();
+    admitted(companion, ClientAddresses.key(InetAddress.getByName("2001:db8:8::1")));
+    admission.provisioning(companion);
+    assertThat(admission.provisioningOutsideTheDraw()).isEqualTo(2 * ConnectionAdmission.PROVISIONING_PER_NETWORK + 1);
+  }
+
+  @Test
+  void theNetworkOfAnAddressKeyIsItsSlash24OrSlash48() throws Exception {
+    assertThat(ConnectionAdmission.network(ClientAddresses.key(InetAddress.getByName("198.51.100.7")))).isEqualTo("198.51.100.0/24");
+    assertThat(ConnectionAdmission.network(ClientAddresses.key(InetAddress.getByName("2001:db8:7:ab12::5"))))
+        .isEqualTo("2001:db8:7::/48");
+    assertThat(ConnectionAdmission.network(ClientAddresses.key(null))).isEqualTo("unknown");
   }
 
   private ConnectionAdmission admission(int maxConnections, int maxUnauthenticated, int maxPerAddress) {
