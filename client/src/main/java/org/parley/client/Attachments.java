@@ -130,28 +130,38 @@ final class Attachments {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    BlobTransfer last;
     synchronized (this) {
-      if (transfer != null) {
-        transfer.close();
-        transfer = null;
-      }
+      last = transfer;
+      transfer = null;
+    }
+    if (last != null) {
+      last.close();
     }
   }
 
   /** This device's blob transfers, as it is registered now. */
-  private synchronized BlobTransfer transfer() {
+  private BlobTransfer transfer() {
     var local = device.local;
     String registration =
         local.serverUrl() + " " + local.account() + "." + local.deviceId() + " "
             + java.util.HexFormat.of().formatHex(local.credential() == null ? new byte[0] : local.credential());
-    if (transfer == null || !registration.equals(transferFor)) {
-      if (transfer != null) {
-        transfer.close();
+    BlobTransfer replaced;
+    BlobTransfer current;
+    synchronized (this) {
+      if (transfer != null && registration.equals(transferFor)) {
+        return transfer;
       }
+      replaced = transfer;
       transfer = BlobTransfer.forDevice(local, device.ssl);
       transferFor = registration;
+      current = transfer;
     }
-    return transfer;
+    // Outside the lock: the old registration's transfers are cut off, and nobody waits on them.
+    if (replaced != null) {
+      replaced.close();
+    }
+    return current;
   }
 
   /** For tests: uploads die after this many bytes, as if the process had been killed. */

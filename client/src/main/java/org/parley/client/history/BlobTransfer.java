@@ -374,9 +374,14 @@ public final class BlobTransfer implements AutoCloseable {
     return base;
   }
 
+  /**
+   * Stops at once, cutting off transfers still under way (each resumes: a fetch stays pending, a
+   * send fails and is run again). Not {@code HttpClient.close()}, which waits for every exchange to
+   * end, and may wait for ever on a body nobody reads any more.
+   */
   @Override
   public void close() {
     watchdog.shutdownNow();
-    http.close();
+    http.shutdownNow();
   }
 }

@@ -183,7 +183,10 @@ final class BlobAccess {
           "a POST carries the whole blob: Content-Length equal to " + UPLOAD_LENGTH + " (larger files reserve a slot"
               + " and upload it with PATCH)");
     }
-    BlobQuota.Refusal refusal = quota.check(device.account(), Kind.ATTACHMENT, size);
+    BlobQuota.Reservation reserved =
+        quota.reserve(
+            device.account(), device.deviceId(), Kind.ATTACHMENT, size, clock.millis() + limits.uploadWindow().toMillis());
+    BlobQuota.Refusal refusal = reserved.refusal();
     if (refusal != null) {
       Map<String, String> wait =
           refusal.retryAfter() == null
@@ -191,10 +194,16 @@ final class BlobAccess {
               : Map.of("Retry-After", Long.toString(Math.max(1, refusal.retryAfter().toSeconds())));
       return new Answer(status(refusal.status()), refusal.text(), wait);
     }
-    Blob blob =
-        store.reserve(
-            device.account(), device.deviceId(), Kind.ATTACHMENT, size, clock.millis() + limits.uploadWindow().toMillis());
-    return new Receive(blob, store.upload(blob.id(), 0), true, clock.millis() + ttl(Kind.ATTACHMENT).toMillis(), true);
+    Blob blob = reserved.blob();
+    BlobStore.Upload upload;
+    try {
+      upload = store.upload(blob.id(), 0);
+    } catch (IOException | RuntimeException e) {
+      // Nobody will upload to it: the slot must not hold the account's quota until it expires.
+      store.delete(blob.id());
+      throw e;
+    }
+    return new Receive(blob, upload, true, clock.millis() + ttl(Kind.ATTACHMENT).toMillis(), true);
   }
 
   /** The HTTP status of a quota's refusal. */

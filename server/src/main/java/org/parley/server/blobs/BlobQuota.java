@@ -27,16 +27,45 @@ final class BlobQuota {
     }
   }
 
+  /** A reserved blob, or why none was. */
+  record Reservation(BlobStore.Blob blob, Refusal refusal) {}
+
+  private static final int STRIPES = 64;
+
   private final BlobStore store;
   private final BlobLimits limits;
+  /**
+   * One account's check and reservation at a time (by a stripe of locks): otherwise any number of
+   * requests from one account, each on its own connection, would all pass the check before any of
+   * them reserved, and hold the quota many times over. Within this node; nodes of a cluster each
+   * keep their own.
+   */
+  private final java.util.concurrent.locks.ReentrantLock[] stripes = new java.util.concurrent.locks.ReentrantLock[STRIPES];
 
   BlobQuota(BlobStore store, BlobLimits limits) {
     this.store = store;
     this.limits = limits;
+    for (int i = 0; i < STRIPES; i++) {
+      stripes[i] = new java.util.concurrent.locks.ReentrantLock();
+    }
+  }
+
+  /** Checks every quota and reserves the blob if they allow it, as one step for the account. */
+  Reservation reserve(UUID account, int uploader, Kind kind, long size, long expiresAt) throws IOException {
+    java.util.concurrent.locks.ReentrantLock stripe = stripes[Math.floorMod(account.hashCode(), STRIPES)];
+    stripe.lock();
+    try {
+      Refusal refusal = check(account, kind, size);
+      return refusal != null
+          ? new Reservation(null, refusal)
+          : new Reservation(store.reserve(account, uploader, kind, size, expiresAt), null);
+    } finally {
+      stripe.unlock();
+    }
   }
 
   /** Null if {@code account} may reserve a blob of {@code size} bytes of this kind now, else why not. */
-  Refusal check(UUID account, Kind kind, long size) throws IOException {
+  private Refusal check(UUID account, Kind kind, long size) throws IOException {
     if (size <= 0) {
       return new Refusal(Status.BAD_REQUEST, "a blob must have a size of at least one byte", null);
     }

@@ -129,14 +129,15 @@ public final class BlobService {
     Kind kind = request.getKind() == BlobKind.BLOB_KIND_ATTACHMENT ? Kind.ATTACHMENT : Kind.HISTORY;
     DeviceAddress device = session.address();
     try {
-      BlobQuota.Refusal refusal = quota.check(device.account(), kind, size);
+      long expiresAt = clock.millis() + limits.uploadWindow().toMillis();
+      BlobQuota.Reservation reserved = quota.reserve(device.account(), device.device(), kind, size, expiresAt);
+      BlobQuota.Refusal refusal = reserved.refusal();
       if (refusal != null) {
         throw refusal.retryAfter() == null
             ? new ApiException(refusal.status(), refusal.reason())
             : Throttle.refusal(refusal.status(), refusal.reason(), refusal.retryAfter());
       }
-      long expiresAt = clock.millis() + limits.uploadWindow().toMillis();
-      BlobStore.Blob blob = store.reserve(device.account(), device.device(), kind, size, expiresAt);
+      BlobStore.Blob blob = reserved.blob();
       return RequestRouter.ok(
           Response.newBuilder()
               .setBlobUpload(

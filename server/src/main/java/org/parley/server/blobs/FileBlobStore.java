@@ -69,12 +69,6 @@ public final class FileBlobStore implements BlobStore {
   public Blob reserve(UUID account, int uploader, Kind kind, long size, long expiresAt) throws IOException {
     String id = BlobIds.random();
     sql(c -> {
-      // A reservation promises nothing that a power cut could break: an uploader whose slot is gone
-      // is told so (404) and reserves again. So it is not fsynced on its own; the completion's
-      // commit, which is, takes it to disk with it. (A crash of the process alone loses nothing.)
-      try (Statement relaxed = c.createStatement()) {
-        relaxed.execute("PRAGMA synchronous=NORMAL");
-      }
       try (PreparedStatement insert =
           c.prepareStatement(
               "INSERT INTO blobs (id, account, uploader, kind, size, uploaded, expires_at) VALUES (?,?,?,?,?,0,?)")) {
@@ -85,10 +79,6 @@ public final class FileBlobStore implements BlobStore {
         insert.setLong(5, size);
         insert.setLong(6, expiresAt);
         return insert.executeUpdate();
-      } finally {
-        try (Statement strict = c.createStatement()) {
-          strict.execute("PRAGMA synchronous=FULL");
-        }
       }
     });
     return new Blob(id, account, uploader, kind, size, 0, expiresAt, false);

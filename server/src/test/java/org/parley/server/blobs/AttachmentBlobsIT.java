@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -222,6 +223,25 @@ class AttachmentBlobsIT {
     await().atMost(Duration.ofSeconds(10)).until(() -> server.blobFiles().size() == filesBefore);
     assertThat(bob.create(bytes).statusCode()).isEqualTo(201);
     assertThat(bob.create(bytes).statusCode()).as("no quota held by the broken one").isEqualTo(201);
+  }
+
+  /** Many POSTs of one account at once, each on its own connection: the quota holds for all of them together. */
+  @Test
+  void concurrentPostsOfOneAccountPassTheQuotaTogetherNoMoreThanOneByOne() throws Exception {
+    start(BlobLimits.defaults().withMaxBlobsPerAccount(1));
+    byte[] small = random(1_000);
+    try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+      List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> all = new java.util.ArrayList<>();
+      for (int i = 0; i < 150; i++) {
+        all.add(http.sendAsync(
+            alice.request(BlobHttpHandler.COLLECTION).header("Upload-Length", "1000")
+                .header("Content-Type", "application/offset+octet-stream").header("Tus-Resumable", "1.0.0")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(small)).build(),
+            HttpResponse.BodyHandlers.ofString()));
+      }
+      List<Integer> statuses = all.stream().map(java.util.concurrent.CompletableFuture::join).map(HttpResponse::statusCode).toList();
+      assertThat(statuses.stream().filter(s -> s == 201).count()).as("statuses %s", statuses).isEqualTo(1);
+    }
   }
 
   @Test
