@@ -56,6 +56,27 @@ class ProxyAbuseIT {
     }
   }
 
+  /**
+   * Connections without credentials that a trusted proxy says come from one client: past that
+   * client's cap the proxy is answered 503 with when to try again, in words and in Retry-After.
+   */
+  @Test
+  void aClientOverItsCapBehindAProxyIsToldWhenToTryAgain() throws Exception {
+    try (ServerProcess server =
+        ServerProcess.start(
+            dir.resolve("server"), "--trusted-proxy", "127.0.0.1/32", "--max-unauthenticated-per-address", "2")) {
+      int port = server.port();
+      try (Stranger first = Stranger.open(port, "127.0.0.1", new byte[0], null, "X-Forwarded-For: 203.0.113.60");
+          Stranger second = Stranger.open(port, "127.0.0.1", new byte[0], null, "X-Forwarded-For: 203.0.113.60");
+          Stranger third = Stranger.open(port, "127.0.0.1", new byte[0], null, "X-Forwarded-For: 203.0.113.60")) {
+        assertThat(first.upgraded()).as(first.status()).isTrue();
+        assertThat(second.upgraded()).as(second.status()).isTrue();
+        assertThat(third.head()).startsWith("HTTP/1.1 503").containsIgnoringCase("Retry-After: 10");
+        assertThat(third.readRest()).contains("too many connections without credentials from your address; try again in 10 s");
+      }
+    }
+  }
+
   /** A PROXY protocol v2 header: a TCP over IPv4 connection from {@code client}:40000 to the server. */
   private static byte[] proxyV2(byte[] client, int port) {
     java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(16 + 12);

@@ -116,8 +116,15 @@ final class Stranger implements AutoCloseable {
         break;
       }
     }
-    String text = head.toString(StandardCharsets.US_ASCII);
-    return text.isEmpty() ? "closed" : text.lines().findFirst().orElse("closed");
+    this.head = head.toString(StandardCharsets.US_ASCII);
+    return this.head.isEmpty() ? "closed" : this.head.lines().findFirst().orElse("closed");
+  }
+
+  private String head = "";
+
+  /** The whole head the server answered the upgrade with: status line and headers. */
+  String head() {
+    return head;
   }
 
   /** Reads whatever the server sends until it closes (a 503's body, a close frame), as text. */

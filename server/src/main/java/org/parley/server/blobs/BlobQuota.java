@@ -23,7 +23,7 @@ final class BlobQuota {
   record Refusal(Status status, String reason, Duration retryAfter) {
     /** The reason with the wait in words, as every refusal that passes with time says it. */
     String text() {
-      return retryAfter == null ? reason : reason + "; try again in " + Throttle.inWords(retryAfter);
+      return retryAfter == null ? reason : Throttle.sentence(reason, retryAfter);
     }
   }
 

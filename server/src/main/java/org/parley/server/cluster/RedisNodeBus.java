@@ -228,7 +228,7 @@ public final class RedisNodeBus implements NodeBus {
   private static Consumer<Listener> newEnvelopes(String after) {
     long position;
     try {
-      position = Math.max(0, Long.parseLong(after));
+      position = Long.parseLong(after);
     } catch (NumberFormatException e) {
       position = 0; // a notice without a position (a node of an older version): read everything again
     }

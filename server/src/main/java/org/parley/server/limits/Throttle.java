@@ -58,8 +58,13 @@ public final class Throttle {
   public static ApiException refusal(Status status, String what, Duration retryAfter) {
     return new ApiException(
         status,
-        what + "; try again in " + inWords(retryAfter),
+        sentence(what, retryAfter),
         response -> response.setRetryAfterMs(Math.max(1, retryAfter.toMillis())));
+  }
+
+  /** "WHAT; try again in WAIT": how every refusal that passes with time says when. */
+  public static String sentence(String what, Duration wait) {
+    return what + "; try again in " + inWords(wait);
   }
 
   /** "42 s", "3 min", "5 h", rounded up, so that waiting that long is always enough. */

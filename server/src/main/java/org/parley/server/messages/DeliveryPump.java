@@ -174,7 +174,8 @@ final class DeliveryPump {
     channel.eventLoop().execute(() -> {
       caughtUp = false;
       dirty = true;
-      rescanAfter(Math.min(after, lastPushed));
+      // Never below 0: -1 would mean no rescan at all.
+      rescanAfter(Math.max(0, Math.min(after, lastPushed)));
       readIfRoom();
     });
   }

@@ -26,7 +26,7 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(ConnectionGuard.class);
   private static final AttributeKey<ConnectionGuard> KEY = AttributeKey.valueOf("parley.connection-guard");
   /** The wait a refused client is told: places free up as connections without credentials time out. */
-  private static final Duration RETRY_AFTER = Duration.ofSeconds(10);
+  static final Duration RETRY_AFTER = Duration.ofSeconds(10);
 
   private final ConnectionAdmission admission;
   private final ClientAddresses addresses;
@@ -178,7 +178,7 @@ public final class ConnectionGuard extends ChannelInboundHandlerAdapter {
 
   /** A refusal's sentence with the wait in words, as every refusal that passes with time says it. */
   static String tryAgain(String reason) {
-    return reason + "; try again in " + Throttle.inWords(RETRY_AFTER);
+    return Throttle.sentence(reason, RETRY_AFTER);
   }
 
   /** HTTP 503 with Retry-After, written before any request was read, then close. */

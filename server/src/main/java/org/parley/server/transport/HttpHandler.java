@@ -45,8 +45,12 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     java.net.InetAddress forwarded =
         endpoints.addresses().forwardedFor(ClientAddresses.peer(ctx.channel()), request.headers().get("X-Forwarded-For"));
     if (forwarded != null && !ConnectionGuard.clientIs(ctx.channel(), forwarded)) {
-      respond(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE,
-          ConnectionGuard.tryAgain("too many connections without credentials from your address"));
+      // As ConnectionGuard refuses a peer over its cap: the wait in words and in Retry-After.
+      FullHttpResponse refused =
+          plain(HttpResponseStatus.SERVICE_UNAVAILABLE,
+              ConnectionGuard.tryAgain("too many connections without credentials from your address"));
+      refused.headers().set(HttpHeaderNames.RETRY_AFTER, ConnectionGuard.RETRY_AFTER.toSeconds());
+      ctx.writeAndFlush(refused).addListener(ChannelFutureListener.CLOSE);
       return;
     }
     QueryStringDecoder uri = new QueryStringDecoder(request.uri());
@@ -155,6 +159,11 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   }
 
   static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String text) {
+    ctx.writeAndFlush(plain(status, text)).addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /** A short text answer after which the connection closes. */
+  private static FullHttpResponse plain(HttpResponseStatus status, String text) {
     FullHttpResponse response =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1,
@@ -163,7 +172,7 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
     response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
     response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    return response;
   }
 
   @Override

@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.parley.protocol.wire.Envelope;
 import org.parley.protocol.wire.Frame;
 import org.parley.server.store.DeviceAddress;
@@ -51,8 +53,10 @@ class DeliveryPumpOutOfOrderCommitTest {
     schema.drop();
   }
 
-  @Test
-  void aWakeFromAnotherNodeDeliversAnEnvelopeCommittedBelowTheLastPositionPushed() throws Exception {
+  /** @param fromTheStart the wake names position 0 (-1 to read after): a store counting from 0 would. */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aWakeFromAnotherNodeDeliversAnEnvelopeCommittedBelowTheLastPositionPushed(boolean fromTheStart) throws Exception {
     DeviceRecord device = StoreFixtures.primary(UUID.randomUUID(), StoreFixtures.credentialHash(), 1_000);
     DeviceAddress address = device.address();
     DeliveryPump pump = pump(device, 16);
@@ -74,7 +78,7 @@ class DeliveryPumpOutOfOrderCommitTest {
 
       // Now the other node commits and wakes this device's pump, saying where it committed.
       otherNode.commit();
-      pump.wake(earlierSeq - 1);
+      pump.wake(fromTheStart ? -1 : earlierSeq - 1);
       channel.runPendingTasks();
 
       assertThat(pushedGuids())
