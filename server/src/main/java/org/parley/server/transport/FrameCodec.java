@@ -1,7 +1,8 @@
 package org.parley.server.transport;
 
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.netty.buffer.ByteBufOutputStream;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageCodec;
@@ -22,9 +23,18 @@ public final class FrameCodec extends MessageToMessageCodec<WebSocketFrame, Fram
 
   @Override
   protected void encode(ChannelHandlerContext ctx, Frame frame, List<Object> out) throws IOException {
-    var buffer = ctx.alloc().buffer(frame.getSerializedSize());
-    try (var stream = new ByteBufOutputStream(buffer)) {
+    int size = frame.getSerializedSize();
+    ByteBuf buffer = ctx.alloc().buffer(size, size);
+    try {
+      // Straight into the buffer's memory: through a stream, protobuf would fill an array of its own
+      // first and the stream copy it over.
+      CodedOutputStream stream = CodedOutputStream.newInstance(buffer.internalNioBuffer(0, size));
       frame.writeTo(stream);
+      stream.checkNoSpaceLeft();
+      buffer.writerIndex(size);
+    } catch (IOException | RuntimeException e) {
+      buffer.release();
+      throw e;
     }
     out.add(new BinaryWebSocketFrame(buffer));
   }

@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.parley.protocol.wire.Frame;
@@ -93,6 +94,30 @@ class FrameCodecTest {
       assertThat(Frame.parseFrom(ByteBufUtil.getBytes(message.content()))).isEqualTo(frame);
     } finally {
       message.release();
+    }
+  }
+
+  @Test
+  void aLargeOutgoingFrameIsWrittenWholeIntoHeapAndDirectBuffers() throws Exception {
+    Frame frame =
+        Frame.newBuilder()
+            .setResponse(Response.newBuilder().setId(10).setStatus(Status.OK).setMessage("x".repeat(100_000)))
+            .build();
+    for (io.netty.buffer.ByteBufAllocator allocator :
+        List.of(new io.netty.buffer.UnpooledByteBufAllocator(false), new io.netty.buffer.UnpooledByteBufAllocator(true))) {
+      EmbeddedChannel out = new EmbeddedChannel(new FrameCodec());
+      out.config().setAllocator(allocator);
+
+      out.writeOutbound(frame);
+
+      BinaryWebSocketFrame message = out.readOutbound();
+      try {
+        assertThat(message.content().readableBytes()).isEqualTo(frame.getSerializedSize());
+        assertThat(Frame.parseFrom(ByteBufUtil.getBytes(message.content()))).isEqualTo(frame);
+      } finally {
+        message.release();
+        out.finishAndReleaseAll();
+      }
     }
   }
 }
