@@ -89,9 +89,9 @@ public final class ConnectionsMode implements Callable<Integer> {
     Result result = new Result("connections");
     result.put("devices", devices);
     result.put("source_addresses", common.sourceAddresses());
-    result.put("registration_s", RelayRun.round(registerSeconds));
-    result.put("connect_s", RelayRun.round(connectSeconds));
-    result.put("connects_per_s", RelayRun.round(all.size() / connectSeconds));
+    result.put("registration_s", Result.round(registerSeconds));
+    result.put("connect_s", Result.round(connectSeconds));
+    result.put("connects_per_s", Result.round(all.size() / connectSeconds));
     result.put("still_open_after_hold", open);
     if (heapBefore.isPresent() && heapAfter.isPresent()) {
       long heap = heapAfter.getAsLong() - heapBefore.getAsLong();

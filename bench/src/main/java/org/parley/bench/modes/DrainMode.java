@@ -72,15 +72,15 @@ public final class DrainMode implements Callable<Integer> {
     for (int round = 1; round <= rounds; round++) {
       long t0 = System.nanoTime();
       fill(sending, receiver, round, padding);
-      fillPerSecond.add(RelayRun.round(envelopes / ((System.nanoTime() - t0) / 1e9)));
+      fillPerSecond.add(Result.round(envelopes / ((System.nanoTime() - t0) / 1e9)));
 
       Drain drain = new Drain(round, envelopes);
       long connectAt = System.nanoTime();
       WsConnection receiving = client.connect("/v1/websocket", receiver.authorization(), drain::onPush).join();
       long openAt = System.nanoTime();
       long lastAt = drain.done.get(60, TimeUnit.SECONDS);
-      drainMs.add(RelayRun.round((lastAt - connectAt) / 1e6));
-      fromOpenMs.add(RelayRun.round((lastAt - openAt) / 1e6));
+      drainMs.add(Result.round((lastAt - connectAt) / 1e6));
+      fromOpenMs.add(Result.round((lastAt - openAt) / 1e6));
       redelivered += drain.otherRounds.sum();
       // Give the last acks time to be committed before the next round fills the queue again.
       Thread.sleep(1000);
@@ -98,7 +98,7 @@ public final class DrainMode implements Callable<Integer> {
     result.put("drain_ms_best", drainMs.stream().mapToDouble(Double::doubleValue).min().orElse(0));
     result.put("drain_ms_median", drainMs.stream().sorted().toList().get(drainMs.size() / 2));
     result.put("drain_after_upgrade_ms", fromOpenMs);
-    result.put("drain_envelopes_per_s_best", RelayRun.round(envelopes / (drainMs.stream().mapToDouble(Double::doubleValue).min().orElse(1) / 1000)));
+    result.put("drain_envelopes_per_s_best", Result.round(envelopes / (drainMs.stream().mapToDouble(Double::doubleValue).min().orElse(1) / 1000)));
     result.put("fill_envelopes_per_s", fillPerSecond);
     result.put("redelivered_from_earlier_rounds", redelivered);
     return result;

@@ -174,7 +174,7 @@ public final class FailoverMode implements Callable<Integer> {
       for (int r = 0; r < receivers; r++) {
         if (r % nodes == 0) {
           Long at = firstAfterKill.get(receiverPhones.get(r));
-          failoverMs.add(at == null ? -1 : RelayRun.round((at - killedAt.get()) / 1e6));
+          failoverMs.add(at == null ? -1 : Result.round((at - killedAt.get()) / 1e6));
         }
       }
       Result result = new Result("failover");

@@ -78,6 +78,12 @@ final class LeanRelayRun implements LeanWsLink.Listener {
   private final int[] from = new int[SLOTS];
   private final int[] to = new int[SLOTS];
   private final long[] dueAt = new long[SLOTS];
+  /**
+   * Envelopes of a measured message that arrived before its answer (the server may push before the
+   * commit): they count as delivered only once the send is answered OK, so a refused send's envelopes
+   * never stand in for a missing one.
+   */
+  private final byte[] early = new byte[SLOTS];
   private final Histogram delivery = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
   private final Histogram submit = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
   private final Map<String, Long> errors = new TreeMap<>();
@@ -252,6 +258,7 @@ final class LeanRelayRun implements LeanWsLink.Listener {
     from[slot] = sender;
     to[slot] = recipient;
     dueAt[slot] = due;
+    early[slot] = 0;
     awaitingAnswer++;
     if (measured) {
       messagesSent++;
@@ -311,16 +318,23 @@ final class LeanRelayRun implements LeanWsLink.Listener {
     s &= ~(1 << bit);
     state[slot] = s;
     boolean measured = (s & MEASURED) != 0;
+    boolean answered = (s & AWAITING_ANSWER) == 0;
     if (measured) {
-      envelopesDelivered++;
       delivery.recordValue(Math.min(delivery.getHighestTrackableValue(), Math.max(0, (now - due) / 1000)));
+      if (answered) {
+        envelopesDelivered++;
+      } else {
+        early[slot]++;
+      }
     }
     if ((s & OWED) == 0) {
       if (measured) {
-        messagesDelivered++;
         measuredUndelivered--;
+        if (answered) {
+          messagesDelivered++; // else when the OK answer comes
+        }
       }
-      if ((s & AWAITING_ANSWER) == 0) {
+      if (answered) {
         state[slot] = 0;
       }
       if (completeOnDelivery && rate <= 0 && !stopping && now < measureEnd) {
@@ -346,6 +360,9 @@ final class LeanRelayRun implements LeanWsLink.Listener {
     boolean failed = status != Status.OK_VALUE;
     if (failed) {
       count(Status.forNumber(status) == null ? "status " + status : Status.forNumber(status).name());
+      if (early[slot] > 0) {
+        errors.merge("envelopes_delivered_but_refused", (long) early[slot], Long::sum);
+      }
       if (measured && (s & OWED) != 0) {
         measuredUndelivered--;
       }
@@ -354,7 +371,12 @@ final class LeanRelayRun implements LeanWsLink.Listener {
       messagesCommitted++;
       envelopesCommitted += envelopes;
       submit.recordValue(Math.min(submit.getHighestTrackableValue(), Math.max(0, (now - dueAt[slot]) / 1000)));
+      envelopesDelivered += early[slot];
+      if ((s & OWED) == 0) {
+        messagesDelivered++;
+      }
     }
+    early[slot] = 0;
     state[slot] = (s & OWED) == 0 ? 0 : s;
     if (rate <= 0 && (!completeOnDelivery || failed) && !stopping && now < measureEnd) {
       send(now);
@@ -391,9 +413,9 @@ final class LeanRelayRun implements LeanWsLink.Listener {
     result.put("messages_sent", messagesSent);
     result.put("messages_committed", messagesCommitted);
     result.put("envelopes_committed", envelopesCommitted);
-    result.put("envelopes_committed_per_s", RelayRun.round(envelopesCommitted / durationSeconds));
-    result.put("messages_delivered_per_s", RelayRun.round(messagesDelivered / durationSeconds));
-    result.put("envelopes_delivered_per_s", RelayRun.round(envelopesDelivered / durationSeconds));
+    result.put("envelopes_committed_per_s", Result.round(envelopesCommitted / durationSeconds));
+    result.put("messages_delivered_per_s", Result.round(messagesDelivered / durationSeconds));
+    result.put("envelopes_delivered_per_s", Result.round(envelopesDelivered / durationSeconds));
     result.put("envelopes_lost", envelopesCommitted - envelopesDelivered);
     result.put("envelopes_unexpected", envelopesUnexpected);
     result.put("sends_skipped_backlog", skipped);

@@ -59,7 +59,7 @@ public final class RelayMode implements Callable<Integer> {
       names = "--driver",
       defaultValue = "lean",
       description = "lean: every socket on one event loop, prebuilt send frames, pushes scanned in place for the guid"
-          + " to ack (a fraction of the full client's CPU per message, so the generator does not set the figure);"
+          + " to ack (about 0.6 of the full client's CPU per message; most of the rest is the kernel's loopback TCP);"
           + " full: the bench's Java client (Netty's WebSocket codec, protobuf messages). Same envelopes, same acks"
           + " (once per read burst). The lean driver also checks that every envelope reached the device it was addressed"
           + " to, once (else envelopes_unexpected); default ${DEFAULT-VALUE}.")
@@ -100,7 +100,7 @@ public final class RelayMode implements Callable<Integer> {
             ? new LeanRelayRun(population, payload, rate, inFlight, maxOutstanding, delivered)
                 .run(server, client.servers(), client.sourceAddresses(), warmup, duration, 200)
             : new RelayRun(population, payload, rate, inFlight, maxOutstanding, delivered).run(server, client, warmup, duration, 200);
-    result.put("registration_s", RelayRun.round(registerSeconds));
+    result.put("registration_s", Result.round(registerSeconds));
     return result;
   }
 }

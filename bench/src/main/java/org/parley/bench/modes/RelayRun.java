@@ -144,9 +144,9 @@ final class RelayRun {
     result.put("messages_sent", messagesSent.sum());
     result.put("messages_committed", messagesCommitted.sum());
     result.put("envelopes_committed", envelopesCommitted.sum());
-    result.put("envelopes_committed_per_s", round(envelopesCommitted.sum() / durationSeconds));
-    result.put("messages_delivered_per_s", round(messagesDelivered.sum() / durationSeconds));
-    result.put("envelopes_delivered_per_s", round(envelopesDelivered.sum() / durationSeconds));
+    result.put("envelopes_committed_per_s", Result.round(envelopesCommitted.sum() / durationSeconds));
+    result.put("messages_delivered_per_s", Result.round(messagesDelivered.sum() / durationSeconds));
+    result.put("envelopes_delivered_per_s", Result.round(envelopesDelivered.sum() / durationSeconds));
     result.put("envelopes_lost", envelopesCommitted.sum() - envelopesDelivered.sum());
     result.put("sends_skipped_backlog", skipped.sum());
     Map<String, Long> errorCounts = new TreeMap<>();
@@ -278,9 +278,5 @@ final class RelayRun {
         .setType(CiphertextType.WHISPER)
         .setContent(content)
         .build();
-  }
-
-  static double round(double value) {
-    return Math.round(value * 10) / 10.0;
   }
 }

@@ -69,18 +69,18 @@ public final class CpuWatch implements AutoCloseable {
 
   public double averagePct() {
     close();
-    return round(100.0 * (endMillis - startMillis) / ((endNanos - startNanos) / 1e6));
+    return Result.round(100.0 * (endMillis - startMillis) / ((endNanos - startNanos) / 1e6));
   }
 
   /** Of the generator's CPU in the window, the share spent in the kernel (loopback TCP mostly: no driver saves that). */
   public double kernelSharePct() {
     close();
-    return endMillis == startMillis ? 0 : round(100.0 * (endSystemMillis - startSystemMillis) / (endMillis - startMillis));
+    return endMillis == startMillis ? 0 : Result.round(100.0 * (endSystemMillis - startSystemMillis) / (endMillis - startMillis));
   }
 
   public double maxSecondPct() {
     close();
-    return round(maxSecondPct);
+    return Result.round(maxSecondPct);
   }
 
   /** Puts the figures in a result and says on stderr when the generator was too busy to be fair. */
@@ -96,9 +96,5 @@ public final class CpuWatch implements AutoCloseable {
               + " held the server back; this run understates the server%n",
           maxSecondPct(), LIMIT_PCT);
     }
-  }
-
-  private static double round(double value) {
-    return Math.round(value * 10) / 10.0;
   }
 }

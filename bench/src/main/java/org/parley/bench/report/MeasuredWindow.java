@@ -66,11 +66,11 @@ public final class MeasuredWindow {
    */
   public void report(Result result, ProcessStats server) {
     long windowMs = (long) (seconds * 1000);
-    result.put("server_cpu_pct", serverCpuStart < 0 ? null : round(100.0 * (serverCpuEnd - serverCpuStart) / windowMs));
+    result.put("server_cpu_pct", serverCpuStart < 0 ? null : Result.round(100.0 * (serverCpuEnd - serverCpuStart) / windowMs));
     result.put("server_peak_rss_mb", server.peakRssBytes() < 0 ? null : server.peakRssBytes() >> 20);
     generator.report(result);
     if (result.get("messages_delivered_per_s") instanceof Double messages && messages > 0) {
-      result.put("client_cpu_ms_per_1000_msgs", round(generator.averagePct() * 10 / messages * 1000));
+      result.put("client_cpu_ms_per_1000_msgs", Result.round(generator.averagePct() * 10 / messages * 1000));
     }
   }
 
@@ -79,9 +79,5 @@ public final class MeasuredWindow {
     while ((left = nanoTime - System.nanoTime()) > 0) {
       TimeUnit.NANOSECONDS.sleep(Math.min(left, 100_000_000));
     }
-  }
-
-  private static double round(double value) {
-    return Math.round(value * 10) / 10.0;
   }
 }

@@ -47,6 +47,11 @@ public final class Result {
     return fields.get(key);
   }
 
+  /** One decimal: how every figure of a result is written. */
+  public static double round(double value) {
+    return Math.round(value * 10) / 10.0;
+  }
+
   /** p50/p90/p99/p99.9/max in milliseconds of a histogram recorded in microseconds. */
   public Result latency(String key, Histogram micros) {
     Map<String, Object> summary = new LinkedHashMap<>();

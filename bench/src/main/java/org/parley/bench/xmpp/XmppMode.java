@@ -109,7 +109,7 @@ public final class XmppMode implements Callable<Integer> {
       run.attach(connected);
       Result result = run.run(new ProcessStats(serverPid), warmup, duration);
       result.put("server", serverName);
-      result.put("login_s", XmppRun.round((System.nanoTime() - t0) / 1e9));
+      result.put("login_s", Result.round((System.nanoTime() - t0) / 1e9));
       result.print(System.out, out);
       connected.forEach(user -> user.forEach(link -> link.channel().close()));
     }

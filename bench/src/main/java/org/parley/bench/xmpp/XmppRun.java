@@ -99,8 +99,8 @@ final class XmppRun implements XmppLink.Bodies {
     result.put("load", rate > 0 ? "open loop, " + rate + " messages/s" : "closed loop, " + inFlight + " messages in flight until delivered to every device");
     result.put("duration_s", durationSeconds);
     result.put("messages_sent", messagesSent);
-    result.put("messages_delivered_per_s", round(messagesDelivered / durationSeconds));
-    result.put("envelopes_delivered_per_s", round(copiesDelivered / durationSeconds));
+    result.put("messages_delivered_per_s", Result.round(messagesDelivered / durationSeconds));
+    result.put("envelopes_delivered_per_s", Result.round(copiesDelivered / durationSeconds));
     result.put("messages_not_fully_delivered", messagesSent - messagesDelivered);
     result.put("bodies_not_ours", strays);
     result.latency("submit_to_delivered_ms", delivery);
@@ -154,9 +154,5 @@ final class XmppRun implements XmppLink.Bodies {
         send(now);
       }
     }
-  }
-
-  static double round(double value) {
-    return Math.round(value * 10) / 10.0;
   }
 }

@@ -109,6 +109,30 @@ class LeanRelayBooksTest {
     assertThat(result.get("messages_committed")).isEqualTo(0L);
   }
 
+  @Test
+  void envelopesPushedBeforeTheirCommitCountOnlyOnceTheSendIsAnsweredOk() {
+    long kept = run.open(0, 0, 1, DUE);
+    arrive(kept, 1, 0);
+    arrive(kept, 1, 1);
+    arrive(kept, 0, 1);
+    assertThat(result().get("envelopes_delivered_per_s")).as("not answered yet").isEqualTo(0.0);
+    run.response(link(0, 0), kept << 1, Status.OK_VALUE, 3);
+    assertThat(result().get("envelopes_delivered_per_s")).isEqualTo(3.0);
+    assertThat(result().get("messages_delivered_per_s")).isEqualTo(1.0);
+
+    long refused = run.open(1, 0, 2, DUE);
+    arrive(refused, 2, 0);
+    arrive(refused, 2, 1);
+    run.response(link(1, 0), refused << 1, Status.INTERNAL_VALUE, 0);
+
+    Result result = result();
+    assertThat(result.get("envelopes_delivered_per_s")).as("a refused send's envelopes are not deliveries").isEqualTo(3.0);
+    assertThat(result.get("envelopes_lost")).isEqualTo(0L);
+    @SuppressWarnings("unchecked")
+    Map<String, Long> errors = (Map<String, Long>) result.get("errors");
+    assertThat(errors).containsEntry("INTERNAL", 1L).containsEntry("envelopes_delivered_but_refused", 2L);
+  }
+
   private void arrive(long seq, int user, int device) {
     arrive(seq, DUE, user, device);
   }
