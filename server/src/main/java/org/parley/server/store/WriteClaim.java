@@ -40,6 +40,11 @@ public final class WriteClaim {
     return offered && state.get() == OPEN;
   }
 
+  /** The device acked it before any store claimed it: it is never written. Final once true. */
+  public boolean acked() {
+    return state.get() == ACKED;
+  }
+
   /**
    * The store is about to write the envelope: false when its device acked it first (write
    * nothing). True again for a store that runs the same write a second time (a retried batch).

@@ -10,7 +10,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,12 +76,21 @@ final class GroupCommitWriter implements AutoCloseable {
     return enqueue(new Task<>(work, guarded, null, 0));
   }
 
-  /**
-   * Work the writer holds back for up to {@code holdNanos} from now while {@code worthHolding} says
-   * running it later would save work (asked from the writer thread, so cheap and thread-safe).
-   */
-  <T> CompletableFuture<T> submitHeld(SqlWork<T> work, BooleanSupplier worthHolding) {
-    return enqueue(new Task<>(work, true, worthHolding, System.nanoTime() + holdNanos));
+  /** What the writer asks of work it may hold back; asked on the writer thread, so cheap and thread-safe. */
+  interface Hold {
+    /** Running the work later may spare some of it (acks still on their way). */
+    boolean worthWaiting();
+
+    /**
+     * Running the work now would change nothing in the database (every envelope acked): it may run
+     * outside a transaction. Once true, it stays true.
+     */
+    boolean writesNothing();
+  }
+
+  /** Work the writer holds back for up to {@code holdNanos} from now while its hold says so. */
+  <T> CompletableFuture<T> submitHeld(SqlWork<T> work, Hold hold) {
+    return enqueue(new Task<>(work, true, hold, System.nanoTime() + holdNanos));
   }
 
   private <T> CompletableFuture<T> enqueue(Task<T> task) {
@@ -130,14 +138,19 @@ final class GroupCommitWriter implements AutoCloseable {
   /** Nanoseconds the task is still to be held back, or 0 to run it now. */
   private long holdFor(Task<?> task) {
     // A full batch waiting is never held: what is held stays bounded by one batch.
-    if (task.worthHolding == null || closing || waiting.size() >= MAX_BATCH) {
+    if (task.hold == null || closing || waiting.size() >= MAX_BATCH) {
       return 0;
     }
     long left = task.holdUntil - System.nanoTime();
-    return left > 0 && task.worthHolding.getAsBoolean() ? left : 0;
+    return left > 0 && task.hold.worthWaiting() ? left : 0;
   }
 
   private void runBatch(List<Task<?>> batch) {
+    if (batch.stream().allMatch(Task::writesNothing)) {
+      // Appends whose every envelope was acked first: no write lock, no commit, nothing to sync.
+      batch.forEach(task -> task.runIn(connection, null));
+      return;
+    }
     long start = System.nanoTime();
     try {
       takeWriteLock();
@@ -231,16 +244,16 @@ final class GroupCommitWriter implements AutoCloseable {
     private final SqlWork<T> work;
     private final boolean guarded;
     /** Null for work that is never held. */
-    private final BooleanSupplier worthHolding;
+    private final Hold hold;
     private final long holdUntil;
     private final CompletableFuture<T> future = new CompletableFuture<>();
     private T result;
     private Throwable failure;
 
-    Task(SqlWork<T> work, boolean guarded, BooleanSupplier worthHolding, long holdUntil) {
+    Task(SqlWork<T> work, boolean guarded, Hold hold, long holdUntil) {
       this.work = work;
       this.guarded = guarded;
-      this.worthHolding = worthHolding;
+      this.hold = hold;
       this.holdUntil = holdUntil;
     }
 
@@ -270,6 +283,10 @@ final class GroupCommitWriter implements AutoCloseable {
           }
         }
       }
+    }
+
+    boolean writesNothing() {
+      return hold != null && hold.writesNothing();
     }
 
     /** The commit failed: the work is undone whatever it returned. */

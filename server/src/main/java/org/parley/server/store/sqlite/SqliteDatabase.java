@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.BooleanSupplier;
 import org.parley.protocol.PrivateFiles;
 import org.parley.protocol.sql.SchemaMigrations;
 import org.parley.server.store.StorageException;
@@ -115,11 +114,11 @@ final class SqliteDatabase implements AutoCloseable {
   }
 
   /**
-   * Writes work that is cheaper done a little later while {@code worthHolding} says so (envelopes
-   * whose acks may come first); held at most the database's ack hold.
+   * Writes work that is cheaper done a little later while its hold says so (envelopes whose acks
+   * may come first); held at most the database's ack hold.
    */
-  <T> CompletableFuture<T> writeHeld(SqlWork<T> work, BooleanSupplier worthHolding) {
-    return writer.submitHeld(work, worthHolding);
+  <T> CompletableFuture<T> writeHeld(SqlWork<T> work, GroupCommitWriter.Hold hold) {
+    return writer.submitHeld(work, hold);
   }
 
   /**

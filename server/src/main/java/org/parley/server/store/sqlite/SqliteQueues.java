@@ -40,7 +40,7 @@ final class SqliteQueues implements Queues {
   public CompletableFuture<List<QueuedEnvelope>> append(List<NewEnvelope> envelopes) {
     // Envelopes out to their devices before the commit: the writer waits a little for their acks,
     // since one acked first is never written (no insert, no delete later, less to fsync).
-    return db.writeHeld(c -> insert(c, envelopes), () -> awaitAnyAck(envelopes))
+    return db.writeHeld(c -> insert(c, envelopes), new AckHold(envelopes))
         .thenApply(
             stored -> {
               for (QueuedEnvelope e : stored) {
@@ -54,13 +54,27 @@ final class SqliteQueues implements Queues {
             });
   }
 
-  private static boolean awaitAnyAck(List<NewEnvelope> envelopes) {
-    for (NewEnvelope e : envelopes) {
-      if (e.claim().awaitsAck()) {
-        return true;
+  /** An append held for the acks of its envelopes pushed early ({@link org.parley.server.store.WriteClaim}). */
+  private record AckHold(List<NewEnvelope> envelopes) implements GroupCommitWriter.Hold {
+    @Override
+    public boolean worthWaiting() {
+      for (NewEnvelope e : envelopes) {
+        if (e.claim().awaitsAck()) {
+          return true;
+        }
       }
+      return false;
     }
-    return false;
+
+    @Override
+    public boolean writesNothing() {
+      for (NewEnvelope e : envelopes) {
+        if (!e.claim().acked()) {
+          return false;
+        }
+      }
+      return true;
+    }
   }
 
   private List<QueuedEnvelope> insert(Connection c, List<NewEnvelope> all) throws SQLException {

@@ -56,6 +56,24 @@ class AckHoldTest {
   }
 
   @Test
+  void aSendWhoseEveryEnvelopeIsAckedDuringTheHoldCompletesAndWritesNothing() {
+    storage = new SqliteStorage(data, LONG_HOLD);
+    NewEnvelope first = pushedEarly(StoreFixtures.envelope(pushedTo, 1_000));
+    NewEnvelope second = pushedEarly(StoreFixtures.envelope(offline, 1_000));
+
+    CompletableFuture<List<QueuedEnvelope>> sent = storage.queues().append(List.of(first, second));
+    assertThat(first.claim().ackedBeforeWrite()).isTrue();
+    assertThat(second.claim().ackedBeforeWrite()).isTrue();
+
+    assertThat(sent.orTimeout(10, TimeUnit.SECONDS).join()).isEmpty();
+    assertThat(storage.queues().totalLength()).isZero();
+    // The writer goes on with work that does write.
+    NewEnvelope later = StoreFixtures.envelope(offline, 2_000);
+    assertThat(storage.queues().append(List.of(later)).orTimeout(10, TimeUnit.SECONDS).join()).hasSize(1);
+    assertThat(reopened().queues().read(offline, 0, 10)).extracting(QueuedEnvelope::guid).containsExactly(later.guid());
+  }
+
+  @Test
   void aHeldEnvelopeNeverAckedIsOnDiskBeforeTheSenderIsToldSent() {
     storage = new SqliteStorage(data, Duration.ofMillis(50));
     NewEnvelope pushed = pushedEarly(StoreFixtures.envelope(pushedTo, 1_000));
