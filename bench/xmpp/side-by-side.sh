@@ -30,7 +30,7 @@ while [[ $# -gt 0 ]]; do
     --rounds) rounds=$2; shift 2;;
     --server-cpu) server_cpu=$2; shift 2;;
     --client-cpu) client_cpu=$2; shift 2;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
     *) echo "side-by-side.sh: unknown option $1 (see --help)" >&2; exit 2;;
   esac
 done

@@ -18,7 +18,9 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "table",
     mixinStandardHelpOptions = true,
-    description = "Print the side-by-side table (Markdown) of the relay/xmpp result lines in FILE.")
+    description = "Print the side-by-side table (Markdown) of the relay/xmpp result lines in FILE: a row per run,"
+        + " numbered per server (the rounds), then, with several rounds, each server's median msgs/s per server core"
+        + " and the load generator's busiest second.")
 public final class Table implements Callable<Integer> {
   @Parameters(paramLabel = "FILE", description = "A file of JSON result lines (--out of the modes).")
   Path file;
