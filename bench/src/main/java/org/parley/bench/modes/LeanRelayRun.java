@@ -35,8 +35,9 @@ import org.parley.protocol.wire.Status;
  * frame assembled from prebuilt per-device pieces with the message's due time and number patched
  * into the content, and pushes scanned in place for the guid (to ack) and that header (to count)
  * instead of parsed. The generator's CPU then goes to the sockets, not to protobuf objects, futures
- * and cross-thread hand-offs: about 0.6 of the full client's per message on a loaded machine, most of
- * the rest being the kernel's loopback TCP (issue 16: the full client could set Parley's figure).
+ * and cross-thread hand-offs; what that saves, measured, and where the rest goes (mostly the kernel's
+ * loopback TCP): BENCHMARKS.md#the-lean-driver-against-the-full-client (issue 16: the full client
+ * could set Parley's figure).
  *
  * <p>Delivery is checked more strictly than by the full client: each message remembers which
  * devices it was addressed to, and an envelope counts only on a device that was owed it and has
@@ -46,7 +47,9 @@ import org.parley.protocol.wire.Status;
 final class LeanRelayRun implements LeanWsLink.Listener {
   private static final int HEADER = 16;
   /** Messages whose bookkeeping is kept at once (a power of two): far above any backlog a run allows. */
-  private static final int SLOTS = 1 << 20;
+  private static final int SLOTS = 1 << 18;
+  /** Envelopes per message at most: 2 * 5 devices - 1. */
+  private static final int MAX_ENVELOPES = 9;
   /** Per slot: the low bits are the devices still owed an envelope (see {@link #bit}); then two flags. */
   private static final int AWAITING_ANSWER = 1 << 29;
   private static final int MEASURED = 1 << 30;
@@ -84,6 +87,8 @@ final class LeanRelayRun implements LeanWsLink.Listener {
    * never stand in for a missing one.
    */
   private final byte[] early = new byte[SLOTS];
+  /** Their delivery latencies (µs), MAX_ENVELOPES per slot: recorded on the OK answer, dropped on a refusal. */
+  private final int[] earlyMicros = new int[SLOTS * MAX_ENVELOPES];
   private final Histogram delivery = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
   private final Histogram submit = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
   private final Map<String, Long> errors = new TreeMap<>();
@@ -106,6 +111,9 @@ final class LeanRelayRun implements LeanWsLink.Listener {
     this.devices = users.get(0).devices().size();
     if (users.stream().anyMatch(u -> u.devices().size() != devices)) {
       throw new IllegalArgumentException("the lean driver needs every user to have the same number of devices");
+    }
+    if (2 * devices - 1 > MAX_ENVELOPES) {
+      throw new IllegalArgumentException("at most 5 devices per user (a primary and 4 companions)");
     }
     this.payloadBytes = Math.max(HEADER, payloadBytes);
     this.rate = rate;
@@ -320,11 +328,12 @@ final class LeanRelayRun implements LeanWsLink.Listener {
     boolean measured = (s & MEASURED) != 0;
     boolean answered = (s & AWAITING_ANSWER) == 0;
     if (measured) {
-      delivery.recordValue(Math.min(delivery.getHighestTrackableValue(), Math.max(0, (now - due) / 1000)));
+      long micros = Math.min(delivery.getHighestTrackableValue(), Math.max(0, (now - due) / 1000));
       if (answered) {
         envelopesDelivered++;
+        delivery.recordValue(micros);
       } else {
-        early[slot]++;
+        earlyMicros[slot * MAX_ENVELOPES + early[slot]++] = (int) Math.min(Integer.MAX_VALUE, micros);
       }
     }
     if ((s & OWED) == 0) {
@@ -372,6 +381,9 @@ final class LeanRelayRun implements LeanWsLink.Listener {
       envelopesCommitted += envelopes;
       submit.recordValue(Math.min(submit.getHighestTrackableValue(), Math.max(0, (now - dueAt[slot]) / 1000)));
       envelopesDelivered += early[slot];
+      for (int i = 0; i < early[slot]; i++) {
+        delivery.recordValue(earlyMicros[slot * MAX_ENVELOPES + i]);
+      }
       if ((s & OWED) == 0) {
         messagesDelivered++;
       }

@@ -59,7 +59,7 @@ public final class RelayMode implements Callable<Integer> {
       names = "--driver",
       defaultValue = "lean",
       description = "lean: every socket on one event loop, prebuilt send frames, pushes scanned in place for the guid"
-          + " to ack (about 0.6 of the full client's CPU per message; most of the rest is the kernel's loopback TCP);"
+          + " to ack (less CPU per message than the full client; see BENCHMARKS.md);"
           + " full: the bench's Java client (Netty's WebSocket codec, protobuf messages). Same envelopes, same acks"
           + " (once per read burst). The lean driver also checks that every envelope reached the device it was addressed"
           + " to, once (else envelopes_unexpected); default ${DEFAULT-VALUE}.")

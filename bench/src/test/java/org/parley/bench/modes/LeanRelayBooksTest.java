@@ -119,6 +119,7 @@ class LeanRelayBooksTest {
     run.response(link(0, 0), kept << 1, Status.OK_VALUE, 3);
     assertThat(result().get("envelopes_delivered_per_s")).isEqualTo(3.0);
     assertThat(result().get("messages_delivered_per_s")).isEqualTo(1.0);
+    assertThat(deliveryCount(result())).as("their latencies count from the OK answer on").isEqualTo(3L);
 
     long refused = run.open(1, 0, 2, DUE);
     arrive(refused, 2, 0);
@@ -128,9 +129,14 @@ class LeanRelayBooksTest {
     Result result = result();
     assertThat(result.get("envelopes_delivered_per_s")).as("a refused send's envelopes are not deliveries").isEqualTo(3.0);
     assertThat(result.get("envelopes_lost")).isEqualTo(0L);
+    assertThat(deliveryCount(result)).as("nor are their latencies").isEqualTo(3L);
     @SuppressWarnings("unchecked")
     Map<String, Long> errors = (Map<String, Long>) result.get("errors");
     assertThat(errors).containsEntry("INTERNAL", 1L).containsEntry("envelopes_delivered_but_refused", 2L);
+  }
+
+  private static Object deliveryCount(Result result) {
+    return ((Map<?, ?>) result.get("submit_to_delivered_ms")).get("count");
   }
 
   private void arrive(long seq, int user, int device) {
