@@ -59,6 +59,11 @@ public interface RateLimiter {
 
       @Override
       public void reset(Backoff backoff, String key) {}
+
+      @Override
+      public boolean inMemory() {
+        return true;
+      }
     };
   }
 }

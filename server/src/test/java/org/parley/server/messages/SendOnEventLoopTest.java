@@ -115,6 +115,13 @@ class SendOnEventLoopTest {
   }
 
   @Test
+  void withoutRateLimitsASendRunsOnTheLoopToo() {
+    warm();
+
+    assertThat(service(RateLimiter.unlimited()).nonBlocking(session, toRecipient())).isTrue();
+  }
+
+  @Test
   void anAccountIdThatIsNoneGoesOffTheLoopToBeRefused() {
     MessageService service = service(new LocalRateLimiter(Clock.systemUTC()));
     warm();
@@ -143,19 +150,26 @@ class SendOnEventLoopTest {
     return OutgoingMessage.newBuilder().setDestinationAccount(account.toString()).setDestinationDevice(device).build();
   }
 
-  /** Limits shared through the network, as Redis keeps them for a cluster. */
+  /**
+   * Limits counted where the network reaches, as Redis keeps them for a cluster: the local limiter's
+   * answers, without its promise never to wait.
+   */
   private static final class SharedLimits implements RateLimiter {
+    private final RateLimiter counts = new LocalRateLimiter(Clock.systemUTC());
+
     @Override
     public Verdict take(Rate rate, String key, long cost) {
-      return Verdict.ALLOWED;
+      return counts.take(rate, key, cost);
     }
 
     @Override
     public Verdict backOff(Backoff backoff, String key) {
-      return Verdict.ALLOWED;
+      return counts.backOff(backoff, key);
     }
 
     @Override
-    public void reset(Backoff backoff, String key) {}
+    public void reset(Backoff backoff, String key) {
+      counts.reset(backoff, key);
+    }
   }
 }
