@@ -98,25 +98,41 @@ class FrameCodecTest {
   }
 
   @Test
-  void aLargeOutgoingFrameIsWrittenWholeIntoHeapAndDirectBuffers() throws Exception {
-    Frame frame =
-        Frame.newBuilder()
-            .setResponse(Response.newBuilder().setId(10).setStatus(Status.OK).setMessage("x".repeat(100_000)))
-            .build();
-    for (io.netty.buffer.ByteBufAllocator allocator :
-        List.of(new io.netty.buffer.UnpooledByteBufAllocator(false), new io.netty.buffer.UnpooledByteBufAllocator(true))) {
-      EmbeddedChannel out = new EmbeddedChannel(new FrameCodec());
-      out.config().setAllocator(allocator);
+  void anOutgoingFrameIsWrittenWholeIntoHeapAndDirectBuffersAndNothingBesideIt() throws Exception {
+    for (String text : List.of("no such account", "x".repeat(100_000))) {
+      Frame frame =
+          Frame.newBuilder().setResponse(Response.newBuilder().setId(10).setStatus(Status.OK).setMessage(text)).build();
+      int size = frame.getSerializedSize();
+      // The server's buffers are windows into shared chunks: a write at the wrong offset would land
+      // in the bytes of buffers taken from the same chunk before it.
+      for (io.netty.buffer.ByteBufAllocator allocator :
+          List.of(
+              new io.netty.buffer.UnpooledByteBufAllocator(false),
+              new io.netty.buffer.UnpooledByteBufAllocator(true),
+              new io.netty.buffer.PooledByteBufAllocator(false),
+              new io.netty.buffer.PooledByteBufAllocator(true),
+              new io.netty.buffer.AdaptiveByteBufAllocator())) {
+        EmbeddedChannel out = new EmbeddedChannel(new FrameCodec());
+        out.config().setAllocator(allocator);
+        List<io.netty.buffer.ByteBuf> neighbours = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+          neighbours.add(allocator.buffer(size, size).writeZero(size));
+        }
 
-      out.writeOutbound(frame);
+        out.writeOutbound(frame);
 
-      BinaryWebSocketFrame message = out.readOutbound();
-      try {
-        assertThat(message.content().readableBytes()).isEqualTo(frame.getSerializedSize());
-        assertThat(Frame.parseFrom(ByteBufUtil.getBytes(message.content()))).isEqualTo(frame);
-      } finally {
-        message.release();
-        out.finishAndReleaseAll();
+        BinaryWebSocketFrame message = out.readOutbound();
+        try {
+          assertThat(message.content().readableBytes()).isEqualTo(size);
+          assertThat(Frame.parseFrom(ByteBufUtil.getBytes(message.content()))).isEqualTo(frame);
+          for (io.netty.buffer.ByteBuf neighbour : neighbours) {
+            assertThat(ByteBufUtil.getBytes(neighbour)).as("a neighbour's bytes").containsOnly(0);
+          }
+        } finally {
+          message.release();
+          neighbours.forEach(io.netty.buffer.ByteBuf::release);
+          out.finishAndReleaseAll();
+        }
       }
     }
   }
