@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.parley.protocol.wire.Push;
 import org.parley.protocol.wire.QueueEmpty;
 import org.parley.server.store.DeviceAddress;
@@ -66,7 +67,12 @@ final class DeliveryPump {
   /** Queue position of every envelope pushed and not acked; {@link #EARLY} until its commit says. */
   private final Map<ByteString, Long> inflight = new LinkedHashMap<>();
   /** Pushed before their commit, no position known yet: who wins, their ack or the writer. */
-  private final Map<ByteString, WriteClaim> early = new HashMap<>();
+  private final Map<ByteString, Early> early = new HashMap<>();
+  /** Average time from an early push to its ack (nanoseconds, weight 1/8 to the newest), 0 before the first. */
+  private long ackNanos;
+  private final LongSupplier nanoTime;
+
+  private record Early(WriteClaim claim, long pushedAt) {}
   /** Pushed early and acked after the store claimed them: deleted once their commit gives a position. */
   private final Set<ByteString> ackedUnplaced = new HashSet<>();
   /** Pushed early and placed by a read of the store before their commit's offer: that offer is ignored. */
@@ -84,6 +90,12 @@ final class DeliveryPump {
   private boolean announcedEmpty;
 
   DeliveryPump(Session session, Queues queues, Executor blocking, int window, Counter delivered) {
+    this(session, queues, blocking, window, delivered, System::nanoTime);
+  }
+
+  /** @param nanoTime the clock its acks are timed by */
+  DeliveryPump(Session session, Queues queues, Executor blocking, int window, Counter delivered, LongSupplier nanoTime) {
+    this.nanoTime = nanoTime;
     this.session = session;
     this.channel = session.channel();
     this.device = session.address();
@@ -106,12 +118,15 @@ final class DeliveryPump {
       if (caughtUp && late.isEmpty() && canPush() && channel.isActive()) {
         ByteString guid = ByteString.copyFrom(envelope.guid());
         if (inflight.putIfAbsent(guid, EARLY) == null) {
-          early.put(guid, envelope.claim());
+          early.put(guid, new Early(envelope.claim(), nanoTime.getAsLong()));
           write(envelope.envelope());
-          return;
+          if (ackNanos <= WriteClaim.ACK_WAIT_NANOS) {
+            return; // its ack usually comes within the store's wait: worth waiting for
+          }
         }
       }
-      envelope.claim().notPushedEarly(); // the store need not wait for an ack that cannot come
+      // Not pushed, or pushed to a device that acks slower than the store would wait: don't wait.
+      envelope.claim().notPushedEarly();
     });
   }
 
@@ -232,7 +247,10 @@ final class DeliveryPump {
           continue;
         }
         if (seq == EARLY) {
-          if (!early.remove(guid).ackedBeforeWrite()) {
+          Early pushed = early.remove(guid);
+          long took = nanoTime.getAsLong() - pushed.pushedAt();
+          ackNanos = ackNanos == 0 ? took : ackNanos + (took - ackNanos) / 8;
+          if (!pushed.claim().ackedBeforeWrite()) {
             // The writer has it: delete it once its commit says where it is.
             ackedUnplaced.add(guid);
             deleting.add(guid);

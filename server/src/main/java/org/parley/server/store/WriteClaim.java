@@ -27,7 +27,16 @@ public final class WriteClaim {
     offered = true;
   }
 
-  /** The connection did not push it early (not caught up, or closed): no ack comes before its commit. */
+  /**
+   * Longest a store waits for the ack of an envelope pushed early; a device whose acks take longer
+   * on average is not waited for at all (it would only delay "sent").
+   */
+  public static final long ACK_WAIT_NANOS = 10_000_000;
+
+  /**
+   * No ack is to be expected before its commit: the connection did not push it early (not caught
+   * up, or closed), or its device acks slower than {@link #ACK_WAIT_NANOS}.
+   */
   public void notPushedEarly() {
     offered = false;
   }

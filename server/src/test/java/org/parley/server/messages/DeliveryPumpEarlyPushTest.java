@@ -243,6 +243,32 @@ class DeliveryPumpEarlyPushTest {
     assertThat(pushedGuids()).as("pushed again").isEmpty();
   }
 
+  @Test
+  void aDeviceThatAcksSlowerThanTheStoreWaitsIsStillPushedEarlyButNotWaitedFor() throws Exception {
+    long[] now = {0};
+    pump = new DeliveryPump(
+        TestSessions.device(channel, StoreFixtures.primary(address.account(), StoreFixtures.credentialHash(), 1_000), Runnable::run),
+        queues, Runnable::run, 16, new SimpleMeterRegistry().counter("delivered"), () -> now[0]);
+    startCaughtUp();
+    NewEnvelope first = envelope();
+    first.claim().offeredEarly();
+    pump.offerEarly(first);
+    channel.runPendingTasks();
+    assertThat(first.claim().awaitsAck()).as("no ack timed yet: worth waiting").isTrue();
+    now[0] += 200_000_000; // its ack comes 200 ms later, as over a slow link
+    pump.ack(List.of(guid(first)));
+    channel.runPendingTasks();
+
+    NewEnvelope second = envelope();
+    second.claim().offeredEarly();
+    pump.offerEarly(second);
+    channel.runPendingTasks();
+
+    assertThat(pushedGuids()).containsExactly(guid(first), guid(second));
+    assertThat(second.claim().awaitsAck()).as("the store would only delay \"sent\"").isFalse();
+    assertThat(queues.append(List.of(second)).join()).as("written, the ack still to come").hasSize(1);
+  }
+
   /** Reads the empty queue, so live envelopes may go out at once. */
   private void startCaughtUp() throws Exception {
     pump.start();

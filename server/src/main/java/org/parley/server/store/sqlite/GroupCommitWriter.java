@@ -46,6 +46,8 @@ final class GroupCommitWriter implements AutoCloseable {
   private final BlockingQueue<Task<?>> tasks = new LinkedBlockingQueue<>();
   /** Taken from {@link #tasks}, not run yet (a held task and what came after it); writer thread only. */
   private final ArrayDeque<Task<?>> waiting = new ArrayDeque<>();
+  /** {@code waiting.size()} as last seen by the writer, for submitters to tell a full batch. */
+  private volatile int waitingCount;
   private final long holdNanos;
   private final BlockingQueue<List<Task<?>>> committed = new LinkedBlockingQueue<>();
   private final Thread thread;
@@ -77,19 +79,22 @@ final class GroupCommitWriter implements AutoCloseable {
   }
 
   /** What the writer asks of work it may hold back; asked on the writer thread, so cheap and thread-safe. */
-  interface Hold {
+  interface Hold<T> {
     /** Running the work later may spare some of it (acks still on their way). */
     boolean worthWaiting();
 
     /**
-     * Running the work now would change nothing in the database (every envelope acked): it may run
-     * outside a transaction. Once true, it stays true.
+     * Running the work now would change nothing in the database (every envelope acked): then it is
+     * not run at all and its result is {@link #nothingWritten}. Once true, it stays true.
      */
     boolean writesNothing();
+
+    /** The work's result when it writes nothing. */
+    T nothingWritten();
   }
 
   /** Work the writer holds back for up to {@code holdNanos} from now while its hold says so. */
-  <T> CompletableFuture<T> submitHeld(SqlWork<T> work, Hold hold) {
+  <T> CompletableFuture<T> submitHeld(SqlWork<T> work, Hold<T> hold) {
     return enqueue(new Task<>(work, true, hold, System.nanoTime() + holdNanos));
   }
 
@@ -99,6 +104,9 @@ final class GroupCommitWriter implements AutoCloseable {
       return task.future;
     }
     tasks.add(task);
+    if (tasks.size() + waitingCount >= MAX_BATCH) {
+      LockSupport.unpark(thread); // a full batch ends a hold the writer may be sleeping out
+    }
     return task.future;
   }
 
@@ -113,6 +121,7 @@ final class GroupCommitWriter implements AutoCloseable {
           waiting.add(first);
         }
         tasks.drainTo(waiting);
+        waitingCount = waiting.size();
         long hold = holdFor(waiting.getFirst());
         if (hold > 0) {
           // Alone, the held task may end its hold early (its acks came): look again soon. Under
@@ -147,8 +156,8 @@ final class GroupCommitWriter implements AutoCloseable {
 
   private void runBatch(List<Task<?>> batch) {
     if (batch.stream().allMatch(Task::writesNothing)) {
-      // Appends whose every envelope was acked first: no write lock, no commit, nothing to sync.
-      batch.forEach(task -> task.runIn(connection, null));
+      // Appends whose every envelope was acked first: nothing to run, lock, commit or sync.
+      batch.forEach(Task::skip);
       return;
     }
     long start = System.nanoTime();
@@ -223,6 +232,7 @@ final class GroupCommitWriter implements AutoCloseable {
   @Override
   public void close() {
     closing = true;
+    LockSupport.unpark(thread); // a writer sleeping out a hold runs what it holds now
     try {
       thread.join(10_000);
       completions.join(10_000);
@@ -244,13 +254,13 @@ final class GroupCommitWriter implements AutoCloseable {
     private final SqlWork<T> work;
     private final boolean guarded;
     /** Null for work that is never held. */
-    private final Hold hold;
+    private final Hold<T> hold;
     private final long holdUntil;
     private final CompletableFuture<T> future = new CompletableFuture<>();
     private T result;
     private Throwable failure;
 
-    Task(SqlWork<T> work, boolean guarded, Hold hold, long holdUntil) {
+    Task(SqlWork<T> work, boolean guarded, Hold<T> hold, long holdUntil) {
       this.work = work;
       this.guarded = guarded;
       this.hold = hold;
@@ -287,6 +297,10 @@ final class GroupCommitWriter implements AutoCloseable {
 
     boolean writesNothing() {
       return hold != null && hold.writesNothing();
+    }
+
+    void skip() {
+      result = hold.nothingWritten();
     }
 
     /** The commit failed: the work is undone whatever it returned. */

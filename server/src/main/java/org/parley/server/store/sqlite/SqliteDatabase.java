@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionException;
 import org.parley.protocol.PrivateFiles;
 import org.parley.protocol.sql.SchemaMigrations;
 import org.parley.server.store.StorageException;
+import org.parley.server.store.WriteClaim;
 
 /**
  * One SQLite file in WAL mode: a group-commit writer for every change, a few readers beside it, and
@@ -28,12 +29,10 @@ final class SqliteDatabase implements AutoCloseable {
 
   /**
    * How long the writer holds an append of envelopes already pushed to their connected devices,
-   * waiting for their acks (then they are never written): long enough for most devices on a
-   * saturated server to ack (a quiet core at 13,000 messages/s: about 10 ms from a send to every
-   * device's ack), short beside what a person notices of the wait for "sent". The hold delays
-   * "sent", never delivery: the envelope is already out.
+   * waiting for their acks (then they are never written). The hold delays "sent", never delivery
+   * (the envelope is already out), and devices that ack slower are not held at all.
    */
-  static final Duration ACK_HOLD = Duration.ofMillis(10);
+  static final Duration ACK_HOLD = Duration.ofNanos(WriteClaim.ACK_WAIT_NANOS);
 
   private final GroupCommitWriter writer;
   private final WalCheckpointer checkpointer;
@@ -117,7 +116,7 @@ final class SqliteDatabase implements AutoCloseable {
    * Writes work that is cheaper done a little later while its hold says so (envelopes whose acks
    * may come first); held at most the database's ack hold.
    */
-  <T> CompletableFuture<T> writeHeld(SqlWork<T> work, GroupCommitWriter.Hold hold) {
+  <T> CompletableFuture<T> writeHeld(SqlWork<T> work, GroupCommitWriter.Hold<T> hold) {
     return writer.submitHeld(work, hold);
   }
 

@@ -55,7 +55,7 @@ final class SqliteQueues implements Queues {
   }
 
   /** An append held for the acks of its envelopes pushed early ({@link org.parley.server.store.WriteClaim}). */
-  private record AckHold(List<NewEnvelope> envelopes) implements GroupCommitWriter.Hold {
+  private record AckHold(List<NewEnvelope> envelopes) implements GroupCommitWriter.Hold<List<QueuedEnvelope>> {
     @Override
     public boolean worthWaiting() {
       for (NewEnvelope e : envelopes) {
@@ -74,6 +74,11 @@ final class SqliteQueues implements Queues {
         }
       }
       return true;
+    }
+
+    @Override
+    public List<QueuedEnvelope> nothingWritten() {
+      return List.of();
     }
   }
 

@@ -2,8 +2,10 @@ package org.parley.server.store.sqlite;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -154,6 +156,62 @@ class GroupCommitWriterTest {
   }
 
   /** A task that keeps the writer busy, so everything submitted meanwhile lands in one batch. */
+  @Test
+  void aFullBatchWaitingBehindAHeldTaskEndsTheHold() throws Exception {
+    try (GroupCommitWriter holding = longHoldWriter()) {
+      CompletableFuture<Integer> held = holding.submitHeld(c -> insert(c, "held"), new AlwaysWaiting());
+      List<CompletableFuture<Integer>> behind = new ArrayList<>();
+      for (int i = 0; i < 512; i++) {
+        String name = "behind-" + i;
+        behind.add(holding.submit(c -> insert(c, name)));
+      }
+
+      assertThat(held.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+      for (CompletableFuture<Integer> each : behind) {
+        assertThat(each.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+      }
+    }
+    assertThat(committedRows()).hasSize(513).contains("held");
+  }
+
+  @Test
+  void closingRunsWhatTheWriterHolds() throws Exception {
+    GroupCommitWriter holding = longHoldWriter();
+    CompletableFuture<Integer> first = holding.submitHeld(c -> insert(c, "first"), new AlwaysWaiting());
+    CompletableFuture<Integer> second = holding.submitHeld(c -> insert(c, "second"), new AlwaysWaiting());
+    await().atMost(Duration.ofSeconds(5)).during(Duration.ofMillis(200)).until(() -> !first.isDone());
+
+    CompletableFuture.runAsync(holding::close).get(5, TimeUnit.SECONDS); // not the join's 10 s timeout
+
+    assertThat(first.join()).isEqualTo(1);
+    assertThat(second.join()).isEqualTo(1);
+    assertThat(committedRows()).containsExactlyInAnyOrder("first", "second");
+  }
+
+  /** A second writer on the same file whose holds last five minutes (the test's writer stays idle). */
+  private GroupCommitWriter longHoldWriter() throws SQLException {
+    Connection connection = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("writer.db"));
+    return new GroupCommitWriter(connection, new StatementCache(connection), "holding-writer", TimeUnit.MINUTES.toNanos(5));
+  }
+
+  /** Work that would always rather wait (acks that never come). */
+  private static final class AlwaysWaiting implements GroupCommitWriter.Hold<Integer> {
+    @Override
+    public boolean worthWaiting() {
+      return true;
+    }
+
+    @Override
+    public boolean writesNothing() {
+      return false;
+    }
+
+    @Override
+    public Integer nothingWritten() {
+      return 0;
+    }
+  }
+
   private Gate holdTheWriter() throws InterruptedException {
     Gate gate = new Gate();
     writer.submit(c -> {
