@@ -6,7 +6,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.parley.protocol.wire.DeviceKind;
 import org.parley.server.cluster.RedisAddress;
@@ -30,10 +30,8 @@ class RedisLinkCodesIT extends LinkCodesContract {
     return new RedisLinkCodes(node, clock);
   }
 
-  @AfterEach
-  void closeNodes() {
-    nodes.forEach(RedisClients::close);
-  }
+  /** Closed after every @AfterEach, the contract's that closes the codes' connections included. */
+  @AutoClose private final AutoCloseable closeNodes = () -> nodes.forEach(RedisClients::close);
 
   @Test
   void aCodeShownViaOneNodeIsClaimedViaAnotherAndItsClaimsAreCountedOnce() throws Exception {

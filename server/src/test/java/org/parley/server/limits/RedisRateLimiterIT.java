@@ -7,7 +7,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
 import java.time.Duration;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.parley.server.cluster.RedisAddress;
 import org.parley.server.cluster.RedisClients;
@@ -17,7 +17,8 @@ import org.parley.server.testing.TestCluster;
 /** The rate-limit contract on the buckets the nodes of a cluster share in Redis (a key prefix of each test's own). */
 class RedisRateLimiterIT extends RateLimiterContract {
   private String address;
-  private RedisClients redis;
+  /** Closed after every @AfterEach, the contract's that closes the limiters' connections included. */
+  @AutoClose private RedisClients redis;
 
   @Override
   RateLimiter newLimiter(MutableClock clock) {
@@ -45,11 +46,6 @@ class RedisRateLimiterIT extends RateLimiterContract {
       }
       return count;
     }
-  }
-
-  @AfterEach
-  void closeRedis() {
-    redis.close(); // and the limiter's connection with it
   }
 
   @Test
