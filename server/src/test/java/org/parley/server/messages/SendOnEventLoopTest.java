@@ -4,24 +4,33 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.parley.server.store.StoreFixtures.link;
 import static org.parley.server.store.StoreFixtures.register;
 
+import com.google.protobuf.ByteString;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.parley.protocol.wire.CiphertextType;
 import org.parley.protocol.wire.DeviceRef;
 import org.parley.protocol.wire.OutgoingMessage;
 import org.parley.protocol.wire.SendMessage;
 import org.parley.server.Limits;
+import org.parley.server.blobs.BlobLimits;
+import org.parley.server.blobs.BlobService;
+import org.parley.server.cluster.InProcessNodeBus;
 import org.parley.server.limits.Backoff;
 import org.parley.server.limits.LocalRateLimiter;
 import org.parley.server.limits.Rate;
 import org.parley.server.limits.RateLimiter;
 import org.parley.server.limits.Throttle;
+import org.parley.server.store.Accounts;
 import org.parley.server.store.DeviceAddress;
+import org.parley.server.store.Queues;
 import org.parley.server.store.sqlite.SqliteStorage;
 import org.parley.server.transport.Session;
 import org.parley.server.transport.TestSessions;
@@ -128,6 +137,51 @@ class SendOnEventLoopTest {
     OutgoingMessage bad = OutgoingMessage.newBuilder().setDestinationAccount("not-an-id").setDestinationDevice(1).build();
 
     assertThat(service.nonBlocking(session, toRecipient().toBuilder().addMessages(bad).build())).isFalse();
+  }
+
+  @Test
+  void aSendSaidNotToBlockReadsNothingFromTheStore() throws Exception {
+    warm();
+    Accounts accounts = readsForbidden(Accounts.class, storage.accounts(), (method, args) -> switch (method) {
+      case "routingCached" -> true;
+      case "routingDevices" -> storage.accounts().routingCached((UUID) args[0]);
+      default -> false;
+    });
+    Queues queues = readsForbidden(Queues.class, storage.queues(), (method, args) -> switch (method) {
+      case "countsKnown", "append" -> true;
+      case "length", "bytes" -> storage.queues().countsKnown((DeviceAddress) args[0]);
+      default -> false;
+    });
+    MessageService service =
+        new MessageService(
+            accounts, queues, new Presence(new InProcessNodeBus()), Clock.systemUTC(), Limits.defaults(),
+            new BlobService(null, Clock.systemUTC(), BlobLimits.defaults()), new Throttle(new LocalRateLimiter(Clock.systemUTC())));
+    SendMessage send =
+        SendMessage.newBuilder()
+            .setTimestamp(1)
+            .addMessages(message(recipient, 1).toBuilder().setDestinationRegistrationId(4242)
+                .setType(CiphertextType.WHISPER).setContent(ByteString.copyFromUtf8("ciphertext")))
+            .build();
+
+    assertThat(service.nonBlocking(session, send)).isTrue();
+    assertThat(service.send(session, send).get(10, TimeUnit.SECONDS).getSent().getEnvelopes()).isEqualTo(1);
+  }
+
+  /**
+   * The store's {@code type}, where every call {@code allowed} does not let through fails the test:
+   * what send() does besides on the event loop must come from memory (or be handed to the writer).
+   */
+  private static <T> T readsForbidden(Class<T> type, T store, java.util.function.BiPredicate<String, Object[]> allowed) {
+    return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
+      if (!allowed.test(method.getName(), args)) {
+        throw new AssertionError("send read the store on the event loop: " + type.getSimpleName() + "." + method.getName());
+      }
+      try {
+        return method.invoke(store, args);
+      } catch (java.lang.reflect.InvocationTargetException e) {
+        throw e.getCause();
+      }
+    }));
   }
 
   /** What a first send on a request thread leaves in memory: both device lists and the queue counts. */
