@@ -56,6 +56,11 @@ final class SqliteAccounts implements Accounts {
     long seen = changes.get();
     List<DeviceRecord> read = List.copyOf(devices(account));
     afterRoutingRead.run();
+    if (read.isEmpty()) {
+      // No such account: not kept, or anyone sending to made-up ids would fill the cache and have it
+      // cleared over and over, for everyone (each send then reads, and not on the event loop).
+      return read;
+    }
     if (routing.size() >= MAX_ROUTING_ENTRIES) {
       routing.clear(); // bounded; the busy accounts come back on their next send
     }

@@ -74,6 +74,18 @@ class RoutingCacheTest {
     assertThat(accounts.routingCached(account)).isTrue();
   }
 
+  @Test
+  void anAccountThatDoesNotExistIsNotKept() {
+    UUID madeUp = UUID.randomUUID();
+
+    assertThat(accounts.routingDevices(madeUp)).isEmpty();
+
+    assertThat(accounts.routingCached(madeUp)).as("made-up ids cannot fill the cache").isFalse();
+    UUID account = register(storage, "+15550009005");
+    accounts.routingDevices(account);
+    assertThat(accounts.routingCached(account)).isTrue();
+  }
+
   private void onceBetweenReadAndStore(Runnable change) {
     AtomicBoolean done = new AtomicBoolean();
     accounts.afterRoutingRead = () -> {
