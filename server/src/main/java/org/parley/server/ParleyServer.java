@@ -135,7 +135,8 @@ public final class ParleyServer implements AutoCloseable {
       codes = LinkCodes.open(redis, clock);
       this.linkCodes = codes;
       LinkService linking =
-          new LinkService(storage.accounts(), clock, limits, config.maxCompanions(), throttle, bus, linkCodes);
+          new LinkService(
+              storage.accounts(), clock, limits, config.maxCompanions(), throttle, bus, linkCodes, blocking);
 
       RequestRouter router = new RequestRouter(ops.metrics()::refused);
       new RegistrationService(

@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.parley.protocol.DeviceListSignatures;
 import org.parley.protocol.DeviceListSignatures.VerifiedDeviceList;
@@ -64,6 +66,7 @@ public final class LinkService implements SessionListener {
   private final Throttle throttle;
   private final ProvisioningSockets sockets;
   private final LinkCodes codes;
+  private final Executor blocking;
   private final Map<String, PendingLink> tokens = new ConcurrentHashMap<>();
 
   private static final class PendingLink {
@@ -84,11 +87,14 @@ public final class LinkService implements SessionListener {
   /**
    * @param bus reaches companions waiting on other nodes (the in-process bus of a lone node reaches none)
    * @param codes the link codes shown (docs/PROTOCOL.md §6.1): this node's, or the cluster's
+   * @param blocking where what may wait on the codes (in Redis: a round trip, up to its timeout) runs
+   *     when a socket's event loop asks: never on the loop, which serves every other connection on it
    */
   public LinkService(
       Accounts accounts, Clock clock, Limits limits, int maxCompanions, Throttle throttle, NodeBus bus,
-      LinkCodes codes) {
+      LinkCodes codes, Executor blocking) {
     this.codes = codes;
+    this.blocking = blocking;
     this.accounts = accounts;
     this.clock = clock;
     this.limits = limits;
@@ -132,14 +138,22 @@ public final class LinkService implements SessionListener {
 
   /** Closes the socket when its QR code expires, or later, when the code it shows does. */
   private void closeWhenDone(Session session, String address, long delay) {
-    session.channel().eventLoop().schedule(() -> {
+    session.channel().eventLoop().schedule(() -> offTheLoop(() -> {
       long codeLeft = codes.expiresAt(address) - clock.millis();
       if (codeLeft > 0) {
         closeWhenDone(session, address, codeLeft);
       } else {
         session.close();
       }
-    }, delay, TimeUnit.MILLISECONDS);
+    }), delay, TimeUnit.MILLISECONDS);
+  }
+
+  private void offTheLoop(Runnable task) {
+    try {
+      blocking.execute(task);
+    } catch (RejectedExecutionException stopping) {
+      // The server is stopping: its sockets close anyway, and a code left behind expires on its own.
+    }
   }
 
   private CompletableFuture<Response.Builder> registerCode(Session session, RegisterLinkCode request)
@@ -198,7 +212,7 @@ public final class LinkService implements SessionListener {
   public void closed(Session session) {
     if (session.kind() == Session.Kind.PROVISIONING && session.attachment() instanceof String address) {
       sockets.close(address, session);
-      codes.forget(address);
+      offTheLoop(() -> codes.forget(address)); // called on the socket's event loop
       // A token is only good on its own socket: forgotten with it.
       tokens.values().removeIf(t -> t.address.equals(address));
     }

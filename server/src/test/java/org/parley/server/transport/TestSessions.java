@@ -18,7 +18,8 @@ public final class TestSessions {
     return new Session(channel, Session.Kind.ANONYMOUS, null, null, null, false, "127.0.0.1", Runnable::run);
   }
 
-  static Session provisioning(Channel channel) {
+  /** Public for the link service's tests. */
+  public static Session provisioning(Channel channel) {
     return new Session(channel, Session.Kind.PROVISIONING, null, null, null, false, "127.0.0.1", Runnable::run);
   }
 
