@@ -53,6 +53,8 @@ final class Attachments {
    */
   private BlobTransfer transfer;
   private String transferFor;
+  /** Set by {@link #close}: no transfer is made after it (one would never be closed). */
+  private boolean closed;
   private volatile LongConsumer downloadProgress = held -> {};
   private volatile Runnable afterRename = () -> {};
   /** Whether this device swept {@code incoming/} since it was opened (once is enough: see {@link #fetcher}). */
@@ -132,6 +134,7 @@ final class Attachments {
     }
     BlobTransfer last;
     synchronized (this) {
+      closed = true;
       last = transfer;
       transfer = null;
     }
@@ -149,6 +152,9 @@ final class Attachments {
     BlobTransfer replaced;
     BlobTransfer current;
     synchronized (this) {
+      if (closed) {
+        throw new ClientException("this profile is closing; run the command again");
+      }
       if (transfer != null && registration.equals(transferFor)) {
         return transfer;
       }

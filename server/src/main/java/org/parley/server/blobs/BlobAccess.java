@@ -200,7 +200,11 @@ final class BlobAccess {
       upload = store.upload(blob.id(), 0);
     } catch (IOException | RuntimeException e) {
       // Nobody will upload to it: the slot must not hold the account's quota until it expires.
-      store.delete(blob.id());
+      try {
+        store.delete(blob.id());
+      } catch (IOException | RuntimeException d) {
+        e.addSuppressed(d);
+      }
       throw e;
     }
     return new Receive(blob, upload, true, clock.millis() + ttl(Kind.ATTACHMENT).toMillis(), true);
