@@ -31,7 +31,7 @@ public final class WriteClaim {
    * Longest a store waits for the ack of an envelope pushed early; a device whose acks take longer
    * on average is not waited for at all (it would only delay "sent").
    */
-  public static final long ACK_WAIT_NANOS = 10_000_000;
+  public static final long ACK_WAIT_NANOS = 25_000_000;
 
   /**
    * No ack is to be expected before its commit: the connection did not push it early (not caught
