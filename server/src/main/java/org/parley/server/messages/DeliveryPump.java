@@ -73,6 +73,9 @@ final class DeliveryPump {
   private final LongSupplier nanoTime;
 
   private record Early(WriteClaim claim, long pushedAt) {}
+
+  /** Pushed early and placed by their commit, not acked yet: when they went out (a slow ack comes after the commit). */
+  private final Map<ByteString, Long> placedEarly = new HashMap<>();
   /** Pushed early and acked after the store claimed them: deleted once their commit gives a position. */
   private final Set<ByteString> ackedUnplaced = new HashSet<>();
   /** Pushed early and placed by a read of the store before their commit's offer: that offer is ignored. */
@@ -214,7 +217,9 @@ final class DeliveryPump {
       delete(List.of(seq), List.of(guid));
       return true;
     }
-    if (early.remove(guid) != null) {
+    Early pushed = early.remove(guid);
+    if (pushed != null) {
+      placedEarly.put(guid, pushed.pushedAt());
       inflight.put(guid, seq);
       if (caughtUp) {
         lastPushed = Math.max(lastPushed, seq);
@@ -248,14 +253,17 @@ final class DeliveryPump {
         }
         if (seq == EARLY) {
           Early pushed = early.remove(guid);
-          long took = nanoTime.getAsLong() - pushed.pushedAt();
-          ackNanos = ackNanos == 0 ? took : ackNanos + (took - ackNanos) / 8;
+          timeAck(pushed.pushedAt());
           if (!pushed.claim().ackedBeforeWrite()) {
             // The writer has it: delete it once its commit says where it is.
             ackedUnplaced.add(guid);
             deleting.add(guid);
           }
           continue;
+        }
+        Long pushedAt = placedEarly.remove(guid);
+        if (pushedAt != null) {
+          timeAck(pushedAt); // the slow ones: they come after the commit
         }
         done.add(seq);
         gone.add(guid);
@@ -268,6 +276,11 @@ final class DeliveryPump {
         readIfRoom();
       }
     });
+  }
+
+  private void timeAck(long pushedAt) {
+    long took = nanoTime.getAsLong() - pushedAt;
+    ackNanos = ackNanos == 0 ? took : ackNanos + (took - ackNanos) / 8;
   }
 
   private void delete(List<Long> seqs, List<ByteString> guids) {

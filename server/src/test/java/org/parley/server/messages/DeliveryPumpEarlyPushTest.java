@@ -269,6 +269,30 @@ class DeliveryPumpEarlyPushTest {
     assertThat(queues.append(List.of(second)).join()).as("written, the ack still to come").hasSize(1);
   }
 
+  @Test
+  void aDeviceWhoseAckComesAfterTheCommitIsNotHeldNextTime() throws Exception {
+    long[] now = {0};
+    pump = new DeliveryPump(
+        TestSessions.device(channel, StoreFixtures.primary(address.account(), StoreFixtures.credentialHash(), 1_000), Runnable::run),
+        queues, Runnable::run, 16, new SimpleMeterRegistry().counter("delivered"), () -> now[0]);
+    startCaughtUp();
+    NewEnvelope first = envelope();
+    first.claim().offeredEarly();
+    pump.offerEarly(first);
+    channel.runPendingTasks();
+    pump.offer(queues.append(List.of(first)).join().getFirst()); // written after the hold, placed
+    channel.runPendingTasks();
+    now[0] += 200_000_000;
+    pump.ack(List.of(guid(first)));
+    channel.runPendingTasks();
+
+    NewEnvelope second = envelope();
+    second.claim().offeredEarly();
+    pump.offerEarly(second);
+    channel.runPendingTasks();
+    assertThat(second.claim().awaitsAck()).as("a device that acks in 200 ms is not waited for").isFalse();
+  }
+
   /** Reads the empty queue, so live envelopes may go out at once. */
   private void startCaughtUp() throws Exception {
     pump.start();
