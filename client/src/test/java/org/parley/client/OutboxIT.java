@@ -114,6 +114,10 @@ class OutboxIT {
   void aSendTheServerFailedToStoreAfterAConnectedDeviceHadItIsSentAgainUnderItsIdAndShownOnce() throws Exception {
     try (Device alice = register(server, dir.resolve("alice"), ALICE);
         Device bob = register(server, dir.resolve("bob"), BOB)) {
+      // Bob's laptop is linked and then offline: its envelope has to be written. (An envelope that
+      // only Bob's connected phone is owed is acked during the writer's hold and never needs the
+      // store, so the operator's lock below would not make that send fail.)
+      Accounts.linkByUri(server, bob, dir.resolve("bob-laptop"), "laptop").close();
       alice.sendText(BOB, "hello");
       assertThat(messages(receive(bob))).extracting(MessageEvent::body).containsExactly("hello");
       List<String> live = new CopyOnWriteArrayList<>();
@@ -131,7 +135,8 @@ class OutboxIT {
       await().atMost(Duration.ofSeconds(30)).until(() -> alice.receivingState().name().equals("connected"));
 
       // The operator holds the store's write lock: the server hands the envelope to Bob's connected
-      // device at once, but its own commit fails after the busy timeout, and Alice hears a failure.
+      // device at once, but the commit of the laptop's fails after the busy timeout, and Alice hears
+      // a failure.
       Device.SendResult kept;
       try (Connection operator =
               DriverManager.getConnection("jdbc:sqlite:" + server.data().resolve(SqliteStorage.FILE_NAME));
