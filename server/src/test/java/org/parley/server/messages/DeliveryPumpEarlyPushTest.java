@@ -73,9 +73,7 @@ class DeliveryPumpEarlyPushTest {
     startCaughtUp();
     NewEnvelope envelope = envelope();
 
-    envelope.claim().offeredEarly();
-    pump.offerEarly(envelope);
-    channel.runPendingTasks();
+    offerEarly(envelope);
     assertThat(pushedGuids()).containsExactly(guid(envelope));
     assertThat(envelope.claim().awaitsAck()).as("pushed: the store may hold it for its ack").isTrue();
     pump.ack(List.of(guid(envelope)));
@@ -246,23 +244,17 @@ class DeliveryPumpEarlyPushTest {
   @Test
   void aDeviceThatAcksSlowerThanTheStoreWaitsIsStillPushedEarlyButNotWaitedFor() throws Exception {
     long[] now = {0};
-    pump = new DeliveryPump(
-        TestSessions.device(channel, StoreFixtures.primary(address.account(), StoreFixtures.credentialHash(), 1_000), Runnable::run),
-        queues, Runnable::run, 16, new SimpleMeterRegistry().counter("delivered"), () -> now[0]);
+    pump = pumpReading(now);
     startCaughtUp();
     NewEnvelope first = envelope();
-    first.claim().offeredEarly();
-    pump.offerEarly(first);
-    channel.runPendingTasks();
+    offerEarly(first);
     assertThat(first.claim().awaitsAck()).as("no ack timed yet: worth waiting").isTrue();
     now[0] += 200_000_000; // its ack comes 200 ms later, as over a slow link
     pump.ack(List.of(guid(first)));
     channel.runPendingTasks();
 
     NewEnvelope second = envelope();
-    second.claim().offeredEarly();
-    pump.offerEarly(second);
-    channel.runPendingTasks();
+    offerEarly(second);
 
     assertThat(pushedGuids()).containsExactly(guid(first), guid(second));
     assertThat(second.claim().awaitsAck()).as("the store would only delay \"sent\"").isFalse();
@@ -272,14 +264,10 @@ class DeliveryPumpEarlyPushTest {
   @Test
   void aDeviceWhoseAckComesAfterTheCommitIsNotHeldNextTime() throws Exception {
     long[] now = {0};
-    pump = new DeliveryPump(
-        TestSessions.device(channel, StoreFixtures.primary(address.account(), StoreFixtures.credentialHash(), 1_000), Runnable::run),
-        queues, Runnable::run, 16, new SimpleMeterRegistry().counter("delivered"), () -> now[0]);
+    pump = pumpReading(now);
     startCaughtUp();
     NewEnvelope first = envelope();
-    first.claim().offeredEarly();
-    pump.offerEarly(first);
-    channel.runPendingTasks();
+    offerEarly(first);
     pump.offer(queues.append(List.of(first)).join().getFirst()); // written after the hold, placed
     channel.runPendingTasks();
     now[0] += 200_000_000;
@@ -287,10 +275,22 @@ class DeliveryPumpEarlyPushTest {
     channel.runPendingTasks();
 
     NewEnvelope second = envelope();
-    second.claim().offeredEarly();
-    pump.offerEarly(second);
-    channel.runPendingTasks();
+    offerEarly(second);
     assertThat(second.claim().awaitsAck()).as("a device that acks in 200 ms is not waited for").isFalse();
+  }
+
+  /** A pump for the same device whose push-to-ack times are read off {@code now[0]} (nanoseconds). */
+  private DeliveryPump pumpReading(long[] now) {
+    return new DeliveryPump(
+        TestSessions.device(channel, StoreFixtures.primary(address.account(), StoreFixtures.credentialHash(), 1_000), Runnable::run),
+        queues, Runnable::run, 16, new SimpleMeterRegistry().counter("delivered"), () -> now[0]);
+  }
+
+  /** Offers an envelope before its commit, as Presence does (its claim first), and runs the pump. */
+  private void offerEarly(NewEnvelope envelope) {
+    envelope.claim().offeredEarly();
+    pump.offerEarly(envelope);
+    channel.runPendingTasks();
   }
 
   /** Reads the empty queue, so live envelopes may go out at once. */
