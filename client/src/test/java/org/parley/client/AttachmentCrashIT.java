@@ -1,22 +1,16 @@
 package org.parley.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 import static org.parley.client.Accounts.receive;
 import static org.parley.client.Accounts.register;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.parley.client.attachments.AttachmentUploader.Outgoing;
@@ -39,15 +33,9 @@ class AttachmentCrashIT {
   static final String RENAMED = "renamed into attachments/";
 
   @TempDir Path dir;
-  TestServer server;
-
-  @BeforeEach
-  void useServer(TestServer server) {
-    this.server = server;
-  }
 
   @Test
-  void killedBetweenTheRenameAndTheRowItTakesThatFileAndLeavesNoOrphan() throws Exception {
+  void killedBetweenTheRenameAndTheRowItTakesThatFileAndLeavesNoOrphan(TestServer server) throws Exception {
     Path file = dir.resolve("report.bin");
     byte[] bytes = new byte[300_000];
     new Random(7).nextBytes(bytes);
@@ -58,29 +46,10 @@ class AttachmentCrashIT {
     }
     Path bob = dir.resolve("bob");
 
-    Process receiver =
-        new ProcessBuilder(
-                ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), Receiver.class.getName(), bob.toString())
-            .redirectErrorStream(true)
-            .start();
-    List<String> output = new CopyOnWriteArrayList<>();
-    Thread.ofPlatform().daemon().start(() -> {
-      try (BufferedReader reader = new BufferedReader(new InputStreamReader(receiver.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-          output.add(line);
-        }
-      } catch (java.io.IOException e) {
-        // killed
-      }
-    });
-    try {
-      await().atMost(Duration.ofSeconds(90)).until(() -> output.contains(RENAMED) || !receiver.isAlive());
-      assertThat(output).as("the receiver reached the rename").contains(RENAMED);
-    } finally {
-      receiver.destroyForcibly(); // SIGKILL: no shutdown hook, nothing closed
-      receiver.waitFor();
-    }
+    try (ChildJvm receiver = ChildJvm.start(Receiver.class, bob.toString())) {
+      assertThat(receiver.awaitLine(RENAMED, Duration.ofSeconds(90)))
+          .as("the receiver reached the rename: %s", receiver.output()).isTrue();
+    } // closing kills it with SIGKILL: no shutdown hook, nothing closed
     List<Path> before = stored(bob);
     assertThat(before).as("the renamed file, which no row records as fetched yet").hasSize(1);
 

@@ -102,10 +102,10 @@ class AttachmentsIT {
               org.assertj.core.groups.Tuple.tuple("invoice.pdf", "application/pdf", Files.size(invoice)),
               org.assertj.core.groups.Tuple.tuple("beach.png", "image/png", Files.size(photo)));
       assertThat(message.attachments()).allSatisfy(a -> assertThat(a.path()).isNull());
-      List<AttachmentEvent> fetched = events.stream().filter(AttachmentEvent.class::isInstance).map(AttachmentEvent.class::cast).toList();
+      List<AttachmentEvent> fetched = attachmentEvents(events);
       assertThat(fetched).extracting(AttachmentEvent::status).containsExactly("fetched", "fetched");
-      assertThat(Files.readAllBytes(Path.of(fetched.get(0).path()))).isEqualTo(Files.readAllBytes(invoice));
-      assertThat(Files.readAllBytes(Path.of(fetched.get(1).path()))).isEqualTo(Files.readAllBytes(photo));
+      assertHolds(fetched.get(0).path(), invoice);
+      assertHolds(fetched.get(1).path(), photo);
       assertThat(Path.of(fetched.get(0).path()).getParent()).isEqualTo(receiver.directory().resolve("attachments"));
       assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(Path.of(fetched.get(0).path()))))
           .as("the owner's alone, like the rest of the profile").isEqualTo("rw-------");
@@ -156,7 +156,7 @@ class AttachmentsIT {
 
     AttachmentView fetched = tablet.attachment(offered.id(), null);
     assertThat(fetched.status()).isEqualTo("fetched");
-    assertThat(Files.readAllBytes(Path.of(fetched.path()))).isEqualTo(Files.readAllBytes(contract));
+    assertHolds(fetched.path(), contract);
   }
 
   @Test
@@ -179,8 +179,8 @@ class AttachmentsIT {
         assertThat(m.group()).isEqualTo(group);
         assertThat(m.attachments()).extracting(AttachmentView::contentType).containsExactly("text/plain");
       });
-      AttachmentEvent fetched = events.stream().filter(AttachmentEvent.class::isInstance).map(AttachmentEvent.class::cast).findFirst().orElseThrow();
-      assertThat(Files.readAllBytes(Path.of(fetched.path()))).isEqualTo(Files.readAllBytes(menu));
+      AttachmentEvent fetched = firstAttachment(events);
+      assertHolds(fetched.path(), menu);
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> server.blobFiles().isEmpty());
   }
@@ -301,14 +301,14 @@ class AttachmentsIT {
       }
     });
     List<ClientEvent> events = receive(bob);
-    AttachmentEvent cut = events.stream().filter(AttachmentEvent.class::isInstance).map(AttachmentEvent.class::cast).findFirst().orElseThrow();
+    AttachmentEvent cut = firstAttachment(events);
     assertThat(cut.status()).isEqualTo("pending");
     assertThat(plaintexts(bob)).isEmpty();
 
     bob.downloadProgress(held -> firstSeen.compareAndSet(-1, held));
     AttachmentView got = bob.attachment(cut.id(), null);
     assertThat(firstSeen.get()).as("the download continued after the bytes held").isGreaterThan(200_000);
-    assertThat(Files.readAllBytes(Path.of(got.path()))).isEqualTo(Files.readAllBytes(file));
+    assertHolds(got.path(), file);
   }
 
   /**
@@ -335,10 +335,9 @@ class AttachmentsIT {
     assertThat(uploadSlots(alice)).isZero();
     assertThat(server.blobFiles()).hasSize(1);
     alice.sendPrepared(BOB, null, "the note", again);
-    AttachmentEvent got = receive(bob).stream().filter(AttachmentEvent.class::isInstance).map(AttachmentEvent.class::cast)
-        .findFirst().orElseThrow();
+    AttachmentEvent got = firstAttachment(receive(bob));
     assertThat(got.status()).isEqualTo("fetched");
-    assertThat(Files.readAllBytes(Path.of(got.path()))).isEqualTo(Files.readAllBytes(file));
+    assertHolds(got.path(), file);
   }
 
   /** Upload slots the profile keeps for resuming. */
@@ -381,14 +380,14 @@ class AttachmentsIT {
     await().atMost(Duration.ofSeconds(30))
         .until(() -> bob.history(ALICE, null, 10).stream().anyMatch(m -> m.body().equals("a photo")));
     String photoId = bob.history(ALICE, null, 10).getLast().attachments().getFirst().id();
-    assertThat(Files.readAllBytes(Path.of(bob.attachment(photoId, null).path()))).isEqualTo(Files.readAllBytes(photo));
+    assertHolds(bob.attachment(photoId, null).path(), photo);
     assertThat(bob.history(ALICE, null, 10).getFirst().attachments().getFirst().status()).isEqualTo(AttachmentStore.PENDING);
 
     hold.goOn().countDown();
     await().atMost(Duration.ofSeconds(60))
         .until(() -> bob.history(ALICE, null, 10).getFirst().attachments().getFirst().status().equals(AttachmentStore.FETCHED));
     AttachmentView fetched = bob.history(ALICE, null, 10).getFirst().attachments().getFirst();
-    assertThat(Files.readAllBytes(Path.of(fetched.path()))).isEqualTo(Files.readAllBytes(film));
+    assertHolds(fetched.path(), film);
   }
 
   /**
@@ -436,15 +435,14 @@ class AttachmentsIT {
         throw new ClientException("killed half way (test)");
       }
     });
-    AttachmentEvent cut = receive(bob).stream().filter(AttachmentEvent.class::isInstance).map(AttachmentEvent.class::cast)
-        .findFirst().orElseThrow();
+    AttachmentEvent cut = firstAttachment(receive(bob));
     Path part = bob.directory().resolve(AttachmentStore.INCOMING).resolve(cut.id() + ".part");
     flipByte(part, 1000);
 
     bob.downloadProgress(held -> {});
     AttachmentView got = bob.attachment(cut.id(), null);
     assertThat(got.status()).isEqualTo(AttachmentStore.FETCHED);
-    assertThat(Files.readAllBytes(Path.of(got.path()))).isEqualTo(Files.readAllBytes(file));
+    assertHolds(got.path(), file);
   }
 
   /**
@@ -463,15 +461,14 @@ class AttachmentsIT {
     Path away = Files.move(blob, blob.resolveSibling("moved-away"));
     alice.sendPrepared(BOB, null, "the report", List.of(report));
 
-    AttachmentEvent broke = receive(bob).stream().filter(AttachmentEvent.class::isInstance)
-        .map(AttachmentEvent.class::cast).findFirst().orElseThrow();
+    AttachmentEvent broke = firstAttachment(receive(bob));
     assertThat(broke.status()).isEqualTo(AttachmentStore.PENDING);
     assertThat(broke.error()).contains("500");
     assertThat(plaintexts(bob)).isEmpty();
 
     Files.move(away, blob);
     AttachmentView got = bob.attachment(broke.id(), null);
-    assertThat(Files.readAllBytes(Path.of(got.path()))).isEqualTo(Files.readAllBytes(file));
+    assertHolds(got.path(), file);
   }
 
   @Test
@@ -601,6 +598,21 @@ class AttachmentsIT {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** The attachment events among what a device took in, in their order. */
+  private static List<AttachmentEvent> attachmentEvents(List<ClientEvent> events) {
+    return events.stream().filter(AttachmentEvent.class::isInstance).map(AttachmentEvent.class::cast).toList();
+  }
+
+  /** The first attachment event among what a device took in (fetched, pending or failed). */
+  private static AttachmentEvent firstAttachment(List<ClientEvent> events) {
+    return attachmentEvents(events).getFirst();
+  }
+
+  /** The file a device stored holds exactly the bytes of the file that was sent. */
+  private static void assertHolds(String stored, Path sent) throws Exception {
+    assertThat(Files.readAllBytes(Path.of(stored))).isEqualTo(Files.readAllBytes(sent));
+  }
 
   private Path blobFile(Attachments.Prepared prepared) {
     return server.data().resolve("blobs").resolve(prepared.pointer().getBlobId() + ".blob");

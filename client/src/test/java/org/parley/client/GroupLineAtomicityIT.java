@@ -11,7 +11,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.parley.client.events.MessageEvent;
@@ -31,15 +30,9 @@ class GroupLineAtomicityIT {
   static final String BOB = "+15550000142";
 
   @TempDir Path dir;
-  TestServer server;
-
-  @BeforeEach
-  void useServer(TestServer server) {
-    this.server = server;
-  }
 
   @Test
-  void aChangeWhoseLineCannotBeWrittenIsNotKeptEitherAndComesBackWithItsLine() throws Exception {
+  void aChangeWhoseLineCannotBeWrittenIsNotKeptEitherAndComesBackWithItsLine(TestServer server) throws Exception {
     Path profile = dir.resolve("alice");
     String id;
     try (Device alice = register(server, profile, ALICE)) {

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.parley.client.events.ClientEvent;
@@ -32,15 +31,9 @@ class HistoryHandoffIT {
   static final String CAROL = "+15550001403";
 
   @TempDir Path dir;
-  TestServer server;
-
-  @BeforeEach
-  void useServer(TestServer server) {
-    this.server = server;
-  }
 
   @Test
-  void aCompanionLinkedLaterShowsTheSameHistoryAndNothingOlderThanTheWindow() throws Exception {
+  void aCompanionLinkedLaterShowsTheSameHistoryAndNothingOlderThanTheWindow(TestServer server) throws Exception {
     try (Device alice = register(server, dir.resolve("alice"), ALICE);
         Device bob = register(server, dir.resolve("bob"), BOB);
         Device carol = register(server, dir.resolve("carol"), CAROL)) {
@@ -94,7 +87,7 @@ class HistoryHandoffIT {
         receive(laptop);
         assertThat(laptop.history(BOB, null, 100)).extracting(MessageEvent::body)
             .containsExactly("hi bob", "hi alice", "how are you?", "welcome, laptop");
-        assertThat(blobFiles()).as("the server keeps no bundle once fetched").isEmpty();
+        assertThat(server.blobFiles()).as("the server keeps no bundle once fetched").isEmpty();
       }
     }
   }
@@ -114,9 +107,5 @@ class HistoryHandoffIT {
           .add(new MessageHistory.Entry(account, UUID.randomUUID().toString(), 1, account, null, false,
               "from last year", old, old, "read"));
     }
-  }
-
-  private List<String> blobFiles() {
-    return server.blobFiles();
   }
 }

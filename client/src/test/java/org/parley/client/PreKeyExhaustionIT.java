@@ -8,7 +8,6 @@ import static org.parley.client.Accounts.register;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.parley.client.events.MessageEvent;
@@ -28,15 +27,9 @@ class PreKeyExhaustionIT {
   static final String CAROL = "+15550000303";
 
   @TempDir Path dir;
-  TestServer server;
-
-  @BeforeEach
-  void useServer(TestServer server) {
-    this.server = server;
-  }
 
   @Test
-  void newSessionsStartOnLastResortKeysAndTheOwnerRefills() {
+  void newSessionsStartOnLastResortKeysAndTheOwnerRefills(TestServer server) {
     try (Device alice = register(server, dir.resolve("alice"), ALICE);
         Device carol = register(server, dir.resolve("carol"), CAROL)) {
       register(server, dir.resolve("bob"), BOB).close();
