@@ -19,7 +19,7 @@ public final class BlobOptions {
       paramLabel = "DURATION",
       defaultValue = "30d",
       converter = Durations.class,
-      description = "Delete an attachment not every addressed device fetched after this long (default: ${DEFAULT-VALUE}).")
+      description = "Delete an attachment not every addressed device fetched this long after its message (default: ${DEFAULT-VALUE}); an upload no message points to goes after a day.")
   Duration attachmentTtl;
 
   @Option(

@@ -159,7 +159,7 @@ final class BlobAccess {
       }
     }
     try {
-      return new Receive(blob, store.upload(blob.id(), offset), whole, clock.millis() + ttl(blob.kind()).toMillis(), false);
+      return new Receive(blob, store.upload(blob.id(), offset), whole, clock.millis() + keptOnceUploaded(blob.kind()).toMillis(), false);
     } catch (BlobStore.StateException e) {
       return new Answer(HttpResponseStatus.CONFLICT, e.getMessage(), offset(store.find(blob.id()).map(Blob::received).orElse(0L), blob));
     }
@@ -207,7 +207,7 @@ final class BlobAccess {
       }
       throw e;
     }
-    return new Receive(blob, upload, true, clock.millis() + ttl(Kind.ATTACHMENT).toMillis(), true);
+    return new Receive(blob, upload, true, clock.millis() + keptOnceUploaded(Kind.ATTACHMENT).toMillis(), true);
   }
 
   /** The HTTP status of a quota's refusal. */
@@ -280,8 +280,17 @@ final class BlobAccess {
     // An attachment is noted as fetched by its DELETE: only the device knows that what it got verified.
   }
 
-  java.time.Duration ttl(Kind kind) {
-    return kind == Kind.HISTORY ? limits.historyTtl() : limits.attachmentTtl();
+  /**
+   * How long a blob is kept once uploaded. A history bundle: its TTL. An attachment: only the upload
+   * window until a message points to it ({@link BlobService#grant} keeps it for the attachment TTL
+   * from then on), so an upload whose message never comes (its answer was lost and the client started
+   * over, or the client gave up) does not hold the account's quota for the whole TTL.
+   */
+  java.time.Duration keptOnceUploaded(Kind kind) {
+    if (kind == Kind.HISTORY) {
+      return limits.historyTtl();
+    }
+    return limits.uploadWindow().compareTo(limits.attachmentTtl()) < 0 ? limits.uploadWindow() : limits.attachmentTtl();
   }
 
   private static Map<String, String> offset(long offset, Blob blob) {

@@ -10,7 +10,8 @@ import org.parley.protocol.attachments.AttachmentSizes;
  * @param maxAttachmentBytes largest attachment, as the sender's file (before padding and encryption)
  * @param historyTtl how long a history bundle is kept once uploaded, fetched or not
  * @param attachmentTtl how long an attachment is kept once uploaded when not every device it was sent to fetched it
- * @param uploadWindow how long a reserved slot waits for its upload to complete (resumes included)
+ * @param uploadWindow how long a reserved slot waits for its upload to complete (resumes included), and an
+ *     uploaded attachment for a message to point to it (then it is kept for {@code attachmentTtl})
  * @param maxBlobsPerAccount blobs an account may have reserved or stored at once
  * @param maxBytesPerAccount bytes an account may have reserved or stored at once
  * @param minFreeDiskBytes no new upload is taken once it would leave less free space than this

@@ -81,11 +81,13 @@ public final class BlobService {
       throw new ApiException(
           Status.TOO_LARGE, "a message may point to at most " + MAX_ATTACHMENTS_PER_MESSAGE + " attachments");
     }
+    long now = clock.millis();
     try {
       for (String id : blobIds) {
         BlobStore.Blob blob =
             store.find(id)
-                .filter(b -> b.kind() == Kind.ATTACHMENT && b.account().equals(sender.account()))
+                // An expired blob not swept yet is gone too: the message must not bring it back.
+                .filter(b -> b.kind() == Kind.ATTACHMENT && b.account().equals(sender.account()) && b.expiresAt() > now)
                 .orElseThrow(() -> new ApiException(
                     Status.BAD_REQUEST, "'" + id + "' is not an attachment this account uploaded (or it expired)"));
         if (!blob.uploaded()) {
@@ -93,8 +95,10 @@ public final class BlobService {
               Status.CONFLICT, "attachment " + id + " has not been uploaded completely; finish the upload first");
         }
       }
+      // Pointed to by a message now: kept for its devices, no longer only until the upload window ends.
+      long keepUntil = now + limits.attachmentTtl().toMillis();
       for (String id : blobIds) {
-        store.address(id, recipients);
+        store.address(id, recipients, keepUntil);
       }
     } catch (IOException e) {
       throw new StorageException("the blob store failed: " + e.getMessage(), e);

@@ -60,8 +60,11 @@ public interface BlobStore extends AutoCloseable {
   /** The stored bytes from {@code offset} on. */
   InputStream open(String id, long offset) throws IOException;
 
-  /** Adds devices an attachment was sent to (idempotent): they may fetch it, and it waits for them. */
-  void address(String id, Collection<DeviceAddress> devices) throws IOException;
+  /**
+   * Adds devices an attachment was sent to (idempotent): they may fetch it, and it waits for them,
+   * at least until {@code keepUntil} (an expiry earlier than that moves back to it, a later one stays).
+   */
+  void address(String id, Collection<DeviceAddress> devices, long keepUntil) throws IOException;
 
   /** Whether any device of the account was addressed. */
   boolean addressed(String id, UUID account) throws IOException;

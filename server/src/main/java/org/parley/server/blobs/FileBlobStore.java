@@ -167,13 +167,14 @@ public final class FileBlobStore implements BlobStore {
   }
 
   @Override
-  public void address(String id, Collection<DeviceAddress> devices) throws IOException {
+  public void address(String id, Collection<DeviceAddress> devices, long keepUntil) throws IOException {
     sql(c -> {
       boolean autoCommit = c.getAutoCommit();
       c.setAutoCommit(false);
       try (PreparedStatement insert =
-          c.prepareStatement(
-              "INSERT OR IGNORE INTO blob_recipients (blob_id, account, device, fetched) VALUES (?,?,?,0)")) {
+              c.prepareStatement(
+                  "INSERT OR IGNORE INTO blob_recipients (blob_id, account, device, fetched) VALUES (?,?,?,0)");
+          PreparedStatement keep = c.prepareStatement("UPDATE blobs SET expires_at = ? WHERE id = ? AND expires_at < ?")) {
         for (DeviceAddress device : devices) {
           insert.setString(1, id);
           insert.setString(2, device.account().toString());
@@ -181,6 +182,10 @@ public final class FileBlobStore implements BlobStore {
           insert.addBatch();
         }
         insert.executeBatch();
+        keep.setLong(1, keepUntil);
+        keep.setString(2, id);
+        keep.setLong(3, keepUntil);
+        keep.executeUpdate();
         c.commit();
       } catch (SQLException e) {
         c.rollback();

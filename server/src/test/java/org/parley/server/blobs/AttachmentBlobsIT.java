@@ -168,6 +168,35 @@ class AttachmentBlobsIT {
   }
 
   /**
+   * An upload no message points to (its 201 was lost and the client started over, or it never sent
+   * the message) goes after the upload window, not the attachment's 30 days, and so does the quota it
+   * held; one a message points to stays for the devices it was sent to.
+   */
+  @Test
+  void anAttachmentNoMessagePointsToGoesAfterTheUploadWindowAndItsQuotaWithIt() throws Exception {
+    start(BlobLimits.defaults().withMaxAttachmentBytes(500_000).withMaxBytesPerAccount(900_000));
+    HttpResponse<String> sent = alice.create(bytes);
+    assertThat(sent.statusCode()).as(sent.body()).isEqualTo(201);
+    String sentPath = sent.headers().firstValue("Location").orElseThrow();
+    assertThat(sendToBob(alice, sentPath.substring(BlobHttpHandler.PATH_PREFIX.length())).getStatus()).isEqualTo(Status.OK);
+    HttpResponse<String> orphan = alice.create(bytes);
+    assertThat(orphan.statusCode()).as(orphan.body()).isEqualTo(201);
+    String orphanPath = orphan.headers().firstValue("Location").orElseThrow();
+    assertThat(alice.create(bytes).statusCode()).as("the two hold the account's bytes").isEqualTo(429);
+
+    clock.advance(Duration.ofHours(25));
+    assertThat(aliceLaptop.get(orphanPath).statusCode()).as("nothing points to it: gone after a day").isEqualTo(404);
+    assertThat(bob.get(sentPath).body()).as("its message went to bob: kept").isEqualTo(bytes);
+    HttpResponse<String> again = alice.create(bytes);
+    assertThat(again.statusCode()).as("the quota the orphan held is back: " + again.body()).isEqualTo(201);
+    assertThat(sendToBob(alice, orphanPath.substring(BlobHttpHandler.PATH_PREFIX.length())).getStatus())
+        .as("a message cannot point to it any more").isEqualTo(Status.BAD_REQUEST);
+
+    clock.advance(Duration.ofDays(28));
+    assertThat(bob.get(sentPath).statusCode()).as("within the 30 days of its message").isEqualTo(200);
+  }
+
+  /**
    * tus creation-with-upload: one POST reserves the slot and brings the whole body, answered 201 only
    * once the blob is complete; the same quotas as a reservation; a body that breaks off leaves nothing.
    */

@@ -143,8 +143,8 @@ class BlobStoreContractTest {
     DeviceAddress bobPhone = new DeviceAddress(bob, 1);
     DeviceAddress bobLaptop = new DeviceAddress(bob, 2);
     DeviceAddress aliceLaptop = new DeviceAddress(alice, 2);
-    store.address(blob.id(), List.of(bobPhone, bobLaptop, aliceLaptop));
-    store.address(blob.id(), List.of(bobPhone));
+    store.address(blob.id(), List.of(bobPhone, bobLaptop, aliceLaptop), LATER);
+    store.address(blob.id(), List.of(bobPhone), LATER);
 
     assertThat(store.addressed(blob.id(), bob)).isTrue();
     assertThat(store.addressed(blob.id(), UUID.randomUUID())).isFalse();
@@ -178,6 +178,22 @@ class BlobStoreContractTest {
     assertThat(store.find(late.id())).isEmpty();
     assertThatThrownBy(() -> store.open(late.id(), 0)).isInstanceOf(java.io.IOException.class);
     assertThat(store.usage(alice)).isEqualTo(new BlobStore.Usage(0, 0));
+  }
+
+  @BlobStoreTest
+  void addressingAnAttachmentKeepsItAtLeastUntilTheTimeGivenNeverShorter(BlobStoreBackend backend) throws Exception {
+    BlobStore store = backend.open();
+    Blob blob = store.reserve(alice, 1, Kind.ATTACHMENT, bytes.length, 2000);
+    try (BlobStore.Upload upload = store.upload(blob.id(), 0)) {
+      write(upload, bytes, 0, bytes.length);
+      upload.complete(3000);
+    }
+    store.address(blob.id(), List.of(new DeviceAddress(bob, 1)), 8000);
+    assertThat(store.find(blob.id()).orElseThrow().expiresAt()).isEqualTo(8000);
+    store.address(blob.id(), List.of(new DeviceAddress(bob, 2)), 5000);
+    assertThat(store.find(blob.id()).orElseThrow().expiresAt()).as("never brought forward").isEqualTo(8000);
+    assertThat(store.expire(7999)).isZero();
+    assertThat(store.addressed(blob.id(), bob)).isTrue();
   }
 
   @BlobStoreTest

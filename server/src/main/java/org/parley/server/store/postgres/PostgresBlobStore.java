@@ -153,10 +153,7 @@ public final class PostgresBlobStore implements BlobStore {
   }
 
   @Override
-  public void address(String id, Collection<DeviceAddress> devices) throws IOException {
-    if (devices.isEmpty()) {
-      return;
-    }
+  public void address(String id, Collection<DeviceAddress> devices, long keepUntil) throws IOException {
     UUID[] accounts = devices.stream().map(DeviceAddress::account).toArray(UUID[]::new);
     Integer[] ids = devices.stream().map(DeviceAddress::device).toArray(Integer[]::new);
     sql(
@@ -170,7 +167,14 @@ public final class PostgresBlobStore implements BlobStore {
             insert.setString(1, id);
             insert.setArray(2, c.createArrayOf("uuid", accounts));
             insert.setArray(3, c.createArrayOf("integer", ids));
-            return insert.executeUpdate();
+            insert.executeUpdate();
+          }
+          try (PreparedStatement keep =
+              c.prepareStatement("UPDATE blobs SET expires_at = ? WHERE id = ? AND expires_at < ?")) {
+            keep.setLong(1, keepUntil);
+            keep.setString(2, id);
+            keep.setLong(3, keepUntil);
+            return keep.executeUpdate();
           }
         });
   }
