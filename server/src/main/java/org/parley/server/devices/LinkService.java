@@ -57,6 +57,8 @@ import org.parley.server.transport.SessionListener;
 public final class LinkService implements SessionListener {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final int MAX_PROVISIONING_BODY = 64 * 1024;
+  /** A provisioning connection's address, which its QR code shows. */
+  private static final Session.Slot<String> ADDRESS = Session.Slot.named("provisioning address");
 
   private final Accounts accounts;
   private final Clock clock;
@@ -125,7 +127,7 @@ public final class LinkService implements SessionListener {
     byte[] random = new byte[16];
     RANDOM.nextBytes(random);
     String address = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-    session.attach(address);
+    session.put(ADDRESS, address);
     long ttl = limits.provisioningTtl().toMillis();
     long expiresAt = clock.millis() + ttl;
     // The address is shown once a primary on any node can reach the socket.
@@ -158,7 +160,7 @@ public final class LinkService implements SessionListener {
 
   private CompletableFuture<Response.Builder> registerCode(Session session, RegisterLinkCode request)
       throws ApiException {
-    if (!(session.attachment() instanceof String address)) {
+    if (!(session.get(ADDRESS) instanceof String address)) {
       throw new ApiException(Status.BAD_REQUEST, "wait for the provisioning address before showing a code");
     }
     throttle.take(limits.rates().linkTokens(), "code:" + session.remoteAddress(), "link codes");
@@ -169,7 +171,7 @@ public final class LinkService implements SessionListener {
   }
 
   private CompletableFuture<Response.Builder> wrongCode(Session session) {
-    if (session.attachment() instanceof String address) {
+    if (session.get(ADDRESS) instanceof String address) {
       codes.wrong(address);
     }
     return RequestRouter.ok();
@@ -210,7 +212,7 @@ public final class LinkService implements SessionListener {
 
   @Override
   public void closed(Session session) {
-    if (session.kind() == Session.Kind.PROVISIONING && session.attachment() instanceof String address) {
+    if (session.kind() == Session.Kind.PROVISIONING && session.get(ADDRESS) instanceof String address) {
       sockets.close(address, session);
       offTheLoop(() -> codes.forget(address)); // called on the socket's event loop
       // A token is only good on its own socket: forgotten with it.
@@ -285,7 +287,7 @@ public final class LinkService implements SessionListener {
       if (pending.used) {
         throw new ApiException(Status.CONFLICT, "this link token was already used; scan a new QR code");
       }
-      if (!pending.address.equals(session.attachment())) {
+      if (!pending.address.equals(session.get(ADDRESS))) {
         throw new ApiException(Status.FORBIDDEN, "this link token was issued for another QR code");
       }
       if (pending.expiresAt < clock.millis()) {

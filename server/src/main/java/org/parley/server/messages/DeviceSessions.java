@@ -24,6 +24,8 @@ import org.parley.server.transport.Unlinking;
  */
 public final class DeviceSessions implements SessionListener, DeliveryHooks {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(DeviceSessions.class);
+  /** A device connection's delivery pump; none on a connection that does not take the queue. */
+  static final Session.Slot<DeliveryPump> PUMP = Session.Slot.named("delivery pump");
 
   private final Presence presence;
   private final Queues queues;
@@ -57,7 +59,7 @@ public final class DeviceSessions implements SessionListener, DeliveryHooks {
       case DEVICE -> {
         DeliveryPump pump =
             session.receivesQueue() ? new DeliveryPump(session, queues, blocking, limits.deliveryWindow(), delivered) : null;
-        session.attach(pump);
+        session.put(PUMP, pump);
         var heard = presence.register(session);
         activity.touch(session.address());
         if (pump != null) {
@@ -108,19 +110,19 @@ public final class DeviceSessions implements SessionListener, DeliveryHooks {
   @Override
   public void ack(Session session, Request request) {
     Ack ack = request.getAck();
-    if (session.attachment() instanceof DeliveryPump pump && ack.getGuidsCount() > 0) {
+    if (session.get(PUMP) instanceof DeliveryPump pump && ack.getGuidsCount() > 0) {
       pump.ack(List.copyOf(ack.getGuidsList()));
     }
   }
 
   @Override
   public boolean settled(Session session) {
-    return !(session.attachment() instanceof DeliveryPump pump) || pump.settled();
+    return !(session.get(PUMP) instanceof DeliveryPump pump) || pump.settled();
   }
 
   @Override
   public void writable(Session session) {
-    if (session.attachment() instanceof DeliveryPump pump) {
+    if (session.get(PUMP) instanceof DeliveryPump pump) {
       pump.writable();
     }
   }

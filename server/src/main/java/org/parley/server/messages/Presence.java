@@ -79,7 +79,7 @@ public final class Presence {
 
     @Override
     public void newEnvelopes(long after) {
-      if (session.attachment() instanceof DeliveryPump pump) {
+      if (session.get(DeviceSessions.PUMP) instanceof DeliveryPump pump) {
         pump.wake(after);
       }
     }
@@ -124,7 +124,7 @@ public final class Presence {
   public void deliverEarly(List<NewEnvelope> envelopes) {
     for (NewEnvelope envelope : envelopes) {
       Session session = receivers.get(envelope.destination());
-      if (session != null && session.attachment() instanceof DeliveryPump pump) {
+      if (session != null && session.get(DeviceSessions.PUMP) instanceof DeliveryPump pump) {
         envelope.claim().offeredEarly(); // before the append, so the writer knows to wait for it
         pump.offerEarly(envelope);
       }
@@ -135,7 +135,7 @@ public final class Presence {
   public void abandon(List<NewEnvelope> envelopes) {
     for (NewEnvelope envelope : envelopes) {
       Session session = receivers.get(envelope.destination());
-      if (session != null && session.attachment() instanceof DeliveryPump pump) {
+      if (session != null && session.get(DeviceSessions.PUMP) instanceof DeliveryPump pump) {
         pump.abandon(envelope);
       }
     }
@@ -150,7 +150,7 @@ public final class Presence {
     Map<DeviceAddress, Long> elsewhere = new LinkedHashMap<>();
     for (QueuedEnvelope envelope : envelopes) {
       Session session = receivers.get(envelope.destination());
-      if (session != null && session.attachment() instanceof DeliveryPump pump) {
+      if (session != null && session.get(DeviceSessions.PUMP) instanceof DeliveryPump pump) {
         pump.offer(envelope);
       } else {
         elsewhere.merge(envelope.destination(), envelope.seq() - 1, Math::min);

@@ -1,18 +1,40 @@
 package org.parley.server.transport;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.AttributeKey;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.parley.protocol.wire.Frame;
 import org.parley.protocol.wire.Push;
 import org.parley.protocol.wire.Response;
 import org.parley.server.store.DeviceAddress;
 import org.parley.server.store.DeviceRecord;
 import org.parley.server.store.Tombstone;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** One WebSocket connection and who is on the other end of it. */
 public final class Session {
+  private static final Logger log = LoggerFactory.getLogger(Session.class);
   static final AttributeKey<Session> KEY = AttributeKey.valueOf("parley.session");
+  /**
+   * Pushes held for a connection whose client has not spoken yet. A client that stays silent while
+   * more come is closed rather than have any dropped: what they said is sent again on a connection
+   * that reads (the queue's envelopes stay stored until acked, the rest is said anew on connecting).
+   */
+  static final int MAX_HELD = 64;
+  /**
+   * The close frame's reason when {@link #MAX_HELD} is passed: the client reconnects and says hello
+   * at once. At most 123 bytes, as every close reason (RFC 6455 §5.5).
+   */
+  static final String HELD_TOO_MANY =
+      "more than " + MAX_HELD + " pushes waited for this connection's first frame; reconnect and send one at once:"
+          + " nothing was lost";
 
   public enum Kind {
     /** No credentials: may only register. */
@@ -33,16 +55,16 @@ public final class Session {
   private final boolean receivesQueue;
   private final String remoteAddress;
   private final SerialExecutor requests;
-  private volatile Object attachment;
   /** Requests accepted and not yet answered: a draining server waits for them. */
-  private final java.util.concurrent.atomic.AtomicInteger unanswered = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger unanswered = new AtomicInteger();
   private volatile boolean draining;
   /** Drain sent the close frame (touched on the event loop only). */
   boolean goneAway;
   private volatile long drainingSince;
-  /** Pushes and work held until the client has spoken first (see {@link #markReady}). */
-  private java.util.List<Object> beforeReady = new java.util.ArrayList<>();
-  private static final int MAX_HELD = 64;
+  /** Pushes (as their writes) and work held until the client has spoken first (see {@link #markReady}); null after. */
+  private List<Runnable> beforeReady = new ArrayList<>();
+  /** How many of {@link #beforeReady} are pushes. */
+  private int heldPushes;
 
   Session(
       Channel channel,
@@ -105,14 +127,31 @@ public final class Session {
     return requests;
   }
 
-  /** Per-subsystem state of this connection (the delivery pump, the provisioning address). */
-  @SuppressWarnings("unchecked")
-  public <T> T attachment() {
-    return (T) attachment;
+  /**
+   * One subsystem's state on a connection (the delivery pump, a provisioning address), of the type
+   * its slot names. The subsystems live in packages that depend on this one, so the session cannot
+   * name their types itself; each declares its own slot.
+   */
+  public static final class Slot<T> {
+    private final AttributeKey<T> key;
+
+    private Slot(String name) {
+      this.key = AttributeKey.newInstance("parley." + name);
+    }
+
+    /** A new slot; {@code name} must be unique in the server (it is only read in debugging). */
+    public static <T> Slot<T> named(String name) {
+      return new Slot<>(name);
+    }
   }
 
-  public void attach(Object value) {
-    this.attachment = value;
+  /** What {@code slot} holds on this connection, or null. */
+  public <T> T get(Slot<T> slot) {
+    return channel.attr(slot.key).get();
+  }
+
+  public <T> void put(Slot<T> slot, T value) {
+    channel.attr(slot.key).set(value);
   }
 
   /**
@@ -123,14 +162,30 @@ public final class Session {
   public void push(Push push) {
     Frame frame = Frame.newBuilder().setPush(push).build();
     synchronized (this) {
+      if (beforeReady != null && heldPushes < MAX_HELD) {
+        heldPushes++;
+        beforeReady.add(() -> channel.writeAndFlush(frame));
+        return;
+      }
       if (beforeReady != null) {
-        if (beforeReady.size() < MAX_HELD) {
-          beforeReady.add(frame);
-        }
+        refuseHeld(push);
         return;
       }
     }
     channel.writeAndFlush(frame);
+  }
+
+  /**
+   * A silent client with {@link #MAX_HELD} pushes held already: closed with a reason it can act on,
+   * never a push dropped while the connection stays open as if nothing was missed.
+   */
+  private void refuseHeld(Push push) {
+    if (!channel.isActive()) {
+      return; // closed already (this overflow's earlier push, or the client went)
+    }
+    log.info("closing {}: {} pushes held and it has not spoken yet (next was {})", this, MAX_HELD, push.getBodyCase());
+    channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.TRY_AGAIN_LATER, HELD_TOO_MANY))
+        .addListener(ChannelFutureListener.CLOSE);
   }
 
   /** Runs work (starting the delivery of a queue) once the client has spoken first. */
@@ -146,7 +201,7 @@ public final class Session {
 
   /** The client's first frame arrived: what was held goes out, in order. */
   void markReady() {
-    java.util.List<Object> held;
+    List<Runnable> held;
     synchronized (this) {
       if (beforeReady == null) {
         return;
@@ -154,13 +209,7 @@ public final class Session {
       held = beforeReady;
       beforeReady = null;
     }
-    for (Object item : held) {
-      if (item instanceof Runnable task) {
-        task.run();
-      } else {
-        channel.writeAndFlush(item);
-      }
-    }
+    held.forEach(Runnable::run);
   }
 
   void reply(Response response) {

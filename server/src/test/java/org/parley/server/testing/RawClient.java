@@ -106,6 +106,17 @@ public final class RawClient implements AutoCloseable {
 
   /** As {@link #connect(String, String, String)}, waiting up to {@code timeout} for the connection and upgrade. */
   public static RawClient connect(String serverUrl, String path, String authorization, Duration timeout) {
+    RawClient client = silent(serverUrl, path, authorization, timeout);
+    // The server pushes nothing before the client's first frame: say hello, as every client does.
+    client.hello();
+    return client;
+  }
+
+  /**
+   * As {@link #connect(String, String, String, Duration)} but without the hello: the socket is open
+   * and the client says nothing, as one that stalls right after the upgrade. {@link #hello} speaks.
+   */
+  public static RawClient silent(String serverUrl, String path, String authorization, Duration timeout) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).build();
     Inbox inbox = new Inbox();
     WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(timeout);
@@ -114,10 +125,7 @@ public final class RawClient implements AutoCloseable {
     }
     try {
       WebSocket socket = builder.buildAsync(URI.create(serverUrl + path), inbox).join();
-      RawClient client = new RawClient(http, socket, inbox);
-      // The server pushes nothing before the client's first frame: say hello, as every client does.
-      client.send(Request.newBuilder().setAck(org.parley.protocol.wire.Ack.getDefaultInstance()));
-      return client;
+      return new RawClient(http, socket, inbox);
     } catch (CompletionException e) {
       http.shutdownNow();
       if (e.getCause() instanceof WebSocketHandshakeException refused) {
@@ -126,6 +134,11 @@ public final class RawClient implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /** The empty ack every client sends first: until it, the server holds its pushes. */
+  public void hello() {
+    send(Request.newBuilder().setAck(org.parley.protocol.wire.Ack.getDefaultInstance()));
   }
 
   /** Sends a request under a fresh id and waits for the response with that id. */

@@ -50,6 +50,11 @@ public record TestDevice(String phone, UUID account, int deviceId, TestKeys keys
     return RawClient.device(server.url(), account, deviceId, keys.credential());
   }
 
+  /** Opens this device's authenticated socket and says nothing on it (see {@link RawClient#silent}). */
+  public RawClient connectSilently(TestServer server) {
+    return RawClient.silent(server.url(), "/v1/websocket", authorization(), RawClient.TIMEOUT);
+  }
+
   /** A send of one envelope to this device alone, its content opaque to the server as any other. */
   public Request.Builder opaqueMessage() {
     return Request.newBuilder()
