@@ -35,6 +35,15 @@ import org.parley.server.store.DeviceAddress;
  * about each blob in a small SQLite index in the same directory ({@code index.db}). A blob exists
  * exactly as long as its index row does; files without one are swept away by {@link #expire}.
  * Bytes move outside the lock; the small state changes happen under it.
+ *
+ * <p>Two fsyncs make an upload durable, the blob's bytes and then the index commit that says
+ * "uploaded"; that commit is the one that counts. A reservation is committed without an fsync of
+ * its own (a second connection, {@code synchronous=NORMAL}): a power cut may lose it, which costs
+ * its client no more than a new slot (a resumed upload's {@code HEAD} is answered 404, a creating
+ * {@code POST} was never answered 201), and the next fsynced commit, a completion, puts it on disk
+ * with everything before it (the log is one file, written in order). The rename to {@code ID.blob}
+ * is not fsynced either: a blob whose rename a power cut lost is read from {@code ID.part}, whose
+ * bytes were on disk before its row said "uploaded".
  */
 public final class FileBlobStore implements BlobStore {
   static final String INDEX = "index.db";
@@ -45,6 +54,8 @@ public final class FileBlobStore implements BlobStore {
 
   private final Path directory;
   private final Connection index;
+  /** The same database for reservations only, committed without waiting for the disk (see above). */
+  private final Connection reservations;
   private final ReentrantLock lock = new ReentrantLock();
   /** Uploads open now, by blob id: a newer upload of the same blob supersedes the older one. */
   private final Map<String, FileUpload> active = new HashMap<>();
@@ -60,6 +71,11 @@ public final class FileBlobStore implements BlobStore {
         statement.execute("PRAGMA busy_timeout=10000");
       }
       SchemaMigrations.apply(index, FileBlobStore.class);
+      this.reservations = DriverManager.getConnection("jdbc:sqlite:" + directory.resolve(INDEX).toAbsolutePath());
+      try (Statement statement = reservations.createStatement()) {
+        statement.execute("PRAGMA synchronous=NORMAL");
+        statement.execute("PRAGMA busy_timeout=10000");
+      }
     } catch (SQLException e) {
       throw new IOException("cannot open the blob index in " + directory + ": " + e.getMessage(), e);
     }
@@ -68,9 +84,9 @@ public final class FileBlobStore implements BlobStore {
   @Override
   public Blob reserve(UUID account, int uploader, Kind kind, long size, long expiresAt) throws IOException {
     String id = BlobIds.random();
-    sql(c -> {
+    locked(() -> {
       try (PreparedStatement insert =
-          c.prepareStatement(
+          reservations.prepareStatement(
               "INSERT INTO blobs (id, account, uploader, kind, size, uploaded, expires_at) VALUES (?,?,?,?,?,0,?)")) {
         insert.setString(1, id);
         insert.setString(2, account.toString());
@@ -161,7 +177,16 @@ public final class FileBlobStore implements BlobStore {
     if (!BlobIds.valid(id)) {
       throw new NoSuchFileException(id);
     }
-    FileChannel channel = FileChannel.open(file(id, BLOB), StandardOpenOption.READ);
+    FileChannel channel;
+    try {
+      channel = FileChannel.open(file(id, BLOB), StandardOpenOption.READ);
+    } catch (NoSuchFileException e) {
+      // Completed, and its rename lost by a power cut (it is not fsynced): the bytes are all in the part.
+      if (!find(id).map(Blob::uploaded).orElse(false)) {
+        throw e;
+      }
+      channel = FileChannel.open(file(id, PART), StandardOpenOption.READ);
+    }
     channel.position(offset);
     return Channels.newInputStream(channel);
   }
@@ -285,6 +310,7 @@ public final class FileBlobStore implements BlobStore {
         upload.supersede();
       }
       active.clear();
+      reservations.close();
       index.close();
     } catch (SQLException e) {
       // closing anyway
@@ -479,8 +505,9 @@ public final class FileBlobStore implements BlobStore {
         if (row(blob.id()).isEmpty()) {
           throw new StateException("the blob expired or was deleted while it was being uploaded");
         }
-        // The rename on disk before the row says "uploaded": a power cut must not leave the row without its file.
-        org.parley.protocol.DurableFiles.move(file(blob.id(), PART), file(blob.id(), BLOB));
+        // Not fsynced: the row that says "uploaded" is the commit point, and open() reads the part of a
+        // blob whose rename a power cut lost (its bytes were fsynced above).
+        Files.move(file(blob.id(), PART), file(blob.id(), BLOB), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         try (PreparedStatement update =
             index.prepareStatement("UPDATE blobs SET uploaded = 1, expires_at = ? WHERE id = ?")) {
           update.setLong(1, expiresAt);
