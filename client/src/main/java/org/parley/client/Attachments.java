@@ -1,7 +1,6 @@
 package org.parley.client;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +16,7 @@ import java.util.function.LongConsumer;
 import org.parley.client.attachments.AttachmentFetcher;
 import org.parley.client.attachments.AttachmentUploader;
 import org.parley.client.attachments.AttachmentUploader.Outgoing;
+import org.parley.client.attachments.OwnCopy;
 import org.parley.client.events.AttachmentEvent;
 import org.parley.client.events.AttachmentView;
 import org.parley.client.events.ClientEvent;
@@ -57,6 +57,7 @@ final class Attachments {
   private boolean closed;
   private volatile LongConsumer downloadProgress = held -> {};
   private volatile Runnable afterRename = () -> {};
+  private volatile Runnable beforeCopyOutPlaced = () -> {};
   /** Whether this device swept {@code incoming/} since it was opened (once is enough: see {@link #fetcher}). */
   private final java.util.concurrent.atomic.AtomicBoolean swept = new java.util.concurrent.atomic.AtomicBoolean();
   /**
@@ -180,9 +181,14 @@ final class Attachments {
     this.oneRequestUpTo = bytes;
   }
 
-  /** For tests: runs between a verified file's rename into attachments/ and its row's update. */
+  /** For tests: runs between a verified (or own) file's rename into attachments/ and its row's update. */
   void afterRename(Runnable hook) {
     this.afterRename = hook;
+  }
+
+  /** For tests: runs once an 'attachment get --out' copy is on disk beside its target, before it takes the name. */
+  void beforeCopyOutPlaced(Runnable hook) {
+    this.beforeCopyOutPlaced = hook;
   }
 
   /** For tests: hears the bytes of each download held so far (and may stop it by throwing). */
@@ -203,12 +209,21 @@ final class Attachments {
     }
     device.requireLinked();
     List<Prepared> prepared = new ArrayList<>();
+    List<OwnCopy> copies = new ArrayList<>();
     AttachmentUploader uploader =
         new AttachmentUploader(
             () -> online.connection(false), transfer(), device.profile, device.clock, stopUploadAfter, oneRequestUpTo);
-    for (Outgoing file : files) {
-      AttachmentUploader.Uploaded uploaded = uploader.upload(file);
-      prepared.add(new Prepared(uploaded.pointer(), ownCopy(file.file(), uploaded.pointer()), uploaded.resumedFrom()));
+    try {
+      for (Outgoing file : files) {
+        // The own copy is made while the file uploads: it costs the send no time of its own.
+        OwnCopy copy = OwnCopy.start(file.file(), device.attachments, device.clock);
+        copies.add(copy);
+        AttachmentUploader.Uploaded uploaded = uploader.upload(file);
+        prepared.add(new Prepared(uploaded.pointer(), copy.await(), uploaded.resumedFrom()));
+      }
+    } catch (RuntimeException e) {
+      copies.forEach(OwnCopy::discard);
+      throw e;
     }
     return prepared;
   }
@@ -221,10 +236,21 @@ final class Attachments {
     if (prepared.isEmpty()) {
       return;
     }
-    java.util.Map<String, String> copies = new java.util.HashMap<>();
+    java.util.Map<String, String> copies = new java.util.LinkedHashMap<>();
     prepared.forEach(p -> copies.put(p.pointer().getBlobId(), p.ownCopy()));
-    // One transaction (one fsync) for the rows and their copies.
-    device.attachments.insertOwn(author, messageId, prepared.stream().map(Prepared::pointer).toList(), copies);
+    // A fetch (the daemon's receive loop) waits while the rows are pending, rather than fetch them.
+    copies.keySet().forEach(this::claim);
+    try {
+      // As a fetched attachment is placed (OwnCopy): named while pending, renamed for good, then fetched.
+      device.attachments.insertOwn(author, messageId, prepared.stream().map(Prepared::pointer).toList(), copies);
+      OwnCopy.place(device.attachments, copies.values());
+      afterRename.run();
+      device.attachments.ownPlaced(author, messageId);
+    } catch (IOException e) {
+      throw new ClientException("cannot keep the copies of the files sent in the profile: " + e.getMessage(), e);
+    } finally {
+      copies.keySet().forEach(this::release);
+    }
   }
 
   /** The message carrying these uploads was sent or kept in the outbox: their upload slots are done. */
@@ -233,24 +259,6 @@ final class Attachments {
       return;
     }
     prepared.forEach(p -> AttachmentUploader.carried(device.profile, device.clock, p.pointer()));
-  }
-
-  /** The copy this device keeps of a file it sends, under a name made up here. */
-  private String ownCopy(Path file, AttachmentPointer pointer) {
-    try {
-      Path root = device.attachments.root();
-      org.parley.protocol.PrivateFiles.directory(root);
-      String name =
-          "sent-" + pointer.getBlobId() + org.parley.client.attachments.ContentTypes.extension(pointer.getContentType());
-      Path temporary = device.attachments.incoming().resolve(name);
-      org.parley.protocol.PrivateFiles.directory(temporary.getParent());
-      Files.copy(file, temporary, StandardCopyOption.REPLACE_EXISTING);
-      org.parley.protocol.PrivateFiles.file(temporary);
-      move(temporary, root.resolve(name));
-      return name;
-    } catch (IOException e) {
-      throw new ClientException("cannot keep a copy of " + file + " in the profile: " + e.getMessage(), e);
-    }
   }
 
   /** The attachments of a message, as events show them. */
@@ -343,7 +351,7 @@ final class Attachments {
    * Fetches one attachment on demand (verified, stored in the profile) unless it is here already,
    * and copies it to {@code out} if given. Returns the attachment as it is now.
    */
-  AttachmentView get(String id, Path out) {
+  AttachmentView get(String id, Path out, boolean replace) {
     Held held =
         device.attachments.byId(id)
             .orElseThrow(() -> new ClientException(
@@ -368,7 +376,7 @@ final class Attachments {
       }
     }
     if (out != null) {
-      copyOut(stored, out);
+      copyOut(stored, out, replace);
     }
     return device.attachments.byId(id).map(device.attachments::view).orElseThrow();
   }
@@ -380,25 +388,58 @@ final class Attachments {
     return stored != null && Files.exists(stored) ? stored : null;
   }
 
-  /** Copies next to the target and moves into place: the target never holds half a file. */
-  private static void copyOut(Path stored, Path out) {
+  /**
+   * Writes the verified file to {@code out}: copied to a temporary file beside it and fsynced, then
+   * put in place in one step and the directory fsynced, so {@code out} never holds half a file and
+   * is there after a power cut once this returns. Unless {@code replace}, a file of that name is
+   * never replaced, not even one made meanwhile: the copy is hard-linked under the name, which fails
+   * if it exists (a plain rename would replace it); with {@code replace} it is renamed over it.
+   */
+  private void copyOut(Path stored, Path out, boolean replace) {
     Path target = out.toAbsolutePath();
-    if (Files.exists(target)) {
-      throw new ClientException(out + " exists already; name another file with --out, or remove it first");
+    if (!replace && Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      throw exists(out, null);
     }
     try {
       Path temporary = Files.createTempFile(target.getParent(), ".parley-", ".part");
       try {
         Files.copy(stored, temporary, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+        try (java.nio.channels.FileChannel channel =
+            java.nio.channels.FileChannel.open(temporary, java.nio.file.StandardOpenOption.WRITE)) {
+          channel.force(true);
+        }
+        beforeCopyOutPlaced.run();
+        if (replace) {
+          Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+        } else {
+          link(temporary, target);
+        }
+        org.parley.protocol.DurableFiles.syncDirectory(target.getParent());
       } finally {
         Files.deleteIfExists(temporary);
       }
     } catch (FileAlreadyExistsException e) {
-      throw new ClientException(out + " exists already; name another file with --out, or remove it first", e);
+      throw exists(out, e);
     } catch (IOException e) {
       throw new ClientException("cannot write " + out + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Gives {@code temporary} the name {@code target} only if no file has it (the temporary goes after). */
+  private static void link(Path temporary, Path target) throws IOException {
+    try {
+      Files.createLink(target, temporary);
+    } catch (FileAlreadyExistsException e) {
+      throw e;
+    } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+      // No hard links on this file system: a move that checks first (a narrow race, but no half file).
+      Files.move(temporary, target);
+    }
+  }
+
+  private static ClientException exists(Path out, Exception cause) {
+    return new ClientException(
+        out + " exists already; name another file with --out, remove it first, or replace it with --force", cause);
   }
 
   private AttachmentEvent event(Held held, String path, String status, String error) {
@@ -406,13 +447,5 @@ final class Attachments {
     String from = held.author().equals(device.local.account()) ? device.local.phone() : device.contacts.phoneOf(held.author());
     return new AttachmentEvent(
         p.getBlobId(), held.messageId(), from, p.getContentType(), p.getSize(), p.getFileName(), path, status, error);
-  }
-
-  private static void move(Path from, Path to) throws IOException {
-    try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-    }
   }
 }

@@ -170,7 +170,17 @@ public final class Device implements AutoCloseable {
    * a name made up here) unless it is here already, and copies it to {@code out} if given.
    */
   public AttachmentView attachment(String id, Path out) {
-    return attachments.get(id, out);
+    return attachments.get(id, out, false);
+  }
+
+  /** As {@link #attachment(String, Path)}; {@code replace}: a file at {@code out} is replaced rather than refused. */
+  public AttachmentView attachment(String id, Path out, boolean replace) {
+    return attachments.get(id, out, replace);
+  }
+
+  /** For tests: runs once an {@code out} copy is on disk beside its target, before it takes the name. */
+  void beforeAttachmentCopyOut(Runnable hook) {
+    attachments.beforeCopyOutPlaced(hook);
   }
 
   /** Fetches the attachments that arrived and wait; returns how many were fetched. */

@@ -68,9 +68,66 @@ class AttachmentCrashIT {
     }
   }
 
+  /**
+   * The sender's own copy is placed as a fetched file is: a sender killed once its copy was renamed
+   * into {@code attachments/} but before its row said fetched, or (the same, with the copy moved back)
+   * before the rename, takes that very copy when opened again: no download, no second copy, no file
+   * that no row names, nothing left in {@code incoming/}.
+   */
+  @Test
+  void aSenderKilledWhileItsOwnCopyWasPlacedTakesThatCopyAndLeavesNoOrphan(TestServer server) throws Exception {
+    Path file = dir.resolve("report.bin");
+    byte[] bytes = new byte[300_000];
+    new Random(8).nextBytes(bytes);
+    Files.write(file, bytes);
+    register(server, dir.resolve("alice"), ALICE).close();
+    register(server, dir.resolve("bob"), BOB).close();
+    Path alice = dir.resolve("alice");
+
+    try (ChildJvm sender = ChildJvm.start(Sender.class, alice.toString(), file.toString())) {
+      assertThat(sender.awaitLine(RENAMED, Duration.ofSeconds(90)))
+          .as("the sender reached its own copy's rename: %s", sender.output()).isTrue();
+    }
+    List<Path> placed = stored(alice);
+    assertThat(placed).as("the renamed own copy, which no row records as fetched yet").hasSize(1);
+    // as if killed a step earlier, before the rename: the copy (fsynced) still in incoming/, its row naming it
+    Path incoming = alice.resolve(AttachmentStore.INCOMING);
+    Files.move(placed.get(0), incoming.resolve(placed.get(0).getFileName()));
+
+    try (Device again = Device.open(alice, ClientConfig.defaults())) {
+      List<AttachmentEvent> events =
+          receive(again).stream().filter(AttachmentEvent.class::isInstance).map(AttachmentEvent.class::cast).toList();
+      assertThat(events).extracting(AttachmentEvent::status).containsExactly(AttachmentStore.FETCHED);
+      assertThat(Path.of(events.get(0).path())).as("that copy, not a download").isEqualTo(placed.get(0).toAbsolutePath());
+      assertThat(Files.readAllBytes(placed.get(0))).isEqualTo(bytes);
+      assertThat(stored(alice)).as("no second copy, no orphan").containsExactlyElementsOf(placed);
+      try (Stream<Path> left = Files.list(incoming)) {
+        assertThat(left).as("nothing left in incoming/").isEmpty();
+      }
+    }
+  }
+
   private static List<Path> stored(Path profile) throws Exception {
     try (Stream<Path> files = Files.list(profile.resolve(AttachmentStore.DIRECTORY))) {
       return files.filter(Files::isRegularFile).sorted().toList();
+    }
+  }
+
+  /** The sending device, in its own process: stops for good right after its own copy's rename, to be killed there. */
+  public static final class Sender {
+    public static void main(String[] args) throws Exception {
+      Device alice = Device.open(Path.of(args[0]), ClientConfig.defaults());
+      CountDownLatch never = new CountDownLatch(1);
+      alice.afterAttachmentRename(() -> {
+        System.out.println(RENAMED);
+        System.out.flush();
+        try {
+          never.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      alice.send(BOB, null, "the report", List.of(Outgoing.of(Path.of(args[1]))));
     }
   }
 

@@ -134,6 +134,42 @@ class AttachmentsIT {
     assertThatThrownBy(() -> bob.attachment(inHistory.attachments().get(0).id(), out)).hasMessageContaining("exists already");
   }
 
+  /**
+   * {@code attachment get --out FILE}: FILE holds the whole file or is not made, and a file that takes
+   * its name meanwhile (after the check, before the copy is in place) is never replaced; with
+   * {@code --force} (replace) it is.
+   */
+  @Test
+  void aCopyOutNeverReplacesAFileMadeMeanwhileUnlessAskedTo() throws Exception {
+    start(BlobLimits.defaults());
+    Device alice = device("alice", ALICE);
+    Device bob = device("bob", BOB);
+    Path invoice = file("invoice.pdf", pdf(200_000));
+    alice.send(BOB, null, "the invoice", List.of(Outgoing.of(invoice)));
+    String id = firstAttachment(receive(bob)).id();
+    Path out = Files.createDirectories(dir.resolve("out")).resolve("invoice.pdf");
+    bob.beforeAttachmentCopyOut(() -> {
+      try {
+        Files.writeString(out, "someone else's");
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+
+    assertThatThrownBy(() -> bob.attachment(id, out)).hasMessageContaining("exists already").hasMessageContaining("--force");
+    assertThat(Files.readString(out)).isEqualTo("someone else's");
+    try (Stream<Path> left = Files.list(out.getParent())) {
+      assertThat(left).as("no temporary copy left beside it").containsExactly(out);
+    }
+
+    bob.beforeAttachmentCopyOut(() -> {});
+    bob.attachment(id, out, true);
+    assertHolds(out.toString(), invoice);
+    try (Stream<Path> left = Files.list(out.getParent())) {
+      assertThat(left).containsExactly(out);
+    }
+  }
+
   @Test
   void historySyncCarriesThePointersAndACompanionFetchesThoseTheServerStillHolds() throws Exception {
     start(BlobLimits.defaults());

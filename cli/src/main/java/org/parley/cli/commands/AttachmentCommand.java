@@ -26,8 +26,15 @@ public final class AttachmentCommand implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "name an attachment command; see 'parley attachment --help'");
   }
 
-  /** @param out an absolute path to copy the verified file to, or null; only from the owner ({@link Caller#owner()}) */
-  public record GetParams(String id, String out) {}
+  /**
+   * @param out an absolute path to copy the verified file to, or null; only from the owner ({@link Caller#owner()})
+   * @param force whether a file at {@code out} is replaced (by default it is refused); null means false
+   */
+  public record GetParams(String id, String out, Boolean force) {
+    public GetParams(String id, String out) {
+      this(id, out, null);
+    }
+  }
 
   /**
    * {@code getAttachment}: fetches (unless fetched already), verifies, stores; copies to {@code out} if
@@ -48,7 +55,7 @@ public final class AttachmentCommand implements Runnable {
             throw new IllegalArgumentException("'out' must be an absolute path: " + p.out());
           }
         }
-        return device.attachment(p.id(), out);
+        return device.attachment(p.id(), out, Boolean.TRUE.equals(p.force()));
       });
 
   @Command(
@@ -64,13 +71,22 @@ public final class AttachmentCommand implements Runnable {
     @Parameters(index = "0", paramLabel = "ID", description = "The attachment's id.")
     String id;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Also write the file here (it must not exist yet).")
+    @Option(
+        names = "--out",
+        paramLabel = "FILE",
+        description = "Also write the file here, whole or not at all (it must not exist yet, unless --force).")
     Path out;
+
+    @Option(names = "--force", description = "With --out: replace FILE if it exists.")
+    boolean force;
 
     @Override
     protected AttachmentView run(Invoker invoker, Output output) {
       String target = out == null ? null : out.toAbsolutePath().normalize().toString();
-      return invoker.call(GET_ATTACHMENT, new GetParams(id, target));
+      if (force && out == null) {
+        throw new IllegalArgumentException("--force goes with --out FILE (the file it may replace)");
+      }
+      return invoker.call(GET_ATTACHMENT, new GetParams(id, target, force ? Boolean.TRUE : null));
     }
 
     @Override

@@ -215,16 +215,28 @@ public final class AttachmentFetcher {
   /**
    * The file of an attachment moved into {@code attachments/} by a fetch that crashed before it
    * recorded it fetched, or null: a pending row that names a regular file there. Such a file was
-   * verified and fsynced before it got that name.
+   * verified and fsynced before it got that name. A sender's own copy ({@link OwnCopy}) may still be
+   * in {@code incoming/} under that name (fsynced before its row named it; the device died before the
+   * rename): it is moved into place now.
    */
-  private Path placedBeforeACrash(Held held) {
+  private Path placedBeforeACrash(Held held) throws IOException {
     if (!AttachmentStore.PENDING.equals(held.status()) || held.path() == null) {
       return null;
     }
     Path placed = store.root().resolve(held.path()).normalize();
-    return placed.getParent().equals(store.root().normalize()) && Files.isRegularFile(placed, LinkOption.NOFOLLOW_LINKS)
-        ? placed
-        : null;
+    if (!placed.getParent().equals(store.root().normalize())) {
+      return null;
+    }
+    if (Files.isRegularFile(placed, LinkOption.NOFOLLOW_LINKS)) {
+      return placed;
+    }
+    // A fetched file waits in incoming/ as BLOB_ID.part, never under a name a row records: only an own copy is there.
+    Path own = store.incoming().resolve(held.path()).normalize();
+    if (own.getParent().equals(store.incoming().normalize()) && Files.isRegularFile(own, LinkOption.NOFOLLOW_LINKS)) {
+      DurableFiles.move(own, placed);
+      return placed;
+    }
+    return null;
   }
 
   /**

@@ -144,12 +144,13 @@ public final class AttachmentStore {
   }
 
   /**
-   * The sender's own attachments of a message it sends: recorded fetched, each with the copy it
-   * keeps ({@code paths} by blob id, relative to {@code attachments/}), in one transaction.
+   * The sender's own attachments of a message it sends, each with the name of the copy it keeps
+   * ({@code paths} by blob id, relative to {@code attachments/}), in one transaction: pending until
+   * {@link #ownPlaced}, as a fetched file is until its rename is on disk ({@link #placing}).
    */
   public void insertOwn(UUID author, String messageId, List<AttachmentPointer> pointers, java.util.Map<String, String> paths) {
     store.transaction(c -> {
-      insert(c, author, messageId, pointers, FETCHED);
+      insert(c, author, messageId, pointers, PENDING);
       try (PreparedStatement update =
           c.prepareStatement("UPDATE attachments SET path = ? WHERE author_account = ? AND message_id = ? AND blob_id = ?")) {
         for (var own : paths.entrySet()) {
@@ -162,6 +163,20 @@ public final class AttachmentStore {
         update.executeBatch();
       }
       return null;
+    });
+  }
+
+  /** The sender's own copies of a message's attachments are in {@code attachments/} for good: fetched. */
+  public void ownPlaced(UUID author, String messageId) {
+    store.transaction(c -> {
+      try (PreparedStatement update =
+          c.prepareStatement(
+              "UPDATE attachments SET status = '" + FETCHED + "' WHERE author_account = ? AND message_id = ? AND status = '"
+                  + PENDING + "' AND path IS NOT NULL")) {
+        update.setString(1, author.toString());
+        update.setString(2, messageId);
+        return update.executeUpdate();
+      }
     });
   }
 
