@@ -91,6 +91,12 @@ final class LeanRelayRun implements LeanWsLink.Listener {
   private final int[] earlyMicros = new int[SLOTS * MAX_ENVELOPES];
   private final Histogram delivery = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
   private final Histogram submit = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
+  /**
+   * Open loop: how late the generator itself wrote each measured send (written minus due). Latency
+   * counts from the due time, so a late generator shows in both latencies; this says how much of them
+   * is the generator's own (a busy event loop, a descheduled pacer), not the server's.
+   */
+  private final Histogram sendLate = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
   private final Map<String, Long> errors = new TreeMap<>();
   private long sequence;
   private long messagesSent;
@@ -243,6 +249,9 @@ final class LeanRelayRun implements LeanWsLink.Listener {
     }
     writeSend(frames, seq << 1, System.currentTimeMillis(), pieces, order, count, payloadBytes, due, seq);
     links[sender * devices + senderDevice].write(frames.finish());
+    if (rate > 0 && due >= measureStart && due < measureEnd) {
+      sendLate.recordValue(Math.min(sendLate.getHighestTrackableValue(), Math.max(0, (System.nanoTime() - due) / 1000)));
+    }
   }
 
   /**
@@ -434,6 +443,9 @@ final class LeanRelayRun implements LeanWsLink.Listener {
     result.put("errors", new TreeMap<>(errors));
     result.latency("submit_to_sent_ms", submit);
     result.latency("submit_to_delivered_ms", delivery);
+    if (rate > 0) {
+      result.latency("send_late_ms", sendLate);
+    }
     return result;
   }
 }

@@ -117,17 +117,24 @@ final class DeliveryPump {
    * else left to its commit's {@link #offer}. Either that offer or {@link #abandon} follows.
    */
   void offerEarly(NewEnvelope envelope) {
+    PushEvent event = new PushEvent();
+    event.begin();
     channel.eventLoop().execute(() -> {
+      event.end();
+      event.way = "declined";
       if (caughtUp && late.isEmpty() && canPush() && channel.isActive()) {
         ByteString guid = ByteString.copyFrom(envelope.guid());
         if (inflight.putIfAbsent(guid, EARLY) == null) {
           early.put(guid, new Early(envelope.claim(), nanoTime.getAsLong()));
           write(envelope.envelope());
+          event.way = "early";
           if (ackNanos <= WriteClaim.ACK_WAIT_NANOS) {
+            event.commit();
             return; // its ack usually comes within the store's wait: worth waiting for
           }
         }
       }
+      event.commit();
       // Not pushed, or pushed to a device that acks slower than the store would wait: don't wait.
       envelope.claim().notPushedEarly();
     });
@@ -153,9 +160,14 @@ final class DeliveryPump {
 
   /** A newly committed envelope for this device. */
   void offer(QueuedEnvelope envelope) {
+    PushEvent event = new PushEvent();
+    event.begin();
     channel.eventLoop().execute(() -> {
+      event.end();
       ByteString guid = ByteString.copyFrom(envelope.guid());
       if (placedByRead.remove(guid) || placed(guid, envelope.seq())) {
+        event.way = "placed";
+        event.commit();
         return;
       }
       if (envelope.seq() <= lastPushed) {
@@ -170,15 +182,20 @@ final class DeliveryPump {
           late.add(envelope);
           pushLate();
         }
+        event.way = "late";
+        event.commit();
         return;
       }
       if (caughtUp && canPush()) {
         push(guid, envelope);
+        event.way = "committed";
       } else {
         caughtUp = false;
         dirty = true;
         readIfRoom();
+        event.way = "read";
       }
+      event.commit();
     });
   }
 

@@ -53,6 +53,8 @@ final class GroupCommitWriter implements AutoCloseable {
   private final Thread thread;
   private final Thread completions;
   private volatile boolean closing;
+  /** Slept out in holds since the last batch (writer thread only; for {@link WriterBatchEvent}). */
+  private long heldNanos;
 
   /** @param holdNanos the longest {@link #submitHeld} work is held back; 0 holds nothing */
   GroupCommitWriter(Connection connection, StatementCache statements, String name, long holdNanos)
@@ -126,7 +128,9 @@ final class GroupCommitWriter implements AutoCloseable {
         if (hold > 0) {
           // Alone, the held task may end its hold early (its acks came): look again soon. Under
           // load the writer sleeps out the hold at once; waking often would cost more than it saves.
+          long parked = System.nanoTime();
           LockSupport.parkNanos(waiting.size() == 1 ? Math.min(hold, HOLD_SLICE_NANOS) : hold);
+          heldNanos += System.nanoTime() - parked;
           continue;
         }
         List<Task<?>> batch = new ArrayList<>(Math.min(MAX_BATCH, waiting.size()));
@@ -155,12 +159,20 @@ final class GroupCommitWriter implements AutoCloseable {
   }
 
   private void runBatch(List<Task<?>> batch) {
+    WriterBatchEvent event = new WriterBatchEvent();
+    event.begin();
+    long start = System.nanoTime();
+    event.tasks = batch.size();
+    event.oldestWait = start - batch.getFirst().submittedAt;
+    event.held = heldNanos;
+    heldNanos = 0;
     if (batch.stream().allMatch(Task::writesNothing)) {
       // Appends whose every envelope was acked first: nothing to run, lock, commit or sync.
       batch.forEach(Task::skip);
+      event.skipped = true;
+      event.commit();
       return;
     }
-    long start = System.nanoTime();
     try {
       takeWriteLock();
     } catch (SQLException e) {
@@ -195,6 +207,9 @@ final class GroupCommitWriter implements AutoCloseable {
     }
 
     long done = System.nanoTime();
+    event.work = worked - start;
+    event.commit = done - worked;
+    event.commit();
     if (done - start > SLOW_BATCH_NANOS) {
       log.info("slow group commit: {} writes took {} ms to run and {} ms to commit",
           batch.size(), (worked - start) / 1_000_000, (done - worked) / 1_000_000);
@@ -256,6 +271,7 @@ final class GroupCommitWriter implements AutoCloseable {
     /** Null for work that is never held. */
     private final Hold<T> hold;
     private final long holdUntil;
+    private final long submittedAt = System.nanoTime();
     private final CompletableFuture<T> future = new CompletableFuture<>();
     private T result;
     private Throwable failure;
