@@ -129,7 +129,7 @@ public final class ParleyServer implements AutoCloseable {
           new InactivityReaper(storage.accounts(), activity, presence, policy, clock, blocking);
       DeviceSessions sessions =
           new DeviceSessions(
-              presence, queues, storage.keys(), activity, blocking, limits, ops.metrics().delivered());
+              presence, queues, storage.keys(), activity, blocking, limits, ops.metrics().delivered(), config.ackHold());
       Throttle throttle = new Throttle(limiter);
       // In Redis when clustered with one: a primary on any node claims a code shown on another.
       codes = LinkCodes.open(redis, clock);

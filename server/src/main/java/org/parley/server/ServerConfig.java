@@ -19,6 +19,8 @@ import org.parley.server.cluster.ClusterOptions;
  *     what they cost)
  * @param trustedProxies CIDR blocks of reverse proxies whose PROXY protocol header or
  *     X-Forwarded-For names the client address; from any other peer both are ignored
+ * @param ackHold how long the embedded store's writer holds back envelopes already pushed to their
+ *     devices, waiting for their acks (an envelope acked first is never written); zero holds nothing
  */
 public record ServerConfig(
     Path dataDirectory,
@@ -40,7 +42,21 @@ public record ServerConfig(
     Duration drainTimeout,
 
     boolean rateLimits,
-    java.util.List<String> trustedProxies) {
+    java.util.List<String> trustedProxies,
+    Duration ackHold) {
+
+  /**
+   * The longest {@code --ack-hold}: a hold delays every "sent" behind it by up to that long, and a
+   * device acks in milliseconds; past seconds it only keeps senders waiting.
+   */
+  public static final Duration MAX_ACK_HOLD = Duration.ofSeconds(10);
+
+  public ServerConfig {
+    if (ackHold.isNegative() || ackHold.compareTo(MAX_ACK_HOLD) > 0) {
+      throw new IllegalArgumentException(
+          "--ack-hold must be between 0 (no hold) and " + MAX_ACK_HOLD.toSeconds() + "s; it was " + ackHold.toMillis() + "ms");
+    }
+  }
 
   public static Builder builder(Path dataDirectory) {
     return new Builder(dataDirectory);
@@ -68,6 +84,7 @@ public record ServerConfig(
     private String adminBind = "127.0.0.1";
     private int adminPort;
     private Duration drainTimeout = Duration.ofSeconds(30);
+    private Duration ackHold = Duration.ofNanos(org.parley.server.store.WriteClaim.ACK_WAIT_NANOS);
     private boolean rateLimits = true;
     private java.util.List<String> trustedProxies = java.util.List.of();
 
@@ -152,6 +169,11 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder ackHold(Duration value) {
+      this.ackHold = value;
+      return this;
+    }
+
     public Builder trustedProxies(java.util.List<String> cidrs) {
       this.trustedProxies = java.util.List.copyOf(cidrs);
       return this;
@@ -161,7 +183,7 @@ public record ServerConfig(
       return new ServerConfig(
           dataDirectory, bindHost, port, tlsCertificate, tlsKey, insecureBind, primaryInactivity,
           companionInactivity, maxCompanions, queueTtl, sms, limits, blobLimits, cluster, adminBind, adminPort, drainTimeout,
-          rateLimits, trustedProxies);
+          rateLimits, trustedProxies, ackHold);
     }
   }
 }

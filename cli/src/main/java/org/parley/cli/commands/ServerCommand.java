@@ -131,6 +131,16 @@ public final class ServerCommand implements Callable<Integer> {
       description = "On SIGTERM, how long to wait for requests in flight before closing anyway (default: ${DEFAULT-VALUE}).")
   Duration drainTimeout;
 
+  @Option(
+      names = "--ack-hold",
+      paramLabel = "DURATION",
+      converter = Durations.class,
+      defaultValue = "25ms",
+      description = "How long the writer holds back envelopes already pushed to their connected devices, waiting for"
+          + " their acks: one acked first is never written. Delays 'sent' by up to this long; 0 holds nothing"
+          + " (default: ${DEFAULT-VALUE}).")
+  Duration ackHold;
+
   @Mixin LimitOptions limits;
 
   /**
@@ -164,6 +174,7 @@ public final class ServerCommand implements Callable<Integer> {
         .cluster(new ClusterOptions(store, redis, nodeId))
         .admin(adminBind, adminPort)
         .drainTimeout(drainTimeout)
+        .ackHold(ackHold)
         .limits(limits.limits())
         .rateLimits(limits.rateLimits())
         .trustedProxies(limits.trustedProxies())

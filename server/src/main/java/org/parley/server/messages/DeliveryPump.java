@@ -70,6 +70,8 @@ final class DeliveryPump {
   private final Map<ByteString, Early> early = new HashMap<>();
   /** Average time from an early push to its ack (nanoseconds, weight 1/8 to the newest), 0 before the first. */
   private long ackNanos;
+  /** How long the store waits for an early push's ack: a device that acks slower on average is not waited for. */
+  private final long ackWaitNanos;
   private final LongSupplier nanoTime;
 
   private record Early(WriteClaim claim, long pushedAt) {}
@@ -98,6 +100,13 @@ final class DeliveryPump {
 
   /** @param nanoTime the clock its acks are timed by */
   DeliveryPump(Session session, Queues queues, Executor blocking, int window, Counter delivered, LongSupplier nanoTime) {
+    this(session, queues, blocking, window, delivered, WriteClaim.ACK_WAIT_NANOS, nanoTime);
+  }
+
+  /** @param ackWaitNanos the store's ack hold (the server's {@code --ack-hold}) */
+  DeliveryPump(
+      Session session, Queues queues, Executor blocking, int window, Counter delivered, long ackWaitNanos, LongSupplier nanoTime) {
+    this.ackWaitNanos = ackWaitNanos;
     this.nanoTime = nanoTime;
     this.session = session;
     this.channel = session.channel();
@@ -128,7 +137,7 @@ final class DeliveryPump {
           early.put(guid, new Early(envelope.claim(), nanoTime.getAsLong()));
           write(envelope.envelope());
           event.way = "early";
-          if (ackNanos <= WriteClaim.ACK_WAIT_NANOS) {
+          if (ackWaitNanos > 0 && ackNanos <= ackWaitNanos) {
             event.commit();
             return; // its ack usually comes within the store's wait: worth waiting for
           }

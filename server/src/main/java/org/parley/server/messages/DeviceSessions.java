@@ -34,8 +34,13 @@ public final class DeviceSessions implements SessionListener, DeliveryHooks {
   private final Executor blocking;
   private final Limits limits;
   private final Counter delivered;
+  private final long ackHoldNanos;
 
-  /** @param delivered counts every envelope pushed to a device */
+  /**
+   * @param delivered counts every envelope pushed to a device
+   * @param ackHold how long the store holds an envelope pushed early for its ack (a device that acks
+   *     slower is not waited for)
+   */
   public DeviceSessions(
       Presence presence,
       Queues queues,
@@ -43,7 +48,8 @@ public final class DeviceSessions implements SessionListener, DeliveryHooks {
       ActivityTracker activity,
       Executor blocking,
       Limits limits,
-      Counter delivered) {
+      Counter delivered,
+      java.time.Duration ackHold) {
     this.presence = presence;
     this.queues = queues;
     this.keys = keys;
@@ -51,6 +57,7 @@ public final class DeviceSessions implements SessionListener, DeliveryHooks {
     this.blocking = blocking;
     this.limits = limits;
     this.delivered = delivered;
+    this.ackHoldNanos = ackHold.toNanos();
   }
 
   @Override
@@ -58,7 +65,7 @@ public final class DeviceSessions implements SessionListener, DeliveryHooks {
     switch (session.kind()) {
       case DEVICE -> {
         DeliveryPump pump =
-            session.receivesQueue() ? new DeliveryPump(session, queues, blocking, limits.deliveryWindow(), delivered) : null;
+            session.receivesQueue() ? new DeliveryPump(session, queues, blocking, limits.deliveryWindow(), delivered, ackHoldNanos, System::nanoTime) : null;
         session.put(PUMP, pump);
         var heard = presence.register(session);
         activity.touch(session.address());

@@ -12,7 +12,7 @@ public final class StorageFactory {
   public static Storage open(ServerConfig config) {
     String store = config.cluster().store();
     if (store == null) {
-      return new SqliteStorage(config.dataDirectory());
+      return new SqliteStorage(config.dataDirectory(), config.ackHold());
     }
     return new PostgresStorage(StoreUrl.parse(store));
   }

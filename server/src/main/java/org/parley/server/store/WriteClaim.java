@@ -28,8 +28,9 @@ public final class WriteClaim {
   }
 
   /**
-   * Longest a store waits for the ack of an envelope pushed early; a device whose acks take longer
-   * on average is not waited for at all (it would only delay "sent"). 25 ms because on one saturated
+   * The default of the longest a store waits for the ack of an envelope pushed early (the server's
+   * {@code --ack-hold}); a device whose acks take longer on average is not waited for at all (it
+   * would only delay "sent"). 25 ms because on one saturated
    * core a device's push→ack averages 17–20 ms: 10 ms held nothing there, 25 ms left 1 % of envelopes
    * to write and cut the server's CPU per message from ~140 to ~65 µs (`parley-bench relay --users 500
    * --devices 2 --in-flight 128 --complete-on delivered --server-cpus 0`, 2026-11-27 19:32–19:39 UTC).
@@ -38,7 +39,7 @@ public final class WriteClaim {
 
   /**
    * No ack is to be expected before its commit: the connection did not push it early (not caught
-   * up, or closed), or its device acks slower than {@link #ACK_WAIT_NANOS}.
+   * up, or closed), or its device acks slower than the store waits.
    */
   public void notPushedEarly() {
     offered = false;
