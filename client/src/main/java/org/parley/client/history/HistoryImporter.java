@@ -17,6 +17,8 @@ import org.parley.client.events.WarningEvent;
 import org.parley.client.events.HistorySyncEvent;
 import org.parley.client.store.EventLog;
 import org.parley.client.store.ProfileStore;
+import org.parley.client.store.Contacts;
+import org.parley.client.store.GroupStore;
 import org.parley.protocol.history.BundleException;
 import org.parley.protocol.history.BundleReader;
 import org.parley.protocol.wire.HistoryHeader;
@@ -203,7 +205,7 @@ public final class HistoryImporter {
         // A new companion takes a year in one bundle: faster with the indexes built afterwards.
         List<String> indexes =
             MessageIndexes.worthRebuilding(total, MessageIndexes.held(c)) ? MessageIndexes.drop(c) : List.of();
-        try (RecordImport records = new RecordImport(c)) {
+        try (RecordImport records = new RecordImport(c, new GroupStore(store, new Contacts(store)))) {
           for (HistoryRecord record = next(reader); record != null; record = next(reader)) {
             if (counts.records == total) {
               // Stop at once: a bundle that inflates far past its announcement would otherwise grow

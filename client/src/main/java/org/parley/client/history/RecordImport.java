@@ -1,12 +1,20 @@
 package org.parley.client.history;
 
+import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import org.parley.client.appstate.AppStateLimits;
 import org.parley.client.appstate.AppStateLog;
 import org.parley.client.appstate.Mutation;
 import org.parley.client.store.AttachmentStore;
+import org.parley.client.store.GroupStore;
+import org.parley.protocol.GroupChangeSignatures.Membership;
+import org.parley.protocol.history.BundleException;
 import org.parley.protocol.wire.AppStateMutation;
 import org.parley.protocol.wire.HistoryContact;
 import org.parley.protocol.wire.HistoryGroup;
@@ -32,16 +40,17 @@ final class RecordImport implements AutoCloseable {
   private final PreparedStatement insert;
   private final PreparedStatement advance;
   private final PreparedStatement contact;
-  private final PreparedStatement group;
-  private final PreparedStatement clearMembers;
-  private final PreparedStatement member;
+  /** The groups' one writer: the import's copy of a group is kept as a live change to it would be. */
+  private final GroupStore groups;
 
   private final AppStateLog.Bulk appState;
 
   private final Connection connection;
 
-  RecordImport(Connection c) throws SQLException {
+  /** @param groups writes in the import's transaction (its store joins the one that holds {@code c}) */
+  RecordImport(Connection c, GroupStore groups) throws SQLException {
     this.connection = c;
+    this.groups = groups;
     this.appState = new AppStateLog.Bulk(c);
     this.insert =
         c.prepareStatement(
@@ -55,16 +64,6 @@ final class RecordImport implements AutoCloseable {
         c.prepareStatement(
             "INSERT INTO accounts (account_id, phone) VALUES (?, ?)"
                 + " ON CONFLICT (account_id) DO UPDATE SET phone = excluded.phone WHERE accounts.phone IS NULL");
-    // A group the companion learned live (a newer version) is left as it is.
-    this.group =
-        c.prepareStatement(
-            "INSERT INTO chat_groups (group_id, name, version, member, distribution_id) VALUES (?, ?, ?, 1, NULL)"
-                + " ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, version = excluded.version,"
-                + " member = 1 WHERE excluded.version > chat_groups.version");
-    this.clearMembers = c.prepareStatement("DELETE FROM group_members WHERE group_id = ?");
-    this.member =
-        c.prepareStatement(
-            "INSERT OR REPLACE INTO group_members (group_id, account_id, admin, position) VALUES (?, ?, ?, ?)");
   }
 
   void apply(HistoryRecord record, Counts counts) throws SQLException {
@@ -126,25 +125,24 @@ final class RecordImport implements AutoCloseable {
     }
   }
 
-  private void group(HistoryGroup g) throws SQLException {
-    group.setString(1, g.getGroupId());
-    group.setString(2, g.getName());
-    group.setLong(3, g.getVersion());
-    if (group.executeUpdate() == 0) {
-      return;
+  /**
+   * The primary's copy of a group, kept as a verified membership: a group this device learned live
+   * at a newer version is left as it is, members it knew keep the version they joined at. The
+   * members' numbers come with the bundle's contacts.
+   */
+  private void group(HistoryGroup g) {
+    List<UUID> members = accounts(g, g.getMemberAccountsList()).stream().distinct().toList();
+    Set<UUID> admins = Set.copyOf(accounts(g, g.getAdminAccountsList()));
+    groups.store(new Membership(g.getGroupId(), g.getVersion(), g.getName(), members, admins), true, Map.of());
+  }
+
+  private static List<UUID> accounts(HistoryGroup g, List<String> ids) {
+    try {
+      return ids.stream().map(UUID::fromString).toList();
+    } catch (IllegalArgumentException e) {
+      throw new UncheckedIOException(
+          new BundleException("group " + g.getGroupId() + " in the bundle names a member that is no account id", e));
     }
-    clearMembers.setString(1, g.getGroupId());
-    clearMembers.executeUpdate();
-    java.util.Set<String> admins = new java.util.HashSet<>(g.getAdminAccountsList());
-    int position = 0;
-    for (String account : g.getMemberAccountsList()) {
-      member.setString(1, g.getGroupId());
-      member.setString(2, account);
-      member.setInt(3, admins.contains(account) ? 1 : 0);
-      member.setInt(4, position++);
-      member.addBatch();
-    }
-    member.executeBatch();
   }
 
   private boolean contact(HistoryContact c) throws SQLException {
@@ -158,9 +156,6 @@ final class RecordImport implements AutoCloseable {
     try (insert;
         advance;
         contact;
-        group;
-        clearMembers;
-        member;
         appState) {
       // closed in reverse order by the try
     }
