@@ -50,8 +50,11 @@ import org.slf4j.LoggerFactory;
  * Upload-Offset} and {@code HEAD} (resumable uploads, as in the tus 1.0 core protocol: what arrived
  * before a connection broke stays, and the upload continues after it), {@code GET} with {@code
  * Range}, and {@code DELETE}. It stands before the HTTP aggregator and hands on every request that is
- * not for a blob. One blob request per connection: the answer closes it, which keeps the state of an
- * abandoned upload out of the next request.
+ * not for a blob. An answer given once the whole request was read (an upload that completed, a
+ * {@code HEAD}, a {@code DELETE}) keeps the connection open for the client's next request (HTTP/1.1
+ * keep-alive: no new connection per file), and a fresh handler takes that request, so nothing of
+ * this one's state reaches it; any other answer (a refusal before the body was read, a download)
+ * closes the connection.
  *
  * <p>The event loop never blocks: credentials are checked, and bytes written and read, on the
  * blocking executor; reading from the socket pauses while too much of an upload waits for the
@@ -82,6 +85,9 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
 
   // Touched on the event loop only, except where noted.
   private boolean ours;
+  /** The client keeps the connection open after the answer (HTTP/1.1's default), and the whole request has been read. */
+  private boolean keepAlive;
+  private boolean requestRead;
   private boolean decided;
   private boolean sending;
   private volatile boolean finished;
@@ -107,6 +113,7 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (ours) {
       if (msg instanceof HttpContent content && !(msg instanceof HttpRequest)) {
+        requestRead |= msg instanceof LastHttpContent;
         body(ctx, content);
       } else {
         ReferenceCountUtil.release(msg);
@@ -115,6 +122,8 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
     }
     if (msg instanceof HttpRequest request && isBlobPath(new QueryStringDecoder(request.uri()).path())) {
       ours = true;
+      keepAlive = HttpUtil.isKeepAlive(request);
+      requestRead = msg instanceof LastHttpContent;
       begin(ctx, request);
       if (msg instanceof HttpContent content) {
         body(ctx, content);
@@ -397,8 +406,10 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
   // ---------------------------------------------------------------- ending
 
   /**
-   * Answers (success or refusal) with a line of text and closes the connection; an unfinished
-   * upload is discarded first, so that whoever hears the answer can upload again at once.
+   * Answers (success or refusal) with a line of text and closes the connection, or, once the whole
+   * request was read and the client keeps it, leaves it open to a fresh handler for the next
+   * request; an unfinished upload is discarded first, so that whoever hears the answer can upload
+   * again at once.
    */
   private void answer(ChannelHandlerContext ctx, Answer answer) {
     if (finished) {
@@ -410,15 +421,35 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
       FullHttpResponse response =
           new DefaultFullHttpResponse(
               HttpVersion.HTTP_1_1, answer.status(), Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
-      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      // Read on the event loop, after every body piece was: a request read to its end has nothing left on the wire.
+      boolean reuse = keepAlive && requestRead && ctx.channel().isActive();
+      if (!reuse) {
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      }
       if (!answer.status().equals(HttpResponseStatus.NO_CONTENT)) {
         response.headers()
             .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
             .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
       }
       answer.headers().forEach((name, value) -> response.headers().set(name, value));
-      ctx.writeAndFlush(response).addListener(written -> linger(ctx));
+      if (reuse) {
+        // The client sends its next request only once it has this answer: the fresh handler is in
+        // place (and reading on) before that request's first byte is read.
+        ctx.writeAndFlush(response).addListener(written -> nextRequest(ctx, written.isSuccess()));
+      } else {
+        ctx.writeAndFlush(response).addListener(written -> linger(ctx));
+      }
     }));
+  }
+
+  /** Hands the open connection to a fresh handler for the client's next request. */
+  private void nextRequest(ChannelHandlerContext ctx, boolean answered) {
+    if (!answered || !ctx.channel().isActive() || ctx.isRemoved()) {
+      ctx.close();
+      return;
+    }
+    ctx.pipeline().replace(this, ctx.name(), new BlobHttpHandler(store, access, blocking));
+    ctx.channel().config().setAutoRead(true);
   }
 
   /**

@@ -254,6 +254,88 @@ class AttachmentBlobsIT {
     assertThat(bob.create(bytes).statusCode()).as("no quota held by the broken one").isEqualTo(201);
   }
 
+  /**
+   * HTTP/1.1 keep-alive: once a blob request was read whole and answered, the same connection takes
+   * the next one (a device's next file costs no new connection); an answer given before the body was
+   * read (a refusal) closes it, so no leftover of a body is taken for a request.
+   */
+  @Test
+  void aConnectionTakesTheNextBlobRequestOnceOneWasReadWholeAndClosesAfterARefusalBeforeTheBody() throws Exception {
+    start(BlobLimits.defaults().withMaxAttachmentBytes(500_000));
+    try (Socket socket = new Socket("127.0.0.1", server.port())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      java.io.InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
+      out.write(("POST " + BlobHttpHandler.COLLECTION + " HTTP/1.1\r\nHost: x\r\nAuthorization: " + alice.authorization()
+              + "\r\nUpload-Length: " + SIZE + "\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: "
+              + SIZE + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(bytes);
+      out.flush();
+      RawAnswer created = RawAnswer.read(in, false);
+      assertThat(created.status()).as(created.head()).isEqualTo(201);
+      String location = created.header("location");
+
+      out.write(("HEAD " + location + " HTTP/1.1\r\nHost: x\r\nAuthorization: " + alice.authorization() + "\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      RawAnswer head = RawAnswer.read(in, true);
+      assertThat(head.status()).as("the same connection took a second request").isEqualTo(200);
+      assertThat(head.header("upload-offset")).isEqualTo(Integer.toString(SIZE));
+
+      out.write(("DELETE " + location + " HTTP/1.1\r\nHost: x\r\nAuthorization: " + alice.authorization() + "\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      assertThat(RawAnswer.read(in, false).status()).as("and a third").isEqualTo(200);
+    }
+    assertThat(blobFiles()).isEmpty();
+
+    // refused before its body was read (too large): the connection ends with the answer
+    try (Socket socket = new Socket("127.0.0.1", server.port())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      java.io.InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
+      int tooLarge = 600_000;
+      out.write(("POST " + BlobHttpHandler.COLLECTION + " HTTP/1.1\r\nHost: x\r\nAuthorization: " + alice.authorization()
+              + "\r\nUpload-Length: " + tooLarge + "\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: "
+              + tooLarge + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(bytes, 0, 1000);
+      out.flush();
+      RawAnswer refused = RawAnswer.read(in, false);
+      assertThat(refused.status()).isEqualTo(413);
+      assertThat(refused.header("connection")).isEqualToIgnoringCase("close");
+      assertThat(in.read()).as("nothing more: the server ended the connection").isEqualTo(-1);
+    }
+  }
+
+  /** An HTTP answer read off a raw socket: the status line and headers, and the body its Content-Length says. */
+  private record RawAnswer(String head, int status, java.util.Map<String, String> headers) {
+    static RawAnswer read(java.io.InputStream in, boolean noBody) throws java.io.IOException {
+      StringBuilder head = new StringBuilder();
+      while (!head.toString().endsWith("\r\n\r\n")) {
+        int b = in.read();
+        if (b < 0) {
+          throw new java.io.EOFException("the connection ended after: " + head);
+        }
+        head.append((char) b);
+      }
+      String[] lines = head.toString().split("\r\n");
+      java.util.Map<String, String> headers = new java.util.HashMap<>();
+      for (int i = 1; i < lines.length; i++) {
+        int colon = lines[i].indexOf(':');
+        if (colon > 0) {
+          headers.put(lines[i].substring(0, colon).strip().toLowerCase(java.util.Locale.ROOT), lines[i].substring(colon + 1).strip());
+        }
+      }
+      int length = noBody ? 0 : Integer.parseInt(headers.getOrDefault("content-length", "0"));
+      in.readNBytes(length);
+      return new RawAnswer(head.toString(), Integer.parseInt(lines[0].split(" ")[1]), headers);
+    }
+
+    String header(String name) {
+      return headers.get(name);
+    }
+  }
+
   /** Many POSTs of one account at once, each on its own connection: the quota holds for all of them together. */
   @Test
   void concurrentPostsOfOneAccountPassTheQuotaTogetherNoMoreThanOneByOne() throws Exception {
