@@ -3,11 +3,8 @@ package org.parley.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,8 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.parley.cli.daemon.Daemon;
-import org.parley.cli.web.WebCompanion;
 import org.parley.client.ClientConfig;
 import org.parley.client.Device;
 import org.parley.client.DeviceHooks;
@@ -47,33 +42,17 @@ class WebAttachmentAbuseIT {
           + "<script>localStorage.setItem('pwned', 'svg')</script><circle r=\"40\"/></svg>\n";
 
   @TempDir static Path dir;
-  static ServerProcess server;
-  static Daemon web;
-  static WebCompanion page;
-  static InetSocketAddress http;
+  static WebFixture web;
 
   @BeforeAll
   static void start() throws Exception {
-    server = ServerProcess.start(dir.resolve("server"));
-    registerAs("alice", ALICE);
-    registerAs("mallory", MALLORY);
-    web =
-        Daemon.start(
-            new Daemon.Options(
-                List.of(dir.resolve("alice")), false, dir.resolve("alice"), null, null,
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null, Duration.ofDays(30),
-                ClientConfig.defaults()));
-    page = WebCompanion.mount(web, server.url(), Clock.systemUTC());
-    http = web.http().address();
+    web = WebFixture.start(dir).register("alice", ALICE).register("mallory", MALLORY).serve("alice", ClientConfig.defaults());
   }
 
   @AfterAll
   static void stop() {
     if (web != null) {
       web.close();
-    }
-    if (server != null) {
-      server.close();
     }
   }
 
@@ -88,14 +67,14 @@ class WebAttachmentAbuseIT {
       DeviceHooks.sendClaiming(mallory, ALICE, "our logo", List.of(svg), "image/svg+xml");
     }
 
-    Map<String, String> session = login();
+    Map<String, String> session = web.login();
     String htmlId = fetchedAttachment(session, "invoice.html");
     String svgId = fetchedAttachment(session, "logo.svg");
 
     ChromeDriver browser = Browser.start();
     try {
-      String origin = "http://127.0.0.1:" + http.getPort();
-      browser.get(origin + "/#token=" + page.loginToken());
+      String origin = "http://127.0.0.1:" + web.http().getPort();
+      browser.get(origin + "/#token=" + web.page().loginToken());
       await().atMost(Duration.ofSeconds(60)).until(() -> "true".equals(browser.findElement(By.tagName("body")).getDomAttribute("data-ready")));
       for (String id : List.of(htmlId, svgId)) {
         // As a link in a message, or a link the stranger sent, would open it: in the page's origin, logged in.
@@ -113,7 +92,7 @@ class WebAttachmentAbuseIT {
     }
 
     for (String id : List.of(htmlId, svgId)) {
-      RawHttp.Response served = RawHttp.request(http, "GET", "/web/attachment?id=" + id, session, null);
+      RawHttp.Response served = RawHttp.request(web.http(), "GET", "/web/attachment?id=" + id, session, null);
       assertThat(served.status()).isEqualTo(200);
       assertThat(served.body()).as("the file itself, unchanged").isIn(HTML, SVG);
       assertThat(served.headers().get("content-type")).isEqualTo("application/octet-stream");
@@ -131,28 +110,8 @@ class WebAttachmentAbuseIT {
     Map<String, String> api = new LinkedHashMap<>(session);
     api.put("X-Parley-Request", "1");
     return await().atMost(Duration.ofSeconds(60)).until(() -> {
-      Matcher m = attachment.matcher(RawHttp.request(http, "POST", "/api/v1/rpc", api, rpc).body());
+      Matcher m = attachment.matcher(RawHttp.request(web.http(), "POST", "/api/v1/rpc", api, rpc).body());
       return m.find() ? m.group(1) : null;
     }, id -> id != null);
-  }
-
-  private static Map<String, String> login() throws Exception {
-    Map<String, String> headers = new LinkedHashMap<>();
-    headers.put("Host", "127.0.0.1:" + http.getPort());
-    RawHttp.Response login = RawHttp.request(http, "POST", "/web/login", headers, page.loginToken());
-    assertThat(login.status()).isEqualTo(204);
-    headers.put("Cookie", login.headers().get("set-cookie").split(";")[0]);
-    return headers;
-  }
-
-  static Cli.Run ok(String profile, String... args) {
-    Cli.Run run = new Cli(dir).parley(profile, args);
-    assertThat(run.code()).as("parley %s: %s", String.join(" ", args), run.err()).isZero();
-    return run;
-  }
-
-  static void registerAs(String profile, String phone) {
-    ok(profile, "register", "--server", server.url(), "--phone", phone);
-    ok(profile, "verify", server.codeFor(phone));
   }
 }

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,24 +40,11 @@ class WebCompanionIT {
   static final String BOB = "+15550001302";
 
   @TempDir static Path dir;
-  static ServerProcess server;
-  static Daemon web;
-  static WebCompanion page;
-  static InetSocketAddress http;
+  static WebFixture web;
 
   @BeforeAll
   static void start() throws Exception {
-    server = ServerProcess.start(dir.resolve("server"));
-    registerAs("alice", ALICE);
-    registerAs("bob", BOB);
-    web =
-        Daemon.start(
-            new Daemon.Options(
-                List.of(dir.resolve("web")), false, dir.resolve("web"), null, null,
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null, Duration.ofDays(30),
-                ClientConfig.defaults()));
-    page = WebCompanion.mount(web, server.url(), Clock.systemUTC());
-    http = web.http().address();
+    web = WebFixture.start(dir).register("alice", ALICE).register("bob", BOB).serve("web", ClientConfig.defaults());
   }
 
   @AfterAll
@@ -66,70 +52,50 @@ class WebCompanionIT {
     if (web != null) {
       web.close();
     }
-    if (server != null) {
-      server.close();
-    }
-  }
-
-  static Cli.Run ok(String profile, String... args) {
-    Cli.Run run = new Cli(dir).parley(profile, args);
-    assertThat(run.code()).as("parley %s: %s", String.join(" ", args), run.err()).isZero();
-    return run;
-  }
-
-  static void registerAs(String profile, String phone) {
-    ok(profile, "register", "--server", server.url(), "--phone", phone);
-    ok(profile, "verify", server.codeFor(phone));
-  }
-
-  static Map<String, String> headers() {
-    Map<String, String> headers = new LinkedHashMap<>();
-    headers.put("Host", "127.0.0.1:" + http.getPort());
-    return headers;
   }
 
   @Test
   @Order(1)
   void theLoginTokenWorksOnceAndTheApiWantsTheSessionCookieAndThePagesHeader() throws Exception {
     String rpc = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"version\"}";
-    RawHttp.Response index = RawHttp.request(http, "GET", "/", headers(), null);
+    RawHttp.Response index = RawHttp.request(web.http(), "GET", "/", web.headers(), null);
     assertThat(index.status()).isEqualTo(200);
     assertThat(index.headers().get("content-security-policy")).contains("script-src 'self'").doesNotContain("unsafe");
     assertThat(index.body()).doesNotContain("<script>").contains("type=\"module\" src=\"/app.js\"");
-    assertThat(RawHttp.request(http, "GET", "/../pom.xml", headers(), null).status()).isEqualTo(404);
+    assertThat(RawHttp.request(web.http(), "GET", "/../pom.xml", web.headers(), null).status()).isEqualTo(404);
 
-    String token = page.loginToken();
-    assertThat(RawHttp.request(http, "POST", "/web/login", headers(), "guess").status()).isEqualTo(403);
-    RawHttp.Response login = RawHttp.request(http, "POST", "/web/login", headers(), token);
+    String token = web.page().loginToken();
+    assertThat(RawHttp.request(web.http(), "POST", "/web/login", web.headers(), "guess").status()).isEqualTo(403);
+    RawHttp.Response login = RawHttp.request(web.http(), "POST", "/web/login", web.headers(), token);
     assertThat(login.status()).isEqualTo(204);
     String setCookie = login.headers().get("set-cookie");
     assertThat(setCookie).contains("HttpOnly").contains("SameSite=Strict");
-    assertThat(RawHttp.request(http, "POST", "/web/login", headers(), token).status()).as("used once").isEqualTo(403);
+    assertThat(RawHttp.request(web.http(), "POST", "/web/login", web.headers(), token).status()).as("used once").isEqualTo(403);
 
-    Map<String, String> session = headers();
+    Map<String, String> session = web.headers();
     session.put("Cookie", setCookie.substring(0, setCookie.indexOf(';')));
-    assertThat(RawHttp.request(http, "POST", "/api/v1/rpc", headers(), rpc).status()).isEqualTo(401);
-    assertThat(RawHttp.request(http, "POST", "/api/v1/rpc", session, rpc).status())
+    assertThat(RawHttp.request(web.http(), "POST", "/api/v1/rpc", web.headers(), rpc).status()).isEqualTo(401);
+    assertThat(RawHttp.request(web.http(), "POST", "/api/v1/rpc", session, rpc).status())
         .as("a cross-site form cannot add the header").isEqualTo(401);
     Map<String, String> fromPage = new LinkedHashMap<>(session);
     fromPage.put("X-Parley-Request", "1");
-    assertThat(RawHttp.request(http, "POST", "/api/v1/rpc", fromPage, rpc).body()).contains("\"version\"");
-    assertThat(RawHttp.request(http, "GET", "/web/state", session, null).body()).contains("\"registered\":false");
+    assertThat(RawHttp.request(web.http(), "POST", "/api/v1/rpc", fromPage, rpc).body()).contains("\"version\"");
+    assertThat(RawHttp.request(web.http(), "GET", "/web/state", session, null).body()).contains("\"registered\":false");
     Map<String, String> rebound = new LinkedHashMap<>(fromPage);
-    rebound.put("Host", "attacker.example:" + http.getPort());
-    assertThat(RawHttp.request(http, "POST", "/api/v1/rpc", rebound, rpc).status()).as("DNS rebinding").isEqualTo(403);
+    rebound.put("Host", "attacker.example:" + web.http().getPort());
+    assertThat(RawHttp.request(web.http(), "POST", "/api/v1/rpc", rebound, rpc).status()).as("DNS rebinding").isEqualTo(403);
   }
 
   @Test
   @Order(2)
   void linkedByTheQrCodeInThePageItShowsHistoryLiveMessagesSendsReadsAndTheUnlink() throws Exception {
     Browser.assumeInstalled();
-    ok("bob", "send", "--to", ALICE, "old news from before the link");
-    ok("alice", "receive", "--timeout", "1s");
-    ok("alice", "contacts", "name", BOB, "Bob Builder");
+    web.ok("bob", "send", "--to", ALICE, "old news from before the link");
+    web.ok("alice", "receive", "--timeout", "1s");
+    web.ok("alice", "contacts", "name", BOB, "Bob Builder");
     ChromeDriver browser = Browser.start();
     try {
-      browser.get("http://127.0.0.1:" + http.getPort() + "/#token=" + page.loginToken());
+      browser.get("http://127.0.0.1:" + web.http().getPort() + "/#token=" + web.page().loginToken());
       await().atMost(Duration.ofSeconds(60)).until(() ->
           Boolean.TRUE.equals(((JavascriptExecutor) browser).executeScript(
               "const q = document.getElementById('qr'); return q.complete && q.naturalWidth > 0 && !q.closest('[hidden]');")));
@@ -139,7 +105,7 @@ class WebCompanionIT {
       String uri = QrCodes.readPng(shot);
       assertThat(uri).startsWith("parley://link?").isEqualTo(browser.findElement(By.id("link-uri")).getDomProperty("value"));
 
-      ok("alice", "add-device", "--uri", uri);
+      web.ok("alice", "add-device", "--uri", uri);
       await().atMost(Duration.ofSeconds(90)).until(() -> "true".equals(browser.findElement(By.tagName("body")).getDomAttribute("data-ready")));
       // The address book's name came with the history (app state); the row may be drawn again meanwhile.
       await().atMost(Duration.ofSeconds(30))
@@ -149,18 +115,18 @@ class WebCompanionIT {
       Browser.openChat(browser, BOB);
       await().atMost(Duration.ofSeconds(30)).until(() -> messagesText(browser).contains("old news from before the link"));
 
-      ok("bob", "send", "--to", ALICE, "a live hello");
+      web.ok("bob", "send", "--to", ALICE, "a live hello");
       await("arrives without a reload").atMost(Duration.ofSeconds(30))
           .until(() -> messagesText(browser).contains("a live hello"));
 
       // A file: shown with its message, then as fetched once the companion holds the verified copy.
       Path menu = Files.write(dir.resolve("menu.txt"), "soup of the day\n".getBytes());
-      ok("bob", "send", "--to", ALICE, "--attachment", menu.toString(), "the menu");
+      web.ok("bob", "send", "--to", ALICE, "--attachment", menu.toString(), "the menu");
       await("the file is shown, then fetched").atMost(Duration.ofSeconds(30)).until(() ->
           browser.findElements(By.cssSelector(".attachment[data-state='fetched']")).stream()
               .anyMatch(e -> e.getText().contains("menu.txt") && e.getText().contains("saved on this device")));
       // A picture: fetched, verified and shown in the bubble.
-      ok("bob", "send", "--to", ALICE, "--attachment", shot.toString(), "a picture");
+      web.ok("bob", "send", "--to", ALICE, "--attachment", shot.toString(), "a picture");
       await("the picture is shown in the bubble").atMost(Duration.ofSeconds(60)).until(() ->
           Boolean.TRUE.equals(((JavascriptExecutor) browser).executeScript(
               "const i = document.querySelector('#messages img.att-image'); return !!i && i.complete && i.naturalWidth > 0;")));
@@ -170,14 +136,14 @@ class WebCompanionIT {
       compose.sendKeys(Keys.ENTER);
       await().atMost(Duration.ofSeconds(30)).until(() -> !browser.findElements(By.cssSelector(".msg.out")).isEmpty());
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-          assertThat(ok("bob", "receive", "--timeout", "1s").out()).contains("a reply from the page"));
+          assertThat(web.ok("bob", "receive", "--timeout", "1s").out()).contains("a reply from the page"));
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-        ok("alice", "receive", "--timeout", "1s");
-        assertThat(ok("alice", "history", "--with", BOB).out()).as("the primary's transcript").contains("a reply from the page");
+        web.ok("alice", "receive", "--timeout", "1s");
+        assertThat(web.ok("alice", "history", "--with", BOB).out()).as("the primary's transcript").contains("a reply from the page");
       });
       assertThat(browser.findElement(By.cssSelector(".msg.out .body")).getText()).isEqualTo("first line\na reply from the page");
 
-      ok("bob", "read", "--with", ALICE);
+      web.ok("bob", "read", "--with", ALICE);
       await("ticks turn to read").atMost(Duration.ofSeconds(30)).until(() ->
           "read".equals(browser.findElement(By.cssSelector(".msg.out")).getDomAttribute("data-status")));
       Browser.screenshot(browser, Browser.docs("web-chat.png"));
@@ -195,11 +161,11 @@ class WebCompanionIT {
       await().atMost(Duration.ofSeconds(30)).until(() -> browser.findElement(By.id("chat-title")).getText().equals("Book club"));
       assertThat(browser.findElement(By.id("group-list")).getText()).contains("Book club").contains("you are an admin");
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-        ok("alice", "receive", "--timeout", "1s");
-        assertThat(ok("alice", "groups", "list").out()).as("the primary sees the group made in the page").contains("Book club");
+        web.ok("alice", "receive", "--timeout", "1s");
+        assertThat(web.ok("alice", "groups", "list").out()).as("the primary sees the group made in the page").contains("Book club");
       });
 
-      ok("alice", "unlink", "2");
+      web.ok("alice", "unlink", "2");
       await("the unlinked banner").atMost(Duration.ofSeconds(30))
           .until(() -> !browser.findElements(By.cssSelector(".banner[data-key='unlinked']")).isEmpty());
       assertThat(browser.findElement(By.id("compose")).isEnabled()).isFalse();
@@ -216,13 +182,13 @@ class WebCompanionIT {
   @org.junit.jupiter.api.Timeout(180)
   void parleyWebPrintsItsOneTimeLoginAndASecondOneOnTheProfileJoinsIt() throws Exception {
     Path profile = dir.resolve("web-command");
-    Process web = new ProcessBuilder(
+    Process command = new ProcessBuilder(
             ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED",
             "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-            Main.class.getName(), "--profile", profile.toString(), "web", "--http", "127.0.0.1:0", "--server", server.url())
+            Main.class.getName(), "--profile", profile.toString(), "web", "--http", "127.0.0.1:0", "--server", web.server().url())
         .redirectErrorStream(true)
         .start();
-    try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(web.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+    try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(command.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
       java.util.regex.Pattern address = java.util.regex.Pattern.compile("^open http://127\\.0\\.0\\.1:(\\d+)/#token=(\\S+)$");
       java.util.regex.Matcher open = null;
       while (open == null) {
@@ -247,8 +213,8 @@ class WebCompanionIT {
       assertThat(second.out()).as("a second 'parley web' joins the first and gets a login to its page")
           .contains("open http://127.0.0.1:" + site.getPort() + "/#token=");
     } finally {
-      web.destroy();
-      web.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+      command.destroy();
+      command.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
     }
   }
 
@@ -285,19 +251,14 @@ class WebCompanionIT {
   @Order(4)
   void linkedByAnEightCharacterCodeShownInThePage() throws Exception {
     Browser.assumeInstalled();
-    Daemon second =
-        Daemon.start(
-            new Daemon.Options(
-                List.of(dir.resolve("web-code")), false, dir.resolve("web-code"), null, null,
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null, Duration.ofDays(30),
-                ClientConfig.defaults()));
+    Daemon second = WebFixture.daemon(dir.resolve("web-code"), ClientConfig.defaults());
     ChromeDriver browser = Browser.start();
     try {
-      WebCompanion secondPage = WebCompanion.mount(second, server.url(), Clock.systemUTC());
+      WebCompanion secondPage = WebCompanion.mount(second, web.server().url(), Clock.systemUTC());
       browser.get("http://127.0.0.1:" + second.http().address().getPort() + "/#token=" + secondPage.loginToken() + "&link=code");
       String code = await().atMost(Duration.ofSeconds(60))
           .until(() -> browser.findElement(By.id("link-code")).getText(), t -> t.matches("[A-Z0-9]{4}-[A-Z0-9]{4}"));
-      ok("alice", "add-device", "--code", code);
+      web.ok("alice", "add-device", "--code", code);
       await().atMost(Duration.ofSeconds(90)).until(() -> "true".equals(browser.findElement(By.tagName("body")).getDomAttribute("data-ready")));
       await().atMost(Duration.ofSeconds(30)).until(() -> browser.findElement(By.id("chat-list")).getText().contains("Bob Builder"));
     } catch (Throwable failure) {

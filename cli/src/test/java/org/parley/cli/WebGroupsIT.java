@@ -3,8 +3,6 @@ package org.parley.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -34,8 +32,6 @@ import org.openqa.selenium.Keys;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.parley.cli.daemon.Daemon;
-import org.parley.cli.web.WebCompanion;
 import org.parley.client.ClientConfig;
 import org.parley.client.ClientException;
 import org.parley.client.DeviceHooks;
@@ -83,32 +79,18 @@ class WebGroupsIT {
   };
 
   @TempDir static Path dir;
-  static ServerProcess server;
-  static Daemon web;
-  static WebCompanion page;
+  static WebFixture web;
   static ChromeDriver browser;
 
   @BeforeAll
   static void start() throws Exception {
     Browser.assumeInstalled();
-    server = ServerProcess.start(dir.resolve("server"));
-    for (String[] account : List.of(
-        new String[] {"alice", ALICE}, new String[] {"bob", BOB}, new String[] {"carol", CAROL},
-        new String[] {"dave", DAVE})) {
-      ok(account[0], "register", "--server", server.url(), "--phone", account[1]);
-      ok(account[0], "verify", server.codeFor(account[1]));
-    }
-    ok("alice", "contacts", "name", BOB, "Bob Builder");
-    ok("alice", "contacts", "name", CAROL, "Carol Climber");
-    web =
-        Daemon.start(
-            new Daemon.Options(
-                List.of(dir.resolve("alice")), false, dir.resolve("alice"), null, null,
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null, Duration.ofDays(30),
-                new ClientConfig(deviceClock, null)));
-    page = WebCompanion.mount(web, server.url(), Clock.systemUTC());
+    web = WebFixture.start(dir).register("alice", ALICE).register("bob", BOB).register("carol", CAROL).register("dave", DAVE);
+    web.ok("alice", "contacts", "name", BOB, "Bob Builder");
+    web.ok("alice", "contacts", "name", CAROL, "Carol Climber");
+    web.serve("alice", new ClientConfig(deviceClock, null));
     browser = Browser.start();
-    browser.get("http://127.0.0.1:" + web.http().address().getPort() + "/#token=" + page.loginToken());
+    browser.get("http://127.0.0.1:" + web.http().getPort() + "/#token=" + web.page().loginToken());
     await().atMost(Duration.ofSeconds(60)).until(() -> "true".equals(body().getDomAttribute("data-ready")));
   }
 
@@ -120,15 +102,10 @@ class WebGroupsIT {
     if (web != null) {
       web.close();
     }
-    if (server != null) {
-      server.close();
-    }
   }
 
   static Cli.Run ok(String profile, String... args) {
-    Cli.Run run = new Cli(dir).parley(profile, args);
-    assertThat(run.code()).as("parley %s: %s", String.join(" ", args), run.err()).isZero();
-    return run;
+    return web.ok(profile, args);
   }
 
   static WebElement body() {
@@ -363,7 +340,7 @@ class WebGroupsIT {
     AtomicBoolean hold = new AtomicBoolean();
     // First the receive loop's own fetch breaks off (the file stays to be fetched); then the page's
     // request for it is held in the middle of its download until the test lets it go.
-    DeviceHooks.downloadProgress(web.device(), bytes -> {
+    DeviceHooks.downloadProgress(web.daemon().device(), bytes -> {
       if (!hold.get()) {
         brokeOff.countDown();
         throw new ClientException("broken off (test)");
@@ -399,7 +376,7 @@ class WebGroupsIT {
       throw failure;
     } finally {
       release.countDown();
-      DeviceHooks.downloadProgress(web.device(), bytes -> {});
+      DeviceHooks.downloadProgress(web.daemon().device(), bytes -> {});
     }
   }
 
