@@ -1,21 +1,27 @@
 package org.parley.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.parley.bench.modes.ConnectionsMode;
 import org.parley.bench.modes.DrainMode;
 import org.parley.bench.modes.RelayMode;
 import org.parley.bench.net.WsClient;
 import org.parley.bench.report.Result;
 import org.parley.bench.server.InProcessServer;
+import org.parley.server.transport.Transport;
 import picocli.CommandLine;
 
 /**
@@ -53,13 +59,17 @@ class BenchModesIT {
     assertThat(result.json()).contains("\"submit_to_delivered_ms\"");
   }
 
-  @Test
-  void leanDriverDeliversEveryEnvelopeToTheDeviceItWasFor() throws Exception {
+  /** On each socket API the generator can run on: io_uring submits and completes reads and writes unlike the others. */
+  @ParameterizedTest
+  @ValueSource(strings = {"io_uring", "epoll", "nio"})
+  void leanDriverDeliversEveryEnvelopeToTheDeviceItWasFor(String transport) throws Exception {
+    assumeTrue(Transport.valueOf(transport.toUpperCase(Locale.ROOT)).available(), transport + " is not available on this machine");
     RelayMode relay = parse(new RelayMode(), "--users", "40", "--devices", "3", "--warmup", "0.3", "--duration", "1",
-        "--in-flight", "16", "--complete-on", "delivered", "--driver", "lean");
+        "--in-flight", "16", "--complete-on", "delivered", "--driver", "lean", "--transport", transport);
     Result result = relay.measure(server, client);
 
     assertThat(result.get("driver").toString()).startsWith("lean");
+    assertThat(result.get("transport")).isEqualTo(transport);
     assertThat((Long) result.get("envelopes_committed")).isPositive();
     assertThat(result.get("envelopes_lost")).isEqualTo(0L);
     assertThat(result.get("envelopes_unexpected")).isEqualTo(0L);
@@ -67,6 +77,16 @@ class BenchModesIT {
     assertThat((Double) result.get("messages_delivered_per_s")).isPositive();
     assertThat(result.json()).contains("\"client_cpu_pct\"", "\"client_cpu_over_limit\"", "\"server_cpu_pct\"");
     assertThat((Double) result.get("client_cpu_ms_per_1000_msgs")).isPositive();
+  }
+
+  @Test
+  void anUnknownTransportIsRefusedBeforeAnyoneRegisters() {
+    RelayMode relay = parse(new RelayMode(), "--users", "2", "--devices", "1", "--driver", "lean", "--transport", "kqueue");
+
+    assertThatThrownBy(() -> relay.measure(server, client))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("kqueue")
+        .hasMessageContaining("auto, io_uring, epoll or nio");
   }
 
   @Test

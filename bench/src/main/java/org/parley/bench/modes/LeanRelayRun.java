@@ -28,6 +28,7 @@ import org.parley.bench.server.ServerHandle;
 import org.parley.protocol.wire.CiphertextType;
 import org.parley.protocol.wire.OutgoingMessage;
 import org.parley.protocol.wire.Status;
+import org.parley.server.transport.Transport;
 
 /**
  * The relay workload of {@link RelayRun} with the lean driver: the same population, messages,
@@ -158,9 +159,9 @@ final class LeanRelayRun implements LeanWsLink.Listener {
     return piece;
   }
 
-  Result run(ServerHandle server, List<URI> servers, List<String> sources, double warmupSeconds, double durationSeconds,
+  Result run(Transport transport, ServerHandle server, List<URI> servers, List<String> sources, double warmupSeconds, double durationSeconds,
       int connectParallel) throws Exception {
-    try (SingleLoop net = new SingleLoop()) {
+    try (SingleLoop net = new SingleLoop(transport)) {
       EventLoop loop = net.loop();
       connect(net, servers, sources, connectParallel);
       if (!ready.await(120, TimeUnit.SECONDS)) {
@@ -177,6 +178,7 @@ final class LeanRelayRun implements LeanWsLink.Listener {
       }
       MeasuredWindow.settle(() -> awaitingAnswer > 0 || measuredUndelivered > 0);
       Result result = loop.submit(() -> result(durationSeconds)).get();
+      result.put("transport", transport.label());
       window.report(result, server.stats());
       loop.submit(() -> {
         for (LeanWsLink link : links) {
@@ -422,7 +424,7 @@ final class LeanRelayRun implements LeanWsLink.Listener {
 
   Result result(double durationSeconds) {
     Result result = new Result("relay");
-    result.put("driver", "lean (Netty epoll, one event loop, prebuilt send frames, pushes scanned in place)");
+    result.put("driver", "lean (Netty, one event loop, prebuilt send frames, pushes scanned in place)");
     result.put("users", users.size());
     result.put("devices_per_user", devices);
     result.put("connected_devices", users.size() * devices);

@@ -3,6 +3,7 @@ package org.parley.bench.modes;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.parley.bench.CommonOptions;
+import org.parley.bench.net.SingleLoop;
 import org.parley.bench.net.WsClient;
 import org.parley.bench.population.BenchUser;
 import org.parley.bench.population.KeyPool;
@@ -65,6 +66,9 @@ public final class RelayMode implements Callable<Integer> {
           + " to, once (else envelopes_unexpected); default ${DEFAULT-VALUE}.")
   String driver;
 
+  @Option(names = "--transport", defaultValue = "auto", description = "With --driver lean: " + SingleLoop.TRANSPORT_HELP)
+  String transport;
+
   @Option(names = "--register-parallel", defaultValue = "32", description = "Registrations in flight (default ${DEFAULT-VALUE}).")
   int registerParallel;
 
@@ -90,6 +94,8 @@ public final class RelayMode implements Callable<Integer> {
       throw new IllegalArgumentException("--driver is 'lean' or 'full'");
     }
     boolean delivered = completeOnDelivery();
+    // Before registering: a wrong --transport should not cost the population first.
+    org.parley.server.transport.Transport net = driver.equals("lean") ? SingleLoop.transport(transport) : null;
     long t0 = System.nanoTime();
     List<BenchUser> population =
         new Population(server, client, new KeyPool(Math.min(64, users * devices))).register(users, devices, registerParallel);
@@ -98,7 +104,7 @@ public final class RelayMode implements Callable<Integer> {
     Result result =
         driver.equals("lean")
             ? new LeanRelayRun(population, payload, rate, inFlight, maxOutstanding, delivered)
-                .run(server, client.servers(), client.sourceAddresses(), warmup, duration, 200)
+                .run(net, server, client.servers(), client.sourceAddresses(), warmup, duration, 200)
             : new RelayRun(population, payload, rate, inFlight, maxOutstanding, delivered).run(server, client, warmup, duration, 200);
     result.put("registration_s", Result.round(registerSeconds));
     return result;

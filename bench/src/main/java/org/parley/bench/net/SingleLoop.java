@@ -6,31 +6,50 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.parley.server.transport.Transport;
 
 /**
- * The lean drivers' network side (XMPP and Parley): every connection on one event loop (epoll), so
- * a workload's bookkeeping needs no locks, no write crosses threads (a cross-thread write costs a
- * task and a wake-up), and the generator costs its core as little as it can.
+ * The lean drivers' network side (XMPP and Parley): every connection on one event loop, so a
+ * workload's bookkeeping needs no locks, no write crosses threads (a cross-thread write costs a task
+ * and a wake-up), and the generator costs its core as little as it can. The loop runs on the
+ * {@link Transport} asked for (io_uring submits a loop turn's reads and writes in one system call).
  */
 public final class SingleLoop implements AutoCloseable {
+  private final Transport transport;
   private final EventLoopGroup group;
   private final Class<? extends Channel> channelType;
 
-  public SingleLoop() {
-    boolean epoll = Epoll.isAvailable();
-    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-    this.group = new MultiThreadIoEventLoopGroup(1, io);
-    this.channelType = epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+  /** What a lean driver's {@code --transport} says (a picocli description). */
+  public static final String TRANSPORT_HELP =
+      "Socket API of the generator's one event loop: auto (io_uring where the kernel allows it, else epoll,"
+          + " else nio), io_uring, epoll or nio; the run reports which ran (default ${DEFAULT-VALUE}).";
+
+  /**
+   * The transport a driver's {@code --transport NAME} asks for; says on stderr what {@code auto}
+   * passed over.
+   *
+   * @throws IllegalArgumentException for an unknown name, or a named transport this machine lacks
+   */
+  public static Transport transport(String name) {
+    Transport.Choice choice = Transport.choose(name);
+    if (choice.fellBack()) {
+      System.err.println("generator transport: " + choice.transport().label() + " (" + choice.fallback() + ")");
+    }
+    return choice.transport();
+  }
+
+  public SingleLoop(Transport transport) {
+    this.transport = transport;
+    this.group = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
+    this.channelType = transport.socketChannel();
+  }
+
+  public Transport transport() {
+    return transport;
   }
 
   /** The one thread every connection and the workload's bookkeeping run on. */

@@ -1,5 +1,7 @@
 package org.parley.bench.xmpp;
 
+import org.parley.bench.net.SingleLoop;
+import org.parley.server.transport.Transport;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,6 +76,9 @@ public final class XmppMode implements Callable<Integer> {
   @Option(names = "--login-parallel", defaultValue = "64", description = "Logins in flight (default ${DEFAULT-VALUE}).")
   int loginParallel;
 
+  @Option(names = "--transport", defaultValue = "auto", description = SingleLoop.TRANSPORT_HELP)
+  String transport;
+
   @Option(names = "--out", description = "Also append the JSON result line to this file.")
   Path out;
 
@@ -84,7 +89,8 @@ public final class XmppMode implements Callable<Integer> {
     if (users < 2 || devices < 1) {
       throw new IllegalArgumentException("needs --users >= 2 and --devices >= 1");
     }
-    try (LeanXmppClient client = new LeanXmppClient(host, port, domain)) {
+    Transport net = SingleLoop.transport(transport);
+    try (LeanXmppClient client = new LeanXmppClient(net, host, port, domain)) {
       XmppRun run = new XmppRun(client.loop(), users, devices, domain, prefix, payload, rate, inFlight);
       long t0 = System.nanoTime();
       // First resources register (if asked) and log in; the others log in once their account exists.
@@ -109,6 +115,7 @@ public final class XmppMode implements Callable<Integer> {
       run.attach(connected);
       Result result = run.run(new ProcessStats(serverPid), warmup, duration);
       result.put("server", serverName);
+      result.put("transport", net.label());
       result.put("login_s", Result.round((System.nanoTime() - t0) / 1e9));
       result.print(System.out, out);
       connected.forEach(user -> user.forEach(link -> link.channel().close()));

@@ -90,7 +90,7 @@ final class XmppRun implements XmppLink.Bodies {
 
   private Result result(double durationSeconds) {
     Result result = new Result("xmpp");
-    result.put("driver", "lean (Netty epoll, one event loop, prebuilt stanzas, no XML parser)");
+    result.put("driver", "lean (Netty, one event loop, prebuilt stanzas, no XML parser)");
     result.put("users", users.size());
     result.put("devices_per_user", users.get(0).size());
     result.put("connected_devices", users.size() * users.get(0).size());

@@ -1,0 +1,127 @@
+package org.parley.server.transport;
+
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
+import java.util.Locale;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The socket API Netty's event loops run on: io_uring, epoll or Java's NIO. Chosen by name ({@code
+ * auto}, {@code io_uring}, {@code epoll}, {@code nio}); {@code auto} takes the first the kernel and
+ * the native libraries allow in that order. The server and the bench's lean drivers choose here, so
+ * they fall back alike and say the same thing when they do.
+ */
+public enum Transport {
+  IO_URING("io_uring", IoUring::isAvailable, IoUring::unavailabilityCause),
+  EPOLL("epoll", Epoll::isAvailable, Epoll::unavailabilityCause),
+  NIO("nio", () -> true, () -> null);
+
+  /** The names {@link #choose} accepts. */
+  public static final String CHOICES = "auto, io_uring, epoll or nio";
+
+  private final String label;
+  private final BooleanSupplier available;
+  private final Supplier<Throwable> why;
+
+  Transport(String label, BooleanSupplier available, Supplier<Throwable> why) {
+    this.label = label;
+    this.available = available;
+    this.why = why;
+  }
+
+  /** The outcome of a choice: the transport, and what {@code auto} passed over (empty otherwise). */
+  public record Choice(Transport transport, String fallback) {
+    public boolean fellBack() {
+      return !fallback.isEmpty();
+    }
+  }
+
+  /**
+   * The transport {@code name} asks for. {@code auto} falls back from io_uring to epoll to nio and
+   * says why in {@link Choice#fallback}; a named transport this machine cannot run is an error.
+   *
+   * @throws IllegalArgumentException for an unknown name or an unavailable named transport
+   */
+  public static Choice choose(String name) {
+    String wanted = name == null ? "" : name.strip().toLowerCase(Locale.ROOT);
+    if (wanted.equals("auto")) {
+      StringBuilder passed = new StringBuilder();
+      for (Transport t : values()) {
+        if (t.available()) {
+          return new Choice(t, passed.toString());
+        }
+        passed.append(passed.isEmpty() ? "" : "; ").append(t.label).append(" unavailable (").append(t.unavailability()).append(')');
+      }
+      throw new IllegalStateException("no transport available: " + passed); // nio always is
+    }
+    for (Transport t : values()) {
+      if (t.label.equals(wanted)) {
+        if (!t.available()) {
+          throw new IllegalArgumentException(
+              "transport " + t.label + " is not available on this machine (" + t.unavailability()
+                  + "); choose auto to fall back, or epoll or nio");
+        }
+        return new Choice(t, "");
+      }
+    }
+    throw new IllegalArgumentException("unknown transport '" + name + "': choose " + CHOICES);
+  }
+
+  public boolean available() {
+    return available.getAsBoolean();
+  }
+
+  private String unavailability() {
+    Throwable cause = why.get();
+    if (cause == null) {
+      return "no reason given";
+    }
+    // Netty wraps the real reason (kernel too old, io_uring_disabled, noNative) once or twice.
+    while (cause.getCause() != null && cause.getMessage() == null) {
+      cause = cause.getCause();
+    }
+    return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+  }
+
+  /** The name an operator types and a report prints. */
+  public String label() {
+    return label;
+  }
+
+  public IoHandlerFactory ioHandlerFactory() {
+    return switch (this) {
+      case IO_URING -> IoUringIoHandler.newFactory();
+      case EPOLL -> EpollIoHandler.newFactory();
+      case NIO -> NioIoHandler.newFactory();
+    };
+  }
+
+  public Class<? extends SocketChannel> socketChannel() {
+    return switch (this) {
+      case IO_URING -> IoUringSocketChannel.class;
+      case EPOLL -> EpollSocketChannel.class;
+      case NIO -> NioSocketChannel.class;
+    };
+  }
+
+  public Class<? extends ServerChannel> serverSocketChannel() {
+    return switch (this) {
+      case IO_URING -> IoUringServerSocketChannel.class;
+      case EPOLL -> EpollServerSocketChannel.class;
+      case NIO -> NioServerSocketChannel.class;
+    };
+  }
+}
