@@ -3,6 +3,7 @@
 #
 #   bench/xmpp/side-by-side.sh [--users N] [--devices D] [--payload BYTES] [--in-flight K | --rate R]
 #                              [--warmup S] [--duration S] [--rounds N] [--server-cpu N] [--client-cpu N]
+#                              [--transport auto|io_uring|epoll|nio] [--server-transport auto|io_uring|epoll|nio]
 #
 # Every server is pinned to one CPU (--server-cpu, default 0) and the load generator to the other
 # (--client-cpu, default 1), so that each server gets one whole core and none competes with its load.
@@ -13,11 +14,15 @@
 # parser; Parley: prebuilt send frames, pushes scanned in place for the guid to ack); every run reports
 # the generator's CPU and is flagged if its busiest second passed half its core. With
 # --rounds N the three servers take turns N times (noise on a shared machine hits them alike).
+# --transport: the socket API of both generators' event loop (default epoll, the one that
+# cost the generator least per message, BENCHMARKS.md "Transport: io_uring"); --server-transport: Parley's
+# server's (default: the server's own default). Each row of the table names the generator's transport.
 # Installs ejabberd and Prosody from Debian if missing. Results: $WORK/results.jsonl and the table.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bench="$here/../parley-bench"
 users=500 devices=2 payload=256 in_flight=512 rate=0 warmup=5 duration=20 rounds=1 server_cpu=0 client_cpu=1
+transport=epoll server_transport=
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --users) users=$2; shift 2;;
@@ -30,7 +35,9 @@ while [[ $# -gt 0 ]]; do
     --rounds) rounds=$2; shift 2;;
     --server-cpu) server_cpu=$2; shift 2;;
     --client-cpu) client_cpu=$2; shift 2;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
+    --transport) transport=$2; shift 2;;
+    --server-transport) server_transport=$2; shift 2;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0;;
     *) echo "side-by-side.sh: unknown option $1 (see --help)" >&2; exit 2;;
   esac
 done
@@ -38,7 +45,9 @@ work="${WORK:-/tmp/parley-side-by-side}"
 results="$work/results.jsonl"
 rm -rf "$work"; mkdir -p "$work"
 load=(--users "$users" --devices "$devices" --payload "$payload" --in-flight "$in_flight" --rate "$rate"
-      --warmup "$warmup" --duration "$duration" --out "$results")
+      --warmup "$warmup" --duration "$duration" --transport "$transport" --out "$results")
+parley_server=()
+if [[ -n "$server_transport" ]]; then parley_server=(--server-transport "$server_transport"); fi
 
 if ! command -v ejabberdctl >/dev/null || ! command -v prosody >/dev/null; then
   echo "installing ejabberd and prosody from Debian..." >&2
@@ -58,7 +67,7 @@ wait_port() {
 
 parley_round() {
   echo "== Parley" >&2
-  taskset -c "$client_cpu" "$bench" relay --driver lean --server-cpus "$server_cpu" --complete-on delivered "${load[@]}" >&2
+  taskset -c "$client_cpu" "$bench" relay --driver lean --server-cpus "$server_cpu" "${parley_server[@]}" --complete-on delivered "${load[@]}" >&2
 }
 
 ejabberd_round() {
@@ -106,7 +115,7 @@ for round in $(seq 1 "$rounds"); do
 done
 
 echo >&2
-echo "$(date -u +%FT%TZ), $(nproc) cores, server on CPU $server_cpu, load generator on CPU $client_cpu:"
+echo "$(date -u +%FT%TZ), $(nproc) cores, server on CPU $server_cpu, load generator on CPU $client_cpu ($transport), load average $(cut -d' ' -f1-3 /proc/loadavg):"
 "$bench" table "$results"
 if grep -q '"client_cpu_over_limit":true' "$results"; then
   echo

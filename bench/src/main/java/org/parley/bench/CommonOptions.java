@@ -12,6 +12,7 @@ import org.parley.bench.server.ClusterServer;
 import org.parley.bench.server.ExternalServer;
 import org.parley.bench.server.ServerHandle;
 import org.parley.bench.server.SpawnedServer;
+import org.parley.server.transport.Transport;
 import picocli.CommandLine.Option;
 
 /** How every mode finds (or starts) its server and how it connects to it. */
@@ -56,6 +57,11 @@ public final class CommonOptions {
   @Option(names = "--server-rate-limits", defaultValue = "on", description = "on: the shipped per-account message and byte limits apply (bulk registration limits are raised either way); off: no rate limit at all, to measure what they cost (default ${DEFAULT-VALUE}).")
   String serverRateLimits;
 
+  @Option(
+      names = "--server-transport",
+      description = "Socket API of the server the bench starts: auto, io_uring, epoll or nio (default: the server's own default).")
+  String serverTransport;
+
   @Option(names = "--server-cpus", description = "Pin the server the bench starts to these CPUs (taskset list, e.g. 0).")
   String serverCpus;
 
@@ -96,6 +102,9 @@ public final class CommonOptions {
     }
     if (serverRateLimits.equals("off")) {
       args.add("--no-rate-limits");
+    }
+    if (serverTransport != null) {
+      args.addAll(List.of("--transport", serverTransport));
     }
     if (serverNodes > 1) {
       if (serverStore == null || serverRedis == null) {
@@ -154,6 +163,7 @@ public final class CommonOptions {
                   : "spawned (parley-bench server, shipped message limits, registration limits raised)");
       // Which side of the limits-on/off comparison (BENCHMARKS.md, issue 11) this line is.
       result.put("server_rate_limits", serverUrl != null ? "external" : serverRateLimits);
+      result.put("server_transport", serverUrl != null ? "external" : serverTransport == null ? "default (" + Transport.DEFAULT_DESCRIPTION + ")" : serverTransport);
       result.print(System.out, out);
       return 0;
     } finally {

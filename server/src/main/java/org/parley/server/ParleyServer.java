@@ -178,7 +178,8 @@ public final class ParleyServer implements AutoCloseable {
               limits,
               new RequestBounds(limits, config.maxCompanions()),
               new ClientAddresses(config.trustedProxies()),
-              List.of(ops.healthEndpoint(), blobs.httpEndpoint(authenticator, blocking)));
+              List.of(ops.healthEndpoint(), blobs.httpEndpoint(authenticator, blocking)),
+              config.transport());
     } catch (RuntimeException | InterruptedException e) {
       if (blobStore != null) {
         blobStore.close();

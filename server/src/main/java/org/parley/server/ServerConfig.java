@@ -21,6 +21,8 @@ import org.parley.server.cluster.ClusterOptions;
  *     X-Forwarded-For names the client address; from any other peer both are ignored
  * @param ackHold how long the embedded store's writer holds back envelopes already pushed to their
  *     devices, waiting for their acks (an envelope acked first is never written); zero holds nothing
+ * @param transport the socket API of the event loops: auto, io_uring, epoll or nio, or null for the
+ *     default (see {@link org.parley.server.transport.Transport})
  */
 public record ServerConfig(
     Path dataDirectory,
@@ -43,7 +45,8 @@ public record ServerConfig(
 
     boolean rateLimits,
     java.util.List<String> trustedProxies,
-    Duration ackHold) {
+    Duration ackHold,
+    String transport) {
 
   /**
    * The longest {@code --ack-hold}: a hold delays every "sent" behind it by up to that long, and a
@@ -87,6 +90,8 @@ public record ServerConfig(
     private Duration ackHold = Duration.ofNanos(org.parley.server.store.WriteClaim.ACK_WAIT_NANOS);
     private boolean rateLimits = true;
     private java.util.List<String> trustedProxies = java.util.List.of();
+    /** Null: the operator chose none ({@link org.parley.server.transport.Transport#DEFAULT_DESCRIPTION}). */
+    private String transport;
 
     private Builder(Path dataDirectory) {
       this.dataDirectory = dataDirectory;
@@ -179,11 +184,16 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder transport(String name) {
+      this.transport = name;
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(
           dataDirectory, bindHost, port, tlsCertificate, tlsKey, insecureBind, primaryInactivity,
           companionInactivity, maxCompanions, queueTtl, sms, limits, blobLimits, cluster, adminBind, adminPort, drainTimeout,
-          rateLimits, trustedProxies, ackHold);
+          rateLimits, trustedProxies, ackHold, transport);
     }
   }
 }

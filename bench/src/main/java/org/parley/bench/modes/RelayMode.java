@@ -66,7 +66,7 @@ public final class RelayMode implements Callable<Integer> {
           + " to, once (else envelopes_unexpected); default ${DEFAULT-VALUE}.")
   String driver;
 
-  @Option(names = "--transport", defaultValue = "auto", description = "With --driver lean: " + SingleLoop.TRANSPORT_HELP)
+  @Option(names = "--transport", defaultValue = "epoll", description = "With --driver lean: " + SingleLoop.TRANSPORT_HELP)
   String transport;
 
   @Option(names = "--register-parallel", defaultValue = "32", description = "Registrations in flight (default ${DEFAULT-VALUE}).")

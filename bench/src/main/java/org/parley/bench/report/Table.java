@@ -35,7 +35,7 @@ public final class Table implements Callable<Integer> {
   static void print(List<String> allLines, PrintStream out) throws IOException {
     ObjectMapper json = new ObjectMapper();
     List<String> lines = allLines.stream().filter(l -> l.startsWith("{")).toList();
-    out.println("| server | round | devices | envelopes/msg | load | delivered msgs/s | delivered envelopes/s | p50 ms | p99 ms | p99.9 ms | server CPU % | server CPU ms per 1000 msgs | msgs/s per server core | server peak RSS MB | load generator CPU % (busiest second) |");
+    out.println("| server | round | devices | envelopes/msg | load | delivered msgs/s | delivered envelopes/s | p50 ms | p99 ms | p99.9 ms | server CPU % | server CPU ms per 1000 msgs | msgs/s per server core | server peak RSS MB | load generator CPU % (busiest second), transport |");
     out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     Map<String, List<Double>> perCoreByServer = new TreeMap<>();
     Map<String, List<Double>> generatorByServer = new TreeMap<>();
@@ -95,13 +95,17 @@ public final class Table implements Callable<Integer> {
     return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }
 
-  /** The generator's CPU, flagged when its busiest second passed the limit (it may have held the server back). */
+  /**
+   * The generator's CPU, flagged when its busiest second passed the limit (it may have held the
+   * server back), and the socket API it ran on (its CPU depends on it).
+   */
   private static String generator(JsonNode r) {
     String average = r.path("client_cpu_pct").asText();
+    String on = r.has("transport") ? ", " + r.path("transport").asText() : "";
     if (!r.has("client_cpu_max_1s_pct")) {
-      return average;
+      return average + on;
     }
-    String text = average + " (" + r.path("client_cpu_max_1s_pct").asText() + ")";
+    String text = average + " (" + r.path("client_cpu_max_1s_pct").asText() + ")" + on;
     return r.path("client_cpu_over_limit").asBoolean() ? text + " **over " + (int) CpuWatch.LIMIT_PCT + " %**" : text;
   }
 }

@@ -16,6 +16,7 @@ import org.parley.server.limits.Rates;
 import org.parley.server.ParleyServer;
 import org.parley.server.ServerConfig;
 import org.parley.server.registration.ConsoleSmsSender;
+import org.parley.server.transport.Transport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -88,6 +89,9 @@ public final class BenchServer implements Callable<Integer> {
   @Option(names = "--redis", description = "Clustered: wake other nodes through this Redis (redis://HOST:PORT).")
   String redis;
 
+  @Option(names = "--transport", description = "Socket API of the server's event loops: " + Transport.CHOICES + " (default: " + Transport.DEFAULT_DESCRIPTION + ").")
+  String transport;
+
   @Override
   public Integer call() throws Exception {
     Files.createDirectories(data);
@@ -99,6 +103,7 @@ public final class BenchServer implements Callable<Integer> {
             .cluster(new org.parley.server.cluster.ClusterOptions(store, redis, null))
             .rateLimits(!noRateLimits)
             .blobLimits(benchBlobLimits())
+            .transport(transport)
             .build();
     ParleyServer server = ParleyServer.start(config, Clock.systemUTC(), new ConsoleSmsSender(System.out));
     CountDownLatch stopped = new CountDownLatch(1);

@@ -76,7 +76,7 @@ public final class XmppMode implements Callable<Integer> {
   @Option(names = "--login-parallel", defaultValue = "64", description = "Logins in flight (default ${DEFAULT-VALUE}).")
   int loginParallel;
 
-  @Option(names = "--transport", defaultValue = "auto", description = SingleLoop.TRANSPORT_HELP)
+  @Option(names = "--transport", defaultValue = "epoll", description = SingleLoop.TRANSPORT_HELP)
   String transport;
 
   @Option(names = "--out", description = "Also append the JSON result line to this file.")

@@ -28,10 +28,12 @@ class TableTest {
     assertThat(table).contains("| Parley | 1 |", "| Parley | 2 |", "| Parley | 3 |", "| ejabberd | 3 |");
     assertThat(table).contains("| Parley | 3 | 20000 | 18000–21000 | 1.00× | 55.0 **over 50 %** |");
     assertThat(table).contains("| ejabberd | 3 | 4200 | 4000–4400 | 4.76× | 20.0 |");
+    // Each row says which socket API its generator ran on, when the line names one.
+    assertThat(table).contains("| 35.0 (40.0), io_uring |", "| 50.0 (55.0), io_uring **over 50 %** |", "| 15.0 (20.0) |");
   }
 
   private static String line(String mode, String server, double msgs, double serverCpu, double generatorBusiest) {
-    return "{\"mode\":\"" + mode + "\"" + (server == null ? "" : ",\"server\":\"" + server + "\"")
+    return "{\"mode\":\"" + mode + "\"" + (server == null ? ",\"transport\":\"io_uring\"" : ",\"server\":\"" + server + "\"")
         + ",\"messages_delivered_per_s\":" + msgs + ",\"server_cpu_pct\":" + serverCpu
         + ",\"client_cpu_pct\":" + (generatorBusiest - 5) + ",\"client_cpu_max_1s_pct\":" + generatorBusiest
         + ",\"client_cpu_over_limit\":" + (generatorBusiest > 50) + ",\"submit_to_delivered_ms\":{\"p50\":1.0,\"p99\":2.0}}";

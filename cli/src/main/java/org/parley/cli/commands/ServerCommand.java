@@ -12,6 +12,7 @@ import org.parley.server.ParleyServer;
 import org.parley.server.ServerConfig;
 import org.parley.server.cluster.ClusterOptions;
 import org.parley.server.registration.SmsSenders;
+import org.parley.server.transport.Transport;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -141,6 +142,12 @@ public final class ServerCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}).")
   Duration ackHold;
 
+  @Option(
+      names = "--transport",
+      paramLabel = "auto|io_uring|epoll|nio",
+      description = "Socket API of the event loops; auto takes io_uring where the kernel allows it, else epoll, else nio, and logs what it passed over (default: " + Transport.DEFAULT_DESCRIPTION + ").")
+  String transport;
+
   @Mixin LimitOptions limits;
 
   /**
@@ -160,6 +167,8 @@ public final class ServerCommand implements Callable<Integer> {
     if (maxCompanions < 0 || maxCompanions > 126) {
       throw new IllegalArgumentException("--max-companions must be between 0 and 126");
     }
+    // Checked here, so a wrong name or a transport this machine lacks stops the command before anything opens.
+    Transport.choose(transport);
     return ServerConfig.builder(data)
         .bind(bind)
         .port(port)
@@ -178,6 +187,7 @@ public final class ServerCommand implements Callable<Integer> {
         .limits(limits.limits())
         .rateLimits(limits.rateLimits())
         .trustedProxies(limits.trustedProxies())
+        .transport(transport)
         .build();
   }
 

@@ -12,8 +12,10 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringIoHandlerConfig;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -28,6 +30,16 @@ public enum Transport {
   IO_URING("io_uring", IoUring::isAvailable, IoUring::unavailabilityCause),
   EPOLL("epoll", Epoll::isAvailable, Epoll::unavailabilityCause),
   NIO("nio", () -> true, () -> null);
+
+  /**
+   * What a server runs on when the operator names nothing (a null name): epoll, else nio, as before
+   * the choice existed. io_uring becomes the default only once it is measured clearly cheaper per
+   * message on the server (BENCHMARKS.md, "Transport: io_uring").
+   */
+  public static final String DEFAULT_DESCRIPTION = "epoll, else nio";
+
+  /** io_uring completion queue entries per event loop (16 bytes each). */
+  static final int COMPLETION_SLOTS = 32_768;
 
   /** The names {@link #choose} accepts. */
   public static final String CHOICES = "auto, io_uring, epoll or nio";
@@ -50,22 +62,19 @@ public enum Transport {
   }
 
   /**
-   * The transport {@code name} asks for. {@code auto} falls back from io_uring to epoll to nio and
-   * says why in {@link Choice#fallback}; a named transport this machine cannot run is an error.
+   * The transport {@code name} asks for. {@code auto} falls back from io_uring to epoll to nio, and
+   * null (no choice made: {@link #DEFAULT_DESCRIPTION}) from epoll to nio, each saying why in {@link
+   * Choice#fallback}; a named transport this machine cannot run is an error.
    *
    * @throws IllegalArgumentException for an unknown name or an unavailable named transport
    */
   public static Choice choose(String name) {
-    String wanted = name == null ? "" : name.strip().toLowerCase(Locale.ROOT);
+    if (name == null) {
+      return firstAvailable(List.of(EPOLL, NIO));
+    }
+    String wanted = name.strip().toLowerCase(Locale.ROOT);
     if (wanted.equals("auto")) {
-      StringBuilder passed = new StringBuilder();
-      for (Transport t : values()) {
-        if (t.available()) {
-          return new Choice(t, passed.toString());
-        }
-        passed.append(passed.isEmpty() ? "" : "; ").append(t.label).append(" unavailable (").append(t.unavailability()).append(')');
-      }
-      throw new IllegalStateException("no transport available: " + passed); // nio always is
+      return firstAvailable(List.of(values()));
     }
     for (Transport t : values()) {
       if (t.label.equals(wanted)) {
@@ -78,6 +87,17 @@ public enum Transport {
       }
     }
     throw new IllegalArgumentException("unknown transport '" + name + "': choose " + CHOICES);
+  }
+
+  private static Choice firstAvailable(List<Transport> order) {
+    StringBuilder passed = new StringBuilder();
+    for (Transport t : order) {
+      if (t.available()) {
+        return new Choice(t, passed.toString());
+      }
+      passed.append(passed.isEmpty() ? "" : "; ").append(t.label).append(" unavailable (").append(t.unavailability()).append(')');
+    }
+    throw new IllegalStateException("no transport available: " + passed); // nio always is
   }
 
   public boolean available() {
@@ -103,7 +123,10 @@ public enum Transport {
 
   public IoHandlerFactory ioHandlerFactory() {
     return switch (this) {
-      case IO_URING -> IoUringIoHandler.newFactory();
+      // Every connection keeps a receive in the ring, and a loop turn can complete thousands of
+      // writes: Netty's 4,096 completion slots overflowed under the bench's 1,000 connections
+      // (the kernel then parks completions on a slower list and Netty warns on every turn).
+      case IO_URING -> IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setCqSize(COMPLETION_SLOTS));
       case EPOLL -> EpollIoHandler.newFactory();
       case NIO -> NioIoHandler.newFactory();
     };

@@ -5,17 +5,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.Epoll;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.internal.SystemPropertyUtil;
@@ -27,11 +20,16 @@ import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.parley.server.Limits;
 import org.parley.server.auth.Authenticator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Binds the listening socket and runs the event loops (epoll where the platform has it). */
+/** Binds the listening socket and runs the event loops on the {@link Transport} the operator chose. */
 public final class WebSocketServer implements AutoCloseable {
   static final String LEAK_DETECTION_LEVEL = "io.netty.leakDetection.level";
 
+  private static final Logger LOG = LoggerFactory.getLogger(WebSocketServer.class);
+
+  private final Transport transport;
   private final EventLoopGroup group;
   private final Channel channel;
   /** Every accepted connection, until it closes: what a drain waits for. */
@@ -50,19 +48,23 @@ public final class WebSocketServer implements AutoCloseable {
       Limits limits,
       RequestBounds bounds,
       ClientAddresses addresses,
-      List<Supplier<ChannelHandler>> streamingHttp)
+      List<Supplier<ChannelHandler>> streamingHttp,
+      String transportName)
       throws InterruptedException {
     leakDetectionOnlyWhenAsked();
-    boolean epoll = Epoll.isAvailable();
-    IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-    Class<? extends ServerChannel> channelType =
-        epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    Transport.Choice choice = Transport.choose(transportName);
+    this.transport = choice.transport();
+    if (choice.fellBack()) {
+      LOG.warn("transport {}: {}; running on {}", transportName == null ? "default" : transportName, choice.fallback(), transport.label());
+    } else {
+      LOG.info("transport: {}", transport.label());
+    }
     // One event loop per CPU this process may run on (Netty's default is two): a loop with more to
     // do per wake-up reads and writes more per system call, and loops beyond the CPUs only take
     // turns (a server pinned to one core ran four loops on it, switching between them per message).
     // Netty's own property still sets the count, to compare the two on a given machine.
     int loops = SystemPropertyUtil.getInt("io.netty.eventLoopThreads", Runtime.getRuntime().availableProcessors());
-    this.group = new MultiThreadIoEventLoopGroup(Math.max(1, loops), io);
+    this.group = new MultiThreadIoEventLoopGroup(Math.max(1, loops), transport.ioHandlerFactory());
     this.open = new DefaultChannelGroup("connections", group.next());
     this.hooks = acks;
     Endpoints endpoints =
@@ -75,7 +77,7 @@ public final class WebSocketServer implements AutoCloseable {
       this.channel =
           new ServerBootstrap()
               .group(group)
-              .channel(channelType)
+              .channel(transport.serverSocketChannel())
               .option(ChannelOption.SO_BACKLOG, 4096)
               .option(ChannelOption.SO_REUSEADDR, true)
               .childOption(ChannelOption.TCP_NODELAY, true)
@@ -103,6 +105,11 @@ public final class WebSocketServer implements AutoCloseable {
     if (SystemPropertyUtil.get(LEAK_DETECTION_LEVEL) == null) {
       ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
     }
+  }
+
+  /** The socket API the event loops run on (what {@code auto} chose). */
+  public Transport transport() {
+    return transport;
   }
 
   public int port() {

@@ -31,6 +31,13 @@ class TransportTest {
   }
 
   @Test
+  void noChoiceStaysOnEpollAsBeforeTheOptionExisted() {
+    Transport.Choice none = Transport.choose(null);
+    assertThat(none.transport()).isEqualTo(Transport.EPOLL.available() ? Transport.EPOLL : Transport.NIO);
+    assertThat(none.fellBack()).isEqualTo(!Transport.EPOLL.available());
+  }
+
+  @Test
   void namesAreTheOperatorsSpellingAndCaseDoesNotMatter() {
     assertThat(Transport.choose(" NIO ").transport()).isEqualTo(Transport.NIO);
     assertThat(Transport.choose("nio").fellBack()).isFalse();
