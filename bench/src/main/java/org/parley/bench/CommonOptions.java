@@ -62,6 +62,9 @@ public final class CommonOptions {
       description = "Socket API of the server the bench starts: auto, io_uring, epoll or nio (default: the server's own default).")
   String serverTransport;
 
+  @Option(names = "--server-ack-hold-ms", defaultValue = "-1", description = "The ack hold of the server the bench starts, in milliseconds (its --ack-hold; 0 holds nothing); -1 keeps the default.")
+  long serverAckHoldMs;
+
   @Option(names = "--server-cpus", description = "Pin the server the bench starts to these CPUs (taskset list, e.g. 0).")
   String serverCpus;
 
@@ -105,6 +108,9 @@ public final class CommonOptions {
     }
     if (serverTransport != null) {
       args.addAll(List.of("--transport", serverTransport));
+    }
+    if (serverAckHoldMs >= 0) {
+      args.addAll(List.of("--ack-hold-ms", Long.toString(serverAckHoldMs)));
     }
     if (serverNodes > 1) {
       if (serverStore == null || serverRedis == null) {

@@ -63,6 +63,8 @@ final class LeanRelayRun implements LeanWsLink.Listener {
   private final int inFlight;
   private final long maxOutstanding;
   private final boolean completeOnDelivery;
+  /** How long each device waits after a read before it acks (its own commit); 0 acks at once. */
+  private long ackDelayNanos;
   private final SplittableRandom random = new SplittableRandom();
   private final ClientFrames frames = new ClientFrames(random);
   private final ServerFrames scanner = new ServerFrames();
@@ -138,6 +140,12 @@ final class LeanRelayRun implements LeanWsLink.Listener {
     }
   }
 
+  /** Devices ack this long after reading (see {@link LeanWsLink#ackDelay}); call before {@link #run}. */
+  LeanRelayRun ackDelay(long nanos) {
+    this.ackDelayNanos = nanos;
+    return this;
+  }
+
   /** SendMessage.messages for one device, as protobuf-java writes it; its content is its last bytes. */
   static byte[] piece(BenchDevice device, byte[] content) {
     byte[] message =
@@ -197,7 +205,8 @@ final class LeanRelayRun implements LeanWsLink.Listener {
     for (int i = 0; i < links.length; i++) {
       URI server = servers.get(i % servers.size());
       BenchDevice device = users.get(i / devices).devices().get(i % devices);
-      links[i] = new LeanWsLink(i, server.resolve("/v1/websocket"), device.authorization(), frames, scanner, this);
+      links[i] = new LeanWsLink(i, server.resolve("/v1/websocket"), device.authorization(), frames, scanner, this)
+          .ackDelay(ackDelayNanos);
       permits.acquire();
       links[i].opened().whenComplete((l, e) -> permits.release());
       opening.add(links[i].opened());
@@ -432,6 +441,7 @@ final class LeanRelayRun implements LeanWsLink.Listener {
     result.put("payload_bytes", payloadBytes);
     result.put("payload", "pre-encrypted (random bytes; the relay never reads them)");
     result.put("load", RelayRun.load(rate, inFlight, completeOnDelivery));
+    result.put("ack_delay_ms", ackDelayNanos / 1e6);
     result.put("duration_s", durationSeconds);
     result.put("messages_sent", messagesSent);
     result.put("messages_committed", messagesCommitted);

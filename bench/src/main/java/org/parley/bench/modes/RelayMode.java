@@ -69,6 +69,14 @@ public final class RelayMode implements Callable<Integer> {
   @Option(names = "--transport", defaultValue = "epoll", description = "With --driver lean: " + SingleLoop.TRANSPORT_HELP)
   String transport;
 
+  @Option(
+      names = "--ack-delay",
+      defaultValue = "0",
+      description = "How long each device waits after reading envelopes before it acks them, as a real device acks"
+          + " only after its own commit (about 1ms: an fsync); e.g. 1ms, 500us; lean driver only. 0 acks at the end"
+          + " of each read burst, as the earlier figures did (default ${DEFAULT-VALUE}).")
+  String ackDelay;
+
   @Option(names = "--register-parallel", defaultValue = "32", description = "Registrations in flight (default ${DEFAULT-VALUE}).")
   int registerParallel;
 
@@ -88,6 +96,27 @@ public final class RelayMode implements Callable<Integer> {
     };
   }
 
+  /** A duration written 0, 500us, 1ms, 1.5ms or 2s, in nanoseconds. */
+  static long nanos(String text) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)(us|ms|s)").matcher(text.strip());
+    if (text.strip().equals("0")) {
+      return 0;
+    }
+    if (!m.matches()) {
+      throw new IllegalArgumentException("--ack-delay '" + text + "' is not a duration; write it like 0, 500us, 1ms or 1s");
+    }
+    double amount = Double.parseDouble(m.group(1));
+    long nanos = (long) (amount * switch (m.group(2)) {
+      case "us" -> 1e3;
+      case "ms" -> 1e6;
+      default -> 1e9;
+    });
+    if (nanos > 10_000_000_000L) {
+      throw new IllegalArgumentException("--ack-delay is at most 10s");
+    }
+    return nanos;
+  }
+
   /** Registers the population and measures; usable against any server (the smoke test's in-process one). */
   public Result measure(ServerHandle server, WsClient client) throws Exception {
     if (!driver.equals("lean") && !driver.equals("full")) {
@@ -96,6 +125,10 @@ public final class RelayMode implements Callable<Integer> {
     boolean delivered = completeOnDelivery();
     // Before registering: a wrong --transport should not cost the population first.
     org.parley.server.transport.Transport net = driver.equals("lean") ? SingleLoop.transport(transport) : null;
+    long ackDelayNanos = nanos(ackDelay);
+    if (ackDelayNanos > 0 && !driver.equals("lean")) {
+      throw new IllegalArgumentException("--ack-delay needs --driver lean");
+    }
     long t0 = System.nanoTime();
     List<BenchUser> population =
         new Population(server, client, new KeyPool(Math.min(64, users * devices))).register(users, devices, registerParallel);
@@ -104,6 +137,7 @@ public final class RelayMode implements Callable<Integer> {
     Result result =
         driver.equals("lean")
             ? new LeanRelayRun(population, payload, rate, inFlight, maxOutstanding, delivered)
+                .ackDelay(ackDelayNanos)
                 .run(net, server, client.servers(), client.sourceAddresses(), warmup, duration, 200)
             : new RelayRun(population, payload, rate, inFlight, maxOutstanding, delivered).run(server, client, warmup, duration, 200);
     result.put("registration_s", Result.round(registerSeconds));

@@ -53,6 +53,10 @@ public final class LeanWsLink extends ByteToMessageDecoder implements ServerFram
   /** The guids of this read burst, already as Ack.guids fields. */
   private byte[] acks = new byte[512];
   private int ackLength;
+  /** How long after reading an envelope the device acks it (0: at the end of the read burst). */
+  private long ackDelayNanos;
+  /** A delayed ack is scheduled: what is read meanwhile goes in it too (one commit, one ack). */
+  private boolean ackScheduled;
 
   /**
    * @param index the device's place in the driver's population (the listener's way to tell links apart)
@@ -75,6 +79,16 @@ public final class LeanWsLink extends ByteToMessageDecoder implements ServerFram
 
   public int index() {
     return index;
+  }
+
+  /**
+   * Acks {@code nanos} after the read burst instead of at its end, as a real device acks only after
+   * its own commit (an fsync of about a millisecond): envelopes read meanwhile share the ack, as they
+   * would share the device's commit. Set before the link opens.
+   */
+  public LeanWsLink ackDelay(long nanos) {
+    this.ackDelayNanos = nanos;
+    return this;
   }
 
   /** Completes once the upgrade is done and the hello ack is written. */
@@ -242,8 +256,16 @@ public final class LeanWsLink extends ByteToMessageDecoder implements ServerFram
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-    if (ackLength > 0) {
+    if (ackLength > 0 && ackDelayNanos <= 0) {
       writeAck(ctx);
+    } else if (ackLength > 0 && !ackScheduled) {
+      ackScheduled = true;
+      ctx.executor().schedule(() -> {
+        ackScheduled = false;
+        if (ackLength > 0 && ctx.channel().isActive()) {
+          writeAck(ctx);
+        }
+      }, ackDelayNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
     super.channelReadComplete(ctx);
   }

@@ -83,6 +83,9 @@ public final class BenchServer implements Callable<Integer> {
         .withMaxBytesPerAccount(16 * gib);
   }
 
+  @Option(names = "--ack-hold-ms", defaultValue = "-1", description = "The writer's ack hold in milliseconds (parley server --ack-hold); -1 keeps the server's default.")
+  long ackHoldMs;
+
   @Option(names = "--store", description = "Clustered: this shared PostgreSQL (postgresql://HOST:PORT/DB?user=..) instead of SQLite.")
   String store;
 
@@ -95,7 +98,7 @@ public final class BenchServer implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Files.createDirectories(data);
-    ServerConfig config =
+    ServerConfig.Builder builder =
         ServerConfig.builder(data)
             .bind(bind)
             .port(port)
@@ -103,8 +106,11 @@ public final class BenchServer implements Callable<Integer> {
             .cluster(new org.parley.server.cluster.ClusterOptions(store, redis, null))
             .rateLimits(!noRateLimits)
             .blobLimits(benchBlobLimits())
-            .transport(transport)
-            .build();
+            .transport(transport);
+    if (ackHoldMs >= 0) {
+      builder.ackHold(Duration.ofMillis(ackHoldMs));
+    }
+    ServerConfig config = builder.build();
     ParleyServer server = ParleyServer.start(config, Clock.systemUTC(), new ConsoleSmsSender(System.out));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -89,6 +89,32 @@ class LeanWsLinkTest {
   }
 
   @Test
+  void withAnAckDelayTheAckComesThatLongAfterTheReadAndTakesWhatWasReadMeanwhile() throws Exception {
+    LeanWsLink delayed =
+        new LeanWsLink(1, URI.create("ws://127.0.0.1:8080/v1/websocket"), "Basic abc", new ClientFrames(new SplittableRandom(1)),
+            new ServerFrames(), listener).ackDelay(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1));
+    EmbeddedChannel slow = new EmbeddedChannel(delayed);
+    slow.freezeTime(); // the channel's clock moves only when the test says
+    String upgrade = text(slow.readOutbound());
+    Matcher key = Pattern.compile("Sec-WebSocket-Key: (\\S+)\r\n").matcher(upgrade);
+    assertThat(key.find()).isTrue();
+    slow.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n"
+        + "sec-websocket-accept: " + LeanWsLink.accept(key.group(1)) + "\r\n\r\n", StandardCharsets.US_ASCII));
+    assertThat(clientFrame(slow).getRequest().hasAck()).as("the hello is not delayed").isTrue();
+
+    slow.writeInbound(serverFrame(push(envelope("aa01", "0102"))));
+    slow.writeInbound(serverFrame(push(envelope("aa02", "0304"))));
+    assertThat((Object) slow.readOutbound()).as("no ack before the device's commit").isNull();
+
+    slow.advanceTimeBy(1, java.util.concurrent.TimeUnit.MILLISECONDS);
+    slow.runScheduledPendingTasks();
+    assertThat(clientFrame(slow).getRequest().getAck().getGuidsList())
+        .as("one ack for both reads")
+        .containsExactly(ByteString.fromHex("aa01"), ByteString.fromHex("aa02"));
+    assertThat((Object) slow.readOutbound()).isNull();
+  }
+
+  @Test
   void answersAPingWithItsPayload() throws Exception {
     accept(text(channel.readOutbound()));
     clientFrame();
@@ -128,7 +154,11 @@ class LeanWsLinkTest {
   }
 
   private Frame clientFrame() throws Exception {
-    server.writeInbound((ByteBuf) channel.readOutbound());
+    return clientFrame(channel);
+  }
+
+  private Frame clientFrame(EmbeddedChannel from) throws Exception {
+    server.writeInbound((ByteBuf) from.readOutbound());
     BinaryWebSocketFrame frame = server.readInbound();
     try {
       return Frame.parseFrom(ByteBufUtil.getBytes(frame.content()));
