@@ -1,6 +1,8 @@
 package org.parley.server.transport;
 
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -18,6 +20,7 @@ import io.netty.channel.uring.IoUringSocketChannel;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -87,6 +90,57 @@ public enum Transport {
       }
     }
     throw new IllegalArgumentException("unknown transport '" + name + "': choose " + CHOICES);
+  }
+
+  /** Event loops started on a transport, and what was passed over on the way (empty if nothing). */
+  public record Loops(Transport transport, EventLoopGroup group, String fallback) {
+    public boolean fellBack() {
+      return !fallback.isEmpty();
+    }
+  }
+
+  /**
+   * Starts {@code threads} event loops on the transport {@code name} chooses (see {@link #choose}).
+   * A probe can pass where the loops' own rings cannot be made (a kernel that charges rings to a
+   * small locked-memory limit refuses the larger completion queue these loops ask for): then {@code
+   * auto} and the default go on to the next transport, adding the reason to the fallback, while a
+   * transport asked for by name fails with it.
+   *
+   * @throws IllegalArgumentException for an unknown or unavailable name, or a named transport whose
+   *     loops do not start
+   */
+  public static Loops start(String name, int threads) {
+    return start(name, threads, Transport::ioHandlerFactory);
+  }
+
+  static Loops start(String name, int threads, Function<Transport, IoHandlerFactory> handlers) {
+    Choice choice = choose(name);
+    boolean named = name != null && !name.strip().equalsIgnoreCase("auto");
+    List<Transport> order = name == null ? List.of(EPOLL, NIO) : named ? List.of(choice.transport()) : List.of(values());
+    StringBuilder passed = new StringBuilder(choice.fallback());
+    for (Transport t : order.subList(order.indexOf(choice.transport()), order.size())) {
+      if (!t.available()) {
+        continue;
+      }
+      try {
+        return new Loops(t, new MultiThreadIoEventLoopGroup(threads, handlers.apply(t)), passed.toString());
+      } catch (RuntimeException refused) {
+        String why = t.label + " could not start its event loops (" + rootMessage(refused) + ")";
+        if (named || t == NIO) {
+          throw new IllegalArgumentException("transport " + why + (named ? "; choose auto to fall back, or another" : ""), refused);
+        }
+        passed.append(passed.isEmpty() ? "" : "; ").append(why);
+      }
+    }
+    throw new IllegalStateException("no transport started: " + passed); // nio always does, or threw above
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null) {
+      root = root.getCause();
+    }
+    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
   }
 
   private static Choice firstAvailable(List<Transport> order) {

@@ -5,7 +5,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -52,19 +51,19 @@ public final class WebSocketServer implements AutoCloseable {
       String transportName)
       throws InterruptedException {
     leakDetectionOnlyWhenAsked();
-    Transport.Choice choice = Transport.choose(transportName);
-    this.transport = choice.transport();
-    if (choice.fellBack()) {
-      LOG.warn("transport {}: {}; running on {}", transportName == null ? "default" : transportName, choice.fallback(), transport.label());
-    } else {
-      LOG.info("transport: {}", transport.label());
-    }
     // One event loop per CPU this process may run on (Netty's default is two): a loop with more to
     // do per wake-up reads and writes more per system call, and loops beyond the CPUs only take
     // turns (a server pinned to one core ran four loops on it, switching between them per message).
     // Netty's own property still sets the count, to compare the two on a given machine.
     int loops = SystemPropertyUtil.getInt("io.netty.eventLoopThreads", Runtime.getRuntime().availableProcessors());
-    this.group = new MultiThreadIoEventLoopGroup(Math.max(1, loops), transport.ioHandlerFactory());
+    Transport.Loops started = Transport.start(transportName, Math.max(1, loops));
+    this.transport = started.transport();
+    this.group = started.group();
+    if (started.fellBack()) {
+      LOG.warn("transport {}: {}; running on {}", transportName == null ? "default" : transportName, started.fallback(), transport.label());
+    } else {
+      LOG.info("transport: {}", transport.label());
+    }
     this.open = new DefaultChannelGroup("connections", group.next());
     this.hooks = acks;
     Endpoints endpoints =

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.netty.channel.IoHandlerFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class TransportTest {
@@ -42,6 +45,46 @@ class TransportTest {
     assertThat(Transport.choose(" NIO ").transport()).isEqualTo(Transport.NIO);
     assertThat(Transport.choose("nio").fellBack()).isFalse();
     assertThat(Transport.IO_URING.label()).isEqualTo("io_uring");
+  }
+
+  /** The kernel's refusal of the loops' ring, where Netty's probe passed (e.g. a small locked-memory limit). */
+  private static final Function<Transport, IoHandlerFactory> RING_REFUSED = t -> t == Transport.IO_URING
+      ? executor -> {
+        throw new IllegalStateException("failed to create io_uring ring fd: Cannot allocate memory");
+      }
+      : t.ioHandlerFactory();
+
+  @Test
+  void autoFallsBackWhenTheKernelRefusesTheLoopsRingAndSaysWhy() {
+    assumeTrue(Transport.IO_URING.available(), "io_uring is not available on this machine");
+    Transport.Loops loops = Transport.start("auto", 1, RING_REFUSED);
+    try {
+      assertThat(loops.transport()).isEqualTo(Transport.EPOLL.available() ? Transport.EPOLL : Transport.NIO);
+      assertThat(loops.fallback()).isEqualTo("io_uring could not start its event loops (failed to create io_uring ring fd: Cannot allocate memory)");
+      assertThat(loops.group().next().submit(() -> 42).syncUninterruptibly().getNow()).isEqualTo(42);
+    } finally {
+      loops.group().shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+  }
+
+  @Test
+  void aNamedTransportWhoseLoopsCannotStartStopsWithTheReason() {
+    assumeTrue(Transport.IO_URING.available(), "io_uring is not available on this machine");
+    assertThatThrownBy(() -> Transport.start("io_uring", 1, RING_REFUSED))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("transport io_uring could not start its event loops (failed to create io_uring ring fd: Cannot allocate memory);"
+            + " choose auto to fall back, or another");
+  }
+
+  @Test
+  void theLoopsStartOnTheChosenTransport() {
+    Transport.Loops loops = Transport.start(null, 1);
+    try {
+      assertThat(loops.transport()).isEqualTo(Transport.choose(null).transport());
+      assertThat(loops.fellBack()).isEqualTo(Transport.choose(null).fellBack());
+    } finally {
+      loops.group().shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
   }
 
   @Test
