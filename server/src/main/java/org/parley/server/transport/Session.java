@@ -24,17 +24,25 @@ public final class Session {
   static final AttributeKey<Session> KEY = AttributeKey.valueOf("parley.session");
   /**
    * Pushes held for a connection whose client has not spoken yet. A client that stays silent while
-   * more come is closed rather than have any dropped: what they said is sent again on a connection
-   * that reads (the queue's envelopes stay stored until acked, the rest is said anew on connecting).
+   * more come is closed rather than have any dropped behind its back (see {@link #heldTooMany}).
    */
   static final int MAX_HELD = 64;
   /**
-   * The close frame's reason when {@link #MAX_HELD} is passed: the client reconnects and says hello
-   * at once. At most 123 bytes, as every close reason (RFC 6455 §5.5).
+   * The close reason past {@link #MAX_HELD} on a device's connection: nothing was lost, since its
+   * envelopes stay stored until acked (the pump sends them, never held here) and the rest (pre-keys
+   * low, inactivity warnings, unlinked) is said anew on connecting. At most 123 bytes, as every close
+   * reason (RFC 6455 §5.5).
    */
   static final String HELD_TOO_MANY =
       "more than " + MAX_HELD + " pushes waited for this connection's first frame; reconnect and send one at once:"
           + " nothing was lost";
+  /**
+   * The same on a provisioning socket: what was relayed to it is gone with it (a new socket has a new
+   * address), so the companion shows a new code to be scanned again.
+   */
+  static final String HELD_TOO_MANY_PROVISIONING =
+      "more than " + MAX_HELD + " pushes waited for this socket's first frame; open a new one and scan its new code:"
+          + " these are lost";
 
   public enum Kind {
     /** No credentials: may only register. */
@@ -61,7 +69,11 @@ public final class Session {
   /** Drain sent the close frame (touched on the event loop only). */
   boolean goneAway;
   private volatile long drainingSince;
-  /** Pushes (as their writes) and work held until the client has spoken first (see {@link #markReady}); null after. */
+  /**
+   * Pushes (as their writes) and work held until the client has spoken first (see {@link #markReady});
+   * null after. Only pushes count against {@link #MAX_HELD}: the work is the server's own, one task a
+   * connection (starting its delivery pump).
+   */
   private List<Runnable> beforeReady = new ArrayList<>();
   /** How many of {@link #beforeReady} are pushes. */
   private int heldPushes;
@@ -184,8 +196,12 @@ public final class Session {
       return; // closed already (this overflow's earlier push, or the client went)
     }
     log.info("closing {}: {} pushes held and it has not spoken yet (next was {})", this, MAX_HELD, push.getBodyCase());
-    channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.TRY_AGAIN_LATER, HELD_TOO_MANY))
+    channel.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.TRY_AGAIN_LATER, heldTooMany()))
         .addListener(ChannelFutureListener.CLOSE);
+  }
+
+  String heldTooMany() {
+    return kind == Kind.PROVISIONING ? HELD_TOO_MANY_PROVISIONING : HELD_TOO_MANY;
   }
 
   /** Runs work (starting the delivery of a queue) once the client has spoken first. */
@@ -199,7 +215,12 @@ public final class Session {
     task.run();
   }
 
-  /** The client's first frame arrived: what was held goes out, in order. */
+  /**
+   * The client's first frame arrived: what was held goes out, in order. Runs on the channel's event
+   * loop (from the first read), which is what keeps the order: a push that finds nothing held any
+   * more while this still runs comes from another thread, and its write is queued on the loop
+   * behind this task; one on the loop cannot run in between.
+   */
   void markReady() {
     List<Runnable> held;
     synchronized (this) {
