@@ -88,8 +88,7 @@ public final class BlobService {
             store.find(id)
                 // An expired blob not swept yet is gone too: the message must not bring it back.
                 .filter(b -> b.kind() == Kind.ATTACHMENT && b.account().equals(sender.account()) && b.expiresAt() > now)
-                .orElseThrow(() -> new ApiException(
-                    Status.BAD_REQUEST, "'" + id + "' is not an attachment this account uploaded (or it expired)"));
+                .orElseThrow(() -> expired(id));
         if (!blob.uploaded()) {
           throw new ApiException(
               Status.CONFLICT, "attachment " + id + " has not been uploaded completely; finish the upload first");
@@ -98,11 +97,21 @@ public final class BlobService {
       // Pointed to by a message now: kept for its devices, no longer only until the upload window ends.
       long keepUntil = now + limits.attachmentTtl().toMillis();
       for (String id : blobIds) {
-        store.address(id, recipients, keepUntil);
+        if (!store.address(id, recipients, now, keepUntil)) {
+          throw expired(id); // swept since it was looked at
+        }
       }
     } catch (IOException e) {
       throw new StorageException("the blob store failed: " + e.getMessage(), e);
     }
+  }
+
+  /** A message points to an attachment that is not (or no longer) one of this account's. */
+  private ApiException expired(String id) {
+    return new ApiException(
+        Status.BAD_REQUEST,
+        "attachment " + id + " is not on the server: it expired (an upload no message points to is kept "
+            + limits.uploadWindow().toHours() + " h), or this account never uploaded it; send the file again");
   }
 
   /** Housekeeping: deletes expired blobs (and bytes left without an index entry). */

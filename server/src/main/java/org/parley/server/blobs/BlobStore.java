@@ -63,8 +63,11 @@ public interface BlobStore extends AutoCloseable {
   /**
    * Adds devices an attachment was sent to (idempotent): they may fetch it, and it waits for them,
    * at least until {@code keepUntil} (an expiry earlier than that moves back to it, a later one stays).
+   * In one step with checking that it is uploaded and not expired at {@code now}: false, and nothing
+   * added, if it is not (so a sweep between a check and this can never leave a message pointing to a
+   * deleted blob).
    */
-  void address(String id, Collection<DeviceAddress> devices, long keepUntil) throws IOException;
+  boolean address(String id, Collection<DeviceAddress> devices, long now, long keepUntil) throws IOException;
 
   /** Whether any device of the account was addressed. */
   boolean addressed(String id, UUID account) throws IOException;

@@ -41,9 +41,11 @@ import org.parley.server.store.DeviceAddress;
  * its own (a second connection, {@code synchronous=NORMAL}): a power cut may lose it, which costs
  * its client no more than a new slot (a resumed upload's {@code HEAD} is answered 404, a creating
  * {@code POST} was never answered 201), and the next fsynced commit, a completion, puts it on disk
- * with everything before it (the log is one file, written in order). The rename to {@code ID.blob}
- * is not fsynced either: a blob whose rename a power cut lost is read from {@code ID.part}, whose
- * bytes were on disk before its row said "uploaded".
+ * with everything before it (the log is one file, written in order). The part's name is made
+ * durable by a directory fsync when its upload opens, on a thread of its own while the bytes arrive
+ * (the completion waits for it, so on any file system a row that says "uploaded" has a file); the
+ * rename to {@code ID.blob} is not fsynced: a blob whose rename a power cut lost is read from {@code
+ * ID.part}, whose bytes were on disk before its row said "uploaded".
  */
 public final class FileBlobStore implements BlobStore {
   static final String INDEX = "index.db";
@@ -167,6 +169,7 @@ public final class FileBlobStore implements BlobStore {
         throw e;
       }
       FileUpload upload = new FileUpload(blob, channel, offset);
+      upload.syncDirectory();
       active.put(id, upload);
       return upload;
     });
@@ -185,6 +188,8 @@ public final class FileBlobStore implements BlobStore {
       if (!find(id).map(Blob::uploaded).orElse(false)) {
         throw e;
       }
+      // Neither name there is a failure, not "no such blob": an operator may have moved the file and
+      // bring it back (the fetch stays pending, and is tried again).
       channel = FileChannel.open(file(id, PART), StandardOpenOption.READ);
     }
     channel.position(offset);
@@ -192,14 +197,23 @@ public final class FileBlobStore implements BlobStore {
   }
 
   @Override
-  public void address(String id, Collection<DeviceAddress> devices, long keepUntil) throws IOException {
-    sql(c -> {
+  public boolean address(String id, Collection<DeviceAddress> devices, long now, long keepUntil) throws IOException {
+    return sql(c -> {
       boolean autoCommit = c.getAutoCommit();
       c.setAutoCommit(false);
       try (PreparedStatement insert =
               c.prepareStatement(
                   "INSERT OR IGNORE INTO blob_recipients (blob_id, account, device, fetched) VALUES (?,?,?,0)");
-          PreparedStatement keep = c.prepareStatement("UPDATE blobs SET expires_at = ? WHERE id = ? AND expires_at < ?")) {
+          PreparedStatement keep =
+              c.prepareStatement(
+                  "UPDATE blobs SET expires_at = MAX(expires_at, ?) WHERE id = ? AND uploaded = 1 AND expires_at > ?")) {
+        keep.setLong(1, keepUntil);
+        keep.setString(2, id);
+        keep.setLong(3, now);
+        if (keep.executeUpdate() == 0) {
+          c.rollback();
+          return false;
+        }
         for (DeviceAddress device : devices) {
           insert.setString(1, id);
           insert.setString(2, device.account().toString());
@@ -207,18 +221,14 @@ public final class FileBlobStore implements BlobStore {
           insert.addBatch();
         }
         insert.executeBatch();
-        keep.setLong(1, keepUntil);
-        keep.setString(2, id);
-        keep.setLong(3, keepUntil);
-        keep.executeUpdate();
         c.commit();
+        return true;
       } catch (SQLException e) {
         c.rollback();
         throw e;
       } finally {
         c.setAutoCommit(autoCommit);
       }
-      return null;
     });
   }
 
@@ -310,12 +320,18 @@ public final class FileBlobStore implements BlobStore {
         upload.supersede();
       }
       active.clear();
-      reservations.close();
-      index.close();
-    } catch (SQLException e) {
-      // closing anyway
+      closeQuietly(reservations);
+      closeQuietly(index);
     } finally {
       lock.unlock();
+    }
+  }
+
+  private static void closeQuietly(Connection connection) {
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      // closing anyway
     }
   }
 
@@ -438,6 +454,9 @@ public final class FileBlobStore implements BlobStore {
     /** Where the last early fsync began, and the thread doing it (null before the first). */
     private long syncStarted;
     private Thread syncing;
+    /** Fsyncs the directory, so the part's name is on disk (see the class comment); joined before completing. */
+    private Thread directorySync;
+    private volatile boolean directorySynced;
     private boolean ended;
     private boolean superseded;
 
@@ -535,15 +554,29 @@ public final class FileBlobStore implements BlobStore {
       locked(() -> active.remove(blob.id(), this));
     }
 
+    void syncDirectory() {
+      directorySync = Thread.ofVirtual().name("blob-dir-sync-" + blob.id()).start(() -> {
+        try {
+          org.parley.protocol.DurableFiles.syncDirectory(directory);
+          directorySynced = true;
+        } catch (IOException e) {
+          // complete() fsyncs it itself then
+        }
+      });
+    }
+
     private void awaitSync() throws IOException {
-      if (syncing == null) {
-        return;
-      }
       try {
-        syncing.join();
+        if (syncing != null) {
+          syncing.join();
+        }
+        directorySync.join();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new java.io.InterruptedIOException("interrupted while the blob went to disk");
+      }
+      if (!directorySynced) {
+        org.parley.protocol.DurableFiles.syncDirectory(directory);
       }
     }
 

@@ -143,8 +143,8 @@ class BlobStoreContractTest {
     DeviceAddress bobPhone = new DeviceAddress(bob, 1);
     DeviceAddress bobLaptop = new DeviceAddress(bob, 2);
     DeviceAddress aliceLaptop = new DeviceAddress(alice, 2);
-    store.address(blob.id(), List.of(bobPhone, bobLaptop, aliceLaptop), LATER);
-    store.address(blob.id(), List.of(bobPhone), LATER);
+    assertThat(store.address(blob.id(), List.of(bobPhone, bobLaptop, aliceLaptop), 0, LATER)).isTrue();
+    assertThat(store.address(blob.id(), List.of(bobPhone), 0, LATER)).isTrue();
 
     assertThat(store.addressed(blob.id(), bob)).isTrue();
     assertThat(store.addressed(blob.id(), UUID.randomUUID())).isFalse();
@@ -188,12 +188,25 @@ class BlobStoreContractTest {
       write(upload, bytes, 0, bytes.length);
       upload.complete(3000);
     }
-    store.address(blob.id(), List.of(new DeviceAddress(bob, 1)), 8000);
+    assertThat(store.address(blob.id(), List.of(new DeviceAddress(bob, 1)), 2999, 8000)).isTrue();
     assertThat(store.find(blob.id()).orElseThrow().expiresAt()).isEqualTo(8000);
-    store.address(blob.id(), List.of(new DeviceAddress(bob, 2)), 5000);
+    assertThat(store.address(blob.id(), List.of(new DeviceAddress(bob, 2)), 2999, 5000)).isTrue();
     assertThat(store.find(blob.id()).orElseThrow().expiresAt()).as("never brought forward").isEqualTo(8000);
     assertThat(store.expire(7999)).isZero();
     assertThat(store.addressed(blob.id(), bob)).isTrue();
+
+    // expired at the time given (not swept yet), or not uploaded: nothing added, nothing kept
+    Blob late = store.reserve(alice, 1, Kind.ATTACHMENT, bytes.length, 2000);
+    try (BlobStore.Upload upload = store.upload(late.id(), 0)) {
+      write(upload, bytes, 0, bytes.length);
+      upload.complete(3000);
+    }
+    assertThat(store.address(late.id(), List.of(new DeviceAddress(bob, 1)), 3000, 9000)).isFalse();
+    assertThat(store.find(late.id()).orElseThrow().expiresAt()).isEqualTo(3000);
+    assertThat(store.addressed(late.id(), bob)).isFalse();
+    Blob unfinished = store.reserve(alice, 1, Kind.ATTACHMENT, 10, 9000);
+    assertThat(store.address(unfinished.id(), List.of(new DeviceAddress(bob, 1)), 0, 9000)).isFalse();
+    assertThat(store.addressed(unfinished.id(), bob)).isFalse();
   }
 
   @BlobStoreTest

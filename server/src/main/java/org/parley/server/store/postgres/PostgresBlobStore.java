@@ -153,12 +153,22 @@ public final class PostgresBlobStore implements BlobStore {
   }
 
   @Override
-  public void address(String id, Collection<DeviceAddress> devices, long keepUntil) throws IOException {
+  public boolean address(String id, Collection<DeviceAddress> devices, long now, long keepUntil) throws IOException {
     UUID[] accounts = devices.stream().map(DeviceAddress::account).toArray(UUID[]::new);
     Integer[] ids = devices.stream().map(DeviceAddress::device).toArray(Integer[]::new);
-    sql(
+    return sql(
         true,
         c -> {
+          try (PreparedStatement keep =
+              c.prepareStatement(
+                  "UPDATE blobs SET expires_at = GREATEST(expires_at, ?) WHERE id = ? AND uploaded AND expires_at > ?")) {
+            keep.setLong(1, keepUntil);
+            keep.setString(2, id);
+            keep.setLong(3, now);
+            if (keep.executeUpdate() == 0) {
+              return false; // nothing else was written in this transaction
+            }
+          }
           try (PreparedStatement insert =
               c.prepareStatement(
                   "INSERT INTO blob_recipients (blob_id, account_id, device_id)"
@@ -169,13 +179,7 @@ public final class PostgresBlobStore implements BlobStore {
             insert.setArray(3, c.createArrayOf("integer", ids));
             insert.executeUpdate();
           }
-          try (PreparedStatement keep =
-              c.prepareStatement("UPDATE blobs SET expires_at = ? WHERE id = ? AND expires_at < ?")) {
-            keep.setLong(1, keepUntil);
-            keep.setString(2, id);
-            keep.setLong(3, keepUntil);
-            return keep.executeUpdate();
-          }
+          return true;
         });
   }
 
