@@ -413,6 +413,8 @@ final class Attachments {
           Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
         } else {
           link(temporary, target);
+          // Before the directory's fsync: a power cut must not bring back a second name of the file.
+          Files.deleteIfExists(temporary);
         }
         org.parley.protocol.DurableFiles.syncDirectory(target.getParent());
       } finally {

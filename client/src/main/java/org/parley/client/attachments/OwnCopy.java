@@ -32,23 +32,49 @@ import org.parley.protocol.PrivateFiles;
 public final class OwnCopy {
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** Disk kept free beyond the copy (as a download keeps). */
+  private static final long DISK_MARGIN = 64L * 1024 * 1024;
+  /** Bytes copied between two looks at whether the send was given up. */
+  private static final long STEP = 8L * 1024 * 1024;
 
   private final Path file;
+  private final long size;
   private final Path copy;
   private final FutureTask<Void> copying;
+  private volatile boolean cancelled;
   private Thread thread;
 
-  private OwnCopy(Path file, Path copy) {
+  private OwnCopy(Path file, long size, Path copy) {
     this.file = file;
+    this.size = size;
     this.copy = copy;
     this.copying = new FutureTask<>(this::copy);
   }
 
-  /** Starts copying {@code file} into the profile's {@code incoming/} under a name made up here. */
+  /**
+   * Starts copying {@code file} into the profile's {@code incoming/} under a name made up here. Refused
+   * at once, before anything is opened or copied, unless it is a regular file (a FIFO would block, a
+   * device never end) that fits on the profile's disk.
+   */
   public static OwnCopy start(Path file, AttachmentStore store, Clock clock) {
+    java.nio.file.attribute.BasicFileAttributes attributes;
     try {
+      attributes = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+    } catch (IOException e) {
+      throw new ClientException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    try {
+      if (!attributes.isRegularFile()) {
+        throw new ClientException("cannot send " + file + " as an attachment: it is not a regular file");
+      }
+      long size = attributes.size();
       PrivateFiles.directory(store.root());
       PrivateFiles.directory(store.incoming());
+      if (Files.getFileStore(store.incoming()).getUsableSpace() < size + DISK_MARGIN) {
+        throw new ClientException(
+            "cannot send " + file + ": the profile's disk has no room for the copy this device keeps of it ("
+                + (size + DISK_MARGIN) + " bytes are needed); free some and send it again");
+      }
       String type;
       try (InputStream head = Files.newInputStream(file)) {
         type = ContentTypes.sniff(head.readNBytes(64));
@@ -56,7 +82,7 @@ public final class OwnCopy {
       byte[] random = new byte[6];
       RANDOM.nextBytes(random);
       String name = "sent-" + STAMP.format(clock.instant()) + "-" + HexFormat.of().formatHex(random) + ContentTypes.extension(type);
-      OwnCopy own = new OwnCopy(file, store.incoming().resolve(name));
+      OwnCopy own = new OwnCopy(file, size, store.incoming().resolve(name));
       own.thread = Thread.ofVirtual().name("parley-own-copy").start(own.copying);
       return own;
     } catch (IOException e) {
@@ -64,12 +90,24 @@ public final class OwnCopy {
     }
   }
 
+  /** The size found at the start, no more (a file that grows meanwhile is not followed), in steps a discard can stop between. */
   private Void copy() throws IOException {
-    Files.copy(file, copy, StandardCopyOption.REPLACE_EXISTING);
-    PrivateFiles.file(copy);
-    // On disk before a row names it: a crash after that row finds whole bytes under the name.
-    try (FileChannel channel = FileChannel.open(copy, StandardOpenOption.WRITE)) {
-      channel.force(true);
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
+        FileChannel out =
+            FileChannel.open(copy, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+      PrivateFiles.file(copy);
+      for (long position = 0; position < size; ) {
+        if (cancelled) {
+          return null;
+        }
+        long moved = in.transferTo(position, Math.min(STEP, size - position), out);
+        if (moved <= 0) {
+          throw new IOException(file + " became shorter while it was sent");
+        }
+        position += moved;
+      }
+      // On disk before a row names it: a crash after that row finds whole bytes under the name.
+      out.force(true);
     }
     return null;
   }
@@ -89,8 +127,9 @@ public final class OwnCopy {
     }
   }
 
-  /** The send did not happen: the copy goes (once the copying ended, so nothing writes it again). */
+  /** The send did not happen: the copy stops (within a step) and goes, once nothing writes it any more. */
   public void discard() {
+    cancelled = true;
     try {
       thread.join();
     } catch (InterruptedException e) {
