@@ -110,8 +110,8 @@ public final class BlobService {
   private ApiException expired(String id) {
     return new ApiException(
         Status.BAD_REQUEST,
-        "attachment " + id + " is not on the server: it expired (an upload no message points to is kept "
-            + limits.uploadWindow().toHours() + " h), or this account never uploaded it; send the file again");
+        "'" + id + "' is not an attachment this account uploaded, or it expired (an upload no message points to is"
+            + " kept " + limits.uploadWindow().toHours() + " h); send the file again");
   }
 
   /** Housekeeping: deletes expired blobs (and bytes left without an index entry). */
