@@ -50,11 +50,10 @@ import org.slf4j.LoggerFactory;
  * Upload-Offset} and {@code HEAD} (resumable uploads, as in the tus 1.0 core protocol: what arrived
  * before a connection broke stays, and the upload continues after it), {@code GET} with {@code
  * Range}, and {@code DELETE}. It stands before the HTTP aggregator and hands on every request that is
- * not for a blob. An answer given once the whole request was read (an upload that completed, a
+ * not for a blob. A success answered once the whole request was read (an upload that completed, a
  * {@code HEAD}, a {@code DELETE}) keeps the connection open for the client's next request (HTTP/1.1
  * keep-alive: no new connection per file), and a fresh handler takes that request, so nothing of
- * this one's state reaches it; any other answer (a refusal before the body was read, a download)
- * closes the connection.
+ * this one's state reaches it; a refusal and a download close the connection.
  *
  * <p>The event loop never blocks: credentials are checked, and bytes written and read, on the
  * blocking executor; reading from the socket pauses while too much of an upload waits for the
@@ -422,7 +421,8 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
           new DefaultFullHttpResponse(
               HttpVersion.HTTP_1_1, answer.status(), Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
       // Read on the event loop, after every body piece was: a request read to its end has nothing left on the wire.
-      boolean reuse = keepAlive && requestRead && ctx.channel().isActive();
+      // Only a success: a refused client (a stranger without credentials, say) gets no open connection.
+      boolean reuse = keepAlive && requestRead && answer.status().code() < 300 && ctx.channel().isActive();
       if (!reuse) {
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       }
