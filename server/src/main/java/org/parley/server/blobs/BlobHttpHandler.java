@@ -111,6 +111,13 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (ours) {
+      if (requestRead) {
+        // A request pipelined behind this one (HTTP/1.1 allows it) is not taken, and none of it is
+        // counted as this one's body: the answer closes the connection, and the client sends it again.
+        keepAlive = false;
+        ReferenceCountUtil.release(msg);
+        return;
+      }
       if (msg instanceof HttpContent content && !(msg instanceof HttpRequest)) {
         requestRead |= msg instanceof LastHttpContent;
         body(ctx, content);
@@ -444,7 +451,8 @@ final class BlobHttpHandler extends ChannelInboundHandlerAdapter {
 
   /** Hands the open connection to a fresh handler for the client's next request. */
   private void nextRequest(ChannelHandlerContext ctx, boolean answered) {
-    if (!answered || !ctx.channel().isActive() || ctx.isRemoved()) {
+    if (!answered || !keepAlive || !ctx.channel().isActive() || ctx.isRemoved()) {
+      // (a request pipelined meanwhile was dropped: the client sees the connection end and sends it again)
       ctx.close();
       return;
     }

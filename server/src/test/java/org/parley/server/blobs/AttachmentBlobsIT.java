@@ -289,6 +289,30 @@ class AttachmentBlobsIT {
     }
     assertThat(blobFiles()).isEmpty();
 
+    // a request pipelined behind an upload is never lost nor counted as its body: read with the upload's
+    // end it is refused by closing the connection; read after the answer, the next handler takes it
+    try (Socket socket = new Socket("127.0.0.1", server.port())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      java.io.InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
+      java.io.ByteArrayOutputStream both = new java.io.ByteArrayOutputStream();
+      both.write(("POST " + BlobHttpHandler.COLLECTION + " HTTP/1.1\r\nHost: x\r\nAuthorization: " + alice.authorization()
+              + "\r\nUpload-Length: " + SIZE + "\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: "
+              + SIZE + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      both.write(bytes);
+      both.write(("HEAD " + PATH_OF_A_BLOB + " HTTP/1.1\r\nHost: x\r\nAuthorization: " + alice.authorization() + "\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      out.write(both.toByteArray());
+      out.flush();
+      RawAnswer created = RawAnswer.read(in, false);
+      assertThat(created.status()).as(created.head()).isEqualTo(201);
+      if ("close".equalsIgnoreCase(created.header("connection"))) {
+        assertThat(in.read()).as("the pipelined HEAD was not taken, and the connection ends").isEqualTo(-1);
+      } else {
+        assertThat(RawAnswer.read(in, true).status()).as("the pipelined HEAD was answered").isEqualTo(404);
+      }
+    }
+
     // refused before its body was read (too large): the connection ends with the answer
     try (Socket socket = new Socket("127.0.0.1", server.port())) {
       socket.setSoTimeout(10_000);
