@@ -93,6 +93,11 @@ final class DeliveryPump {
   private boolean dirty;
   private boolean caughtUp;
   private boolean announcedEmpty;
+  /**
+   * The client has spoken ({@link #start}): nothing is read or pushed before, since some clients lose
+   * frames that come with the upgrade response (the session holds its own pushes until then too).
+   */
+  private boolean started;
 
   DeliveryPump(Session session, Queues queues, Executor blocking, int window, Counter delivered) {
     this(session, queues, blocking, window, delivered, System::nanoTime);
@@ -118,7 +123,10 @@ final class DeliveryPump {
   }
 
   void start() {
-    channel.eventLoop().execute(this::readIfRoom);
+    channel.eventLoop().execute(() -> {
+      started = true;
+      readIfRoom();
+    });
   }
 
   /**
@@ -126,24 +134,23 @@ final class DeliveryPump {
    * else left to its commit's {@link #offer}. Either that offer or {@link #abandon} follows.
    */
   void offerEarly(NewEnvelope envelope) {
-    PushEvent event = new PushEvent();
-    event.begin();
+    PushEvent event = PushEvent.handedOver();
     channel.eventLoop().execute(() -> {
-      event.end();
-      event.way = "declined";
+      PushEvent.running(event);
+      String way = "declined";
       if (caughtUp && late.isEmpty() && canPush() && channel.isActive()) {
         ByteString guid = ByteString.copyFrom(envelope.guid());
         if (inflight.putIfAbsent(guid, EARLY) == null) {
           early.put(guid, new Early(envelope.claim(), nanoTime.getAsLong()));
           write(envelope.envelope());
-          event.way = "early";
+          way = "early";
           if (ackWaitNanos > 0 && ackNanos <= ackWaitNanos) {
-            event.commit();
+            PushEvent.went(event, way);
             return; // its ack usually comes within the store's wait: worth waiting for
           }
         }
       }
-      event.commit();
+      PushEvent.went(event, way);
       // Not pushed, or pushed to a device that acks slower than the store would wait: don't wait.
       envelope.claim().notPushedEarly();
     });
@@ -169,14 +176,12 @@ final class DeliveryPump {
 
   /** A newly committed envelope for this device. */
   void offer(QueuedEnvelope envelope) {
-    PushEvent event = new PushEvent();
-    event.begin();
+    PushEvent event = PushEvent.handedOver();
     channel.eventLoop().execute(() -> {
-      event.end();
+      PushEvent.running(event);
       ByteString guid = ByteString.copyFrom(envelope.guid());
       if (placedByRead.remove(guid) || placed(guid, envelope.seq())) {
-        event.way = "placed";
-        event.commit();
+        PushEvent.went(event, "placed");
         return;
       }
       if (envelope.seq() <= lastPushed) {
@@ -191,20 +196,18 @@ final class DeliveryPump {
           late.add(envelope);
           pushLate();
         }
-        event.way = "late";
-        event.commit();
+        PushEvent.went(event, "late");
         return;
       }
       if (caughtUp && canPush()) {
         push(guid, envelope);
-        event.way = "committed";
+        PushEvent.went(event, "committed");
       } else {
         caughtUp = false;
         dirty = true;
         readIfRoom();
-        event.way = "read";
+        PushEvent.went(event, "read");
       }
-      event.commit();
     });
   }
 
@@ -351,7 +354,7 @@ final class DeliveryPump {
   }
 
   private void readIfRoom() {
-    if (reading || !channel.isActive() || !canPush()) {
+    if (!started || reading || !channel.isActive() || !canPush()) {
       return;
     }
     reading = true;
