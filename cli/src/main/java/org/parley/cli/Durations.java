@@ -5,17 +5,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 
-/**
- * Durations as DESIGN.md writes them: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 14d};
- * and {@code 0}, which needs no unit.
- */
+/** Durations as DESIGN.md writes them: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 14d}. */
 public final class Durations implements CommandLine.ITypeConverter<Duration> {
   private static final Pattern FORM = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
   public static Duration parse(String text) {
-    if (text.strip().equals("0")) {
-      return Duration.ZERO;
-    }
     Matcher m = FORM.matcher(text.strip());
     if (!m.matches()) {
       throw new IllegalArgumentException(

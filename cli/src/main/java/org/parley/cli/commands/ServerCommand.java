@@ -135,7 +135,7 @@ public final class ServerCommand implements Callable<Integer> {
   @Option(
       names = "--ack-hold",
       paramLabel = "DURATION",
-      converter = Durations.class,
+      converter = AckHold.class,
       defaultValue = "25ms",
       description = "How long the writer holds back envelopes already pushed to their connected devices, waiting for"
           + " their acks: one acked first is never written. Delays 'sent' by up to this long; 0 holds nothing"
@@ -149,6 +149,14 @@ public final class ServerCommand implements Callable<Integer> {
   String transport;
 
   @Mixin LimitOptions limits;
+
+  /** A duration, or a bare 0 (no hold): the one duration option where zero means something. */
+  static final class AckHold implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      return value.strip().equals("0") ? Duration.ZERO : new Durations().convert(value);
+    }
+  }
 
   /**
    * Lets every option of this command come from the environment or the config file (see {@link

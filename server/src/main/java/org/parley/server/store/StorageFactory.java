@@ -14,6 +14,10 @@ public final class StorageFactory {
     if (store == null) {
       return new SqliteStorage(config.dataDirectory(), config.ackHold());
     }
+    if (!config.ackHold().equals(java.time.Duration.ofNanos(WriteClaim.ACK_WAIT_NANOS))) {
+      org.slf4j.LoggerFactory.getLogger(StorageFactory.class)
+          .warn("--ack-hold {}ms has no effect with --store: the shared store writes every envelope at once", config.ackHold().toMillis());
+    }
     return new PostgresStorage(StoreUrl.parse(store));
   }
 }
