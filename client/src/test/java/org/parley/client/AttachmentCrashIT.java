@@ -116,17 +116,7 @@ class AttachmentCrashIT {
   /** The sending device, in its own process: stops for good right after its own copy's rename, to be killed there. */
   public static final class Sender {
     public static void main(String[] args) throws Exception {
-      Device alice = Device.open(Path.of(args[0]), ClientConfig.defaults());
-      CountDownLatch never = new CountDownLatch(1);
-      alice.afterAttachmentRename(() -> {
-        System.out.println(RENAMED);
-        System.out.flush();
-        try {
-          never.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
+      Device alice = openBlockingAfterRename(Path.of(args[0]));
       alice.send(BOB, null, "the report", List.of(Outgoing.of(Path.of(args[1]))));
     }
   }
@@ -134,18 +124,24 @@ class AttachmentCrashIT {
   /** The receiving device, in its own process: stops for good right after the rename, to be killed there. */
   public static final class Receiver {
     public static void main(String[] args) throws Exception {
-      Device bob = Device.open(Path.of(args[0]), ClientConfig.defaults());
-      CountDownLatch never = new CountDownLatch(1);
-      bob.afterAttachmentRename(() -> {
-        System.out.println(RENAMED);
-        System.out.flush();
-        try {
-          never.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      });
+      Device bob = openBlockingAfterRename(Path.of(args[0]));
       bob.receive(Duration.ofSeconds(60), e -> {});
     }
+  }
+
+  /** A child's device that says {@link #RENAMED} right after a file's rename into attachments/, then waits there for ever. */
+  static Device openBlockingAfterRename(Path profile) {
+    Device device = Device.open(profile, ClientConfig.defaults());
+    CountDownLatch never = new CountDownLatch(1);
+    device.afterAttachmentRename(() -> {
+      System.out.println(RENAMED);
+      System.out.flush();
+      try {
+        never.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    return device;
   }
 }
