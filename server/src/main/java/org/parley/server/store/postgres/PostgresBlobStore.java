@@ -267,10 +267,13 @@ public final class PostgresBlobStore implements BlobStore {
               c -> {
                 try (PreparedStatement delete =
                     c.prepareStatement(
+                        // The outer expires_at is checked again on a row a keep (address) updated while this
+                        // waited for it; the sub-select's is not (PostgreSQL re-reads only the outer WHERE).
                         "DELETE FROM blobs WHERE id IN (SELECT id FROM blobs WHERE expires_at <= ? LIMIT ?)"
-                            + " RETURNING id")) {
+                            + " AND expires_at <= ? RETURNING id")) {
                   delete.setLong(1, now);
                   delete.setInt(2, EXPIRE_PAGE);
+                  delete.setLong(3, now);
                   List<String> ids = new ArrayList<>();
                   try (ResultSet rs = delete.executeQuery()) {
                     while (rs.next()) {

@@ -44,6 +44,56 @@ class PostgresBlobStoreTest {
     schema.drop();
   }
 
+  /**
+   * A sweep on one node that waits on a message's keep of the blob on another (address()'s update, not
+   * committed yet) deletes it only if it is still expired as that keep left it: the message never
+   * points to a deleted blob.
+   */
+  @Test
+  void aSweepWaitingOnAKeepOfTheBlobLeavesItKept() throws Exception {
+    Blob blob = nodeA.reserve(alice, 1, Kind.ATTACHMENT, bytes.length, 500);
+    try (BlobStore.Upload upload = nodeA.upload(blob.id(), 0)) {
+      write(upload, 0, bytes.length);
+      upload.complete(1000);
+    }
+    try (java.sql.Connection keep = java.sql.DriverManager.getConnection("jdbc:" + schema.storeUrl())) {
+      keep.setAutoCommit(false);
+      try (java.sql.PreparedStatement update =
+          keep.prepareStatement(
+              "UPDATE blobs SET expires_at = GREATEST(expires_at, ?) WHERE id = ? AND uploaded AND expires_at > ?")) {
+        update.setLong(1, 9000);
+        update.setString(2, blob.id());
+        update.setLong(3, 999);
+        assertThat(update.executeUpdate()).isEqualTo(1);
+      }
+      java.util.concurrent.CompletableFuture<Integer> sweep =
+          java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+              return nodeB.expire(1000);
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> sweepsWaiting(keep) >= 1);
+      keep.commit();
+      sweep.get(20, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    assertThat(nodeA.find(blob.id())).as("kept by the message, not swept").isPresent();
+    assertThat(nodeA.find(blob.id()).orElseThrow().expiresAt()).isEqualTo(9000);
+  }
+
+  /** Sweeps of this database waiting for a row lock. */
+  private static int sweepsWaiting(java.sql.Connection c) throws java.sql.SQLException {
+    try (java.sql.Statement select = c.createStatement();
+        java.sql.ResultSet rs =
+            select.executeQuery(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    + " AND query LIKE 'DELETE FROM blobs%'")) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
   @Test
   void anUploadCutOnOneNodeResumesOnAnotherAndIsReadOnAThird() throws Exception {
     Blob blob = nodeA.reserve(alice, 1, Kind.ATTACHMENT, bytes.length, LATER);
