@@ -95,6 +95,9 @@ public final class BlobService {
         }
       }
       // Pointed to by a message now: kept for its devices, no longer only until the upload window ends.
+      // One transaction per blob: if a later one of the message's blobs turns out gone, the earlier
+      // ones keep the recipients and the TTL of a message that is then refused (read access for them,
+      // the account's quota held until the TTL); the sender's client sends the files again anyway.
       long keepUntil = now + limits.attachmentTtl().toMillis();
       for (String id : blobIds) {
         if (!store.address(id, recipients, now, keepUntil)) {
