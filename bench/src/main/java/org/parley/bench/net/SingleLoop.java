@@ -64,13 +64,14 @@ public final class SingleLoop implements AutoCloseable {
    * address, or null to let the kernel choose); {@code failed} hears a connect that did not succeed.
    */
   public void connect(InetSocketAddress remote, String source, ChannelHandler handler, Consumer<Throwable> failed) {
-    Bootstrap bootstrap =
-        new Bootstrap()
-            .group(group)
-            .channel(channelType)
-            .option(ChannelOption.TCP_NODELAY, true)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000)
-            .handler(handler);
+    Bootstrap bootstrap = new Bootstrap();
+    transport.receiveBuffers(bootstrap::option);
+    bootstrap
+        .group(group)
+        .channel(channelType)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000)
+        .handler(handler);
     (source == null ? bootstrap.connect(remote) : bootstrap.connect(remote, new InetSocketAddress(source, 0)))
         .addListener(f -> {
           if (!f.isSuccess()) {

@@ -73,8 +73,10 @@ public final class WebSocketServer implements AutoCloseable {
                 limits.maxConnections(), limits.maxUnauthenticatedConnections(), limits.maxUnauthenticatedPerAddress()),
             addresses);
     try {
+      ServerBootstrap bootstrap = new ServerBootstrap();
+      transport.receiveBuffers(bootstrap::childOption);
       this.channel =
-          new ServerBootstrap()
+          bootstrap
               .group(group)
               .channel(transport.serverSocketChannel())
               .option(ChannelOption.SO_BACKLOG, 4096)
