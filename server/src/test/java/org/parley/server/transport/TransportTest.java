@@ -68,6 +68,23 @@ class TransportTest {
   }
 
   @Test
+  void theDefaultFallsBackToNioWhenEpollsLoopsCannotStart() {
+    assumeTrue(Transport.EPOLL.available(), "epoll is not available on this machine");
+    Transport.Loops loops = Transport.start(null, 1, t -> t == Transport.EPOLL
+        ? executor -> {
+          throw new IllegalStateException("epoll refused");
+        }
+        : t.ioHandlerFactory());
+    try {
+      assertThat(loops.transport()).isEqualTo(Transport.NIO);
+      assertThat(loops.fallback()).isEqualTo("epoll could not start its event loops (epoll refused)");
+      assertThat(loops.group().next().submit(() -> 42).syncUninterruptibly().getNow()).isEqualTo(42);
+    } finally {
+      loops.group().shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+  }
+
+  @Test
   void aNamedTransportWhoseLoopsCannotStartStopsWithTheReason() {
     assumeTrue(Transport.IO_URING.available(), "io_uring is not available on this machine");
     assertThatThrownBy(() -> Transport.start("io_uring", 1, RING_REFUSED))
