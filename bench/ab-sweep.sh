@@ -21,7 +21,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 before="" after="" rates="" max="" fractions="0.25 0.5 0.75" warmup=10 duration=20 users=500 devices=2 out=""
 server_cpus="" client_cpus="" bench_args="" before_args="" after_args=""
+need() { [[ $# -ge 2 ]] || { echo "ab-sweep.sh: $1 needs a value (see --help)" >&2; exit 2; }; }
+number() { [[ $2 =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "ab-sweep.sh: $1 takes numbers, not '$2' (see --help)" >&2; exit 2; }; }
 while [[ $# -gt 0 ]]; do
+  [[ "$1" == -* && "$1" != -h && "$1" != --help ]] && need "$@"
   case "$1" in
     --before) before=$2; shift 2;;
     --after) after=$2; shift 2;;
@@ -43,6 +46,9 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ -n "$before" ]] || { echo "ab-sweep.sh: --before REV is required (see --help)" >&2; exit 2; }
+for value in $rates; do number --rates "$value"; done
+[[ -z "$max" ]] || number --max "$max"
+for value in $fractions; do number --fractions "$value"; done
 if [[ -z "$rates" ]]; then
   [[ -n "$max" ]] || { echo "ab-sweep.sh: give --rates \"R1 R2 ...\" or --max N (see --help)" >&2; exit 2; }
   rates="$(python3 -c 'import sys; m=float(sys.argv[1]); print(" ".join(str(round(m*float(f))) for f in sys.argv[2].split()))' "$max" "$fractions")"
@@ -50,6 +56,7 @@ fi
 git -C "$root" rev-parse --verify --quiet "$before^{commit}" > /dev/null \
   || { echo "ab-sweep.sh: '$before' is not a git revision here" >&2; exit 2; }
 out="${out:-$root/bench-results/ab-$(date -u +%Y%m%dT%H%M%SZ)}"
+[[ -z "$(ls -A "$out" 2>/dev/null)" ]] || { echo "ab-sweep.sh: $out is not empty (results are appended); give a new OUT_DIR" >&2; exit 2; }
 mkdir -p "$out"
 
 # Maven needs a JDK that compiles --release 21 (parley-bench picks its own for the runs).

@@ -84,6 +84,19 @@ class BenchModesIT {
         .hasMessageContaining("auto, io_uring, epoll or nio");
   }
 
+  /**
+   * Devices that ack 1 ms after each read (as after their own commit) run against a real server and
+   * get everything. A second stays inside the delivery window, so this would pass with acks never
+   * sent; LeanWsLinkTest checks the delayed ack itself.
+   */
+  @Test
+  void leanDriverWithAnAckDelayDeliversEverything() throws Exception {
+    Result result = deliveredRun("lean", 2, "--ack-delay", "1ms");
+
+    assertThat(result.get("ack_delay_ms")).isEqualTo(1.0);
+    assertThat((Double) result.get("messages_delivered_per_s")).isPositive();
+  }
+
   @Test
   void fullDriverStillRuns() throws Exception {
     deliveredRun("full", 2);
