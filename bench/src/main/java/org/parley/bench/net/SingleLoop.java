@@ -26,9 +26,9 @@ public final class SingleLoop implements AutoCloseable {
   /** What a lean driver's {@code --transport} says (a picocli description). */
   public static final String TRANSPORT_HELP =
       "Socket API of the generator's one event loop: auto (io_uring where the kernel allows it, else epoll,"
-          + " else nio), io_uring, epoll or nio; the run reports which ran. epoll by default: io_uring made 30 times"
-          + " fewer system calls but cost the generator more CPU per message (BENCHMARKS.md, \"Transport: io_uring\";"
-          + " default ${DEFAULT-VALUE}).";
+          + " else nio), io_uring, epoll or nio; the run reports which ran. With its shared buffer ring io_uring cost"
+          + " the generator less CPU per message in BENCHMARKS.md (\"Transport: io_uring\"), where side-by-side.sh"
+          + " uses it; default ${DEFAULT-VALUE}.";
 
   /**
    * The transport a driver's {@code --transport NAME} asks for; says on stderr what {@code auto}
