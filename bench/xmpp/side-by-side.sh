@@ -14,7 +14,7 @@
 # parser; Parley: prebuilt send frames, pushes scanned in place for the guid to ack); every run reports
 # the generator's CPU and is flagged if its busiest second passed half its core. With
 # --rounds N the three servers take turns N times (noise on a shared machine hits them alike).
-# --transport: the socket API of both generators' event loop (default io_uring, the one that
+# --transport: the socket API of both generators' event loop (default auto: io_uring where it runs, else epoll; io_uring is the one that
 # cost the generator least per message, BENCHMARKS.md "Transport: io_uring"); --server-transport: Parley's
 # server's (default: the server's own default). Each row of the table names the generator's transport.
 # Installs ejabberd and Prosody from Debian if missing. Results: $WORK/results.jsonl and the table.
@@ -22,7 +22,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bench="$here/../parley-bench"
 users=500 devices=2 payload=256 in_flight=512 rate=0 warmup=5 duration=20 rounds=1 server_cpu=0 client_cpu=1
-transport=io_uring server_transport=
+transport=auto server_transport=
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --users) users=$2; shift 2;;
