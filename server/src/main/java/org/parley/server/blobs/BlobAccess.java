@@ -248,9 +248,17 @@ final class BlobAccess {
 
   private Decision delete(Blob blob, DeviceRecord device) throws IOException {
     boolean uploader = blob.account().equals(device.account()) && blob.uploader() == device.deviceId();
-    if (blob.kind() == Kind.HISTORY || uploader) {
+    if (blob.kind() == Kind.HISTORY || (uploader && !store.addressedToAnyone(blob.id()))) {
       store.delete(blob.id());
       return new Answer(HttpResponseStatus.OK, "deleted");
+    }
+    if (uploader) {
+      // Once a message points to it, it is the addressed devices' as much as the uploader's: the
+      // uploading device confirming a fetch of its own attachment (its own copy gone) must not take
+      // it from recipients that have not fetched it yet.
+      return new Answer(
+          HttpResponseStatus.OK,
+          "kept: a message points to it; it goes once every device it was sent to has it, or when it expires");
     }
     int remaining = store.fetched(blob.id(), device.address());
     if (remaining == 0) {

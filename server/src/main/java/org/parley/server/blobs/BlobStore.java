@@ -72,6 +72,9 @@ public interface BlobStore extends AutoCloseable {
   /** Whether any device of the account was addressed. */
   boolean addressed(String id, UUID account) throws IOException;
 
+  /** Whether any device at all was addressed: a message points to the blob. */
+  boolean addressedToAnyone(String id) throws IOException;
+
   /**
    * Notes that an addressed device has the blob. Returns how many addressed devices do not have it
    * yet, or -1 if the device was not addressed (nothing noted).

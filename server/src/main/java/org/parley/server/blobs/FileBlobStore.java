@@ -247,6 +247,18 @@ public final class FileBlobStore implements BlobStore {
   }
 
   @Override
+  public boolean addressedToAnyone(String id) throws IOException {
+    return sql(c -> {
+      try (PreparedStatement select = c.prepareStatement("SELECT 1 FROM blob_recipients WHERE blob_id = ? LIMIT 1")) {
+        select.setString(1, id);
+        try (ResultSet rs = select.executeQuery()) {
+          return rs.next();
+        }
+      }
+    });
+  }
+
+  @Override
   public int fetched(String id, DeviceAddress device) throws IOException {
     return sql(c -> {
       try (PreparedStatement mark =

@@ -119,8 +119,11 @@ class AttachmentBlobsIT {
     assertThat(bob.get(blob.getPath()).body()).isEqualTo(bytes);
     assertThat(carol.get(blob.getPath()).statusCode()).isEqualTo(403);
     assertThat(carol.delete(blob.getPath()).statusCode()).isEqualTo(403);
-    // the uploader reading its own blob counts for nothing
+    // the uploader reading its own blob, and confirming it, counts for nothing once a message points to it
     assertThat(alice.get(blob.getPath()).body()).isEqualTo(bytes);
+    HttpResponse<String> aliceDone = alice.delete(blob.getPath());
+    assertThat(aliceDone.statusCode()).isEqualTo(200);
+    assertThat(aliceDone.body()).contains("kept: a message points to it");
 
     HttpResponse<String> bobDone = bob.delete(blob.getPath());
     assertThat(bobDone.statusCode()).isEqualTo(200);
@@ -130,6 +133,11 @@ class AttachmentBlobsIT {
 
     assertThat(bob.get(blob.getPath()).statusCode()).isEqualTo(404);
     assertThat(blobFiles()).isEmpty();
+
+    // an upload no message points to is still the uploader's to delete
+    BlobUpload unsent = uploaded(alice);
+    assertThat(alice.delete(unsent.getPath()).body()).isEqualToIgnoringWhitespace("deleted");
+    assertThat(alice.get(unsent.getPath()).statusCode()).isEqualTo(404);
   }
 
   @Test

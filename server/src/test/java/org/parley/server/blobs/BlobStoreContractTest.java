@@ -143,7 +143,9 @@ class BlobStoreContractTest {
     DeviceAddress bobPhone = new DeviceAddress(bob, 1);
     DeviceAddress bobLaptop = new DeviceAddress(bob, 2);
     DeviceAddress aliceLaptop = new DeviceAddress(alice, 2);
+    assertThat(store.addressedToAnyone(blob.id())).isFalse();
     assertThat(store.address(blob.id(), List.of(bobPhone, bobLaptop, aliceLaptop), 0, LATER)).isTrue();
+    assertThat(store.addressedToAnyone(blob.id())).isTrue();
     assertThat(store.address(blob.id(), List.of(bobPhone), 0, LATER)).isTrue();
 
     assertThat(store.addressed(blob.id(), bob)).isTrue();
@@ -156,6 +158,7 @@ class BlobStoreContractTest {
 
     assertThat(store.delete(blob.id())).isTrue();
     assertThat(store.addressed(blob.id(), bob)).isFalse();
+    assertThat(store.addressedToAnyone(blob.id())).isFalse();
     assertThat(store.delete(blob.id())).isFalse();
     assertThat(store.find(blob.id())).isEmpty();
   }

@@ -200,6 +200,20 @@ public final class PostgresBlobStore implements BlobStore {
   }
 
   @Override
+  public boolean addressedToAnyone(String id) throws IOException {
+    return sql(
+        false,
+        c -> {
+          try (PreparedStatement select = c.prepareStatement("SELECT 1 FROM blob_recipients WHERE blob_id = ? LIMIT 1")) {
+            select.setString(1, id);
+            try (ResultSet rs = select.executeQuery()) {
+              return rs.next();
+            }
+          }
+        });
+  }
+
+  @Override
   public int fetched(String id, DeviceAddress device) throws IOException {
     return sql(
         true,
