@@ -5,10 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +18,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.parley.protocol.wire.Envelope;
-import org.parley.protocol.wire.Frame;
 import org.parley.server.store.DeviceAddress;
 import org.parley.server.store.DeviceRecord;
 import org.parley.server.store.NewEnvelope;
@@ -318,21 +314,6 @@ class DeliveryPumpEarlyPushTest {
 
   /** The guids of the envelopes pushed since the last call, in order. */
   private List<ByteString> pushedGuids() throws Exception {
-    List<ByteString> guids = new ArrayList<>();
-    for (Object written; (written = channel.readOutbound()) != null; ) {
-      if (!(written instanceof BinaryWebSocketFrame binary)) {
-        continue; // QueueEmpty and other pushes the session writes as frames
-      }
-      ByteBuf content = binary.content();
-      try {
-        Frame frame = Frame.parseFrom(ByteBufUtil.getBytes(content));
-        if (frame.getPush().hasEnvelope()) {
-          guids.add(frame.getPush().getEnvelope().getGuid());
-        }
-      } finally {
-        content.release();
-      }
-    }
-    return guids;
+    return PushedGuids.take(channel);
   }
 }

@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -20,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.parley.protocol.wire.Envelope;
-import org.parley.protocol.wire.Frame;
 import org.parley.server.store.DeviceAddress;
 import org.parley.server.store.DeviceRecord;
 import org.parley.server.store.NewEnvelope;
@@ -155,19 +151,7 @@ class DeliveryPumpOutOfOrderCommitTest {
 
   /** The guids of the envelopes pushed since the last call, in order. */
   private List<ByteString> pushedGuids() throws Exception {
-    List<ByteString> guids = new ArrayList<>();
-    for (Object written; (written = channel.readOutbound()) != null; ) {
-      ByteBuf content = ((BinaryWebSocketFrame) written).content();
-      try {
-        Frame frame = Frame.parseFrom(ByteBufUtil.getBytes(content));
-        if (frame.getPush().hasEnvelope()) {
-          guids.add(frame.getPush().getEnvelope().getGuid());
-        }
-      } finally {
-        content.release();
-      }
-    }
-    return guids;
+    return PushedGuids.take(channel);
   }
 
   private String jdbcUrl() {

@@ -4,20 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.parley.protocol.wire.Envelope;
-import org.parley.protocol.wire.Frame;
 import org.parley.server.store.DeviceRecord;
 import org.parley.server.store.NewEnvelope;
 import org.parley.server.store.QueuedEnvelope;
@@ -68,21 +63,6 @@ class DeliveryPumpStartTest {
 
   /** The guids of the envelopes written since the last call, in order. */
   private List<ByteString> pushedGuids() throws Exception {
-    List<ByteString> guids = new ArrayList<>();
-    for (Object written; (written = channel.readOutbound()) != null; ) {
-      if (!(written instanceof BinaryWebSocketFrame binary)) {
-        continue;
-      }
-      ByteBuf content = binary.content();
-      try {
-        Frame frame = Frame.parseFrom(ByteBufUtil.getBytes(content));
-        if (frame.getPush().hasEnvelope()) {
-          guids.add(frame.getPush().getEnvelope().getGuid());
-        }
-      } finally {
-        content.release();
-      }
-    }
-    return guids;
+    return PushedGuids.take(channel);
   }
 }
